@@ -1,0 +1,193 @@
+// Package format defines the contract every roster format implements (detect, read with
+// positioned problems, write) and the explicit Registry that lists them. Formats read from an
+// fs.FS, so one file, stdin, a directory and a zip look the same to them.
+package format
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// Format is one roster format: a plug-in that can detect, read and write.
+type Format interface {
+	// Name is the --format value, the registry key and the package name.
+	Name() string
+	// Detect sniffs file names and header rows, cheaply.
+	Detect(fsys fs.FS) Match
+	// Read reads fsys, sends each entity to sink as it is read and reports everything wrong with
+	// the data to rep, with positions. The error is for input that cannot be read at all.
+	Read(ctx context.Context, fsys fs.FS, opts Options, sink roster.Sink, rep roster.Reporter) (Info, error)
+	// Write writes r to dst in this format, reporting to rep what the mapping drops (lossy) and
+	// rows it cannot write (errors).
+	Write(ctx context.Context, dst Dest, r *roster.Roster, opts Options, rep roster.Reporter) error
+}
+
+// Needs is an optional ability of a Format: the entity kinds its writer uses, so a converter
+// keeps only those in memory.
+type Needs interface {
+	Needs() []roster.Kind
+}
+
+// Match says how well an input looks like a format.
+type Match int
+
+// Match levels, weakest first.
+const (
+	NoMatch     Match = iota
+	NameMatch         // a file name the format uses, with a header that does not match exactly
+	HeaderMatch       // a header row that matches the format
+)
+
+// Info describes what was read.
+type Info struct {
+	Format  string     `json:"format"`
+	Version string     `json:"version"` // "" for single-file formats
+	Files   []FileInfo `json:"files"`
+}
+
+// FileInfo counts the data rows of one file.
+type FileInfo struct {
+	Name string `json:"name"`
+	Rows int    `json:"rows"`
+}
+
+// Dest is where a writer puts its files. The caller publishes them atomically after Write
+// returns without error, or discards them.
+type Dest interface {
+	// Create opens the named output file. Single-file formats call it once; the caller may
+	// publish that file under another name (the DEST the user gave).
+	Create(name string) (io.WriteCloser, error)
+}
+
+// Layout is a column layout for a single-file format: names, order, required flags and extra
+// columns. Column layouts are data: a config file can replace a built-in one.
+type Layout struct {
+	Name    string   `json:"name" yaml:"name"`
+	Format  string   `json:"format" yaml:"format"`
+	Columns []Column `json:"columns" yaml:"columns"`
+}
+
+// Column is one column of a Layout.
+type Column struct {
+	Name     string `json:"name" yaml:"name"`
+	Required bool   `json:"required,omitempty" yaml:"required"`
+}
+
+// Names returns the layout's column names in order.
+func (l *Layout) Names() []string {
+	out := make([]string, len(l.Columns))
+	for i, c := range l.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// Site is one row of a students.csv site map.
+type Site struct {
+	ID, Name string
+}
+
+// CaptiOptions are the Capti format's settings (profile key capti).
+type CaptiOptions struct {
+	ID     string // "email" (default) or "username": which column is the Capti ID
+	Domain string // the domain Capti appends to usernames, for messages and collision checks
+}
+
+// StudentsOptions are the students.csv format's settings (profile key students).
+type StudentsOptions struct {
+	GoogleSSO         bool
+	PasswordsAreDates bool
+	SiteMap           []Site // nil: no site map given, no check
+	SiteMapName       string // the file the site map came from, for messages
+	StudentID         string // "identifier" (default) or "sourcedId": what STUDENT_ID holds from OneRoster
+}
+
+// Options carries every setting a format may use. Formats ignore what is not theirs.
+type Options struct {
+	// InputEncoding is "" (UTF-8) or "windows-1252" / "latin1", which are transcoded.
+	InputEncoding string
+	// Vendor selects a vendor rule set on top of the format's own rules ("capti").
+	Vendor string
+	// Fix makes readers repair safe, common export damage, reporting each repair.
+	Fix bool
+	// Layout replaces the format's built-in column layout.
+	Layout *Layout
+	// Org names the school written when converting from a format without orgs.
+	Org string
+	// Role is the role given to users read from a format without roles (default student).
+	Role string
+	// Zip asks a multi-file writer for one .zip instead of separate files.
+	Zip bool
+
+	Capti    CaptiOptions
+	Students StudentsOptions
+}
+
+// ErrUnknownFormat is returned for a --format value no format has.
+var ErrUnknownFormat = errors.New("unknown format")
+
+// ErrUndetected is returned when no format recognises the input.
+var ErrUndetected = errors.New("cannot tell the format of the input")
+
+// Registry is the explicit list of formats, in precedence order.
+type Registry struct {
+	formats []Format
+}
+
+// NewRegistry returns a registry of fs in precedence order. It panics on a duplicate name,
+// which is a programming error.
+func NewRegistry(fs ...Format) *Registry {
+	r := &Registry{}
+	for _, f := range fs {
+		if _, err := r.Lookup(f.Name()); err == nil {
+			panic("format: duplicate format " + f.Name())
+		}
+		r.formats = append(r.formats, f)
+	}
+	return r
+}
+
+// Names lists the registered format names in precedence order.
+func (r *Registry) Names() []string {
+	out := make([]string, len(r.formats))
+	for i, f := range r.formats {
+		out[i] = f.Name()
+	}
+	return out
+}
+
+// Lookup returns the format called name.
+func (r *Registry) Lookup(name string) (Format, error) {
+	for _, f := range r.formats {
+		if f.Name() == name {
+			return f, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownFormat, name, strings.Join(r.Names(), ", "))
+}
+
+// Detect returns the format that matches fsys best; a header match beats a name match, and
+// registration order breaks ties.
+func (r *Registry) Detect(fsys fs.FS) (Format, error) {
+	var best Format
+	bestMatch := NoMatch
+	for _, f := range r.formats {
+		if m := f.Detect(fsys); m > bestMatch {
+			best, bestMatch = f, m
+		}
+	}
+	if best == nil {
+		return nil, ErrUndetected
+	}
+	return best, nil
+}
+
+// Formats returns the registered formats in precedence order.
+func (r *Registry) Formats() []Format { return slices.Clone(r.formats) }

@@ -1,0 +1,169 @@
+package roster
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Severity says how serious a Problem is.
+type Severity string
+
+// Severities, most serious first.
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+// Problem codes (SPEC §3.1). They are stable: users filter them with --ignore.
+const (
+	CodeEncoding        = "encoding"
+	CodeParse           = "parse"
+	CodeRaggedRow       = "ragged-row"
+	CodeHeader          = "header"
+	CodeMissingFile     = "missing-file"
+	CodeEmptyFile       = "empty-file"
+	CodeManifest        = "manifest"
+	CodeMissingRequired = "missing-required"
+	CodeTooLong         = "too-long"
+	CodeBadEnum         = "bad-enum"
+	CodeBadBoolean      = "bad-boolean"
+	CodeBadDate         = "bad-date"
+	CodeBadEmail        = "bad-email"
+	CodeBadID           = "bad-id"
+	CodeBadGrade        = "bad-grade"
+	CodeBadList         = "bad-list"
+	CodeDuplicateID     = "duplicate-id"
+	CodeDanglingRef     = "dangling-ref"
+	CodeExcelDamage     = "excel-damage"
+	CodeFormula         = "formula"
+	CodeLossy           = "lossy"
+	CodeIDCollision     = "id-collision"
+	CodeGuard           = "guard"
+	CodeRepaired        = "repaired"
+)
+
+// Codes lists every problem code with its meaning, for help text and completion.
+var Codes = []struct{ Code, Meaning string }{
+	{CodeEncoding, "not valid UTF-8, UTF-16, or bare CR line endings"},
+	{CodeParse, "CSV syntax (unterminated quote, stray quote, line break in a field)"},
+	{CodeRaggedRow, "a row with more or fewer cells than the header"},
+	{CodeHeader, "a header missing, misspelled, duplicate, misordered or in the wrong case"},
+	{CodeMissingFile, "a file the package needs is absent"},
+	{CodeEmptyFile, "a file with no data rows"},
+	{CodeManifest, "manifest.csv rows and versions"},
+	{CodeMissingRequired, "a required value is blank"},
+	{CodeTooLong, "a value longer than the format allows"},
+	{CodeBadEnum, "a value not in the vocabulary (case-sensitive)"},
+	{CodeBadBoolean, "a boolean other than true or false"},
+	{CodeBadDate, "a date not written as the format requires"},
+	{CodeBadEmail, "an e-mail address that is not valid"},
+	{CodeBadID, "an identifier with characters or a length the format does not allow"},
+	{CodeBadGrade, "a grade outside the vocabulary or not zero-padded"},
+	{CodeBadList, "a list with empty items, spaces around items, or unquoted"},
+	{CodeDuplicateID, "an identifier repeated in its file"},
+	{CodeDanglingRef, "a reference to a record that is not in the package"},
+	{CodeExcelDamage, "an identifier or value damaged by a spreadsheet"},
+	{CodeFormula, "a cell that a spreadsheet would run as a formula"},
+	{CodeLossy, "a conversion drops data"},
+	{CodeIDCollision, "two rows map to one target identity"},
+	{CodeGuard, "push or sync refused by the shrink guard"},
+	{CodeRepaired, "a --fix repair"},
+}
+
+// Problem is one finding about the input, with its position.
+type Problem struct {
+	Severity Severity `json:"severity"`
+	Code     string   `json:"code"`
+	File     string   `json:"file"`   // the name inside the package, or the path given for a single file
+	Line     int      `json:"line"`   // 1-based physical line where the record starts; 0 for the whole file
+	Column   string   `json:"column"` // header name, or empty
+	Message  string   `json:"message"`
+}
+
+// Reporter receives problems as they are found.
+type Reporter interface {
+	Report(Problem)
+}
+
+// ReporterFunc adapts a function to Reporter.
+type ReporterFunc func(Problem)
+
+// Report calls f(p).
+func (f ReporterFunc) Report(p Problem) { f(p) }
+
+// Problems keeps the problems of a run: all of the counts, and the first Max of the listing.
+// The zero value keeps every problem.
+type Problems struct {
+	// Max caps the listing (0: no cap); the counts are never capped.
+	Max int
+	// Ignore lists codes to drop entirely.
+	Ignore map[string]bool
+	// Rename maps a file name to the name shown (a single-file input shows the path given).
+	Rename map[string]string
+
+	list                    []Problem
+	Errors, Warnings, Infos int
+	// Truncated says the listing was capped.
+	Truncated bool
+}
+
+// Report records p.
+func (ps *Problems) Report(p Problem) {
+	if ps.Ignore[p.Code] {
+		return
+	}
+	if n, ok := ps.Rename[p.File]; ok {
+		p.File = n
+	}
+	switch p.Severity {
+	case Error:
+		ps.Errors++
+	case Warning:
+		ps.Warnings++
+	default:
+		ps.Infos++
+	}
+	if ps.Max > 0 && len(ps.list) >= ps.Max {
+		ps.Truncated = true
+		return
+	}
+	ps.list = append(ps.list, p)
+}
+
+// List returns the kept problems sorted by file, line, then severity and code.
+func (ps *Problems) List() []Problem {
+	slices.SortStableFunc(ps.list, Compare)
+	return ps.list
+}
+
+// Compare orders problems by file, line, severity (errors first), column and code.
+func Compare(a, b Problem) int {
+	return cmp.Or(
+		cmp.Compare(a.File, b.File),
+		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Severity.rank(), b.Severity.rank()),
+		cmp.Compare(a.Column, b.Column),
+		cmp.Compare(a.Code, b.Code),
+	)
+}
+
+func (s Severity) rank() int {
+	switch s {
+	case Error:
+		return 0
+	case Warning:
+		return 1
+	}
+	return 2
+}
+
+// Has reports whether any problem of the given code was kept.
+func (ps *Problems) Has(code string) bool {
+	for _, p := range ps.list {
+		if p.Code == code {
+			return true
+		}
+	}
+	return false
+}
