@@ -191,3 +191,16 @@ func (r *Registry) Detect(fsys fs.FS) (Format, error) {
 
 // Formats returns the registered formats in precedence order.
 func (r *Registry) Formats() []Format { return slices.Clone(r.formats) }
+
+// Carrier is an optional ability of a Format: the canonical fields it carries per entity kind,
+// named as OneRoster columns (givenName, email, grades …). A cross-format diff compares only the
+// fields both sides carry. A format without it carries every field.
+type Carrier interface {
+	Carries() map[roster.Kind][]string
+}
+
+// UserKeyer is an optional ability of a Format: the canonical field that identifies a user in
+// it when that is not sourcedId (students.csv's STUDENT_ID is the OneRoster identifier).
+type UserKeyer interface {
+	UserKey() string
+}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+
+	"github.com/rostersync/rostersync/pkg/format"
+)
+
+// Exit codes, the same for every command (SPEC §3).
+const (
+	ExitOK          = 0
+	ExitFindings    = 1 // validation errors, differences, or a refusal
+	ExitUsage       = 2 // usage or configuration error
+	ExitLocal       = 3 // local input/output error
+	ExitRemote      = 4 // remote error
+	ExitLocked      = 5 // another run holds the lock
+	ExitInterrupted = 130
+)
+
+// exitStatusHelp ends every command's long help.
+const exitStatusHelp = `
+EXIT STATUS
+  0    success
+  1    findings: validation errors, differences, or a refusal (invalid input, guard)
+  2    usage or configuration error (bad flag, unknown --format, bad or insecure config)
+  3    local input/output error (unreadable file, undetectable format, cannot write)
+  4    remote error (connect, authentication, host key, transfer after retries)
+  5    another run holds the lock
+  130  interrupted`
+
+// errFindings says the command printed its findings and exits 1.
+var errFindings = errors.New("findings")
+
+// exitError carries an exit code and hint lines with an error.
+type exitError struct {
+	code  int
+	err   error
+	hints []string
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withExit wraps err with an exit code and hints.
+func withExit(code int, err error, hints ...string) error {
+	return &exitError{code: code, err: err, hints: hints}
+}
+
+// usageError is a bad flag or argument: exit 2.
+func usageError(err error, hints ...string) error { return withExit(ExitUsage, err, hints...) }
+
+// extraErrorCodes lets packages wired in later map their sentinels to exit codes.
+type codeMapper func(error) (int, bool)
+
+// exitCode maps an error to the process exit code.
+func exitCode(err error, mappers []codeMapper) int {
+	if err == nil {
+		return ExitOK
+	}
+	if ee, ok := errors.AsType[*exitError](err); ok {
+		return ee.code
+	}
+	switch {
+	case errors.Is(err, errFindings):
+		return ExitFindings
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.Is(err, format.ErrUnknownFormat):
+		return ExitUsage
+	case errors.Is(err, format.ErrUndetected):
+		return ExitLocal
+	}
+	for _, m := range mappers {
+		if c, ok := m(err); ok {
+			return c
+		}
+	}
+	if _, ok := errors.AsType[*fs.PathError](err); ok {
+		return ExitLocal
+	}
+	return ExitLocal
+}
+
+// hintsOf returns the hint lines carried by err.
+func hintsOf(err error) []string {
+	if ee, ok := errors.AsType[*exitError](err); ok {
+		return ee.hints
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// This file is the only place tablewriter is used.
+
+// writeValidateResults prints the results in the chosen style: data on stdout, the summary on stderr.
+func writeValidateResults(deps *Deps, style string, quiet bool, results []*ValidateResult) error {
+	out, errOut := deps.IO.Out, deps.IO.ErrOut
+	anyErrors := false
+	for _, r := range results {
+		if r.Summary.Errors > 0 {
+			anyErrors = true
+		}
+	}
+	if quiet && !anyErrors {
+		return nil
+	}
+	switch style {
+	case "json":
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		if len(results) == 1 {
+			enc.SetIndent("", "  ")
+		}
+		for _, r := range results {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write([]string{"severity", "code", "file", "line", "column", "message"}) //nolint:errcheck // checked by Flush
+		for _, r := range results {
+			for _, p := range r.Problems {
+				w.Write([]string{string(p.Severity), p.Code, p.File, strconv.Itoa(p.Line), p.Column, p.Message}) //nolint:errcheck
+			}
+		}
+		w.Flush()
+		return w.Error()
+	case "table":
+		var rows [][]string
+		for _, r := range results {
+			for _, p := range r.Problems {
+				rows = append(rows, []string{p.File, strconv.Itoa(p.Line), string(p.Severity), p.Code, p.Column, p.Message})
+			}
+		}
+		if len(rows) > 0 {
+			if err := renderTable(out, []string{"file", "line", "severity", "code", "column", "message"}, rows); err != nil {
+				return err
+			}
+		}
+	default:
+		for _, r := range results {
+			for _, p := range r.Problems {
+				fmt.Fprintln(out, problemLine(p))
+			}
+		}
+	}
+	if quiet {
+		return nil
+	}
+	for _, r := range results {
+		fmt.Fprintln(errOut, validateSummaryLine(r))
+	}
+	return nil
+}
+
+// problemLine is the text form of a problem: file:line: severity code [column]: message.
+func problemLine(p roster.Problem) string {
+	col := ""
+	if p.Column != "" {
+		col = " [" + p.Column + "]"
+	}
+	return fmt.Sprintf("%s:%d: %s %s%s: %s", p.File, p.Line, p.Severity, p.Code, col, p.Message)
+}
+
+func validateSummaryLine(r *ValidateResult) string {
+	rows := 0
+	for _, f := range r.Files {
+		rows += f.Rows
+	}
+	what := r.Format
+	if r.Version != "" {
+		what += " " + r.Version
+	}
+	s := fmt.Sprintf("%s: %s, %s, %s: %s, %s, %s", r.Path, what,
+		plural(len(r.Files), "file"), plural(rows, "row"),
+		plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"), plural(r.Summary.Infos, "info"))
+	if r.Truncated {
+		s += fmt.Sprintf(" (listing cut at %d: --max-problems)", len(r.Problems))
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// renderTable writes rows under header as a terminal table.
+func renderTable(w io.Writer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNormal),
+		tablewriter.WithMaxWidth(160),
+	)
+	t.Header(toAny(header)...)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

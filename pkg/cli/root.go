@@ -1,0 +1,146 @@
+// Package cli is rostersync's command tree: one file per command, each filling an options
+// struct and calling a run function. Main maps every error to the exit codes of SPEC §3 in one
+// place, and prints one message (plus hints) on stderr for exit codes of 2 and more.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rostersync/rostersync/formats"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/iostreams"
+)
+
+// BuildInfo is the version stamped by the release build.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// Deps are what commands depend on, so tests can replace them.
+type Deps struct {
+	IO      *iostreams.IOStreams
+	Formats *format.Registry
+	Build   BuildInfo
+	// Getenv reads the environment (os.Getenv by default).
+	Getenv func(string) string
+
+	mappers []codeMapper
+}
+
+// GlobalOptions are the flags every command shares.
+type GlobalOptions struct {
+	ConfigPath string
+	Profile    string
+	Output     string
+	Quiet      bool
+}
+
+// Main runs rostersync with args (without the program name) and returns the exit code.
+func Main(args []string, streams *iostreams.IOStreams, build BuildInfo) int {
+	deps := &Deps{IO: streams, Formats: formats.Registry(), Build: build, Getenv: os.Getenv}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, deps, args)
+}
+
+// Run executes the command tree with deps and returns the exit code.
+func Run(ctx context.Context, deps *Deps, args []string) int {
+	root := NewRootCmd(deps)
+	root.SetArgs(args)
+	root.SetIn(deps.IO.In)
+	root.SetOut(deps.IO.Out)
+	root.SetErr(deps.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err, deps.mappers)
+	if err != nil && code >= ExitUsage {
+		if code == ExitInterrupted {
+			fmt.Fprintln(deps.IO.ErrOut, "rostersync: interrupted")
+			return code
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: error: %v\n", err)
+		for _, h := range hintsOf(err) {
+			fmt.Fprintf(deps.IO.ErrOut, "rostersync: hint: %s\n", h)
+		}
+	}
+	return code
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(deps *Deps) *cobra.Command {
+	g := &GlobalOptions{}
+	root := &cobra.Command{
+		Use:   "rostersync",
+		Short: "Validate, convert, diff and safely upload student roster files",
+		Long: `rostersync checks a roster export exactly as the vendor will, converts between
+OneRoster CSV, Capti and uppercase students.csv, tells what changed between two nightly
+snapshots, and uploads over SFTP atomically, refusing a file that would wipe out students.
+` + exitStatusHelp,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Version:           deps.versionString(),
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(err, fmt.Sprintf("see 'rostersync %s --help'", strings.TrimPrefix(c.CommandPath(), "rostersync ")))
+	})
+	root.SetVersionTemplate("rostersync {{.Version}}\n")
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.ConfigPath, "config", "", "config file (default ./rostersync.yaml, then the user config dir)")
+	pf.StringVarP(&g.Profile, "profile", "p", "", "profile of the config file to use")
+	pf.StringVarP(&g.Output, "output", "o", "", "output style: table, text, json or csv (default table on a terminal, text otherwise)")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing unless something is wrong (for cron)")
+	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion("table", "text", "json", "csv"))
+
+	root.AddCommand(
+		newValidateCmd(deps, g),
+	)
+	return root
+}
+
+func (d *Deps) versionString() string {
+	v := d.Build.Version
+	if v == "" {
+		v = "dev"
+	}
+	s := v
+	if d.Build.Commit != "" {
+		s += " (" + d.Build.Commit
+		if d.Build.Date != "" {
+			s += ", " + d.Build.Date
+		}
+		s += ")"
+	}
+	return s
+}
+
+func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// outputStyle resolves -o against the terminal default.
+func (g *GlobalOptions) outputStyle(deps *Deps) (string, error) {
+	o := g.Output
+	if o == "" {
+		o = deps.Getenv("ROSTERSYNC_OUTPUT")
+	}
+	switch o {
+	case "":
+		if deps.IO.IsStdoutTTY {
+			return "table", nil
+		}
+		return "text", nil
+	case "table", "text", "json", "csv":
+		return o, nil
+	}
+	return "", usageError(fmt.Errorf("unknown output style %q", o), "use -o table, text, json or csv")
+}
+

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// ValidateOptions are the parsed flags and arguments of validate.
+type ValidateOptions struct {
+	Global      *GlobalOptions
+	Format      formatFlags
+	Strict      bool
+	Ignore      []string
+	MaxProblems int
+	Paths       []string
+}
+
+func newValidateCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
+	opts := &ValidateOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "validate PATH...",
+		Short: "Check roster files exactly as the vendor will",
+		Long: `Detect the format of each PATH (a file, a directory, a .zip, or - for stdin with
+--format) and check it against the format's rules. Each problem names the file, the line where
+the record starts, the column, and what is expected. Problems are sorted by file and line; a
+one-line summary goes to stderr.
+
+Output (-o): text (one line per problem: file:line: severity code [column]: message), table,
+json (one object per PATH; JSON Lines for several), csv (severity,code,file,line,column,message).
+` + exitStatusHelp,
+		Example: `  rostersync validate examples/oneroster
+  rostersync validate export.zip -o json
+  rostersync validate --format students --site-map sites.xlsx students.csv
+  rostersync validate --ignore formula --strict users.csv
+  cat users.csv | rostersync validate --format oneroster -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			return runValidate(cmd.Context(), deps, opts)
+		},
+	}
+	f := cmd.Flags()
+	opts.Format.AddFlags(f, deps.Formats.Names())
+	f.BoolVar(&opts.Strict, "strict", false, "warnings count as errors for the exit code")
+	f.StringSliceVar(&opts.Ignore, "ignore", nil, "drop problems with this code (repeatable, or comma-separated)")
+	f.IntVar(&opts.MaxProblems, "max-problems", 1000, "list at most N problems per PATH (counts are never capped; 0: no cap)")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("ignore", problemCodeCompletion)
+	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
+	_ = cmd.RegisterFlagCompletionFunc("vendor", fixedCompletion("capti"))
+	_ = cmd.RegisterFlagCompletionFunc("capti-id", fixedCompletion("email", "username"))
+	_ = cmd.RegisterFlagCompletionFunc("student-id", fixedCompletion("identifier", "sourcedId"))
+	return cmd
+}
+
+func problemCodeCompletion(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	out := make([]string, len(roster.Codes))
+	for i, c := range roster.Codes {
+		out[i] = c.Code + "\t" + c.Meaning
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// ValidateResult is the outcome for one PATH, shaped as SPEC §3.1's JSON.
+type ValidateResult struct {
+	Path      string            `json:"path"`
+	Format    string            `json:"format"`
+	Version   string            `json:"version"`
+	Files     []format.FileInfo `json:"files"`
+	Problems  []roster.Problem  `json:"problems"`
+	Summary   Summary           `json:"summary"`
+	Truncated bool              `json:"truncated"`
+}
+
+// Summary counts problems by severity.
+type Summary struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+}
+
+func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
+	style, err := opts.Global.outputStyle(deps)
+	if err != nil {
+		return err
+	}
+	fopts, err := opts.Format.options()
+	if err != nil {
+		return err
+	}
+	if opts.MaxProblems < 0 {
+		return usageError(fmt.Errorf("--max-problems must be 0 or more"))
+	}
+	ignore := map[string]bool{}
+	known := map[string]bool{}
+	for _, c := range roster.Codes {
+		known[c.Code] = true
+	}
+	for _, c := range opts.Ignore {
+		if !known[c] {
+			return usageError(fmt.Errorf("--ignore %q: no such problem code", c), "codes: "+codeList())
+		}
+		ignore[c] = true
+	}
+	stdinUsed := false
+	var results []*ValidateResult
+	for _, path := range opts.Paths {
+		if path == "-" {
+			if stdinUsed {
+				return usageError(fmt.Errorf("stdin (-) given twice"))
+			}
+			stdinUsed = true
+		}
+		res, err := validatePath(ctx, deps, opts, fopts, ignore, path)
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
+	}
+	if err := writeValidateResults(deps, style, opts.Global.Quiet, results); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Summary.Errors > 0 || (opts.Strict && r.Summary.Warnings > 0) {
+			return errFindings
+		}
+	}
+	return nil
+}
+
+func codeList() string {
+	names := make([]string, len(roster.Codes))
+	for i, c := range roster.Codes {
+		names[i] = c.Code
+	}
+	return strings.Join(names, ", ")
+}
+
+// validatePath reads one PATH with its format and returns what was found.
+func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts format.Options, ignore map[string]bool, path string) (*ValidateResult, error) {
+	in, err := openInput(path, deps.IO.In)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	f, err := pickFormat(deps, opts.Format.Format, in)
+	if err != nil {
+		return nil, err
+	}
+	probs := &roster.Problems{Max: opts.MaxProblems, Ignore: ignore}
+	if in.Single != "" {
+		probs.Rename = map[string]string{in.Single: in.Path}
+	}
+	for _, p := range in.Pre {
+		probs.Report(p)
+	}
+	info, err := f.Read(ctx, in.FS, fopts, roster.Discard{}, probs)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, withExit(ExitLocal, fmt.Errorf("read %s: %w", path, err))
+	}
+	if info.Files == nil {
+		info.Files = []format.FileInfo{}
+	}
+	list := probs.List()
+	if list == nil {
+		list = []roster.Problem{}
+	}
+	return &ValidateResult{
+		Path: path, Format: f.Name(), Version: info.Version, Files: info.Files,
+		Problems: list, Truncated: probs.Truncated,
+		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos},
+	}, nil
+}
