@@ -143,4 +143,3 @@ func (g *GlobalOptions) outputStyle(deps *Deps) (string, error) {
 	}
 	return "", usageError(fmt.Errorf("unknown output style %q", o), "use -o table, text, json or csv")
 }
-
