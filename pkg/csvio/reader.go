@@ -33,6 +33,8 @@ type Options struct {
 	Encoding string
 	// AllowLineBreaks accepts line breaks inside quoted fields; without it each is a parse problem.
 	AllowLineBreaks bool
+
+	chunk int // tests: the most bytes checked per read, to cross chunk boundaries
 }
 
 // Reader reads one CSV file record by record.
@@ -89,7 +91,7 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 		}
 		src = dec.NewDecoder().Reader(br)
 	}
-	ck := &checkReader{r: src, file: file, rep: rep, line: 1, utf8: true}
+	ck := &checkReader{r: src, file: file, rep: rep, line: 1, utf8: true, max: opts.chunk}
 	cr := csv.NewReader(ck)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -193,17 +195,24 @@ type checkReader struct {
 	tail    []byte
 	cr      bool // the previous chunk ended in \r
 	stopped bool
+	max     int
 }
 
 func (c *checkReader) Read(p []byte) (int, error) {
 	if c.stopped {
 		return 0, errStop
 	}
+	if c.max > 0 && len(p) > c.max {
+		p = p[:c.max]
+	}
 	n, err := c.r.Read(p)
 	if n > 0 {
-		if c.scan(p[:n]) {
+		if stop := c.scan(p[:n]); stop >= 0 {
 			c.stopped = true
-			return 0, errStop
+			if stop == 0 {
+				return 0, errStop
+			}
+			return stop, nil
 		}
 	}
 	if err == io.EOF && len(c.tail) > 0 && !c.bad {
@@ -212,12 +221,13 @@ func (c *checkReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// scan checks b and reports whether reading must stop.
-func (c *checkReader) scan(b []byte) bool {
+// scan checks b. It returns -1 to go on, or the number of bytes to pass on before reading stops
+// at a bare CR.
+func (c *checkReader) scan(b []byte) int {
 	// Bare CR: a \r not followed by \n.
 	if c.cr && b[0] != '\n' {
 		c.reportCR(c.line)
-		return true
+		return 0
 	}
 	c.cr = false
 	for i := 0; ; {
@@ -232,7 +242,7 @@ func (c *checkReader) scan(b []byte) bool {
 		}
 		if b[i+1] != '\n' {
 			c.reportCR(c.line + bytes.Count(b[:i], []byte{'\n'}))
-			return true
+			return i
 		}
 		i++
 	}
@@ -240,7 +250,7 @@ func (c *checkReader) scan(b []byte) bool {
 		c.checkUTF8(b)
 	}
 	c.line += bytes.Count(b, []byte{'\n'})
-	return false
+	return -1
 }
 
 func (c *checkReader) checkUTF8(b []byte) {

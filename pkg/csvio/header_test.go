@@ -1,0 +1,64 @@
+package csvio
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+func TestCheckHeader(t *testing.T) {
+	students := HeaderSpec{Columns: append(Columns("STUDENT_ID", "FIRST_NAME", "LAST_NAME", "GRADE"),
+		HeaderColumn{Name: "MIDDLE_NAME", Optional: true}), Ordered: true}
+	oneroster := HeaderSpec{Columns: Columns("sourcedId", "name", "type"), Ordered: true, ExtraLast: true,
+		Extra: func(n string) bool { return strings.HasPrefix(n, "metadata.") }}
+	tests := []struct {
+		name string
+		spec HeaderSpec
+		got  string
+		idx  []int
+		msgs []string
+	}{
+		{"exact", students, "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE", []int{0, 1, 2, 3, -1}, nil},
+		{"optional present", students, "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,MIDDLE_NAME", []int{0, 1, 2, 3, 4}, nil},
+		{"misordered", students, "STUDENT_ID,FIRST_NAME,GRADE,LAST_NAME", []int{0, 1, 3, 2, -1},
+			[]string{"column 3 is GRADE, expected LAST_NAME (columns must be in the order STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,MIDDLE_NAME)"}},
+		{"wrong case", students, "student_id,FIRST_NAME,LAST_NAME,GRADE", []int{0, 1, 2, 3, -1},
+			[]string{`column 1 is "student_id", expected "STUDENT_ID" (header names are case-sensitive)`}},
+		{"misspelled", students, "STUDENT_ID,FIRST_NAM,LAST_NAME,GRADE", []int{0, 1, 2, 3, -1},
+			[]string{`column 2 is "FIRST_NAM", expected "FIRST_NAME" (misspelled?)`}},
+		{"missing", students, "STUDENT_ID,FIRST_NAME,LAST_NAME", []int{0, 1, 2, -1, -1},
+			[]string{`missing column "GRADE" (expected as column 4)`}},
+		{"duplicate and empty", students, "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,GRADE,", []int{0, 1, 2, 3, -1},
+			[]string{`column 5: header "GRADE" appears twice (also column 4)`, "column 6 has an empty header name"}},
+		{"unknown", students, "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,SHOE_SIZE", []int{0, 1, 2, 3, -1},
+			[]string{`column 5: unknown column "SHOE_SIZE"`}},
+		{"metadata trailing", oneroster, "sourcedId,name,type,metadata.x", []int{0, 1, 2}, nil},
+		{"metadata in the middle", oneroster, "sourcedId,metadata.x,name,type", []int{0, 2, 3},
+			[]string{`column 2: extension column "metadata.x" must come after every standard column`}},
+		{"ext column", oneroster, "sourcedId,name,type,ext_foo", []int{0, 1, 2},
+			[]string{`column 4: unexpected column "ext_foo"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var msgs []string
+			idx := CheckHeader("f.csv", strings.Split(tt.got, ","), tt.spec, roster.ReporterFunc(func(p roster.Problem) {
+				if p.Line != 1 || p.Code != roster.CodeHeader || p.Severity != roster.Error {
+					t.Errorf("problem %+v", p)
+				}
+				msgs = append(msgs, p.Message)
+			}))
+			if strings.Join(msgs, "\n") != strings.Join(tt.msgs, "\n") {
+				t.Errorf("messages:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(tt.msgs, "\n"))
+			}
+			if len(idx) != len(tt.idx) {
+				t.Fatalf("idx %v, want %v", idx, tt.idx)
+			}
+			for i := range idx {
+				if idx[i] != tt.idx[i] {
+					t.Fatalf("idx %v, want %v", idx, tt.idx)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,180 @@
+package csvio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+type record struct {
+	line   int
+	fields string
+}
+
+func readAll(t *testing.T, data string, opts Options, chunk int) ([]string, []record, []roster.Problem, error) {
+	t.Helper()
+	var probs []roster.Problem
+	rep := roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) })
+	opts.chunk = chunk
+	rd, err := NewReader(strings.NewReader(data), "f.csv", opts, rep)
+	if err != nil {
+		return nil, nil, probs, err
+	}
+	var recs []record
+	for {
+		rec, line, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return rd.Header(), recs, probs, err
+		}
+		recs = append(recs, record{line, strings.Join(rec, "|")})
+	}
+	if rd.Rows() != len(recs) {
+		t.Errorf("Rows() = %d, read %d", rd.Rows(), len(recs))
+	}
+	return rd.Header(), recs, probs, nil
+}
+
+
+func TestReader(t *testing.T) {
+	tests := []struct {
+		name     string
+		data     string
+		opts     Options
+		header   string
+		records  []record
+		problems []string // "code@line"
+		fatal    bool
+	}{
+		{name: "plain LF", data: "a,b\n1,2\n3,4\n", header: "a|b", records: []record{{2, "1|2"}, {3, "3|4"}}},
+		{name: "CRLF", data: "a,b\r\n1,2\r\n", header: "a|b", records: []record{{2, "1|2"}}},
+		{name: "no final newline", data: "a,b\n1,2", header: "a|b", records: []record{{2, "1|2"}}},
+		{name: "BOM dropped", data: "\uFEFFa,b\n1,2\n", header: "a|b", records: []record{{2, "1|2"}}},
+		{name: "quoted comma and quote", data: "a,b\n\"x, y\",\"say \"\"hi\"\"\"\n", header: "a|b", records: []record{{2, "x, y|say \"hi\""}}},
+		{name: "UTF-8 names", data: "a\nNguyễn\nJosé\n", header: "a", records: []record{{2, "Nguyễn"}, {3, "José"}}},
+		{name: "empty file", data: "", header: ""},
+		{name: "ragged rows are returned as they are", data: "a,b\n1,2,3\n4\n", header: "a|b", records: []record{{2, "1|2|3"}, {3, "4"}}},
+		{name: "line break in quoted field", data: "a,b\n\"x\ny\",2\n3,4\n", header: "a|b",
+			records: []record{{2, "x\ny|2"}, {4, "3|4"}}, problems: []string{"parse@2"}},
+		{name: "line break allowed", data: "a,b\n\"x\ny\",2\n", opts: Options{AllowLineBreaks: true}, header: "a|b", records: []record{{2, "x\ny|2"}}},
+		{name: "bare quote", data: "a,b\n1,x\"y\n3,4\n", header: "a|b", records: []record{{3, "3|4"}}, problems: []string{"parse@2"}},
+		{name: "unterminated quote", data: "a,b\n1,\"open\n3,4\n5,6\n", header: "a|b", problems: []string{"parse@2"}},
+		{name: "invalid UTF-8 reported once with its line", data: "a\nok\nbad\xff\nbad\xfe\n", header: "a",
+			records: []record{{2, "ok"}, {3, "bad\xff"}, {4, "bad\xfe"}}, problems: []string{"encoding@3"}},
+		{name: "truncated UTF-8 at end", data: "a\nok\xc3", header: "a", records: []record{{2, "ok\xc3"}}, problems: []string{"encoding@2"}},
+		{name: "bare CR stops the file", data: "a,b\r1,2\r3,4\r", problems: []string{"encoding@1"}},
+		{name: "bare CR later", data: "a,b\n1,2\n3,4\r5,6\n", header: "a|b", records: []record{{2, "1|2"}}, problems: []string{"encoding@3"}},
+		{name: "UTF-16 LE", data: "\xff\xfea\x00,\x00b\x00", problems: []string{"encoding@1"}, fatal: true},
+		{name: "windows-1252 transcoded", data: "a\nJos\xe9\n", opts: Options{Encoding: "windows-1252"}, header: "a", records: []record{{2, "José"}}},
+		{name: "latin1 transcoded", data: "a\nM\xfcller\n", opts: Options{Encoding: "latin1"}, header: "a", records: []record{{2, "Müller"}}},
+	}
+	for _, tt := range tests {
+		for _, chunk := range []int{0, 1, 3} {
+			t.Run(tt.name, func(t *testing.T) {
+				header, recs, probs, err := readAll(t, tt.data, tt.opts, chunk)
+				if (err != nil) != tt.fatal {
+					t.Fatalf("err = %v, fatal %v", err, tt.fatal)
+				}
+				if tt.fatal && !errors.Is(err, ErrEncoding) {
+					t.Errorf("err = %v, want ErrEncoding", err)
+				}
+				var got []string
+				for _, p := range probs {
+					got = append(got, p.Code+"@"+itoa(p.Line))
+					if p.File != "f.csv" {
+						t.Errorf("problem file %q", p.File)
+					}
+				}
+				if strings.Join(got, ",") != strings.Join(tt.problems, ",") {
+					t.Errorf("chunk %d: problems %v, want %v (%v)", chunk, got, tt.problems, probs)
+				}
+				if tt.fatal {
+					return
+				}
+				if h := strings.Join(header, "|"); h != tt.header {
+					t.Errorf("header %q, want %q", h, tt.header)
+				}
+				if len(recs) != len(tt.records) {
+					t.Fatalf("chunk %d: records %v, want %v", chunk, recs, tt.records)
+				}
+				for i := range recs {
+					if recs[i] != tt.records[i] {
+						t.Errorf("record %d = %v, want %v", i, recs[i], tt.records[i])
+					}
+				}
+			})
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestReaderErrorFromSource(t *testing.T) {
+	rep := roster.ReporterFunc(func(roster.Problem) {})
+	rd, err := NewReader(io.MultiReader(strings.NewReader("a,b\n1,2\n"), iotest.ErrReader(errors.New("disk gone"))), "f.csv", Options{}, rep)
+	if err != nil {
+		// The error may surface while reading the header.
+		if !strings.Contains(err.Error(), "disk gone") {
+			t.Fatalf("err = %v", err)
+		}
+		return
+	}
+	for {
+		_, _, err := rd.Next()
+		if err == io.EOF {
+			t.Fatal("a read error was swallowed")
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "disk gone") {
+				t.Fatalf("err = %v", err)
+			}
+			return
+		}
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "a\r\nb\r\n", "\uFEFFx,y\n\"q\"\"\",2\n", "a\n\"open\n", "a\rb\r", "\xff\xfe", "a\n\xc3\x28\n", "a,b\n\"x\ny\",z\n"} {
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, latin bool) {
+		opts := Options{}
+		if latin {
+			opts.Encoding = "windows-1252"
+		}
+		var probs []roster.Problem
+		rd, err := NewReader(bytes.NewReader(data), "f.csv", opts, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) }))
+		if err != nil {
+			if !errors.Is(err, ErrEncoding) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		lines := bytes.Count(data, []byte{'\n'}) + 1
+		for i := 0; ; i++ {
+			_, line, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if line < 1 || line > lines {
+				t.Fatalf("line %d outside 1..%d", line, lines)
+			}
+		}
+		for _, p := range probs {
+			if p.Line < 0 || p.Line > lines+1 {
+				t.Fatalf("problem line %d outside the file (%d lines): %v", p.Line, lines, p)
+			}
+		}
+	})
+}
