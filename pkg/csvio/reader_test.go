@@ -43,7 +43,6 @@ func readAll(t *testing.T, data string, opts Options, chunk int) ([]string, []re
 	return rd.Header(), recs, probs, nil
 }
 
-
 func TestReader(t *testing.T) {
 	tests := []struct {
 		name     string
