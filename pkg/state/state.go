@@ -1,0 +1,331 @@
+// Package state keeps what rostersync remembers between runs, per destination: a lock so two
+// runs never overlap, the run records that history shows, and the snapshots the shrink guard
+// compares with. A snapshot is counts, hashes and sorted IDs, not a copy of the roster. Files
+// are 0600 in 0700 folders.
+package state
+
+import (
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrLocked is returned when another run holds a destination's lock (exit 5).
+var ErrLocked = errors.New("another rostersync run holds the lock")
+
+// Retention is how many runs are kept per destination.
+const Retention = 30
+
+// DefaultDir returns the state folder: $XDG_STATE_HOME/rostersync, else ~/.local/state/rostersync,
+// or %LOCALAPPDATA%\rostersync\state on Windows.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if runtime.GOOS == "windows" {
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "rostersync", "state"), nil
+		}
+	}
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "rostersync"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find the state folder: %w (give --state-dir)", err)
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "state", "rostersync"), nil
+}
+
+// Store is the state folder.
+type Store struct {
+	Dir string
+}
+
+// Key turns a destination (URL or path) into a folder name: readable, and unique by a hash.
+func Key(dest string) string {
+	sum := sha256.Sum256([]byte(dest))
+	var b strings.Builder
+	for _, r := range dest {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	return strings.Trim(b.String(), "_") + "-" + hex.EncodeToString(sum[:6])
+}
+
+func (s *Store) destDir(dest string) string { return filepath.Join(s.Dir, "destinations", Key(dest)) }
+
+// Lock is a held lock; Unlock releases it.
+type Lock struct {
+	f *os.File
+}
+
+// Lock takes the lock named name (a destination or a profile) without waiting: ErrLocked when
+// another run holds it.
+func (s *Store) Lock(name string) (*Lock, error) {
+	dir := filepath.Join(s.Dir, "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state folder: %w", err)
+	}
+	path := filepath.Join(dir, Key(name)+".lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		if errors.Is(err, ErrLocked) {
+			return nil, fmt.Errorf("%w for %s (%s)", ErrLocked, name, path)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	f.Truncate(0)                           //nolint:errcheck // informational content only
+	fmt.Fprintf(f, "pid %d\n", os.Getpid()) //nolint:errcheck
+	return &Lock{f: f}, nil
+}
+
+// Unlock releases the lock.
+func (l *Lock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := unlockFile(l.f)
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}
+
+// Run is the record of one push or sync to a destination.
+type Run struct {
+	ID          string      `json:"id"` // sortable: 20261123T020000Z-abcd
+	Time        time.Time   `json:"time"`
+	Profile     string      `json:"profile,omitempty"`
+	Destination string      `json:"destination"`
+	Result      string      `json:"result"` // pushed, refused, failed, dry-run
+	Message     string      `json:"message,omitempty"`
+	Files       []RunFile   `json:"files"`
+	Guard       *GuardStats `json:"guard,omitempty"`
+}
+
+// RunFile describes one file of a run.
+type RunFile struct {
+	Name     string `json:"name"`     // the remote name
+	Rows     int    `json:"rows"`     // data rows
+	Bytes    int64  `json:"bytes"`    // size
+	SHA256   string `json:"sha256"`   // of the bytes sent
+	Snapshot string `json:"snapshot"` // snapshot file name in the run folder, "" if none
+	Archive  string `json:"archive,omitempty"`
+}
+
+// GuardStats are the shrink guard's figures for a run.
+type GuardStats struct {
+	Compared       bool               `json:"compared"` // false on the first push to a destination
+	Rows           int                `json:"rows"`
+	MinRows        int                `json:"min_rows"`
+	MaxRemoved     float64            `json:"max_removed_percent"`
+	RemovedPercent map[string]float64 `json:"removed_percent,omitempty"` // per entity kind
+	Allowed        bool               `json:"allowed"`
+	Overridden     bool               `json:"overridden,omitempty"` // --allow-shrink
+	Reason         string             `json:"reason,omitempty"`
+}
+
+// NewRunID returns a sortable run ID for t.
+func NewRunID(t time.Time) string {
+	var b [2]byte
+	_, _ = io.ReadFull(randReader{}, b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// SaveRun writes a run record (and the snapshot files it names, written by the caller with
+// WriteRunFile beforehand), then prunes old runs beyond Retention.
+func (s *Store) SaveRun(run *Run) error {
+	dir := filepath.Join(s.destDir(run.Destination), "runs", run.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	data, err := json.MarshalIndent(run, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(dir, "run.json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return fmt.Errorf("save run: %w", err)
+	}
+	return s.prune(run.Destination)
+}
+
+// RunDir returns the folder of a run, created 0700, for snapshot files written before SaveRun.
+func (s *Store) RunDir(dest, runID string) (string, error) {
+	dir := filepath.Join(s.destDir(dest), "runs", runID)
+	return dir, os.MkdirAll(dir, 0o700)
+}
+
+// WriteRunFile writes a gzip-compressed file in a run's folder atomically.
+func (s *Store) WriteRunFile(dest, runID, name string, write func(io.Writer) error) error {
+	dir, err := s.RunDir(dest, runID)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, name), func(w io.Writer) error {
+		zw := gzip.NewWriter(w)
+		if err := write(zw); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
+}
+
+// OpenRunFile opens a file written by WriteRunFile.
+func (s *Store) OpenRunFile(dest, runID, name string) (io.ReadCloser, error) {
+	f, err := os.Open(filepath.Join(s.destDir(dest), "runs", runID, name))
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &gzipFile{Reader: zr, f: f}, nil
+}
+
+type gzipFile struct {
+	*gzip.Reader
+	f *os.File
+}
+
+func (g *gzipFile) Close() error {
+	err := g.Reader.Close()
+	if cerr := g.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Runs returns the runs recorded for a destination, newest first.
+func (s *Store) Runs(dest string) ([]*Run, error) {
+	return s.runsIn(s.destDir(dest))
+}
+
+// Destinations lists every destination with runs recorded.
+func (s *Store) Destinations() ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(s.Dir, "destinations"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		runs, err := s.runsIn(filepath.Join(s.Dir, "destinations", e.Name()))
+		if err == nil && len(runs) > 0 {
+			out = append(out, runs[0].Destination)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (s *Store) runsIn(destDir string) ([]*Run, error) {
+	entries, err := os.ReadDir(filepath.Join(destDir, "runs"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var runs []*Run
+	for i := len(entries) - 1; i >= 0; i-- {
+		data, err := os.ReadFile(filepath.Join(destDir, "runs", entries[i].Name(), "run.json"))
+		if err != nil {
+			continue // a run folder whose record was never written (crash): ignored
+		}
+		var r Run
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, fmt.Errorf("read run %s: %w", entries[i].Name(), err)
+		}
+		runs = append(runs, &r)
+	}
+	return runs, nil
+}
+
+// LastPushed returns the newest run that pushed a file named name to dest, or nil.
+func (s *Store) LastPushed(dest, name string) (*Run, *RunFile, error) {
+	runs, err := s.Runs(dest)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range runs {
+		if r.Result != "pushed" {
+			continue
+		}
+		for i := range r.Files {
+			if r.Files[i].Name == name {
+				return r, &r.Files[i], nil
+			}
+		}
+	}
+	return nil, nil, nil
+}
+
+func (s *Store) prune(dest string) error {
+	dir := filepath.Join(s.destDir(dest), "runs")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for len(entries) > Retention {
+		if err := os.RemoveAll(filepath.Join(dir, entries[0].Name())); err != nil {
+			return err
+		}
+		entries = entries[1:]
+	}
+	return nil
+}
+
+func writeAtomic(path string, write func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
