@@ -1,0 +1,290 @@
+package students
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// Read reads the students.csv in fsys, sends one school org per distinct SITE_ID (before the
+// first student of that site), one user per student and a demographics record for each valid
+// BIRTHDATE to sink, and reports every problem with its line and column to rep.
+func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
+	info := format.Info{Format: Name, Version: ""}
+	cols, err := layoutColumns(opts)
+	if err != nil {
+		return info, err
+	}
+	name, err := pickFile(fsys)
+	if err != nil {
+		return info, err
+	}
+	fh, err := fsys.Open(name)
+	if err != nil {
+		return info, fmt.Errorf("open %s: %w", name, err)
+	}
+	defer fh.Close()
+	info.Files = []format.FileInfo{{Name: name}}
+	rd, err := csvio.NewReader(fh, name, csvio.Options{Encoding: opts.InputEncoding}, rep)
+	if err != nil {
+		if errors.Is(err, csvio.ErrEncoding) {
+			return info, nil // reported: the file is not text
+		}
+		return info, fmt.Errorf("read %s: %w", name, err)
+	}
+	if rd.Empty {
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
+			Message: "the file is empty: a header row and one row per student are expected"})
+		return info, nil
+	}
+	r := newRowReader(name, cols, opts, sink, rep)
+	r.header(rd.Header())
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return info, err
+			}
+		}
+		rec, line, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return info, err
+		}
+		if err := r.row(rec, line); err != nil {
+			return info, err
+		}
+	}
+	info.Files[0].Rows = rd.Rows()
+	if rd.Rows() == 0 {
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
+			Message: "the file has a header but no students"})
+	}
+	return info, nil
+}
+
+// rowReader checks and converts the rows of one file.
+type rowReader struct {
+	file  string
+	cols  []column
+	opts  format.Options
+	sink  roster.Sink
+	rep   roster.Reporter
+	width int   // header cells
+	pos   []int // per layout column, its index in the file (-1 when absent)
+	need  []bool
+	// positions of the known columns in the file (-1 when absent)
+	id, first, last, grade, site, email, pass, middle, birth int
+	extra                                                    []int // layout columns that are not known names
+
+	ids   map[uint64]int // xxhash of STUDENT_ID -> first line
+	sites map[string]bool
+	smap  map[string]string // site map: SITE_ID -> SITE_NAME
+
+	user roster.User
+	demo roster.Demographics
+	org  roster.Org
+}
+
+func newRowReader(file string, cols []column, opts format.Options, sink roster.Sink, rep roster.Reporter) *rowReader {
+	r := &rowReader{file: file, cols: cols, opts: opts, sink: sink, rep: rep,
+		ids: make(map[uint64]int), sites: make(map[string]bool)}
+	if opts.Students.SiteMap != nil {
+		r.smap = make(map[string]string, len(opts.Students.SiteMap))
+		for _, s := range opts.Students.SiteMap {
+			r.smap[s.ID] = s.Name
+		}
+	}
+	return r
+}
+
+func (r *rowReader) problem(sev roster.Severity, code string, line int, col, msg string) {
+	r.rep.Report(roster.Problem{Severity: sev, Code: code, File: r.file, Line: line, Column: col, Message: msg})
+}
+
+// header checks the header row and finds the columns.
+func (r *rowReader) header(hdr []string) {
+	spec := csvio.HeaderSpec{Ordered: true}
+	for _, c := range r.cols {
+		spec.Columns = append(spec.Columns, csvio.HeaderColumn{Name: c.name, Optional: c.optional})
+	}
+	r.width = len(hdr)
+	r.pos = csvio.CheckHeader(r.file, hdr, spec, r.rep)
+	r.need = make([]bool, len(r.cols))
+	r.id, r.first, r.last, r.grade, r.site, r.email, r.pass, r.middle, r.birth = -1, -1, -1, -1, -1, -1, -1, -1, -1
+	for i, c := range r.cols {
+		r.need[i] = c.needed(r.opts)
+		j := r.pos[i]
+		if j < 0 && c.optional && r.need[i] {
+			r.problem(roster.Error, roster.CodeHeader, 1, c.name,
+				fmt.Sprintf("missing column %q (expected as column %d): its values are required%s", c.name, i+1, ssoNote(c.name, r.opts)))
+		}
+		switch c.name {
+		case ColStudentID:
+			r.id = j
+		case ColFirstName:
+			r.first = j
+		case ColLastName:
+			r.last = j
+		case ColGrade:
+			r.grade = j
+		case ColSiteID:
+			r.site = j
+		case ColEmail:
+			r.email = j
+		case ColPassword:
+			r.pass = j
+		case ColMiddleName:
+			r.middle = j
+		case ColBirthdate:
+			r.birth = j
+		default:
+			r.extra = append(r.extra, i)
+		}
+	}
+}
+
+func ssoNote(col string, opts format.Options) string {
+	switch {
+	case col == ColEmail && opts.Students.GoogleSSO:
+		return " when students sign in with Google (--google-sso)"
+	case col == ColPassword:
+		return " (blank passwords are allowed only with --google-sso)"
+	}
+	return ""
+}
+
+func cell(rec []string, j int) string {
+	if j < 0 || j >= len(rec) {
+		return ""
+	}
+	return rec[j]
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// row checks one record and sends what it holds to the sink.
+func (r *rowReader) row(rec []string, line int) error {
+	if len(rec) != r.width {
+		r.problem(roster.Error, roster.CodeRaggedRow, line, "",
+			fmt.Sprintf("row has %d cells, the header has %d", len(rec), r.width))
+	}
+	for i, c := range r.cols {
+		if r.need[i] && r.pos[i] >= 0 && blank(cell(rec, r.pos[i])) {
+			r.problem(roster.Error, roster.CodeMissingRequired, line, c.name,
+				fmt.Sprintf("%s is blank: a value is required%s", c.name, ssoNote(c.name, r.opts)))
+		}
+	}
+	id := cell(rec, r.id)
+	emit := !blank(id)
+	if emit {
+		if scientific(id) {
+			r.problem(roster.Error, roster.CodeExcelDamage, line, ColStudentID,
+				fmt.Sprintf("STUDENT_ID %q is in scientific notation: a spreadsheet rewrote the number; export the IDs as text", id))
+		}
+		h := xxhash.Sum64String(id)
+		if first, dup := r.ids[h]; dup {
+			r.problem(roster.Error, roster.CodeDuplicateID, line, ColStudentID,
+				fmt.Sprintf("STUDENT_ID %q is already on line %d: each student must appear once", id, first))
+			emit = false
+		} else {
+			r.ids[h] = line
+		}
+	}
+	for _, j := range [...]struct {
+		col string
+		pos int
+	}{{ColFirstName, r.first}, {ColLastName, r.last}, {ColMiddleName, r.middle}, {ColEmail, r.email}} {
+		if v := cell(rec, j.pos); formula(v) {
+			r.problem(roster.Warning, roster.CodeFormula, line, j.col,
+				fmt.Sprintf("%s starts with %q: a spreadsheet would run it as a formula", j.col, v[:1]))
+		}
+	}
+	email := cell(rec, r.email)
+	if !blank(email) && !validEmail(email) {
+		r.problem(roster.Error, roster.CodeBadEmail, line, ColEmail,
+			fmt.Sprintf("EMAIL %q is not a valid e-mail address (expected name@domain.org)", email))
+	}
+	pass := cell(rec, r.pass)
+	if r.opts.Students.PasswordsAreDates && !blank(pass) {
+		if _, ok := parseDate(pass); !ok {
+			r.problem(roster.Error, roster.CodeBadDate, line, ColPassword,
+				"PASSWORD is not a date (passwords are dates): write it YYYY-MM-DD or M/D/YYYY (the value is not shown)")
+		}
+	}
+	birth := cell(rec, r.birth)
+	var birthISO string
+	if !blank(birth) {
+		if t, ok := parseDate(birth); ok {
+			birthISO = isoDate(t)
+		} else {
+			r.problem(roster.Error, roster.CodeBadDate, line, ColBirthdate,
+				"BIRTHDATE is not a date: write it YYYY-MM-DD or M/D/YYYY (the value is not shown)")
+		}
+	}
+	site := cell(rec, r.site)
+	if !blank(site) && r.smap != nil {
+		if _, ok := r.smap[site]; !ok {
+			r.problem(roster.Error, roster.CodeDanglingRef, line, ColSiteID,
+				fmt.Sprintf("SITE_ID %q is not in the site map %s", site, r.siteMapName()))
+		}
+	}
+	if !emit {
+		return nil
+	}
+	if !blank(site) && !r.sites[site] {
+		r.sites[site] = true
+		name := site
+		if n := r.smap[site]; n != "" {
+			name = n
+		}
+		r.org = roster.Org{SourcedID: site, Identifier: site, Name: name, Type: "school"}
+		if err := r.sink.Org(&r.org); err != nil {
+			return err
+		}
+	}
+	u := &r.user
+	*u = roster.User{
+		SourcedID: id, Identifier: id, Role: "student", EnabledUser: "true",
+		GivenName: cell(rec, r.first), FamilyName: cell(rec, r.last), MiddleName: cell(rec, r.middle),
+		Email: email, Password: pass,
+	}
+	if g := cell(rec, r.grade); !blank(g) {
+		u.Grades = []string{cedsGrade(g)}
+	}
+	if !blank(site) {
+		u.OrgIDs = []string{site}
+	}
+	for _, i := range r.extra {
+		if j := r.pos[i]; j >= 0 {
+			u.Metadata = append(u.Metadata, roster.KV{Key: r.cols[i].name, Value: cell(rec, j)})
+		}
+	}
+	if err := r.sink.User(u); err != nil {
+		return err
+	}
+	if birthISO != "" {
+		r.demo = roster.Demographics{SourcedID: id, BirthDate: birthISO}
+		if err := r.sink.Demographics(&r.demo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *rowReader) siteMapName() string {
+	if r.opts.Students.SiteMapName != "" {
+		return r.opts.Students.SiteMapName
+	}
+	return "(--site-map)"
+}

@@ -1,0 +1,231 @@
+// Package students is the uppercase students.csv format (Software 4 Schools): one CSV of
+// students whose header names are ALL_CAPS_WITH_UNDERSCORES in a fixed order. The built-in
+// layout is STUDENT_ID, FIRST_NAME, LAST_NAME, GRADE, SITE_ID, EMAIL, PASSWORD, then the
+// optional MIDDLE_NAME and BIRTHDATE; a layout from the configuration can replace it.
+package students
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// Name is the format's --format value.
+const Name = "students"
+
+// FileName is the name of the file the format reads and writes.
+const FileName = "students.csv"
+
+// Column names of the built-in layout.
+const (
+	ColStudentID  = "STUDENT_ID"
+	ColFirstName  = "FIRST_NAME"
+	ColLastName   = "LAST_NAME"
+	ColGrade      = "GRADE"
+	ColSiteID     = "SITE_ID"
+	ColEmail      = "EMAIL"
+	ColPassword   = "PASSWORD"
+	ColMiddleName = "MIDDLE_NAME"
+	ColBirthdate  = "BIRTHDATE"
+)
+
+// column is one column of the layout in use.
+type column struct {
+	name     string
+	optional bool // the header may leave it out (it comes after the last required column)
+	required bool // the layout requires a value
+}
+
+// defaultLayout is the built-in layout. Required marks the columns whose values are required;
+// the header must hold every column up to the last required one (PASSWORD), so a file may stop
+// after PASSWORD.
+var defaultLayout = format.Layout{Name: Name, Format: Name, Columns: []format.Column{
+	{Name: ColStudentID, Required: true}, {Name: ColFirstName, Required: true},
+	{Name: ColLastName, Required: true}, {Name: ColGrade, Required: true},
+	{Name: ColSiteID, Required: true}, {Name: ColEmail}, {Name: ColPassword, Required: true},
+	{Name: ColMiddleName}, {Name: ColBirthdate},
+}}
+
+// defaultColumns is defaultLayout as columns.
+var defaultColumns = mustColumns(&defaultLayout)
+
+func mustColumns(l *format.Layout) []column {
+	cols, err := columnsOf(l)
+	if err != nil {
+		panic(err)
+	}
+	return cols
+}
+
+// DefaultLayout returns the built-in layout as data, for documentation and for configuration
+// files that start from it. Required marks the columns whose values are required; a header must
+// hold every column up to the last required one, and may leave out the columns after it. With
+// Google SSO, PASSWORD is not required and EMAIL is; STUDENT_ID is always required.
+func DefaultLayout() format.Layout {
+	l := defaultLayout
+	l.Columns = slices.Clone(l.Columns)
+	return l
+}
+
+// columnsOf checks a layout and returns its columns.
+func columnsOf(l *format.Layout) ([]column, error) {
+	if len(l.Columns) == 0 {
+		return nil, fmt.Errorf("layout %q has no columns", l.Name)
+	}
+	last := -1
+	seen := map[string]bool{}
+	for i, c := range l.Columns {
+		if strings.TrimSpace(c.Name) == "" {
+			return nil, fmt.Errorf("layout %q: column %d has no name", l.Name, i+1)
+		}
+		if seen[c.Name] {
+			return nil, fmt.Errorf("layout %q lists column %q twice", l.Name, c.Name)
+		}
+		seen[c.Name] = true
+		if c.Required || c.Name == ColStudentID {
+			last = i
+		}
+	}
+	if !seen[ColStudentID] {
+		return nil, fmt.Errorf("layout %q has no %s column, which identifies each student", l.Name, ColStudentID)
+	}
+	cols := make([]column, len(l.Columns))
+	for i, c := range l.Columns {
+		cols[i] = column{name: c.Name, optional: i > last, required: c.Required}
+	}
+	return cols, nil
+}
+
+// layoutColumns returns the columns in use: opts.Layout when it is a students layout, else the
+// built-in one.
+func layoutColumns(opts format.Options) ([]column, error) {
+	if opts.Layout == nil || opts.Layout.Format != Name {
+		return defaultColumns, nil
+	}
+	return columnsOf(opts.Layout)
+}
+
+// needed reports whether c's values are required under opts.
+func (c column) needed(opts format.Options) bool {
+	switch c.name {
+	case ColStudentID:
+		return true
+	case ColPassword:
+		if opts.Students.GoogleSSO {
+			return false
+		}
+	case ColEmail:
+		if opts.Students.GoogleSSO {
+			return true
+		}
+	}
+	return c.required
+}
+
+type studentsFormat struct{}
+
+// New returns the students.csv format.
+func New() format.Format { return studentsFormat{} }
+
+// Name returns "students".
+func (studentsFormat) Name() string { return Name }
+
+// Carries lists the canonical fields a students.csv carries, as OneRoster column names.
+func (studentsFormat) Carries() map[roster.Kind][]string {
+	return map[roster.Kind][]string{
+		roster.UserKind: {"identifier", "givenName", "familyName", "middleName", "email", "password", "grades", "orgSourcedIds"},
+	}
+}
+
+// UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier.
+func (studentsFormat) UserKey() string { return "identifier" }
+
+// Needs lists the entity kinds the writer uses.
+func (studentsFormat) Needs() []roster.Kind {
+	return []roster.Kind{roster.OrgKind, roster.UserKind, roster.DemographicsKind}
+}
+
+// pickFile returns the file to read in fsys: the one named students.csv (any case), else the
+// only file there is.
+func pickFile(fsys fs.FS) (string, error) {
+	names, err := format.Files(fsys)
+	if err != nil {
+		return "", fmt.Errorf("list input: %w", err)
+	}
+	for _, n := range names {
+		if strings.EqualFold(n, FileName) {
+			return n, nil
+		}
+	}
+	var csvs []string
+	for _, n := range names {
+		if strings.EqualFold(path.Ext(n), ".csv") {
+			csvs = append(csvs, n)
+		}
+	}
+	switch {
+	case len(names) == 1:
+		return names[0], nil
+	case len(csvs) == 1:
+		return csvs[0], nil
+	case len(names) == 0:
+		return "", fmt.Errorf("no %s in the input", FileName)
+	}
+	return "", fmt.Errorf("no %s in the input, and %d files to choose from", FileName, len(names))
+}
+
+// Detect is HeaderMatch when the header is the built-in layout (exact names and order, the
+// optional columns possibly left out), NameMatch when the file is named students.csv or the
+// header holds the layout's names in another case or order, else NoMatch.
+func (studentsFormat) Detect(fsys fs.FS) format.Match {
+	name, err := pickFile(fsys)
+	if err != nil {
+		return format.NoMatch
+	}
+	named := strings.EqualFold(name, FileName)
+	line := format.HeaderLine(fsys, name)
+	cr := csv.NewReader(strings.NewReader(line))
+	hdr, err := cr.Read()
+	if err != nil {
+		if named {
+			return format.NameMatch
+		}
+		return format.NoMatch
+	}
+	if headerIs(hdr, false) {
+		return format.HeaderMatch
+	}
+	if named || headerIs(hdr, true) {
+		return format.NameMatch
+	}
+	return format.NoMatch
+}
+
+// headerIs reports whether hdr is the built-in layout: in order with exact names, or (loose)
+// the same names in any case and order. Optional columns may be left out either way.
+func headerIs(hdr []string, loose bool) bool {
+	got := hdr
+	if loose {
+		got = make([]string, len(hdr))
+		for i, h := range hdr {
+			got[i] = strings.ToUpper(strings.TrimSpace(h))
+		}
+		slices.Sort(got)
+	}
+	var want []string
+	for _, c := range defaultColumns {
+		if slices.Contains(got, c.name) || !c.optional {
+			want = append(want, c.name)
+		}
+	}
+	if loose {
+		slices.Sort(want)
+	}
+	return slices.Equal(got, want)
+}

@@ -1,0 +1,327 @@
+package students
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// outRow is one student as written.
+type outRow struct {
+	vals map[string]string
+}
+
+// Write writes the students of r as one file, students.csv: columns in the layout's order (the
+// built-in layout writes MIDDLE_NAME and BIRTHDATE only when a student has one), UTF-8 without
+// a BOM, LF line endings, RFC 4180 quoting. Users of other roles, classes, enrollments and
+// demographics other than the birth date are dropped, each kind reported once as lossy; a
+// student that cannot be written (no school, no password, a site not in the site map …) is an
+// error and is left out.
+func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
+	cols, err := layoutColumns(opts)
+	if err != nil {
+		return err
+	}
+	var bySourcedID bool
+	switch strings.ToLower(opts.Students.StudentID) {
+	case "", "identifier":
+	case "sourcedid":
+		bySourcedID = true
+	default:
+		return fmt.Errorf("students: student ID %q: want identifier or sourcedId", opts.Students.StudentID)
+	}
+	w := &writer{opts: opts, rep: rep, cols: cols, bySourcedID: bySourcedID,
+		orgs: make(map[string]*roster.Org, len(r.Orgs)), births: map[string]string{}, seen: map[string]string{}}
+	for i := range r.Orgs {
+		w.orgs[r.Orgs[i].SourcedID] = &r.Orgs[i]
+	}
+	for i := range r.Demographics {
+		if d := &r.Demographics[i]; d.BirthDate != "" {
+			w.births[d.SourcedID] = d.BirthDate
+		}
+	}
+	if sm := opts.Students.SiteMap; sm != nil {
+		w.siteIDs = make(map[string]bool, len(sm))
+		w.siteByName = make(map[string][]string, len(sm))
+		for _, s := range sm {
+			w.siteIDs[s.ID] = true
+			k := strings.ToLower(strings.TrimSpace(s.Name))
+			w.siteByName[k] = append(w.siteByName[k], s.ID)
+		}
+	}
+	roles := map[string]int{}
+	var rows []outRow
+	for i := range r.Users {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		u := &r.Users[i]
+		if u.Role != "student" {
+			roles[u.Role]++
+			continue
+		}
+		if row, ok := w.user(u); ok {
+			rows = append(rows, row)
+		}
+	}
+
+	// The columns written: the built-in layout leaves out MIDDLE_NAME and BIRTHDATE when no
+	// student has one.
+	var names []string
+	builtIn := opts.Layout == nil || opts.Layout.Format != Name
+	for _, c := range cols {
+		if builtIn && c.optional && !slices.ContainsFunc(rows, func(o outRow) bool { return o.vals[c.name] != "" }) {
+			continue
+		}
+		names = append(names, c.name)
+	}
+	w.lossy(r, roles, names)
+
+	f, err := dst.Create(FileName)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", FileName, err)
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	cw := csv.NewWriter(bw)
+	werr := cw.Write(names)
+	rec := make([]string, len(names))
+	for _, row := range rows {
+		if werr != nil {
+			break
+		}
+		for j, n := range names {
+			rec[j] = row.vals[n]
+		}
+		werr = cw.Write(rec)
+	}
+	cw.Flush()
+	if werr == nil {
+		werr = cw.Error()
+	}
+	if werr == nil {
+		werr = bw.Flush()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("write %s: %w", FileName, werr)
+	}
+	return nil
+}
+
+// writer maps canonical students to rows.
+type writer struct {
+	opts        format.Options
+	rep         roster.Reporter
+	cols        []column
+	bySourcedID bool
+	orgs        map[string]*roster.Org
+	births      map[string]string   // user sourcedId -> birth date
+	siteIDs     map[string]bool     // site map IDs; nil without a site map
+	siteByName  map[string][]string // lower-case SITE_NAME -> SITE_IDs
+	seen        map[string]string   // STUDENT_ID -> sourcedId of the student written with it
+
+	multiSchool, multiGrade, birthsUsed int
+}
+
+func (w *writer) fail(code, col, msg string) {
+	w.rep.Report(roster.Problem{Severity: roster.Error, Code: code, File: FileName, Column: col, Message: msg})
+}
+
+// user returns the row for u, or false after reporting why u cannot be written.
+func (w *writer) user(u *roster.User) (outRow, bool) {
+	v := make(map[string]string, len(w.cols))
+	who := fmt.Sprintf("student %q", u.SourcedID)
+	id := u.Identifier
+	if w.bySourcedID || id == "" {
+		id = u.SourcedID
+	}
+	if id == "" {
+		w.fail(roster.CodeMissingRequired, ColStudentID, fmt.Sprintf("a student has neither identifier nor sourcedId for STUDENT_ID (name %q %q): not written", u.GivenName, u.FamilyName))
+		return outRow{}, false
+	}
+	if prev, dup := w.seen[id]; dup {
+		w.fail(roster.CodeIDCollision, ColStudentID, fmt.Sprintf("%s and student %q would both be STUDENT_ID %q: %s not written", prev, u.SourcedID, id, who))
+		return outRow{}, false
+	}
+	v[ColStudentID] = id
+
+	site, ok := w.site(u, who)
+	if !ok {
+		return outRow{}, false
+	}
+	v[ColSiteID] = site
+	if len(u.Grades) > 0 {
+		v[ColGrade] = vendorGrade(u.Grades[0])
+		if len(u.Grades) > 1 {
+			w.multiGrade++
+		}
+	}
+	v[ColFirstName], v[ColLastName], v[ColMiddleName], v[ColEmail] = u.GivenName, u.FamilyName, u.MiddleName, u.Email
+	birth := w.births[u.SourcedID]
+	if birth != "" {
+		if t, ok := parseDate(birth); ok {
+			v[ColBirthdate] = isoDate(t)
+		} else {
+			w.fail(roster.CodeBadDate, ColBirthdate, fmt.Sprintf("%s: the birth date is not a date (the value is not shown); BIRTHDATE left blank", who))
+		}
+	}
+	pass := u.Password
+	if w.opts.Students.PasswordsAreDates {
+		from := "password"
+		if pass == "" && birth != "" {
+			pass, from = birth, "birth date"
+			w.birthsUsed++
+		}
+		if pass != "" {
+			t, ok := parseDate(pass)
+			if !ok {
+				w.fail(roster.CodeBadDate, ColPassword, fmt.Sprintf("%s: the %s is not a date written YYYY-MM-DD or M/D/YYYY, as passwords are dates (the value is not shown): not written", who, from))
+				return outRow{}, false
+			}
+			pass = slashDate(t)
+		}
+	}
+	v[ColPassword] = pass
+	for _, kv := range u.Metadata {
+		if _, known := v[kv.Key]; !known && kv.Value != "" {
+			v[kv.Key] = kv.Value
+		}
+	}
+	missing := false
+	for _, c := range w.cols {
+		if c.needed(w.opts) && blank(v[c.name]) {
+			missing = true
+			hint := ""
+			switch {
+			case c.name == ColPassword && w.opts.Students.PasswordsAreDates:
+				hint = " and no birth date to take"
+			case c.name == ColPassword:
+				hint = " (use --passwords-are-dates to take birth dates, or --google-sso)"
+			case c.name == ColEmail:
+				hint = " (required with --google-sso)"
+			}
+			w.fail(roster.CodeMissingRequired, c.name, fmt.Sprintf("%s has no value for %s%s: not written", who, c.name, hint))
+		}
+	}
+	if missing {
+		return outRow{}, false
+	}
+	w.seen[id] = who
+	return outRow{vals: v}, true
+}
+
+// site returns the SITE_ID of u: its first school's identifier (else sourcedId), checked
+// against the site map when there is one, and matched there by name when it is not a SITE_ID.
+func (w *writer) site(u *roster.User, who string) (string, bool) {
+	var school *roster.Org
+	schools := 0
+	for _, id := range u.OrgIDs {
+		if o := w.orgs[id]; o != nil && o.Type == "school" {
+			if school == nil {
+				school = o
+			}
+			schools++
+		}
+	}
+	if school == nil {
+		w.fail(roster.CodeMissingRequired, ColSiteID, fmt.Sprintf("%s belongs to no school org, so it has no SITE_ID: not written", who))
+		return "", false
+	}
+	if schools > 1 {
+		w.multiSchool++
+	}
+	site := school.Identifier
+	if site == "" {
+		site = school.SourcedID
+	}
+	if w.siteIDs == nil || w.siteIDs[site] {
+		return site, true
+	}
+	ids := w.siteByName[strings.ToLower(strings.TrimSpace(school.Name))]
+	if len(ids) == 1 {
+		return ids[0], true
+	}
+	name := w.opts.Students.SiteMapName
+	if name == "" {
+		name = "the site map"
+	}
+	msg := fmt.Sprintf("%s: school %q (%s) is neither a SITE_ID nor a SITE_NAME in %s: not written", who, school.Name, site, name)
+	if len(ids) > 1 {
+		msg = fmt.Sprintf("%s: school %q (%s) is not a SITE_ID, and %s names %d sites %q (%s): not written",
+			who, school.Name, site, name, len(ids), school.Name, strings.Join(ids, ", "))
+	}
+	w.fail(roster.CodeDanglingRef, ColSiteID, msg)
+	return "", false
+}
+
+// lossy reports, once per kind, what the file cannot carry.
+func (w *writer) lossy(r *roster.Roster, roles map[string]int, names []string) {
+	info := func(msg string) {
+		w.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: FileName, Message: msg})
+	}
+	keys := make([]string, 0, len(roles))
+	for k := range roles {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		role := k
+		if role == "" {
+			role = "(blank)"
+		}
+		info(fmt.Sprintf("%d users with role %s dropped: students.csv holds students only", roles[k], role))
+	}
+	for _, d := range []struct {
+		n    int
+		what string
+	}{
+		{len(r.AcademicSessions), "academic sessions"},
+		{len(r.Courses), "courses"},
+		{len(r.Classes), "classes"},
+		{len(r.Enrollments), "enrollments"},
+	} {
+		if d.n > 0 {
+			info(fmt.Sprintf("%d %s dropped: students.csv has none", d.n, d.what))
+		}
+	}
+	writesBirth := slices.Contains(names, ColBirthdate)
+	other, births := 0, 0
+	for i := range r.Demographics {
+		d := &r.Demographics[i]
+		if d.BirthDate != "" && !writesBirth {
+			births++
+		}
+		if d.Sex != "" || d.AmericanIndianOrAlaskaNative != "" || d.Asian != "" || d.BlackOrAfricanAmerican != "" ||
+			d.NativeHawaiianOrOtherPacificIslander != "" || d.White != "" || d.DemographicRaceTwoOrMoreRaces != "" ||
+			d.HispanicOrLatinoEthnicity != "" || d.CountryOfBirthCode != "" || d.StateOfBirthAbbreviation != "" ||
+			d.CityOfBirth != "" || d.PublicSchoolResidenceStatus != "" {
+			other++
+		}
+	}
+	if other > 0 {
+		info(fmt.Sprintf("demographics of %d users dropped (sex, race, ethnicity, place of birth): students.csv has no such columns", other))
+	}
+	if births > 0 {
+		msg := fmt.Sprintf("%d birth dates dropped: the layout has no %s column", births, ColBirthdate)
+		if w.birthsUsed > 0 {
+			msg += fmt.Sprintf(" (%d were used as passwords)", w.birthsUsed)
+		}
+		info(msg)
+	}
+	if w.multiSchool > 0 {
+		info(fmt.Sprintf("%d students belong to more than one school: only the first is written as SITE_ID", w.multiSchool))
+	}
+	if w.multiGrade > 0 {
+		info(fmt.Sprintf("%d students have more than one grade: only the first is written as GRADE", w.multiGrade))
+	}
+}

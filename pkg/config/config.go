@@ -1,0 +1,393 @@
+// Package config reads rostersync's configuration file (SPEC §4): column layouts and named
+// jobs ("profiles"). The file is decoded strictly: an unknown key is an error naming the key
+// path, so a typo in a guard setting can never silently weaken it. Relative paths resolve from
+// the file's folder, and a file that holds a secret or can be changed by others is refused.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rostersync/rostersync/pkg/format"
+)
+
+// ErrConfig wraps every configuration error, so the command line can map it to exit 2.
+var ErrConfig = errors.New("configuration error")
+
+// Defaults applied to profile keys left out of the file.
+const (
+	DefaultMaxRemovedPercent = 10.0
+	DefaultMinRows           = 1
+	DefaultTimeout           = 30 * time.Second
+	DefaultRetries           = 3
+)
+
+// EnvConfig names the environment variable that points at the config file.
+const EnvConfig = "ROSTERSYNC_CONFIG"
+
+// LoadOptions say where Load looks for the config file.
+type LoadOptions struct {
+	// Path is the --config flag ("" if not given). A named file must exist.
+	Path string
+	// Getenv reads the environment (os.Getenv if nil); it supplies ROSTERSYNC_CONFIG.
+	Getenv func(string) string
+	// WorkDir is the folder searched for rostersync.yaml and the base of a relative Path
+	// (the process's working directory if "").
+	WorkDir string
+	// UserConfigDir is the user's configuration folder, searched for rostersync/config.yaml
+	// (os.UserConfigDir if "").
+	UserConfigDir string
+	// HomeDir replaces "~/" in paths (os.UserHomeDir if "").
+	HomeDir string
+}
+
+// Config is the decoded configuration file.
+type Config struct {
+	// File is the absolute path of the file read, "" if none was found.
+	File string
+	// Layouts are the column layouts by lower-case name.
+	Layouts map[string]format.Layout
+	// Profiles are the jobs by lower-case name (profile names are case-insensitive).
+	Profiles map[string]*Profile
+	// Warnings are things the user should know (checks skipped on this system).
+	Warnings []string
+	// Searched lists the files looked for when none was found.
+	Searched []string
+}
+
+// Profile is one named job of the config file.
+type Profile struct {
+	Name string // lower-case
+
+	Source string // a local path (absolute after Load) or an sftp:// URL
+	From   string // the source format ("" detects it)
+	To     string // the target format of a conversion
+	Format string // the format to validate against
+
+	Destination string // a local folder or an sftp:// URL (absolute after Load when local)
+	FileName    string // overrides the format's output file name
+	Files       []string
+	Newest      bool
+	MaxAge      time.Duration // 0: no limit
+	Zip         bool
+	Archive     bool
+	Layout      string // the name of a layout of the config file (lower-case)
+
+	Capti    Capti
+	Students Students
+
+	Vendor string
+	Org    string
+	Role   string
+
+	User           string
+	Password       string // a secret kept in the file (which must then be private); never print it
+	PasswordEnv    string
+	PasswordFile   string
+	IdentityFile   string
+	Passphrase     string // a secret kept in the file; never print it
+	PassphraseEnv  string
+	PassphraseFile string
+	Agent          bool
+	KnownHosts     string
+	Timeout        time.Duration
+	Retries        int
+	StateDir       string
+
+	Guard Guard
+
+	Collect     string // local folder for the vendor's result files
+	CollectFrom string // remote folder they are fetched from, e.g. log/
+	OnSuccess   string
+	OnFailure   string
+}
+
+// Capti are the Capti format's settings of a profile.
+type Capti struct {
+	ID     string // "email" or "username"
+	Domain string
+}
+
+// Students are the students.csv format's settings of a profile.
+type Students struct {
+	PasswordsAreDates bool
+	SiteMap           string // path of the site map (absolute after Load); loading it is the caller's job
+	GoogleSSO         bool
+	StudentID         string // "identifier" or "sourcedId"
+}
+
+// Guard is the shrink guard of a profile's uploads.
+type Guard struct {
+	MaxRemovedPercent float64
+	MinRows           int
+}
+
+// Load finds, reads and checks the config file. Resolution: opts.Path, else ROSTERSYNC_CONFIG,
+// else rostersync.yaml in the working directory, else rostersync/config.yaml in the user config
+// dir, else no file (an empty Config, not an error). A file named by the flag or the
+// environment must exist.
+func Load(opts LoadOptions) (*Config, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	wd := opts.WorkDir
+	if wd == "" {
+		var err error
+		if wd, err = os.Getwd(); err != nil {
+			return nil, fmt.Errorf("%w: working directory: %w", ErrConfig, err)
+		}
+	}
+	home := opts.HomeDir
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+
+	explicit, how := opts.Path, "--config"
+	if explicit == "" {
+		explicit, how = getenv(EnvConfig), EnvConfig
+	}
+	c := &Config{Layouts: map[string]format.Layout{}, Profiles: map[string]*Profile{}}
+	var path string
+	if explicit != "" {
+		path = absFrom(wd, expandHome(explicit, home))
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: config file %s (from %s): %w", ErrConfig, path, how, unwrapPath(err))
+		}
+		if st.IsDir() {
+			return nil, fmt.Errorf("%w: config file %s (from %s) is a folder", ErrConfig, path, how)
+		}
+	} else {
+		candidates := []string{filepath.Join(wd, "rostersync.yaml")}
+		ucd := opts.UserConfigDir
+		if ucd == "" {
+			ucd, _ = os.UserConfigDir()
+		}
+		if ucd != "" {
+			candidates = append(candidates, filepath.Join(ucd, "rostersync", "config.yaml"))
+		}
+		for _, p := range candidates {
+			st, err := os.Stat(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%w: config file %s: %w", ErrConfig, p, unwrapPath(err))
+			}
+			if st.IsDir() {
+				return nil, fmt.Errorf("%w: config file %s is a folder", ErrConfig, p)
+			}
+			path = p
+			break
+		}
+		if path == "" {
+			c.Searched = candidates
+			return c, nil
+		}
+	}
+	c.File = path
+	if err := load(c, path, home); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// load reads and checks the file at path into c.
+func load(c *Config, path, home string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w: open config file %s: %w", ErrConfig, path, unwrapPath(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("%w: config file %s: %w", ErrConfig, path, unwrapPath(err))
+	}
+	const maxSize = 4 << 20
+	if st.Size() > maxSize {
+		return fmt.Errorf("%w: config file %s is larger than 4 MiB", ErrConfig, path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
+	if err != nil {
+		return fmt.Errorf("%w: read config file %s: %w", ErrConfig, path, err)
+	}
+	raw, err := decode(path, data)
+	if err != nil {
+		return err
+	}
+	warn, err := checkMode(path, st.Mode(), raw.hasSecret())
+	if err != nil {
+		return err
+	}
+	if warn != "" {
+		c.Warnings = append(c.Warnings, warn)
+	}
+	dir := filepath.Dir(path)
+	for name, l := range raw.Layouts {
+		key := strings.ToLower(name)
+		if _, dup := c.Layouts[key]; dup {
+			return fmt.Errorf("%w: %s: layout %q is defined twice (layout names ignore case)", ErrConfig, path, name)
+		}
+		lay, err := l.layout(key)
+		if err != nil {
+			return fmt.Errorf("%w: %s: layouts.%s: %w", ErrConfig, path, name, err)
+		}
+		c.Layouts[key] = lay
+	}
+	for name, fp := range raw.Profiles {
+		key := strings.ToLower(name)
+		if strings.TrimSpace(key) == "" {
+			return fmt.Errorf("%w: %s: a profile has an empty name", ErrConfig, path)
+		}
+		if _, dup := c.Profiles[key]; dup {
+			return fmt.Errorf("%w: %s: profile %q is defined twice (profile names ignore case)", ErrConfig, path, name)
+		}
+		p, err := fp.profile(key, dir, home)
+		if err != nil {
+			return fmt.Errorf("%w: %s: profiles.%s: %w", ErrConfig, path, name, err)
+		}
+		if err := c.checkLayout(p); err != nil {
+			return fmt.Errorf("%w: %s: profiles.%s: %w", ErrConfig, path, name, err)
+		}
+		c.Profiles[key] = p
+	}
+	return nil
+}
+
+// checkLayout checks that a profile's layout exists and fits the profile's format.
+func (c *Config) checkLayout(p *Profile) error {
+	if p.Layout == "" {
+		return nil
+	}
+	l, ok := c.Layouts[p.Layout]
+	if !ok {
+		return fmt.Errorf("layout %q is not defined%s", p.Layout, suggestion(p.Layout, mapKeys(c.Layouts)))
+	}
+	f := p.layoutFormat()
+	if f == "" {
+		return fmt.Errorf("layout %q needs the profile's format: set to (or format)", p.Layout)
+	}
+	if l.Format != f {
+		return fmt.Errorf("layout %q is for format %s, but the profile writes %s", p.Layout, l.Format, f)
+	}
+	return nil
+}
+
+// layoutFormat is the single-file format a profile's layout applies to.
+func (p *Profile) layoutFormat() string {
+	switch {
+	case p.To != "":
+		return p.To
+	case p.Format != "":
+		return p.Format
+	}
+	return p.From
+}
+
+// ProfileNames lists the profile names, sorted (for shell completion).
+func (c *Config) ProfileNames() []string {
+	return mapKeys(c.Profiles)
+}
+
+// Profile returns the profile called name, ignoring case.
+func (c *Config) Profile(name string) (*Profile, error) {
+	key := strings.ToLower(strings.TrimSpace(name))
+	if p, ok := c.Profiles[key]; ok {
+		return p, nil
+	}
+	if c.File == "" {
+		return nil, fmt.Errorf("%w: no profile %q: no config file found (looked for %s)", ErrConfig, name, strings.Join(c.Searched, ", "))
+	}
+	names := c.ProfileNames()
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%w: no profile %q: %s defines no profiles", ErrConfig, name, c.File)
+	}
+	return nil, fmt.Errorf("%w: no profile %q in %s%s (profiles: %s)", ErrConfig, name, c.File,
+		suggestion(key, names), strings.Join(names, ", "))
+}
+
+// FormatOptions converts the profile's format settings to format.Options, with the profile's
+// layout taken from layouts. The site map is not loaded: Students.SiteMap stays nil, and the
+// caller loads the file named by p.Students.SiteMap.
+func (p *Profile) FormatOptions(layouts map[string]format.Layout) (format.Options, error) {
+	o := format.Options{
+		Vendor: p.Vendor,
+		Org:    p.Org,
+		Role:   p.Role,
+		Zip:    p.Zip,
+		Capti:  format.CaptiOptions{ID: p.Capti.ID, Domain: p.Capti.Domain},
+		Students: format.StudentsOptions{
+			GoogleSSO:         p.Students.GoogleSSO,
+			PasswordsAreDates: p.Students.PasswordsAreDates,
+			StudentID:         p.Students.StudentID,
+		},
+	}
+	if p.Layout != "" {
+		l, ok := layouts[strings.ToLower(p.Layout)]
+		if !ok {
+			return format.Options{}, fmt.Errorf("%w: profile %s: layout %q is not defined", ErrConfig, p.Name, p.Layout)
+		}
+		l.Columns = slices.Clone(l.Columns)
+		o.Layout = &l
+	}
+	return o, nil
+}
+
+// IsURL reports whether s is an sftp:// URL rather than a local path.
+func IsURL(s string) bool {
+	return len(s) >= 7 && strings.EqualFold(s[:7], "sftp://")
+}
+
+// expandHome replaces a leading "~/" (or a lone "~") with home.
+func expandHome(p, home string) string {
+	if home == "" {
+		return p
+	}
+	if p == "~" {
+		return home
+	}
+	if strings.HasPrefix(p, "~/") || (filepath.Separator == '\\' && strings.HasPrefix(p, `~\`)) {
+		return filepath.Join(home, p[2:])
+	}
+	return p
+}
+
+// absFrom makes p absolute relative to dir.
+func absFrom(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// resolvePath expands "~/" and makes a relative path absolute from dir.
+func resolvePath(p, dir, home string) string {
+	if p == "" {
+		return ""
+	}
+	return absFrom(dir, expandHome(p, home))
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

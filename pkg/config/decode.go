@@ -1,0 +1,466 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rostersync/rostersync/pkg/format"
+)
+
+// fileConfig is the file's schema. Its yaml tags are the only keys accepted.
+type fileConfig struct {
+	Layouts  map[string]*fileLayout  `yaml:"layouts"`
+	Profiles map[string]*fileProfile `yaml:"profiles"`
+}
+
+type fileLayout struct {
+	Format  string       `yaml:"format"`
+	Columns []fileColumn `yaml:"columns"`
+}
+
+type fileColumn struct {
+	Name     string `yaml:"name"`
+	Required bool   `yaml:"required"`
+}
+
+type fileProfile struct {
+	Source      string    `yaml:"source"`
+	From        string    `yaml:"from"`
+	To          string    `yaml:"to"`
+	Format      string    `yaml:"format"`
+	Destination string    `yaml:"destination"`
+	FileName    string    `yaml:"file_name"`
+	Files       []string  `yaml:"files"`
+	Newest      bool      `yaml:"newest"`
+	MaxAge      string    `yaml:"max_age"`
+	Zip         bool      `yaml:"zip"`
+	Archive     bool      `yaml:"archive"`
+	Layout      string    `yaml:"layout"`
+	Capti       fileCapti `yaml:"capti"`
+	Students    fileStu   `yaml:"students"`
+	Vendor      string    `yaml:"vendor"`
+	Org         string    `yaml:"org"`
+	Role        string    `yaml:"role"`
+
+	User           string    `yaml:"user"`
+	Password       string    `yaml:"password"`
+	PasswordEnv    string    `yaml:"password_env"`
+	PasswordFile   string    `yaml:"password_file"`
+	IdentityFile   string    `yaml:"identity_file"`
+	Passphrase     string    `yaml:"passphrase"`
+	PassphraseEnv  string    `yaml:"passphrase_env"`
+	PassphraseFile string    `yaml:"passphrase_file"`
+	Agent          bool      `yaml:"agent"`
+	KnownHosts     string    `yaml:"known_hosts"`
+	Timeout        string    `yaml:"timeout"`
+	Retries        *int      `yaml:"retries"`
+	StateDir       string    `yaml:"state_dir"`
+	Guard          fileGuard `yaml:"guard"`
+
+	Collect     string `yaml:"collect"`
+	CollectFrom string `yaml:"collect_from"`
+	OnSuccess   string `yaml:"on_success"`
+	OnFailure   string `yaml:"on_failure"`
+}
+
+type fileCapti struct {
+	ID     string `yaml:"id"`
+	Domain string `yaml:"domain"`
+}
+
+type fileStu struct {
+	PasswordsAreDates bool   `yaml:"passwords_are_dates"`
+	SiteMap           string `yaml:"site_map"`
+	GoogleSSO         bool   `yaml:"google_sso"`
+	StudentID         string `yaml:"student_id"`
+}
+
+type fileGuard struct {
+	MaxRemovedPercent *float64 `yaml:"max_removed_percent"`
+	MinRows           *int     `yaml:"min_rows"`
+}
+
+// decode parses data strictly: unknown keys are errors naming the key path.
+func decode(file string, data []byte) (*fileConfig, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, file, yamlMessage(err))
+	}
+	raw := &fileConfig{}
+	if len(doc.Content) == 0 { // an empty file
+		return raw, nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return raw, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%w: %s:%d: the file must be a mapping with layouts: and profiles:", ErrConfig, file, root.Line)
+	}
+	var unknown []unknownKey
+	checkKeys(root, reflect.TypeFor[fileConfig](), "", &unknown, 0)
+	if len(unknown) > 0 {
+		u := unknown[0]
+		more := ""
+		if len(unknown) > 1 {
+			more = fmt.Sprintf(" (and %d more unknown keys)", len(unknown)-1)
+		}
+		return nil, fmt.Errorf("%w: %s:%d: unknown key %q%s%s", ErrConfig, file, u.line, u.path, u.hint, more)
+	}
+	if err := root.Decode(raw); err != nil {
+		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, file, yamlMessage(err))
+	}
+	return raw, nil
+}
+
+// yamlMessage flattens a yaml error to one line.
+func yamlMessage(err error) string {
+	s := err.Error()
+	s = strings.TrimPrefix(s, "yaml: ")
+	s = strings.TrimPrefix(s, "unmarshal errors:\n  ")
+	return strings.ReplaceAll(s, "\n  ", "; ")
+}
+
+type unknownKey struct {
+	path string
+	line int
+	hint string
+}
+
+// checkKeys walks n against the schema type t and records every mapping key t does not have.
+func checkKeys(n *yaml.Node, t reflect.Type, path string, out *[]unknownKey, depth int) {
+	if n == nil || depth > 32 {
+		return
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil && depth < 32 {
+		n = n.Alias
+		depth++
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return // a type error, reported by Decode
+		}
+		fields := structKeys(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				checkMerge(v, t, path, out, depth+1)
+				continue
+			}
+			ft, ok := fields[k.Value]
+			if !ok {
+				*out = append(*out, unknownKey{path: join(path, k.Value), line: k.Line, hint: keyHint(k.Value, fields)})
+				continue
+			}
+			checkKeys(v, ft, join(path, k.Value), out, depth+1)
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				checkMerge(v, t, path, out, depth+1)
+				continue
+			}
+			checkKeys(v, t.Elem(), join(path, k.Value), out, depth+1)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, item := range n.Content {
+			checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), out, depth+1)
+		}
+	}
+}
+
+// checkMerge checks the mappings merged in by a "<<" key.
+func checkMerge(v *yaml.Node, t reflect.Type, path string, out *[]unknownKey, depth int) {
+	if v.Kind == yaml.SequenceNode {
+		for _, item := range v.Content {
+			checkKeys(item, t, path, out, depth)
+		}
+		return
+	}
+	checkKeys(v, t, path, out, depth)
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// structKeys maps a schema struct's yaml keys to their types.
+func structKeys(t reflect.Type) map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		m[name] = f.Type
+	}
+	return m
+}
+
+// keyHint suggests a known key for an unknown one.
+func keyHint(key string, fields map[string]reflect.Type) string {
+	names := mapKeys(fields)
+	if s := suggestion(key, names); s != "" {
+		return s
+	}
+	if len(names) <= 6 {
+		return " (known keys: " + strings.Join(names, ", ") + ")"
+	}
+	return ""
+}
+
+// suggestion returns ` (did you mean "x"?)` for the known name closest to s within edit
+// distance 2, or "".
+func suggestion(s string, known []string) string {
+	ls := strings.ToLower(s)
+	best, bestD := "", 3
+	for _, k := range known {
+		d := editDistance(ls, strings.ToLower(k))
+		if d < bestD && d < len([]rune(ls)) {
+			best, bestD = k, d
+		}
+	}
+	if best == "" || best == s {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// hasSecret reports whether any profile keeps a password or passphrase in the file.
+func (c *fileConfig) hasSecret() bool {
+	for _, p := range c.Profiles {
+		if p != nil && (p.Password != "" || p.Passphrase != "") {
+			return true
+		}
+	}
+	return false
+}
+
+// layout checks a layout and converts it.
+func (l *fileLayout) layout(name string) (format.Layout, error) {
+	if l == nil {
+		return format.Layout{}, errors.New("empty layout: give format and columns")
+	}
+	f := strings.ToLower(strings.TrimSpace(l.Format))
+	switch f {
+	case "capti", "students":
+	case "":
+		return format.Layout{}, errors.New("format is missing (capti or students)")
+	default:
+		return format.Layout{}, fmt.Errorf("format %q has no column layout (use capti or students)", l.Format)
+	}
+	if len(l.Columns) == 0 {
+		return format.Layout{}, errors.New("columns is empty")
+	}
+	out := format.Layout{Name: name, Format: f, Columns: make([]format.Column, len(l.Columns))}
+	seen := map[string]int{}
+	for i, c := range l.Columns {
+		n := strings.TrimSpace(c.Name)
+		if n == "" {
+			return format.Layout{}, fmt.Errorf("columns[%d]: name is empty", i)
+		}
+		if j, dup := seen[strings.ToLower(n)]; dup {
+			return format.Layout{}, fmt.Errorf("columns[%d]: column %q repeats columns[%d]", i, n, j)
+		}
+		seen[strings.ToLower(n)] = i
+		out.Columns[i] = format.Column{Name: n, Required: c.Required}
+	}
+	return out, nil
+}
+
+// profile checks a profile, resolves its paths from dir and applies defaults.
+func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
+	if fp == nil {
+		fp = &fileProfile{}
+	}
+	p := &Profile{
+		Name:           name,
+		From:           strings.ToLower(strings.TrimSpace(fp.From)),
+		To:             strings.ToLower(strings.TrimSpace(fp.To)),
+		Format:         strings.ToLower(strings.TrimSpace(fp.Format)),
+		FileName:       fp.FileName,
+		Files:          fp.Files,
+		Newest:         fp.Newest,
+		Zip:            fp.Zip,
+		Archive:        fp.Archive,
+		Layout:         strings.ToLower(strings.TrimSpace(fp.Layout)),
+		Capti:          Capti{ID: fp.Capti.ID, Domain: fp.Capti.Domain},
+		Vendor:         fp.Vendor,
+		Org:            fp.Org,
+		Role:           fp.Role,
+		User:           fp.User,
+		Password:       fp.Password,
+		PasswordEnv:    fp.PasswordEnv,
+		Passphrase:     fp.Passphrase,
+		PassphraseEnv:  fp.PassphraseEnv,
+		Agent:          fp.Agent,
+		CollectFrom:    fp.CollectFrom,
+		OnSuccess:      fp.OnSuccess,
+		OnFailure:      fp.OnFailure,
+		Timeout:        DefaultTimeout,
+		Retries:        DefaultRetries,
+		PasswordFile:   resolvePath(fp.PasswordFile, dir, home),
+		PassphraseFile: resolvePath(fp.PassphraseFile, dir, home),
+		IdentityFile:   resolvePath(fp.IdentityFile, dir, home),
+		KnownHosts:     resolvePath(fp.KnownHosts, dir, home),
+		StateDir:       resolvePath(fp.StateDir, dir, home),
+		Collect:        resolvePath(fp.Collect, dir, home),
+		Students: Students{
+			PasswordsAreDates: fp.Students.PasswordsAreDates,
+			GoogleSSO:         fp.Students.GoogleSSO,
+			SiteMap:           resolvePath(fp.Students.SiteMap, dir, home),
+		},
+		Guard: Guard{MaxRemovedPercent: DefaultMaxRemovedPercent, MinRows: DefaultMinRows},
+	}
+	var err error
+	if p.Source, err = location("source", fp.Source, dir, home); err != nil {
+		return nil, err
+	}
+	if p.Destination, err = location("destination", fp.Destination, dir, home); err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(fp.Capti.ID) {
+	case "":
+	case "email", "username":
+		p.Capti.ID = strings.ToLower(fp.Capti.ID)
+	default:
+		return nil, fmt.Errorf("capti.id %q: use email or username", fp.Capti.ID)
+	}
+	switch strings.ToLower(fp.Students.StudentID) {
+	case "":
+	case "identifier":
+		p.Students.StudentID = "identifier"
+	case "sourcedid":
+		p.Students.StudentID = "sourcedId"
+	default:
+		return nil, fmt.Errorf("students.student_id %q: use identifier or sourcedId", fp.Students.StudentID)
+	}
+	if p.MaxAge, err = duration("max_age", fp.MaxAge); err != nil {
+		return nil, err
+	}
+	if fp.Timeout != "" {
+		if p.Timeout, err = duration("timeout", fp.Timeout); err != nil {
+			return nil, err
+		}
+		if p.Timeout == 0 {
+			return nil, errors.New("timeout must be more than 0")
+		}
+	}
+	if fp.Retries != nil {
+		if *fp.Retries < 0 {
+			return nil, errors.New("retries must be 0 or more")
+		}
+		p.Retries = *fp.Retries
+	}
+	if g := fp.Guard.MaxRemovedPercent; g != nil {
+		if *g < 0 || *g > 100 || *g != *g {
+			return nil, fmt.Errorf("guard.max_removed_percent %v: use a number from 0 to 100", *g)
+		}
+		p.Guard.MaxRemovedPercent = *g
+	}
+	if g := fp.Guard.MinRows; g != nil {
+		if *g < 0 {
+			return nil, errors.New("guard.min_rows must be 0 or more")
+		}
+		p.Guard.MinRows = *g
+	}
+	if n := count(p.Password != "", p.PasswordEnv != "", p.PasswordFile != ""); n > 1 {
+		return nil, errors.New("give only one of password, password_env and password_file")
+	}
+	if n := count(p.Passphrase != "", p.PassphraseEnv != "", p.PassphraseFile != ""); n > 1 {
+		return nil, errors.New("give only one of passphrase, passphrase_env and passphrase_file")
+	}
+	return p, nil
+}
+
+func count(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// location checks a source or destination: an sftp:// URL is kept as is (a password in it is
+// refused), a local path is resolved from dir.
+func location(key, v, dir, home string) (string, error) {
+	if v == "" || v == "-" {
+		return v, nil
+	}
+	if !IsURL(v) {
+		return resolvePath(v, dir, home), nil
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		// The URL may hold a password: never repeat it.
+		return "", fmt.Errorf("%s is not a valid sftp:// URL", key)
+	}
+	if _, has := u.User.Password(); has {
+		return "", fmt.Errorf("%s: a password in the URL is refused; use password_env, password_file or an identity_file", key)
+	}
+	return v, nil
+}
+
+// duration parses a Go duration ("90m", "26h") or a whole number of days ("2d").
+func duration(key, s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err == nil && n >= 0 && n <= 36500 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s %q: use a duration such as 30s, 90m, 26h or 2d", key, s)
+	}
+	return d, nil
+}

@@ -1,0 +1,175 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rostersync/rostersync/pkg/format"
+)
+
+// Redacted is what Show prints in place of a secret.
+const Redacted = "***"
+
+type showConfig struct {
+	File     string                  `yaml:"file"`
+	Warnings []string                `yaml:"warnings,omitempty"`
+	Layouts  map[string]showLayout   `yaml:"layouts,omitempty"`
+	Profiles map[string]*showProfile `yaml:"profiles"`
+}
+
+type showLayout struct {
+	Format  string       `yaml:"format"`
+	Columns []showColumn `yaml:"columns,flow"`
+}
+
+type showColumn struct {
+	Name     string `yaml:"name"`
+	Required bool   `yaml:"required,omitempty"`
+}
+
+type showProfile struct {
+	Source      string     `yaml:"source,omitempty"`
+	From        string     `yaml:"from,omitempty"`
+	To          string     `yaml:"to,omitempty"`
+	Format      string     `yaml:"format,omitempty"`
+	Layout      string     `yaml:"layout,omitempty"`
+	Capti       *fileCapti `yaml:"capti,omitempty,flow"`
+	Students    *showStu   `yaml:"students,omitempty,flow"`
+	Vendor      string     `yaml:"vendor,omitempty"`
+	Org         string     `yaml:"org,omitempty"`
+	Role        string     `yaml:"role,omitempty"`
+	Files       []string   `yaml:"files,omitempty,flow"`
+	Newest      bool       `yaml:"newest,omitempty"`
+	MaxAge      string     `yaml:"max_age,omitempty"`
+	Destination string     `yaml:"destination,omitempty"`
+	FileName    string     `yaml:"file_name,omitempty"`
+	Zip         bool       `yaml:"zip,omitempty"`
+	Archive     bool       `yaml:"archive,omitempty"`
+
+	User           string `yaml:"user,omitempty"`
+	Password       string `yaml:"password,omitempty"`
+	PasswordEnv    string `yaml:"password_env,omitempty"`
+	PasswordFile   string `yaml:"password_file,omitempty"`
+	IdentityFile   string `yaml:"identity_file,omitempty"`
+	Passphrase     string `yaml:"passphrase,omitempty"`
+	PassphraseEnv  string `yaml:"passphrase_env,omitempty"`
+	PassphraseFile string `yaml:"passphrase_file,omitempty"`
+	Agent          bool   `yaml:"agent,omitempty"`
+	KnownHosts     string `yaml:"known_hosts,omitempty"`
+	Timeout        string `yaml:"timeout"`
+	Retries        int    `yaml:"retries"`
+	StateDir       string `yaml:"state_dir,omitempty"`
+
+	Guard showGuard `yaml:"guard,flow"`
+
+	Collect     string `yaml:"collect,omitempty"`
+	CollectFrom string `yaml:"collect_from,omitempty"`
+	OnSuccess   string `yaml:"on_success,omitempty"`
+	OnFailure   string `yaml:"on_failure,omitempty"`
+}
+
+type showStu struct {
+	PasswordsAreDates bool   `yaml:"passwords_are_dates,omitempty"`
+	SiteMap           string `yaml:"site_map,omitempty"`
+	GoogleSSO         bool   `yaml:"google_sso,omitempty"`
+	StudentID         string `yaml:"student_id,omitempty"`
+}
+
+type showGuard struct {
+	MaxRemovedPercent float64 `yaml:"max_removed_percent"`
+	MinRows           int     `yaml:"min_rows"`
+}
+
+// Show prints the effective configuration as YAML: the file read, warnings, layouts and
+// profiles with paths resolved and defaults applied. Secrets (password, passphrase) print as
+// "***"; the names of environment variables and files that hold secrets are shown. With
+// profile != "", only that profile (and no layout but its own) is shown.
+func Show(w io.Writer, c *Config, profile string) error {
+	out := showConfig{File: c.File, Warnings: c.Warnings, Profiles: map[string]*showProfile{}}
+	if c.File == "" {
+		out.File = "(none: looked for " + strings.Join(c.Searched, ", ") + ")"
+	}
+	layouts := c.Layouts
+	profiles := c.Profiles
+	if profile != "" {
+		p, err := c.Profile(profile)
+		if err != nil {
+			return err
+		}
+		profiles = map[string]*Profile{p.Name: p}
+		layouts = nil
+		if l, ok := c.Layouts[p.Layout]; ok {
+			layouts = map[string]format.Layout{p.Layout: l}
+		}
+	}
+	if len(layouts) > 0 {
+		out.Layouts = map[string]showLayout{}
+		for name, l := range layouts {
+			sl := showLayout{Format: l.Format}
+			for _, col := range l.Columns {
+				sl.Columns = append(sl.Columns, showColumn(col))
+			}
+			out.Layouts[name] = sl
+		}
+	}
+	for name, p := range profiles {
+		out.Profiles[name] = showOf(p)
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("show configuration: %w", err)
+	}
+	return enc.Close()
+}
+
+func showOf(p *Profile) *showProfile {
+	s := &showProfile{
+		Source: p.Source, From: p.From, To: p.To, Format: p.Format, Layout: p.Layout,
+		Vendor: p.Vendor, Org: p.Org, Role: p.Role, Files: p.Files, Newest: p.Newest,
+		MaxAge: durationString(p.MaxAge), Destination: p.Destination, FileName: p.FileName,
+		Zip: p.Zip, Archive: p.Archive, User: p.User,
+		PasswordEnv: p.PasswordEnv, PasswordFile: p.PasswordFile, IdentityFile: p.IdentityFile,
+		PassphraseEnv: p.PassphraseEnv, PassphraseFile: p.PassphraseFile, Agent: p.Agent,
+		KnownHosts: p.KnownHosts, Timeout: durationString(p.Timeout), Retries: p.Retries,
+		StateDir: p.StateDir,
+		Guard:    showGuard{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows},
+		Collect:  p.Collect, CollectFrom: p.CollectFrom, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure,
+	}
+	if p.Password != "" {
+		s.Password = Redacted
+	}
+	if p.Passphrase != "" {
+		s.Passphrase = Redacted
+	}
+	if p.Capti != (Capti{}) {
+		s.Capti = &fileCapti{ID: p.Capti.ID, Domain: p.Capti.Domain}
+	}
+	if p.Students != (Students{}) {
+		st := showStu(p.Students)
+		s.Students = &st
+	}
+	return s
+}
+
+// durationString prints d without trailing zero units ("26h", not "26h0m0s").
+func durationString(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}

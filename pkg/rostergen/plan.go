@@ -1,0 +1,200 @@
+package rostergen
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Limits on Options.Users.
+const (
+	MinUsers = 10
+	MaxUsers = 100_000_000
+)
+
+// FormatOneRoster is the only output format: a OneRoster 1.1 CSV package.
+const FormatOneRoster = "oneroster"
+
+// DefaultChangePercent is the night-2 change rate used when Options.ChangePercent is unset.
+const DefaultChangePercent = 1.0
+
+// Options select what Generate writes.
+type Options struct {
+	// Users is the number of users of night 1 (students, teachers and two administrators).
+	Users int
+	// Seed makes the output reproducible: the same Options give the same bytes.
+	Seed uint64
+	// Night is 1 or 2 (0 means 1). Night 2 is night 1 with deterministic changes.
+	Night int
+	// ChangePercent drives night 2: about ChangePercent/2 % of students are removed, as many
+	// new students are added, about ChangePercent % of users change their given name, email
+	// or grade, and about ChangePercent/5 % of students move from one class to another.
+	ChangePercent float64
+	// Format is the output format; "" means FormatOneRoster.
+	Format string
+}
+
+// ErrOptions marks invalid Options.
+var ErrOptions = errors.New("invalid options")
+
+func (o Options) normalize() (Options, error) {
+	if o.Night == 0 {
+		o.Night = 1
+	}
+	if o.Format == "" {
+		o.Format = FormatOneRoster
+	}
+	switch {
+	case o.Format != FormatOneRoster:
+		return o, fmt.Errorf("%w: format %q is not supported (use %q)", ErrOptions, o.Format, FormatOneRoster)
+	case o.Users < MinUsers || o.Users > MaxUsers:
+		return o, fmt.Errorf("%w: users must be between %d and %d, got %d", ErrOptions, MinUsers, MaxUsers, o.Users)
+	case o.Night != 1 && o.Night != 2:
+		return o, fmt.Errorf("%w: night must be 1 or 2, got %d", ErrOptions, o.Night)
+	case math.IsNaN(o.ChangePercent) || o.ChangePercent < 0 || o.ChangePercent > 100:
+		return o, fmt.Errorf("%w: change percent must be between 0 and 100, got %v", ErrOptions, o.ChangePercent)
+	}
+	return o, nil
+}
+
+// shape is the size of each entity set for a number of users.
+//
+// Users are numbered: students 0..students-1, teachers next, then the two administrators.
+// Night-2 students get numbers from users upwards. School s holds student u when
+// u%schools == s, teacher t when t%schools == s, course k when k%schools == s and class c
+// when c%schools == s.
+type shape struct {
+	users, students, teachers, admins int
+	schools, courses, classes         int
+}
+
+func newShape(users int) shape {
+	s := shape{users: users, admins: 2}
+	s.teachers = max(1, users*5/100-s.admins)
+	s.students = users - s.teachers - s.admins
+	s.schools = max(1, users/1000)
+	s.courses = max(s.schools, users/200)
+	s.classes = max(s.courses, users/25)
+	return s
+}
+
+// inSchool is how many of n items numbered round-robin over the schools fall in school s.
+func (sh shape) inSchool(n, s int) int {
+	if n <= s {
+		return 0
+	}
+	return (n - s + sh.schools - 1) / sh.schools
+}
+
+// classCourse is the course of class c.
+func (sh shape) classCourse(c int) int {
+	s, q := c%sh.schools, c/sh.schools
+	return s + (q%sh.inSchool(sh.courses, s))*sh.schools
+}
+
+// classTeacher is the teacher number (0-based among teachers) of class c.
+func (sh shape) classTeacher(c int) int {
+	s, q := c%sh.schools, c/sh.schools
+	if n := sh.inSchool(sh.teachers, s); n > 0 {
+		return s + (q%n)*sh.schools
+	}
+	return c % sh.teachers
+}
+
+// Salts separate the independent pseudo-random streams, so that one attribute never shifts
+// another and night 2 reproduces every unchanged row of night 1 exactly.
+const (
+	saltUser uint64 = iota + 1
+	saltGrade
+	saltEnroll
+	saltDemo
+	saltCourse
+	saltClass
+	saltRemove
+	saltChange
+	saltVariant
+	saltVariantName
+	saltMove
+	saltMoveSlot
+	saltMoveTarget
+)
+
+// mix hashes three words (splitmix64 finaliser, chained).
+func mix(a, b, c uint64) uint64 {
+	return fin(a ^ fin(b^fin(c)))
+}
+
+func fin(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// threshold converts a probability to a bound on a 64-bit hash.
+func threshold(p float64) uint64 {
+	switch {
+	case p <= 0:
+		return 0
+	case p >= 1:
+		return math.MaxUint64
+	}
+	return uint64(p * (1 << 64))
+}
+
+// plan holds everything derived from Options; its methods are pure functions of it.
+type plan struct {
+	seed   uint64
+	night2 bool
+	sh     shape
+	added  int // night-2 new students
+
+	tRemove, tChange, tMove uint64
+}
+
+func newPlan(o Options) *plan {
+	p := &plan{seed: o.Seed, night2: o.Night == 2, sh: newShape(o.Users)}
+	if p.night2 {
+		p.tRemove = threshold(o.ChangePercent / 200)
+		p.tChange = threshold(o.ChangePercent / 100)
+		p.tMove = threshold(o.ChangePercent / 500)
+		p.added = int(math.Round(float64(p.sh.students) * o.ChangePercent / 200))
+	}
+	return p
+}
+
+func (p *plan) hash(salt uint64, u int) uint64 { return mix(p.seed, salt, uint64(u)) }
+
+// removed reports whether night 2 drops night-1 student u.
+func (p *plan) removed(u int) bool {
+	return p.night2 && u < p.sh.students && p.hash(saltRemove, u) < p.tRemove
+}
+
+// changed reports whether night 2 changes night-1 user u.
+func (p *plan) changed(u int) bool {
+	return p.night2 && u < p.sh.users && !p.removed(u) && p.hash(saltChange, u) < p.tChange
+}
+
+// moved reports whether night 2 moves night-1 student u from one class to another.
+func (p *plan) moved(u int) bool {
+	return p.night2 && u < p.sh.students && !p.removed(u) && p.hash(saltMove, u) < p.tMove
+}
+
+// grade is the night-1 grade (index into gradeCodes) of student u.
+func (p *plan) grade(u int) int { return int(p.hash(saltGrade, u) % uint64(len(gradeCodes))) }
+
+// rng is a reseedable PCG generator: seeding it per entity makes every row independent of
+// the rows written before it.
+type rng struct {
+	pcg rand.PCG
+	*rand.Rand
+}
+
+func newRNG() *rng {
+	r := &rng{}
+	r.Rand = rand.New(&r.pcg)
+	return r
+}
+
+func (r *rng) reseed(p *plan, salt uint64, n int) { r.pcg.Seed(p.seed, mix(salt, uint64(n), p.seed)) }

@@ -1,0 +1,134 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/pkg/sftp"
+)
+
+// ErrRemote marks every failure of the remote side: connect, host key, authentication, transfer
+// (after retries). The command line maps it to exit status 4.
+var ErrRemote = errors.New("remote error")
+
+// ErrTimeout marks a connection that saw no data for the idle timeout, or a dial or handshake
+// that did not finish in time. Errors carrying it also carry ErrRemote.
+var ErrTimeout = errors.New("timed out")
+
+// Error is a remote failure of one operation against one server.
+type Error struct {
+	Op   string // "connect", "publish", "pull"
+	Addr string // host:port
+	Err  error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("sftp %s %s: %v", e.Op, e.Addr, e.Err) }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes every *Error match ErrRemote.
+func (e *Error) Is(target error) bool { return target == ErrRemote }
+
+// HostKeyError says the server's host key is not in known_hosts (Known false) or differs from the
+// key recorded there (Known true: the key changed, which may be an attack). It is never retried.
+type HostKeyError struct {
+	// Host is the known_hosts form of the address: host, or [host]:port for other ports than 22.
+	Host string
+	// Addr is host:port, as given to `rostersync known-hosts add`.
+	Addr string
+	// KeyType and Fingerprint (SHA256:...) describe the key the server presented.
+	KeyType     string
+	Fingerprint string
+	// Known is true when known_hosts holds other keys for Host: the key changed.
+	Known bool
+	// KnownHosts is the file that was consulted.
+	KnownHosts string
+}
+
+func (e *HostKeyError) Error() string {
+	if e.Known {
+		return fmt.Sprintf("host key for %s CHANGED: the server presented %s %s, which is not the key in %s (someone may be intercepting the connection, or the server was reinstalled)",
+			e.Host, e.KeyType, e.Fingerprint, e.KnownHosts)
+	}
+	return fmt.Sprintf("host key for %s is unknown: %s %s is not in %s", e.Host, e.KeyType, e.Fingerprint, e.KnownHosts)
+}
+
+// Is makes a HostKeyError match ErrRemote.
+func (e *HostKeyError) Is(target error) bool { return target == ErrRemote }
+
+// Hint tells the user how to trust the key.
+func (e *HostKeyError) Hint() string {
+	if e.Known {
+		return fmt.Sprintf("check the new key with the server's administrator, remove the old line for %s from %s, then run: rostersync known-hosts add %s", e.Host, e.KnownHosts, e.Addr)
+	}
+	return fmt.Sprintf("check the fingerprint with the server's administrator, then run: rostersync known-hosts add %s", e.Addr)
+}
+
+// AuthError says the server refused every login method offered. It is never retried.
+type AuthError struct {
+	User string
+	Err  error
+}
+
+func (e *AuthError) Error() string {
+	return fmt.Sprintf("login as %q refused: %v", e.User, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Is makes an AuthError match ErrRemote.
+func (e *AuthError) Is(target error) bool { return target == ErrRemote }
+
+// localError marks a failure on our side during a transfer (an upload source that cannot be
+// read, a local file that cannot be written): not retried, not remote.
+type localError struct{ err error }
+
+func (e *localError) Error() string { return e.err.Error() }
+func (e *localError) Unwrap() error { return e.err }
+
+// permanentError marks a remote failure that a new connection would not fix (the server answered
+// "no such file", "permission denied", or sent an unacceptable name).
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// retryable reports whether a fresh connection might succeed where err failed.
+func retryable(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	if _, ok := errors.AsType[*HostKeyError](err); ok {
+		return false
+	}
+	if _, ok := errors.AsType[*AuthError](err); ok {
+		return false
+	}
+	if _, ok := errors.AsType[*localError](err); ok {
+		return false
+	}
+	if _, ok := errors.AsType[*permanentError](err); ok {
+		return false
+	}
+	if errors.Is(err, ErrConfig) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	if se, ok := errors.AsType[*sftp.StatusError](err); ok {
+		// The server answered; only a lost connection is worth another try.
+		switch se.FxCode() {
+		case sftp.ErrSSHFxConnectionLost, sftp.ErrSSHFxNoConnection:
+			return true
+		}
+		return false
+	}
+	return true
+}
+
+// isAuthFailure recognises x/crypto/ssh's "no method worked" handshake error, which has no type.
+func isAuthFailure(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "unable to authenticate")
+}
