@@ -3,10 +3,13 @@
 package formats
 
 import (
+	"github.com/rostersync/rostersync/formats/capti"
+	"github.com/rostersync/rostersync/formats/oneroster"
+	"github.com/rostersync/rostersync/formats/students"
 	"github.com/rostersync/rostersync/pkg/format"
 )
 
 // Registry returns the registered formats in detection precedence order.
 func Registry() *format.Registry {
-	return format.NewRegistry()
+	return format.NewRegistry(oneroster.New(), students.New(), capti.New())
 }

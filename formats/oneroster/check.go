@@ -1,0 +1,204 @@
+package oneroster
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// validGUID reports whether s is a OneRoster GUID: fewer than 256 characters drawn from
+// 0-9 A-Z a-z . - _ / @ (reference/oneroster.md §1.3).
+func validGUID(s string) bool {
+	if len(s) == 0 || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c == '.', c == '-', c == '_', c == '/', c == '@':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// badGUIDChar returns a description of the first character s may not hold.
+func badGUIDChar(s string) string {
+	if len(s) > 255 {
+		return "it is " + strconv.Itoa(len(s)) + " characters long (at most 255)"
+	}
+	for _, r := range s {
+		if !validGUID(string(r)) {
+			if r == ' ' {
+				return "it holds a space"
+			}
+			return "it holds " + strconv.QuoteRune(r)
+		}
+	}
+	return ""
+}
+
+// excelNumber reports whether s looks like a number Excel rewrote in scientific notation
+// (1.02E+07), which destroys an identifier.
+func excelNumber(s string) bool {
+	i := strings.IndexAny(s, "Ee")
+	if i <= 0 || i+2 > len(s) || (s[i+1] != '+' && s[i+1] != '-') {
+		return false
+	}
+	mant, exp := s[:i], s[i+2:]
+	if exp == "" || strings.Trim(exp, "0123456789") != "" {
+		return false
+	}
+	if mant[0] == '-' {
+		mant = mant[1:]
+	}
+	if mant == "" || strings.Count(mant, ".") > 1 || strings.Trim(mant, "0123456789.") != "" {
+		return false
+	}
+	return mant[0] != '.'
+}
+
+// validDate reports whether s is a real date written YYYY-MM-DD.
+func validDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	y, err1 := strconv.Atoi(s[:4])
+	m, err2 := strconv.Atoi(s[5:7])
+	d, err3 := strconv.Atoi(s[8:])
+	if err1 != nil || err2 != nil || err3 != nil || !digits(s[:4]) || !digits(s[5:7]) || !digits(s[8:]) {
+		return false
+	}
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// validDateTime reports whether s is an ISO 8601 date-time in UTC (2012-04-23T18:25:43.511Z).
+// dateOnly also accepts a plain date, as OneRoster 1.0 exports write.
+func validDateTime(s string, dateOnly bool) bool {
+	if len(s) == 10 {
+		return dateOnly && validDate(s)
+	}
+	if len(s) < 20 || !validDate(s[:10]) || s[10] != 'T' || s[len(s)-1] != 'Z' {
+		return false
+	}
+	t := s[11 : len(s)-1] // HH:MM:SS(.fff)
+	if len(t) < 8 || t[2] != ':' || t[5] != ':' || !digits(t[:2]) || !digits(t[3:5]) || !digits(t[6:8]) {
+		return false
+	}
+	if t[:2] > "23" || t[3:5] > "59" || t[6:8] > "60" {
+		return false
+	}
+	if len(t) > 8 {
+		return t[8] == '.' && digits(t[9:])
+	}
+	return true
+}
+
+// listProblem checks a comma list: no empty items, no spaces around items. It returns "" or
+// what is wrong.
+func listProblem(s string) string {
+	n := 0
+	for item := range strings.SplitSeq(s, ",") {
+		n++
+		if item == "" {
+			return "it has an empty item (a doubled or trailing comma)"
+		}
+		if strings.TrimSpace(item) != item {
+			return "item " + strconv.Itoa(n) + " has spaces around it"
+		}
+	}
+	return ""
+}
+
+// splitList splits a comma list; nil for "".
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// userIDProblem checks a {type:id} list item.
+func userIDProblem(item string) string {
+	if len(item) < 5 || item[0] != '{' || item[len(item)-1] != '}' {
+		return "is not written {type:id}"
+	}
+	inner := item[1 : len(item)-1]
+	i := strings.IndexByte(inner, ':')
+	if i <= 0 || i == len(inner)-1 || strings.ContainsAny(inner, "{}") {
+		return "is not written {type:id} with a type and an id"
+	}
+	return ""
+}
+
+// inEnum reports whether v is one of e (case-sensitive); ext lets OneRoster 1.2 "ext:" tokens pass.
+func inEnum(v string, e []string, ext bool) bool {
+	if slices.Contains(e, v) {
+		return true
+	}
+	return ext && strings.HasPrefix(v, "ext:") && len(v) > 4
+}
+
+// enumHint suggests the right token for a value in the wrong case.
+func enumHint(v string, e []string) string {
+	for _, t := range e {
+		if strings.EqualFold(t, v) {
+			return " (write " + strconv.Quote(t) + ": values are case-sensitive)"
+		}
+	}
+	if len(e) <= 12 {
+		return " (one of " + strings.Join(e, ", ") + ")"
+	}
+	return ""
+}
+
+// gradeFix suggests the CEDS token for a grade written another way (9 → 09, K → KG).
+func gradeFix(g string) string {
+	switch strings.ToUpper(g) {
+	case "K", "KG", "KINDERGARTEN", "0", "00":
+		return "KG"
+	case "PK", "PRE-K", "PREK":
+		return "PK"
+	case "OTHER":
+		return "Other"
+	}
+	if n, err := strconv.Atoi(g); err == nil && n >= 1 && n <= 13 {
+		return strconv.Itoa(100 + n)[1:]
+	}
+	return ""
+}
+
+// formulaStart reports whether a name or e-mail cell starts like a spreadsheet formula.
+func formulaStart(s string) bool {
+	return s != "" && strings.ContainsRune("=+-@", rune(s[0]))
+}
+
+// validEmail is a deliberately simple address check: one @, a local part, a dotted domain, no
+// spaces.
+func validEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at != strings.LastIndexByte(s, '@') || strings.ContainsAny(s, " \t,;<>\"") {
+		return false
+	}
+	dom := s[at+1:]
+	dot := strings.IndexByte(dom, '.')
+	return dot > 0 && dot < len(dom)-1 && !strings.Contains(dom, "..")
+}

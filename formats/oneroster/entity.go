@@ -1,0 +1,107 @@
+package oneroster
+
+import (
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// get returns the value of the first of names the file has ("" when none).
+func (fr *fileReader) get(rec []string, names ...string) string {
+	for _, n := range names {
+		if j, ok := fr.pos[n]; ok && j < len(rec) {
+			return rec[j]
+		}
+	}
+	return ""
+}
+
+func (fr *fileReader) list(rec []string, names ...string) []string {
+	v := fr.get(rec, names...)
+	if v == "" {
+		return nil
+	}
+	out := strings.Split(v, ",")
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
+	}
+	return out
+}
+
+// metadata returns the metadata.* values of a row, in header order (1.0's in-spec metadata
+// columns included).
+func (fr *fileReader) metadata(rec []string) []roster.KV {
+	var out []roster.KV
+	for _, j := range fr.meta {
+		if rec[j] != "" {
+			out = append(out, roster.KV{Key: fr.header[j], Value: rec[j]})
+		}
+	}
+	return out
+}
+
+// emit builds the entity of a row and sends it to the sink. Rows of the wrong width are skipped.
+func (fr *fileReader) emit(rec []string) error {
+	if len(rec) != fr.width {
+		return nil
+	}
+	g := func(names ...string) string { return fr.get(rec, names...) }
+	l := func(names ...string) []string { return fr.list(rec, names...) }
+	sink := fr.r.sink
+	switch fr.spec.kind {
+	case roster.OrgKind:
+		return sink.Org(&roster.Org{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+			Name: g("name"), Type: g("type"), Identifier: g("identifier"), ParentID: g("parentSourcedId"), Metadata: fr.metadata(rec)})
+	case roster.AcademicSessionKind:
+		return sink.AcademicSession(&roster.AcademicSession{SourcedID: g("sourcedId"), Status: g("status"),
+			DateLastModified: g("dateLastModified"), Title: g("title"), Type: g("type"), StartDate: g("startDate"),
+			EndDate: g("endDate"), ParentID: g("parentSourcedId"), SchoolYear: g("schoolYear"), Metadata: fr.metadata(rec)})
+	case roster.CourseKind:
+		return sink.Course(&roster.Course{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+			SchoolYearID: g("schoolYearSourcedId", "schoolYearId"), Title: g("title"), CourseCode: g("courseCode"),
+			Grades: l("grades", "grade"), OrgID: g("orgSourcedId"), Subjects: l("subjects"), SubjectCodes: l("subjectCodes"),
+			Metadata: fr.metadata(rec)})
+	case roster.ClassKind:
+		return sink.Class(&roster.Class{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+			Title: g("title"), Grades: l("grades", "grade"), CourseID: g("courseSourcedId"), ClassCode: g("classCode"),
+			ClassType: g("classType"), Location: g("location"), SchoolID: g("schoolSourcedId"),
+			TermIDs: l("termSourcedIds", "termSourcedId"), Subjects: l("subjects"), SubjectCodes: l("subjectCodes"),
+			Periods: l("periods"), Metadata: fr.metadata(rec)})
+	case roster.UserKind:
+		u := roster.User{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+			EnabledUser: g("enabledUser"), OrgIDs: l("orgSourcedIds"), Role: g("role"), Username: g("username"),
+			UserIDs: l("userIds"), GivenName: g("givenName"), FamilyName: g("familyName"), MiddleName: g("middleName"),
+			Identifier: g("identifier"), Email: g("email"), SMS: g("sms"), Phone: g("phone"),
+			AgentIDs: l("agentSourcedIds", "agents"), Grades: l("grades"), Password: g("password"),
+			UserMasterIdentifier: g("userMasterIdentifier"), PreferredGivenName: g("preferredGivenName"),
+			PreferredMiddleName: g("preferredMiddleName"), PreferredFamilyName: g("preferredFamilyName"),
+			PrimaryOrgID: g("primaryOrgSourcedId"), Pronouns: g("pronouns"), Metadata: fr.metadata(rec)}
+		if id := g("userId"); id != "" { // 1.0: one untyped ID
+			u.Metadata = append(u.Metadata, roster.KV{Key: "userId", Value: id})
+		}
+		if u.EnabledUser == "" && fr.r.version == "1.0" {
+			u.EnabledUser = "true"
+		}
+		if rl := fr.r.roles12[hash(u.SourcedID)]; rl != nil {
+			u.Role, u.OrgIDs = rl.role, rl.orgs
+			if u.PrimaryOrgID != "" && len(u.OrgIDs) == 0 {
+				u.OrgIDs = []string{u.PrimaryOrgID}
+			}
+		}
+		return sink.User(&u)
+	case roster.DemographicsKind:
+		return sink.Demographics(&roster.Demographics{SourcedID: g("sourcedId", "userSourcedId"), Status: g("status"),
+			DateLastModified: g("dateLastModified"), BirthDate: g("birthDate", "birthdate"), Sex: g("sex"),
+			AmericanIndianOrAlaskaNative: g("americanIndianOrAlaskaNative"), Asian: g("asian"),
+			BlackOrAfricanAmerican: g("blackOrAfricanAmerican"), NativeHawaiianOrOtherPacificIslander: g("nativeHawaiianOrOtherPacificIslander"),
+			White: g("white"), DemographicRaceTwoOrMoreRaces: g("demographicRaceTwoOrMoreRaces"),
+			HispanicOrLatinoEthnicity: g("hispanicOrLatinoEthnicity"), CountryOfBirthCode: g("countryOfBirthCode"),
+			StateOfBirthAbbreviation: g("stateOfBirthAbbreviation"), CityOfBirth: g("cityOfBirth"),
+			PublicSchoolResidenceStatus: g("publicSchoolResidenceStatus"), Metadata: fr.metadata(rec)})
+	case roster.EnrollmentKind:
+		return sink.Enrollment(&roster.Enrollment{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+			ClassID: g("classSourcedId"), SchoolID: g("schoolSourcedId"), UserID: g("userSourcedId"), Role: g("role"),
+			Primary: g("primary"), BeginDate: g("beginDate"), EndDate: g("endDate"), Metadata: fr.metadata(rec)})
+	}
+	return nil
+}

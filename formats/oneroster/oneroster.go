@@ -1,0 +1,194 @@
+// Package oneroster reads, validates and writes 1EdTech OneRoster CSV packages: 1.1 (primary),
+// 1.0 and 1.2, as a directory or a zip. Reading streams each file once, in dependency order, and
+// keeps only 64-bit hashes of the identifiers other files refer to, so a district-sized package
+// is checked in memory that grows with the number of IDs, not with the files' bytes.
+package oneroster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// Format is the OneRoster CSV format.
+type Format struct{}
+
+// New returns the OneRoster format.
+func New() *Format { return &Format{} }
+
+// Name returns "oneroster".
+func (*Format) Name() string { return "oneroster" }
+
+// Detect recognises a package (manifest.csv or OneRoster file names) or a lone OneRoster file.
+func (*Format) Detect(fsys fs.FS) format.Match {
+	names, err := format.Files(fsys)
+	if err != nil {
+		return format.NoMatch
+	}
+	best := format.NoMatch
+	for _, n := range names {
+		if !knownFile(n) {
+			continue
+		}
+		m := format.NameMatch
+		h := format.HeaderLine(fsys, n)
+		first, _, _ := strings.Cut(h, ",")
+		first = strings.Trim(first, `"`)
+		if n == "manifest.csv" && first == "propertyName" {
+			m = format.HeaderMatch
+		} else if first == "sourcedId" || (n == "demographics.csv" && first == "userSourcedId") {
+			m = format.HeaderMatch
+		}
+		best = max(best, m)
+	}
+	return best
+}
+
+// Carries lists the OneRoster columns every entity of the model carries: all of them.
+func (*Format) Carries() map[roster.Kind][]string {
+	out := map[roster.Kind][]string{}
+	for _, f := range v11 {
+		if f.kind != "" {
+			out[f.kind] = f.names()
+		}
+	}
+	return out
+}
+
+// UserKey is the column users are keyed by.
+func (*Format) UserKey() string { return "sourcedId" }
+
+// Needs: a OneRoster writer uses every kind.
+func (*Format) Needs() []roster.Kind { return roster.Kinds }
+
+// Read reads and validates a package (or one lone OneRoster file) from fsys.
+func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
+	rep = csvio.NewSyncReporter(rep)
+	names, err := format.Files(fsys)
+	if err != nil {
+		return format.Info{}, fmt.Errorf("list the package: %w", err)
+	}
+	r := &reader{
+		ctx: ctx, fsys: fsys, opts: opts, sink: sink, rep: rep,
+		ids:         map[string]map[uint64]int32{},
+		schools:     map[uint64]struct{}{},
+		schoolYears: map[uint64]struct{}{},
+		districts:   map[uint64]struct{}{},
+		info:        format.Info{Format: "oneroster"},
+	}
+	if _, ok := sink.(roster.Discard); ok {
+		r.discard = true
+	}
+	if opts.Vendor == "capti" {
+		r.capti = newCaptiRules(rep)
+	}
+	present := map[string]bool{}
+	var stray []string
+	for _, n := range names {
+		if knownFile(n) {
+			present[n] = true
+		} else {
+			stray = append(stray, n)
+		}
+	}
+	if len(stray) > 0 {
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: stray[0],
+			Message: fmt.Sprintf("ignored %s that %s not OneRoster %s: %s", plural(len(stray), "file"),
+				isAre(len(stray)), pluralWord(len(stray), "file"), strings.Join(stray, ", "))})
+	}
+	lone := len(present) == 1 && !present["manifest.csv"]
+	if err := r.readManifest(present, lone); err != nil {
+		return r.info, err
+	}
+	r.info.Version = r.version
+	if r.version == "1.2" && present["roles.csv"] {
+		if err := r.preReadRoles(); err != nil {
+			return r.info, err
+		}
+	}
+	for _, spec := range specsFor(r.version) {
+		if err := ctx.Err(); err != nil {
+			return r.info, err
+		}
+		if !present[spec.name] {
+			continue
+		}
+		if err := r.readFile(spec); err != nil {
+			return r.info, err
+		}
+		delete(present, spec.name)
+		r.release(spec.name)
+	}
+	delete(present, "manifest.csv")
+	for _, n := range slices.Sorted(maps.Keys(present)) {
+		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeManifest, File: n,
+			Message: fmt.Sprintf("%s is not a OneRoster %s file: it was not read", n, r.version)})
+	}
+	if r.capti != nil {
+		r.capti.finish()
+	}
+	return r.info, nil
+}
+
+// release drops the ID set of a file no later file refers to.
+func (r *reader) release(name string) {
+	switch name {
+	case "enrollments.csv", "demographics.csv", "results.csv", "roles.csv", "classResources.csv",
+		"courseResources.csv", "userResources.csv":
+		delete(r.ids, name)
+	}
+}
+
+// reader is the state of one Read.
+type reader struct {
+	ctx     context.Context
+	fsys    fs.FS
+	opts    format.Options
+	sink    roster.Sink
+	discard bool
+	rep     roster.Reporter
+	version string
+	// modes holds each file's manifest mode: bulk, delta or absent ("" without a manifest).
+	modes map[string]string
+	// ids holds, per file read, the hash of each sourcedId and the line it is on.
+	ids         map[string]map[uint64]int32
+	schools     map[uint64]struct{}
+	schoolYears map[uint64]struct{}
+	districts   map[uint64]struct{}
+	// roles12 maps a 1.2 user to the role and orgs roles.csv gives it.
+	roles12 map[uint64]*role12
+	capti   *captiRules
+	info    format.Info
+}
+
+// errStop ends a read early when the sink fails.
+var errStop = errors.New("stop")
+
+func plural(n int, word string) string {
+	return fmt.Sprintf("%d %s", n, pluralWord(n, word))
+}
+
+func pluralWord(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	if strings.HasSuffix(word, "s") {
+		return word + "es"
+	}
+	return word + "s"
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}

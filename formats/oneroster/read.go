@@ -1,0 +1,402 @@
+package oneroster
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// headerOf returns the first line of a package file ("" when it cannot be read).
+func headerOf(r *reader, name string) string {
+	return format.HeaderLine(r.fsys, name)
+}
+
+func hash(s string) uint64 { return xxhash.Sum64String(s) }
+
+// fileReader checks the rows of one file.
+type fileReader struct {
+	r      *reader
+	spec   *fileSpec
+	file   string
+	mode   string // bulk, delta or "" (no manifest)
+	idx    []int  // spec column -> record index (-1 absent)
+	pos    map[string]int
+	header []string
+	meta   []int // metadata.* columns
+	width  int
+	ids    map[uint64]int32
+	hasID  bool // the file's first column is its own sourcedId
+	// deferred are references into the file itself, checked when it has been read.
+	deferred []deferredRef
+	lists    bool // the file has list columns (for the ragged-row hint)
+}
+
+type deferredRef struct {
+	line  int32
+	col   string
+	value string
+}
+
+// readFile reads one file of the package in full, checking every row.
+func (r *reader) readFile(spec *fileSpec) error {
+	name := spec.name
+	f, err := r.fsys.Open(name)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", name, err)
+	}
+	defer f.Close()
+	cr, err := csvio.NewReader(f, name, csvio.Options{Encoding: r.opts.InputEncoding}, r.rep)
+	if err != nil {
+		if errors.Is(err, csvio.ErrEncoding) {
+			r.info.Files = append(r.info.Files, format.FileInfo{Name: name})
+			return nil
+		}
+		return err
+	}
+	if cr.Empty {
+		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
+			Message: fmt.Sprintf("%s is empty: it needs at least its header row (%s)", name, strings.Join(spec.names(), ","))})
+		r.info.Files = append(r.info.Files, format.FileInfo{Name: name})
+		return nil
+	}
+	if name == "demographics.csv" && len(spec.cols) > 0 && spec.cols[0].ref == "" {
+		// A demographics row belongs to the user with the same sourcedId.
+		s := *spec
+		s.cols = append([]col(nil), spec.cols...)
+		s.cols[0].ref = "users.csv"
+		spec = &s
+	}
+	fr := &fileReader{r: r, spec: spec, file: name, mode: r.modes[name], width: len(cr.Header()),
+		ids: map[uint64]int32{}, pos: map[string]int{}}
+	fr.hasID = len(spec.cols) > 0 && (spec.cols[0].name == "sourcedId" || spec.cols[0].name == "userSourcedId" && name == "demographics.csv")
+	hspec := csvio.HeaderSpec{Ordered: true, ExtraLast: true,
+		Extra: func(n string) bool { return strings.HasPrefix(n, "metadata.") && len(n) > len("metadata.") },
+		Hint:  "OneRoster " + r.version + " " + name + " is " + strings.Join(spec.names(), ",") + " (extensions only as trailing metadata.* columns)"}
+	for _, c := range spec.cols {
+		hspec.Columns = append(hspec.Columns, csvio.HeaderColumn{Name: c.name})
+		if c.typ == tGUIDList || c.typ == tStringList || c.typ == tGrades || c.typ == tUserIDs || c.typ == tEnumList {
+			fr.lists = true
+		}
+	}
+	if len(spec.cols) == 0 {
+		// A file checked by header presence only (1.2 gradebook files).
+		hspec = csvio.HeaderSpec{}
+	} else {
+		fr.idx = csvio.CheckHeader(name, cr.Header(), hspec, r.rep)
+	}
+	for i, c := range spec.cols {
+		if fr.idx[i] >= 0 {
+			fr.pos[c.name] = fr.idx[i]
+		}
+	}
+	fr.header = cr.Header()
+	for j, h := range fr.header {
+		if strings.HasPrefix(h, "metadata.") {
+			fr.meta = append(fr.meta, j)
+		}
+	}
+	var sinkErr error
+	err = csvio.Each(r.ctx, cr, func(rec []string, line int) error {
+		if len(spec.cols) == 0 {
+			return nil
+		}
+		fr.row(rec, line)
+		if !r.discard && spec.kind != "" {
+			if err := fr.emit(rec); err != nil {
+				sinkErr = err
+				return errStop
+			}
+		}
+		return nil
+	})
+	if sinkErr != nil {
+		return sinkErr
+	}
+	if err != nil {
+		return err
+	}
+	rows := cr.Rows()
+	r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Rows: rows})
+	if rows == 0 && r.modes[name] != "delta" {
+		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
+			Message: fmt.Sprintf("%s has a header but no rows: leave it out and mark it absent in manifest.csv, or fill it", name)})
+	}
+	for _, d := range fr.deferred {
+		if _, ok := fr.ids[hash(d.value)]; !ok {
+			fr.dangling(int(d.line), d.col, d.value, name, "")
+		}
+	}
+	if fr.hasID {
+		r.ids[name] = fr.ids
+	}
+	return nil
+}
+
+func (fr *fileReader) report(sev roster.Severity, code string, line int, col, msg string) {
+	fr.r.rep.Report(roster.Problem{Severity: sev, Code: code, File: fr.file, Line: line, Column: col, Message: msg})
+}
+
+// entityWord names what a file's IDs are, for reference messages.
+var entityWord = map[string]string{
+	"orgs.csv": "org", "academicSessions.csv": "academic session", "courses.csv": "course",
+	"classes.csv": "class", "users.csv": "user", "resources.csv": "resource", "categories.csv": "category",
+	"lineItems.csv": "line item", "userProfiles.csv": "user profile",
+}
+
+func (fr *fileReader) dangling(line int, col, v, target, why string) {
+	msg := fmt.Sprintf("%s %q is not in %s", entityWord[target], v, target)
+	if why != "" {
+		msg = fmt.Sprintf("%s %q %s", entityWord[target], v, why)
+	}
+	fr.report(roster.Error, roster.CodeDanglingRef, line, col, msg)
+}
+
+// secret reports whether a column's value must never appear in a message.
+func secret(col string) bool {
+	switch strings.ToLower(col) {
+	case "password", "birthdate":
+		return true
+	}
+	return false
+}
+
+// row checks one record.
+func (fr *fileReader) row(rec []string, line int) {
+	r := fr.r
+	if len(rec) != fr.width {
+		msg := fmt.Sprintf("row has %d cells, the header has %d", len(rec), fr.width)
+		if len(rec) > fr.width && fr.lists {
+			msg += ": a list with commas must be quoted (\"a,b\")"
+		}
+		fr.report(roster.Error, roster.CodeRaggedRow, line, "", msg)
+		// Keep the ID so later files do not report references to it as dangling.
+		if fr.hasID && len(rec) > 0 && rec[0] != "" {
+			if _, dup := fr.ids[hash(rec[0])]; !dup {
+				fr.ids[hash(rec[0])] = int32(line)
+			}
+		}
+		return
+	}
+	var orgType, sessionType string
+	for i, c := range fr.spec.cols {
+		j := fr.idx[i]
+		if j < 0 {
+			continue
+		}
+		v := rec[j]
+		if (c.name == "status" || c.name == "dateLastModified") && r.version != "1.0" {
+			switch {
+			case fr.mode == "bulk" && v != "":
+				fr.report(roster.Error, roster.CodeManifest, line, c.name, fmt.Sprintf(
+					"%s is filled, but manifest.csv marks %s bulk: leave status and dateLastModified blank in bulk files (or mark the file delta)", c.name, fr.file))
+				continue
+			case fr.mode == "delta" && v == "":
+				fr.report(roster.Error, roster.CodeMissingRequired, line, c.name, fmt.Sprintf(
+					"%s is blank: a delta file needs status and dateLastModified on every row", c.name))
+				continue
+			}
+		}
+		if v == "" {
+			if c.req {
+				fr.report(roster.Error, roster.CodeMissingRequired, line, c.name, c.name+" is blank: it is required")
+			}
+			continue
+		}
+		fr.value(c, v, line)
+		switch {
+		case c.name == "type" && fr.file == "orgs.csv":
+			orgType = v
+		case c.name == "type" && fr.file == "academicSessions.csv":
+			sessionType = v
+		}
+	}
+	if fr.hasID {
+		id := rec[fr.idx[0]]
+		if id != "" {
+			h := hash(id)
+			if first, dup := fr.ids[h]; dup {
+				fr.report(roster.Error, roster.CodeDuplicateID, line, fr.spec.cols[0].name,
+					fmt.Sprintf("%s %q is also on line %d: each %s appears once", fr.spec.cols[0].name, id, first, fr.spec.cols[0].name))
+			} else {
+				fr.ids[h] = int32(line)
+			}
+			switch {
+			case orgType == "school":
+				r.schools[h] = struct{}{}
+			case orgType == "district":
+				r.districts[h] = struct{}{}
+			case sessionType == "schoolYear":
+				r.schoolYears[h] = struct{}{}
+			}
+		}
+	}
+	if r.capti != nil {
+		r.capti.row(fr, rec, line)
+	}
+}
+
+// value checks one non-blank value against its column's type and reference.
+func (fr *fileReader) value(c col, v string, line int) {
+	show := strconv.Quote(v)
+	if secret(c.name) {
+		show = "the value"
+	}
+	switch c.typ {
+	case tGUID:
+		if fr.guid(c, v, line) {
+			fr.ref(c, v, line)
+		}
+	case tGUIDList:
+		if p := listProblem(v); p != "" {
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+			return
+		}
+		for item := range strings.SplitSeq(v, ",") {
+			if fr.guid(c, item, line) {
+				fr.ref(c, item, line)
+			}
+		}
+	case tDate:
+		if !validDate(v) {
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a date written YYYY-MM-DD", c.name, show))
+		}
+	case tDateTime:
+		if !validDateTime(v, fr.r.version == "1.0") {
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not an ISO 8601 date-time in UTC (2024-08-01T12:00:00.000Z)", c.name, show))
+		}
+	case tYear:
+		if len(v) != 4 || !digits(v) {
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a year written YYYY", c.name, show))
+		}
+	case tBool:
+		if v != "true" && v != "false" {
+			hint := ""
+			if strings.EqualFold(v, "true") || strings.EqualFold(v, "false") {
+				hint = " (write " + strings.ToLower(v) + ": values are case-sensitive)"
+			}
+			fr.report(roster.Error, roster.CodeBadBoolean, line, c.name, fmt.Sprintf("%s %s must be true or false%s", c.name, show, hint))
+		}
+	case tEnum:
+		if !inEnum(v, c.enum, fr.r.version == "1.2") {
+			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a OneRoster %s value%s", c.name, show, c.name, enumHint(v, c.enum)))
+		}
+	case tEnumList:
+		if p := listProblem(v); p != "" {
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+			return
+		}
+		for item := range strings.SplitSeq(v, ",") {
+			if !inEnum(item, c.enum, fr.r.version == "1.2") {
+				fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s item %q is not a OneRoster value%s", c.name, item, enumHint(item, c.enum)))
+			}
+		}
+	case tGrades:
+		if p := listProblem(v); p != "" {
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+			return
+		}
+		for item := range strings.SplitSeq(v, ",") {
+			if inEnum(item, cedsGrades, false) {
+				continue
+			}
+			msg := fmt.Sprintf("grade %q is not a CEDS grade", item)
+			if fix := gradeFix(item); fix != "" {
+				msg += fmt.Sprintf(" (write %q)", fix)
+			} else {
+				msg += " (KG, 01 … 12, PK, Other …)"
+			}
+			fr.report(roster.Error, roster.CodeBadGrade, line, c.name, msg)
+		}
+	case tStringList:
+		if p := listProblem(v); p != "" {
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+		}
+	case tUserIDs:
+		for item := range strings.SplitSeq(v, ",") {
+			if p := userIDProblem(item); p != "" {
+				fr.report(roster.Error, roster.CodeBadID, line, c.name, fmt.Sprintf("userIds item %q %s", item, p))
+			}
+		}
+	case tFloat:
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a number", c.name, show))
+		}
+	case tString:
+		switch c.name {
+		case "email":
+			if !validEmail(v) {
+				fr.report(roster.Error, roster.CodeBadEmail, line, c.name, fmt.Sprintf("email %s is not a valid address", show))
+			} else if formulaStart(v) {
+				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("email %s starts with %q: a spreadsheet would run it as a formula", show, v[:1]))
+			}
+		case "givenName", "familyName", "middleName", "name", "title", "username":
+			if formulaStart(v) {
+				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("%s %s starts with %q: a spreadsheet would run it as a formula", c.name, show, v[:1]))
+			}
+		}
+	}
+}
+
+// guid checks one identifier; false when it is unusable.
+func (fr *fileReader) guid(c col, v string, line int) bool {
+	if excelNumber(v) {
+		fr.report(roster.Error, roster.CodeExcelDamage, line, c.name, fmt.Sprintf(
+			"%s %q looks like a number a spreadsheet rewrote in scientific notation: export the ID as text", c.name, v))
+		return false
+	}
+	if !validGUID(v) {
+		why := "is longer than 255 characters"
+		if ch := badGUIDChar(v); ch != "" {
+			why = "has the character " + ch + " (allowed: letters, digits and . - _ / @)"
+		}
+		fr.report(roster.Error, roster.CodeBadID, line, c.name, fmt.Sprintf("%s %q %s", c.name, v, why))
+		return false
+	}
+	return true
+}
+
+// ref checks that an identifier resolves, when the package is complete enough to tell.
+func (fr *fileReader) ref(c col, v string, line int) {
+	if c.ref == "" {
+		return
+	}
+	r := fr.r
+	if fr.mode != "bulk" && fr.mode != "" {
+		return
+	}
+	if m := r.modes[c.ref]; m != "bulk" && m != "" {
+		return
+	}
+	if c.ref == fr.file {
+		if _, ok := fr.ids[hash(v)]; !ok {
+			fr.deferred = append(fr.deferred, deferredRef{line: int32(line), col: c.name, value: v})
+		}
+		return
+	}
+	ids, read := r.ids[c.ref]
+	if !read {
+		return // the file is missing (reported) or was not read
+	}
+	h := hash(v)
+	if _, ok := ids[h]; !ok {
+		fr.dangling(line, c.name, v, c.ref, "")
+		return
+	}
+	switch c.refType {
+	case "school":
+		if _, ok := r.schools[h]; !ok {
+			fr.dangling(line, c.name, v, c.ref, "is not a school (its orgs.csv type is not school)")
+		}
+	case "schoolYear":
+		if _, ok := r.schoolYears[h]; !ok {
+			fr.dangling(line, c.name, v, c.ref, "is not a schoolYear session")
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package oneroster
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// role12 is what OneRoster 1.2 roles.csv says about one user: the primary role and its orgs.
+type role12 struct {
+	role string
+	orgs []string
+}
+
+// preReadRoles reads roles.csv of a 1.2 package before users.csv, so the users sent to the
+// sink carry a role and orgs as in 1.1. Only for conversion: validation reads it in order.
+func (r *reader) preReadRoles() error {
+	if r.discard {
+		return nil
+	}
+	f, err := r.fsys.Open("roles.csv")
+	if err != nil {
+		return fmt.Errorf("open roles.csv: %w", err)
+	}
+	defer f.Close()
+	quiet := roster.ReporterFunc(func(roster.Problem) {}) // reported when the file is read in order
+	cr, err := csvio.NewReader(f, "roles.csv", csvio.Options{Encoding: r.opts.InputEncoding}, quiet)
+	if err != nil || cr.Empty {
+		return nil
+	}
+	pos := map[string]int{}
+	for j, h := range cr.Header() {
+		pos[h] = j
+	}
+	u, rt, rl, org := pos["userSourcedId"], pos["roleType"], pos["role"], pos["orgSourcedId"]
+	if _, ok := pos["userSourcedId"]; !ok {
+		return nil
+	}
+	r.roles12 = map[uint64]*role12{}
+	for {
+		rec, _, err := cr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(rec) != len(cr.Header()) {
+			continue
+		}
+		h := hash(rec[u])
+		e := r.roles12[h]
+		if e == nil {
+			e = &role12{}
+			r.roles12[h] = e
+		}
+		if e.role == "" || rec[rt] == "primary" {
+			e.role = map12to11(rec[rl])
+		}
+		e.orgs = append(e.orgs, rec[org])
+	}
+}
+
+// map12to11 maps a 1.2 role to the 1.1 vocabulary the model uses.
+func map12to11(role string) string {
+	switch role {
+	case "districtAdministrator", "siteAdministrator", "systemAdministrator", "principal":
+		return "administrator"
+	case "counselor":
+		return "teacher"
+	}
+	return role
+}
+
+// captiRules reports what Capti's ClassLink reader (seed 002) would ignore or map: it reads
+// only type=school orgs as locations, maps administrator to School or District Admin by the
+// org's type, requires grades for students and recommends identifier and email.
+type captiRules struct {
+	rep                        roster.Reporter
+	otherOrgs                  map[string]int
+	schoolAdmins, districtAdms int
+	ignoredRoles               map[string]int
+	noIdentifier, noEmail      int
+	firstNoIdentifier          int
+	firstNoEmail               int
+	otherUserIDs               int
+}
+
+func newCaptiRules(rep roster.Reporter) *captiRules {
+	return &captiRules{rep: rep, otherOrgs: map[string]int{}, ignoredRoles: map[string]int{}}
+}
+
+func (c *captiRules) row(fr *fileReader, rec []string, line int) {
+	switch fr.file {
+	case "orgs.csv":
+		if t := fr.get(rec, "type"); t != "school" && t != "" {
+			c.otherOrgs[t]++
+		}
+	case "users.csv":
+		role := fr.get(rec, "role")
+		switch role {
+		case "administrator":
+			district := false
+			for _, o := range fr.list(rec, "orgSourcedIds") {
+				if _, ok := fr.r.districts[hash(o)]; ok {
+					district = true
+				}
+			}
+			if district {
+				c.districtAdms++
+			} else {
+				c.schoolAdmins++
+			}
+		case "aide", "guardian", "parent", "relative":
+			c.ignoredRoles[role]++
+		case "student":
+			if fr.get(rec, "grades") == "" {
+				fr.report(roster.Error, roster.CodeMissingRequired, line, "grades",
+					"grades is blank: Capti requires a grade for every student")
+			}
+		}
+		if fr.get(rec, "identifier") == "" {
+			if c.noIdentifier == 0 {
+				c.firstNoIdentifier = line
+			}
+			c.noIdentifier++
+		}
+		if fr.get(rec, "email") == "" {
+			if c.noEmail == 0 {
+				c.firstNoEmail = line
+			}
+			c.noEmail++
+		}
+		for _, id := range fr.list(rec, "userIds") {
+			if !strings.HasPrefix(id, "{SSID:") {
+				c.otherUserIDs++
+			}
+		}
+	}
+}
+
+func (c *captiRules) finish() {
+	info := func(file, col, msg string) {
+		c.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: file, Column: col, Message: "Capti: " + msg})
+	}
+	for _, t := range slices.Sorted(maps.Keys(c.otherOrgs)) {
+		n := c.otherOrgs[t]
+		info("orgs.csv", "type", fmt.Sprintf("%s of type %s ignored: Capti makes locations of type=school orgs only", plural(n, "org"), t))
+	}
+	if c.schoolAdmins > 0 {
+		info("users.csv", "role", fmt.Sprintf("%s become School Admin (their orgs are schools)", plural(c.schoolAdmins, "administrator")))
+	}
+	if c.districtAdms > 0 {
+		info("users.csv", "role", fmt.Sprintf("%s become District Admin (an org of theirs is a district)", plural(c.districtAdms, "administrator")))
+	}
+	for _, role := range slices.Sorted(maps.Keys(c.ignoredRoles)) {
+		n := c.ignoredRoles[role]
+		info("users.csv", "role", fmt.Sprintf("%s with role %s ignored: Capti reads students, teachers, proctors and administrators", plural(n, "user"), role))
+	}
+	if c.otherUserIDs > 0 {
+		info("users.csv", "userIds", fmt.Sprintf("%s other than {SSID:…} ignored: Capti reads the SSID type only", plural(c.otherUserIDs, "userIds item")))
+	}
+	if c.noIdentifier > 0 {
+		c.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingRequired, File: "users.csv", Line: c.firstNoIdentifier,
+			Column: "identifier", Message: fmt.Sprintf("Capti recommends identifier: %s no identifier (first on line %d)", hasHave(c.noIdentifier), c.firstNoIdentifier)})
+	}
+	if c.noEmail > 0 {
+		c.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingRequired, File: "users.csv", Line: c.firstNoEmail,
+			Column: "email", Message: fmt.Sprintf("Capti recommends email: %s no email (first on line %d)", hasHave(c.noEmail), c.firstNoEmail)})
+	}
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "1 user has"
+	}
+	return fmt.Sprintf("%d users have", n)
+}

@@ -1,0 +1,187 @@
+package oneroster
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// Write writes r as a spec-clean OneRoster 1.1 bulk package: a manifest with every file.* row,
+// the spec's header order, blank status and dateLastModified, lists quoted, LF line endings and
+// no BOM. A file with no rows is left out and marked absent (an importer rejects header-only
+// files). metadata.* values become trailing columns.
+func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
+	modes := map[string]string{}
+	for _, spec := range v11 {
+		if spec.kind == "" {
+			continue
+		}
+		rows := rowsOf(r, spec.kind)
+		if len(rows) == 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := writeFile(dst, spec, rows); err != nil {
+			return err
+		}
+		modes[spec.name] = "bulk"
+	}
+	if len(r.Demographics) > 0 {
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "demographics.csv",
+			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when the vendor needs them", len(r.Demographics))})
+	}
+	w, err := dst.Create("manifest.csv")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	cw := csv.NewWriter(bw)
+	rows := [][]string{{"propertyName", "value"}, {"manifest.version", "1.0"}, {"oneroster.version", "1.1"}}
+	for _, n := range manifestFiles1 {
+		m := modes[n+".csv"]
+		if m == "" {
+			m = "absent"
+		}
+		rows = append(rows, []string{"file." + n, m})
+	}
+	rows = append(rows, []string{"source.systemName", "rostersync"})
+	if err := cw.WriteAll(rows); err != nil {
+		w.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+// rowsOf returns the records of one kind as string rows keyed by 1.1 column name.
+func rowsOf(r *roster.Roster, k roster.Kind) []record {
+	var out []record
+	j := func(l []string) string { return strings.Join(l, ",") }
+	switch k {
+	case roster.OrgKind:
+		for _, o := range r.Orgs {
+			out = append(out, record{m: map[string]string{"sourcedId": o.SourcedID, "name": o.Name, "type": o.Type,
+				"identifier": o.Identifier, "parentSourcedId": o.ParentID}, meta: o.Metadata})
+		}
+	case roster.AcademicSessionKind:
+		for _, s := range r.AcademicSessions {
+			out = append(out, record{m: map[string]string{"sourcedId": s.SourcedID, "title": s.Title, "type": s.Type,
+				"startDate": s.StartDate, "endDate": s.EndDate, "parentSourcedId": s.ParentID, "schoolYear": s.SchoolYear}, meta: s.Metadata})
+		}
+	case roster.CourseKind:
+		for _, c := range r.Courses {
+			out = append(out, record{m: map[string]string{"sourcedId": c.SourcedID, "schoolYearSourcedId": c.SchoolYearID,
+				"title": c.Title, "courseCode": c.CourseCode, "grades": j(c.Grades), "orgSourcedId": c.OrgID,
+				"subjects": j(c.Subjects), "subjectCodes": j(c.SubjectCodes)}, meta: c.Metadata})
+		}
+	case roster.ClassKind:
+		for _, c := range r.Classes {
+			out = append(out, record{m: map[string]string{"sourcedId": c.SourcedID, "title": c.Title, "grades": j(c.Grades),
+				"courseSourcedId": c.CourseID, "classCode": c.ClassCode, "classType": c.ClassType, "location": c.Location,
+				"schoolSourcedId": c.SchoolID, "termSourcedIds": j(c.TermIDs), "subjects": j(c.Subjects),
+				"subjectCodes": j(c.SubjectCodes), "periods": j(c.Periods)}, meta: c.Metadata})
+		}
+	case roster.UserKind:
+		for _, u := range r.Users {
+			out = append(out, record{m: map[string]string{"sourcedId": u.SourcedID, "enabledUser": u.EnabledUser,
+				"orgSourcedIds": j(u.OrgIDs), "role": u.Role, "username": u.Username, "userIds": j(u.UserIDs),
+				"givenName": u.GivenName, "familyName": u.FamilyName, "middleName": u.MiddleName, "identifier": u.Identifier,
+				"email": u.Email, "sms": u.SMS, "phone": u.Phone, "agentSourcedIds": j(u.AgentIDs), "grades": j(u.Grades),
+				"password": u.Password}, meta: u.Metadata})
+		}
+	case roster.DemographicsKind:
+		for _, d := range r.Demographics {
+			out = append(out, record{m: map[string]string{"sourcedId": d.SourcedID, "birthDate": d.BirthDate, "sex": d.Sex,
+				"americanIndianOrAlaskaNative": d.AmericanIndianOrAlaskaNative, "asian": d.Asian,
+				"blackOrAfricanAmerican": d.BlackOrAfricanAmerican, "nativeHawaiianOrOtherPacificIslander": d.NativeHawaiianOrOtherPacificIslander,
+				"white": d.White, "demographicRaceTwoOrMoreRaces": d.DemographicRaceTwoOrMoreRaces,
+				"hispanicOrLatinoEthnicity": d.HispanicOrLatinoEthnicity, "countryOfBirthCode": d.CountryOfBirthCode,
+				"stateOfBirthAbbreviation": d.StateOfBirthAbbreviation, "cityOfBirth": d.CityOfBirth,
+				"publicSchoolResidenceStatus": d.PublicSchoolResidenceStatus}, meta: d.Metadata})
+		}
+	case roster.EnrollmentKind:
+		for _, e := range r.Enrollments {
+			out = append(out, record{m: map[string]string{"sourcedId": e.SourcedID, "classSourcedId": e.ClassID,
+				"schoolSourcedId": e.SchoolID, "userSourcedId": e.UserID, "role": e.Role, "primary": e.Primary,
+				"beginDate": e.BeginDate, "endDate": e.EndDate}, meta: e.Metadata})
+		}
+	}
+	return out
+}
+
+type record struct {
+	m    map[string]string
+	meta []roster.KV
+}
+
+func writeFile(dst format.Dest, spec *fileSpec, rows []record) error {
+	header := spec.names()
+	seen := map[string]bool{}
+	for _, rec := range rows {
+		for _, kv := range rec.meta {
+			key := kv.Key
+			if !strings.HasPrefix(key, "metadata.") {
+				key = "metadata." + key
+			}
+			if !seen[key] {
+				seen[key] = true
+				header = append(header, key)
+			}
+		}
+	}
+	w, err := dst.Create(spec.name)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	cw := csv.NewWriter(bw)
+	if err := cw.Write(header); err != nil {
+		w.Close()
+		return err
+	}
+	line := make([]string, len(header))
+	base := len(spec.cols)
+	for _, rec := range rows {
+		for i, n := range header[:base] {
+			line[i] = rec.m[n] // status and dateLastModified stay blank: bulk
+		}
+		for i := base; i < len(header); i++ {
+			line[i] = ""
+		}
+		for _, kv := range rec.meta {
+			key := kv.Key
+			if !strings.HasPrefix(key, "metadata.") {
+				key = "metadata." + key
+			}
+			for i := base; i < len(header); i++ {
+				if header[i] == key {
+					line[i] = kv.Value
+				}
+			}
+		}
+		if err := cw.Write(line); err != nil {
+			w.Close()
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		w.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
