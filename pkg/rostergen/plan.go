@@ -73,9 +73,9 @@ func newShape(users int) shape {
 	s := shape{users: users, admins: 2}
 	s.teachers = max(1, users*5/100-s.admins)
 	s.students = users - s.teachers - s.admins
-	s.schools = max(1, users/1000)
-	s.courses = max(s.schools, users/200)
-	s.classes = max(s.courses, users/25)
+	s.schools = max(2, users/1000)
+	s.courses = max(2*s.schools, users/200)
+	s.classes = max(2*s.courses, users/25)
 	return s
 }
 
