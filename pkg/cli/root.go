@@ -100,6 +100,7 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 
 	root.AddCommand(
 		newValidateCmd(deps, g),
+		newConvertCmd(deps, g),
 	)
 	return root
 }

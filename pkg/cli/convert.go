@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// ConvertOptions are the parsed flags and arguments of convert.
+type ConvertOptions struct {
+	Global *GlobalOptions
+	Format formatFlags
+	To     string
+	Org    string
+	Role   string
+	Fix    bool
+	Src    string
+	Dest   string
+}
+
+func newConvertCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
+	opts := &ConvertOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "convert --to FORMAT [--from FORMAT] SRC [DEST]",
+		Short: "Turn one roster format into another",
+		Long: `Read SRC (a file, a directory, a .zip, or - with --from), check it, map it through the
+canonical roster model and write it in the --to format. Input with errors is refused and nothing
+is written. DEST is a file, a directory, a .zip (OneRoster), or stdout when absent or -; it
+appears only when the whole output is written (temporary name, then rename). What the mapping
+drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file).
+Converting a format to itself normalizes it.
+` + exitStatusHelp,
+		Example: `  rostersync convert --to capti examples/oneroster capti.csv
+  rostersync convert --to students --site-map sites.xlsx export.zip students.csv
+  rostersync convert --to oneroster --org "Lincoln High" students.csv out.zip
+  rostersync convert --to oneroster examples/oneroster normalized/`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Src = args[0]
+			if len(args) == 2 {
+				opts.Dest = args[1]
+			}
+			return runConvert(cmd.Context(), deps, opts)
+		},
+	}
+	f := cmd.Flags()
+	opts.Format.AddFlags(f, deps.Formats.Names())
+	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
+	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
+	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
+	f.BoolVar(&opts.Fix, "fix", false, "repair safe, common export damage before checking (each repair reported)")
+	_ = cmd.MarkFlagRequired("to")
+	f.Lookup("format").Usage = "input format (alias --from): " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
+	f.StringVar(&opts.Format.Format, "from", "", "input format (same as --format)")
+	_ = cmd.RegisterFlagCompletionFunc("to", fixedCompletion(deps.Formats.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("from", fixedCompletion(deps.Formats.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
+	return cmd
+}
+
+// ConvertResult is what convert reports: the dropped data counted by reason.
+type ConvertResult struct {
+	Source  string           `json:"source"`
+	From    string           `json:"from"`
+	To      string           `json:"to"`
+	Dest    string           `json:"dest"`
+	Counts  map[string]int   `json:"counts"`
+	Dropped []roster.Problem `json:"dropped"`
+}
+
+func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
+	style, err := opts.Global.outputStyle(deps)
+	if err != nil {
+		return err
+	}
+	to, err := deps.Formats.Lookup(opts.To)
+	if err != nil {
+		return usageError(err)
+	}
+	fopts, err := opts.Format.options()
+	if err != nil {
+		return err
+	}
+	fopts.Org, fopts.Role, fopts.Fix = opts.Org, opts.Role, opts.Fix
+	in, err := openInput(opts.Src, deps.IO.In)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	from, err := pickFormat(deps, opts.Format.Format, in)
+	if err != nil {
+		return err
+	}
+	coll := &roster.Collector{Skip: map[roster.Kind]bool{}}
+	if n, ok := to.(format.Needs); ok {
+		need := n.Needs()
+		for _, k := range roster.Kinds {
+			if !slices.Contains(need, k) {
+				coll.Skip[k] = true
+			}
+		}
+	}
+	probs := &roster.Problems{Max: 1000}
+	if in.Single != "" {
+		probs.Rename = map[string]string{in.Single: in.Path}
+	}
+	for _, p := range in.Pre {
+		probs.Report(p)
+	}
+	info, err := from.Read(ctx, in.FS, fopts, coll, probs)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return withExit(ExitLocal, fmt.Errorf("read %s: %w", opts.Src, err))
+	}
+	if probs.Errors > 0 {
+		res := &ValidateResult{Path: opts.Src, Format: from.Name(), Version: info.Version, Files: info.Files,
+			Problems: probs.List(), Truncated: probs.Truncated,
+			Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos}}
+		for _, p := range res.Problems {
+			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+		}
+		fmt.Fprintln(deps.IO.ErrOut, validateSummaryLine(res))
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them, or see 'rostersync validate %s')\n",
+			opts.Src, plural(probs.Errors, "error"), opts.Src)
+		return errFindings
+	}
+	if opts.Dest == "" {
+		opts.Dest = "-"
+	}
+	out, err := openOutput(deps, opts.Dest, to.Name())
+	if err != nil {
+		return err
+	}
+	dropped := &roster.Problems{}
+	if err := to.Write(ctx, out, &coll.Roster, fopts, dropped); err != nil {
+		out.Abort()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
+	}
+	if dropped.Errors > 0 {
+		out.Abort()
+		for _, p := range dropped.List() {
+			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s cannot be written as %s; nothing was written\n",
+			plural(dropped.Errors, "row"), to.Name())
+		return errFindings
+	}
+	if err := out.Commit(); err != nil {
+		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
+	}
+	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
+		Counts: entityCounts(&coll.Roster, coll.Skip), Dropped: dropped.List()}
+	if res.Dropped == nil {
+		res.Dropped = []roster.Problem{}
+	}
+	if style == "json" && opts.Dest != "-" {
+		enc := json.NewEncoder(deps.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	if opts.Global.Quiet {
+		return nil
+	}
+	for _, p := range res.Dropped {
+		fmt.Fprintf(deps.IO.ErrOut, "%s: %s\n", p.Severity, p.Message)
+	}
+	where := opts.Dest
+	if where == "-" {
+		where = "stdout"
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "%s (%s) -> %s (%s): %s\n", opts.Src, from.Name(), where, to.Name(), countLine(res.Counts))
+	return nil
+}
+
+func entityCounts(r *roster.Roster, skip map[roster.Kind]bool) map[string]int {
+	n := map[roster.Kind]int{
+		roster.OrgKind: len(r.Orgs), roster.AcademicSessionKind: len(r.AcademicSessions), roster.CourseKind: len(r.Courses),
+		roster.ClassKind: len(r.Classes), roster.UserKind: len(r.Users), roster.EnrollmentKind: len(r.Enrollments),
+		roster.DemographicsKind: len(r.Demographics),
+	}
+	out := map[string]int{}
+	for _, k := range roster.Kinds {
+		if !skip[k] && n[k] > 0 {
+			out[string(k)] = n[k]
+		}
+	}
+	return out
+}
+
+func countLine(c map[string]int) string {
+	var parts []string
+	for _, k := range roster.Kinds {
+		if n, ok := c[string(k)]; ok {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing read"
+	}
+	return strings.Join(parts, ", ") + " read"
+}
+
+// openOutput picks the atomic output for dest: stdout ("-"), a .zip, a directory (existing, or
+// ending in a separator, or any path for a multi-file format), or a file.
+func openOutput(deps *Deps, dest, target string) (csvio.Output, error) {
+	multi := target == "oneroster"
+	switch {
+	case dest == "-":
+		if multi {
+			if deps.IO.IsStdoutTTY {
+				return nil, usageError(errors.New("a OneRoster package written to stdout is a zip: redirect stdout or give a DEST"))
+			}
+			return csvio.NewZipWriterOutput(deps.IO.Out), nil
+		}
+		return csvio.NewWriterOutput(deps.IO.Out), nil
+	case strings.HasSuffix(strings.ToLower(dest), ".zip"):
+		return csvio.NewZipOutput(dest), nil
+	}
+	fi, err := os.Stat(dest)
+	isDir := err == nil && fi.IsDir()
+	if isDir || strings.HasSuffix(dest, string(os.PathSeparator)) || strings.HasSuffix(dest, "/") || multi {
+		if !multi {
+			return csvio.NewFileOutput(filepath.Join(dest, defaultFileName(target))), dirMustExist(dest)
+		}
+		return csvio.NewDirOutput(dest), nil
+	}
+	if err := dirMustExist(filepath.Dir(dest)); err != nil {
+		return nil, err
+	}
+	return csvio.NewFileOutput(dest), nil
+}
+
+func dirMustExist(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return withExit(ExitLocal, err)
+	}
+	return nil
+}
+
+func defaultFileName(target string) string {
+	switch target {
+	case "students":
+		return "students.csv"
+	case "capti":
+		return "roster.csv"
+	}
+	return target + ".csv"
+}
