@@ -78,11 +78,15 @@ func writeValidateResults(deps *Deps, style string, quiet bool, results []*Valid
 	return nil
 }
 
-// problemLine is the text form of a problem: file:line: severity code [column]: message.
+// problemLine is the text form of a problem: file:line: severity code [column]: message
+// (file: … for a problem about the whole file).
 func problemLine(p roster.Problem) string {
 	col := ""
 	if p.Column != "" {
 		col = " [" + p.Column + "]"
+	}
+	if p.Line == 0 { // a file-level problem
+		return fmt.Sprintf("%s: %s %s%s: %s", p.File, p.Severity, p.Code, col, p.Message)
 	}
 	return fmt.Sprintf("%s:%d: %s %s%s: %s", p.File, p.Line, p.Severity, p.Code, col, p.Message)
 }
