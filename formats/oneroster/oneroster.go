@@ -109,6 +109,9 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		return r.info, err
 	}
 	r.info.Version = r.version
+	if !lone {
+		r.checkDependencies(present)
+	}
 	if r.version == "1.2" && present["roles.csv"] {
 		if err := r.preReadRoles(); err != nil {
 			return r.info, err
@@ -191,4 +194,28 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
+}
+
+// checkDependencies reports a file a bulk file refers to that the package does not hold (the
+// manifest marks it absent): a bulk package must be complete.
+func (r *reader) checkDependencies(present map[string]bool) {
+	if len(r.modes) == 0 {
+		return // no manifest: readManifest reported the missing files
+	}
+	reported := map[string]bool{}
+	for _, spec := range specsFor(r.version) {
+		if !present[spec.name] || r.modes[spec.name] != "bulk" {
+			continue
+		}
+		for _, c := range spec.cols {
+			if c.ref == "" || present[c.ref] || reported[c.ref] {
+				continue
+			}
+			if r.modes[c.ref] == "bulk" || r.modes[c.ref] == "delta" {
+				continue // already reported as missing by the manifest check
+			}
+			reported[c.ref] = true
+			r.missing(c.ref, fmt.Sprintf("%s (bulk) refers to it in %s", spec.name, c.name))
+		}
+	}
 }

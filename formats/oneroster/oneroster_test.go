@@ -1,0 +1,259 @@
+package oneroster
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+func read(t *testing.T, fsys fs.FS, opts format.Options, sink roster.Sink) (format.Info, []roster.Problem) {
+	t.Helper()
+	var probs roster.Problems
+	info, err := New().Read(context.Background(), fsys, opts, sink, &probs)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return info, probs.List()
+}
+
+func key(p roster.Problem) string {
+	return fmt.Sprintf("%s:%d %s %s [%s]", p.File, p.Line, p.Severity, p.Code, p.Column)
+}
+
+func keys(ps []roster.Problem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = key(p)
+	}
+	return out
+}
+
+// The public LMS-Toolkit samples, with the deviations SOURCE.txt lists.
+func TestLMSToolkitV11(t *testing.T) {
+	info, probs := read(t, os.DirFS("testdata/lms-toolkit/v1p1-sample"), format.Options{}, roster.Discard{})
+	if info.Version != "1.1" {
+		t.Errorf("version %q, want 1.1", info.Version)
+	}
+	want := []string{
+		"manifest.csv:2 warning excel-damage [value]",
+		"users.csv:10 error ragged-row []",
+		"users.csv:11 error ragged-row []",
+	}
+	if got := keys(probs); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestLMSToolkitV10(t *testing.T) {
+	coll := &roster.Collector{}
+	info, probs := read(t, os.DirFS("testdata/lms-toolkit/v1p0-sample"), format.Options{}, coll)
+	if info.Version != "1.0" {
+		t.Errorf("version %q, want 1.0 (from the headers)", info.Version)
+	}
+	codes := map[string]int{}
+	for _, p := range probs {
+		codes[p.Code]++
+		if p.Code == roster.CodeHeader {
+			t.Errorf("1.0 headers judged as 1.1: %s", p.Message)
+		}
+	}
+	if codes[roster.CodeBadBoolean] == 0 || codes[roster.CodeBadEnum] == 0 {
+		t.Errorf("want bad-boolean (TRUE) and bad-enum (Female) problems, got %v", codes)
+	}
+	if len(coll.Roster.Users) != 10 || len(coll.Roster.Enrollments) == 0 {
+		t.Fatalf("read %d users, %d enrollments", len(coll.Roster.Users), len(coll.Roster.Enrollments))
+	}
+	// 1.0 column names land in the canonical fields.
+	if c := coll.Roster.Classes[0]; len(c.TermIDs) == 0 {
+		t.Errorf("1.0 termSourcedId not mapped: %+v", c)
+	}
+}
+
+// pkgFS is the shipped example package as a MapFS, so each case can damage one file.
+func pkgFS(t *testing.T) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	entries, err := os.ReadDir("../../examples/oneroster")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile("../../examples/oneroster/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	return m
+}
+
+func edit(t *testing.T, m fstest.MapFS, file, old, new string) {
+	t.Helper()
+	s := string(m[file].Data)
+	if !strings.Contains(s, old) {
+		t.Fatalf("%s has no %q", file, old)
+	}
+	m[file] = &fstest.MapFile{Data: []byte(strings.Replace(s, old, new, 1))}
+}
+
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, m fstest.MapFS)
+		want   string // key of the one problem expected
+		msg    string // part of its message
+	}{
+		{"clean", func(*testing.T, fstest.MapFS) {}, "", ""},
+		{"wrong case header", func(t *testing.T, m fstest.MapFS) { edit(t, m, "users.csv", "givenName", "GivenName") },
+			"users.csv:1 error header [GivenName]", "givenName"},
+		{"misordered header", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "orgs.csv", "name,type", "type,name")
+			edit(t, m, "orgs.csv", "Unified School District,district", "district,Unified School District")
+		}, "orgs.csv:1 error header", "order"},
+		{"metadata not last", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "orgs.csv", "sourcedId,status", "sourcedId,metadata.x,status")
+			for _, id := range []string{"district1,", "sch0,", "sch1,"} {
+				edit(t, m, "orgs.csv", "\n"+id, "\n"+id+"x,")
+			}
+		}, "orgs.csv:1 error header [metadata.x]", ""},
+		{"metadata last is fine", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "orgs.csv", "parentSourcedId\n", "parentSourcedId,metadata.region\n")
+			edit(t, m, "orgs.csv", "0600001,\n", "0600001,,north\n")
+			edit(t, m, "orgs.csv", "district1\n", "district1,south\n")
+			edit(t, m, "orgs.csv", "district1\n", "district1,east\n")
+		}, "", ""},
+		{"bad enum case", func(t *testing.T, m fstest.MapFS) { edit(t, m, "orgs.csv", ",school,", ",School,") },
+			"orgs.csv:3 error bad-enum [type]", `write "school"`},
+		{"bad date", func(t *testing.T, m fstest.MapFS) { edit(t, m, "academicSessions.csv", "2026-08-01", "8/1/2026") },
+			"academicSessions.csv:2 error bad-date [startDate]", "YYYY-MM-DD"},
+		{"bad guid", func(t *testing.T, m fstest.MapFS) { edit(t, m, "courses.csv", "\ncrs0,", "\ncrs 0,") },
+			"courses.csv:2 error bad-id [sourcedId]", "character"},
+		{"excel damage", func(t *testing.T, m fstest.MapFS) { edit(t, m, "courses.csv", "\ncrs0,", "\n1.02E+07,") },
+			"courses.csv:2 error excel-damage [sourcedId]", "scientific"},
+		{"userIds syntax", func(t *testing.T, m fstest.MapFS) { edit(t, m, "users.csv", "{SSID:1000000}", "SSID:1000000") },
+			"users.csv:2 error bad-id [userIds]", "{type:id}"},
+		{"empty list item", func(t *testing.T, m fstest.MapFS) { edit(t, m, "classes.csv", `"sem1,sem2"`, `"sem1,,sem2"`) },
+			"classes.csv:2 error bad-list [termSourcedIds]", "empty item"},
+		{"unquoted list", func(t *testing.T, m fstest.MapFS) { edit(t, m, "classes.csv", `"sem1,sem2"`, `sem1,sem2`) },
+			"classes.csv:2 error ragged-row []", "quoted"},
+		{"status in bulk", func(t *testing.T, m fstest.MapFS) { edit(t, m, "orgs.csv", "district1,,,", "district1,active,,") },
+			"orgs.csv:2 error manifest [status]", "blank"},
+		{"delta needs status", func(t *testing.T, m fstest.MapFS) { edit(t, m, "manifest.csv", "file.orgs,bulk", "file.orgs,delta") },
+			"orgs.csv:2 error missing-required [status]", "delta"},
+		{"school ref to a district", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "classes.csv", "Room 100,sch0,", "Room 100,district1,")
+		}, "classes.csv:2 error dangling-ref [schoolSourcedId]", "not a school"},
+		{"self reference", func(t *testing.T, m fstest.MapFS) { edit(t, m, "orgs.csv", "0600000010,district1", "0600000010,district9") },
+			"orgs.csv:3 error dangling-ref [parentSourcedId]", `org "district9" is not in orgs.csv`},
+		{"header only", func(t *testing.T, m fstest.MapFS) {
+			s := string(m["demographics.csv"].Data)
+			m["demographics.csv"] = &fstest.MapFile{Data: []byte(s[:strings.IndexByte(s, '\n')+1])}
+		}, "demographics.csv:0 error empty-file []", "no rows"},
+		{"absent but present", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "manifest.csv", "file.demographics,bulk", "file.demographics,absent")
+		},
+			"manifest.csv:10 error manifest [value]", "absent"},
+		{"missing file", func(t *testing.T, m fstest.MapFS) {
+			delete(m, "courses.csv")
+			edit(t, m, "manifest.csv", "file.courses,bulk", "file.courses,absent")
+		}, "courses.csv:0 error missing-file []", "classes.csv (bulk) refers to it"},
+		{"stray file", func(t *testing.T, m fstest.MapFS) { m["README.txt"] = &fstest.MapFile{Data: []byte("hi")} },
+			"README.txt:0 info manifest []", "ignored"},
+		{"password never shown", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "demographics.csv", "\nstu00,,,2013-07-23", "\nstu00,,,31/12/2013")
+		}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := pkgFS(t)
+			tt.damage(t, m)
+			_, probs := read(t, m, format.Options{}, roster.Discard{})
+			if tt.name == "password never shown" {
+				for _, p := range probs {
+					if strings.Contains(p.Message, "31/12") {
+						t.Errorf("a birth date is in a message: %s", p.Message)
+					}
+				}
+				if len(probs) == 0 {
+					t.Error("a bad birth date went unreported")
+				}
+				return
+			}
+			if tt.want == "" {
+				if len(probs) > 0 {
+					t.Fatalf("unexpected problems: %v", probs)
+				}
+				return
+			}
+			for _, p := range probs {
+				if strings.HasPrefix(key(p), tt.want) && strings.Contains(p.Message, tt.msg) {
+					return
+				}
+			}
+			t.Errorf("no %q with %q among:\n%s", tt.want, tt.msg, strings.Join(keysMsgs(probs), "\n"))
+		})
+	}
+}
+
+func keysMsgs(ps []roster.Problem) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = key(p) + " " + p.Message
+	}
+	return out
+}
+
+// Round trip: what the writer writes reads back clean and equal.
+func TestWriteRoundTrip(t *testing.T) {
+	coll := &roster.Collector{}
+	_, probs := read(t, pkgFS(t), format.Options{}, coll)
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	out := memDest{}
+	var lossy roster.Problems
+	if err := New().Write(context.Background(), out, &coll.Roster, format.Options{}, &lossy); err != nil {
+		t.Fatal(err)
+	}
+	m := fstest.MapFS{}
+	for n, b := range out {
+		m[n] = &fstest.MapFile{Data: b.Bytes()}
+	}
+	again := &roster.Collector{}
+	if _, probs := read(t, m, format.Options{}, again); len(probs) > 0 {
+		t.Fatalf("written package has problems: %v", probs)
+	}
+	if fmt.Sprint(again.Roster) != fmt.Sprint(coll.Roster) {
+		t.Error("the roster read back differs from the one written")
+	}
+	src := pkgFS(t)
+	for _, n := range []string{"users.csv", "classes.csv", "enrollments.csv"} {
+		if string(m[n].Data) != string(src[n].Data) {
+			t.Errorf("%s is not written byte for byte as the spec-clean input", n)
+		}
+	}
+}
+
+func TestCaptiRules(t *testing.T) {
+	m := pkgFS(t)
+	edit(t, m, "users.csv", ",student,", ",parent,")
+	edit(t, m, "users.csv", ",07,", ",,")
+	_, probs := read(t, m, format.Options{Vendor: "capti"}, roster.Discard{})
+	var msgs []string
+	for _, p := range probs {
+		msgs = append(msgs, key(p)+" "+p.Message)
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"1 org of type district ignored", "with role parent ignored", "become District Admin"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in:\n%s", want, all)
+		}
+	}
+}

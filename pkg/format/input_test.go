@@ -1,0 +1,92 @@
+package format
+
+import (
+	"archive/zip"
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+type entry struct {
+	name string
+	data string
+}
+
+func makeZip(t *testing.T, entries []entry) (*zip.Reader, int64) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(e.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zr, int64(buf.Len())
+}
+
+func TestOpenZip(t *testing.T) {
+	many := make([]entry, MaxZipEntries+1)
+	for i := range many {
+		many[i] = entry{name: "f" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + ".csv", data: "a"}
+	}
+	tests := []struct {
+		name     string
+		entries  []entry
+		ok       bool
+		code     string
+		severity roster.Severity
+		msg      string
+		files    []string // what the returned fs lists at its root
+	}{
+		{name: "flat", entries: []entry{{"users.csv", "x"}, {"orgs.csv", "y"}}, ok: true, files: []string{"orgs.csv", "users.csv"}},
+		{name: "dotdot", entries: []entry{{"../etc/users.csv", "x"}}, code: roster.CodeParse, severity: roster.Error, msg: "climbs out"},
+		{name: "absolute", entries: []entry{{"/etc/users.csv", "x"}}, code: roster.CodeParse, severity: roster.Error, msg: "absolute"},
+		{name: "windows", entries: []entry{{`C:\users.csv`, "x"}}, code: roster.CodeParse, severity: roster.Error, msg: "absolute"},
+		{name: "too many", entries: many, code: roster.CodeParse, severity: roster.Error, msg: "entries"},
+		{name: "bomb", entries: []entry{{"users.csv", strings.Repeat("0", 80<<20)}}, code: roster.CodeParse, severity: roster.Error, msg: "zip bomb"},
+		{name: "top folder", entries: []entry{{"export/users.csv", "x"}, {"export/orgs.csv", "y"}, {"__MACOSX/export/._users.csv", "z"}},
+			ok: true, code: roster.CodeMissingFile, severity: roster.Warning, msg: `folder "export"`, files: []string{"orgs.csv", "users.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			zr, size := makeZip(t, tt.entries)
+			var probs roster.Problems
+			fsys, ok := OpenZip(zr, size, "in.zip", &probs)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v (problems %v)", ok, tt.ok, probs.List())
+			}
+			list := probs.List()
+			if tt.code == "" {
+				if len(list) != 0 {
+					t.Fatalf("unexpected problems %v", list)
+				}
+			} else {
+				if len(list) != 1 || list[0].Code != tt.code || list[0].Severity != tt.severity || !strings.Contains(list[0].Message, tt.msg) {
+					t.Fatalf("problems %v, want one %s %s containing %q", list, tt.severity, tt.code, tt.msg)
+				}
+			}
+			if tt.files != nil {
+				got, err := Files(fsys)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Join(got, ",") != strings.Join(tt.files, ",") {
+					t.Errorf("files %v, want %v", got, tt.files)
+				}
+			}
+		})
+	}
+}
