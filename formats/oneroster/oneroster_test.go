@@ -150,7 +150,9 @@ func TestRules(t *testing.T) {
 		{"school ref to a district", func(t *testing.T, m fstest.MapFS) {
 			edit(t, m, "classes.csv", "Room 100,sch0,", "Room 100,district1,")
 		}, "classes.csv:2 error dangling-ref [schoolSourcedId]", "not a school"},
-		{"self reference", func(t *testing.T, m fstest.MapFS) { edit(t, m, "orgs.csv", "0600000010,district1", "0600000010,district9") },
+		{"self reference", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "orgs.csv", "0600000010,district1", "0600000010,district9")
+		},
 			"orgs.csv:3 error dangling-ref [parentSourcedId]", `org "district9" is not in orgs.csv`},
 		{"header only", func(t *testing.T, m fstest.MapFS) {
 			s := string(m["demographics.csv"].Data)
