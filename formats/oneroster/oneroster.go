@@ -15,6 +15,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -78,7 +79,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	}
 	r := &reader{
 		ctx: ctx, fsys: fsys, opts: opts, sink: sink, rep: rep,
-		ids:         map[string]map[uint64]int32{},
+		ids:         map[string]*idset.Map{},
 		schools:     map[uint64]struct{}{},
 		schoolYears: map[uint64]struct{}{},
 		districts:   map[uint64]struct{}{},
@@ -162,7 +163,7 @@ type reader struct {
 	// modes holds each file's manifest mode: bulk, delta or absent ("" without a manifest).
 	modes map[string]string
 	// ids holds, per file read, the hash of each sourcedId and the line it is on.
-	ids         map[string]map[uint64]int32
+	ids         map[string]*idset.Map
 	schools     map[uint64]struct{}
 	schoolYears map[uint64]struct{}
 	districts   map[uint64]struct{}

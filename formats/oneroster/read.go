@@ -3,6 +3,7 @@ package oneroster
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -31,7 +33,7 @@ type fileReader struct {
 	header []string
 	meta   []int // metadata.* columns
 	width  int
-	ids    map[uint64]int32
+	ids    *idset.Map
 	hasID  bool // the file's first column is its own sourcedId
 	// deferred are references into the file itself, checked when it has been read.
 	deferred []deferredRef
@@ -66,15 +68,18 @@ func (r *reader) readFile(spec *fileSpec) error {
 		r.info.Files = append(r.info.Files, format.FileInfo{Name: name})
 		return nil
 	}
-	if name == "demographics.csv" && len(spec.cols) > 0 && spec.cols[0].ref == "" {
-		// A demographics row belongs to the user with the same sourcedId.
-		s := *spec
-		s.cols = append([]col(nil), spec.cols...)
-		s.cols[0].ref = "users.csv"
-		spec = &s
+	s := *spec
+	s.cols = append([]col(nil), spec.cols...)
+	for i := range s.cols {
+		s.cols[i].secret = secret(s.cols[i].name)
 	}
+	if name == "demographics.csv" && len(s.cols) > 0 && s.cols[0].ref == "" {
+		// A demographics row belongs to the user with the same sourcedId.
+		s.cols[0].ref = "users.csv"
+	}
+	spec = &s
 	fr := &fileReader{r: r, spec: spec, file: name, mode: r.modes[name], width: len(cr.Header()),
-		ids: map[uint64]int32{}, pos: map[string]int{}}
+		ids: idset.New(sizeHint(f)), pos: map[string]int{}}
 	fr.hasID = len(spec.cols) > 0 && (spec.cols[0].name == "sourcedId" || spec.cols[0].name == "userSourcedId" && name == "demographics.csv")
 	hspec := csvio.HeaderSpec{Ordered: true, ExtraLast: true,
 		Extra: func(n string) bool { return strings.HasPrefix(n, "metadata.") && len(n) > len("metadata.") },
@@ -129,7 +134,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 			Message: fmt.Sprintf("%s has a header but no rows: leave it out and mark it absent in manifest.csv, or fill it", name)})
 	}
 	for _, d := range fr.deferred {
-		if _, ok := fr.ids[hash(d.value)]; !ok {
+		if !fr.ids.Has(hash(d.value)) {
 			fr.dangling(int(d.line), d.col, d.value, name, "")
 		}
 	}
@@ -178,9 +183,7 @@ func (fr *fileReader) row(rec []string, line int) {
 		fr.report(roster.Error, roster.CodeRaggedRow, line, "", msg)
 		// Keep the ID so later files do not report references to it as dangling.
 		if fr.hasID && len(rec) > 0 && rec[0] != "" {
-			if _, dup := fr.ids[hash(rec[0])]; !dup {
-				fr.ids[hash(rec[0])] = int32(line)
-			}
+			fr.ids.Add(hash(rec[0]), int32(line))
 		}
 		return
 	}
@@ -221,11 +224,9 @@ func (fr *fileReader) row(rec []string, line int) {
 		id := rec[fr.idx[0]]
 		if id != "" {
 			h := hash(id)
-			if first, dup := fr.ids[h]; dup {
+			if first, dup := fr.ids.Add(h, int32(line)); dup {
 				fr.report(roster.Error, roster.CodeDuplicateID, line, fr.spec.cols[0].name,
 					fmt.Sprintf("%s %q is also on line %d: each %s appears once", fr.spec.cols[0].name, id, first, fr.spec.cols[0].name))
-			} else {
-				fr.ids[h] = int32(line)
 			}
 			switch {
 			case orgType == "school":
@@ -244,9 +245,11 @@ func (fr *fileReader) row(rec []string, line int) {
 
 // value checks one non-blank value against its column's type and reference.
 func (fr *fileReader) value(c col, v string, line int) {
-	show := strconv.Quote(v)
-	if secret(c.name) {
-		show = "the value"
+	show := func() string { // only when there is a problem to report
+		if c.secret {
+			return "(value not shown)"
+		}
+		return strconv.Quote(v)
 	}
 	switch c.typ {
 	case tGUID:
@@ -255,7 +258,7 @@ func (fr *fileReader) value(c col, v string, line int) {
 		}
 	case tGUIDList:
 		if p := listProblem(v); p != "" {
-			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
 			return
 		}
 		for item := range strings.SplitSeq(v, ",") {
@@ -265,15 +268,15 @@ func (fr *fileReader) value(c col, v string, line int) {
 		}
 	case tDate:
 		if !validDate(v) {
-			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a date written YYYY-MM-DD", c.name, show))
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a date written YYYY-MM-DD", c.name, show()))
 		}
 	case tDateTime:
 		if !validDateTime(v, fr.r.version == "1.0") {
-			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not an ISO 8601 date-time in UTC (2024-08-01T12:00:00.000Z)", c.name, show))
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not an ISO 8601 date-time in UTC (2024-08-01T12:00:00.000Z)", c.name, show()))
 		}
 	case tYear:
 		if len(v) != 4 || !digits(v) {
-			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a year written YYYY", c.name, show))
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a year written YYYY", c.name, show()))
 		}
 	case tBool:
 		if v != "true" && v != "false" {
@@ -281,15 +284,15 @@ func (fr *fileReader) value(c col, v string, line int) {
 			if strings.EqualFold(v, "true") || strings.EqualFold(v, "false") {
 				hint = " (write " + strings.ToLower(v) + ": values are case-sensitive)"
 			}
-			fr.report(roster.Error, roster.CodeBadBoolean, line, c.name, fmt.Sprintf("%s %s must be true or false%s", c.name, show, hint))
+			fr.report(roster.Error, roster.CodeBadBoolean, line, c.name, fmt.Sprintf("%s %s must be true or false%s", c.name, show(), hint))
 		}
 	case tEnum:
 		if !inEnum(v, c.enum, fr.r.version == "1.2") {
-			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a OneRoster %s value%s", c.name, show, c.name, enumHint(v, c.enum)))
+			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a OneRoster %s value%s", c.name, show(), c.name, enumHint(v, c.enum)))
 		}
 	case tEnumList:
 		if p := listProblem(v); p != "" {
-			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
 			return
 		}
 		for item := range strings.SplitSeq(v, ",") {
@@ -299,7 +302,7 @@ func (fr *fileReader) value(c col, v string, line int) {
 		}
 	case tGrades:
 		if p := listProblem(v); p != "" {
-			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
 			return
 		}
 		for item := range strings.SplitSeq(v, ",") {
@@ -316,7 +319,7 @@ func (fr *fileReader) value(c col, v string, line int) {
 		}
 	case tStringList:
 		if p := listProblem(v); p != "" {
-			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show, p))
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
 		}
 	case tUserIDs:
 		for item := range strings.SplitSeq(v, ",") {
@@ -326,19 +329,19 @@ func (fr *fileReader) value(c col, v string, line int) {
 		}
 	case tFloat:
 		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a number", c.name, show))
+			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a number", c.name, show()))
 		}
 	case tString:
 		switch c.name {
 		case "email":
 			if !validEmail(v) {
-				fr.report(roster.Error, roster.CodeBadEmail, line, c.name, fmt.Sprintf("email %s is not a valid address", show))
+				fr.report(roster.Error, roster.CodeBadEmail, line, c.name, fmt.Sprintf("email %s is not a valid address", show()))
 			} else if formulaStart(v) {
-				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("email %s starts with %q: a spreadsheet would run it as a formula", show, v[:1]))
+				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("email %s starts with %q: a spreadsheet would run it as a formula", show(), v[:1]))
 			}
 		case "givenName", "familyName", "middleName", "name", "title", "username":
 			if formulaStart(v) {
-				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("%s %s starts with %q: a spreadsheet would run it as a formula", c.name, show, v[:1]))
+				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("%s %s starts with %q: a spreadsheet would run it as a formula", c.name, show(), v[:1]))
 			}
 		}
 	}
@@ -375,7 +378,7 @@ func (fr *fileReader) ref(c col, v string, line int) {
 		return
 	}
 	if c.ref == fr.file {
-		if _, ok := fr.ids[hash(v)]; !ok {
+		if !fr.ids.Has(hash(v)) {
 			fr.deferred = append(fr.deferred, deferredRef{line: int32(line), col: c.name, value: v})
 		}
 		return
@@ -385,7 +388,7 @@ func (fr *fileReader) ref(c col, v string, line int) {
 		return // the file is missing (reported) or was not read
 	}
 	h := hash(v)
-	if _, ok := ids[h]; !ok {
+	if !ids.Has(h) {
 		fr.dangling(line, c.name, v, c.ref, "")
 		return
 	}
@@ -399,4 +402,14 @@ func (fr *fileReader) ref(c col, v string, line int) {
 			fr.dangling(line, c.name, v, c.ref, "is not a schoolYear session")
 		}
 	}
+}
+
+// sizeHint guesses a file's row count from its size (OneRoster rows are rarely under 64
+// bytes), so the ID table of a big file is sized once instead of grown.
+func sizeHint(f fs.File) int {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() <= 0 {
+		return 0
+	}
+	return int(min(fi.Size()/64, 1<<28))
 }

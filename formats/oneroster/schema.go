@@ -30,6 +30,8 @@ type col struct {
 	ref  string // the file a value must resolve to ("orgs.csv"); with refType, only entities of that type
 	// refType narrows ref: "school" (an org of type school) or "schoolYear" (a session of type schoolYear).
 	refType string
+	// secret: the value is never shown in a message (password, birth date); set by readFile.
+	secret bool
 }
 
 // fileSpec is one OneRoster file of one version.

@@ -1,0 +1,45 @@
+package oneroster
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/rostergen"
+)
+
+// benchDir is a package to validate: $ROSTERSYNC_BENCH_DIR (for example a 1M-user rostergen
+// package: go run ./cmd/rostergen --users 1000000 --out /tmp/night1), or a 100k-user one
+// generated for the run.
+func benchDir(b *testing.B) string {
+	if d := os.Getenv("ROSTERSYNC_BENCH_DIR"); d != "" {
+		return d
+	}
+	d := b.TempDir()
+	if _, err := rostergen.Generate(context.Background(), d, rostergen.Options{Users: 100_000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	return d
+}
+
+func BenchmarkValidate(b *testing.B) {
+	dir := benchDir(b)
+	var size int64
+	for _, n := range rostergen.Files {
+		if fi, err := os.Stat(dir + "/" + n); err == nil {
+			size += fi.Size()
+		}
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		var probs roster.Problems
+		if _, err := New().Read(context.Background(), os.DirFS(dir), format.Options{}, roster.Discard{}, &probs); err != nil {
+			b.Fatal(err)
+		}
+		if probs.Errors > 0 {
+			b.Fatalf("%d errors: %v", probs.Errors, probs.List()[0])
+		}
+	}
+}

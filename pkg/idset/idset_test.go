@@ -1,0 +1,65 @@
+package idset
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestAgainstMap checks the table against Go's map on random keys, with 0 and growth.
+func TestAgainstMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	m := New(0)
+	ref := map[uint64]int32{}
+	keys := []uint64{0, zeroKey - 1, 1}
+	for range 50_000 {
+		keys = append(keys, r.Uint64()%100_000) // many repeats
+	}
+	for i, k := range keys {
+		first, dup := m.Add(k, int32(i))
+		want, had := ref[k]
+		if dup != had || (had && first != want) {
+			t.Fatalf("Add(%d): (%d, %v), want (%d, %v)", k, first, dup, want, had)
+		}
+		if !had {
+			ref[k] = int32(i)
+		}
+	}
+	if m.Len() != len(ref) {
+		t.Fatalf("Len %d, want %d", m.Len(), len(ref))
+	}
+	for k, v := range ref {
+		if got, ok := m.Get(k); !ok || got != v {
+			t.Fatalf("Get(%d) = %d, %v; want %d", k, got, ok, v)
+		}
+	}
+	for range 1000 {
+		k := 200_000 + r.Uint64()%1_000_000
+		if m.Has(k) {
+			t.Fatalf("Has(%d) for a key never added", k)
+		}
+	}
+	m.Set(0, -5)
+	if v, _ := m.Get(0); v != -5 {
+		t.Fatalf("Set(0): Get = %d", v)
+	}
+	n := 0
+	m.All(func(uint64, int32) { n++ })
+	if n != m.Len() {
+		t.Fatalf("All visited %d of %d", n, m.Len())
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	keys := make([]uint64, 1<<20)
+	for i := range keys {
+		keys[i] = r.Uint64()
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		m := New(0)
+		for i, k := range keys {
+			m.Add(k, int32(i))
+		}
+	}
+}
