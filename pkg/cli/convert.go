@@ -28,6 +28,8 @@ type ConvertOptions struct {
 	Fix    bool
 	Src    string
 	Dest   string
+	// Options are the resolved format options (flags over the profile).
+	Options format.Options
 }
 
 func newConvertCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
@@ -52,6 +54,14 @@ Converting a format to itself normalizes it.
 			if len(args) == 2 {
 				opts.Dest = args[1]
 			}
+			fopts, p, err := opts.Format.resolve(cmd, deps, g)
+			if err != nil {
+				return err
+			}
+			if p != nil && !cmd.Flags().Changed("to") && p.To != "" {
+				opts.To = p.To
+			}
+			opts.Options = fopts
 			return runConvert(cmd.Context(), deps, opts)
 		},
 	}
@@ -61,7 +71,6 @@ Converting a format to itself normalizes it.
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
 	f.BoolVar(&opts.Fix, "fix", false, "repair safe, common export damage before checking (each repair reported)")
-	_ = cmd.MarkFlagRequired("to")
 	f.Lookup("format").Usage = "input format (alias --from): " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.Format.Format, "from", "", "input format (same as --format)")
 	_ = cmd.RegisterFlagCompletionFunc("to", fixedCompletion(deps.Formats.Names()...))
@@ -85,15 +94,21 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.To == "" {
+		return usageError(errors.New("--to is required"), "add --to "+strings.Join(deps.Formats.Names(), "|"))
+	}
 	to, err := deps.Formats.Lookup(opts.To)
 	if err != nil {
 		return usageError(err)
 	}
-	fopts, err := opts.Format.options()
-	if err != nil {
-		return err
+	fopts := opts.Options
+	if opts.Org != "" {
+		fopts.Org = opts.Org
 	}
-	fopts.Org, fopts.Role, fopts.Fix = opts.Org, opts.Role, opts.Fix
+	if opts.Role != "" {
+		fopts.Role = opts.Role
+	}
+	fopts.Fix = opts.Fix
 	in, err := openInput(opts.Src, deps.IO.In)
 	if err != nil {
 		return err

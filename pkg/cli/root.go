@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rostersync/rostersync/formats"
+	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 )
@@ -32,6 +33,7 @@ type Deps struct {
 	Getenv func(string) string
 
 	mappers []codeMapper
+	config  *config.Config
 }
 
 // GlobalOptions are the flags every command shares.
@@ -97,10 +99,15 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 	pf.StringVarP(&g.Output, "output", "o", "", "output style: table, text, json or csv (default table on a terminal, text otherwise)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing unless something is wrong (for cron)")
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion("table", "text", "json", "csv"))
+	_ = root.RegisterFlagCompletionFunc("profile", profileCompletion(deps, g))
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		return bindEnv(deps, cmd.Flags())
+	}
 
 	root.AddCommand(
 		newValidateCmd(deps, g),
 		newConvertCmd(deps, g),
+		newConfigCmd(deps, g),
 	)
 	return root
 }

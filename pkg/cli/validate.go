@@ -19,6 +19,7 @@ type ValidateOptions struct {
 	Ignore      []string
 	MaxProblems int
 	Paths       []string
+	Options     format.Options
 }
 
 func newValidateCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
@@ -42,6 +43,11 @@ json (one object per PATH; JSON Lines for several), csv (severity,code,file,line
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			fopts, _, err := opts.Format.resolve(cmd, deps, g)
+			if err != nil {
+				return err
+			}
+			opts.Options = fopts
 			return runValidate(cmd.Context(), deps, opts)
 		},
 	}
@@ -90,10 +96,7 @@ func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
 	if err != nil {
 		return err
 	}
-	fopts, err := opts.Format.options()
-	if err != nil {
-		return err
-	}
+	fopts := opts.Options
 	if opts.MaxProblems < 0 {
 		return usageError(fmt.Errorf("--max-problems must be 0 or more"))
 	}

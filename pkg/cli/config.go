@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/rostersync/rostersync/formats/students"
+	"github.com/rostersync/rostersync/pkg/config"
+	"github.com/rostersync/rostersync/pkg/format"
+)
+
+// bindEnv gives the global flags their ROSTERSYNC_* environment values (ROSTERSYNC_OUTPUT,
+// ROSTERSYNC_PROFILE, ROSTERSYNC_QUIET; ROSTERSYNC_CONFIG is read by pkg/config): a flag on the
+// command line wins over the environment, which wins over the defaults.
+func bindEnv(deps *Deps, flags *pflag.FlagSet) error {
+	v := viper.New()
+	v.SetEnvPrefix("ROSTERSYNC")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	for _, name := range []string{"output", "profile", "quiet"} {
+		f := flags.Lookup(name)
+		if f == nil || f.Changed {
+			continue
+		}
+		if err := v.BindEnv(name); err != nil {
+			return err
+		}
+		if deps.Getenv != nil && deps.Getenv("ROSTERSYNC_"+strings.ToUpper(name)) == "" {
+			continue
+		}
+		val := v.GetString(name)
+		if val == "" {
+			continue
+		}
+		if err := f.Value.Set(val); err != nil {
+			return usageError(fmt.Errorf("ROSTERSYNC_%s=%q: %w", strings.ToUpper(name), val, err))
+		}
+	}
+	return nil
+}
+
+// loadConfig reads the config file once per run. Configuration errors are exit 2, with the
+// chmod hint for an insecure file.
+func (d *Deps) loadConfig(g *GlobalOptions) (*config.Config, error) {
+	if d.config != nil {
+		return d.config, nil
+	}
+	c, err := config.Load(config.LoadOptions{Path: g.ConfigPath, Getenv: d.Getenv})
+	if err != nil {
+		return nil, configError(err)
+	}
+	d.config = c
+	return c, nil
+}
+
+func configError(err error) error {
+	var hints []string
+	if ie, ok := errors.AsType[*config.InsecureError](err); ok {
+		hints = append(hints, ie.Hint())
+	}
+	return withExit(ExitUsage, err, hints...)
+}
+
+// profile returns the --profile named (nil when none).
+func (d *Deps) profile(g *GlobalOptions) (*config.Config, *config.Profile, error) {
+	c, err := d.loadConfig(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	if g.Profile == "" {
+		return c, nil, nil
+	}
+	p, err := c.Profile(g.Profile)
+	if err != nil {
+		return nil, nil, configError(err)
+	}
+	return c, p, nil
+}
+
+// formatOptions resolves the format options of a command: flags given on the command line win
+// over the --profile's settings, which win over the defaults. It loads the site map and the
+// layout they name.
+func (f *formatFlags) resolve(cmd *cobra.Command, deps *Deps, g *GlobalOptions) (format.Options, *config.Profile, error) {
+	cfg, p, err := deps.profile(g)
+	if err != nil {
+		return format.Options{}, nil, err
+	}
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	if p != nil {
+		pick := func(name string, dst *string, val string) {
+			if !changed(name) && val != "" {
+				*dst = val
+			}
+		}
+		pickBool := func(name string, dst *bool, val bool) {
+			if !changed(name) && val {
+				*dst = true
+			}
+		}
+		format := p.Format
+		if format == "" {
+			format = p.From
+		}
+		pick("format", &f.Format, format)
+		pick("vendor", &f.Vendor, p.Vendor)
+		pick("capti-id", &f.CaptiID, p.Capti.ID)
+		pick("capti-domain", &f.CaptiDomain, p.Capti.Domain)
+		pick("site-map", &f.SiteMap, p.Students.SiteMap)
+		pick("student-id", &f.StudentID, p.Students.StudentID)
+		pick("layout", &f.Layout, p.Layout)
+		pickBool("google-sso", &f.GoogleSSO, p.Students.GoogleSSO)
+		pickBool("passwords-are-dates", &f.PasswordsAreDates, p.Students.PasswordsAreDates)
+	}
+	o, err := f.options()
+	if err != nil {
+		return o, nil, err
+	}
+	if p != nil {
+		o.Org, o.Role, o.Zip = p.Org, p.Role, p.Zip
+	}
+	if f.Layout != "" {
+		l, ok := cfg.Layouts[strings.ToLower(f.Layout)]
+		if !ok {
+			known := make([]string, 0, len(cfg.Layouts))
+			for n := range cfg.Layouts {
+				known = append(known, n)
+			}
+			return o, nil, usageError(fmt.Errorf("--layout %q: no such layout in the config file", f.Layout),
+				"layouts: "+strings.Join(known, ", "))
+		}
+		o.Layout = &l
+	}
+	if f.SiteMap != "" {
+		sites, err := students.LoadSiteMap(f.SiteMap)
+		if err != nil {
+			return o, nil, withExit(ExitLocal, err)
+		}
+		o.Students.SiteMap, o.Students.SiteMapName = sites, f.SiteMap
+	}
+	return o, p, nil
+}
+
+func newConfigCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Show the effective configuration",
+		Long: `Commands about the configuration file: --config, else ROSTERSYNC_CONFIG, else
+./rostersync.yaml, else rostersync/config.yaml in the user config dir.
+` + exitStatusHelp,
+	}
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Print the effective configuration, secrets redacted",
+		Long: `Print the configuration file read, with relative paths resolved, defaults applied
+and secrets (password, passphrase) shown as ***. With --profile, only that profile.
+` + exitStatusHelp,
+		Example: `  rostersync config show
+  rostersync --config /etc/rostersync.yaml config show --profile capti-nightly`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := deps.loadConfig(g)
+			if err != nil {
+				return err
+			}
+			if g.Profile != "" {
+				if _, err := c.Profile(g.Profile); err != nil {
+					return configError(err)
+				}
+			}
+			return config.Show(deps.IO.Out, c, g.Profile)
+		},
+	}
+	cmd.AddCommand(show)
+	return cmd
+}
+
+// profileCompletion completes --profile with the profile names of the config file.
+func profileCompletion(deps *Deps, g *GlobalOptions) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		c, err := config.Load(config.LoadOptions{Path: g.ConfigPath, Getenv: deps.Getenv})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return c.ProfileNames(), cobra.ShellCompDirectiveNoFileComp
+	}
+}
