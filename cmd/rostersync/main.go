@@ -1,6 +1,8 @@
 // Command rostersync validates, converts, compares and safely uploads student roster files.
 package main
 
+//go:generate go run ../../internal/gendocs -root ../..
+
 import (
 	"os"
 

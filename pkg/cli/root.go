@@ -108,24 +108,9 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 		newValidateCmd(deps, g),
 		newConvertCmd(deps, g),
 		newConfigCmd(deps, g),
+		newVersionCmd(deps),
 	)
 	return root
-}
-
-func (d *Deps) versionString() string {
-	v := d.Build.Version
-	if v == "" {
-		v = "dev"
-	}
-	s := v
-	if d.Build.Commit != "" {
-		s += " (" + d.Build.Commit
-		if d.Build.Date != "" {
-			s += ", " + d.Build.Date
-		}
-		s += ")"
-	}
-	return s
 }
 
 func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
