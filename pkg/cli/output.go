@@ -137,3 +137,11 @@ func toAny(s []string) []any {
 	}
 	return out
 }
+
+// writeJSON prints v as indented JSON on stdout.
+func writeJSON(deps *Deps, v any) error {
+	enc := json.NewEncoder(deps.IO.Out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

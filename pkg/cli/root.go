@@ -109,6 +109,7 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 		newConvertCmd(deps, g),
 		newConfigCmd(deps, g),
 		newVersionCmd(deps),
+		newHistoryCmd(deps, g),
 	)
 	return root
 }
