@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,7 +113,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		if len(spec.cols) == 0 {
 			return nil
 		}
-		fr.row(rec, line)
+		rec = fr.row(rec, line)
 		if !r.discard && spec.kind != "" {
 			if err := fr.emit(rec); err != nil {
 				sinkErr = err
@@ -173,8 +174,12 @@ func secret(col string) bool {
 }
 
 // row checks one record.
-func (fr *fileReader) row(rec []string, line int) {
+func (fr *fileReader) row(rec []string, line int) []string {
 	r := fr.r
+	if r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "" {
+		fr.repaired(line, "", fmt.Sprintf("dropped %d empty cells past the header's %d columns (a trailing comma)", len(rec)-fr.width, fr.width))
+		rec = rec[:fr.width]
+	}
 	if len(rec) != fr.width {
 		msg := fmt.Sprintf("row has %d cells, the header has %d", len(rec), fr.width)
 		if len(rec) > fr.width && fr.lists {
@@ -185,7 +190,7 @@ func (fr *fileReader) row(rec []string, line int) {
 		if fr.hasID && len(rec) > 0 && rec[0] != "" {
 			fr.ids.Add(hash(rec[0]), int32(line))
 		}
-		return
+		return rec
 	}
 	var orgType, sessionType string
 	for i, c := range fr.spec.cols {
@@ -196,6 +201,10 @@ func (fr *fileReader) row(rec []string, line int) {
 		v := rec[j]
 		if (c.name == "status" || c.name == "dateLastModified") && r.version != "1.0" {
 			switch {
+			case fr.mode == "bulk" && v != "" && r.opts.Fix:
+				fr.repaired(line, c.name, c.name+" blanked: manifest.csv marks "+fr.file+" bulk")
+				rec[j] = ""
+				continue
 			case fr.mode == "bulk" && v != "":
 				fr.report(roster.Error, roster.CodeManifest, line, c.name, fmt.Sprintf(
 					"%s is filled, but manifest.csv marks %s bulk: leave status and dateLastModified blank in bulk files (or mark the file delta)", c.name, fr.file))
@@ -211,6 +220,12 @@ func (fr *fileReader) row(rec []string, line int) {
 				fr.report(roster.Error, roster.CodeMissingRequired, line, c.name, c.name+" is blank: it is required")
 			}
 			continue
+		}
+		if r.opts.Fix {
+			if nv, what := repair(c, v); what != "" {
+				fr.repaired(line, c.name, what)
+				rec[j], v = nv, nv
+			}
 		}
 		fr.value(c, v, line)
 		switch {
@@ -241,6 +256,61 @@ func (fr *fileReader) row(rec []string, line int) {
 	if r.capti != nil {
 		r.capti.row(fr, rec, line)
 	}
+	return rec
+}
+
+func (fr *fileReader) repaired(line int, col, what string) {
+	fr.report(roster.Info, roster.CodeRepaired, line, col, what)
+}
+
+// repair fixes the safe, common export damage of one value (--fix): booleans and vocabulary
+// tokens in the wrong case, grades written 9 or K, spaces around list items. It returns the
+// new value and what it did, or "" when it changed nothing.
+func repair(c col, v string) (string, string) {
+	fixCase := func(v string, e []string) string {
+		for _, t := range e {
+			if strings.EqualFold(t, v) {
+				return t
+			}
+		}
+		return v
+	}
+	var nv string
+	switch c.typ {
+	case tBool:
+		nv = strings.ToLower(v)
+		if nv != "true" && nv != "false" {
+			return v, ""
+		}
+	case tEnum:
+		nv = fixCase(strings.TrimSpace(v), c.enum)
+	case tGrades, tGUIDList, tStringList, tEnumList:
+		items := strings.Split(v, ",")
+		for i, it := range items {
+			it = strings.TrimSpace(it)
+			switch c.typ {
+			case tGrades:
+				if !slices.Contains(cedsGrades, it) {
+					if g := gradeFix(it); g != "" {
+						it = g
+					}
+				}
+			case tEnumList:
+				it = fixCase(it, c.enum)
+			}
+			items[i] = it
+		}
+		nv = strings.Join(items, ",")
+	default:
+		return v, ""
+	}
+	if nv == v {
+		return v, ""
+	}
+	if c.secret {
+		return nv, c.name + " repaired"
+	}
+	return nv, fmt.Sprintf("%s %q written %q", c.name, v, nv)
 }
 
 // value checks one non-blank value against its column's type and reference.

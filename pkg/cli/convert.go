@@ -153,6 +153,13 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			opts.Src, plural(probs.Errors, "error"), opts.Src)
 		return errFindings
 	}
+	if opts.Fix && !opts.Global.Quiet {
+		for _, p := range probs.List() {
+			if p.Code == roster.CodeRepaired {
+				fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+			}
+		}
+	}
 	if opts.Dest == "" {
 		opts.Dest = "-"
 	}
