@@ -44,11 +44,16 @@ type HostKeyError struct {
 	Fingerprint string
 	// Known is true when known_hosts holds other keys for Host: the key changed.
 	Known bool
+	// Revoked is true when known_hosts marks the presented key @revoked.
+	Revoked bool
 	// KnownHosts is the file that was consulted.
 	KnownHosts string
 }
 
 func (e *HostKeyError) Error() string {
+	if e.Revoked {
+		return fmt.Sprintf("host key for %s is REVOKED: the server presented %s %s, which %s marks @revoked", e.Host, e.KeyType, e.Fingerprint, e.KnownHosts)
+	}
 	if e.Known {
 		return fmt.Sprintf("host key for %s CHANGED: the server presented %s %s, which is not the key in %s (someone may be intercepting the connection, or the server was reinstalled)",
 			e.Host, e.KeyType, e.Fingerprint, e.KnownHosts)
@@ -61,6 +66,9 @@ func (e *HostKeyError) Is(target error) bool { return target == ErrRemote }
 
 // Hint tells the user how to trust the key.
 func (e *HostKeyError) Hint() string {
+	if e.Revoked {
+		return fmt.Sprintf("the key was revoked on purpose: ask the server's administrator for the new key of %s", e.Addr)
+	}
 	if e.Known {
 		return fmt.Sprintf("check the new key with the server's administrator, remove the old line for %s from %s, then run: rostersync known-hosts add %s", e.Host, e.KnownHosts, e.Addr)
 	}
