@@ -53,7 +53,7 @@ func (c *idleConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *idleConn) markTimeout()    { c.expired.Store(true) }
+func (c *idleConn) markTimeout()   { c.expired.Store(true) }
 func (c *idleConn) timedOut() bool { return c.expired.Load() }
 
 // watchdog sits on the SFTP stream. It counts request and response packets and fires when
