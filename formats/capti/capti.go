@@ -51,7 +51,10 @@ func New() format.Format { return Format{} }
 func (Format) Name() string { return Name }
 
 // Detect reports a header match when fsys holds one CSV file whose header names only Capti
-// columns, including unique_id and email or username.
+// columns, including unique_id and email or username. A header that is mostly Capti's (at
+// least three of its column names, in any case, and more than half of the header) is a name
+// match: reading it then says what is wrong with the header instead of failing to tell the
+// format. Capti publishes no file name, so the name alone never matches.
 func (Format) Detect(fsys fs.FS) format.Match {
 	name, err := singleFile(fsys)
 	if err != nil {
@@ -69,14 +72,21 @@ func (Format) Detect(fsys fs.FS) format.Match {
 		return format.NoMatch
 	}
 	seen := map[string]bool{}
+	exact, folded := true, 0
 	for _, c := range cols {
 		if !known[c] || seen[c] {
-			return format.NoMatch
+			exact = false
 		}
 		seen[c] = true
+		if known[strings.ToLower(strings.TrimSpace(c))] {
+			folded++
+		}
 	}
-	if seen[ColUniqueID] && (seen[ColEmail] || seen[ColUsername]) {
+	if exact && seen[ColUniqueID] && (seen[ColEmail] || seen[ColUsername]) {
 		return format.HeaderMatch
+	}
+	if folded >= 3 && 2*folded > len(cols) {
+		return format.NameMatch
 	}
 	return format.NoMatch
 }

@@ -31,6 +31,8 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	}
 	defer f.Close()
 
+	watch := &encodingWatch{rep: rep}
+	rep = watch
 	rd, err := csvio.NewReader(f, name, csvio.Options{Encoding: opts.InputEncoding}, rep)
 	if err != nil {
 		if errors.Is(err, csvio.ErrEncoding) {
@@ -41,6 +43,11 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 		return info, fmt.Errorf("capti: %w", err)
 	}
 	if rd.Empty {
+		if watch.bad {
+			// A bare CR stopped the reading at the header: that problem is reported already.
+			info.Files = []format.FileInfo{{Name: name, Rows: 0}}
+			return info, nil
+		}
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: "the file is empty: a Capti roster starts with a header row (" + strings.Join(DefaultColumns, ",") + ")"})
 		info.Files = []format.FileInfo{{Name: name, Rows: 0}}
@@ -78,7 +85,7 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	}
 	rows := rd.Rows()
 	info.Files = []format.FileInfo{{Name: name, Rows: rows}}
-	if rows == 0 {
+	if rows == 0 && !watch.bad {
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: "the file has a header but no users"})
 	}
@@ -235,6 +242,11 @@ func (r *reader) row(rec []string, line int) (u roster.User, ok bool) {
 		Role:        r.role,
 		EnabledUser: "true",
 	}
+	if u.Username == "" && r.id == ColEmail {
+		// The login is the e-mail address: it is the user's username in formats that need one
+		// (OneRoster requires a username).
+		u.Username = u.Email
+	}
 	if r.orgID != "" {
 		u.OrgIDs = []string{r.orgID}
 	}
@@ -263,4 +275,18 @@ func (r *reader) checkID(v string, line int) {
 		return
 	}
 	r.seenID[h] = int32(line)
+}
+
+// encodingWatch passes problems on and notes an encoding error, after which an empty-looking
+// file is not reported again as empty: the reading stopped.
+type encodingWatch struct {
+	rep roster.Reporter
+	bad bool
+}
+
+func (w *encodingWatch) Report(p roster.Problem) {
+	if p.Code == roster.CodeEncoding && p.Severity == roster.Error {
+		w.bad = true
+	}
+	w.rep.Report(p)
 }

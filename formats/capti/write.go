@@ -17,13 +17,24 @@ import (
 // OutputFile is the name Write creates in its Dest.
 const OutputFile = "roster.csv"
 
-// writeColumns returns the columns Write writes: the layout's when opts has a Capti layout,
-// else the ID column, password, first_name, last_name, person_number, unique_id.
-func writeColumns(opts format.Options) []string {
+// writeColumns returns the columns Write writes and the Capti ID column: the layout's columns
+// when opts has a Capti layout (a layout with only one of email and username makes that one the
+// ID, as a file with only one of them does on reading), else the ID column, password,
+// first_name, last_name, person_number, unique_id.
+func writeColumns(opts format.Options) (cols []string, id string) {
+	id = idColumn(opts)
 	if opts.Layout != nil && opts.Layout.Format == Name && len(opts.Layout.Columns) > 0 {
-		return opts.Layout.Names()
+		cols = opts.Layout.Names()
+		hasEmail, hasUsername := slices.Contains(cols, ColEmail), slices.Contains(cols, ColUsername)
+		switch {
+		case hasEmail && !hasUsername:
+			id = ColEmail
+		case hasUsername && !hasEmail:
+			id = ColUsername
+		}
+		return cols, id
 	}
-	return []string{idColumn(opts), ColPassword, ColFirstName, ColLastName, ColPersonNumber, ColUniqueID}
+	return []string{id, ColPassword, ColFirstName, ColLastName, ColPersonNumber, ColUniqueID}, id
 }
 
 // userValue returns the value of Capti column col for u.
@@ -67,8 +78,7 @@ var dropReasons = map[string]string{
 // Capti ID or unique_id with an earlier user, is reported as an error and not written: an
 // identity is never changed to make it fit.
 func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
-	cols := writeColumns(opts)
-	id := idColumn(opts)
+	cols, id := writeColumns(opts)
 	w := &writer{cols: cols, id: id, domain: opts.Capti.Domain, rep: rep,
 		seenUID: map[uint64]bool{}, seenID: map[uint64]string{}}
 
@@ -110,7 +120,8 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 			rec[j] = userValue(u, c)
 		}
 		for _, c := range [...]string{ColEmail, ColUsername} {
-			if userValue(u, c) != "" && !slices.Contains(cols, c) {
+			// A username that is the e-mail address (the Capti ID) loses nothing.
+			if v := userValue(u, c); v != "" && !slices.Contains(cols, c) && !strings.EqualFold(v, userValue(u, id)) {
 				unwritten[c]++
 			}
 		}
