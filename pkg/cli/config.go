@@ -135,13 +135,21 @@ func (f *formatFlags) resolve(cmd *cobra.Command, deps *Deps, g *GlobalOptions) 
 		o.Layout = &l
 	}
 	if f.SiteMap != "" {
-		sites, err := students.LoadSiteMap(f.SiteMap)
-		if err != nil {
-			return o, nil, withExit(ExitLocal, err)
+		if o, err = f.loadSiteMap(o); err != nil {
+			return o, nil, err
 		}
-		o.Students.SiteMap, o.Students.SiteMapName = sites, f.SiteMap
 	}
 	return o, p, nil
+}
+
+// loadSiteMap reads the site map f names into o.
+func (f *formatFlags) loadSiteMap(o format.Options) (format.Options, error) {
+	sites, err := students.LoadSiteMap(f.SiteMap)
+	if err != nil {
+		return o, withExit(ExitLocal, err)
+	}
+	o.Students.SiteMap, o.Students.SiteMapName = sites, f.SiteMap
+	return o, nil
 }
 
 func newConfigCmd(deps *Deps, g *GlobalOptions) *cobra.Command {

@@ -1,0 +1,546 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rostersync/rostersync/pkg/config"
+	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/state"
+	"github.com/rostersync/rostersync/pkg/transport"
+)
+
+// SyncOptions are the parsed flags and arguments of sync.
+type SyncOptions struct {
+	Global      *GlobalOptions
+	DryRun      bool
+	AllowShrink bool
+	LogFormat   string
+	StateDir    string
+	Profiles    []string
+}
+
+func newSyncCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
+	opts := &SyncOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "sync [PROFILE...]",
+		Short: "Run the configured nightly jobs: pull, validate, convert, guard, publish",
+		Long: `Run each named profile of the config file (all of them when none is named) as one job:
+source (a local file, folder or zip, or an sftp:// folder to pull from) → validate (errors stop the
+job) → convert (to:, with the profile's format options) → the shrink guard against the
+destination's last snapshot → atomic publish to the destination (sftp:// or a local folder) →
+snapshot and run record. Jobs are independent: one failing job does not stop the others, and the
+exit code is the largest among them.
+
+--dry-run prints each job's plan (the guard's comparison with the last snapshot, the files that
+would be written where) and changes nothing anywhere. --quiet prints nothing on success (cron);
+--log-format json writes one JSON record per job step on stderr, without student data or secrets.
+A profile may run on_success/on_failure commands, which receive a JSON summary on stdin.
+` + exitStatusHelp,
+		Example: `  rostersync sync
+  rostersync sync capti-nightly --dry-run
+  rostersync --config /etc/rostersync.yaml sync --quiet --log-format json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Profiles = args
+			return runSync(cmd.Context(), deps, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.DryRun, "dry-run", false, "print each job's plan; change nothing")
+	f.BoolVar(&opts.AllowShrink, "allow-shrink", false, "publish even if the shrink guard refuses (this run only)")
+	f.StringVar(&opts.LogFormat, "log-format", "text", "job step records on stderr: text or json")
+	f.StringVar(&opts.StateDir, "state-dir", "", "state folder (default $XDG_STATE_HOME/rostersync; profile key state_dir)")
+	_ = cmd.RegisterFlagCompletionFunc("log-format", fixedCompletion("text", "json"))
+	cmd.ValidArgsFunction = profileCompletion(deps, g)
+	return cmd
+}
+
+func runSync(ctx context.Context, deps *Deps, opts *SyncOptions) error {
+	switch opts.LogFormat {
+	case "text", "json":
+	default:
+		return usageError(fmt.Errorf("unknown --log-format %q", opts.LogFormat), "use text or json")
+	}
+	cfg, err := deps.loadConfig(opts.Global)
+	if err != nil {
+		return err
+	}
+	names := opts.Profiles
+	if len(names) == 0 {
+		names = cfg.ProfileNames()
+		if len(names) == 0 {
+			where := cfg.File
+			if where == "" {
+				where = "no config file found (looked for " + strings.Join(cfg.Searched, ", ") + ")"
+			}
+			return usageError(fmt.Errorf("no profiles to run: %s", where), "see examples/rostersync.yaml")
+		}
+	}
+	var profiles []*config.Profile
+	for _, n := range names {
+		p, err := cfg.Profile(n)
+		if err != nil {
+			return configError(err)
+		}
+		if p.Source == "" || (p.Destination == "") {
+			return usageError(fmt.Errorf("profile %s needs a source and a destination to run as a job", p.Name))
+		}
+		profiles = append(profiles, p)
+	}
+	level := slog.LevelInfo
+	if opts.Global.Quiet {
+		level = slog.LevelWarn
+	}
+	var h slog.Handler
+	if opts.LogFormat == "json" {
+		h = slog.NewJSONHandler(deps.IO.ErrOut, &slog.HandlerOptions{Level: level})
+	} else {
+		h = slog.NewTextHandler(deps.IO.ErrOut, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime})
+	}
+	log := slog.New(h)
+	worst := 0
+	var failed []string
+	for _, p := range profiles {
+		code := runJob(ctx, deps, opts, p, log.With("profile", p.Name))
+		if code != 0 {
+			failed = append(failed, fmt.Sprintf("%s (exit %d)", p.Name, code))
+		}
+		worst = max(worst, code)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	switch {
+	case worst == 0:
+		return nil
+	case worst == ExitFindings:
+		return errFindings
+	}
+	return withExit(worst, fmt.Errorf("%d of %d jobs failed: %s", len(failed), len(profiles), strings.Join(failed, ", ")))
+}
+
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
+
+// jobSummary is what a job's hooks receive on stdin: no student data, no secrets.
+type jobSummary struct {
+	Profile     string            `json:"profile"`
+	Result      string            `json:"result"` // pushed, refused, failed, dry-run
+	ExitCode    int               `json:"exit_code"`
+	Error       string            `json:"error,omitempty"`
+	Source      string            `json:"source"`
+	Destination string            `json:"destination"`
+	Files       []state.RunFile   `json:"files,omitempty"`
+	Guard       *state.GuardStats `json:"guard,omitempty"`
+	Collected   []string          `json:"collected,omitempty"`
+}
+
+// runJob runs one profile and returns its exit code.
+func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger) int {
+	sum := &jobSummary{Profile: p.Name, Source: redactURL(p.Source), Destination: redactURL(p.Destination)}
+	code, err := job(ctx, deps, opts, p, log, sum)
+	sum.ExitCode = code
+	if err != nil && !errors.Is(err, errFindings) {
+		sum.Error = err.Error()
+		log.Error("job failed", "step", "end", "exit_code", code, "error", err.Error())
+		for _, h := range hintsOf(err) {
+			log.Error("hint", "step", "end", "hint", h)
+		}
+	} else if code != 0 {
+		log.Error("job refused", "step", "end", "exit_code", code, "result", sum.Result)
+	} else {
+		log.Info("job done", "step", "end", "result", sum.Result)
+	}
+	if opts.DryRun {
+		return code
+	}
+	hook := p.OnSuccess
+	if code != 0 {
+		hook = p.OnFailure
+	}
+	if hook != "" {
+		if err := runHook(ctx, hook, sum, filepath.Dir(p.Source)); err != nil {
+			log.Warn("hook failed", "step", "hook", "error", err.Error())
+		}
+	}
+	return code
+}
+
+func redactURL(s string) string {
+	if transport.IsURL(s) {
+		if u, err := transport.ParseURL(s); err == nil {
+			return u.String()
+		}
+	}
+	return s
+}
+
+func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) (int, error) {
+	conn := &connFlags{Retries: transport.DefaultRetries, StateDir: opts.StateDir}
+	conn.merge(func(name string) bool { return name == "state-dir" && opts.StateDir != "" }, p)
+	store, err := conn.store(deps)
+	if err != nil {
+		return exitCode(err, nil), err
+	}
+	lock, err := store.Lock("profile:" + p.Name)
+	if err != nil {
+		if errors.Is(err, state.ErrLocked) {
+			return ExitLocked, withExit(ExitLocked, err)
+		}
+		return ExitLocal, err
+	}
+	defer lock.Unlock()
+	work, err := os.MkdirTemp("", "rostersync-"+p.Name+"-*")
+	if err != nil {
+		return ExitLocal, err
+	}
+	defer os.RemoveAll(work)
+	if err := os.Chmod(work, 0o700); err != nil {
+		return ExitLocal, err
+	}
+	// 1. Source.
+	src := p.Source
+	if transport.IsURL(src) {
+		src, err = pull(ctx, deps, conn, p, filepath.Join(work, "in"), log)
+		if err != nil {
+			return exitCode(err, nil), err
+		}
+	} else if p.MaxAge > 0 {
+		if err := checkAge(src, p.MaxAge); err != nil {
+			return ExitFindings, withExit(ExitFindings, err)
+		}
+	}
+	log.Info("source ready", "step", "source", "source", sum.Source)
+	// 2. Validate (and read for the conversion).
+	fopts, err := p.FormatOptions(nil)
+	if err != nil {
+		return ExitUsage, configError(err)
+	}
+	if cfg := deps.config; cfg != nil {
+		if fopts, err = p.FormatOptions(cfg.Layouts); err != nil {
+			return ExitUsage, configError(err)
+		}
+	}
+	if p.Students.SiteMap != "" {
+		ff := formatFlags{SiteMap: p.Students.SiteMap}
+		o, err := ff.loadSiteMap(fopts)
+		if err != nil {
+			return exitCode(err, nil), err
+		}
+		fopts = o
+	}
+	from := p.From
+	if from == "" {
+		from = p.Format
+	}
+	out := src
+	if p.To != "" {
+		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log)
+		if err != nil {
+			return exitCode(err, nil), err
+		}
+		from = p.To
+	}
+	// 3. The published files, checked again as written, and their snapshot.
+	as := ""
+	if st, err := os.Stat(out); err == nil && !st.IsDir() && p.FileName != "" {
+		as = p.FileName
+	}
+	set, err := checkFileSet(ctx, deps, out, as, from, fopts, true)
+	if err != nil {
+		return exitCode(err, nil), err
+	}
+	set.Source = sum.Source
+	log.Info("validated", "step", "validate", "format", set.Format, "rows", set.Rows)
+	// 4. Guard and publish.
+	policy := guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
+	conn.To = p.Destination
+	res, err := publishSets(ctx, deps, publishRequest{Conn: conn, Profile: p, Sets: []*fileSet{set}, Policy: policy,
+		AllowShrink: opts.AllowShrink, DryRun: opts.DryRun, Quiet: opts.Global.Quiet && !opts.DryRun})
+	if res != nil {
+		sum.Result, sum.Files = res.Result, res.Files
+		if len(res.Guard) > 0 {
+			sum.Guard = res.Guard[0]
+			g := res.Guard[0]
+			log.Info("guard", "step", "guard", "compared", g.Compared, "rows", g.Rows, "allowed", g.Allowed,
+				"removed_percent", g.RemovedPercent)
+		}
+	}
+	if err != nil {
+		if sum.Result == "" {
+			sum.Result = "failed"
+		}
+		return exitCode(err, nil), err
+	}
+	log.Info("published", "step", "publish", "result", sum.Result, "files", len(sum.Files))
+	// 5. The vendor's result files.
+	if p.Collect != "" && p.CollectFrom != "" && transport.IsURL(p.Destination) && !opts.DryRun {
+		got, err := collect(ctx, deps, conn, p)
+		sum.Collected = got
+		if err != nil {
+			log.Warn("collect failed", "step", "collect", "error", err.Error())
+		} else {
+			log.Info("collected", "step", "collect", "files", len(got))
+		}
+	}
+	return 0, nil
+}
+
+// checkAge refuses a source older than maxAge (for a folder, its newest file counts).
+func checkAge(path string, maxAge time.Duration) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	newest := st.ModTime()
+	if st.IsDir() {
+		entries, _ := os.ReadDir(path)
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && fi.ModTime().After(newest) {
+				newest = fi.ModTime()
+			}
+		}
+	}
+	if age := time.Since(newest); age > maxAge {
+		return fmt.Errorf("the source %s is %s old, more than max_age %s: is the export stuck?", path, age.Round(time.Minute), maxAge)
+	}
+	return nil
+}
+
+// pull fetches a job's source files from an sftp:// folder into dir and returns the local input:
+// the file when one is fetched, the folder otherwise.
+func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, dir string, log *slog.Logger) (string, error) {
+	cl, u, err := dial(ctx, deps, conn, p, p.Source)
+	if err != nil {
+		return "", err
+	}
+	defer cl.Close()
+	remoteDir, only := u.Dir(), ""
+	if !u.IsDir() {
+		only = u.Name()
+	}
+	entries, err := cl.List(ctx, remoteDir)
+	if err != nil {
+		return "", remoteError(err)
+	}
+	patterns := p.Files
+	switch {
+	case only != "":
+		patterns = []string{only}
+	case len(patterns) == 0 && (p.From == "oneroster" || p.From == ""):
+		patterns = []string{"*.zip"}
+	case len(patterns) == 0 && p.From == "students":
+		patterns = []string{"students.csv"}
+	case len(patterns) == 0:
+		patterns = []string{"*.csv"}
+	}
+	var picked []transport.Entry
+	for _, pat := range patterns {
+		m, err := transport.Glob(entries, pat)
+		if err != nil {
+			return "", usageError(fmt.Errorf("profile %s: files: %w", p.Name, err))
+		}
+		for _, e := range m {
+			if !slices.ContainsFunc(picked, func(x transport.Entry) bool { return x.Name == e.Name }) {
+				picked = append(picked, e)
+			}
+		}
+	}
+	if p.Newest && len(picked) > 1 {
+		n, _ := transport.Newest(picked)
+		picked = []transport.Entry{n}
+	}
+	if len(picked) == 0 {
+		return "", withExit(ExitRemote, fmt.Errorf("no file matching %s in %s", strings.Join(patterns, ", "), u.String()))
+	}
+	if p.MaxAge > 0 {
+		for _, e := range picked {
+			if age := time.Since(e.ModTime); age > p.MaxAge {
+				return "", withExit(ExitFindings, fmt.Errorf("%s on the server is %s old, more than max_age %s: is the export stuck?", e.Name, age.Round(time.Minute), p.MaxAge))
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", withExit(ExitLocal, err)
+	}
+	for _, e := range picked {
+		if err := cl.Fetch(ctx, remoteDir, e.Name, filepath.Join(dir, e.Name)); err != nil {
+			return "", remoteError(err)
+		}
+		log.Info("pulled", "step", "pull", "file", e.Name, "bytes", e.Size)
+	}
+	if len(picked) == 1 {
+		return filepath.Join(dir, picked[0].Name), nil
+	}
+	return dir, nil
+}
+
+// convertForJob reads src, refuses it with errors, and writes it in the profile's target
+// format under dir. It returns the path to publish: a file, a zip or a folder.
+func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger) (string, error) {
+	to, err := deps.Formats.Lookup(p.To)
+	if err != nil {
+		return "", usageError(err)
+	}
+	in, err := openInput(src, deps.IO.In)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	f, err := pickFormat(deps, from, in)
+	if err != nil {
+		return "", err
+	}
+	coll := &roster.Collector{Skip: map[roster.Kind]bool{}}
+	if n, ok := to.(format.Needs); ok {
+		for _, k := range roster.Kinds {
+			if !slices.Contains(n.Needs(), k) {
+				coll.Skip[k] = true
+			}
+		}
+	}
+	probs := &roster.Problems{Max: 20}
+	if in.Single != "" {
+		probs.Rename = map[string]string{in.Single: in.Path}
+	}
+	if _, err := f.Read(ctx, in.FS, fopts, coll, probs); err != nil {
+		return "", withExit(ExitLocal, fmt.Errorf("read %s: %w", src, err))
+	}
+	log.Info("read", "step", "validate", "format", f.Name(), "errors", probs.Errors, "warnings", probs.Warnings)
+	if probs.Errors > 0 {
+		for _, pr := range probs.List() {
+			if pr.Severity == roster.Error {
+				fmt.Fprintln(deps.IO.ErrOut, problemLine(pr))
+			}
+		}
+		return "", withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", withExit(ExitLocal, err)
+	}
+	var outPath string
+	var output csvio.Output
+	switch {
+	case to.Name() == "oneroster" && p.Zip:
+		name := p.FileName
+		if name == "" {
+			name = "oneroster.zip"
+		}
+		outPath = filepath.Join(dir, name)
+		output = csvio.NewZipOutput(outPath)
+	case to.Name() == "oneroster":
+		outPath = dir
+		output = csvio.NewDirOutput(dir)
+	default:
+		name := p.FileName
+		if name == "" {
+			name = defaultFileName(to.Name())
+		}
+		outPath = filepath.Join(dir, name)
+		output = csvio.NewFileOutput(outPath)
+	}
+	dropped := &roster.Problems{}
+	if err := to.Write(ctx, output, &coll.Roster, fopts, dropped); err != nil {
+		output.Abort()
+		return "", withExit(ExitLocal, err)
+	}
+	if dropped.Errors > 0 {
+		output.Abort()
+		return "", withExit(ExitFindings, fmt.Errorf("%s cannot be written as %s", plural(dropped.Errors, "row"), to.Name()))
+	}
+	if err := output.Commit(); err != nil {
+		return "", withExit(ExitLocal, err)
+	}
+	for _, d := range dropped.List() {
+		log.Info("conversion drops data", "step", "convert", "code", d.Code, "what", d.Message)
+	}
+	log.Info("converted", "step", "convert", "to", to.Name())
+	return outPath, nil
+}
+
+// collect fetches the vendor's result files (e.g. Capti's log/ folder) that are not yet in the
+// local folder.
+func collect(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile) ([]string, error) {
+	cl, u, err := dial(ctx, deps, conn, p, p.Destination)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	remote := strings.TrimSuffix(u.Dir(), "/") + "/" + strings.Trim(p.CollectFrom, "/")
+	if strings.HasPrefix(p.CollectFrom, "/") {
+		remote = p.CollectFrom
+	}
+	entries, err := cl.List(ctx, remote)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(p.Collect, 0o700); err != nil {
+		return nil, err
+	}
+	var got []string
+	for _, e := range entries {
+		local := filepath.Join(p.Collect, e.Name)
+		if st, err := os.Stat(local); err == nil && st.Size() == e.Size {
+			continue
+		}
+		if err := cl.Fetch(ctx, remote, e.Name, local); err != nil {
+			return got, err
+		}
+		got = append(got, e.Name)
+	}
+	return got, nil
+}
+
+// runHook runs a profile's on_success/on_failure command with the job summary on stdin.
+func runHook(ctx context.Context, command string, sum *jobSummary, dir string) error {
+	data, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	var cmd *exec.Cmd
+	if runtime.GOOS == "windows" {
+		cmd = exec.CommandContext(ctx, "cmd", "/C", command)
+	} else {
+		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", command)
+	}
+	cmd.Stdin = bytes.NewReader(data)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		cmd.Dir = dir
+	}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w: %s", command, err, strings.TrimSpace(lastLine(out.String())))
+	}
+	return nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
