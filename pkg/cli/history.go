@@ -36,8 +36,8 @@ func newHistoryCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 folder): when, the result, each file's rows, size and SHA-256, and the shrink guard's figures.
 Without an argument, every destination with its last run. The state folder keeps counts, hashes
 and hashed IDs, never a copy of the students' data, so "what did we send on Tuesday?" is answered
-without PII; --diff RUN FILE compares the snapshot of a run with a file (added, removed and changed
-entities per kind).
+without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique prefix of it, or
+"last" for the last run that pushed) with a file: added, removed and changed entities per kind.
 ` + exitStatusHelp,
 		Example: `  rostersync history
   rostersync history capti-nightly
@@ -217,9 +217,23 @@ func historyDiff(cmd *cobra.Command, deps *Deps, opts *HistoryOptions, store *st
 	runID, file := opts.Diff[0], opts.Diff[1]
 	var run *state.Run
 	for _, r := range runs {
-		if r.ID == runID || strings.HasPrefix(r.ID, runID) {
+		if runID == "last" && r.Result == "pushed" || r.ID == runID {
 			run = r
 			break
+		}
+	}
+	if run == nil && runID != "last" {
+		var matches []*state.Run
+		for _, r := range runs {
+			if strings.HasPrefix(r.ID, runID) {
+				matches = append(matches, r)
+			}
+		}
+		if len(matches) > 1 {
+			return usageError(fmt.Errorf("run %q is ambiguous: %d runs start with it", runID, len(matches)))
+		}
+		if len(matches) == 1 {
+			run = matches[0]
 		}
 	}
 	if run == nil {
