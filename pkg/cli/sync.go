@@ -179,7 +179,11 @@ func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profil
 		hook = p.OnFailure
 	}
 	if hook != "" {
-		if err := runHook(ctx, hook, sum, filepath.Dir(p.Source)); err != nil {
+		dir := ""
+		if deps.config != nil && deps.config.File != "" {
+			dir = filepath.Dir(deps.config.File) // hooks run in the config file's folder
+		}
+		if err := runHook(ctx, hook, sum, dir); err != nil {
 			log.Warn("hook failed", "step", "hook", "error", err.Error())
 		}
 	}
@@ -255,7 +259,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	}
 	out := src
 	if p.To != "" {
-		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log)
+		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text")
 		if err != nil {
 			return exitCode(err, nil), err
 		}
@@ -276,7 +280,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	policy := guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
 	conn.To = p.Destination
 	res, err := publishSets(ctx, deps, publishRequest{Conn: conn, Profile: p, Sets: []*fileSet{set}, Policy: policy,
-		AllowShrink: opts.AllowShrink, DryRun: opts.DryRun, Quiet: opts.Global.Quiet && !opts.DryRun})
+		AllowShrink: opts.AllowShrink, DryRun: opts.DryRun, Quiet: !opts.DryRun}) // the job's log says what happened
 	if res != nil {
 		sum.Result, sum.Files = res.Result, res.Files
 		if len(res.Guard) > 0 {
@@ -397,7 +401,7 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
 // format under dir. It returns the path to publish: a file, a zip or a folder.
-func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger) (string, error) {
+func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger, showProblems bool) (string, error) {
 	to, err := deps.Formats.Lookup(p.To)
 	if err != nil {
 		return "", usageError(err)
@@ -429,7 +433,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	log.Info("read", "step", "validate", "format", f.Name(), "errors", probs.Errors, "warnings", probs.Warnings)
 	if probs.Errors > 0 {
 		for _, pr := range probs.List() {
-			if pr.Severity == roster.Error {
+			if pr.Severity == roster.Error && showProblems { // JSON logs carry counts, never values
 				fmt.Fprintln(deps.IO.ErrOut, problemLine(pr))
 			}
 		}
