@@ -34,6 +34,8 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 	}
 	defer fh.Close()
 	info.Files = []format.FileInfo{{Name: name}}
+	watch := &encodingWatch{rep: rep}
+	rep = watch
 	rd, err := csvio.NewReader(fh, name, csvio.Options{Encoding: opts.InputEncoding}, rep)
 	if err != nil {
 		if errors.Is(err, csvio.ErrEncoding) {
@@ -42,6 +44,9 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 		return info, fmt.Errorf("read %s: %w", name, err)
 	}
 	if rd.Empty {
+		if watch.bad {
+			return info, nil // a bare CR stopped the reading at the header: reported
+		}
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: "the file is empty: a header row and one row per student are expected"})
 		return info, nil
@@ -66,7 +71,7 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 		}
 	}
 	info.Files[0].Rows = rd.Rows()
-	if rd.Rows() == 0 {
+	if rd.Rows() == 0 && !watch.bad {
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: "the file has a header but no students"})
 	}
@@ -90,6 +95,10 @@ type rowReader struct {
 	ids   map[uint64]int // xxhash of STUDENT_ID -> first line
 	sites map[string]bool
 	smap  map[string]string // site map: SITE_ID -> SITE_NAME
+	zmap  map[string]string // site map: SITE_ID without leading zeros -> SITE_ID
+	// orgSite is the SITE_ID that --org names (the first site the site map does not name).
+	orgSite   string
+	orgOthers map[string]bool // other SITE_IDs, reported once each
 
 	user roster.User
 	demo roster.Demographics
@@ -98,11 +107,15 @@ type rowReader struct {
 
 func newRowReader(file string, cols []column, opts format.Options, sink roster.Sink, rep roster.Reporter) *rowReader {
 	r := &rowReader{file: file, cols: cols, opts: opts, sink: sink, rep: rep,
-		ids: make(map[uint64]int), sites: make(map[string]bool)}
+		ids: make(map[uint64]int), sites: make(map[string]bool), orgOthers: make(map[string]bool)}
 	if opts.Students.SiteMap != nil {
 		r.smap = make(map[string]string, len(opts.Students.SiteMap))
+		r.zmap = make(map[string]string, len(opts.Students.SiteMap))
 		for _, s := range opts.Students.SiteMap {
 			r.smap[s.ID] = s.Name
+			if z := strings.TrimLeft(s.ID, "0"); r.zmap[z] == "" {
+				r.zmap[z] = s.ID
+			}
 		}
 	}
 	return r
@@ -176,8 +189,10 @@ func blank(s string) bool { return strings.TrimSpace(s) == "" }
 // row checks one record and sends what it holds to the sink.
 func (r *rowReader) row(rec []string, line int) error {
 	if len(rec) != r.width {
+		// Its values would be read from the wrong columns: the row is not read.
 		r.problem(roster.Error, roster.CodeRaggedRow, line, "",
-			fmt.Sprintf("row has %d cells, the header has %d", len(rec), r.width))
+			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), r.width))
+		return nil
 	}
 	for i, c := range r.cols {
 		if r.need[i] && r.pos[i] >= 0 && blank(cell(rec, r.pos[i])) {
@@ -236,7 +251,18 @@ func (r *rowReader) row(rec []string, line int) error {
 	if !blank(site) && r.smap != nil {
 		if _, ok := r.smap[site]; !ok {
 			r.problem(roster.Error, roster.CodeDanglingRef, line, ColSiteID,
-				fmt.Sprintf("SITE_ID %q is not in the site map %s", site, r.siteMapName()))
+				fmt.Sprintf("SITE_ID %q is not in the site map %s%s", site, r.siteMapName(), r.zerosHint(site)))
+		}
+	}
+	if !blank(site) && r.opts.Org != "" && r.smap[site] == "" {
+		switch {
+		case r.orgSite == "":
+			r.orgSite = site
+		case site != r.orgSite && !r.orgOthers[site]:
+			r.orgOthers[site] = true
+			// Reported on the first row of each further site (its org is then named by its ID).
+			r.problem(roster.Error, roster.CodeDanglingRef, line, ColSiteID,
+				fmt.Sprintf("SITE_ID %q is another school, but --org names one school (%q, SITE_ID %q): give a --site-map to name several schools", site, r.opts.Org, r.orgSite))
 		}
 	}
 	if !emit {
@@ -247,6 +273,8 @@ func (r *rowReader) row(rec []string, line int) error {
 		name := site
 		if n := r.smap[site]; n != "" {
 			name = n
+		} else if site == r.orgSite {
+			name = r.opts.Org
 		}
 		r.org = roster.Org{SourcedID: site, Identifier: site, Name: name, Type: "school"}
 		if err := r.sink.Org(&r.org); err != nil {
@@ -258,6 +286,12 @@ func (r *rowReader) row(rec []string, line int) error {
 		SourcedID: id, Identifier: id, Role: "student", EnabledUser: "true",
 		GivenName: cell(rec, r.first), FamilyName: cell(rec, r.last), MiddleName: cell(rec, r.middle),
 		Email: email, Password: pass,
+	}
+	// The login: the e-mail address with Google SSO, else the student ID (OneRoster needs a
+	// username).
+	u.Username = id
+	if r.opts.Students.GoogleSSO && !blank(email) {
+		u.Username = email
 	}
 	if g := cell(rec, r.grade); !blank(g) {
 		u.Grades = []string{cedsGrade(g)}
@@ -280,6 +314,31 @@ func (r *rowReader) row(rec []string, line int) error {
 		}
 	}
 	return nil
+}
+
+// zerosHint points at lost leading zeros when site differs from a site map ID only by them
+// (a spreadsheet stores 0101 as the number 101).
+func (r *rowReader) zerosHint(site string) string {
+	if z := strings.TrimLeft(site, "0"); z != "" {
+		if id := r.zmap[z]; id != "" && id != site {
+			return fmt.Sprintf(" (it has %q: leading zeros lost in a spreadsheet? Format the SITE_ID column as text)", id)
+		}
+	}
+	return ""
+}
+
+// encodingWatch passes problems on and notes an encoding error, after which an empty-looking
+// file is not reported again as empty: the reading stopped.
+type encodingWatch struct {
+	rep roster.Reporter
+	bad bool
+}
+
+func (w *encodingWatch) Report(p roster.Problem) {
+	if p.Code == roster.CodeEncoding && p.Severity == roster.Error {
+		w.bad = true
+	}
+	w.rep.Report(p)
 }
 
 func (r *rowReader) siteMapName() string {

@@ -38,30 +38,19 @@ const (
 // column is one column of the layout in use.
 type column struct {
 	name     string
-	optional bool // the header may leave it out (it comes after the last required column)
+	optional bool // the header may leave it out (it comes after the last column whose values are needed)
 	required bool // the layout requires a value
 }
 
 // defaultLayout is the built-in layout. Required marks the columns whose values are required;
-// the header must hold every column up to the last required one (PASSWORD), so a file may stop
-// after PASSWORD.
+// the header must hold every column up to the last one whose values are needed (PASSWORD, or
+// EMAIL with Google SSO), so a file may stop after PASSWORD.
 var defaultLayout = format.Layout{Name: Name, Format: Name, Columns: []format.Column{
 	{Name: ColStudentID, Required: true}, {Name: ColFirstName, Required: true},
 	{Name: ColLastName, Required: true}, {Name: ColGrade, Required: true},
 	{Name: ColSiteID, Required: true}, {Name: ColEmail}, {Name: ColPassword, Required: true},
 	{Name: ColMiddleName}, {Name: ColBirthdate},
 }}
-
-// defaultColumns is defaultLayout as columns.
-var defaultColumns = mustColumns(&defaultLayout)
-
-func mustColumns(l *format.Layout) []column {
-	cols, err := columnsOf(l)
-	if err != nil {
-		panic(err)
-	}
-	return cols
-}
 
 // DefaultLayout returns the built-in layout as data, for documentation and for configuration
 // files that start from it. Required marks the columns whose values are required; a header must
@@ -73,13 +62,15 @@ func DefaultLayout() format.Layout {
 	return l
 }
 
-// columnsOf checks a layout and returns its columns.
-func columnsOf(l *format.Layout) ([]column, error) {
+// columnsOf checks a layout and returns its columns under opts: a column after the last one
+// whose values opts need may be left out of the header.
+func columnsOf(l *format.Layout, opts format.Options) ([]column, error) {
 	if len(l.Columns) == 0 {
 		return nil, fmt.Errorf("layout %q has no columns", l.Name)
 	}
-	last := -1
 	seen := map[string]bool{}
+	cols := make([]column, len(l.Columns))
+	last := -1
 	for i, c := range l.Columns {
 		if strings.TrimSpace(c.Name) == "" {
 			return nil, fmt.Errorf("layout %q: column %d has no name", l.Name, i+1)
@@ -88,16 +79,16 @@ func columnsOf(l *format.Layout) ([]column, error) {
 			return nil, fmt.Errorf("layout %q lists column %q twice", l.Name, c.Name)
 		}
 		seen[c.Name] = true
-		if c.Required || c.Name == ColStudentID {
+		cols[i] = column{name: c.Name, required: c.Required}
+		if cols[i].needed(opts) {
 			last = i
 		}
 	}
 	if !seen[ColStudentID] {
 		return nil, fmt.Errorf("layout %q has no %s column, which identifies each student", l.Name, ColStudentID)
 	}
-	cols := make([]column, len(l.Columns))
-	for i, c := range l.Columns {
-		cols[i] = column{name: c.Name, optional: i > last, required: c.Required}
+	for i := range cols {
+		cols[i].optional = i > last
 	}
 	return cols, nil
 }
@@ -106,9 +97,9 @@ func columnsOf(l *format.Layout) ([]column, error) {
 // built-in one.
 func layoutColumns(opts format.Options) ([]column, error) {
 	if opts.Layout == nil || opts.Layout.Format != Name {
-		return defaultColumns, nil
+		return columnsOf(&defaultLayout, opts)
 	}
-	return columnsOf(opts.Layout)
+	return columnsOf(opts.Layout, opts)
 }
 
 // needed reports whether c's values are required under opts.
@@ -208,7 +199,8 @@ func (studentsFormat) Detect(fsys fs.FS) format.Match {
 }
 
 // headerIs reports whether hdr is the built-in layout: in order with exact names, or (loose)
-// the same names in any case and order. Optional columns may be left out either way.
+// the same names in any case and order. Optional columns may be left out either way, with or
+// without Google SSO (which lets a file stop after EMAIL).
 func headerIs(hdr []string, loose bool) bool {
 	got := hdr
 	if loose {
@@ -218,14 +210,23 @@ func headerIs(hdr []string, loose bool) bool {
 		}
 		slices.Sort(got)
 	}
-	var want []string
-	for _, c := range defaultColumns {
-		if slices.Contains(got, c.name) || !c.optional {
-			want = append(want, c.name)
+	for _, sso := range []bool{false, true} {
+		cols, err := columnsOf(&defaultLayout, format.Options{Students: format.StudentsOptions{GoogleSSO: sso}})
+		if err != nil {
+			panic(err) // the built-in layout is valid
+		}
+		var want []string
+		for _, c := range cols {
+			if slices.Contains(got, c.name) || !c.optional {
+				want = append(want, c.name)
+			}
+		}
+		if loose {
+			slices.Sort(want)
+		}
+		if slices.Equal(got, want) {
+			return true
 		}
 	}
-	if loose {
-		slices.Sort(want)
-	}
-	return slices.Equal(got, want)
+	return false
 }

@@ -57,6 +57,7 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 	}
 	roles := map[string]int{}
 	var rows []outRow
+	students := 0
 	for i := range r.Users {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -68,17 +69,21 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 			roles[u.Role]++
 			continue
 		}
+		students++
 		if row, ok := w.user(u); ok {
 			rows = append(rows, row)
 		}
 	}
+	w.reportMissing(students)
 
 	// The columns written: the built-in layout leaves out MIDDLE_NAME and BIRTHDATE when no
-	// student has one.
+	// student has one. PASSWORD stays even with Google SSO (blank): the order is fixed, and a
+	// file stops after it.
 	var names []string
 	builtIn := opts.Layout == nil || opts.Layout.Format != Name
+	droppable := map[string]bool{ColMiddleName: true, ColBirthdate: true}
 	for _, c := range cols {
-		if builtIn && c.optional && !slices.ContainsFunc(rows, func(o outRow) bool { return o.vals[c.name] != "" }) {
+		if builtIn && droppable[c.name] && !slices.ContainsFunc(rows, func(o outRow) bool { return o.vals[c.name] != "" }) {
 			continue
 		}
 		names = append(names, c.name)
@@ -131,6 +136,53 @@ type writer struct {
 	seen        map[string]string   // STUDENT_ID -> sourcedId of the student written with it
 
 	multiSchool, multiGrade, birthsUsed int
+
+	// missing holds, per column in layout order, the students without a needed value: reported
+	// one by one, or once when no student has one (the source format lacks the field).
+	missing map[string][]string
+}
+
+// missingValue records that the student who has no value for col.
+func (w *writer) missingValue(col, who string) {
+	if w.missing == nil {
+		w.missing = map[string][]string{}
+	}
+	w.missing[col] = append(w.missing[col], who)
+}
+
+// reportMissing reports the missing values: one error per student, or one for the file when
+// none of the students has a value.
+func (w *writer) reportMissing(students int) {
+	for _, c := range w.cols {
+		whos := w.missing[c.name]
+		if len(whos) == 0 {
+			continue
+		}
+		hint := w.missingHint(c.name)
+		if len(whos) == students && students > 1 {
+			w.fail(roster.CodeMissingRequired, c.name, fmt.Sprintf("none of the %d students has a value for %s%s: nothing written", students, c.name, hint))
+			continue
+		}
+		for _, who := range whos {
+			w.fail(roster.CodeMissingRequired, c.name, fmt.Sprintf("%s has no value for %s%s: not written", who, c.name, hint))
+		}
+	}
+}
+
+func (w *writer) missingHint(col string) string {
+	switch {
+	case col == ColSiteID:
+		return " (no school org: give --org NAME when the input has no schools)"
+	case col == ColGrade:
+		return " (no grade in the input: a layout whose GRADE is not required leaves it blank)"
+	case col == ColPassword && w.opts.Students.PasswordsAreDates:
+		return " (no password and no birth date to take)"
+	case col == ColPassword:
+		return " (use --passwords-are-dates to take birth dates, or --google-sso)"
+	case col == ColEmail:
+		return " (required with --google-sso)"
+	}
+	return ""
 }
 
 func (w *writer) fail(code, col, msg string) {
@@ -201,16 +253,7 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 	for _, c := range w.cols {
 		if c.needed(w.opts) && blank(v[c.name]) {
 			missing = true
-			hint := ""
-			switch {
-			case c.name == ColPassword && w.opts.Students.PasswordsAreDates:
-				hint = " and no birth date to take"
-			case c.name == ColPassword:
-				hint = " (use --passwords-are-dates to take birth dates, or --google-sso)"
-			case c.name == ColEmail:
-				hint = " (required with --google-sso)"
-			}
-			w.fail(roster.CodeMissingRequired, c.name, fmt.Sprintf("%s has no value for %s%s: not written", who, c.name, hint))
+			w.missingValue(c.name, who)
 		}
 	}
 	if missing {
@@ -234,8 +277,7 @@ func (w *writer) site(u *roster.User, who string) (string, bool) {
 		}
 	}
 	if school == nil {
-		w.fail(roster.CodeMissingRequired, ColSiteID, fmt.Sprintf("%s belongs to no school org, so it has no SITE_ID: not written", who))
-		return "", false
+		return "", true // no SITE_ID: reported with the other missing values
 	}
 	if schools > 1 {
 		w.multiSchool++
@@ -279,7 +321,7 @@ func (w *writer) lossy(r *roster.Roster, roles map[string]int, names []string) {
 		if role == "" {
 			role = "(blank)"
 		}
-		info(fmt.Sprintf("%d users with role %s dropped: students.csv holds students only", roles[k], role))
+		info(fmt.Sprintf("%s with role %s dropped: students.csv holds students only", plural(roles[k], "user", "users"), role))
 	}
 	for _, d := range []struct {
 		n    int
@@ -324,4 +366,12 @@ func (w *writer) lossy(r *roster.Roster, roles map[string]int, names []string) {
 	if w.multiGrade > 0 {
 		info(fmt.Sprintf("%d students have more than one grade: only the first is written as GRADE", w.multiGrade))
 	}
+}
+
+// plural returns "1 user" or "3 users".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
