@@ -1,0 +1,397 @@
+// Package diff compares two rosters entity by entity: counts of added, removed, changed and
+// unchanged entities per kind, optionally the field-level changes, and notes that explain
+// likely causes (a student re-keyed, a school or class move).
+//
+// Inputs are re-readable streams (Source), never whole rosters in memory. The first pass reads
+// both inputs at the same time and keeps, per entity, a 64-bit hash of its key and a 64-bit hash
+// of its compared fields (16 bytes); that alone gives the counts. A second pass, only when
+// detail is asked for and something differs, reads both inputs again and keeps the fields of
+// the entities that differ. Two distinct keys, or two distinct rows under one key, with equal
+// 64-bit xxhash values would be miscounted; at a few million entities the odds are about 1 in
+// 10^6 per diff, accepted for the memory it saves.
+package diff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// Source reads a whole input again each time it is called and sends every entity to sink,
+// stopping with the sink's error. The two sources of a Compare are read at the same time, from
+// different goroutines; each source is called at most twice, never concurrently with itself.
+type Source func(ctx context.Context, sink roster.Sink) error
+
+// FromRoster returns a Source that emits r.
+func FromRoster(r *roster.Roster) Source {
+	return func(_ context.Context, sink roster.Sink) error { return r.Emit(sink) }
+}
+
+// Options says what Compare compares and how much it reports.
+type Options struct {
+	// Entities limits the kinds compared (plural or singular names); nil compares all.
+	Entities []roster.Kind
+	// UserKey is the field that identifies a user: "" or "sourcedId", "email" (compared
+	// case-insensitively), "identifier" or "username". A user whose key field is blank is
+	// matched by sourcedId instead.
+	UserKey string
+	// OrgKey is how users refer to orgs when compared: "" or "sourcedId" as written, or
+	// "identifier": each org in orgSourcedIds and primaryOrgSourcedId is replaced by that
+	// org's identifier when the input holds the org with one (a students.csv SITE_ID is the
+	// school's identifier, not its sourcedId).
+	OrgKey string
+	// AllFields compares status and dateLastModified too.
+	AllFields bool
+	// Fields restricts, per kind, the fields compared (OneRoster column names, "metadata.<key>",
+	// or "metadata.*" for every metadata key). A nil map, or a kind absent from it, compares all
+	// fields; an empty list compares presence only. A cross-format diff passes the fields both
+	// formats carry, and restricts Entities to the kinds both carry.
+	Fields map[roster.Kind][]string
+	// Detail collects field-level changes and notes (a second read of both inputs when they
+	// differ); false gives counts only.
+	Detail bool
+	// Limit caps the number of changes listed (0: no cap); the first Limit changes in kind
+	// order, then identifier order, are kept. Counts and notes are always complete.
+	Limit int
+	// ShowSecrets shows password and birthDate values in changes instead of "***".
+	ShowSecrets bool
+}
+
+// Result is the outcome of a Compare.
+type Result struct {
+	// Compared names, per entity (singular), the fields compared.
+	Compared map[string][]string `json:"compared_fields"`
+	// Summary holds the counts per kind (plural) for every kind requested or present.
+	Summary map[roster.Kind]*Counts `json:"summary"`
+	// Changes lists the entities that differ (empty without Options.Detail), by kind in
+	// roster.Kinds order, then by identifier.
+	Changes []Change `json:"changes"`
+	// Notes explain likely causes; they never change counts or kinds.
+	Notes []Note `json:"notes"`
+}
+
+// Counts are the numbers of one kind of entity.
+type Counts struct {
+	Added     int `json:"added"`
+	Removed   int `json:"removed"`
+	Changed   int `json:"changed"`
+	Unchanged int `json:"unchanged"`
+	// RemovedPercent is Removed as a percentage of the old entities, to one decimal.
+	RemovedPercent float64 `json:"removed_percent"`
+}
+
+// Old returns the number of entities of the old input.
+func (c *Counts) Old() int { return c.Removed + c.Changed + c.Unchanged }
+
+// New returns the number of entities of the new input.
+func (c *Counts) New() int { return c.Added + c.Changed + c.Unchanged }
+
+// Differing returns the number of entities added, removed or changed.
+func (c *Counts) Differing() int { return c.Added + c.Removed + c.Changed }
+
+// Change kinds.
+const (
+	Added   = "added"
+	Removed = "removed"
+	Changed = "changed"
+)
+
+// Change is one entity that differs. Fields is set for changed entities only.
+type Change struct {
+	Entity string                 `json:"entity"` // singular: user, enrollment, org, ...
+	ID     string                 `json:"id"`
+	Kind   string                 `json:"kind"` // added, removed or changed
+	Fields map[string]FieldChange `json:"fields,omitempty"`
+}
+
+// FieldChange is a field's old and new value; secrets read "***" unless shown.
+type FieldChange struct {
+	Old string `json:"old"`
+	New string `json:"new"`
+}
+
+// Note kinds.
+const (
+	NoteRekey      = "rekey"
+	NoteSchoolMove = "school-move"
+	NoteClassMove  = "class-move"
+)
+
+// Note explains a group of changes: a removed and an added user that are likely the same
+// person (rekey), a user whose schools changed (school-move), or a user whose enrollments moved
+// to other classes (class-move).
+type Note struct {
+	Kind   string   `json:"kind"`
+	Entity string   `json:"entity"`
+	ID     string   `json:"id,omitempty"`
+	OldID  string   `json:"old_id,omitempty"`
+	NewID  string   `json:"new_id,omitempty"`
+	Why    string   `json:"why,omitempty"`
+	Old    []string `json:"old,omitempty"`
+	New    []string `json:"new,omitempty"`
+}
+
+// Identical reports whether nothing was added, removed or changed.
+func (r *Result) Identical() bool {
+	for _, c := range r.Summary {
+		if c.Differing() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Total returns the number of entities that differ, over all kinds: the length of Changes
+// before Options.Limit.
+func (r *Result) Total() int {
+	n := 0
+	for _, c := range r.Summary {
+		n += c.Differing()
+	}
+	return n
+}
+
+// mask is the masked form of a secret value.
+const mask = "***"
+
+// config is Options resolved for the hot paths.
+type config struct {
+	opts     Options
+	want     [numKinds]bool
+	include  [numKinds][]bool // by field position
+	metaAll  [numKinds]bool
+	metaOK   [numKinds]map[string]bool
+	metaNone [numKinds]bool // no metadata key is compared
+	userKey  int            // field position of the user key
+	emailKey bool
+	orgIdent bool
+}
+
+func newConfig(opts Options) (*config, error) {
+	if opts.Limit < 0 {
+		return nil, fmt.Errorf("diff: limit %d is negative", opts.Limit)
+	}
+	c := &config{opts: opts}
+	switch opts.UserKey {
+	case "", "sourcedId":
+		c.userKey = fSourcedID
+	case "email":
+		c.userKey, c.emailKey = uEmail, true
+	case "identifier":
+		c.userKey = uIdentifier
+	case "username":
+		c.userKey = uUsername
+	default:
+		return nil, fmt.Errorf("diff: unknown user key %q (want sourcedId, email, identifier or username)", opts.UserKey)
+	}
+	switch opts.OrgKey {
+	case "", "sourcedId":
+	case "identifier":
+		c.orgIdent = true
+	default:
+		return nil, fmt.Errorf("diff: unknown org key %q (want sourcedId or identifier)", opts.OrgKey)
+	}
+	if opts.Entities == nil {
+		for k := range c.want {
+			c.want[k] = true
+		}
+	}
+	for _, e := range opts.Entities {
+		k, ok := kindIndex(e)
+		if !ok {
+			return nil, fmt.Errorf("diff: unknown entity %q", e)
+		}
+		c.want[k] = true
+	}
+	for k := range numKinds {
+		list, restricted := opts.Fields[kinds[k]]
+		restricted = restricted && list != nil
+		allowed := make(map[string]bool, len(list))
+		for _, f := range list {
+			allowed[f] = true
+		}
+		names := fieldNames[k]
+		inc := make([]bool, len(names))
+		for i, n := range names {
+			switch {
+			case i == fSourcedID && (k != kUser || c.userKey == fSourcedID):
+				// The key itself: equal by construction.
+			case (i == fStatus || i == fModified) && !opts.AllFields:
+			default:
+				inc[i] = !restricted || allowed[n]
+			}
+		}
+		c.include[k] = inc
+		c.metaAll[k] = !restricted || allowed["metadata.*"]
+		if !c.metaAll[k] {
+			c.metaOK[k] = map[string]bool{}
+			for n := range allowed {
+				if key, ok := strings.CutPrefix(n, "metadata."); ok {
+					c.metaOK[k][key] = true
+				}
+			}
+			c.metaNone[k] = len(c.metaOK[k]) == 0
+		}
+	}
+	return c, nil
+}
+
+// Kinds lists the entity kinds Compare knows, in report order. It is roster.Kinds.
+func Kinds() []roster.Kind { return slices.Clone(kinds[:]) }
+
+// ParseKind accepts a kind's plural or singular name ("users" or "user") and returns the
+// plural roster.Kind.
+func ParseKind(name string) (roster.Kind, bool) {
+	k, ok := kindIndex(roster.Kind(name))
+	if !ok {
+		return "", false
+	}
+	return kinds[k], true
+}
+
+// kindIndex accepts a plural kind or its singular.
+func kindIndex(e roster.Kind) (kindIdx, bool) {
+	for k, kk := range kinds {
+		if e == kk || string(e) == kk.Singular() {
+			return kindIdx(k), true
+		}
+	}
+	return 0, false
+}
+
+// metaIncluded reports whether the metadata key is compared for kind k.
+func (c *config) metaIncluded(k kindIdx, key string) bool {
+	return c.metaAll[k] || c.metaOK[k][key]
+}
+
+// Compare compares old with new. Either source failing stops both and is returned wrapped
+// with the side that failed; ctx cancellation returns ctx's error.
+func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	sides, err := runBoth(ctx, old, new, func(ctx context.Context, _ int, src Source) (*pass1, error) {
+		p := newPass1(ctx, cfg)
+		if err := src(ctx, p); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		p.finish()
+		return p, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Compared: map[string][]string{},
+		Summary:  map[roster.Kind]*Counts{},
+		Changes:  []Change{},
+		Notes:    []Note{},
+	}
+	var sets *diffSets
+	if opts.Detail {
+		sets = &diffSets{}
+	}
+	for k := range numKinds {
+		o, n := sides[0].tables[k], sides[1].tables[k]
+		if !cfg.want[k] || (opts.Entities == nil && len(o) == 0 && len(n) == 0) {
+			continue
+		}
+		counts := merge(o, n, sets, kindIdx(k))
+		sides[0].tables[k], sides[1].tables[k] = nil, nil // free before the next pass
+		if old := counts.Old(); old > 0 {
+			counts.RemovedPercent = math.Round(float64(counts.Removed)/float64(old)*1000) / 10
+		}
+		res.Summary[kinds[k]] = counts
+		res.Compared[kinds[k].Singular()] = cfg.compared(kindIdx(k), sides[0].metaKeys[k], sides[1].metaKeys[k])
+	}
+	if !opts.Detail || res.Identical() {
+		return res, nil
+	}
+	sides = [2]*pass1{} // the tables are freed; let the rest go too
+	_, err = runBoth(ctx, old, new, func(ctx context.Context, side int, src Source) (struct{}, error) {
+		p := newPass2(ctx, cfg, sets, side)
+		if err := src(ctx, p); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, ctx.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Changes, res.Notes = sets.report(cfg)
+	return res, nil
+}
+
+// compared lists the fields compared for kind k, metadata keys seen on either side included.
+func (c *config) compared(k kindIdx, meta ...map[string]struct{}) []string {
+	out := []string{}
+	for i, n := range fieldNames[k] {
+		if c.include[k][i] {
+			out = append(out, n)
+		}
+	}
+	var keys []string
+	for _, m := range meta {
+		for key := range m {
+			if c.metaIncluded(k, key) && !slices.Contains(keys, key) {
+				keys = append(keys, key)
+			}
+		}
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		out = append(out, "metadata."+key)
+	}
+	return out
+}
+
+// runBoth runs fn on old (side 0) and new (side 1) at the same time; the first failure cancels
+// the other.
+func runBoth[T any](ctx context.Context, old, new Source, fn func(context.Context, int, Source) (T, error)) ([2]T, error) {
+	inner, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		out   [2]T
+		errs  [2]error
+		first = -1
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+	)
+	for i, src := range [2]Source{old, new} {
+		wg.Go(func() {
+			v, err := fn(inner, i, src)
+			out[i], errs[i] = v, err
+			if err != nil {
+				mu.Lock()
+				if first < 0 {
+					first = i
+				}
+				mu.Unlock()
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	if first >= 0 {
+		// The side that failed first; the other may only have seen the cancellation.
+		i := first
+		if errors.Is(errs[i], context.Canceled) && errs[1-i] != nil && !errors.Is(errs[1-i], context.Canceled) {
+			i = 1 - i
+		}
+		return out, fmt.Errorf("read %s input: %w", [2]string{"old", "new"}[i], errs[i])
+	}
+	return out, nil
+}

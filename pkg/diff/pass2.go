@@ -1,0 +1,195 @@
+package diff
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/rostersync/rostersync/pkg/idset"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// diffSets holds, per kind, the entities that differ: pass 1's merge adds their key hashes,
+// pass 2 fills in their values from each side.
+type diffSets struct {
+	idx   [numKinds]*idset.Map // key hash -> index in slots
+	slots [numKinds][]slot
+}
+
+// slot is one differing entity.
+type slot struct {
+	kind string // Added, Removed or Changed
+	side [2]slotSide
+}
+
+// slotSide is what one input holds of a differing entity. Each side is written only by the
+// goroutine reading that input.
+type slotSide struct {
+	seen bool
+	id   string
+	vals []string
+	meta []roster.KV
+}
+
+// add records a differing entity; a nil *diffSets records nothing (counts only).
+func (s *diffSets) add(k kindIdx, key uint64, kind string) {
+	if s == nil {
+		return
+	}
+	if s.idx[k] == nil {
+		s.idx[k] = idset.New(64)
+	}
+	s.idx[k].Set(key, int32(len(s.slots[k])))
+	s.slots[k] = append(s.slots[k], slot{kind: kind})
+}
+
+// pass2 is the sink of the second pass: it keeps the values of the entities that differ.
+type pass2 struct {
+	entitySink
+	ctx  context.Context
+	h    hasher
+	n    int
+	sets *diffSets
+	side int
+}
+
+func newPass2(ctx context.Context, cfg *config, sets *diffSets, side int) *pass2 {
+	p := &pass2{ctx: ctx, h: newHasher(cfg), sets: sets, side: side}
+	p.entitySink.fn = p.add
+	return p
+}
+
+func (p *pass2) add(k kindIdx, e any) error {
+	if p.n++; p.n&4095 == 0 {
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if k == kOrg {
+		p.h.noteOrg(e.(*roster.Org))
+	}
+	idx := p.sets.idx[k]
+	if idx == nil {
+		return nil
+	}
+	vals, meta := p.h.fl.values(k, e)
+	key := p.h.key(k, vals)
+	i, ok := idx.Get(xxhash.Sum64(key))
+	if !ok {
+		return nil
+	}
+	s := &p.sets.slots[k][i].side[p.side]
+	if s.seen { // a repeated key: the first counts
+		return nil
+	}
+	s.seen = true
+	s.id = displayID(key)
+	s.vals = cloneStrings(vals)
+	for _, kv := range p.h.fl.sortedMeta(meta) {
+		if kv.Value != "" && p.h.cfg.metaIncluded(k, kv.Key) {
+			s.meta = append(s.meta, roster.KV{Key: strings.Clone(kv.Key), Value: strings.Clone(kv.Value)})
+		}
+	}
+	return nil
+}
+
+// cloneStrings copies vals into one new backing string, so that the copy does not keep the
+// reader's buffers alive and costs two allocations.
+func cloneStrings(vals []string) []string {
+	n := 0
+	for _, v := range vals {
+		n += len(v)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, v := range vals {
+		b.WriteString(v)
+	}
+	all := b.String()
+	out := make([]string, len(vals))
+	off := 0
+	for i, v := range vals {
+		out[i] = all[off : off+len(v)]
+		off += len(v)
+	}
+	return out
+}
+
+// report turns the filled sets into the sorted changes and the notes.
+func (s *diffSets) report(cfg *config) ([]Change, []Note) {
+	changes := []Change{}
+	for k := range numKinds {
+		slots := s.slots[k]
+		// Sort by identifier; the side that holds the entity names it.
+		slices.SortFunc(slots, func(a, b slot) int { return cmp.Compare(a.id(), b.id()) })
+		for i := range slots {
+			if cfg.opts.Limit > 0 && len(changes) >= cfg.opts.Limit {
+				break
+			}
+			sl := &slots[i]
+			c := Change{Entity: kinds[k].Singular(), ID: sl.id(), Kind: sl.kind}
+			if sl.kind == Changed {
+				c.Fields = fieldChanges(cfg, kindIdx(k), &sl.side[0], &sl.side[1])
+			}
+			changes = append(changes, c)
+		}
+	}
+	return changes, s.notes(cfg)
+}
+
+// id is the identifier of a differing entity: the new side's, else the old side's.
+func (sl *slot) id() string {
+	if sl.side[1].seen {
+		return sl.side[1].id
+	}
+	return sl.side[0].id
+}
+
+// fieldChanges lists the compared fields whose values differ, secrets masked.
+func fieldChanges(cfg *config, k kindIdx, o, n *slotSide) map[string]FieldChange {
+	out := map[string]FieldChange{}
+	if !o.seen || !n.seen {
+		return out
+	}
+	for i, name := range fieldNames[k] {
+		if cfg.include[k][i] && o.vals[i] != n.vals[i] {
+			out[name] = cfg.fieldChange(name, o.vals[i], n.vals[i])
+		}
+	}
+	get := func(m []roster.KV, key string) string {
+		for _, kv := range m {
+			if kv.Key == key {
+				return kv.Value
+			}
+		}
+		return ""
+	}
+	for _, m := range [2][]roster.KV{o.meta, n.meta} {
+		for _, kv := range m {
+			name := "metadata." + kv.Key
+			if _, done := out[name]; done {
+				continue
+			}
+			if ov, nv := get(o.meta, kv.Key), get(n.meta, kv.Key); ov != nv {
+				out[name] = FieldChange{Old: ov, New: nv}
+			}
+		}
+	}
+	return out
+}
+
+// fieldChange masks secret values unless they are to be shown; a blank value stays blank.
+func (c *config) fieldChange(name, o, n string) FieldChange {
+	if secretFields[name] && !c.opts.ShowSecrets {
+		if o != "" {
+			o = mask
+		}
+		if n != "" {
+			n = mask
+		}
+	}
+	return FieldChange{Old: o, New: n}
+}
