@@ -242,10 +242,13 @@ func (c *Client) run(ctx context.Context, op string, fn func(*session) error) er
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s %s: %w", op, c.addr, context.Cause(ctx))
 		}
+		if s != nil && retryable(ctx, err) {
+			// The connection is suspect: the next call starts a fresh one.
+			c.drop(s)
+		}
 		if !retryable(ctx, err) || attempt >= c.cfg.Retries {
 			return err
 		}
-		c.drop(s)
 		c.cfg.Logf("%v; retry %d of %d in %s", err, attempt+1, c.cfg.Retries, delay)
 		t := time.NewTimer(delay)
 		select {
@@ -382,6 +385,11 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 	s.posix = hasExt(sc, "posix-rename@openssh.com")
 	s.fsync = hasExt(sc, "fsync@openssh.com")
 	go s.keepalive(cfg.IOTimeout)
+	go func() {
+		// A connection that dies is not reused.
+		client.Wait()
+		s.close()
+	}()
 	go wd.run(s.done, func() { conn.markTimeout(); raw.Close() })
 	if !s.posix {
 		cfg.Logf("warning: %s does not offer posix-rename@openssh.com: a file is replaced by removing the old one, then renaming, and a reader may see no file for an instant", c.addr)

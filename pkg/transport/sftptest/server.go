@@ -1,0 +1,635 @@
+// Package sftptest runs an SFTP server over SSH on 127.0.0.1 for tests: x/crypto/ssh for the
+// SSH side (generated host and client keys, a known_hosts file, password and
+// keyboard-interactive logins) and OpenSSH's sftp-server binary for the SFTP side when it is
+// installed, pkg/sftp's server otherwise. Hooks inject faults: a connection cut after N bytes,
+// a stalled SFTP stream, a server without posix-rename@openssh.com.
+package sftptest
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// User is the login name the server accepts.
+const User = "tester"
+
+// Backends of the SFTP side.
+const (
+	BackendOpenSSH = "openssh-sftp-server"
+	BackendGo      = "pkg/sftp"
+)
+
+// sftpServerPaths are the usual places of OpenSSH's sftp-server.
+var sftpServerPaths = []string{
+	"/usr/lib/openssh/sftp-server",
+	"/usr/libexec/openssh/sftp-server",
+	"/usr/libexec/sftp-server",
+	"/usr/lib/ssh/sftp-server",
+	"/usr/local/libexec/sftp-server",
+	"/opt/homebrew/libexec/sftp-server",
+}
+
+// SFTPServerBinary returns the path of OpenSSH's sftp-server, or "" when it is not installed.
+func SFTPServerBinary() string {
+	for _, p := range sftpServerPaths {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("sftp-server"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// Option changes the server New starts.
+type Option func(*options)
+
+type options struct {
+	goServer      bool
+	noPosixRename bool
+	ecdsaKey      bool
+	methods       map[string]bool
+}
+
+// GoServer serves SFTP with pkg/sftp's server even when OpenSSH's sftp-server is installed.
+// Beware: its plain rename overwrites an existing file, which OpenSSH's refuses.
+func GoServer() Option { return func(o *options) { o.goServer = true } }
+
+// NoPosixRename makes the server not advertise posix-rename@openssh.com (and OpenSSH's
+// sftp-server also refuses the request), like many vendor servers.
+func NoPosixRename() Option { return func(o *options) { o.noPosixRename = true } }
+
+// ExtraECDSAHostKey gives the server a second host key, ECDSA P-256, which the known_hosts
+// file does not list: a client that does not restrict its host key algorithms to what it knows
+// would be shown this one first and fail.
+func ExtraECDSAHostKey() Option { return func(o *options) { o.ecdsaKey = true } }
+
+// AuthMethods limits the login methods the server accepts ("publickey", "password",
+// "keyboard-interactive"); by default all three.
+func AuthMethods(methods ...string) Option {
+	return func(o *options) {
+		o.methods = map[string]bool{}
+		for _, m := range methods {
+			o.methods[m] = true
+		}
+	}
+}
+
+// Server is a running test server. It stops when the test ends.
+type Server struct {
+	t        testing.TB
+	ln       net.Listener
+	root     string
+	dir      string
+	opts     options
+	backend  string
+	binary   string
+	hostKey  ssh.PublicKey
+	ecdsaKey ssh.PublicKey
+	clientPK ed25519.PrivateKey
+	password string
+	keyPath  string
+	khPath   string
+	config   *ssh.ServerConfig
+
+	mu       sync.Mutex
+	conns    map[net.Conn]bool
+	accepted int
+	authLog  []string
+	cutAfter int64 // for new sessions; < 0: off
+	cutOnce  bool
+	stallAt  int64 // for new sessions; < 0: off
+	sessions map[*faults]bool
+	closed   bool
+	wg       sync.WaitGroup
+}
+
+// New starts a server on 127.0.0.1:0 and stops it when the test ends. Its SFTP root is a fresh
+// t.TempDir().
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := &Server{t: t, conns: map[net.Conn]bool{}, cutAfter: -1, stallAt: -1, sessions: map[*faults]bool{}}
+	for _, o := range opts {
+		o(&s.opts)
+	}
+	if s.opts.methods == nil {
+		s.opts.methods = map[string]bool{"publickey": true, "password": true, "keyboard-interactive": true}
+	}
+	s.root = t.TempDir()
+	s.dir = t.TempDir()
+	if !s.opts.goServer {
+		s.binary = SFTPServerBinary()
+	}
+	s.backend = BackendGo
+	if s.binary != "" {
+		s.backend = BackendOpenSSH
+	}
+
+	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostSigner, err := ssh.NewSignerFromKey(hostPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.hostKey = hostSigner.PublicKey()
+	clientPub, clientPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clientPK = clientPriv
+	authorized, err := ssh.NewPublicKey(clientPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pw [12]byte
+	if _, err := rand.Read(pw[:]); err != nil {
+		t.Fatal(err)
+	}
+	s.password = hex.EncodeToString(pw[:])
+
+	s.config = &ssh.ServerConfig{
+		AuthLogCallback: func(_ ssh.ConnMetadata, method string, _ error) {
+			s.mu.Lock()
+			s.authLog = append(s.authLog, method)
+			s.mu.Unlock()
+		},
+		ServerVersion: "SSH-2.0-rostersync_sftptest",
+	}
+	if s.opts.methods["publickey"] {
+		s.config.PublicKeyCallback = func(c ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+			if c.User() == User && string(key.Marshal()) == string(authorized.Marshal()) {
+				return nil, nil
+			}
+			return nil, errors.New("key not authorized")
+		}
+	}
+	if s.opts.methods["password"] {
+		s.config.PasswordCallback = func(c ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
+			if c.User() == User && string(pw) == s.password {
+				return nil, nil
+			}
+			return nil, errors.New("wrong password")
+		}
+	}
+	if s.opts.methods["keyboard-interactive"] {
+		s.config.KeyboardInteractiveCallback = func(c ssh.ConnMetadata, ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+			answers, err := ask("", "", []string{"Password: "}, []bool{false})
+			if err != nil {
+				return nil, err
+			}
+			if c.User() == User && len(answers) == 1 && answers[0] == s.password {
+				return nil, nil
+			}
+			return nil, errors.New("wrong password")
+		}
+	}
+	s.config.AddHostKey(hostSigner)
+	if s.opts.ecdsaKey {
+		ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, err := ssh.NewSignerFromKey(ek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.ecdsaKey = es.PublicKey()
+		s.config.AddHostKey(es)
+	}
+
+	s.ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keyPath = filepath.Join(s.dir, "id_ed25519")
+	s.writeKey(s.keyPath, nil)
+	s.khPath = filepath.Join(s.dir, "known_hosts")
+	if err := os.WriteFile(s.khPath, []byte(s.KnownHostsLine(s.hostKey)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.wg.Add(1)
+	go s.serve()
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *Server) writeKey(path string, passphrase []byte) {
+	var block *pem.Block
+	var err error
+	if passphrase == nil {
+		block, err = ssh.MarshalPrivateKey(s.clientPK, "sftptest")
+	} else {
+		block, err = ssh.MarshalPrivateKeyWithPassphrase(s.clientPK, "sftptest", passphrase)
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// Addr is "127.0.0.1:PORT".
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Port is the TCP port.
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+// Root is the local folder the SFTP side serves (its starting folder).
+func (s *Server) Root() string { return s.root }
+
+// Backend is BackendOpenSSH or BackendGo.
+func (s *Server) Backend() string { return s.backend }
+
+// KnownHostsPath is a known_hosts file that lists the server's ed25519 host key as
+// [127.0.0.1]:PORT.
+func (s *Server) KnownHostsPath() string { return s.khPath }
+
+// KnownHostsLine is a known_hosts line for this server with key.
+func (s *Server) KnownHostsLine(key ssh.PublicKey) string {
+	return knownhosts.Line([]string{s.Addr()}, key) + "\n"
+}
+
+// HostKey is the server's ed25519 host key; ECDSAHostKey the extra one (nil without
+// ExtraECDSAHostKey).
+func (s *Server) HostKey() ssh.PublicKey      { return s.hostKey }
+func (s *Server) ECDSAHostKey() ssh.PublicKey { return s.ecdsaKey }
+
+// ClientKeyPath is an unencrypted ed25519 private key (0600) the server accepts for User.
+func (s *Server) ClientKeyPath() string { return s.keyPath }
+
+// EncryptedClientKeyPath writes the client key encrypted with passphrase and returns its path.
+func (s *Server) EncryptedClientKeyPath(passphrase []byte) string {
+	p := filepath.Join(s.dir, "id_ed25519_encrypted")
+	s.writeKey(p, passphrase)
+	return p
+}
+
+// Password is the password the server accepts for User.
+func (s *Server) Password() string { return s.password }
+
+// URL is sftp://tester@127.0.0.1:PORT/<absolute path of p inside Root>; a trailing "/" on p
+// is kept (a folder URL).
+func (s *Server) URL(p string) string {
+	full := filepath.ToSlash(filepath.Join(s.root, p))
+	if strings.HasSuffix(p, "/") || p == "" {
+		full += "/"
+	}
+	segs := strings.Split(full, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return "sftp://" + User + "@" + s.Addr() + strings.Join(segs, "/")
+}
+
+// Path is the local path of p inside Root.
+func (s *Server) Path(p string) string { return filepath.Join(s.root, p) }
+
+// AuthAttempts returns the login methods clients tried, in order ("none", "publickey",
+// "password", "keyboard-interactive"), over all connections.
+func (s *Server) AuthAttempts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.authLog...)
+}
+
+// Connections is the number of TCP connections accepted so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
+}
+
+// CutAfter makes every SFTP session, running or started later, deliver n more bytes of the
+// client's SFTP stream to the server and then close the TCP connection: a dropped upload.
+// n < 0 turns it off.
+func (s *Server) CutAfter(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutAfter, s.cutOnce = n, false
+	for f := range s.sessions {
+		f.cut = n
+	}
+}
+
+// CutOnceAfter is CutAfter for one cut only: once a connection has been cut, the others are
+// left alone.
+func (s *Server) CutOnceAfter(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cutAfter, s.cutOnce = n, true
+	for f := range s.sessions {
+		f.cut = n
+	}
+}
+
+// StallAfter makes every SFTP session, running or started later, stop reading the client's
+// SFTP stream after n more bytes while the SSH connection stays up and answers keepalives: a
+// hung server. n < 0 turns it off.
+func (s *Server) StallAfter(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stallAt = n
+	for f := range s.sessions {
+		f.stall = n
+	}
+}
+
+func (s *Server) close() {
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.ln.Close()
+	s.wg.Wait()
+}
+
+func (s *Server) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.accepted++
+		s.conns[c] = true
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.handle(c)
+			c.Close()
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+func (s *Server) handle(c net.Conn) {
+	sconn, chans, reqs, err := ssh.NewServerConn(c, s.config)
+	if err != nil {
+		return
+	}
+	defer sconn.Close()
+	connDone := make(chan struct{})
+	go func() {
+		sconn.Wait()
+		close(connDone)
+	}()
+	go ssh.DiscardRequests(reqs)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.UnknownChannelType, "only sessions")
+			continue
+		}
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer ch.Close()
+			for req := range creqs {
+				if req.Type == "subsystem" && len(req.Payload) >= 4 && string(req.Payload[4:]) == "sftp" {
+					req.Reply(true, nil)
+					status := s.serveSFTP(ch, c, connDone)
+					ch.SendRequest("exit-status", false, binary.BigEndian.AppendUint32(nil, status))
+					return
+				}
+				req.Reply(false, nil)
+			}
+		}()
+	}
+}
+
+// serveSFTP runs the SFTP server on ch until the client ends it.
+func (s *Server) serveSFTP(ch ssh.Channel, tcp net.Conn, connDone <-chan struct{}) uint32 {
+	f := &faults{s: s, r: ch, tcp: tcp, done: connDone}
+	s.mu.Lock()
+	f.cut, f.stall = s.cutAfter, s.stallAt
+	s.sessions[f] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.sessions, f)
+		s.mu.Unlock()
+	}()
+	var in io.Reader = f
+	var out io.Writer = ch
+	if s.opts.noPosixRename {
+		out = &versionFilter{w: ch, drop: "posix-rename@openssh.com"}
+	}
+
+	if s.binary == "" {
+		srv, err := sftp.NewServer(struct {
+			io.Reader
+			io.Writer
+			io.Closer
+		}{in, out, ch}, sftp.WithServerWorkingDirectory(s.root))
+		if err != nil {
+			return 1
+		}
+		err = srv.Serve()
+		srv.Close()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 1
+		}
+		return 0
+	}
+
+	args := []string{"-e", "-l", "ERROR", "-d", s.root}
+	if s.opts.noPosixRename {
+		args = append(args, "-P", "posix-rename")
+	}
+	cmd := exec.Command(s.binary, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return 1
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 1
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return 1
+	}
+	go func() {
+		io.Copy(stdin, in)
+		stdin.Close()
+	}()
+	io.Copy(out, stdout)
+	if err := cmd.Wait(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return uint32(ee.ExitCode())
+		}
+		return 1
+	}
+	return 0
+}
+
+// faults reads the client's SFTP stream for the server and injects the cut and stall faults.
+type faults struct {
+	s     *Server
+	r     io.Reader
+	tcp   net.Conn
+	done  <-chan struct{}
+	cut   int64 // bytes left before the cut; < 0: off (guarded by s.mu)
+	stall int64 // bytes left before the stall; < 0: off (guarded by s.mu)
+}
+
+func (f *faults) Read(p []byte) (int, error) {
+	f.s.mu.Lock()
+	cut, stall := f.cut, f.stall
+	f.s.mu.Unlock()
+	if cut == 0 {
+		f.fireCut()
+		return 0, io.EOF
+	}
+	if stall == 0 {
+		<-f.done
+		return 0, io.EOF
+	}
+	for _, limit := range []int64{cut, stall} {
+		if limit > 0 && int64(len(p)) > limit {
+			p = p[:limit]
+		}
+	}
+	n, err := f.r.Read(p)
+	f.s.mu.Lock()
+	if f.cut > 0 {
+		f.cut = max(f.cut-int64(n), 0)
+	}
+	if f.stall > 0 {
+		f.stall = max(f.stall-int64(n), 0)
+	}
+	cutNow := f.cut == 0
+	f.s.mu.Unlock()
+	if cutNow {
+		f.fireCut()
+	}
+	return n, err
+}
+
+func (f *faults) fireCut() {
+	f.s.mu.Lock()
+	if f.s.cutOnce {
+		f.s.cutAfter, f.s.cutOnce = -1, false
+		for o := range f.s.sessions {
+			if o != f {
+				o.cut = -1
+			}
+		}
+	}
+	f.s.mu.Unlock()
+	f.tcp.Close()
+}
+
+// versionFilter removes one extension from the server's SSH_FXP_VERSION packet, the first
+// packet of the SFTP stream.
+type versionFilter struct {
+	w    io.Writer
+	drop string
+	buf  []byte
+	done bool
+}
+
+func (f *versionFilter) Write(p []byte) (int, error) {
+	if f.done {
+		return f.w.Write(p)
+	}
+	f.buf = append(f.buf, p...)
+	if len(f.buf) < 4 {
+		return len(p), nil
+	}
+	n := int(binary.BigEndian.Uint32(f.buf))
+	if len(f.buf) < 4+n {
+		return len(p), nil
+	}
+	pkt, rest := f.buf[4:4+n], f.buf[4+n:]
+	f.done = true
+	out, err := dropExtension(pkt, f.drop)
+	if err != nil {
+		return 0, err
+	}
+	msg := binary.BigEndian.AppendUint32(nil, uint32(len(out)))
+	msg = append(msg, out...)
+	msg = append(msg, rest...)
+	if _, err := f.w.Write(msg); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// dropExtension rewrites an SSH_FXP_VERSION packet (type 2, version, name/data pairs) without
+// the named extension.
+func dropExtension(pkt []byte, name string) ([]byte, error) {
+	if len(pkt) < 5 || pkt[0] != 2 {
+		return nil, fmt.Errorf("not a version packet")
+	}
+	out := append([]byte(nil), pkt[:5]...)
+	rest := pkt[5:]
+	readString := func() ([]byte, bool) {
+		if len(rest) < 4 {
+			return nil, false
+		}
+		n := int(binary.BigEndian.Uint32(rest))
+		if len(rest) < 4+n {
+			return nil, false
+		}
+		s := rest[4 : 4+n]
+		rest = rest[4+n:]
+		return s, true
+	}
+	for len(rest) > 0 {
+		k, ok1 := readString()
+		v, ok2 := readString()
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("bad version packet")
+		}
+		if string(k) == name {
+			continue
+		}
+		out = binary.BigEndian.AppendUint32(out, uint32(len(k)))
+		out = append(out, k...)
+		out = binary.BigEndian.AppendUint32(out, uint32(len(v)))
+		out = append(out, v...)
+	}
+	return out, nil
+}
