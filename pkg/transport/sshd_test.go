@@ -140,4 +140,3 @@ func plainRename(t *testing.T, d *sftptest.SSHD, from, to string) error {
 	defer sc.Close()
 	return sc.Rename(from, to)
 }
-
