@@ -269,7 +269,9 @@ func load(c *Config, path, home string) error {
 	return nil
 }
 
-// checkLayout checks that a profile's layout exists and fits the profile's format.
+// checkLayout checks that a profile's layout exists and fits one of the profile's formats: a
+// job that reads a Capti file with a customer layout and converts it to OneRoster uses a capti
+// layout, as one that writes a Capti file does.
 func (c *Config) checkLayout(p *Profile) error {
 	if p.Layout == "" {
 		return nil
@@ -278,25 +280,25 @@ func (c *Config) checkLayout(p *Profile) error {
 	if !ok {
 		return fmt.Errorf("layout %q is not defined%s", p.Layout, suggestion(p.Layout, mapKeys(c.Layouts)))
 	}
-	f := p.layoutFormat()
-	if f == "" {
-		return fmt.Errorf("layout %q needs the profile's format: set to (or format)", p.Layout)
+	formats := p.formats()
+	if len(formats) == 0 {
+		return fmt.Errorf("layout %q needs the profile's format: set to, from or format", p.Layout)
 	}
-	if l.Format != f {
-		return fmt.Errorf("layout %q is for format %s, but the profile writes %s", p.Layout, l.Format, f)
+	if !slices.Contains(formats, l.Format) {
+		return fmt.Errorf("layout %q is for format %s, but the profile reads and writes %s", p.Layout, l.Format, strings.Join(formats, " and "))
 	}
 	return nil
 }
 
-// layoutFormat is the single-file format a profile's layout applies to.
-func (p *Profile) layoutFormat() string {
-	switch {
-	case p.To != "":
-		return p.To
-	case p.Format != "":
-		return p.Format
+// formats lists the formats a profile names (to, format, from), without repeats.
+func (p *Profile) formats() []string {
+	var out []string
+	for _, f := range []string{p.To, p.Format, p.From} {
+		if f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
 	}
-	return p.From
+	return out
 }
 
 // ProfileNames lists the profile names, sorted (for shell completion).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -307,6 +308,22 @@ func (l *fileLayout) layout(name string) (format.Layout, error) {
 		}
 		seen[strings.ToLower(n)] = i
 		out.Columns[i] = format.Column{Name: n, Required: c.Required}
+	}
+	has := func(name string) bool {
+		return slices.ContainsFunc(out.Columns, func(c format.Column) bool { return c.Name == name })
+	}
+	switch f {
+	case "capti":
+		if !has("email") && !has("username") {
+			return format.Layout{}, errors.New("a capti layout needs an email or a username column, the Capti ID (names are lower case)")
+		}
+		if !has("unique_id") {
+			return format.Layout{}, errors.New("a capti layout needs the unique_id column (the sync key)")
+		}
+	case "students":
+		if !has("STUDENT_ID") {
+			return format.Layout{}, errors.New("a students layout needs the STUDENT_ID column (names are upper case)")
+		}
 	}
 	return out, nil
 }
