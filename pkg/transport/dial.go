@@ -391,9 +391,6 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 		s.close()
 	}()
 	go wd.run(s.done, func() { conn.markTimeout(); raw.Close() })
-	if !s.posix {
-		cfg.Logf("warning: %s does not offer posix-rename@openssh.com: a file is replaced by removing the old one, then renaming, and a reader may see no file for an instant", c.addr)
-	}
 	return s, nil
 }
 

@@ -154,6 +154,9 @@ func (s *session) publish(ctx context.Context, c *Client, dir string, files []Fi
 			return temps, err
 		}
 	}
+	if !s.posix {
+		c.cfg.Logf("warning: %s does not offer posix-rename@openssh.com: each file is replaced by removing the old one, then renaming, and a reader may see no file for an instant", c.addr)
+	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return temps, err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -839,4 +840,51 @@ func TestFetchHostKeyAndAppend(t *testing.T) {
 	cfg := config(t, srv, "")
 	cfg.KnownHosts = kh
 	dial(t, cfg)
+}
+
+func TestAgentAuth(t *testing.T) {
+	srv := sftptest.New(t, sftptest.GoServer(), sftptest.AuthMethods("publickey"))
+	pemBytes, err := os.ReadFile(srv.ClientKeyPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := ssh.ParseRawPrivateKey(pemBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: raw}); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				agent.ServeAgent(keyring, c)
+			}()
+		}
+	}()
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	cfg := config(t, srv, "")
+	cfg.IdentityFiles = nil
+	cfg.UseAgent = true
+	c := dial(t, cfg)
+	if _, err := c.List(t.Context(), "."); err != nil {
+		t.Fatalf("List: %v", err)
+	}
+
+	t.Setenv("SSH_AUTH_SOCK", "")
+	if _, err := transport.Dial(t.Context(), cfg); !errors.Is(err, transport.ErrConfig) {
+		t.Errorf("agent without SSH_AUTH_SOCK: %v, want ErrConfig", err)
+	}
 }
