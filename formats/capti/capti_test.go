@@ -365,11 +365,14 @@ func student(id, user, email string) roster.User {
 }
 
 func TestWriteRoles(t *testing.T) {
+	s1 := student("1", "u1", "u1@x.org")
+	s1.Grades, s1.MiddleName = []string{"05"}, "M"
 	r := &roster.Roster{
 		Orgs: []roster.Org{{SourcedID: "s1", Type: "school"}, {SourcedID: "d1", Type: "district"}},
 		Users: []roster.User{
-			student("1", "u1", "u1@x.org"),
-			{SourcedID: "2", Role: "teacher", Username: "t2", Email: "t2@x.org", GivenName: "T", FamilyName: "Two"},
+			s1,
+			// A username that is written as another value (here unique_id) is not lost.
+			{SourcedID: "2", Role: "teacher", Username: "2", Email: "t2@x.org", GivenName: "T", FamilyName: "Two"},
 			{SourcedID: "3", Role: "proctor", Username: "p3", Email: "p3@x.org", GivenName: "P", FamilyName: "Three"},
 			{SourcedID: "4", Role: "administrator", Email: "a4@x.org", GivenName: "A", FamilyName: "Four"},
 			{SourcedID: "5", Role: "administrator", Email: "a5@x.org", GivenName: "A", FamilyName: "Five"},
@@ -404,7 +407,9 @@ func TestWriteRoles(t *testing.T) {
 		`1 user with role "guardian" not written: Capti's roster holds students and faculty only`,
 		`1 user with role "parent" not written: Capti's roster holds students and faculty only`,
 		`1 user with role "relative" not written: Capti's roster holds students and faculty only`,
-		"3 usernames not written: the Capti ID column is email and the file holds only one ID column",
+		"2 usernames not written: the Capti ID column is email and the file holds only one ID column",
+		"the grades of 1 user not written: Capti's file has no grade column",
+		"the middle names of 1 user not written: Capti's file has no middle name column",
 		"Capti's file has no place for 2 orgs, 1 class, 2 enrollments, 1 demographics record: not written",
 	}
 	if !slices.Equal(msgs, wantMsgs) {

@@ -93,6 +93,7 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 	faculty := 0
 	dropped := map[string]int{}
 	unwritten := map[string]int{} // the non-ID column's values left out
+	grades, middle := 0, 0        // users written without their grades, middle names
 	rec := make([]string, len(cols))
 	for i := range r.Users {
 		if werr != nil {
@@ -120,10 +121,17 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 			rec[j] = userValue(u, c)
 		}
 		for _, c := range [...]string{ColEmail, ColUsername} {
-			// A username that is the e-mail address (the Capti ID) loses nothing.
-			if v := userValue(u, c); v != "" && !slices.Contains(cols, c) && !strings.EqualFold(v, userValue(u, id)) {
+			// A value the row holds in another column (a username that is the e-mail address or
+			// the student number) loses nothing.
+			if v := userValue(u, c); v != "" && !slices.Contains(cols, c) && !slices.ContainsFunc(rec, func(w string) bool { return strings.EqualFold(v, w) }) {
 				unwritten[c]++
 			}
+		}
+		if len(u.Grades) > 0 {
+			grades++
+		}
+		if u.MiddleName != "" {
+			middle++
 		}
 		werr = cw.Write(rec)
 	}
@@ -160,6 +168,12 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 		if n := unwritten[c]; n > 0 {
 			lossy(fmt.Sprintf("%s not written: the Capti ID column is %s and the file holds only one ID column", plural(n, c, c+"s"), id))
 		}
+	}
+	if grades > 0 {
+		lossy(fmt.Sprintf("the grades of %s not written: Capti's file has no grade column", plural(grades, "user", "users")))
+	}
+	if middle > 0 {
+		lossy(fmt.Sprintf("the middle names of %s not written: Capti's file has no middle name column", plural(middle, "user", "users")))
 	}
 	var other []string
 	for _, k := range []struct {
