@@ -107,6 +107,7 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 	root.AddCommand(
 		newValidateCmd(deps, g),
 		newConvertCmd(deps, g),
+		newDiffCmd(deps, g),
 		newConfigCmd(deps, g),
 		newVersionCmd(deps),
 		newHistoryCmd(deps, g),

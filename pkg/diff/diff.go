@@ -245,6 +245,16 @@ func newConfig(opts Options) (*config, error) {
 // Kinds lists the entity kinds Compare knows, in report order. It is roster.Kinds.
 func Kinds() []roster.Kind { return slices.Clone(kinds[:]) }
 
+// Fields returns the fields Compare knows for kind k, as OneRoster column names (metadata
+// aside); nil for an unknown kind.
+func Fields(k roster.Kind) []string {
+	i, ok := kindIndex(k)
+	if !ok {
+		return nil
+	}
+	return slices.Clone(fieldNames[i])
+}
+
 // ParseKind accepts a kind's plural or singular name ("users" or "user") and returns the
 // plural roster.Kind.
 func ParseKind(name string) (roster.Kind, bool) {

@@ -418,18 +418,41 @@ func TestCompareCancel(t *testing.T) {
 	}
 }
 
-func TestPresent(t *testing.T) {
+func TestCarried(t *testing.T) {
 	r := &roster.Roster{Users: []roster.User{
-		{SourcedID: "a", GivenName: "A", Email: "a@x.org"},
-		{SourcedID: "b", FamilyName: "B", Metadata: []roster.KV{{Key: "bus", Value: "7"}, {Key: "room", Value: ""}}},
+		{SourcedID: "a", GivenName: "A", Email: "a@x.org", Username: "a@x.org", Identifier: "a"},
+		{SourcedID: "b", FamilyName: "B", Email: "b@x.org", Username: "b@x.org", Identifier: "b"},
 	}}
-	got, err := Present(t.Context(), FromRoster(r))
+	tests := []struct {
+		name   string
+		fields []string
+		want   []string
+	}{
+		{"blank and copied fields dropped", []string{"sourcedId", "identifier", "givenName", "familyName", "middleName", "email", "username"},
+			[]string{"sourcedId", "identifier", "givenName", "familyName", "email"}},
+		{"the first of two equal fields stays", []string{"username", "email"}, []string{"username"}},
+		{"a copy of sourcedId stays", []string{"sourcedId", "identifier"}, []string{"sourcedId", "identifier"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Carried(t.Context(), FromRoster(r), map[roster.Kind][]string{roster.UserKind: tc.fields, roster.OrgKind: {"name"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[roster.Kind][]string{roster.UserKind: tc.want, roster.OrgKind: {}}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Carried = %v, want %v", got, want)
+			}
+		})
+	}
+	// Different values in one entity: not a copy.
+	r.Users[1].Username = "bee"
+	got, err := Carried(t.Context(), FromRoster(r), map[roster.Kind][]string{roster.UserKind: {"email", "username"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[roster.Kind][]string{roster.UserKind: {"sourcedId", "givenName", "familyName", "email", "metadata.bus"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Present = %v, want %v", got, want)
+	if want := []string{"email", "username"}; !reflect.DeepEqual(got[roster.UserKind], want) {
+		t.Errorf("Carried = %v, want %v", got[roster.UserKind], want)
 	}
 }
 

@@ -1,0 +1,556 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rostersync/rostersync/pkg/diff"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// DiffOptions are the parsed flags and arguments of diff.
+type DiffOptions struct {
+	Global      *GlobalOptions
+	Format      formatFlags
+	OldFormat   string
+	NewFormat   string
+	Summary     bool
+	Entities    []string
+	Limit       int
+	LimitSet    bool
+	Key         string
+	AllFields   bool
+	ShowSecrets bool
+	Old, New    string
+	// Options are the resolved format options (flags over the profile), for both sides.
+	Options format.Options
+}
+
+// defaultTableLimit is how many changes the table lists without --limit.
+const defaultTableLimit = 50
+
+func newDiffCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
+	opts := &DiffOptions{Global: g}
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "Tell what changed between two roster snapshots",
+		Long: `Compare two snapshots entity by entity (orgs, sessions, courses, classes, users,
+demographics, enrollments), keyed by sourcedId (enrollments without one by class/user; users
+by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for stdin (with
+--format); they may be in different formats. Reports, per kind, how many entities were added,
+removed (with the percentage of the old ones), changed and unchanged; then notes that explain
+likely causes; then the changes, field by field.
+
+Notes never change the counts: a rekey is a removed and an added user with the same email, or
+the same names and identifier (likely an ID change, not a new student); a school-move is a user
+whose schools changed; a class-move is a user who left some classes and joined others.
+
+status and dateLastModified are ignored unless --all-fields; lists (orgSourcedIds, grades, ...)
+compare as sets. Passwords and birth dates show as *** unless --show-secrets. Across formats
+(OneRoster against Capti or students.csv) only the fields both sides carry are compared, and the
+output names them (compared_fields); a students.csv is keyed by STUDENT_ID (OneRoster
+identifier) and names schools by SITE_ID (the school's identifier).
+
+An input with validation errors is still compared (one line on stderr says so); an unreadable
+one is exit 3. The first pass keeps 16 bytes per entity; the changes are collected in a second
+read of both inputs, which --summary skips.
+
+Output (-o): table (summary, notes, then the first --limit changes, default 50), text (one line
+per summary kind, note and changed field), json (the whole comparison as one document), csv
+(entity,id,kind,field,old,new). json, csv and text list everything unless --limit is given.
+` + exitStatusHelp,
+		Example: `  rostersync diff night1/ night2/
+  rostersync diff --summary --entity users night1.zip night2.zip
+  rostersync diff -o json --limit 100 night1/ night2/ > changes.json
+  rostersync diff -o csv --entity enrollments night1/ night2/ > enrollments.csv
+  rostersync diff --key email --show-secrets old/users.csv new/users.csv
+  rostersync diff --new-format capti export.zip roster.csv
+  rostersync diff --format students --site-map sites.xlsx last-week.csv students.csv`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Old, opts.New = args[0], args[1]
+			opts.LimitSet = cmd.Flags().Changed("limit")
+			fopts, _, err := opts.Format.resolve(cmd, deps, g)
+			if err != nil {
+				return err
+			}
+			opts.Options = fopts
+			return runDiff(cmd.Context(), deps, opts)
+		},
+	}
+	f := cmd.Flags()
+	opts.Format.AddFlags(f, deps.Formats.Names())
+	f.Lookup("format").Usage = "format of both inputs: " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
+	f.StringVar(&opts.OldFormat, "old-format", "", "format of OLD (overrides --format)")
+	f.StringVar(&opts.NewFormat, "new-format", "", "format of NEW (overrides --format)")
+	f.BoolVar(&opts.Summary, "summary", false, "counts only (one read of each input; changes: [])")
+	f.StringSliceVar(&opts.Entities, "entity", nil, "compare only these kinds: users, enrollments, classes, ... (singular or plural; repeatable)")
+	f.IntVar(&opts.Limit, "limit", 0, "list at most N changes (0: all; default 50 in table output, all otherwise)")
+	f.StringVar(&opts.Key, "key", "", "field that identifies a user: sourcedId, email, identifier or username (default sourcedId; identifier for students.csv)")
+	f.BoolVar(&opts.AllFields, "all-fields", false, "compare status and dateLastModified too")
+	f.BoolVar(&opts.ShowSecrets, "show-secrets", false, "show passwords and birth dates in changes instead of ***")
+	names := deps.Formats.Names()
+	for _, n := range []string{"format", "old-format", "new-format"} {
+		_ = cmd.RegisterFlagCompletionFunc(n, fixedCompletion(names...))
+	}
+	kinds := make([]string, 0, len(roster.Kinds))
+	for _, k := range roster.Kinds {
+		kinds = append(kinds, string(k))
+	}
+	_ = cmd.RegisterFlagCompletionFunc("entity", fixedCompletion(kinds...))
+	_ = cmd.RegisterFlagCompletionFunc("key", fixedCompletion("sourcedId", "email", "identifier", "username"))
+	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
+	_ = cmd.RegisterFlagCompletionFunc("capti-id", fixedCompletion("email", "username"))
+	_ = cmd.RegisterFlagCompletionFunc("student-id", fixedCompletion("identifier", "sourcedId"))
+	return cmd
+}
+
+// DiffReport is diff's JSON document (SPEC §3.2).
+type DiffReport struct {
+	Old       string `json:"old"`
+	New       string `json:"new"`
+	OldFormat string `json:"old_format"`
+	NewFormat string `json:"new_format"`
+	*diff.Result
+}
+
+// diffSide is one input of a diff, opened, its format picked.
+type diffSide struct {
+	name   string // "OLD" or "NEW", for messages
+	in     *input
+	format format.Format
+	probs  *roster.Problems
+	calls  int
+}
+
+// source reads the side again at each call; the first read's problems are counted.
+func (s *diffSide) source(fopts format.Options) diff.Source {
+	return func(ctx context.Context, sink roster.Sink) error {
+		s.calls++
+		var rep roster.Reporter = &roster.Problems{Max: 1}
+		if s.calls == 1 {
+			rep = s.probs
+		}
+		_, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
+		return err
+	}
+}
+
+func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
+	style, err := opts.Global.outputStyle(deps)
+	if err != nil {
+		return err
+	}
+	dopts := diff.Options{AllFields: opts.AllFields, ShowSecrets: opts.ShowSecrets, Detail: !opts.Summary}
+	switch {
+	case opts.LimitSet && opts.Limit < 0:
+		return usageError(fmt.Errorf("--limit must be 0 or more"))
+	case opts.LimitSet:
+		dopts.Limit = opts.Limit
+	case style == "table":
+		dopts.Limit = defaultTableLimit
+	}
+	switch opts.Key {
+	case "", "sourcedId", "email", "identifier", "username":
+	default:
+		return usageError(fmt.Errorf("unknown --key %q", opts.Key), "use --key sourcedId, email, identifier or username")
+	}
+	for _, e := range opts.Entities {
+		k, ok := diff.ParseKind(e)
+		if !ok {
+			return usageError(fmt.Errorf("unknown --entity %q", e), "kinds: "+kindList())
+		}
+		if !slices.Contains(dopts.Entities, k) {
+			dopts.Entities = append(dopts.Entities, k)
+		}
+	}
+	if opts.Old == "-" && opts.New == "-" {
+		return usageError(errors.New("OLD and NEW cannot both be stdin (-)"))
+	}
+	var sides [2]*diffSide
+	for i, spec := range [2]struct{ name, path, format string }{
+		{"OLD", opts.Old, opts.OldFormat}, {"NEW", opts.New, opts.NewFormat},
+	} {
+		if spec.format == "" {
+			spec.format = opts.Format.Format
+		}
+		in, err := openDiffInput(spec.path, deps.IO.In)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		f, err := pickFormat(deps, spec.format, in)
+		if err != nil {
+			return err
+		}
+		probs := &roster.Problems{Max: 1}
+		for _, p := range in.Pre {
+			probs.Report(p)
+		}
+		sides[i] = &diffSide{name: spec.name, in: in, format: f, probs: probs}
+	}
+	old, new := sides[0].source(opts.Options), sides[1].source(opts.Options)
+	if err := crossFormat(ctx, sides, old, new, opts, &dopts); err != nil {
+		return err
+	}
+	res, err := diff.Compare(ctx, old, new, dopts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return withExit(ExitLocal, fmt.Errorf("diff %s %s: %w", opts.Old, opts.New, err))
+	}
+	if !opts.Global.Quiet || !res.Identical() {
+		for _, s := range sides {
+			if s.probs.Errors > 0 {
+				fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s %s (%s) has %s; compared anyway (see 'rostersync validate %s')\n",
+					s.name, s.in.Path, s.format.Name(), plural(s.probs.Errors, "validation error"), s.in.Path)
+			}
+		}
+	}
+	rep := &DiffReport{Old: opts.Old, New: opts.New, OldFormat: sides[0].format.Name(), NewFormat: sides[1].format.Name(), Result: res}
+	if !opts.Global.Quiet || !res.Identical() {
+		if err := writeDiff(deps, style, rep, dopts.Limit); err != nil {
+			return withExit(ExitLocal, fmt.Errorf("write the comparison: %w", err))
+		}
+	}
+	if !res.Identical() {
+		return errFindings
+	}
+	return nil
+}
+
+func kindList() string {
+	names := make([]string, len(roster.Kinds))
+	for i, k := range roster.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
+
+// openDiffInput opens a PATH like openInput, except that stdin is read into memory: a diff
+// reads each input twice.
+func openDiffInput(path string, stdin io.Reader) (*input, error) {
+	if path != "-" {
+		return openInput(path, stdin)
+	}
+	b, err := io.ReadAll(stdin)
+	if err != nil {
+		return nil, withExit(ExitLocal, fmt.Errorf("read stdin: %w", err))
+	}
+	return &input{Path: path, Single: "-", FS: (&format.FileFS{Name: "-", Size: int64(len(b)), Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	}}).AsFS()}, nil
+}
+
+// crossFormat restricts a diff between two formats to what both carry: the kinds and fields
+// both formats list (format.Carrier), less the fields a partial format's file does not hold
+// data of its own in (diff.Carried: a Capti file without a username column), keyed as the
+// formats key users.
+func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, opts *DiffOptions, dopts *diff.Options) error {
+	of, nf := sides[0].format, sides[1].format
+	if of.Name() == nf.Name() {
+		if opts.Key != "" {
+			dopts.UserKey = opts.Key
+		}
+		return nil
+	}
+	carried := [2]map[roster.Kind][]string{carries(of), carries(nf)}
+	fields := map[roster.Kind][]string{}
+	for _, k := range roster.Kinds {
+		a, okA := carried[0][k]
+		b, okB := carried[1][k]
+		if !okA || !okB {
+			continue
+		}
+		both := []string{}
+		for _, f := range a {
+			if slices.Contains(b, f) {
+				both = append(both, f)
+			}
+		}
+		fields[k] = both
+	}
+	var kinds []roster.Kind
+	for _, k := range roster.Kinds {
+		if _, ok := fields[k]; ok && (dopts.Entities == nil || slices.Contains(dopts.Entities, k)) {
+			kinds = append(kinds, k)
+		}
+	}
+	if kinds == nil {
+		what := "no kind of entity"
+		if dopts.Entities != nil {
+			what = "none of the kinds of --entity"
+		}
+		return usageError(fmt.Errorf("%s (%s) and %s (%s) have %s in common", sides[0].in.Path, of.Name(), sides[1].in.Path, nf.Name(), what))
+	}
+	dopts.Entities = kinds
+	for i, src := range [2]diff.Source{old, new} {
+		if !partial(carried[i]) {
+			continue
+		}
+		own, err := diff.Carried(ctx, src, carried[i])
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return withExit(ExitLocal, fmt.Errorf("read %s: %w", sides[i].in.Path, err))
+		}
+		sides[i].calls = 0 // count the problems of the comparison's first read
+		sides[i].probs = &roster.Problems{Max: 1}
+		for _, p := range sides[i].in.Pre {
+			sides[i].probs.Report(p)
+		}
+		for k, list := range fields {
+			fields[k] = slices.DeleteFunc(list, func(f string) bool { return !slices.Contains(own[k], f) })
+		}
+	}
+	dopts.Fields = fields
+	// Users are keyed as the format that does not use sourcedId keys them.
+	key := "sourcedId"
+	for _, f := range []format.Format{of, nf} {
+		if uk, ok := f.(format.UserKeyer); ok && uk.UserKey() != "" && uk.UserKey() != "sourcedId" {
+			key = uk.UserKey()
+			break
+		}
+	}
+	if key == "identifier" {
+		dopts.OrgKey = "identifier" // schools named by their identifier (SITE_ID), as users are
+	}
+	dopts.UserKey = key
+	if opts.Key != "" {
+		dopts.UserKey = opts.Key
+	}
+	return nil
+}
+
+// carries returns the fields a format carries per kind; a format without a Carrier carries
+// every field of every kind.
+func carries(f format.Format) map[roster.Kind][]string {
+	if c, ok := f.(format.Carrier); ok {
+		return c.Carries()
+	}
+	out := map[roster.Kind][]string{}
+	for _, k := range roster.Kinds {
+		out[k] = diff.Fields(k)
+	}
+	return out
+}
+
+// partial reports whether a format carries only some kinds of the model: its files have
+// optional columns, read as blanks when absent.
+func partial(c map[roster.Kind][]string) bool {
+	return len(c) < len(roster.Kinds)
+}
+
+// writeDiff prints the comparison in the chosen style.
+func writeDiff(deps *Deps, style string, rep *DiffReport, limit int) error {
+	out := deps.IO.Out
+	switch style {
+	case "json":
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write([]string{"entity", "id", "kind", "field", "old", "new"}) //nolint:errcheck // checked by Flush
+		for _, c := range rep.Changes {
+			for _, r := range changeRows(c) {
+				w.Write(r) //nolint:errcheck
+			}
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
+		fmt.Fprintln(deps.IO.ErrOut, diffSummaryLine(rep))
+		cutNote(deps.IO.ErrOut, rep)
+		return nil
+	case "table":
+		return writeDiffTable(out, rep, limit)
+	}
+	return writeDiffText(out, deps.IO.ErrOut, rep)
+}
+
+// changeRows turns a change into rows of entity,id,kind,field,old,new: one per changed field,
+// one with a blank field for an added or removed entity.
+func changeRows(c diff.Change) [][]string {
+	if len(c.Fields) == 0 {
+		return [][]string{{c.Entity, c.ID, c.Kind, "", "", ""}}
+	}
+	var rows [][]string
+	for _, f := range sortedFields(c.Fields) {
+		rows = append(rows, []string{c.Entity, c.ID, c.Kind, f, c.Fields[f].Old, c.Fields[f].New})
+	}
+	return rows
+}
+
+func sortedFields(m map[string]diff.FieldChange) []string {
+	names := make([]string, 0, len(m))
+	for f := range m {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// summaryKinds returns the kinds of the summary in report order.
+func summaryKinds(res *diff.Result) []roster.Kind {
+	var out []roster.Kind
+	for _, k := range diff.Kinds() {
+		if _, ok := res.Summary[k]; ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func countsLine(c *diff.Counts) string {
+	return fmt.Sprintf("%d added, %d removed (%s), %d changed, %d unchanged",
+		c.Added, c.Removed, percent(c.RemovedPercent), c.Changed, c.Unchanged)
+}
+
+func percent(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
+
+// diffSummaryLine is the one-line summary: per kind, what differs.
+func diffSummaryLine(rep *DiffReport) string {
+	var parts []string
+	for _, k := range summaryKinds(rep.Result) {
+		c := rep.Summary[k]
+		if c.Differing() == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d added, %d removed (%s), %d changed", k, c.Added, c.Removed, percent(c.RemovedPercent), c.Changed))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%s -> %s: no differences", rep.Old, rep.New)
+	}
+	return fmt.Sprintf("%s -> %s: %s", rep.Old, rep.New, strings.Join(parts, "; "))
+}
+
+// cutNote says on w how many changes --limit left out.
+func cutNote(w io.Writer, rep *DiffReport) {
+	if more := rep.Total() - len(rep.Changes); more > 0 && len(rep.Changes) > 0 {
+		fmt.Fprintf(w, "%s not listed (--limit)\n", plural(more, "more change"))
+	}
+}
+
+// noteText is a note's detail: old -> new.
+func noteText(n diff.Note) (id, detail string) {
+	switch n.Kind {
+	case diff.NoteRekey:
+		return n.OldID + " -> " + n.NewID, n.Why
+	}
+	return n.ID, strings.Join(n.Old, ",") + " -> " + strings.Join(n.New, ",")
+}
+
+// noteMeaning explains each note kind in the table.
+var noteMeaning = map[string]string{
+	diff.NoteRekey:      "a removed and an added user with the same email, or names and identifier: likely ID changes, not new students",
+	diff.NoteSchoolMove: "users whose schools changed",
+	diff.NoteClassMove:  "users who left some classes and joined others",
+}
+
+func writeDiffText(out, errOut io.Writer, rep *DiffReport) error {
+	for _, k := range summaryKinds(rep.Result) {
+		fmt.Fprintf(out, "summary %s: %s\n", k, countsLine(rep.Summary[k]))
+	}
+	for _, n := range rep.Notes {
+		id, detail := noteText(n)
+		fmt.Fprintf(out, "note %s %s %s: %s\n", n.Kind, n.Entity, id, detail)
+	}
+	for _, c := range rep.Changes {
+		if len(c.Fields) == 0 {
+			fmt.Fprintf(out, "%s %s %s\n", c.Kind, c.Entity, c.ID)
+			continue
+		}
+		for _, f := range sortedFields(c.Fields) {
+			fmt.Fprintf(out, "%s %s %s: %s %q -> %q\n", c.Kind, c.Entity, c.ID, f, c.Fields[f].Old, c.Fields[f].New)
+		}
+	}
+	cutNote(errOut, rep)
+	return nil
+}
+
+// writeDiffTable prints, in one screen for a nightly diff: the counts per kind, the notes by
+// kind, then the first notes and changes.
+func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
+	fmt.Fprintf(out, "old: %s (%s)\nnew: %s (%s)\n", rep.Old, rep.OldFormat, rep.New, rep.NewFormat)
+	if rep.OldFormat != rep.NewFormat {
+		for _, k := range summaryKinds(rep.Result) {
+			fmt.Fprintf(out, "compared %s fields: %s\n", k.Singular(), strings.Join(rep.Compared[k.Singular()], ", "))
+		}
+	}
+	fmt.Fprintln(out)
+	var rows [][]string
+	for _, k := range summaryKinds(rep.Result) {
+		c := rep.Summary[k]
+		rows = append(rows, []string{string(k), strconv.Itoa(c.Old()), strconv.Itoa(c.New()), strconv.Itoa(c.Added),
+			strconv.Itoa(c.Removed), percent(c.RemovedPercent), strconv.Itoa(c.Changed), strconv.Itoa(c.Unchanged)})
+	}
+	if err := renderTable(out, []string{"entity", "old", "new", "added", "removed", "removed %", "changed", "unchanged"}, rows); err != nil {
+		return err
+	}
+	if rep.Identical() {
+		fmt.Fprintln(out, "\nno differences")
+		return nil
+	}
+	if len(rep.Notes) > 0 {
+		byKind := map[string]int{}
+		for _, n := range rep.Notes {
+			byKind[n.Kind]++
+		}
+		rows = rows[:0]
+		for _, k := range []string{diff.NoteRekey, diff.NoteSchoolMove, diff.NoteClassMove} {
+			if byKind[k] > 0 {
+				rows = append(rows, []string{k, strconv.Itoa(byKind[k]), noteMeaning[k]})
+			}
+		}
+		fmt.Fprintln(out)
+		if err := renderTable(out, []string{"note", "count", "meaning"}, rows); err != nil {
+			return err
+		}
+		rows = rows[:0]
+		for i, n := range rep.Notes {
+			if limit > 0 && i >= limit {
+				break
+			}
+			id, detail := noteText(n)
+			rows = append(rows, []string{n.Kind, n.Entity, id, detail})
+		}
+		fmt.Fprintln(out)
+		if err := renderTable(out, []string{"note", "entity", "id", "detail"}, rows); err != nil {
+			return err
+		}
+		if limit > 0 && len(rep.Notes) > limit {
+			fmt.Fprintf(out, "%s not listed (--limit, or -o json for all)\n", plural(len(rep.Notes)-limit, "more note"))
+		}
+	}
+	if len(rep.Changes) == 0 {
+		return nil
+	}
+	rows = rows[:0]
+	for _, c := range rep.Changes {
+		rows = append(rows, changeRows(c)...)
+	}
+	fmt.Fprintln(out)
+	if err := renderTable(out, []string{"entity", "id", "kind", "field", "old", "new"}, rows); err != nil {
+		return err
+	}
+	if more := rep.Total() - len(rep.Changes); more > 0 {
+		fmt.Fprintf(out, "%s not listed (--limit N, or -o json / -o csv for all)\n", plural(more, "more change"))
+	}
+	return nil
+}
