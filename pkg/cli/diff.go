@@ -77,7 +77,12 @@ per summary kind, note and changed field), json (the whole comparison as one doc
   rostersync diff --key email --show-secrets old/users.csv new/users.csv
   rostersync diff --new-format capti export.zip roster.csv
   rostersync diff --format students --site-map sites.xlsx last-week.csv students.csv`,
-		Args: cobra.ExactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.ExactArgs(2)(cmd, args); err != nil {
+				return usageError(err, "see 'rostersync diff --help'")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Old, opts.New = args[0], args[1]
 			opts.LimitSet = cmd.Flags().Changed("limit")
@@ -458,7 +463,7 @@ func noteText(n diff.Note) (id, detail string) {
 
 // noteMeaning explains each note kind in the table.
 var noteMeaning = map[string]string{
-	diff.NoteRekey:      "a removed and an added user with the same email, or names and identifier: likely ID changes, not new students",
+	diff.NoteRekey:      "likely ID changes, not new students",
 	diff.NoteSchoolMove: "users whose schools changed",
 	diff.NoteClassMove:  "users who left some classes and joined others",
 }

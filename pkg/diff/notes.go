@@ -7,8 +7,8 @@ import (
 
 // Why texts of rekey notes.
 const (
-	whySameEmail = "same email: likely an ID change, not a new student"
-	whySameName  = "same given name, family name and identifier: likely an ID change, not a new student"
+	whySameEmail = "same email: likely ID change, not a new student"
+	whySameName  = "same names and identifier: likely ID change, not a new student"
 )
 
 // notes explains the differences: rekeys among removed and added users, school moves among
