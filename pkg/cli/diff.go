@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,10 @@ type DiffOptions struct {
 	// Options are the resolved format options (flags over the profile), for both sides.
 	Options format.Options
 }
+
+// diffMemoryLimit is the Go heap size diff asks the collector to stay under (GOMEMLIMIT
+// overrides it); two 1M-user packages need about 700 MiB of live heap.
+const diffMemoryLimit = 800 << 20
 
 // defaultTableLimit is how many changes the table lists without --limit.
 const defaultTableLimit = 50
@@ -206,6 +211,12 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		sides[i] = &diffSide{name: spec.name, in: in, format: f, probs: probs}
 	}
 	old, new := sides[0].source(opts.Options), sides[1].source(opts.Options)
+	if deps.Getenv("GOMEMLIMIT") == "" {
+		// Two district-sized readers at once leave much garbage; a soft limit makes the
+		// collector return it before the heap doubles (what is kept is mostly pointer-free
+		// hash tables, cheap to collect).
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(diffMemoryLimit))
+	}
 	if err := crossFormat(ctx, sides, old, new, opts, &dopts); err != nil {
 		return err
 	}
