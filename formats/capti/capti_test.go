@@ -537,3 +537,31 @@ func TestRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// FuzzRead checks that any input is read without a panic, and that every problem has a
+// severity, a code and a line within the file.
+func FuzzRead(f *testing.F) {
+	for _, name := range []string{"clean.csv", "bom.csv", "username_mode.csv", "rules/ragged.csv", "rules/too_long.csv", "rules/formula.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, false)
+	}
+	f.Add([]byte("email,first_name\r\"a\rb\",\"\n"), true)
+	f.Fuzz(func(t *testing.T, data []byte, username bool) {
+		opts := format.Options{}
+		if username {
+			opts.Capti.ID = "username"
+		}
+		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
+		rep := roster.ReporterFunc(func(p roster.Problem) {
+			if p.Severity == "" || p.Code == "" || p.Line < 0 || p.Line > lines {
+				t.Errorf("bad problem %+v (input has %d lines)", p, lines)
+			}
+		})
+		if _, err := (Format{}).Read(t.Context(), fileFS("r.csv", string(data)), opts, roster.Discard{}, rep); err != nil {
+			t.Errorf("Read: %v", err)
+		}
+	})
+}

@@ -598,3 +598,32 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// FuzzRead checks that any input is read without a panic, and that every problem has a
+// severity, a code and a line within the file.
+func FuzzRead(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "students", "students.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, uint8(0))
+	f.Add([]byte(lines(header+",MIDDLE_NAME,BIRTHDATE", "1,A,B,9,s,,2/5/2010,,2010-02-30", "1,A,B,9,s,,x")), uint8(3))
+	f.Add([]byte("student_id,GRADE\r\n\"1,2\n"), uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, flags uint8) {
+		opts := format.Options{Org: "Lincoln High"}
+		opts.Students.GoogleSSO = flags&1 != 0
+		opts.Students.PasswordsAreDates = flags&2 != 0
+		if flags&4 != 0 {
+			opts.Students.SiteMap = []format.Site{{ID: "0101", Name: "L"}}
+		}
+		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
+		rep := roster.ReporterFunc(func(p roster.Problem) {
+			if p.Severity == "" || p.Code == "" || p.Line < 0 || p.Line > lines {
+				t.Errorf("bad problem %+v (input has %d lines)", p, lines)
+			}
+		})
+		if _, err := New().Read(t.Context(), fileFS(FileName, string(data)), opts, roster.Discard{}, rep); err != nil {
+			t.Errorf("Read: %v", err)
+		}
+	})
+}
