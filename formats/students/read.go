@@ -232,7 +232,10 @@ func (r *rowReader) row(rec []string, line int) error {
 	}
 	pass := cell(rec, r.pass)
 	if r.opts.Students.PasswordsAreDates && !blank(pass) {
-		if _, ok := parseDate(pass); !ok {
+		if t, ok := parseDate(pass); ok {
+			// The password the vendor keeps: M/D/YYYY, however the file wrote the date.
+			pass = slashDate(t)
+		} else {
 			r.problem(roster.Error, roster.CodeBadDate, line, ColPassword,
 				"PASSWORD is not a date (passwords are dates): write it YYYY-MM-DD or M/D/YYYY (the value is not shown)")
 		}

@@ -234,6 +234,12 @@ func TestReadMapping(t *testing.T) {
 		t.Errorf("demographics = %+v, want %+v", r.Demographics, wantDemo)
 	}
 
+	// With --passwords-are-dates the password is the date as the vendor keeps it, M/D/YYYY.
+	_, coll, _ = read(t, lines(header, "1,Ana,Lopez,9,s1,,02/05/2010", "2,Ben,Okafor,9,s1,,2009-12-01"), format.Options{Students: format.StudentsOptions{PasswordsAreDates: true}})
+	if a, b := coll.Roster.Users[0].Password, coll.Roster.Users[1].Password; a != "2/5/2010" || b != "12/1/2009" {
+		t.Errorf("date passwords read as %q, %q; want 2/5/2010, 12/1/2009", a, b)
+	}
+
 	// With Google SSO the username is the e-mail address.
 	_, coll, _ = read(t, lines(header, "1,Ana,Lopez,9,s1,ana@x.org,"), format.Options{Students: format.StudentsOptions{GoogleSSO: true}})
 	if got := coll.Roster.Users[0].Username; got != "ana@x.org" {
