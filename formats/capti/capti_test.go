@@ -131,6 +131,12 @@ func TestReadRules(t *testing.T) {
 			want: []want{{"error id-collision 4 username", `Capti ID "JDoe" is also the ID on line 2`}}},
 		{name: "domain shown in collisions", fixture: "username_mode.csv", opts: domain, rows: 3, users: 3,
 			want: []want{{"error id-collision 4 username", `Capti ID "JDoe@lincolnsd" is also the ID on line 2`}}},
+		{name: "a domain must be letters and digits", fixture: "rules/blank_password.csv", rows: 3, users: 3,
+			opts: format.Options{Capti: format.CaptiOptions{ID: "username", Domain: "lincoln.sd"}},
+			want: []want{
+				{"warning bad-id 0 username", `the Capti domain "lincoln.sd" has characters other than letters and digits`},
+				{"info missing-required 0 password", "2 users have no password"},
+			}},
 		{name: "a file with only username uses it as the ID", fixture: "username_only.csv", rows: 2, users: 2,
 			want: []want{{"error bad-id 3 username", `"j.smith"`}}},
 	}

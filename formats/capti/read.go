@@ -153,6 +153,10 @@ func newReader(file string, header []string, opts format.Options, rep roster.Rep
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: want,
 			Message: "the file has neither an email nor a username column: one of them is the Capti ID"})
 	}
+	if r.id == ColUsername && r.domain != "" && !validUsername(r.domain) {
+		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeBadID, File: file, Column: ColUsername,
+			Message: fmt.Sprintf("the Capti domain %q has characters other than letters and digits, which Capti does not allow: check --capti-domain (capti.domain)", r.domain)})
+	}
 	return r
 }
 
