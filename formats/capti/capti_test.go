@@ -571,3 +571,26 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestEmailProblem(t *testing.T) {
+	for in, want := range map[string]string{
+		"ana@lincoln.k12.us":  "",
+		"josé@lincoln.k12.us": "",
+		"a b@x.org":           "holds a space or control character",
+		"a\tb@x.org":          "holds a space or control character",
+		"ané\u00a0b@x.org":    "holds a space or control character",
+		"a@x.org\u200b":       "",
+		"a\x7f@x.org":         "holds a space or control character",
+		"ax.org":              "has no @",
+		"a@b@x.org":           "has more than one @",
+		"@x.org":              "has nothing before the @",
+		"a@":                  "has nothing after the @",
+		"a@localhost":         "has no dot in the domain",
+		"a@x..org":            "has a misplaced dot in the domain",
+		"a.@x.org":            "has a misplaced dot before the @",
+	} {
+		if got := emailProblem(in); got != want {
+			t.Errorf("emailProblem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

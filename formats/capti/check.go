@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 var errNoFile = errors.New("no roster file: a Capti roster is one .csv file")
@@ -37,9 +38,16 @@ func validUsername(s string) bool {
 // emailProblem returns what is wrong with the address s, or "" when it looks valid: one @, a
 // non-empty local part, a domain with a dot inside it, no spaces or control characters.
 func emailProblem(s string) string {
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
 			return "holds a space or control character"
+		} else if c >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				if unicode.IsSpace(r) || unicode.IsControl(r) {
+					return "holds a space or control character"
+				}
+			}
+			break
 		}
 	}
 	at := strings.IndexByte(s, '@')

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -54,7 +55,7 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 		return info, nil
 	}
 
-	r := newReader(name, rd.Header(), opts, rep)
+	r := newReader(name, rd.Header(), opts, rep, sizeHint(f))
 	if opts.Org != "" {
 		org := roster.Org{SourcedID: slug(opts.Org), Name: opts.Org, Type: "school"}
 		if err := sink.Org(&org); err != nil {
@@ -75,11 +76,11 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 		if err != nil {
 			return info, fmt.Errorf("capti: %w", err)
 		}
-		u, ok := r.row(rec, line)
-		if !ok {
+		u := r.row(rec, line)
+		if u == nil {
 			continue
 		}
-		if err := sink.User(&u); err != nil {
+		if err := sink.User(u); err != nil {
 			return info, fmt.Errorf("capti: %s line %d: %w", name, line, err)
 		}
 	}
@@ -97,6 +98,28 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	return info, nil
 }
 
+// Column indices into reader.pos, in DefaultColumns order.
+const (
+	iEmail = iota
+	iUsername
+	iPassword
+	iFirstName
+	iLastName
+	iPersonNumber
+	iUniqueID
+	nColumns
+)
+
+// colIndex returns the index of a known Capti column name, or -1.
+func colIndex(name string) int {
+	for i, n := range DefaultColumns {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // reader checks and maps the rows of one file.
 type reader struct {
 	file   string
@@ -106,42 +129,43 @@ type reader struct {
 	orgID  string
 	domain string
 
-	pos    map[string]int // Capti column name -> index in the record, -1 when absent
-	extras []int          // indices of layout columns rostersync does not know (kept as metadata)
-	id     string         // the ID column: email or username ("" when the file has neither)
+	pos    [nColumns]int // per known column (iEmail …), its index in the record; -1 when absent
+	extras []int         // indices of layout columns rostersync does not know (kept as metadata)
+	id     int           // the ID column, iEmail or iUsername; -1 when the file has neither
 
-	seenUID    map[uint64]int32 // hash of unique_id -> line of first occurrence
-	seenID     map[uint64]int32 // hash of the folded Capti ID -> line of first occurrence
+	seenUID    *idset.Map // hash of unique_id -> line of first occurrence
+	seenID     *idset.Map // hash of the folded Capti ID -> line of first occurrence
 	noPassword int
+	lower      []byte      // scratch for folding IDs
+	user       roster.User // the user sent to the sink, reused
 }
 
-func newReader(file string, header []string, opts format.Options, rep roster.Reporter) *reader {
+func newReader(file string, header []string, opts format.Options, rep roster.Reporter, sizeHint int) *reader {
 	cols := layout(opts)
 	idx := csvio.CheckHeader(file, header, headerSpec(cols), rep)
 	r := &reader{
-		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain,
-		pos:     map[string]int{},
-		seenUID: map[uint64]int32{},
-		seenID:  map[uint64]int32{},
+		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1,
+		seenUID: idset.New(sizeHint),
+		seenID:  idset.New(sizeHint),
 	}
 	if r.role == "" {
 		r.role = "student"
 	}
-	for _, n := range DefaultColumns {
-		r.pos[n] = -1
+	for i := range r.pos {
+		r.pos[i] = -1
 	}
 	idRequired := false
 	for i, c := range cols {
-		if known[c.Name] {
-			r.pos[c.Name] = idx[i]
-			idRequired = idRequired || (c.Required && (c.Name == ColEmail || c.Name == ColUsername))
+		if k := colIndex(c.Name); k >= 0 {
+			r.pos[k] = idx[i]
+			idRequired = idRequired || (c.Required && (k == iEmail || k == iUsername))
 		} else if idx[i] >= 0 {
 			r.extras = append(r.extras, idx[i])
 		}
 	}
-	want, other := idColumn(opts), ColUsername
-	if want == ColUsername {
-		other = ColEmail
+	want, other := iEmail, iUsername
+	if idColumn(opts) == ColUsername {
+		want, other = iUsername, iEmail
 	}
 	switch {
 	case r.pos[want] >= 0:
@@ -150,10 +174,10 @@ func newReader(file string, header []string, opts format.Options, rep roster.Rep
 		r.id = other
 	case !idRequired:
 		// CheckHeader reported a required column; report the ID column only when it did not.
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: want,
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: DefaultColumns[want],
 			Message: "the file has neither an email nor a username column: one of them is the Capti ID"})
 	}
-	if r.id == ColUsername && r.domain != "" && !validUsername(r.domain) {
+	if r.id == iUsername && r.domain != "" && !validUsername(r.domain) {
 		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeBadID, File: file, Column: ColUsername,
 			Message: fmt.Sprintf("the Capti domain %q has characters other than letters and digits, which Capti does not allow: check --capti-domain (capti.domain)", r.domain)})
 	}
@@ -164,8 +188,9 @@ func (r *reader) report(sev roster.Severity, code string, line int, col, msg str
 	r.rep.Report(roster.Problem{Severity: sev, Code: code, File: r.file, Line: line, Column: col, Message: msg})
 }
 
-func (r *reader) get(rec []string, col string) string {
-	if p := r.pos[col]; p >= 0 {
+// get returns the value of known column k (iEmail …), "" when the file does not have it.
+func (r *reader) get(rec []string, k int) string {
+	if p := r.pos[k]; p >= 0 {
 		return rec[p]
 	}
 	return ""
@@ -173,18 +198,19 @@ func (r *reader) get(rec []string, col string) string {
 
 // displayID is the Capti ID as messages show it.
 func (r *reader) displayID(v string) string {
-	if r.id == ColUsername && r.domain != "" {
+	if r.id == iUsername && r.domain != "" {
 		return v + "@" + r.domain
 	}
 	return v
 }
 
-// row checks one record and maps it to a user; ok is false when the row cannot be read.
-func (r *reader) row(rec []string, line int) (u roster.User, ok bool) {
+// row checks one record and maps it to a user; the user is nil when the row cannot be read.
+// The user is valid until the next call.
+func (r *reader) row(rec []string, line int) *roster.User {
 	if len(rec) != len(r.header) {
 		r.report(roster.Error, roster.CodeRaggedRow, line, "",
 			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), len(r.header)))
-		return u, false
+		return nil
 	}
 	for j, v := range rec {
 		if len(v) > MaxLen && utf8.RuneCountInString(v) > MaxLen {
@@ -192,61 +218,61 @@ func (r *reader) row(rec []string, line int) (u roster.User, ok bool) {
 				fmt.Sprintf("%s is %d characters long: Capti accepts at most %d", r.header[j], utf8.RuneCountInString(v), MaxLen))
 		}
 	}
-	for _, col := range [...]string{ColFirstName, ColLastName, ColUniqueID} {
-		if r.pos[col] >= 0 && strings.TrimSpace(rec[r.pos[col]]) == "" {
-			r.report(roster.Error, roster.CodeMissingRequired, line, col, col+" is blank: Capti requires it")
+	for _, k := range [...]int{iFirstName, iLastName, iUniqueID} {
+		if p := r.pos[k]; p >= 0 && blank(rec[p]) {
+			r.report(roster.Error, roster.CodeMissingRequired, line, DefaultColumns[k], DefaultColumns[k]+" is blank: Capti requires it")
 		}
 	}
-	for _, col := range [...]string{ColFirstName, ColLastName, ColEmail} {
-		if v := r.get(rec, col); formulaStart(v) {
-			r.report(roster.Warning, roster.CodeFormula, line, col,
-				fmt.Sprintf("%s starts with %q: a spreadsheet would run it as a formula", col, v[:1]))
+	for _, k := range [...]int{iFirstName, iLastName, iEmail} {
+		if v := r.get(rec, k); formulaStart(v) {
+			r.report(roster.Warning, roster.CodeFormula, line, DefaultColumns[k],
+				fmt.Sprintf("%s starts with %q: a spreadsheet would run it as a formula", DefaultColumns[k], v[:1]))
 		}
 	}
-	for _, col := range [...]string{ColUniqueID, ColPersonNumber} {
-		if v := r.get(rec, col); excelDamaged(v) {
-			r.report(roster.Error, roster.CodeExcelDamage, line, col,
-				fmt.Sprintf("%s %q is a number in scientific notation: a spreadsheet rewrote the identifier; export it again with the column formatted as text", col, v))
+	for _, k := range [...]int{iUniqueID, iPersonNumber} {
+		if v := r.get(rec, k); excelDamaged(v) {
+			r.report(roster.Error, roster.CodeExcelDamage, line, DefaultColumns[k],
+				fmt.Sprintf("%s %q is a number in scientific notation: a spreadsheet rewrote the identifier; export it again with the column formatted as text", DefaultColumns[k], v))
 		}
 	}
 
-	uid := r.get(rec, ColUniqueID)
-	if strings.TrimSpace(uid) != "" {
-		h := xxhash.Sum64String(uid)
-		if first, dup := r.seenUID[h]; dup {
+	uid := r.get(rec, iUniqueID)
+	if !blank(uid) {
+		if first, dup := r.seenUID.Add(xxhash.Sum64String(uid), int32(line)); dup {
 			r.report(roster.Error, roster.CodeDuplicateID, line, ColUniqueID,
 				fmt.Sprintf("unique_id %q is already on line %d: every user needs their own unique_id", uid, first))
-		} else {
-			r.seenUID[h] = int32(line)
 		}
 	}
 
-	if email := r.get(rec, ColEmail); email != "" {
+	email := r.get(rec, iEmail)
+	if email != "" {
 		if why := emailProblem(email); why != "" {
 			r.report(roster.Error, roster.CodeBadEmail, line, ColEmail,
 				fmt.Sprintf("email %q %s: expected an address like name@school.org", email, why))
 		}
 	}
-	if r.id != "" {
+	if r.id >= 0 {
 		r.checkID(rec[r.pos[r.id]], line)
 	}
 
-	if r.pos[ColPassword] < 0 || rec[r.pos[ColPassword]] == "" {
+	password := r.get(rec, iPassword)
+	if password == "" {
 		r.noPassword++
 	}
 
-	u = roster.User{
+	u := &r.user
+	*u = roster.User{
 		SourcedID:   uid,
-		Identifier:  r.get(rec, ColPersonNumber),
-		GivenName:   r.get(rec, ColFirstName),
-		FamilyName:  r.get(rec, ColLastName),
-		Email:       r.get(rec, ColEmail),
-		Username:    r.get(rec, ColUsername),
-		Password:    r.get(rec, ColPassword),
+		Identifier:  r.get(rec, iPersonNumber),
+		GivenName:   r.get(rec, iFirstName),
+		FamilyName:  r.get(rec, iLastName),
+		Email:       email,
+		Username:    r.get(rec, iUsername),
+		Password:    password,
 		Role:        r.role,
 		EnabledUser: "true",
 	}
-	if u.Username == "" && r.id == ColEmail {
+	if u.Username == "" && r.id == iEmail {
 		// The login is the e-mail address: it is the user's username in formats that need one
 		// (OneRoster requires a username).
 		u.Username = u.Email
@@ -257,28 +283,44 @@ func (r *reader) row(rec []string, line int) (u roster.User, ok bool) {
 	for _, j := range r.extras {
 		u.Metadata = append(u.Metadata, roster.KV{Key: r.header[j], Value: rec[j]})
 	}
-	return u, true
+	return u
 }
 
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
 // checkID checks the Capti ID value v: present, well formed and not shared with an earlier row.
-// A username ID is compared without case, like the e-mail address it becomes.
+// Capti IDs are compared without case, as e-mail addresses are.
 func (r *reader) checkID(v string, line int) {
-	if strings.TrimSpace(v) == "" {
-		r.report(roster.Error, roster.CodeMissingRequired, line, r.id,
-			fmt.Sprintf("%s is blank: it is the Capti ID, every user needs one", r.id))
+	col := DefaultColumns[r.id]
+	if blank(v) {
+		r.report(roster.Error, roster.CodeMissingRequired, line, col,
+			fmt.Sprintf("%s is blank: it is the Capti ID, every user needs one", col))
 		return
 	}
-	if r.id == ColUsername && !validUsername(v) {
+	if r.id == iUsername && !validUsername(v) {
 		r.report(roster.Error, roster.CodeBadID, line, ColUsername,
 			fmt.Sprintf("username %q has characters other than letters and digits: Capti IDs made from usernames allow only A-Z, a-z and 0-9", v))
 	}
-	h := xxhash.Sum64String(strings.ToLower(v))
-	if first, dup := r.seenID[h]; dup {
-		r.report(roster.Error, roster.CodeIDCollision, line, r.id,
+	r.lower = appendLower(r.lower[:0], v)
+	if first, dup := r.seenID.Add(xxhash.Sum64(r.lower), int32(line)); dup {
+		r.report(roster.Error, roster.CodeIDCollision, line, col,
 			fmt.Sprintf("Capti ID %q is also the ID on line %d: two users would share one login", r.displayID(v), first))
-		return
 	}
-	r.seenID[h] = int32(line)
+}
+
+// appendLower appends s in lower case to b (strings.ToLower without the allocation).
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return append(b[:0], strings.ToLower(s)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // encodingWatch passes problems on and notes an encoding error, after which an empty-looking
@@ -293,4 +335,13 @@ func (w *encodingWatch) Report(p roster.Problem) {
 		w.bad = true
 	}
 	w.rep.Report(p)
+}
+
+// sizeHint guesses the number of rows from the file's size, to size the ID tables once.
+func sizeHint(f fs.File) int {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() <= 0 {
+		return 0
+	}
+	return int(min(fi.Size()/64, 1<<26))
 }
