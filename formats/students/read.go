@@ -12,6 +12,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -51,7 +52,7 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 			Message: "the file is empty: a header row and one row per student are expected"})
 		return info, nil
 	}
-	r := newRowReader(name, cols, opts, sink, rep)
+	r := newRowReader(name, cols, opts, sink, rep, sizeHint(fh))
 	r.header(rd.Header())
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
@@ -92,7 +93,7 @@ type rowReader struct {
 	id, first, last, grade, site, email, pass, middle, birth int
 	extra                                                    []int // layout columns that are not known names
 
-	ids   map[uint64]int // xxhash of STUDENT_ID -> first line
+	ids   *idset.Map // xxhash of STUDENT_ID -> first line
 	sites map[string]bool
 	smap  map[string]string // site map: SITE_ID -> SITE_NAME
 	zmap  map[string]string // site map: SITE_ID without leading zeros -> SITE_ID
@@ -105,9 +106,9 @@ type rowReader struct {
 	org  roster.Org
 }
 
-func newRowReader(file string, cols []column, opts format.Options, sink roster.Sink, rep roster.Reporter) *rowReader {
+func newRowReader(file string, cols []column, opts format.Options, sink roster.Sink, rep roster.Reporter, sizeHint int) *rowReader {
 	r := &rowReader{file: file, cols: cols, opts: opts, sink: sink, rep: rep,
-		ids: make(map[uint64]int), sites: make(map[string]bool), orgOthers: make(map[string]bool)}
+		ids: idset.New(sizeHint), sites: make(map[string]bool), orgOthers: make(map[string]bool)}
 	if opts.Students.SiteMap != nil {
 		r.smap = make(map[string]string, len(opts.Students.SiteMap))
 		r.zmap = make(map[string]string, len(opts.Students.SiteMap))
@@ -207,13 +208,10 @@ func (r *rowReader) row(rec []string, line int) error {
 			r.problem(roster.Error, roster.CodeExcelDamage, line, ColStudentID,
 				fmt.Sprintf("STUDENT_ID %q is in scientific notation: a spreadsheet rewrote the number; export the IDs as text", id))
 		}
-		h := xxhash.Sum64String(id)
-		if first, dup := r.ids[h]; dup {
+		if first, dup := r.ids.Add(xxhash.Sum64String(id), int32(line)); dup {
 			r.problem(roster.Error, roster.CodeDuplicateID, line, ColStudentID,
 				fmt.Sprintf("STUDENT_ID %q is already on line %d: each student must appear once", id, first))
 			emit = false
-		} else {
-			r.ids[h] = line
 		}
 	}
 	for _, j := range [...]struct {
@@ -244,7 +242,10 @@ func (r *rowReader) row(rec []string, line int) error {
 	var birthISO string
 	if !blank(birth) {
 		if t, ok := parseDate(birth); ok {
-			birthISO = isoDate(t)
+			birthISO = birth
+			if !isISO(birth) {
+				birthISO = isoDate(t)
+			}
 		} else {
 			r.problem(roster.Error, roster.CodeBadDate, line, ColBirthdate,
 				"BIRTHDATE is not a date: write it YYYY-MM-DD or M/D/YYYY (the value is not shown)")
@@ -349,4 +350,13 @@ func (r *rowReader) siteMapName() string {
 		return r.opts.Students.SiteMapName
 	}
 	return "(--site-map)"
+}
+
+// sizeHint guesses the number of rows from the file's size, to size the ID table once.
+func sizeHint(f fs.File) int {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() <= 0 {
+		return 0
+	}
+	return int(min(fi.Size()/64, 1<<26))
 }

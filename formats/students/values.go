@@ -46,6 +46,9 @@ func digits(s string) (int, bool) {
 	return n, err == nil
 }
 
+// isISO reports whether s is written YYYY-MM-DD (parseDate checks that the date exists).
+func isISO(s string) bool { return len(s) == 10 && s[4] == '-' && s[7] == '-' }
+
 // isoDate writes t as YYYY-MM-DD.
 func isoDate(t time.Time) string { return t.Format(time.DateOnly) }
 
