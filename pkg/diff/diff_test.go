@@ -537,3 +537,53 @@ func TestSortChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondReadStops checks that the second read stops once every differing entity is read:
+// a change among the users leaves the enrollments after them unread.
+func TestSecondReadStops(t *testing.T) {
+	r := base()
+	for i := range 1000 {
+		r.Enrollments = append(r.Enrollments, roster.Enrollment{SourcedID: fmt.Sprint("x", i), ClassID: "c1", UserID: "u1"})
+	}
+	changed := edit(func(n *roster.Roster) {
+		user(n, "u1").GivenName = "Augusta"
+		n.Enrollments = r.Enrollments
+	})
+	var sent [2][]int // entities sent per call, per side
+	counting := func(side int, src *roster.Roster) Source {
+		return func(ctx context.Context, sink roster.Sink) error {
+			n := 0
+			err := src.Emit(countingSink{sink, &n})
+			sent[side] = append(sent[side], n)
+			return err
+		}
+	}
+	res, err := Compare(t.Context(), counting(0, r), counting(1, changed), Options{Detail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) != 1 || res.Changes[0].Fields["givenName"].New != "Augusta" {
+		t.Fatalf("changes %+v", res.Changes)
+	}
+	all := len(r.Orgs) + len(r.Classes) + len(r.Users) + len(r.Demographics) + len(r.Enrollments)
+	for side, s := range sent {
+		if len(s) != 2 || s[0] != all || s[1] >= len(r.Orgs)+len(r.Classes)+len(r.Users) {
+			t.Errorf("side %d sent %v entities per read; want all %d, then the users only", side, s, all)
+		}
+	}
+}
+
+// countingSink passes entities on and counts them.
+type countingSink struct {
+	roster.Sink
+	n *int
+}
+
+func (c countingSink) Org(v *roster.Org) error     { *c.n++; return c.Sink.Org(v) }
+func (c countingSink) Class(v *roster.Class) error { *c.n++; return c.Sink.Class(v) }
+func (c countingSink) User(v *roster.User) error   { *c.n++; return c.Sink.User(v) }
+func (c countingSink) Demographics(v *roster.Demographics) error {
+	*c.n++
+	return c.Sink.Demographics(v)
+}
+func (c countingSink) Enrollment(v *roster.Enrollment) error { *c.n++; return c.Sink.Enrollment(v) }

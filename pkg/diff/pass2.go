@@ -3,6 +3,7 @@ package diff
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -46,6 +47,9 @@ func (s *diffSets) add(k kindIdx, key uint64, kind string) {
 	s.slots[k] = append(s.slots[k], slot{kind: kind})
 }
 
+// errPass2Done stops a reader in the second pass once it has sent every entity wanted from it.
+var errPass2Done = errors.New("every differing entity read")
+
 // pass2 is the sink of the second pass: it keeps the values of the entities that differ.
 type pass2 struct {
 	entitySink
@@ -54,11 +58,19 @@ type pass2 struct {
 	n    int
 	sets *diffSets
 	side int
+	need int // entities still wanted from this side
 }
 
 func newPass2(ctx context.Context, cfg *config, sets *diffSets, side int) *pass2 {
 	p := &pass2{ctx: ctx, h: newHasher(cfg), sets: sets, side: side}
 	p.entitySink.fn = p.add
+	for k := range sets.slots {
+		for i := range sets.slots[k] {
+			if kind := sets.slots[k][i].kind; kind == Changed || (kind == Removed) == (side == 0) {
+				p.need++
+			}
+		}
+	}
 	return p
 }
 
@@ -92,6 +104,9 @@ func (p *pass2) add(k kindIdx, e any) error {
 		if kv.Value != "" && p.h.cfg.metaIncluded(k, kv.Key) {
 			s.meta = append(s.meta, roster.KV{Key: strings.Clone(kv.Key), Value: strings.Clone(kv.Value)})
 		}
+	}
+	if p.need--; p.need == 0 {
+		return errPass2Done // the rest of the input holds nothing wanted
 	}
 	return nil
 }
