@@ -118,7 +118,7 @@ func (l *Lock) Unlock() error {
 
 // Run is the record of one push or sync to a destination.
 type Run struct {
-	ID          string      `json:"id"` // sortable: 20261123T020000Z-abcd
+	ID          string      `json:"id"` // sortable: 20261123T020000.000Z-abcd
 	Time        time.Time   `json:"time"`
 	Profile     string      `json:"profile,omitempty"`
 	Destination string      `json:"destination"`
@@ -154,7 +154,8 @@ type GuardStats struct {
 func NewRunID(t time.Time) string {
 	var b [2]byte
 	_, _ = io.ReadFull(randReader{}, b[:])
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	// Milliseconds keep runs of one second in order: the guard compares with the newest.
+	return t.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:])
 }
 
 // SaveRun writes a run record (and the snapshot files it names, written by the caller with
@@ -267,6 +268,7 @@ func (s *Store) runsIn(destDir string) ([]*Run, error) {
 		}
 		runs = append(runs, &r)
 	}
+	slices.SortStableFunc(runs, func(a, b *Run) int { return b.Time.Compare(a.Time) }) // newest first
 	return runs, nil
 }
 
