@@ -160,6 +160,9 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			}
 		}
 	}
+	if err := needsOrg(to.Name(), from.Name(), &coll.Roster); err != nil {
+		return err
+	}
 	if opts.Dest == "" {
 		opts.Dest = "-"
 	}
@@ -284,4 +287,14 @@ func defaultFileName(target string) string {
 		return "roster.csv"
 	}
 	return target + ".csv"
+}
+
+// needsOrg refuses to write OneRoster users without any org: the package would fail its own
+// validation (users.orgSourcedIds is required), so the user must name the school.
+func needsOrg(to, from string, r *roster.Roster) error {
+	if to == "oneroster" && len(r.Orgs) == 0 && len(r.Users) > 0 {
+		return usageError(fmt.Errorf("a %s file has no schools: converting it to oneroster needs --org NAME", from),
+			`add --org "School Name" (the school the users belong to)`)
+	}
+	return nil
 }
