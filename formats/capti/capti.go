@@ -159,3 +159,7 @@ func singleFile(fsys fs.FS) (string, error) {
 	}
 	return "", &manyFilesError{files: out}
 }
+
+// Needs lists the entity kinds the writer uses: the others are only counted as dropped, so a
+// district-sized conversion does not hold its enrollments in memory.
+func (Format) Needs() []roster.Kind { return []roster.Kind{roster.OrgKind, roster.UserKind} }

@@ -180,12 +180,12 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 		n          int
 		one, other string
 	}{
-		{len(r.Orgs), "org", "orgs"},
-		{len(r.AcademicSessions), "academic session", "academic sessions"},
-		{len(r.Courses), "course", "courses"},
-		{len(r.Classes), "class", "classes"},
-		{len(r.Enrollments), "enrollment", "enrollments"},
-		{len(r.Demographics), "demographics record", "demographics records"},
+		{r.Count(roster.OrgKind), "org", "orgs"},
+		{r.Count(roster.AcademicSessionKind), "academic session", "academic sessions"},
+		{r.Count(roster.CourseKind), "course", "courses"},
+		{r.Count(roster.ClassKind), "class", "classes"},
+		{r.Count(roster.EnrollmentKind), "enrollment", "enrollments"},
+		{r.Count(roster.DemographicsKind), "demographics record", "demographics records"},
 	} {
 		if k.n > 0 {
 			other = append(other, plural(k.n, k.one, k.other))

@@ -108,13 +108,25 @@ func (r *reader) readFile(spec *fileSpec) error {
 			fr.meta = append(fr.meta, j)
 		}
 	}
+	build := !r.discard && spec.kind != ""
+	sel, selective := r.sink.(roster.Selective)
+	if build && selective && !sel.Wants(spec.kind) {
+		build = false // the sink would drop them: count them after the file instead
+	}
+	if rs, ok := r.sink.(interface{ Reserve(roster.Kind, int) }); ok && build {
+		// Rows are rarely shorter than three quarters of the header line.
+		if fi, err := f.Stat(); err == nil {
+			per := max(40, len(strings.Join(cr.Header(), ","))*3/4)
+			rs.Reserve(spec.kind, int(min(fi.Size()/int64(per), 1<<26)))
+		}
+	}
 	var sinkErr error
 	err = csvio.Each(r.ctx, cr, func(rec []string, line int) error {
 		if len(spec.cols) == 0 {
 			return nil
 		}
 		rec = fr.row(rec, line)
-		if !r.discard && spec.kind != "" {
+		if build {
 			if err := fr.emit(rec); err != nil {
 				sinkErr = err
 				return errStop
@@ -129,6 +141,9 @@ func (r *reader) readFile(spec *fileSpec) error {
 		return err
 	}
 	rows := cr.Rows()
+	if !r.discard && spec.kind != "" && !build {
+		sel.SkipN(spec.kind, rows)
+	}
 	r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Rows: rows})
 	if rows == 0 && r.modes[name] != "delta" {
 		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,

@@ -327,10 +327,10 @@ func (w *writer) lossy(r *roster.Roster, roles map[string]int, names []string) {
 		n    int
 		what string
 	}{
-		{len(r.AcademicSessions), "academic sessions"},
-		{len(r.Courses), "courses"},
-		{len(r.Classes), "classes"},
-		{len(r.Enrollments), "enrollments"},
+		{r.Count(roster.AcademicSessionKind), "academic sessions"},
+		{r.Count(roster.CourseKind), "courses"},
+		{r.Count(roster.ClassKind), "classes"},
+		{r.Count(roster.EnrollmentKind), "enrollments"},
 	} {
 		if d.n > 0 {
 			info(fmt.Sprintf("%d %s dropped: students.csv has none", d.n, d.what))

@@ -3,6 +3,8 @@
 // positioned Problem that every check reports. It imports nothing else of rostersync.
 package roster
 
+import "slices"
+
 // Values are kept as the strings the source file held: identifiers are never parsed as numbers,
 // booleans stay "true"/"false" (or blank), dates stay YYYY-MM-DD. List fields are slices.
 
@@ -150,6 +152,86 @@ type Roster struct {
 	Users            []User
 	Enrollments      []Enrollment
 	Demographics     []Demographics
+
+	// Skipped counts the entities read but not kept (a Collector's Skip), so a writer can
+	// still report what its format drops.
+	Skipped map[Kind]int
+}
+
+// Count returns the number of entities of kind k read: kept plus skipped.
+func (r *Roster) Count(k Kind) int {
+	n := r.Skipped[k]
+	switch k {
+	case OrgKind:
+		n += len(r.Orgs)
+	case AcademicSessionKind:
+		n += len(r.AcademicSessions)
+	case CourseKind:
+		n += len(r.Courses)
+	case ClassKind:
+		n += len(r.Classes)
+	case UserKind:
+		n += len(r.Users)
+	case EnrollmentKind:
+		n += len(r.Enrollments)
+	case DemographicsKind:
+		n += len(r.Demographics)
+	}
+	return n
+}
+
+// Selective is an optional ability of a Sink: it says which kinds it keeps, so a reader can
+// skip building the others and only count them.
+type Selective interface {
+	Wants(Kind) bool
+	// Skip counts n entities of kind k the reader did not build.
+	SkipN(k Kind, n int)
+}
+
+// Wants reports whether c keeps entities of kind k.
+func (c *Collector) Wants(k Kind) bool { return !c.Skip[k] }
+
+// SkipN counts n entities of kind k a reader did not send.
+func (c *Collector) SkipN(k Kind, n int) {
+	if c.Roster.Skipped == nil {
+		c.Roster.Skipped = map[Kind]int{}
+	}
+	c.Roster.Skipped[k] += n
+}
+
+// Reserve makes room for about n more entities of kind k, so a large input is not copied over
+// and over as the slice grows (an optional ability readers use when they can estimate n).
+func (c *Collector) Reserve(k Kind, n int) {
+	if c.Skip[k] || n <= 0 {
+		return
+	}
+	switch k {
+	case OrgKind:
+		c.Roster.Orgs = slices.Grow(c.Roster.Orgs, n)
+	case AcademicSessionKind:
+		c.Roster.AcademicSessions = slices.Grow(c.Roster.AcademicSessions, n)
+	case CourseKind:
+		c.Roster.Courses = slices.Grow(c.Roster.Courses, n)
+	case ClassKind:
+		c.Roster.Classes = slices.Grow(c.Roster.Classes, n)
+	case UserKind:
+		c.Roster.Users = slices.Grow(c.Roster.Users, n)
+	case EnrollmentKind:
+		c.Roster.Enrollments = slices.Grow(c.Roster.Enrollments, n)
+	case DemographicsKind:
+		c.Roster.Demographics = slices.Grow(c.Roster.Demographics, n)
+	}
+}
+
+func (c *Collector) skip(k Kind) bool {
+	if !c.Skip[k] {
+		return false
+	}
+	if c.Roster.Skipped == nil {
+		c.Roster.Skipped = map[Kind]int{}
+	}
+	c.Roster.Skipped[k]++
+	return true
 }
 
 // Sink receives entities one at a time as a reader produces them, in file order. The pointer is
@@ -211,49 +293,49 @@ func (k Kind) Singular() string {
 }
 
 func (c *Collector) Org(v *Org) error {
-	if !c.Skip[OrgKind] {
+	if !c.skip(OrgKind) {
 		c.Roster.Orgs = append(c.Roster.Orgs, *v)
 	}
 	return nil
 }
 
 func (c *Collector) AcademicSession(v *AcademicSession) error {
-	if !c.Skip[AcademicSessionKind] {
+	if !c.skip(AcademicSessionKind) {
 		c.Roster.AcademicSessions = append(c.Roster.AcademicSessions, *v)
 	}
 	return nil
 }
 
 func (c *Collector) Course(v *Course) error {
-	if !c.Skip[CourseKind] {
+	if !c.skip(CourseKind) {
 		c.Roster.Courses = append(c.Roster.Courses, *v)
 	}
 	return nil
 }
 
 func (c *Collector) Class(v *Class) error {
-	if !c.Skip[ClassKind] {
+	if !c.skip(ClassKind) {
 		c.Roster.Classes = append(c.Roster.Classes, *v)
 	}
 	return nil
 }
 
 func (c *Collector) User(v *User) error {
-	if !c.Skip[UserKind] {
+	if !c.skip(UserKind) {
 		c.Roster.Users = append(c.Roster.Users, *v)
 	}
 	return nil
 }
 
 func (c *Collector) Enrollment(v *Enrollment) error {
-	if !c.Skip[EnrollmentKind] {
+	if !c.skip(EnrollmentKind) {
 		c.Roster.Enrollments = append(c.Roster.Enrollments, *v)
 	}
 	return nil
 }
 
 func (c *Collector) Demographics(v *Demographics) error {
-	if !c.Skip[DemographicsKind] {
+	if !c.skip(DemographicsKind) {
 		c.Roster.Demographics = append(c.Roster.Demographics, *v)
 	}
 	return nil
