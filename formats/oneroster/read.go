@@ -80,7 +80,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	}
 	spec = &s
 	fr := &fileReader{r: r, spec: spec, file: name, mode: r.modes[name], width: len(cr.Header()),
-		ids: idset.New(sizeHint(f)), pos: map[string]int{}}
+		ids: idset.New(rowsHint(f, cr.Header())), pos: map[string]int{}}
 	fr.hasID = len(spec.cols) > 0 && (spec.cols[0].name == "sourcedId" || spec.cols[0].name == "userSourcedId" && name == "demographics.csv")
 	hspec := csvio.HeaderSpec{Ordered: true, ExtraLast: true,
 		Extra: func(n string) bool { return strings.HasPrefix(n, "metadata.") && len(n) > len("metadata.") },
@@ -114,11 +114,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		build = false // the sink would drop them: count them after the file instead
 	}
 	if rs, ok := r.sink.(interface{ Reserve(roster.Kind, int) }); ok && build {
-		// Rows are rarely shorter than three quarters of the header line.
-		if fi, err := f.Stat(); err == nil {
-			per := max(40, len(strings.Join(cr.Header(), ","))*3/4)
-			rs.Reserve(spec.kind, int(min(fi.Size()/int64(per), 1<<26)))
-		}
+		rs.Reserve(spec.kind, rowsHint(f, cr.Header()))
 	}
 	var sinkErr error
 	err = csvio.Each(r.ctx, cr, func(rec []string, line int) error {
@@ -489,12 +485,14 @@ func (fr *fileReader) ref(c col, v string, line int) {
 	}
 }
 
-// sizeHint guesses a file's row count from its size (OneRoster rows are rarely under 64
-// bytes), so the ID table of a big file is sized once instead of grown.
-func sizeHint(f fs.File) int {
+// rowsHint guesses a file's row count from its size and its header (rows are rarely shorter
+// than three quarters of the header line), so the ID table of a big file is sized once instead
+// of grown, and not much larger than it needs.
+func rowsHint(f fs.File, header []string) int {
 	fi, err := f.Stat()
 	if err != nil || fi.Size() <= 0 {
 		return 0
 	}
-	return int(min(fi.Size()/64, 1<<28))
+	per := max(40, len(strings.Join(header, ","))*3/4)
+	return int(min(fi.Size()/int64(per), 1<<26))
 }
