@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -115,7 +116,26 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 		newSyncCmd(deps, g),
 		newKnownHostsCmd(deps, g),
 	)
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes a wrong number of arguments a usage error (exit 2) on every command.
+func usageArgs(c *cobra.Command) {
+	if a := c.Args; a != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := a(cmd, args); err != nil {
+				if _, ok := errors.AsType[*exitError](err); ok {
+					return err
+				}
+				return usageError(err, fmt.Sprintf("see 'rostersync %s --help'", strings.TrimPrefix(cmd.CommandPath(), "rostersync ")))
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
