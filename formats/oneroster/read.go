@@ -117,7 +117,11 @@ func (r *reader) readFile(spec *fileSpec) error {
 		rs.Reserve(spec.kind, rowsHint(f, cr.Header()))
 	}
 	var sinkErr error
-	err = csvio.Each(r.ctx, cr, func(rec []string, line int) error {
+	var pre func([]string, int) []string
+	if len(spec.cols) > 0 {
+		pre = fr.pre
+	}
+	err = csvio.EachPre(r.ctx, cr, pre, func(rec []string, line int) error {
 		if len(spec.cols) == 0 {
 			return nil
 		}
@@ -185,7 +189,9 @@ func secret(col string) bool {
 }
 
 // row checks one record.
-func (fr *fileReader) row(rec []string, line int) []string {
+// pre checks one record on the parsing goroutine: everything that needs no state shared with
+// other rows (width, required values, types, --fix repairs). It returns the record to keep.
+func (fr *fileReader) pre(rec []string, line int) []string {
 	r := fr.r
 	if r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "" {
 		fr.repaired(line, "", fmt.Sprintf("dropped %d empty cells past the header's %d columns (a trailing comma)", len(rec)-fr.width, fr.width))
@@ -197,13 +203,8 @@ func (fr *fileReader) row(rec []string, line int) []string {
 			msg += ": a list with commas must be quoted (\"a,b\")"
 		}
 		fr.report(roster.Error, roster.CodeRaggedRow, line, "", msg)
-		// Keep the ID so later files do not report references to it as dangling.
-		if fr.hasID && len(rec) > 0 && rec[0] != "" {
-			fr.ids.Add(hash(rec[0]), int32(line))
-		}
 		return rec
 	}
-	var orgType, sessionType string
 	for i, c := range fr.spec.cols {
 		j := fr.idx[i]
 		if j < 0 {
@@ -239,7 +240,44 @@ func (fr *fileReader) row(rec []string, line int) []string {
 			}
 		}
 		fr.value(c, v, line)
+	}
+	return rec
+}
+
+// row does the checks of one record that need the file's and the package's ID tables
+// (duplicates, references), on the checking goroutine, after pre.
+func (fr *fileReader) row(rec []string, line int) []string {
+	r := fr.r
+	if len(rec) != fr.width {
+		// Reported by pre. Keep the ID so later files do not report references to it as dangling.
+		if fr.hasID && len(rec) > 0 && rec[0] != "" {
+			fr.ids.Add(hash(rec[0]), int32(line))
+		}
+		return rec
+	}
+	var orgType, sessionType string
+	for i, c := range fr.spec.cols {
+		j := fr.idx[i]
+		if j < 0 {
+			continue
+		}
+		v := rec[j]
+		if v == "" {
+			continue
+		}
 		switch {
+		case c.ref != "" && c.typ == tGUID:
+			if usableID(v) {
+				fr.ref(c, v, line)
+			}
+		case c.ref != "" && c.typ == tGUIDList:
+			if listProblem(v) == "" {
+				for item := range strings.SplitSeq(v, ",") {
+					if usableID(item) {
+						fr.ref(c, item, line)
+					}
+				}
+			}
 		case c.name == "type" && fr.file == "orgs.csv":
 			orgType = v
 		case c.name == "type" && fr.file == "academicSessions.csv":
@@ -268,6 +306,12 @@ func (fr *fileReader) row(rec []string, line int) []string {
 		r.capti.row(fr, rec, line)
 	}
 	return rec
+}
+
+// usableID reports whether an identifier passed its checks in pre (which reported it if not),
+// so that it is looked up as a reference.
+func usableID(v string) bool {
+	return validGUID(v) && !(strings.ContainsAny(v, "Ee") && excelNumber(v))
 }
 
 func (fr *fileReader) repaired(line int, col, what string) {
@@ -334,18 +378,14 @@ func (fr *fileReader) value(c col, v string, line int) {
 	}
 	switch c.typ {
 	case tGUID:
-		if fr.guid(c, v, line) {
-			fr.ref(c, v, line)
-		}
+		fr.guid(c, v, line) // references are checked by row, on the checking goroutine
 	case tGUIDList:
 		if p := listProblem(v); p != "" {
 			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
 			return
 		}
 		for item := range strings.SplitSeq(v, ",") {
-			if fr.guid(c, item, line) {
-				fr.ref(c, item, line)
-			}
+			fr.guid(c, item, line)
 		}
 	case tDate:
 		if !validDate(v) {

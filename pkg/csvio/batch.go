@@ -35,6 +35,13 @@ const batchRows = 1024
 // another. fn returning an error stops the read. Problems the reader reports may arrive on the
 // parsing goroutine: rep must be safe for concurrent use (see SyncReporter).
 func Each(ctx context.Context, r *Reader, fn func(rec []string, line int) error) error {
+	return EachPre(ctx, r, nil, fn)
+}
+
+// EachPre is Each with pre, which runs on the parsing goroutine for every record before it is
+// handed to fn and may change it (return the record to keep). It is for the stateless part of
+// the checks, so the two goroutines share the work; it must be safe to run concurrently with fn.
+func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []string, fn func(rec []string, line int) error) error {
 	if r.done {
 		return nil
 	}
@@ -66,6 +73,9 @@ func Each(ctx context.Context, r *Reader, fn func(rec []string, line int) error)
 				if err != nil {
 					readErr = err
 					break
+				}
+				if pre != nil {
+					rec = pre(rec, line)
 				}
 				b.Fields = append(b.Fields, rec...)
 				b.Starts = append(b.Starts, len(b.Fields))
