@@ -18,6 +18,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // DiffOptions are the parsed flags and arguments of diff.
@@ -195,7 +196,13 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		if spec.format == "" {
 			spec.format = opts.Format.Format
 		}
-		in, err := openDiffInput(spec.path, deps.IO.In)
+		var in *input
+		var err error
+		if transport.IsURL(spec.path) {
+			in, err = openRemote(ctx, deps, opts.Global, spec.path)
+		} else {
+			in, err = openDiffInput(spec.path, deps.IO.In)
+		}
 		if err != nil {
 			return err
 		}

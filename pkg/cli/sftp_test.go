@@ -133,6 +133,20 @@ func TestPushSyncOverSFTP(t *testing.T) {
 			if strings.Contains(errOut, "Nadia") || !strings.Contains(errOut, `"step":"pull"`) {
 				t.Errorf("JSON log: %s", errOut)
 			}
+
+			// validate and diff take sftp:// inputs, with the --profile's connection settings.
+			code, out, errOut := run(t, env, "--config", cfg, "--profile", "nightly", "validate", "-o", "text", srv.url("upload/students.csv"))
+			if code != 0 || !strings.Contains(errOut, srv.url("upload/students.csv")+": students, 1 file, 37 rows: 0 errors") {
+				t.Errorf("validate sftp://: exit %d: %s%s", code, out, errOut)
+			}
+			code, out, errOut = run(t, env, "--config", cfg, "--profile", "nightly", "validate", srv.url("drop/export-2026-11-23.zip"))
+			if code != 0 || !strings.Contains(errOut, "export-2026-11-23.zip: oneroster 1.1, 7 files, 251 rows: 0 errors") {
+				t.Errorf("validate a remote zip: exit %d: %s%s", code, out, errOut)
+			}
+			code, out, errOut = run(t, env, "--config", cfg, "--profile", "nightly", "diff", "--summary", srv.url("upload/students.csv"), filepath.Join(examples, "students", "students.csv"))
+			if code != 0 {
+				t.Errorf("diff sftp:// against the same file: exit %d: %s%s", code, out, errOut)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // ValidateOptions are the parsed flags and arguments of validate.
@@ -147,7 +148,13 @@ func codeList() string {
 
 // validatePath reads one PATH with its format and returns what was found.
 func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts format.Options, ignore map[string]bool, path string) (*ValidateResult, error) {
-	in, err := openInput(path, deps.IO.In)
+	var in *input
+	var err error
+	if transport.IsURL(path) {
+		in, err = openRemote(ctx, deps, opts.Global, path)
+	} else {
+		in, err = openInput(path, deps.IO.In)
+	}
 	if err != nil {
 		return nil, err
 	}
