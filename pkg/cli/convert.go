@@ -118,28 +118,11 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err != nil {
 		return err
 	}
-	coll := &roster.Collector{Skip: map[roster.Kind]bool{}}
-	if n, ok := to.(format.Needs); ok {
-		need := n.Needs()
-		for _, k := range roster.Kinds {
-			if !slices.Contains(need, k) {
-				coll.Skip[k] = true
-			}
-		}
-	}
+	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 1000}
-	if in.Single != "" {
-		probs.Rename = map[string]string{in.Single: in.Path}
-	}
-	for _, p := range in.Pre {
-		probs.Report(p)
-	}
-	info, err := from.Read(ctx, in.FS, fopts, coll, probs)
+	info, err := readInput(ctx, from, in, fopts, coll, probs)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return withExit(ExitLocal, fmt.Errorf("read %s: %w", opts.Src, err))
+		return err
 	}
 	if probs.Errors > 0 {
 		res := &ValidateResult{Path: opts.Src, Format: from.Name(), Version: info.Version, Files: info.Files,
@@ -170,28 +153,19 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err != nil {
 		return err
 	}
-	dropped := &roster.Problems{}
-	if err := to.Write(ctx, out, &coll.Roster, fopts, dropped); err != nil {
-		out.Abort()
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
-	}
-	if dropped.Errors > 0 {
-		out.Abort()
+	dropped, err := writeConverted(ctx, to, out, &coll.Roster, fopts)
+	if errors.Is(err, errUnwritable) {
 		for _, p := range dropped.List() {
 			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
 		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s cannot be written as %s; nothing was written\n",
-			plural(dropped.Errors, "row"), to.Name())
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %v\n", err)
 		return errFindings
 	}
-	if err := out.Commit(); err != nil {
+	if err != nil {
 		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
-		Counts: entityCounts(&coll.Roster, coll.Skip), Dropped: dropped.List()}
+		Counts: entityCounts(&coll.Roster), Dropped: dropped.List()}
 	if res.Dropped == nil {
 		res.Dropped = []roster.Problem{}
 	}
@@ -214,19 +188,55 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	return nil
 }
 
-func entityCounts(r *roster.Roster, skip map[roster.Kind]bool) map[string]int {
-	n := map[roster.Kind]int{
-		roster.OrgKind: len(r.Orgs), roster.AcademicSessionKind: len(r.AcademicSessions), roster.CourseKind: len(r.Courses),
-		roster.ClassKind: len(r.Classes), roster.UserKind: len(r.Users), roster.EnrollmentKind: len(r.Enrollments),
-		roster.DemographicsKind: len(r.Demographics),
-	}
+// entityCounts counts what was read per kind, kept or only counted.
+func entityCounts(r *roster.Roster) map[string]int {
 	out := map[string]int{}
 	for _, k := range roster.Kinds {
-		if !skip[k] && n[k] > 0 {
-			out[string(k)] = n[k]
+		if n := r.Count(k); n > 0 {
+			out[string(k)] = n
 		}
 	}
 	return out
+}
+
+// collectorFor keeps in memory only the kinds the target format writes; the others are
+// counted, so the writer can still say what it drops.
+func collectorFor(to format.Format) *roster.Collector {
+	coll := &roster.Collector{Skip: map[roster.Kind]bool{}}
+	if n, ok := to.(format.Needs); ok {
+		need := n.Needs()
+		for _, k := range roster.Kinds {
+			if !slices.Contains(need, k) {
+				coll.Skip[k] = true
+			}
+		}
+	}
+	return coll
+}
+
+// errUnwritable is a conversion the target format cannot hold: nothing was published.
+var errUnwritable = errors.New("rows the target format cannot hold")
+
+// writeConverted writes r in the format to into out and publishes it atomically. When the
+// writer reports rows it cannot write (errors), nothing is published and the error wraps
+// errUnwritable; the returned problems say what the mapping dropped.
+func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
+	dropped := &roster.Problems{}
+	if err := to.Write(ctx, out, r, fopts, dropped); err != nil {
+		out.Abort()
+		if ctx.Err() != nil {
+			return dropped, ctx.Err()
+		}
+		return dropped, err
+	}
+	if dropped.Errors > 0 {
+		out.Abort()
+		return dropped, fmt.Errorf("%w: %s cannot be written as %s; nothing was written", errUnwritable, plural(dropped.Errors, "row"), to.Name())
+	}
+	if err := out.Commit(); err != nil {
+		return dropped, err
+	}
+	return dropped, nil
 }
 
 func countLine(c map[string]int) string {

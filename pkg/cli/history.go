@@ -305,10 +305,9 @@ func snapshotOf(ctx context.Context, deps *Deps, path, formatName string, fopts 
 		return nil, err
 	}
 	b := snapshot.NewBuilder()
-	var probs roster.Problems
-	probs.Max = 1
-	if _, err := f.Read(ctx, in.FS, fopts, b, &probs); err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("read %s: %w", path, err))
+	probs := roster.Problems{Max: 1}
+	if _, err := readInput(ctx, f, in, fopts, b, &probs); err != nil {
+		return nil, err
 	}
 	if probs.Errors > 0 {
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s has %s (compared anyway; see 'rostersync validate')\n", path, plural(probs.Errors, "validation error"))

@@ -3,6 +3,7 @@ package cli
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -173,4 +174,26 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 			"name the format with --format "+strings.Join(deps.Formats.Names(), "|"))
 	}
 	return f, nil
+}
+
+// readInput reads an opened input with its format into sink. The input's own problems (a
+// refused zip) are reported first, and a single file's problems carry the path as given.
+func readInput(ctx context.Context, f format.Format, in *input, fopts format.Options, sink roster.Sink, probs *roster.Problems) (format.Info, error) {
+	if in.Single != "" {
+		if probs.Rename == nil {
+			probs.Rename = map[string]string{}
+		}
+		probs.Rename[in.Single] = in.Path
+	}
+	for _, p := range in.Pre {
+		probs.Report(p)
+	}
+	info, err := f.Read(ctx, in.FS, fopts, sink, probs)
+	if err != nil {
+		if ctx.Err() != nil {
+			return info, ctx.Err()
+		}
+		return info, withExit(ExitLocal, fmt.Errorf("read %s: %w", in.Path, err))
+	}
+	return info, nil
 }

@@ -53,19 +53,10 @@ func checkFileSet(ctx context.Context, deps *Deps, path, as string, formatName s
 		return nil, err
 	}
 	probs := &roster.Problems{Max: 1000}
-	if in.Single != "" {
-		probs.Rename = map[string]string{in.Single: in.Path}
-	}
-	for _, p := range in.Pre {
-		probs.Report(p)
-	}
 	b := snapshot.NewBuilder()
-	info, err := f.Read(ctx, in.FS, fopts, b, probs)
+	info, err := readInput(ctx, f, in, fopts, b, probs)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, withExit(ExitLocal, fmt.Errorf("read %s: %w", path, err))
+		return nil, err
 	}
 	if probs.Errors > 0 || (!quiet && probs.Warnings > 0) {
 		for _, p := range probs.List() {

@@ -415,20 +415,10 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	if err != nil {
 		return "", err
 	}
-	coll := &roster.Collector{Skip: map[roster.Kind]bool{}}
-	if n, ok := to.(format.Needs); ok {
-		for _, k := range roster.Kinds {
-			if !slices.Contains(n.Needs(), k) {
-				coll.Skip[k] = true
-			}
-		}
-	}
+	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 20}
-	if in.Single != "" {
-		probs.Rename = map[string]string{in.Single: in.Path}
-	}
-	if _, err := f.Read(ctx, in.FS, fopts, coll, probs); err != nil {
-		return "", withExit(ExitLocal, fmt.Errorf("read %s: %w", src, err))
+	if _, err := readInput(ctx, f, in, fopts, coll, probs); err != nil {
+		return "", err
 	}
 	log.Info("read", "step", "validate", "format", f.Name(), "errors", probs.Errors, "warnings", probs.Warnings)
 	if probs.Errors > 0 {
@@ -466,16 +456,11 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 		outPath = filepath.Join(dir, name)
 		output = csvio.NewFileOutput(outPath)
 	}
-	dropped := &roster.Problems{}
-	if err := to.Write(ctx, output, &coll.Roster, fopts, dropped); err != nil {
-		output.Abort()
-		return "", withExit(ExitLocal, err)
+	dropped, err := writeConverted(ctx, to, output, &coll.Roster, fopts)
+	if errors.Is(err, errUnwritable) {
+		return "", withExit(ExitFindings, err)
 	}
-	if dropped.Errors > 0 {
-		output.Abort()
-		return "", withExit(ExitFindings, fmt.Errorf("%s cannot be written as %s", plural(dropped.Errors, "row"), to.Name()))
-	}
-	if err := output.Commit(); err != nil {
+	if err != nil {
 		return "", withExit(ExitLocal, err)
 	}
 	for _, d := range dropped.List() {

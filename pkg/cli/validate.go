@@ -164,18 +164,9 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 		return nil, err
 	}
 	probs := &roster.Problems{Max: opts.MaxProblems, Ignore: ignore}
-	if in.Single != "" {
-		probs.Rename = map[string]string{in.Single: in.Path}
-	}
-	for _, p := range in.Pre {
-		probs.Report(p)
-	}
-	info, err := f.Read(ctx, in.FS, fopts, roster.Discard{}, probs)
+	info, err := readInput(ctx, f, in, fopts, roster.Discard{}, probs)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, withExit(ExitLocal, fmt.Errorf("read %s: %w", path, err))
+		return nil, err
 	}
 	if info.Files == nil {
 		info.Files = []format.FileInfo{}
