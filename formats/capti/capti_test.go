@@ -3,8 +3,6 @@ package capti
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -34,44 +33,16 @@ func fixture(t *testing.T, rel string) fstest.MapFS {
 // read reads fsys with opts and returns what was read and every problem, sorted.
 func read(t *testing.T, fsys fstest.MapFS, opts format.Options) (format.Info, *roster.Collector, []roster.Problem) {
 	t.Helper()
-	var probs []roster.Problem
-	coll := &roster.Collector{}
-	info, err := Format{}.Read(t.Context(), fsys, opts, coll, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) }))
-	if err != nil {
-		t.Fatalf("Read: %v", err)
-	}
-	slices.SortStableFunc(probs, roster.Compare)
-	return info, coll, probs
+	return formattest.Read(t, Format{}, fsys, opts)
 }
 
 // want is an expected problem: "severity code line column", and text the message must hold.
-type want struct {
-	key  string
-	text string
-}
+type want = formattest.Want
 
-func key(p roster.Problem) string {
-	return fmt.Sprintf("%s %s %d %s", p.Severity, p.Code, p.Line, p.Column)
-}
-
-func checkProblems(t *testing.T, got []roster.Problem, wants []want) {
-	t.Helper()
-	if len(got) != len(wants) {
-		var gs []string
-		for _, p := range got {
-			gs = append(gs, key(p)+": "+p.Message)
-		}
-		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(wants), strings.Join(gs, "\n"))
-	}
-	for i, w := range wants {
-		if k := key(got[i]); k != w.key {
-			t.Errorf("problem %d is %q (%s), want %q", i, k, got[i].Message, w.key)
-		}
-		if !strings.Contains(got[i].Message, w.text) {
-			t.Errorf("problem %d (%s): message %q does not hold %q", i, w.key, got[i].Message, w.text)
-		}
-	}
-}
+var (
+	key           = formattest.Key
+	checkProblems = formattest.CheckProblems
+)
 
 func TestReadRules(t *testing.T) {
 	username := format.Options{Capti: format.CaptiOptions{ID: "username"}}
@@ -340,18 +311,7 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-// memDest keeps written files in memory.
-type memDest map[string]*bytes.Buffer
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
-
-func (d memDest) Create(name string) (io.WriteCloser, error) {
-	b := &bytes.Buffer{}
-	d[name] = b
-	return nopCloser{b}, nil
-}
+type memDest = formattest.MemDest
 
 func write(t *testing.T, r *roster.Roster, opts format.Options) (string, []roster.Problem) {
 	t.Helper()

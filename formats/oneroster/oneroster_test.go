@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -219,7 +220,7 @@ func TestWriteRoundTrip(t *testing.T) {
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	out := memDest{}
+	out := formattest.MemDest{}
 	var lossy roster.Problems
 	if err := New().Write(context.Background(), out, &coll.Roster, format.Options{}, &lossy); err != nil {
 		t.Fatal(err)

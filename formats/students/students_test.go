@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -30,44 +30,16 @@ func read(t *testing.T, data string, opts format.Options) (format.Info, *roster.
 
 func readFS(t *testing.T, fsys fstest.MapFS, opts format.Options) (format.Info, *roster.Collector, []roster.Problem) {
 	t.Helper()
-	var probs []roster.Problem
-	coll := &roster.Collector{}
-	info, err := New().Read(t.Context(), fsys, opts, coll, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) }))
-	if err != nil {
-		t.Fatalf("Read: %v", err)
-	}
-	slices.SortStableFunc(probs, roster.Compare)
-	return info, coll, probs
+	return formattest.Read(t, New(), fsys, opts)
 }
 
 // want is an expected problem: "severity code line column", and text the message must hold.
-type want struct {
-	key  string
-	text string
-}
+type want = formattest.Want
 
-func key(p roster.Problem) string {
-	return fmt.Sprintf("%s %s %d %s", p.Severity, p.Code, p.Line, p.Column)
-}
-
-func checkProblems(t *testing.T, got []roster.Problem, wants []want) {
-	t.Helper()
-	if len(got) != len(wants) {
-		var gs []string
-		for _, p := range got {
-			gs = append(gs, key(p)+": "+p.Message)
-		}
-		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(wants), strings.Join(gs, "\n"))
-	}
-	for i, w := range wants {
-		if k := key(got[i]); k != w.key {
-			t.Errorf("problem %d is %q (%s), want %q", i, k, got[i].Message, w.key)
-		}
-		if !strings.Contains(got[i].Message, w.text) {
-			t.Errorf("problem %d (%s): message %q does not hold %q", i, w.key, got[i].Message, w.text)
-		}
-	}
-}
+var (
+	key           = formattest.Key
+	checkProblems = formattest.CheckProblems
+)
 
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 
@@ -368,18 +340,7 @@ func TestValues(t *testing.T) {
 	}
 }
 
-// memDest keeps written files in memory.
-type memDest map[string]*bytes.Buffer
-
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
-
-func (d memDest) Create(name string) (io.WriteCloser, error) {
-	b := &bytes.Buffer{}
-	d[name] = b
-	return nopCloser{b}, nil
-}
+type memDest = formattest.MemDest
 
 func write(t *testing.T, r *roster.Roster, opts format.Options) (string, []roster.Problem) {
 	t.Helper()
