@@ -31,19 +31,31 @@ func New(hint int) *Map {
 // Len returns the number of entries.
 func (m *Map) Len() int { return m.n }
 
-// Get returns the value stored for k.
-func (m *Map) Get(k uint64) (int32, bool) {
+// find returns k (0 replaced by zeroKey) and its slot, or the empty slot where it would go.
+func (m *Map) find(k uint64) (uint64, *slot) {
 	if k == 0 {
 		k = zeroKey
 	}
 	for i := k & m.mask; ; i = (i + 1) & m.mask {
-		switch s := &m.slots[i]; s.key {
-		case k:
-			return s.val, true
-		case 0:
-			return 0, false
+		if s := &m.slots[i]; s.key == k || s.key == 0 {
+			return k, s
 		}
 	}
+}
+
+// insert fills an empty slot found for k, growing the table past three quarters full.
+func (m *Map) insert(s *slot, k uint64, v int32) {
+	s.key, s.val = k, v
+	m.n++
+	if m.n*4 > len(m.slots)*3 {
+		m.grow()
+	}
+}
+
+// Get returns the value stored for k.
+func (m *Map) Get(k uint64) (int32, bool) {
+	k, s := m.find(k)
+	return s.val, s.key == k
 }
 
 // Has reports whether k is in the map.
@@ -54,43 +66,22 @@ func (m *Map) Has(k uint64) bool {
 
 // Add stores v for k unless k is already there; then it returns the value stored first and true.
 func (m *Map) Add(k uint64, v int32) (int32, bool) {
-	if k == 0 {
-		k = zeroKey
+	k, s := m.find(k)
+	if s.key == k {
+		return s.val, true
 	}
-	for i := k & m.mask; ; i = (i + 1) & m.mask {
-		switch s := &m.slots[i]; s.key {
-		case k:
-			return s.val, true
-		case 0:
-			s.key, s.val = k, v
-			m.n++
-			if m.n*4 > len(m.slots)*3 {
-				m.grow()
-			}
-			return 0, false
-		}
-	}
+	m.insert(s, k, v)
+	return 0, false
 }
 
 // Set stores v for k, replacing any value.
 func (m *Map) Set(k uint64, v int32) {
-	if k == 0 {
-		k = zeroKey
+	k, s := m.find(k)
+	if s.key == k {
+		s.val = v
+		return
 	}
-	for i := k & m.mask; ; i = (i + 1) & m.mask {
-		switch s := &m.slots[i]; s.key {
-		case k:
-			s.val = v
-			return
-		case 0:
-			s.key, s.val = k, v
-			m.n++
-			if m.n*4 > len(m.slots)*3 {
-				m.grow()
-			}
-			return
-		}
-	}
+	m.insert(s, k, v)
 }
 
 // All calls fn for every entry, in no particular order.
