@@ -37,30 +37,23 @@ func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, o
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "demographics.csv",
 			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when the vendor needs them", len(r.Demographics))})
 	}
-	w, err := dst.Create("manifest.csv")
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(w)
-	cw := csv.NewWriter(bw)
-	rows := [][]string{{"propertyName", "value"}, {"manifest.version", "1.0"}, {"oneroster.version", "1.1"}}
-	for _, n := range manifestFiles1 {
-		m := modes[n+".csv"]
-		if m == "" {
-			m = "absent"
+	return writeCSV(dst, "manifest.csv", []string{"propertyName", "value"}, func(write func([]string) error) error {
+		rows := [][]string{{"manifest.version", "1.0"}, {"oneroster.version", "1.1"}}
+		for _, n := range manifestFiles1 {
+			m := modes[n+".csv"]
+			if m == "" {
+				m = "absent"
+			}
+			rows = append(rows, []string{"file." + n, m})
 		}
-		rows = append(rows, []string{"file." + n, m})
-	}
-	rows = append(rows, []string{"source.systemName", "rostersync"})
-	if err := cw.WriteAll(rows); err != nil {
-		w.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
+		rows = append(rows, []string{"source.systemName", "rostersync"})
+		for _, row := range rows {
+			if err := write(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // rowsOf returns the records of one kind as string rows keyed by 1.1 column name.
@@ -124,64 +117,65 @@ type record struct {
 	meta []roster.KV
 }
 
+// metaColumn is the column name of a metadata value ("metadata." prefixed).
+func metaColumn(key string) string {
+	if strings.HasPrefix(key, "metadata.") {
+		return key
+	}
+	return "metadata." + key
+}
+
 func writeFile(dst format.Dest, spec *fileSpec, rows []record) error {
 	header := spec.names()
-	seen := map[string]bool{}
+	base := len(header)
+	metaCol := map[string]int{}
 	for _, rec := range rows {
 		for _, kv := range rec.meta {
-			key := kv.Key
-			if !strings.HasPrefix(key, "metadata.") {
-				key = "metadata." + key
-			}
-			if !seen[key] {
-				seen[key] = true
+			if key := metaColumn(kv.Key); metaCol[key] == 0 {
+				metaCol[key] = len(header)
 				header = append(header, key)
 			}
 		}
 	}
-	w, err := dst.Create(spec.name)
+	return writeCSV(dst, spec.name, header, func(write func([]string) error) error {
+		line := make([]string, len(header))
+		for _, rec := range rows {
+			for i, n := range header[:base] {
+				line[i] = rec.m[n] // status and dateLastModified stay blank: bulk
+			}
+			clear(line[base:])
+			for _, kv := range rec.meta {
+				line[metaCol[metaColumn(kv.Key)]] = kv.Value
+			}
+			if err := write(line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeCSV creates name in dst and writes header, then the rows rows hands to write.
+func writeCSV(dst format.Dest, name string, header []string, rows func(write func([]string) error) error) error {
+	w, err := dst.Create(name)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	cw := csv.NewWriter(bw)
-	if err := cw.Write(header); err != nil {
-		w.Close()
-		return err
-	}
-	line := make([]string, len(header))
-	base := len(spec.cols)
-	for _, rec := range rows {
-		for i, n := range header[:base] {
-			line[i] = rec.m[n] // status and dateLastModified stay blank: bulk
-		}
-		for i := base; i < len(header); i++ {
-			line[i] = ""
-		}
-		for _, kv := range rec.meta {
-			key := kv.Key
-			if !strings.HasPrefix(key, "metadata.") {
-				key = "metadata." + key
-			}
-			for i := base; i < len(header); i++ {
-				if header[i] == key {
-					line[i] = kv.Value
-				}
-			}
-		}
-		if err := cw.Write(line); err != nil {
-			w.Close()
-			return err
-		}
+	err = cw.Write(header)
+	if err == nil {
+		err = rows(cw.Write)
 	}
 	cw.Flush()
-	if err := cw.Error(); err != nil {
-		w.Close()
-		return err
+	if err == nil {
+		err = cw.Error()
 	}
-	if err := bw.Flush(); err != nil {
-		w.Close()
-		return err
+	if err == nil {
+		err = bw.Flush()
 	}
-	return w.Close()
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
