@@ -35,6 +35,7 @@ type fileSet struct {
 	Format string
 	Files  []transport.File
 	Sizes  []int64
+	FileRows  []int // data rows of each file (from the reader), 0 when not a data file
 	SHA256 []string
 	Rows   int
 	Snap   *snapshot.Snapshot
@@ -109,8 +110,22 @@ func checkFileSet(ctx context.Context, deps *Deps, path, as string, formatName s
 		}
 		set.SHA256 = append(set.SHA256, sum)
 		set.Sizes = append(set.Sizes, size)
+		set.FileRows = append(set.FileRows, fileRows(info, fl.Name, len(set.Files) == 1, set.Rows))
 	}
 	return set, nil
+}
+
+// fileRows is the data-row count the reader gave for a file sent (all rows for a lone file).
+func fileRows(info format.Info, name string, lone bool, total int) int {
+	if lone {
+		return total
+	}
+	for _, fi := range info.Files {
+		if fi.Name == name {
+			return fi.Rows
+		}
+	}
+	return 0
 }
 
 func checkRemoteName(n string) error {
@@ -392,11 +407,7 @@ func runFiles(sets []*fileSet) []state.RunFile {
 	var out []state.RunFile
 	for i, s := range sets {
 		for j, f := range s.Files {
-			rows := 0
-			if len(s.Files) == 1 {
-				rows = s.Rows
-			}
-			out = append(out, state.RunFile{Name: f.Name, Rows: rows, Bytes: s.Sizes[j], SHA256: s.SHA256[j], Snapshot: fmt.Sprint(i)})
+			out = append(out, state.RunFile{Name: f.Name, Rows: s.FileRows[j], Bytes: s.Sizes[j], SHA256: s.SHA256[j], Snapshot: fmt.Sprint(i)})
 		}
 	}
 	return out
