@@ -31,14 +31,14 @@ import (
 // fileSet is what one input publishes: its files under their remote names, and the snapshot
 // and row count the guard compares.
 type fileSet struct {
-	Source string // the path given
-	Format string
-	Files  []transport.File
-	Sizes  []int64
-	FileRows  []int // data rows of each file (from the reader), 0 when not a data file
-	SHA256 []string
-	Rows   int
-	Snap   *snapshot.Snapshot
+	Source   string // the path given
+	Format   string
+	Files    []transport.File
+	Sizes    []int64
+	FileRows []int // data rows of each file (from the reader), 0 when not a data file
+	SHA256   []string
+	Rows     int
+	Snap     *snapshot.Snapshot
 }
 
 // checkFileSet reads a local input (a file, a directory or a zip) with its format, reports its
