@@ -148,12 +148,7 @@ type publishRequest struct {
 // publishSets takes the destination's lock, runs the shrink guard, publishes and records the
 // run. It returns the report and errFindings for a refusal.
 func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResult, error) {
-	opts := struct {
-		Conn        connFlags
-		AllowShrink bool
-		DryRun      bool
-	}{*req.Conn, req.AllowShrink, req.DryRun}
-	p, sets, policy, quiet := req.Profile, req.Sets, req.Policy, req.Quiet
+	conn, p, sets, policy, quiet := req.Conn, req.Profile, req.Sets, req.Policy, req.Quiet
 	seen := map[string]bool{}
 	for _, s := range sets {
 		for _, f := range s.Files {
@@ -163,11 +158,11 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 			seen[f.Name] = true
 		}
 	}
-	store, err := opts.Conn.store(deps)
+	store, err := conn.store(deps)
 	if err != nil {
 		return nil, err
 	}
-	destKey := opts.Conn.To
+	destKey := conn.To
 	if transport.IsURL(destKey) {
 		u, err := transport.ParseURL(destKey)
 		if err != nil {
@@ -191,14 +186,14 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 	if p != nil {
 		run.Profile = p.Name
 	}
-	res := &PushResult{Destination: opts.Conn.To, Files: run.Files}
+	res := &PushResult{Destination: conn.To, Files: run.Files}
 	refused := false
 	for _, set := range sets {
 		v, last, err := guardSet(store, destKey, set, policy)
 		if err != nil {
 			return nil, err
 		}
-		gs := guardStats(v, policy, opts.AllowShrink)
+		gs := guardStats(v, policy, req.AllowShrink)
 		res.Guard = append(res.Guard, gs)
 		if run.Guard == nil {
 			run.Guard = gs
@@ -216,20 +211,20 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 				}
 			}
 		}
-		if opts.DryRun && v.Allowed && !quiet {
+		if req.DryRun && v.Allowed && !quiet {
 			if v.Compared {
-				fmt.Fprintf(deps.IO.ErrOut, "plan: %s against the last push to %s:\n", set.Files[0].Name, opts.Conn.To)
+				fmt.Fprintf(deps.IO.ErrOut, "plan: %s against the last push to %s:\n", set.Files[0].Name, conn.To)
 				for _, l := range v.Summary() {
 					fmt.Fprintln(deps.IO.ErrOut, "  "+l)
 				}
 			} else {
-				fmt.Fprintf(deps.IO.ErrOut, "plan: first push of %s to %s (%d rows)\n", set.Files[0].Name, opts.Conn.To, set.Rows)
+				fmt.Fprintf(deps.IO.ErrOut, "plan: first push of %s to %s (%d rows)\n", set.Files[0].Name, conn.To, set.Rows)
 			}
 		}
 		if !v.Allowed {
 			p := roster.Problem{Severity: roster.Error, Code: roster.CodeGuard, File: set.Source,
 				Message: "shrink guard: " + v.Reason}
-			if opts.AllowShrink {
+			if req.AllowShrink {
 				p.Severity, p.Message = roster.Warning, p.Message+" (allowed once by --allow-shrink)"
 			} else {
 				refused = true
@@ -244,25 +239,25 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 	case refused:
 		res.Result, run.Result = "refused", "refused"
 		run.Message = "shrink guard"
-		if !opts.DryRun {
+		if !req.DryRun {
 			if err := recordRun(store, run, sets); err != nil {
 				return nil, withExit(ExitLocal, err)
 			}
 		}
 		fmt.Fprintln(deps.IO.ErrOut, "rostersync: refused by the shrink guard: nothing was sent (check the export; --allow-shrink sends it anyway, once)")
 		return res, errFindings
-	case opts.DryRun:
+	case req.DryRun:
 		res.Result = "dry-run"
 		if quiet {
 			return res, nil
 		}
 		for _, f := range run.Files {
-			fmt.Fprintf(deps.IO.ErrOut, "would send %s (%d bytes, sha256 %s) to %s\n", f.Name, f.Bytes, f.SHA256[:12], opts.Conn.To)
+			fmt.Fprintf(deps.IO.ErrOut, "would send %s (%d bytes, sha256 %s) to %s\n", f.Name, f.Bytes, f.SHA256[:12], conn.To)
 		}
 		return res, nil
 	}
 	// 3. Publish.
-	dest, _, err := openDestination(ctx, deps, &opts.Conn, p)
+	dest, _, err := openDestination(ctx, deps, conn, p)
 	if err != nil {
 		run.Result, run.Message = "failed", err.Error()
 		recordRun(store, run, sets) //nolint:errcheck // the connection error is what matters
@@ -286,7 +281,7 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if transport.IsURL(opts.Conn.To) {
+		if transport.IsURL(conn.To) {
 			return nil, remoteError(err)
 		}
 		return nil, withExit(ExitLocal, err)
@@ -300,7 +295,7 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 		for _, f := range files {
 			names = append(names, f.Name)
 		}
-		fmt.Fprintf(deps.IO.ErrOut, "pushed %s to %s (run %s)\n", strings.Join(names, ", "), opts.Conn.To, run.ID)
+		fmt.Fprintf(deps.IO.ErrOut, "pushed %s to %s (run %s)\n", strings.Join(names, ", "), conn.To, run.ID)
 	}
 	return res, nil
 }
