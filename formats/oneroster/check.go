@@ -43,7 +43,13 @@ func badGUIDChar(s string) string {
 // excelNumber reports whether s looks like a number Excel rewrote in scientific notation
 // (1.02E+07), which destroys an identifier.
 func excelNumber(s string) bool {
-	i := strings.IndexAny(s, "Ee")
+	i := -1
+	for k := 0; k < len(s); k++ { // a loop, not strings.IndexAny: this runs on every ID
+		if s[k]|0x20 == 'e' {
+			i = k
+			break
+		}
+	}
 	if i <= 0 || i+2 > len(s) || (s[i+1] != '+' && s[i+1] != '-') {
 		return false
 	}

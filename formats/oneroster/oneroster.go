@@ -144,11 +144,19 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 
 // release drops the ID set of a file no later file refers to.
 func (r *reader) release(name string) {
+	if unreferenced(name) {
+		delete(r.ids, name)
+	}
+}
+
+// unreferenced reports whether no file refers to the IDs of the file called name.
+func unreferenced(name string) bool {
 	switch name {
 	case "enrollments.csv", "demographics.csv", "results.csv", "roles.csv", "classResources.csv",
 		"courseResources.csv", "userResources.csv":
-		delete(r.ids, name)
+		return true
 	}
+	return false
 }
 
 // reader is the state of one Read.

@@ -167,6 +167,15 @@ func TestRules(t *testing.T) {
 			delete(m, "courses.csv")
 			edit(t, m, "manifest.csv", "file.courses,bulk", "file.courses,absent")
 		}, "courses.csv:0 error missing-file []", "classes.csv (bulk) refers to it"},
+		{"duplicate enrollment", func(t *testing.T, m fstest.MapFS) {
+			// enrollments.csv keeps no ID table (nothing refers to it): repeats are found after the
+			// read and the file is read again for the ID to name.
+			edit(t, m, "enrollments.csv", "\ncls0-stu00,,,cls0", "\ncls6-stu00,,,cls0")
+		}, "enrollments.csv:3 error duplicate-id [sourcedId]", `sourcedId "cls6-stu00" is also on line 2`},
+		{"duplicate of a ragged enrollment", func(t *testing.T, m fstest.MapFS) {
+			// A ragged row's ID still counts as the first; the ragged row is not itself a duplicate.
+			edit(t, m, "enrollments.csv", "\ncls0-stu00,,,cls0,sch0,stu00,student,false,", "\ncls6-stu00,,,cls0,sch0,stu00,student,false,x,")
+		}, "enrollments.csv:3 error ragged-row []", ""},
 		{"stray file", func(t *testing.T, m fstest.MapFS) { m["README.txt"] = &fstest.MapFile{Data: []byte("hi")} },
 			"README.txt:0 info manifest []", "ignored"},
 		{"password never shown", func(t *testing.T, m fstest.MapFS) {
@@ -257,6 +266,32 @@ func TestCaptiRules(t *testing.T) {
 	for _, want := range []string{"1 org of type district ignored", "with role parent ignored", "become District Admin"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no %q in:\n%s", want, all)
+		}
+	}
+}
+
+// A ragged row's ID is kept for later rows, but the ragged row is not reported as a duplicate
+// of an earlier row (it has its own problem).
+func TestRaggedRepeat(t *testing.T) {
+	for _, file := range []string{"enrollments.csv", "users.csv"} { // a file without and with an ID table
+		m := pkgFS(t)
+		lines := strings.SplitAfter(string(m[file].Data), "\n")
+		first := strings.TrimSuffix(lines[1], "\n")
+		lines[2] = first + ",x\n" // line 3 repeats line 2's ID, with one cell too many
+		lines = append(lines[:4], append([]string{lines[2]}, lines[4:]...)...) // and line 5 again
+		lines[4] = first + "\n"
+		m[file] = &fstest.MapFile{Data: []byte(strings.Join(lines, ""))}
+		_, probs := read(t, m, format.Options{}, roster.Discard{})
+		var dups []string
+		for _, p := range probs {
+			if p.Code == roster.CodeDuplicateID {
+				dups = append(dups, fmt.Sprintf("%d %s", p.Line, p.Message))
+			}
+		}
+		id, _, _ := strings.Cut(first, ",")
+		want := fmt.Sprintf("5 sourcedId %q is also on line 2: each sourcedId appears once", id)
+		if len(dups) != 1 || dups[0] != want {
+			t.Errorf("%s: duplicates %q, want only %q", file, dups, want)
 		}
 	}
 }

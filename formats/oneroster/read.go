@@ -35,10 +35,27 @@ type fileReader struct {
 	meta   []int // metadata.* columns
 	width  int
 	ids    *idset.Map
-	hasID  bool // the file's first column is its own sourcedId
+	// bag replaces ids for a file nothing refers to: its IDs only need to be unique, which is
+	// checked once the file is read (far cheaper than a table for millions of enrollments).
+	bag    *idset.Bag
+	ragged map[int32]bool // bag files: lines of the wrong width, whose repeated IDs are not reported
+	refs   []refCheck     // per spec column
+	hasID  bool           // the file's first column is its own sourcedId
 	// deferred are references into the file itself, checked when it has been read.
 	deferred []deferredRef
 	lists    bool // the file has list columns (for the ragged-row hint)
+}
+
+// refCheck is how the references of one column of one file are checked, worked out once per
+// file rather than on every row.
+type refCheck struct {
+	ids   *idset.Map          // the IDs of the file referred to; nil: not checked
+	self  bool                // the file refers to itself: checked when it has been read
+	typed map[uint64]struct{} // non-nil: the target must also be in this set (schools, school years)
+	why   string              // the message when it is not
+	// last is the last value found good. Exports are sorted by user or by class, so a value
+	// often repeats on the next row and its lookup (a likely cache miss) is skipped.
+	last string
 }
 
 type deferredRef struct {
@@ -79,9 +96,20 @@ func (r *reader) readFile(spec *fileSpec) error {
 		s.cols[0].ref = "users.csv"
 	}
 	spec = &s
-	fr := &fileReader{r: r, spec: spec, file: name, mode: r.modes[name], width: len(cr.Header()),
-		ids: idset.New(rowsHint(f, cr.Header())), pos: map[string]int{}}
+	hint := rowsHint(f, cr.Header())
+	fr := &fileReader{r: r, spec: spec, file: name, mode: r.modes[name], width: len(cr.Header()), pos: map[string]int{}}
 	fr.hasID = len(spec.cols) > 0 && (spec.cols[0].name == "sourcedId" || spec.cols[0].name == "userSourcedId" && name == "demographics.csv")
+	fr.refs = make([]refCheck, len(spec.cols))
+	self := false
+	for i, c := range spec.cols {
+		fr.refs[i] = r.refCheckFor(fr, c)
+		self = self || fr.refs[i].self
+	}
+	if unreferenced(name) && !self {
+		fr.bag, fr.ragged = idset.NewBag(hint), map[int32]bool{}
+	} else {
+		fr.ids = idset.New(hint)
+	}
 	hspec := csvio.HeaderSpec{Ordered: true, ExtraLast: true,
 		Extra: func(n string) bool { return strings.HasPrefix(n, "metadata.") && len(n) > len("metadata.") },
 		Hint:  "OneRoster " + r.version + " " + name + " is " + strings.Join(spec.names(), ",") + " (extensions only as trailing metadata.* columns)"}
@@ -149,12 +177,17 @@ func (r *reader) readFile(spec *fileSpec) error {
 		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: fmt.Sprintf("%s has a header but no rows: leave it out and mark it absent in manifest.csv, or fill it", name)})
 	}
+	if fr.bag != nil {
+		if err := fr.reportRepeats(); err != nil {
+			return err
+		}
+	}
 	for _, d := range fr.deferred {
 		if !fr.ids.Has(hash(d.value)) {
 			fr.dangling(int(d.line), d.col, d.value, name, "")
 		}
 	}
-	if fr.hasID {
+	if fr.hasID && fr.ids != nil {
 		r.ids[name] = fr.ids
 	}
 	return nil
@@ -251,12 +284,16 @@ func (fr *fileReader) row(rec []string, line int) []string {
 	if len(rec) != fr.width {
 		// Reported by pre. Keep the ID so later files do not report references to it as dangling.
 		if fr.hasID && len(rec) > 0 && rec[0] != "" {
-			fr.ids.Add(hash(rec[0]), int32(line))
+			fr.addID(hash(rec[0]), line)
+			if fr.bag != nil {
+				fr.ragged[int32(line)] = true
+			}
 		}
 		return rec
 	}
 	var orgType, sessionType string
-	for i, c := range fr.spec.cols {
+	for i := range fr.spec.cols {
+		c := &fr.spec.cols[i]
 		j := fr.idx[i]
 		if j < 0 {
 			continue
@@ -268,13 +305,13 @@ func (fr *fileReader) row(rec []string, line int) []string {
 		switch {
 		case c.ref != "" && c.typ == tGUID:
 			if usableID(v) {
-				fr.ref(c, v, line)
+				fr.ref(i, v, line)
 			}
 		case c.ref != "" && c.typ == tGUIDList:
 			if listProblem(v) == "" {
 				for item := range strings.SplitSeq(v, ",") {
 					if usableID(item) {
-						fr.ref(c, item, line)
+						fr.ref(i, item, line)
 					}
 				}
 			}
@@ -288,9 +325,8 @@ func (fr *fileReader) row(rec []string, line int) []string {
 		id := rec[fr.idx[0]]
 		if id != "" {
 			h := hash(id)
-			if first, dup := fr.ids.Add(h, int32(line)); dup {
-				fr.report(roster.Error, roster.CodeDuplicateID, line, fr.spec.cols[0].name,
-					fmt.Sprintf("%s %q is also on line %d: each %s appears once", fr.spec.cols[0].name, id, first, fr.spec.cols[0].name))
+			if first, dup := fr.addID(h, line); dup {
+				fr.duplicate(id, line, int(first))
 			}
 			switch {
 			case orgType == "school":
@@ -308,10 +344,67 @@ func (fr *fileReader) row(rec []string, line int) []string {
 	return rec
 }
 
+// addID records a row's own ID; with a table it returns the line the ID was first on and true
+// for a repeat (a bag finds repeats when the file has been read).
+func (fr *fileReader) addID(h uint64, line int) (int32, bool) {
+	if fr.bag != nil {
+		fr.bag.Add(h, int32(line))
+		return 0, false
+	}
+	return fr.ids.Add(h, int32(line))
+}
+
+func (fr *fileReader) duplicate(id string, line, first int) {
+	n := fr.spec.cols[0].name
+	fr.report(roster.Error, roster.CodeDuplicateID, line, n, fmt.Sprintf("%s %q is also on line %d: each %s appears once", n, id, first, n))
+}
+
+// reportRepeats reports the repeated IDs of a bag file. Only hashes and lines were kept, so the
+// file is read again, only when there are repeats, for the IDs to name.
+func (fr *fileReader) reportRepeats() error {
+	type repeat struct{ line, first int32 }
+	var reps []repeat
+	fr.bag.Repeats(func(_ uint64, line, first int32) {
+		if !fr.ragged[line] {
+			reps = append(reps, repeat{line, first})
+		}
+	})
+	if len(reps) == 0 {
+		return nil
+	}
+	want := map[int]string{}
+	for _, rp := range reps {
+		want[int(rp.line)] = ""
+	}
+	f, err := fr.r.fsys.Open(fr.file)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", fr.file, err)
+	}
+	defer f.Close()
+	quiet := roster.ReporterFunc(func(roster.Problem) {}) // reported on the first read
+	cr, err := csvio.NewReader(f, fr.file, csvio.Options{Encoding: fr.r.opts.InputEncoding}, quiet)
+	if err != nil {
+		return err
+	}
+	for {
+		rec, line, err := cr.Next()
+		if err != nil {
+			break
+		}
+		if _, ok := want[line]; ok && len(rec) > fr.idx[0] {
+			want[line] = rec[fr.idx[0]]
+		}
+	}
+	for _, rp := range reps {
+		fr.duplicate(want[int(rp.line)], int(rp.line), int(rp.first))
+	}
+	return nil
+}
+
 // usableID reports whether an identifier passed its checks in pre (which reported it if not),
 // so that it is looked up as a reference.
 func usableID(v string) bool {
-	return validGUID(v) && !(strings.ContainsAny(v, "Ee") && excelNumber(v))
+	return validGUID(v) && !excelNumber(v)
 }
 
 func (fr *fileReader) repaired(line int, col, what string) {
@@ -486,43 +579,54 @@ func (fr *fileReader) guid(c col, v string, line int) bool {
 	return true
 }
 
-// ref checks that an identifier resolves, when the package is complete enough to tell.
-func (fr *fileReader) ref(c col, v string, line int) {
-	if c.ref == "" {
-		return
-	}
-	r := fr.r
-	if fr.mode != "bulk" && fr.mode != "" {
-		return
+// refCheckFor works out how column c of the file fr reads is checked for references: only when
+// both files are bulk (or there is no manifest) and the file referred to was read.
+func (r *reader) refCheckFor(fr *fileReader, c col) refCheck {
+	if c.ref == "" || (fr.mode != "bulk" && fr.mode != "") {
+		return refCheck{}
 	}
 	if m := r.modes[c.ref]; m != "bulk" && m != "" {
-		return
+		return refCheck{}
 	}
 	if c.ref == fr.file {
-		if !fr.ids.Has(hash(v)) {
-			fr.deferred = append(fr.deferred, deferredRef{line: int32(line), col: c.name, value: v})
-		}
-		return
+		return refCheck{self: true}
 	}
-	ids, read := r.ids[c.ref]
-	if !read {
-		return // the file is missing (reported) or was not read
-	}
-	h := hash(v)
-	if !ids.Has(h) {
-		fr.dangling(line, c.name, v, c.ref, "")
-		return
-	}
+	rc := refCheck{ids: r.ids[c.ref]} // nil: the file is missing (reported) or was not read
 	switch c.refType {
 	case "school":
-		if _, ok := r.schools[h]; !ok {
-			fr.dangling(line, c.name, v, c.ref, "is not a school (its orgs.csv type is not school)")
-		}
+		rc.typed, rc.why = r.schools, "is not a school (its orgs.csv type is not school)"
 	case "schoolYear":
-		if _, ok := r.schoolYears[h]; !ok {
-			fr.dangling(line, c.name, v, c.ref, "is not a schoolYear session")
+		rc.typed, rc.why = r.schoolYears, "is not a schoolYear session"
+	}
+	return rc
+}
+
+// ref checks that identifier v of column i resolves, when the package is complete enough to tell.
+func (fr *fileReader) ref(i int, v string, line int) {
+	rc := &fr.refs[i]
+	if v == rc.last {
+		return
+	}
+	c := &fr.spec.cols[i]
+	h := hash(v)
+	switch {
+	case rc.self:
+		if !fr.ids.Has(h) {
+			fr.deferred = append(fr.deferred, deferredRef{line: int32(line), col: c.name, value: v})
+			return
+		}
+	case rc.ids == nil:
+		return
+	case !rc.ids.Has(h):
+		fr.dangling(line, c.name, v, c.ref, "")
+		return
+	case rc.typed != nil:
+		if _, ok := rc.typed[h]; !ok {
+			fr.dangling(line, c.name, v, c.ref, rc.why)
+			return
 		}
 	}
+	rc.last = v
 }
 
 // rowsHint guesses a file's row count from its size and its header (rows are rarely shorter

@@ -109,3 +109,9 @@ func (m *Map) grow() {
 		}
 	}
 }
+
+// reset empties the map, keeping its size.
+func (m *Map) reset() {
+	clear(m.slots)
+	m.n = 0
+}

@@ -63,3 +63,42 @@ func BenchmarkAdd(b *testing.B) {
 		}
 	}
 }
+
+// TestBagRepeats checks Bag's repeats against a Go map, on enough keys to use many parts.
+func TestBagRepeats(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 10, 300_000} {
+		b := NewBag(n / 2) // a low hint: parts must grow
+		seen := map[uint64]int32{}
+		type rep struct {
+			k           uint64
+			line, first int32
+		}
+		var want []rep
+		for line := range int32(n) {
+			k := r.Uint64()
+			if line%97 == 5 { // a repeat of an earlier key
+				k = uint64(line%1000) * 0x9e3779b97f4a7c15
+			}
+			if first, ok := seen[k]; ok {
+				want = append(want, rep{k, line, first})
+			} else {
+				seen[k] = line
+			}
+			b.Add(k, line)
+		}
+		var got []rep
+		b.Repeats(func(k uint64, line, first int32) { got = append(got, rep{k, line, first}) })
+		if len(got) != len(want) {
+			t.Fatalf("n=%d: %d repeats, want %d", n, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("n=%d: repeat %d = %+v, want %+v", n, i, got[i], want[i])
+			}
+		}
+		if b.Len() != n {
+			t.Fatalf("Len %d, want %d", b.Len(), n)
+		}
+	}
+}
