@@ -277,7 +277,7 @@ func TestRaggedRepeat(t *testing.T) {
 		m := pkgFS(t)
 		lines := strings.SplitAfter(string(m[file].Data), "\n")
 		first := strings.TrimSuffix(lines[1], "\n")
-		lines[2] = first + ",x\n" // line 3 repeats line 2's ID, with one cell too many
+		lines[2] = first + ",x\n"                                              // line 3 repeats line 2's ID, with one cell too many
 		lines = append(lines[:4], append([]string{lines[2]}, lines[4:]...)...) // and line 5 again
 		lines[4] = first + "\n"
 		m[file] = &fstest.MapFile{Data: []byte(strings.Join(lines, ""))}
