@@ -145,6 +145,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		rs.Reserve(spec.kind, rowsHint(f, cr.Header()))
 	}
 	var sinkErr error
+	var keep []string
 	var pre func([]string, int) []string
 	if len(spec.cols) > 0 {
 		pre = fr.pre
@@ -155,7 +156,8 @@ func (r *reader) readFile(spec *fileSpec) error {
 		}
 		rec = fr.row(rec, line)
 		if build {
-			if err := fr.emit(rec); err != nil {
+			keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
+			if err := fr.emit(keep); err != nil {
 				sinkErr = err
 				return errStop
 			}

@@ -8,31 +8,61 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// Batch is a run of records read ahead by Each. Record i is Fields[Starts[i]:Starts[i+1]] and
-// starts on physical line Lines[i].
-type Batch struct {
-	Fields []string
-	Starts []int
-	Lines  []int
+// batch is a run of records read ahead by Each. Record i is fields[starts[i]:ends[i]] and
+// starts on physical line lines[i].
+type batch struct {
+	fields       []string
+	starts, ends []int
+	lines        []int
 }
 
-// Len returns the number of records in b.
-func (b *Batch) Len() int { return len(b.Lines) }
+func (b *batch) len() int { return len(b.lines) }
 
-// Record returns record i.
-func (b *Batch) Record(i int) []string { return b.Fields[b.Starts[i]:b.Starts[i+1]] }
+func (b *batch) record(i int) []string { return b.fields[b.starts[i]:b.ends[i]] }
 
-func (b *Batch) reset() {
-	b.Fields = b.Fields[:0]
-	b.Starts = append(b.Starts[:0], 0)
-	b.Lines = b.Lines[:0]
+func (b *batch) reset() {
+	b.fields = b.fields[:0]
+	b.starts = b.starts[:0]
+	b.ends = b.ends[:0]
+	b.lines = b.lines[:0]
+}
+
+// add parses the next record into b and runs pre on it. It returns io.EOF at the end.
+func (b *batch) add(r *Reader, pre func(rec []string, line int) []string) error {
+	n0 := len(b.fields)
+	fields, line, err := r.read(b.fields)
+	if err != nil {
+		b.fields = fields[:n0]
+		return err
+	}
+	r.rows++
+	b.fields = fields
+	start, end := n0, len(fields)
+	if pre != nil {
+		rec := fields[n0:]
+		out := pre(rec, line)
+		switch {
+		case len(out) <= len(rec):
+			copy(rec, out) // a no-op when pre changed rec in place or cut it short
+			end = n0 + len(out)
+		default:
+			start = len(b.fields)
+			b.fields = append(b.fields, out...)
+			end = len(b.fields)
+		}
+	}
+	b.starts = append(b.starts, start)
+	b.ends = append(b.ends, end)
+	b.lines = append(b.lines, line)
+	return nil
 }
 
 const batchRows = 1024
 
 // Each reads every remaining record of r and calls fn for each, in order. Parsing runs on its
 // own goroutine, a batch ahead of fn, so a file is parsed on one core while it is checked on
-// another. fn returning an error stops the read. Problems the reader reports may arrive on the
+// another. fn returning an error stops the read. The record's strings share a block of the
+// file: fn must Clone the ones it keeps, or it keeps the whole block alive. Problems the reader reports may arrive on the
 // parsing goroutine: rep must be safe for concurrent use (see SyncReporter).
 func Each(ctx context.Context, r *Reader, fn func(rec []string, line int) error) error {
 	return EachPre(ctx, r, nil, fn)
@@ -47,10 +77,10 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	full := make(chan *Batch, 2)
-	free := make(chan *Batch, 4)
+	full := make(chan *batch, 2)
+	free := make(chan *batch, 4)
 	for range 3 {
-		b := &Batch{}
+		b := &batch{}
 		b.reset()
 		free <- b
 	}
@@ -58,30 +88,22 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 	go func() {
 		defer close(full)
 		for {
-			var b *Batch
+			var b *batch
 			select {
 			case b = <-free:
 			case <-ctx.Done():
 				return
 			}
 			b.reset()
-			for b.Len() < batchRows {
-				rec, line, err := r.Next()
-				if err == io.EOF {
+			for b.len() < batchRows {
+				if err := b.add(r, pre); err != nil {
+					if err != io.EOF {
+						readErr = err
+					}
 					break
 				}
-				if err != nil {
-					readErr = err
-					break
-				}
-				if pre != nil {
-					rec = pre(rec, line)
-				}
-				b.Fields = append(b.Fields, rec...)
-				b.Starts = append(b.Starts, len(b.Fields))
-				b.Lines = append(b.Lines, line)
 			}
-			if b.Len() == 0 {
+			if b.len() == 0 {
 				return
 			}
 			select {
@@ -89,7 +111,7 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 			case <-ctx.Done():
 				return
 			}
-			if readErr != nil || b.Len() < batchRows {
+			if readErr != nil || b.len() < batchRows {
 				return
 			}
 		}
@@ -98,8 +120,8 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for i := range b.Lines {
-			if err := fn(b.Record(i), b.Lines[i]); err != nil {
+		for i := range b.lines {
+			if err := fn(b.record(i), b.lines[i]); err != nil {
 				cancel()
 				for range full {
 				}

@@ -1,0 +1,332 @@
+package csvio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// scanner splits CSV text into records with the rules of encoding/csv (comma-separated, quotes
+// per RFC 4180 with LazyQuotes off, \r\n read as \n, empty lines skipped, any number of fields)
+// and reports its syntax errors with the same lines and columns; scan_test.go holds it to
+// encoding/csv on generated and fuzzed input. It is written for validation speed: it reads
+// blocks of about a megabyte, checks a block's bytes at once (invalid UTF-8, bare CR line
+// endings), turns the block into one string and cuts the fields of lines without quotes out of
+// it without copying. Lines with quotes take the slow, exact path.
+type scanner struct {
+	src     io.Reader
+	raw     []byte // raw[:n] read; raw[:k] is complete lines (all of it at the end)
+	n, k    int
+	s       string // string(raw[:k]), the block records are cut from
+	pos     int    // the next byte of s to parse
+	line    int    // the physical line of s[pos]
+	eof     bool   // src is exhausted (or the input stops at a bare CR)
+	max     int    // tests: the most bytes per read
+	checked int    // raw[:checked] has been checked
+	ckLine  int    // the line of raw[checked]
+	utf8    bool   // check UTF-8
+	badUTF8 bool   // invalid UTF-8 already reported
+	onUTF8  func(line int)
+	onCR    func(line int)
+	rec     []byte // the slow path's record being built
+	err     error  // a read error, returned once the records before it are out
+}
+
+const blockSize = 1 << 20 // the most a block grows to, unless a record is longer
+
+func newScanner(src io.Reader, checkUTF8 bool, max int) *scanner {
+	size := 64 << 10 // grown to blockSize while blocks come back full
+	if max > 0 {
+		size = 16 // tests: start small so that records cross block boundaries and the buffer grows
+	}
+	return &scanner{src: src, raw: make([]byte, size), line: 1, ckLine: 1, utf8: checkUTF8, max: max}
+}
+
+// parseErr is a CSV syntax error, as encoding/csv's ParseError reports it.
+type parseErr struct {
+	startLine, line, col int
+	bare                 bool // a quote in an unquoted field (csv.ErrBareQuote), else csv.ErrQuote
+}
+
+// refill keeps raw[from:n] (the unparsed rest), reads more and makes s the complete lines of
+// what is buffered. It returns false when there is nothing more to parse.
+func (sc *scanner) refill() bool {
+	from := sc.pos
+	if sc.eof {
+		return false
+	}
+	if sc.n >= len(sc.raw)/2 && len(sc.raw) < blockSize && sc.max == 0 {
+		sc.raw = append(sc.raw, make([]byte, len(sc.raw))...) // a big file: read bigger blocks
+	}
+	copy(sc.raw, sc.raw[from:sc.n])
+	sc.n -= from
+	sc.checked -= from
+	old := sc.n
+	for {
+		if sc.n == len(sc.raw) {
+			sc.raw = append(sc.raw, make([]byte, len(sc.raw))...)
+		}
+		end := len(sc.raw)
+		if sc.max > 0 {
+			end = min(end, sc.n+sc.max)
+		}
+		m, err := sc.src.Read(sc.raw[sc.n:end])
+		sc.n += m
+		if err == io.EOF {
+			sc.eof = true
+			break
+		}
+		if err != nil {
+			sc.err = err
+			sc.eof = true
+			break
+		}
+		if sc.n >= len(sc.raw)/2 && bytes.IndexByte(sc.raw[old:sc.n], '\n') >= 0 {
+			break
+		}
+	}
+	sc.k = sc.n
+	if !sc.eof {
+		sc.k = bytes.LastIndexByte(sc.raw[:sc.n], '\n') + 1
+	}
+	sc.check()
+	sc.s = string(sc.raw[:sc.k])
+	sc.pos = 0
+	return true
+}
+
+// check looks at the bytes of raw[checked:k] once: a bare CR ends the input at the start of its
+// line; the first invalid UTF-8 is reported with its line.
+func (sc *scanner) check() {
+	b := sc.raw[sc.checked:sc.k]
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\r')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i+1 < len(b) && b[i+1] == '\n' || i+1 == len(b) && sc.eof && sc.k == sc.n {
+			i++ // CRLF, or a CR ending the file (dropped, as encoding/csv does)
+			continue
+		}
+		line := sc.ckLine + bytes.Count(b[:i], nl)
+		cut := bytes.LastIndexByte(b[:i], '\n') + 1
+		b = b[:cut]
+		sc.k, sc.n, sc.eof = sc.checked+cut, sc.checked+cut, true
+		sc.checkUTF8(b)
+		sc.onCR(line)
+		sc.checked = sc.k
+		sc.ckLine = line
+		return
+	}
+	sc.checkUTF8(b)
+	sc.checked = sc.k
+	sc.ckLine += bytes.Count(b, nl)
+}
+
+var nl = []byte{'\n'}
+
+func (sc *scanner) checkUTF8(b []byte) {
+	if !sc.utf8 || sc.badUTF8 || utf8.Valid(b) {
+		return
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			sc.badUTF8 = true
+			sc.onUTF8(sc.ckLine + bytes.Count(b[:i], nl))
+			return
+		}
+		i += size
+	}
+}
+
+// errMore means the record at pos runs past the block: refill and parse it again.
+var errMore = errors.New("more")
+
+// next appends the fields of the next record to dst. It returns the fields, the line the record
+// starts on, the line it ends on, and io.EOF at the end, a *parseErr for a record with a
+// syntax error (skipped), or a read error.
+func (sc *scanner) next(dst []string) ([]string, int, int, error) {
+	for {
+		if sc.pos >= len(sc.s) {
+			if !sc.refill() {
+				if sc.err != nil {
+					err := sc.err
+					sc.err = nil
+					return dst, 0, 0, err
+				}
+				return dst, 0, 0, io.EOF
+			}
+			continue
+		}
+		i := strings.IndexByte(sc.s[sc.pos:], '\n')
+		end := len(sc.s)
+		if i >= 0 {
+			end = sc.pos + i
+		}
+		l := sc.s[sc.pos:end]
+		if n := len(l); n > 0 && l[n-1] == '\r' {
+			l = l[:n-1]
+		}
+		if len(l) == 0 { // an empty line
+			sc.pos = end + 1
+			sc.line++
+			continue
+		}
+		if strings.IndexByte(l, '"') < 0 {
+			// The fast path: no quotes, so the fields are the text between commas.
+			f := 0
+			for j := 0; j < len(l); j++ {
+				if l[j] == ',' {
+					dst = append(dst, l[f:j])
+					f = j + 1
+				}
+			}
+			dst = append(dst, l[f:])
+			line := sc.line
+			sc.pos = end + 1
+			sc.line++
+			return dst, line, line, nil
+		}
+		start, startLine, n0 := sc.pos, sc.line, len(dst)
+		out, endLine, err := sc.quoted(dst)
+		if err == errMore {
+			sc.pos, sc.line = start, startLine
+			dst = dst[:n0]
+			if !sc.refill() {
+				return dst, 0, 0, io.EOF // cannot happen: refill is only asked for before the end
+			}
+			continue
+		}
+		return out, startLine, endLine, err
+	}
+}
+
+// readLine returns the next line of s without its line ending and whether it had one; ok is
+// false at the end of the input, and errMore when the line is not all buffered.
+func (sc *scanner) readLine() (string, bool, error) {
+	if sc.pos >= len(sc.s) {
+		if !sc.eof || sc.k < sc.n {
+			return "", false, errMore
+		}
+		return "", false, io.EOF
+	}
+	i := strings.IndexByte(sc.s[sc.pos:], '\n')
+	var l string
+	hasNL := i >= 0
+	if hasNL {
+		l = sc.s[sc.pos : sc.pos+i]
+		sc.pos += i + 1
+	} else {
+		l = sc.s[sc.pos:]
+		sc.pos = len(sc.s)
+	}
+	if n := len(l); n > 0 && l[n-1] == '\r' {
+		l = l[:n-1]
+	}
+	sc.line++
+	return l, hasNL, nil
+}
+
+// quoted parses a record with quotes, as encoding/csv's readRecord does, from the line at pos.
+func (sc *scanner) quoted(dst []string) ([]string, int, error) {
+	recLine := sc.line
+	l, hasNL, err := sc.readLine()
+	if err != nil {
+		return dst, 0, err
+	}
+	lineNo := recLine // the line being parsed
+	col := 1
+	sc.rec = sc.rec[:0]
+	var ends []int
+	var perr *parseErr
+fields:
+	for {
+		if len(l) == 0 || l[0] != '"' {
+			i := strings.IndexByte(l, ',')
+			field := l
+			if i >= 0 {
+				field = l[:i]
+			}
+			if j := strings.IndexByte(field, '"'); j >= 0 {
+				perr = &parseErr{startLine: recLine, line: lineNo, col: col + j, bare: true}
+				break fields
+			}
+			sc.rec = append(sc.rec, field...)
+			ends = append(ends, len(sc.rec))
+			if i >= 0 {
+				l = l[i+1:]
+				col += i + 1
+				continue fields
+			}
+			break fields
+		}
+		// A quoted field.
+		l = l[1:]
+		col++
+		for {
+			i := strings.IndexByte(l, '"')
+			switch {
+			case i >= 0:
+				sc.rec = append(sc.rec, l[:i]...)
+				l = l[i+1:]
+				col += i + 1
+				switch {
+				case len(l) > 0 && l[0] == '"':
+					sc.rec = append(sc.rec, '"')
+					l = l[1:]
+					col++
+				case len(l) > 0 && l[0] == ',':
+					l = l[1:]
+					col++
+					ends = append(ends, len(sc.rec))
+					continue fields
+				case len(l) == 0:
+					ends = append(ends, len(sc.rec))
+					break fields
+				default:
+					perr = &parseErr{startLine: recLine, line: lineNo, col: col - 1}
+					break fields
+				}
+			case len(l) > 0 || hasNL:
+				// The field goes on to the next line.
+				sc.rec = append(sc.rec, l...)
+				col += len(l)
+				if hasNL {
+					sc.rec = append(sc.rec, '\n')
+					col++
+				}
+				l, hasNL, err = sc.readLine()
+				if err == errMore {
+					return dst, 0, err
+				}
+				if err == nil && (len(l) > 0 || hasNL) {
+					lineNo++
+					col = 1
+				}
+				if err == io.EOF {
+					l, hasNL = "", false
+				}
+			default:
+				// The input ends inside the quotes.
+				perr = &parseErr{startLine: recLine, line: lineNo, col: col}
+				break fields
+			}
+		}
+	}
+	if perr != nil {
+		return dst, 0, perr
+	}
+	str := string(sc.rec)
+	prev := 0
+	for _, e := range ends {
+		dst = append(dst, str[prev:e])
+		prev = e
+	}
+	return dst, lineNo, nil
+}
+
+func (e *parseErr) Error() string { return "parse error" }
