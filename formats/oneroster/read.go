@@ -53,9 +53,10 @@ type refCheck struct {
 	self  bool                // the file refers to itself: checked when it has been read
 	typed map[uint64]struct{} // non-nil: the target must also be in this set (schools, school years)
 	why   string              // the message when it is not
-	// last is the last value found good. Exports are sorted by user or by class, so a value
-	// often repeats on the next row and its lookup (a likely cache miss) is skipped.
-	last string
+	// last is the hash of the last value found good. Exports are sorted by user or by class, so
+	// a value often repeats on the next row and its lookup (a likely cache miss) is skipped. A
+	// hash, not the string: the row's strings point into a read buffer that is reused.
+	last uint64
 }
 
 type deferredRef struct {
@@ -240,7 +241,8 @@ func (fr *fileReader) pre(rec []string, line int) []string {
 		fr.report(roster.Error, roster.CodeRaggedRow, line, "", msg)
 		return rec
 	}
-	for i, c := range fr.spec.cols {
+	for i := range fr.spec.cols {
+		c := &fr.spec.cols[i]
 		j := fr.idx[i]
 		if j < 0 {
 			continue
@@ -416,7 +418,7 @@ func (fr *fileReader) repaired(line int, col, what string) {
 // repair fixes the safe, common export damage of one value (--fix): booleans and vocabulary
 // tokens in the wrong case, grades written 9 or K, spaces around list items. It returns the
 // new value and what it did, or "" when it changed nothing.
-func repair(c col, v string) (string, string) {
+func repair(c *col, v string) (string, string) {
 	fixCase := func(v string, e []string) string {
 		for _, t := range e {
 			if strings.EqualFold(t, v) {
@@ -464,13 +466,8 @@ func repair(c col, v string) (string, string) {
 }
 
 // value checks one non-blank value against its column's type and reference.
-func (fr *fileReader) value(c col, v string, line int) {
-	show := func() string { // only when there is a problem to report
-		if c.secret {
-			return "(value not shown)"
-		}
-		return strconv.Quote(v)
-	}
+func (fr *fileReader) value(c *col, v string, line int) {
+	show := func() string { return c.show(v) } // only when there is a problem to report
 	switch c.typ {
 	case tGUID:
 		fr.guid(c, v, line) // references are checked by row, on the checking goroutine
@@ -563,8 +560,16 @@ func (fr *fileReader) value(c col, v string, line int) {
 	}
 }
 
+// show quotes a value for a message, unless the column's values are never shown.
+func (c *col) show(v string) string {
+	if c.secret {
+		return "(value not shown)"
+	}
+	return strconv.Quote(v)
+}
+
 // guid checks one identifier; false when it is unusable.
-func (fr *fileReader) guid(c col, v string, line int) bool {
+func (fr *fileReader) guid(c *col, v string, line int) bool {
 	if excelNumber(v) {
 		fr.report(roster.Error, roster.CodeExcelDamage, line, c.name, fmt.Sprintf(
 			"%s %q looks like a number a spreadsheet rewrote in scientific notation: export the ID as text", c.name, v))
@@ -606,15 +611,15 @@ func (r *reader) refCheckFor(fr *fileReader, c col) refCheck {
 // ref checks that identifier v of column i resolves, when the package is complete enough to tell.
 func (fr *fileReader) ref(i int, v string, line int) {
 	rc := &fr.refs[i]
-	if v == rc.last {
+	h := hash(v)
+	if h == rc.last && h != 0 {
 		return
 	}
 	c := &fr.spec.cols[i]
-	h := hash(v)
 	switch {
 	case rc.self:
 		if !fr.ids.Has(h) {
-			fr.deferred = append(fr.deferred, deferredRef{line: int32(line), col: c.name, value: v})
+			fr.deferred = append(fr.deferred, deferredRef{line: int32(line), col: c.name, value: strings.Clone(v)})
 			return
 		}
 	case rc.ids == nil:
@@ -628,7 +633,7 @@ func (fr *fileReader) ref(i int, v string, line int) {
 			return
 		}
 	}
-	rc.last = v
+	rc.last = h
 }
 
 // rowsHint guesses a file's row count from its size and its header (rows are rarely shorter

@@ -100,7 +100,7 @@ func (c *captiRules) row(fr *fileReader, rec []string, line int) {
 	switch fr.file {
 	case "orgs.csv":
 		if t := fr.get(rec, "type"); t != "school" && t != "" {
-			c.otherOrgs[t]++
+			countKey(c.otherOrgs, t)
 		}
 	case "users.csv":
 		role := fr.get(rec, "role")
@@ -118,7 +118,7 @@ func (c *captiRules) row(fr *fileReader, rec []string, line int) {
 				c.schoolAdmins++
 			}
 		case "aide", "guardian", "parent", "relative":
-			c.ignoredRoles[role]++
+			countKey(c.ignoredRoles, role)
 		case "student":
 			if fr.get(rec, "grades") == "" {
 				fr.report(roster.Error, roster.CodeMissingRequired, line, "grades",
@@ -143,6 +143,14 @@ func (c *captiRules) row(fr *fileReader, rec []string, line int) {
 			}
 		}
 	}
+}
+
+// countKey counts k in m, copying a new key: the row's strings point into a reused buffer.
+func countKey(m map[string]int, k string) {
+	if _, ok := m[k]; !ok {
+		k = strings.Clone(k)
+	}
+	m[k]++
 }
 
 func (c *captiRules) finish() {

@@ -14,13 +14,20 @@ type batch struct {
 	fields       []string
 	starts, ends []int
 	lines        []int
+	blocks       []*block // the blocks the records' strings point into, counted once each
 }
 
 func (b *batch) len() int { return len(b.lines) }
 
 func (b *batch) record(i int) []string { return b.fields[b.starts[i]:b.ends[i]] }
 
+// reset empties b, letting go of its blocks (on the parsing goroutine, which counts them).
 func (b *batch) reset() {
+	for _, blk := range b.blocks {
+		blk.refs--
+	}
+	clear(b.blocks)
+	b.blocks = b.blocks[:0]
 	b.fields = b.fields[:0]
 	b.starts = b.starts[:0]
 	b.ends = b.ends[:0]
@@ -37,6 +44,10 @@ func (b *batch) add(r *Reader, pre func(rec []string, line int) []string) error 
 	}
 	r.rows++
 	b.fields = fields
+	if cur := r.sc.cur; len(b.blocks) == 0 || b.blocks[len(b.blocks)-1] != cur {
+		cur.refs++
+		b.blocks = append(b.blocks, cur)
+	}
 	start, end := n0, len(fields)
 	if pre != nil {
 		rec := fields[n0:]

@@ -2,12 +2,15 @@ package csvio
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -176,4 +179,53 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEachBlocksReused reads a file of many blocks through EachPre and checks every record as
+// it arrives: a block reused while a batch still points into it would show as wrong values.
+func TestEachBlocksReused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,name,n\n")
+	const rows = 300_000
+	for i := range rows {
+		if i%1000 == 7 {
+			fmt.Fprintf(&b, "id%d,\"quoted, %d\",%d\n", i, i, i%97)
+		} else {
+			fmt.Fprintf(&b, "id%d,name%d,%d\n", i, i, i%97)
+		}
+	}
+	for _, chunk := range []int{0, 100, 5000} {
+		eachAndCheck(t, b.String(), rows, chunk)
+	}
+}
+
+func eachAndCheck(t *testing.T, data string, rows, chunk int) {
+	rd, err := NewReader(strings.NewReader(data), "f.csv", Options{chunk: chunk}, roster.ReporterFunc(func(p roster.Problem) { t.Errorf("problem %v", p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	pre := func(rec []string, line int) []string { return rec }
+	err = EachPre(context.Background(), rd, pre, func(rec []string, line int) error {
+		i := line - 2
+		name := "name" + strconv.Itoa(i)
+		if i%1000 == 7 {
+			name = "quoted, " + strconv.Itoa(i)
+		}
+		if i%20000 == 0 {
+			time.Sleep(time.Millisecond) // let the parser run ahead and recycle blocks
+		}
+		want := []string{"id" + strconv.Itoa(i), name, strconv.Itoa(i % 97)}
+		if strings.Join(rec, "|") != strings.Join(want, "|") {
+			return fmt.Errorf("reads of %d: line %d: %q, want %q", chunk, line, rec, want)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != rows || rd.Rows() != rows {
+		t.Fatalf("reads of %d: %d records (Rows %d), want %d", chunk, n, rd.Rows(), rows)
+	}
 }

@@ -6,7 +6,18 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
+
+// block is a buffer the scanner reads into. Records' strings point into it (unsafe.String, no
+// copy), so it is reused only when nothing refers to it any more: the scanner counts itself
+// while it parses the block, and each batch of records counts once for the blocks its records
+// came from, until the batch comes back from the checking goroutine. Counting happens on the
+// parsing goroutine only. Strings kept past the callback must be cloned (see Each).
+type block struct {
+	buf  []byte
+	refs int
+}
 
 // scanner splits CSV text into records with the rules of encoding/csv (comma-separated, quotes
 // per RFC 4180 with LazyQuotes off, \r\n read as \n, empty lines skipped, any number of fields)
@@ -17,9 +28,12 @@ import (
 // it without copying. Lines with quotes take the slow, exact path.
 type scanner struct {
 	src     io.Reader
-	raw     []byte // raw[:n] read; raw[:k] is complete lines (all of it at the end)
+	cur     *block
+	pool    []*block
+	size    int    // the size of the next block
+	raw     []byte // cur.buf: raw[:n] read; raw[:k] is complete lines (all of it at the end)
 	n, k    int
-	s       string // string(raw[:k]), the block records are cut from
+	s       string // raw[:k] as a string, the block records are cut from
 	pos     int    // the next byte of s to parse
 	line    int    // the physical line of s[pos]
 	eof     bool   // src is exhausted (or the input stops at a bare CR)
@@ -41,7 +55,7 @@ func newScanner(src io.Reader, checkUTF8 bool, max int) *scanner {
 	if max > 0 {
 		size = 16 // tests: start small so that records cross block boundaries and the buffer grows
 	}
-	return &scanner{src: src, raw: make([]byte, size), line: 1, ckLine: 1, utf8: checkUTF8, max: max}
+	return &scanner{src: src, size: size, line: 1, ckLine: 1, utf8: checkUTF8, max: max}
 }
 
 // parseErr is a CSV syntax error, as encoding/csv's ParseError reports it.
@@ -57,16 +71,22 @@ func (sc *scanner) refill() bool {
 	if sc.eof {
 		return false
 	}
-	if sc.n >= len(sc.raw)/2 && len(sc.raw) < blockSize && sc.max == 0 {
-		sc.raw = append(sc.raw, make([]byte, len(sc.raw))...) // a big file: read bigger blocks
+	if sc.n >= sc.size/2 && sc.size < blockSize && sc.max == 0 {
+		sc.size *= 2 // a big file: read bigger blocks
 	}
-	copy(sc.raw, sc.raw[from:sc.n])
+	next := sc.block(max(sc.size, 2*(sc.n-from)))
+	copy(next.buf, sc.raw[from:sc.n])
+	if sc.cur != nil {
+		sc.cur.refs--
+	}
+	sc.cur, sc.raw = next, next.buf
 	sc.n -= from
 	sc.checked -= from
 	old := sc.n
 	for {
-		if sc.n == len(sc.raw) {
+		if sc.n == len(sc.raw) { // a record longer than the block; no string points into it yet
 			sc.raw = append(sc.raw, make([]byte, len(sc.raw))...)
+			sc.cur.buf = sc.raw
 		}
 		end := len(sc.raw)
 		if sc.max > 0 {
@@ -92,9 +112,29 @@ func (sc *scanner) refill() bool {
 		sc.k = bytes.LastIndexByte(sc.raw[:sc.n], '\n') + 1
 	}
 	sc.check()
-	sc.s = string(sc.raw[:sc.k])
+	sc.s = ""
+	if sc.k > 0 {
+		sc.s = unsafe.String(&sc.raw[0], sc.k)
+	}
 	sc.pos = 0
 	return true
+}
+
+// block returns a block of at least size bytes that nothing refers to, counted once for the
+// scanner.
+func (sc *scanner) block(size int) *block {
+	for _, b := range sc.pool {
+		if b.refs == 0 {
+			if len(b.buf) < size {
+				b.buf = make([]byte, size)
+			}
+			b.refs = 1
+			return b
+		}
+	}
+	b := &block{buf: make([]byte, size), refs: 1}
+	sc.pool = append(sc.pool, b)
+	return b
 }
 
 // check looks at the bytes of raw[checked:k] once: a bare CR ends the input at the start of its
