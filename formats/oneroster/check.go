@@ -13,16 +13,20 @@ func validGUID(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-		case c == '.', c == '-', c == '_', c == '/', c == '@':
-		default:
+		if !guidChars[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// guidChars marks the bytes a GUID may hold (a table: this runs on every identifier).
+var guidChars = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte(".-_/@", byte(c)) >= 0
+	}
+	return t
+}()
 
 // badGUIDChar returns a description of the first character s may not hold.
 func badGUIDChar(s string) string {
@@ -41,42 +45,33 @@ func badGUIDChar(s string) string {
 }
 
 // excelNumber reports whether s looks like a number Excel rewrote in scientific notation
-// (1.02E+07), which destroys an identifier.
+// (1.02E+07, -3E-05), which destroys an identifier. It scans from the front and gives up at the
+// first byte that cannot be part of one, so most identifiers cost a byte or two.
 func excelNumber(s string) bool {
-	i := -1
-	for k := 0; k < len(s); k++ { // a loop, not strings.IndexAny: this runs on every ID
-		if s[k]|0x20 == 'e' {
-			i = k
-			break
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	start, dots := i, 0
+	for ; i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.'); i++ {
+		if s[i] == '.' {
+			dots++
 		}
 	}
-	if i <= 0 || i+2 > len(s) || (s[i+1] != '+' && s[i+1] != '-') {
+	if i == start || s[start] == '.' || dots > 1 || i+2 >= len(s) || s[i]|0x20 != 'e' || (s[i+1] != '+' && s[i+1] != '-') {
 		return false
 	}
-	mant, exp := s[:i], s[i+2:]
-	if exp == "" || strings.Trim(exp, "0123456789") != "" {
-		return false
-	}
-	if mant[0] == '-' {
-		mant = mant[1:]
-	}
-	if mant == "" || strings.Count(mant, ".") > 1 || strings.Trim(mant, "0123456789.") != "" {
-		return false
-	}
-	return mant[0] != '.'
+	return digits(s[i+2:])
 }
 
 // validDate reports whether s is a real date written YYYY-MM-DD.
 func validDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s[:4]) || !digits(s[5:7]) || !digits(s[8:]) {
 		return false
 	}
-	y, err1 := strconv.Atoi(s[:4])
-	m, err2 := strconv.Atoi(s[5:7])
-	d, err3 := strconv.Atoi(s[8:])
-	if err1 != nil || err2 != nil || err3 != nil || !digits(s[:4]) || !digits(s[5:7]) || !digits(s[8:]) {
-		return false
-	}
+	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
+	m := int(s[5]-'0')*10 + int(s[6]-'0')
+	d := int(s[8]-'0')*10 + int(s[9]-'0')
 	if m < 1 || m > 12 || d < 1 {
 		return false
 	}

@@ -90,7 +90,9 @@ func (r *reader) readFile(spec *fileSpec) error {
 	s := *spec
 	s.cols = append([]col(nil), spec.cols...)
 	for i := range s.cols {
-		s.cols[i].secret = secret(s.cols[i].name)
+		n := s.cols[i].name
+		s.cols[i].secret = secret(n)
+		s.cols[i].stamp = (n == "status" || n == "dateLastModified") && r.version != "1.0"
 	}
 	if name == "demographics.csv" && len(s.cols) > 0 && s.cols[0].ref == "" {
 		// A demographics row belongs to the user with the same sourcedId.
@@ -248,7 +250,7 @@ func (fr *fileReader) pre(rec []string, line int) []string {
 			continue
 		}
 		v := rec[j]
-		if (c.name == "status" || c.name == "dateLastModified") && r.version != "1.0" {
+		if c.stamp {
 			switch {
 			case fr.mode == "bulk" && v != "" && r.opts.Fix:
 				fr.repaired(line, c.name, c.name+" blanked: manifest.csv marks "+fr.file+" bulk")

@@ -32,6 +32,9 @@ type col struct {
 	refType string
 	// secret: the value is never shown in a message (password, birth date); set by readFile.
 	secret bool
+	// stamp: status or dateLastModified in 1.1 and 1.2, which bulk files leave blank and delta
+	// files fill; set by readFile.
+	stamp bool
 }
 
 // fileSpec is one OneRoster file of one version.

@@ -96,3 +96,20 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+// TestSplitCommas holds the eight-bytes-at-a-time split to strings.Split.
+func TestSplitCommas(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	const alphabet = ",,a-.\x2d\x2c\xac\x01\xff"
+	for range 100_000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		s := string(b)
+		got, want := splitCommas(nil, s), strings.Split(s, ",")
+		if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
+			t.Fatalf("splitCommas(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -3,7 +3,7 @@ package idset
 import "slices"
 
 // Bag collects hashes with the line each was seen on and finds the repeats once all are in.
-// Adding is an append to one of up to 4096 parts chosen by the hash's top bits, so it costs no
+// Adding is an append to one of up to 256 parts chosen by the hash's top bits, so it costs no
 // random access into a table of millions of entries; Repeats then checks one small part at a
 // time in a table that stays in cache. It is for the IDs of a big file that nothing refers to
 // (enrollments), which only need to be unique.
@@ -21,7 +21,7 @@ type bagEntry struct {
 // NewBag returns a Bag sized for about hint entries.
 func NewBag(hint int) *Bag {
 	bits := uint(0)
-	for bits < 12 && 1<<bits*1024 < hint {
+	for bits < 8 && 1<<bits*1024 < hint { // at most 256 parts: their ends stay in the L1 cache
 		bits++
 	}
 	b := &Bag{parts: make([][]bagEntry, 1<<bits), shift: 64 - bits}

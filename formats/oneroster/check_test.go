@@ -1,0 +1,61 @@
+package oneroster
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// excelNumberSpec is excelNumber written the plain way: the first E or e, a signed exponent of
+// digits, and a mantissa of digits with at most one dot, optionally negative.
+func excelNumberSpec(s string) bool {
+	i := strings.IndexAny(s, "Ee")
+	if i <= 0 || i+2 > len(s) || (s[i+1] != '+' && s[i+1] != '-') {
+		return false
+	}
+	mant, exp := s[:i], s[i+2:]
+	if exp == "" || strings.Trim(exp, "0123456789") != "" {
+		return false
+	}
+	mant = strings.TrimPrefix(mant, "-")
+	if mant == "" || strings.Count(mant, ".") > 1 || strings.Trim(mant, "0123456789.") != "" {
+		return false
+	}
+	return mant[0] != '.'
+}
+
+func TestExcelNumber(t *testing.T) {
+	for s, want := range map[string]bool{
+		"1.02E+07": true, "1E+5": true, "-3E-05": true, "1e-10": true, "1.E+5": true,
+		"1.2.3E+4": false, ".5E+3": false, "E+5": false, "12E5": false, "12E+": false, "12E+x": false,
+		"3f2e-4a": false, "stu0001": false, "": false, "-E+5": false, "-.5E+3": false, "--1E+5": false,
+		"12e3E+5": false,
+	} {
+		if got := excelNumber(s); got != want {
+			t.Errorf("excelNumber(%q) = %v, want %v", s, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	const alphabet = "0123456789.-+eEa"
+	for range 200_000 {
+		b := make([]byte, r.IntN(9))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		if s := string(b); excelNumber(s) != excelNumberSpec(s) {
+			t.Fatalf("excelNumber(%q) = %v, the plain version says %v", s, excelNumber(s), excelNumberSpec(s))
+		}
+	}
+}
+
+func TestValidDate(t *testing.T) {
+	for s, want := range map[string]bool{
+		"2024-02-29": true, "2023-02-29": false, "1900-02-29": false, "2000-02-29": true, "2026-12-31": true,
+		"2026-13-01": false, "2026-00-10": false, "2026-04-31": false, "2026-04-00": false, "2026-4-01": false,
+		"2026/04/01": false, "20a6-04-01": false, "2026-04-01T": false, "+026-04-01": false,
+	} {
+		if got := validDate(s); got != want {
+			t.Errorf("validDate(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
