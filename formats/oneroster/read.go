@@ -149,15 +149,15 @@ func (r *reader) readFile(spec *fileSpec) error {
 	}
 	var sinkErr error
 	var keep []string
-	var pre func([]string, int) []string
+	var pre csvio.Pre
 	if len(spec.cols) > 0 {
 		pre = fr.pre
 	}
-	err = csvio.EachPre(r.ctx, cr, pre, func(rec []string, line int) error {
+	err = csvio.EachPre(r.ctx, cr, pre, func(rec []string, line int, clean bool) error {
 		if len(spec.cols) == 0 {
 			return nil
 		}
-		rec = fr.row(rec, line)
+		rec = fr.row(rec, line, clean)
 		if build {
 			keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
 			if err := fr.emit(keep); err != nil {
@@ -227,9 +227,10 @@ func secret(col string) bool {
 }
 
 // row checks one record.
-// pre checks one record on the parsing goroutine: everything that needs no state shared with
-// other rows (width, required values, types, --fix repairs). It returns the record to keep.
-func (fr *fileReader) pre(rec []string, line int) []string {
+// pre checks one record, on either goroutine: everything that needs no state shared with other
+// rows (width, required values, types, --fix repairs). It returns the record to keep and false
+// when an identifier in it is unusable (reported).
+func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 	r := fr.r
 	if r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "" {
 		fr.repaired(line, "", fmt.Sprintf("dropped %d empty cells past the header's %d columns (a trailing comma)", len(rec)-fr.width, fr.width))
@@ -241,8 +242,9 @@ func (fr *fileReader) pre(rec []string, line int) []string {
 			msg += ": a list with commas must be quoted (\"a,b\")"
 		}
 		fr.report(roster.Error, roster.CodeRaggedRow, line, "", msg)
-		return rec
+		return rec, false
 	}
+	clean := true
 	for i := range fr.spec.cols {
 		c := &fr.spec.cols[i]
 		j := fr.idx[i]
@@ -278,14 +280,14 @@ func (fr *fileReader) pre(rec []string, line int) []string {
 				rec[j], v = nv, nv
 			}
 		}
-		fr.value(c, v, line)
+		clean = fr.value(c, v, line) && clean
 	}
-	return rec
+	return rec, clean
 }
 
 // row does the checks of one record that need the file's and the package's ID tables
 // (duplicates, references), on the checking goroutine, after pre.
-func (fr *fileReader) row(rec []string, line int) []string {
+func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 	r := fr.r
 	if len(rec) != fr.width {
 		// Reported by pre. Keep the ID so later files do not report references to it as dangling.
@@ -310,13 +312,13 @@ func (fr *fileReader) row(rec []string, line int) []string {
 		}
 		switch {
 		case c.ref != "" && c.typ == tGUID:
-			if usableID(v) {
+			if clean || usableID(v) {
 				fr.ref(i, v, line)
 			}
 		case c.ref != "" && c.typ == tGUIDList:
-			if listProblem(v) == "" {
+			if clean || listProblem(v) == "" {
 				for item := range strings.SplitSeq(v, ",") {
-					if usableID(item) {
+					if clean || usableID(item) {
 						fr.ref(i, item, line)
 					}
 				}
@@ -467,20 +469,23 @@ func repair(c *col, v string) (string, string) {
 	return nv, fmt.Sprintf("%s %q written %q", c.name, v, nv)
 }
 
-// value checks one non-blank value against its column's type and reference.
-func (fr *fileReader) value(c *col, v string, line int) {
+// value checks one non-blank value against its column's type. It returns false for an
+// unusable identifier or list of them (reported), which row then does not look up.
+func (fr *fileReader) value(c *col, v string, line int) bool {
 	show := func() string { return c.show(v) } // only when there is a problem to report
 	switch c.typ {
 	case tGUID:
-		fr.guid(c, v, line) // references are checked by row, on the checking goroutine
+		return fr.guid(c, v, line) // references are checked by row, on the checking goroutine
 	case tGUIDList:
 		if p := listProblem(v); p != "" {
 			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
-			return
+			return false
 		}
+		ok := true
 		for item := range strings.SplitSeq(v, ",") {
-			fr.guid(c, item, line)
+			ok = fr.guid(c, item, line) && ok
 		}
+		return ok
 	case tDate:
 		if !validDate(v) {
 			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a date written YYYY-MM-DD", c.name, show()))
@@ -508,7 +513,7 @@ func (fr *fileReader) value(c *col, v string, line int) {
 	case tEnumList:
 		if p := listProblem(v); p != "" {
 			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
-			return
+			return true
 		}
 		for item := range strings.SplitSeq(v, ",") {
 			if !inEnum(item, c.enum, fr.r.version == "1.2") {
@@ -518,7 +523,7 @@ func (fr *fileReader) value(c *col, v string, line int) {
 	case tGrades:
 		if p := listProblem(v); p != "" {
 			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
-			return
+			return true
 		}
 		for item := range strings.SplitSeq(v, ",") {
 			if inEnum(item, cedsGrades, false) {
@@ -560,6 +565,7 @@ func (fr *fileReader) value(c *col, v string, line int) {
 			}
 		}
 	}
+	return true
 }
 
 // show quotes a value for a message, unless the column's values are never shown.

@@ -8,12 +8,14 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// batch is a run of records read ahead by Each. Record i is fields[starts[i]:ends[i]] and
-// starts on physical line lines[i].
+// batch is a run of records read ahead by Each. Record i is fields[starts[i]:ends[i]], starts
+// on physical line lines[i], and passed pre's checks if ok[i].
 type batch struct {
 	fields       []string
 	starts, ends []int
 	lines        []int
+	ok           []bool
+	checked      bool     // pre has run on the records
 	blocks       []*block // the blocks the records' strings point into, counted once each
 }
 
@@ -32,10 +34,12 @@ func (b *batch) reset() {
 	b.starts = b.starts[:0]
 	b.ends = b.ends[:0]
 	b.lines = b.lines[:0]
+	b.ok = b.ok[:0]
+	b.checked = false
 }
 
-// add parses the next record into b and runs pre on it. It returns io.EOF at the end.
-func (b *batch) add(r *Reader, pre func(rec []string, line int) []string) error {
+// add parses the next record into b. It returns io.EOF at the end.
+func (b *batch) add(r *Reader) error {
 	n0 := len(b.fields)
 	fields, line, err := r.read(b.fields)
 	if err != nil {
@@ -48,41 +52,55 @@ func (b *batch) add(r *Reader, pre func(rec []string, line int) []string) error 
 		cur.refs++
 		b.blocks = append(b.blocks, cur)
 	}
-	start, end := n0, len(fields)
-	if pre != nil {
-		rec := fields[n0:]
-		out := pre(rec, line)
-		switch {
-		case len(out) <= len(rec):
-			copy(rec, out) // a no-op when pre changed rec in place or cut it short
-			end = n0 + len(out)
-		default:
-			start = len(b.fields)
-			b.fields = append(b.fields, out...)
-			end = len(b.fields)
-		}
-	}
-	b.starts = append(b.starts, start)
-	b.ends = append(b.ends, end)
+	b.starts = append(b.starts, n0)
+	b.ends = append(b.ends, len(fields))
 	b.lines = append(b.lines, line)
+	b.ok = append(b.ok, true)
 	return nil
+}
+
+// check runs pre on every record of b, keeping what it returns.
+func (b *batch) check(pre Pre) {
+	b.checked = true
+	if pre == nil {
+		return
+	}
+	for i := range b.lines {
+		rec := b.record(i)
+		out, ok := pre(rec, b.lines[i])
+		b.ok[i] = ok
+		if len(out) <= len(rec) {
+			copy(rec, out) // a no-op when pre changed rec in place or cut it short
+			b.ends[i] = b.starts[i] + len(out)
+			continue
+		}
+		b.starts[i] = len(b.fields)
+		b.fields = append(b.fields, out...)
+		b.ends[i] = len(b.fields)
+	}
 }
 
 const batchRows = 1024
 
+// Pre checks one record without state shared with other records. It may change the record and
+// returns the one to keep, and whether it passed.
+type Pre func(rec []string, line int) ([]string, bool)
+
 // Each reads every remaining record of r and calls fn for each, in order. Parsing runs on its
 // own goroutine, a batch ahead of fn, so a file is parsed on one core while it is checked on
 // another. fn returning an error stops the read. The record's strings share a block of the
-// file: fn must Clone the ones it keeps, or it keeps the whole block alive. Problems the reader reports may arrive on the
-// parsing goroutine: rep must be safe for concurrent use (see SyncReporter).
+// file: fn must Clone the ones it keeps, or it keeps the whole block alive. Problems the reader
+// reports may arrive on the parsing goroutine: rep must be safe for concurrent use (see
+// SyncReporter).
 func Each(ctx context.Context, r *Reader, fn func(rec []string, line int) error) error {
-	return EachPre(ctx, r, nil, fn)
+	return EachPre(ctx, r, nil, func(rec []string, line int, _ bool) error { return fn(rec, line) })
 }
 
-// EachPre is Each with pre, which runs on the parsing goroutine for every record before it is
-// handed to fn and may change it (return the record to keep). It is for the stateless part of
-// the checks, so the two goroutines share the work; it must be safe to run concurrently with fn.
-func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []string, fn func(rec []string, line int) error) error {
+// EachPre is Each with pre, which runs on every record before fn gets it, with pre's verdict.
+// pre is for the stateless part of the checks: it runs on whichever goroutine has time for it
+// (the parsing one while fn has records waiting, else fn's own, before fn), so the two cores
+// share the work however it divides; it must be safe to run concurrently with fn.
+func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line int, ok bool) error) error {
 	if r.done {
 		return nil
 	}
@@ -90,7 +108,7 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 	defer cancel()
 	full := make(chan *batch, 2)
 	free := make(chan *batch, 4)
-	for range 3 {
+	for range 4 {
 		b := &batch{}
 		b.reset()
 		free <- b
@@ -107,7 +125,7 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 			}
 			b.reset()
 			for b.len() < batchRows {
-				if err := b.add(r, pre); err != nil {
+				if err := b.add(r); err != nil {
 					if err != io.EOF {
 						readErr = err
 					}
@@ -116,6 +134,9 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 			}
 			if b.len() == 0 {
 				return
+			}
+			if len(full) > 0 {
+				b.check(pre) // fn has work waiting: check here
 			}
 			select {
 			case full <- b:
@@ -131,8 +152,11 @@ func EachPre(ctx context.Context, r *Reader, pre func(rec []string, line int) []
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if !b.checked {
+			b.check(pre)
+		}
 		for i := range b.lines {
-			if err := fn(b.record(i), b.lines[i]); err != nil {
+			if err := fn(b.record(i), b.lines[i], b.ok[i]); err != nil {
 				cancel()
 				for range full {
 				}

@@ -205,8 +205,11 @@ func eachAndCheck(t *testing.T, data string, rows, chunk int) {
 		t.Fatal(err)
 	}
 	n := 0
-	pre := func(rec []string, line int) []string { return rec }
-	err = EachPre(context.Background(), rd, pre, func(rec []string, line int) error {
+	pre := func(rec []string, line int) ([]string, bool) { return rec, line%2 == 0 }
+	err = EachPre(context.Background(), rd, pre, func(rec []string, line int, ok bool) error {
+		if ok != (line%2 == 0) {
+			return fmt.Errorf("line %d: pre's verdict lost", line)
+		}
 		i := line - 2
 		name := "name" + strconv.Itoa(i)
 		if i%1000 == 7 {
