@@ -586,7 +586,10 @@ func (fr *fileReader) guid(c *col, v string, line int) bool {
 	if !validGUID(v) {
 		why := "is longer than 255 characters"
 		if ch := badGUIDChar(v); ch != "" {
-			why = "has the character " + ch + " (allowed: letters, digits and . - _ / @)"
+			why = strings.TrimPrefix(ch, "it ")
+			if strings.HasPrefix(ch, "it holds") {
+				why += " (allowed characters: letters, digits and . - _ / @)"
+			}
 		}
 		fr.report(roster.Error, roster.CodeBadID, line, c.name, fmt.Sprintf("%s %q %s", c.name, v, why))
 		return false
