@@ -1,9 +1,11 @@
 // Command rostergen writes deterministic synthetic OneRoster 1.1 packages for tests, examples
 // and benchmarks: the same flags always give the same bytes, and --night 2 gives the next
-// night's export with a known number of changes, printed as JSON on stdout.
+// night's export with a known number of changes, printed as JSON on stdout and written to
+// DIR/changes.json.
 //
 //	rostergen --users 1000000 --out /tmp/night1
-//	rostergen --users 1000000 --night 2 --out /tmp/night2
+//	rostergen --users 1000000 --night2 --out /tmp/night2              # 1% added, 1% removed, 2% changed
+//	rostergen --users 1000000 --night2 --added 5 --removed 0 --out /tmp/night2
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 
 	"github.com/rostersync/rostersync/pkg/rostergen"
 )
@@ -29,14 +32,27 @@ func run(args []string) int {
 	fs.StringVar(&out, "out", "", "directory to write the package into (created)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed: the same seed gives the same data")
 	fs.IntVar(&o.Night, "night", 1, "1 or 2: night 2 is night 1 with changes")
-	fs.Float64Var(&o.ChangePercent, "change", rostergen.DefaultChangePercent, "night 2 change rate in percent")
+	night2 := fs.Bool("night2", false, "write night 2 (the same as --night 2)")
+	fs.Float64Var(&o.Added, "added", 1, "night 2: percent of night 1's students added")
+	fs.Float64Var(&o.Removed, "removed", 1, "night 2: percent of night 1's students removed")
+	fs.Float64Var(&o.Changed, "changed", 2, "night 2: percent of users changed (a name, email or grade); a fifth as many students move class")
+	fs.Float64Var(&o.ChangePercent, "change", rostergen.DefaultChangePercent, "night 2: one rate instead of the three above (half added, half removed, all changed)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: rostergen --users N --out DIR [--night 2] [--seed S] [--change PCT]")
+		fmt.Fprintln(fs.Output(), "usage: rostergen --users N --out DIR [--night2 [--added PCT] [--removed PCT] [--changed PCT]] [--seed S]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *night2 {
+		o.Night = 2
+	}
+	o.Split = true
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "change" {
+			o.Split = false
+		}
+	})
 	if out == "" || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
@@ -48,8 +64,19 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "rostergen:", err)
 		return 1
 	}
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	enc.Encode(sum) //nolint:errcheck // stdout
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rostergen:", err)
+		return 1
+	}
+	b = append(b, '\n')
+	if o.Night == 2 {
+		// The true counts, for checking a diff against.
+		if err := os.WriteFile(filepath.Join(out, "changes.json"), b, 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, "rostergen:", err)
+			return 1
+		}
+	}
+	os.Stdout.Write(b) //nolint:errcheck // stdout
 	return 0
 }

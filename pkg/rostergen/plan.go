@@ -31,6 +31,11 @@ type Options struct {
 	// new students are added, about ChangePercent % of users change their given name, email
 	// or grade, and about ChangePercent/5 % of students move from one class to another.
 	ChangePercent float64
+	// Added, Removed and Changed, when Split is set, replace ChangePercent with separate rates
+	// for night 2: Added % of night 1's students are new, Removed % of them are gone, Changed %
+	// of users change a given name, email or grade, and Changed/5 % of students move class.
+	Split                   bool
+	Added, Removed, Changed float64
 	// Format is the output format; "" means FormatOneRoster.
 	Format string
 }
@@ -54,6 +59,11 @@ func (o Options) normalize() (Options, error) {
 		return o, fmt.Errorf("%w: night must be 1 or 2, got %d", ErrOptions, o.Night)
 	case math.IsNaN(o.ChangePercent) || o.ChangePercent < 0 || o.ChangePercent > 100:
 		return o, fmt.Errorf("%w: change percent must be between 0 and 100, got %v", ErrOptions, o.ChangePercent)
+	}
+	for _, pct := range []float64{o.Added, o.Removed, o.Changed} {
+		if math.IsNaN(pct) || pct < 0 || pct > 100 {
+			return o, fmt.Errorf("%w: added, removed and changed percentages must be between 0 and 100, got %v", ErrOptions, pct)
+		}
 	}
 	return o, nil
 }
@@ -155,11 +165,15 @@ type plan struct {
 
 func newPlan(o Options) *plan {
 	p := &plan{seed: o.Seed, night2: o.Night == 2, sh: newShape(o.Users)}
+	added, removed, changed := o.ChangePercent/2, o.ChangePercent/2, o.ChangePercent
+	if o.Split {
+		added, removed, changed = o.Added, o.Removed, o.Changed
+	}
 	if p.night2 {
-		p.tRemove = threshold(o.ChangePercent / 200)
-		p.tChange = threshold(o.ChangePercent / 100)
-		p.tMove = threshold(o.ChangePercent / 500)
-		p.added = int(math.Round(float64(p.sh.students) * o.ChangePercent / 200))
+		p.tRemove = threshold(removed / 100)
+		p.tChange = threshold(changed / 100)
+		p.tMove = threshold(changed / 500)
+		p.added = int(math.Round(float64(p.sh.students) * added / 100))
 	}
 	return p
 }
