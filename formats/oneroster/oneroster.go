@@ -102,8 +102,8 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	}
 	if len(stray) > 0 {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: stray[0],
-			Message: fmt.Sprintf("ignored %s that %s not OneRoster %s: %s", plural(len(stray), "file"),
-				isAre(len(stray)), pluralWord(len(stray), "file"), strings.Join(stray, ", "))})
+			Message: fmt.Sprintf("ignored %s that %s not OneRoster: %s", plural(len(stray), "file"),
+				isAre(len(stray)), strings.Join(stray, ", "))})
 	}
 	lone := len(present) == 1 && !present["manifest.csv"]
 	if err := r.readManifest(present, lone); err != nil {
