@@ -21,7 +21,9 @@ type batch struct {
 
 func (b *batch) len() int { return len(b.lines) }
 
-func (b *batch) record(i int) []string { return b.fields[b.starts[i]:b.ends[i]] }
+// record returns record i, with no spare capacity: a pre that appends to it gets a new slice
+// instead of writing over the next record.
+func (b *batch) record(i int) []string { return b.fields[b.starts[i]:b.ends[i]:b.ends[i]] }
 
 // reset empties b, letting go of its blocks (on the parsing goroutine, which counts them).
 func (b *batch) reset() {
@@ -150,6 +152,8 @@ func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line
 	}()
 	for b := range full {
 		if err := ctx.Err(); err != nil {
+			for range full { // the parser stops: wait for it before the file is closed
+			}
 			return err
 		}
 		if !b.checked {

@@ -156,7 +156,7 @@ func (r *Reader) read(dst []string) ([]string, int, error) {
 		if errors.As(err, &pe) {
 			r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeParse, File: r.file, Line: pe.startLine,
 				Message: parseMessage(pe)})
-			if !pe.bare && pe.line > pe.startLine {
+			if pe.open && pe.line > pe.startLine {
 				// An unterminated quote swallowed the rest of the file.
 				r.done = true
 				break
@@ -173,7 +173,7 @@ func parseMessage(pe *parseErr) string {
 	switch {
 	case pe.bare:
 		return fmt.Sprintf("a \" in an unquoted field (column %d): quote the field and double the quote (\"\")", pe.col)
-	case pe.line > pe.startLine:
+	case pe.open && pe.line > pe.startLine:
 		return fmt.Sprintf("a quoted field opened here is never closed (read to line %d)", pe.line)
 	}
 	return fmt.Sprintf("extra or missing \" in a quoted field (column %d)", pe.col)

@@ -68,6 +68,8 @@ func TestReader(t *testing.T) {
 			records: []record{{2, "x\ny|2"}, {4, "3|4"}}, problems: []string{"parse@2"}},
 		{name: "line break allowed", data: "a,b\n\"x\ny\",2\n", opts: Options{AllowLineBreaks: true}, header: "a|b", records: []record{{2, "x\ny|2"}}},
 		{name: "bare quote", data: "a,b\n1,x\"y\n3,4\n", header: "a|b", records: []record{{3, "3|4"}}, problems: []string{"parse@2"}},
+		{name: "quote error in a record over two lines", data: "a,b\n\"x\ny\"z,1\n3,4\n5,6\n", header: "a|b",
+			records: []record{{4, "3|4"}, {5, "5|6"}}, problems: []string{"parse@2"}},
 		{name: "unterminated quote", data: "a,b\n1,\"open\n3,4\n5,6\n", header: "a|b", problems: []string{"parse@2"}},
 		{name: "invalid UTF-8 reported once with its line", data: "a\nok\nbad\xff\nbad\xfe\n", header: "a",
 			records: []record{{2, "ok"}, {3, "bad\xff"}, {4, "bad\xfe"}}, problems: []string{"encoding@3"}},
@@ -230,5 +232,51 @@ func eachAndCheck(t *testing.T, data string, rows, chunk int) {
 	}
 	if n != rows || rd.Rows() != rows {
 		t.Fatalf("reads of %d: %d records (Rows %d), want %d", chunk, n, rd.Rows(), rows)
+	}
+}
+
+// A read error is returned, never taken for the end of the file; a line it cuts off is not
+// a record.
+func TestReaderErrorCutsRecord(t *testing.T) {
+	for _, data := range []string{"a,b\n1,2\n3,", "a,b\n1,2\n3,\"multi\nline"} {
+		rep := roster.ReporterFunc(func(p roster.Problem) { t.Errorf("%q: problem %v", data, p) })
+		rd, err := NewReader(io.MultiReader(strings.NewReader(data), iotest.ErrReader(errors.New("disk gone"))), "f.csv", Options{}, rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recs []string
+		for {
+			rec, _, err := rd.Next()
+			if err == io.EOF {
+				t.Fatalf("%q: the read error was taken for the end", data)
+			}
+			if err != nil {
+				if !strings.Contains(err.Error(), "disk gone") {
+					t.Fatalf("%q: err %v", data, err)
+				}
+				break
+			}
+			recs = append(recs, strings.Join(rec, "|"))
+		}
+		if strings.Join(recs, ";") != "1|2" {
+			t.Errorf("%q: records %q, want only 1|2", data, recs)
+		}
+	}
+}
+
+// A pre that appends to its record does not write over the next record.
+func TestPreAppends(t *testing.T) {
+	rd, err := NewReader(strings.NewReader("a,b\n1,2\n3,4\n"), "f.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	pre := func(rec []string, line int) ([]string, bool) { return append(rec, "x"), true }
+	err = EachPre(context.Background(), rd, pre, func(rec []string, line int, _ bool) error {
+		got = append(got, strings.Join(rec, "|"))
+		return nil
+	})
+	if err != nil || strings.Join(got, ";") != "1|2|x;3|4|x" {
+		t.Fatalf("records %q (err %v), want 1|2|x;3|4|x", got, err)
 	}
 }

@@ -63,6 +63,7 @@ func newScanner(src io.Reader, checkUTF8 bool, max int) *scanner {
 type parseErr struct {
 	startLine, line, col int
 	bare                 bool // a quote in an unquoted field (csv.ErrBareQuote), else csv.ErrQuote
+	open                 bool // the input ended inside quotes
 }
 
 // refill keeps raw[from:n] (the unparsed rest), reads more and makes s the complete lines of
@@ -104,12 +105,14 @@ func (sc *scanner) refill() bool {
 			sc.eof = true
 			break
 		}
-		if sc.n >= len(sc.raw)/2 && bytes.IndexByte(sc.raw[old:sc.n], '\n') >= 0 {
+		// Enough new data (a quarter of the block at least, so that a long record read again
+		// after each refill costs linear, not quadratic, time) and a complete line.
+		if sc.n >= len(sc.raw)/2 && sc.n-old >= len(sc.raw)/4 && bytes.IndexByte(sc.raw[old:sc.n], '\n') >= 0 {
 			break
 		}
 	}
 	sc.k = sc.n
-	if !sc.eof {
+	if !sc.eof || sc.err != nil { // after a read error, a cut-off last line is not a record
 		sc.k = bytes.LastIndexByte(sc.raw[:sc.n], '\n') + 1
 	}
 	sc.check()
@@ -231,7 +234,12 @@ func (sc *scanner) next(dst []string) ([]string, int, int, error) {
 			sc.pos, sc.line = start, startLine
 			dst = dst[:n0]
 			if !sc.refill() {
-				return dst, 0, 0, io.EOF // cannot happen: refill is only asked for before the end
+				if sc.err != nil {
+					err := sc.err
+					sc.err = nil
+					return dst, 0, 0, err
+				}
+				return dst, 0, 0, io.EOF
 			}
 			continue
 		}
@@ -243,7 +251,7 @@ func (sc *scanner) next(dst []string) ([]string, int, int, error) {
 // false at the end of the input, and errMore when the line is not all buffered.
 func (sc *scanner) readLine() (string, bool, error) {
 	if sc.pos >= len(sc.s) {
-		if !sc.eof || sc.k < sc.n {
+		if !sc.eof || sc.k < sc.n || sc.err != nil {
 			return "", false, errMore
 		}
 		return "", false, io.EOF
@@ -346,7 +354,7 @@ fields:
 				}
 			default:
 				// The input ends inside the quotes.
-				perr = &parseErr{startLine: recLine, line: lineNo, col: col}
+				perr = &parseErr{startLine: recLine, line: lineNo, col: col, open: true}
 				break fields
 			}
 		}
