@@ -195,56 +195,49 @@ var errMore = errors.New("more")
 // syntax error (skipped), or a read error.
 func (sc *scanner) next(dst []string) ([]string, int, int, error) {
 	for {
-		if sc.pos >= len(sc.s) {
-			if !sc.refill() {
-				if sc.err != nil {
-					err := sc.err
-					sc.err = nil
-					return dst, 0, 0, err
-				}
-				return dst, 0, 0, io.EOF
-			}
-			continue
-		}
-		i := strings.IndexByte(sc.s[sc.pos:], '\n')
-		end := len(sc.s)
-		if i >= 0 {
-			end = sc.pos + i
-		}
-		l := sc.s[sc.pos:end]
-		if n := len(l); n > 0 && l[n-1] == '\r' {
-			l = l[:n-1]
-		}
-		if len(l) == 0 { // an empty line
-			sc.pos = end + 1
-			sc.line++
-			continue
-		}
-		if strings.IndexByte(l, '"') < 0 {
-			// The fast path: no quotes, so the fields are the text between commas.
-			dst = splitCommas(dst, l)
-			line := sc.line
-			sc.pos = end + 1
-			sc.line++
-			return dst, line, line, nil
-		}
-		start, startLine, n0 := sc.pos, sc.line, len(dst)
-		out, endLine, err := sc.quoted(dst)
-		if err == errMore {
+		start, startLine := sc.pos, sc.line
+		l, _, err := sc.readLine()
+		switch {
+		case err == errMore:
 			sc.pos, sc.line = start, startLine
-			dst = dst[:n0]
-			if !sc.refill() {
-				if sc.err != nil {
-					err := sc.err
-					sc.err = nil
-					return dst, 0, 0, err
-				}
-				return dst, 0, 0, io.EOF
+			if err := sc.more(); err != nil {
+				return dst, 0, 0, err
 			}
-			continue
+		case err != nil:
+			return dst, 0, 0, err
+		case len(l) == 0: // an empty line
+		case strings.IndexByte(l, '"') < 0:
+			// The fast path: no quotes, so the fields are the text between commas.
+			return splitCommas(dst, l), startLine, startLine, nil
+		default:
+			sc.pos, sc.line = start, startLine
+			n0 := len(dst)
+			out, endLine, err := sc.quoted(dst)
+			if err != errMore {
+				return out, startLine, endLine, err
+			}
+			// The record runs past the block: read it again from a refilled one.
+			dst = dst[:n0]
+			sc.pos, sc.line = start, startLine
+			if err := sc.more(); err != nil {
+				return dst, 0, 0, err
+			}
 		}
-		return out, startLine, endLine, err
 	}
+}
+
+// more refills the block from the record at pos; at the end of the input it returns io.EOF, or
+// the read error that ended it.
+func (sc *scanner) more() error {
+	if sc.refill() {
+		return nil
+	}
+	err := sc.err
+	sc.err = nil
+	if err == nil {
+		err = io.EOF
+	}
+	return err
 }
 
 // readLine returns the next line of s without its line ending and whether it had one; ok is
