@@ -145,7 +145,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		build = false // the sink would drop them: count them after the file instead
 	}
 	if rs, ok := r.sink.(interface{ Reserve(roster.Kind, int) }); ok && build {
-		rs.Reserve(spec.kind, rowsHint(f, cr.Header()))
+		rs.Reserve(spec.kind, hint)
 	}
 	var sinkErr error
 	var keep []string

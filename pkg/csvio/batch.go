@@ -150,21 +150,24 @@ func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line
 			}
 		}
 	}()
+	// stop ends the read early: the parser is told to stop and waited for, so that it no longer
+	// reads the file when the caller closes it.
+	stop := func(err error) error {
+		cancel()
+		for range full {
+		}
+		return err
+	}
 	for b := range full {
 		if err := ctx.Err(); err != nil {
-			for range full { // the parser stops: wait for it before the file is closed
-			}
-			return err
+			return stop(err)
 		}
 		if !b.checked {
 			b.check(pre)
 		}
 		for i := range b.lines {
 			if err := fn(b.record(i), b.lines[i], b.ok[i]); err != nil {
-				cancel()
-				for range full {
-				}
-				return err
+				return stop(err)
 			}
 		}
 		free <- b

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -99,7 +100,7 @@ func (p *pass2) add(k kindIdx, e any) error {
 	}
 	s.seen = true
 	s.id = displayID(key)
-	s.vals = cloneStrings(vals)
+	s.vals = csvio.Clone(nil, vals) // one allocation, not the reader's buffers
 	for _, kv := range p.h.fl.sortedMeta(meta) {
 		if kv.Value != "" && p.h.cfg.metaIncluded(k, kv.Key) {
 			s.meta = append(s.meta, roster.KV{Key: strings.Clone(kv.Key), Value: strings.Clone(kv.Value)})
@@ -109,28 +110,6 @@ func (p *pass2) add(k kindIdx, e any) error {
 		return errPass2Done // the rest of the input holds nothing wanted
 	}
 	return nil
-}
-
-// cloneStrings copies vals into one new backing string, so that the copy does not keep the
-// reader's buffers alive and costs two allocations.
-func cloneStrings(vals []string) []string {
-	n := 0
-	for _, v := range vals {
-		n += len(v)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, v := range vals {
-		b.WriteString(v)
-	}
-	all := b.String()
-	out := make([]string, len(vals))
-	off := 0
-	for i, v := range vals {
-		out[i] = all[off : off+len(v)]
-		off += len(v)
-	}
-	return out
 }
 
 // report turns the filled sets into the sorted changes and the notes.
