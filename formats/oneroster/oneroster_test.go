@@ -263,10 +263,35 @@ func TestCaptiRules(t *testing.T) {
 		msgs = append(msgs, key(p)+" "+p.Message)
 	}
 	all := strings.Join(msgs, "\n")
-	for _, want := range []string{"1 org of type district ignored", "with role parent ignored", "become District Admin"} {
+	for _, want := range []string{"1 org of type district ignored", "with role parent ignored", "2 administrators become District Admin"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no %q in:\n%s", want, all)
 		}
+	}
+}
+
+// Users Capti never reads (aides, guardians, parents, relatives) are not held to what Capti
+// recommends for the users it reads; a student without an identifier still is.
+func TestCaptiRulesSkipIgnoredUsers(t *testing.T) {
+	m := pkgFS(t)
+	edit(t, m, "users.csv", ",student,nadia.ramirez1000000,{SSID:1000000},Nadia,Ramirez,,1000000,nadia.ramirez1000000@example.org,",
+		",guardian,nadia.ramirez1000000,,Nadia,Ramirez,,,,")
+	recommends := func() []string {
+		_, probs := read(t, m, format.Options{Vendor: "capti"}, roster.Discard{})
+		var got []string
+		for _, p := range probs {
+			if strings.HasPrefix(p.Message, "Capti recommends") {
+				got = append(got, fmt.Sprintf("%d %s", p.Line, p.Message))
+			}
+		}
+		return got
+	}
+	if got := recommends(); len(got) != 0 {
+		t.Errorf("a guardian is held to Capti's recommendations: %q", got)
+	}
+	edit(t, m, "users.csv", ",1000001,diego.yamamoto1000001@example.org,", ",,diego.yamamoto1000001@example.org,")
+	if got := recommends(); len(got) != 1 || !strings.HasPrefix(got[0], "3 Capti recommends identifier: 1 user has no identifier") {
+		t.Errorf("a student without an identifier: %q, want one warning on line 3", got)
 	}
 }
 

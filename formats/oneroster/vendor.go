@@ -119,6 +119,7 @@ func (c *captiRules) row(fr *fileReader, rec []string, line int) {
 			}
 		case "aide", "guardian", "parent", "relative":
 			countKey(c.ignoredRoles, role)
+			return // Capti never reads these users: nothing else of theirs matters
 		case "student":
 			if fr.get(rec, "grades") == "" {
 				fr.report(roster.Error, roster.CodeMissingRequired, line, "grades",
@@ -162,10 +163,10 @@ func (c *captiRules) finish() {
 		info("orgs.csv", "type", fmt.Sprintf("%s of type %s ignored: Capti makes locations of type=school orgs only", plural(n, "org"), t))
 	}
 	if c.schoolAdmins > 0 {
-		info("users.csv", "role", fmt.Sprintf("%s become School Admin (their orgs are schools)", plural(c.schoolAdmins, "administrator")))
+		info("users.csv", "role", fmt.Sprintf("%s School Admin (their orgs are schools)", become(c.schoolAdmins)))
 	}
 	if c.districtAdms > 0 {
-		info("users.csv", "role", fmt.Sprintf("%s become District Admin (an org of theirs is a district)", plural(c.districtAdms, "administrator")))
+		info("users.csv", "role", fmt.Sprintf("%s District Admin (an org of theirs is a district)", become(c.districtAdms)))
 	}
 	for _, role := range slices.Sorted(maps.Keys(c.ignoredRoles)) {
 		n := c.ignoredRoles[role]
@@ -182,6 +183,13 @@ func (c *captiRules) finish() {
 		c.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingRequired, File: "users.csv", Line: c.firstNoEmail,
 			Column: "email", Message: fmt.Sprintf("Capti recommends email: %s no email (first on line %d)", hasHave(c.noEmail), c.firstNoEmail)})
 	}
+}
+
+func become(n int) string {
+	if n == 1 {
+		return "1 administrator becomes"
+	}
+	return fmt.Sprintf("%d administrators become", n)
 }
 
 func hasHave(n int) string {
