@@ -28,14 +28,14 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("rostergen", flag.ContinueOnError)
 	var o rostergen.Options
 	var out string
-	fs.IntVar(&o.Users, "users", 1000, "number of users on night 1 (students, teachers, two administrators)")
+	fs.IntVar(&o.Users, "users", 1000, "number of users on night 1: about 86% students, 4% teachers, 9% guardians, 1% aides and administrators")
 	fs.StringVar(&out, "out", "", "directory to write the package into (created)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed: the same seed gives the same data")
 	fs.IntVar(&o.Night, "night", 1, "1 or 2: night 2 is night 1 with changes")
 	night2 := fs.Bool("night2", false, "write night 2 (the same as --night 2)")
 	fs.Float64Var(&o.Added, "added", 1, "night 2: percent of night 1's students added")
-	fs.Float64Var(&o.Removed, "removed", 1, "night 2: percent of night 1's students removed")
-	fs.Float64Var(&o.Changed, "changed", 2, "night 2: percent of users changed (a name, email or grade); a fifth as many students move class")
+	fs.Float64Var(&o.Removed, "removed", 1, "night 2: percent of night 1's students removed (their guardians go with them)")
+	fs.Float64Var(&o.Changed, "changed", 2, "night 2: percent of users changed (a new given name); a fifth as many students move class")
 	fs.Float64Var(&o.ChangePercent, "change", rostergen.DefaultChangePercent, "night 2: one rate instead of the three above (half added, half removed, all changed)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: rostergen --users N --out DIR [--night2 [--added PCT] [--removed PCT] [--changed PCT]] [--seed S]")

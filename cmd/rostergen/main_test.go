@@ -35,13 +35,13 @@ func TestNight2Changes(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("changes.json mode %v, want 0600", fi.Mode().Perm())
 	}
-	students := float64(sum.Students - sum.AddedUsers + sum.RemovedUsers) // night 1's
+	students := float64(sum.Students - sum.AddedUsers + sum.RemovedStudents) // night 1's
 	if want := int(math.Round(students * 0.04)); sum.AddedUsers != want {
 		t.Errorf("added %d users, want 4%% of %v = %d", sum.AddedUsers, students, want)
 	}
 	// Removed and changed are drawn per user: within a loose band around the rate.
-	if r := float64(sum.RemovedUsers) / students; r < 0.01 || r > 0.03 {
-		t.Errorf("removed %d of %v students (%.3f), want about 2%%", sum.RemovedUsers, students, r)
+	if r := float64(sum.RemovedStudents) / students; r < 0.01 || r > 0.03 {
+		t.Errorf("removed %d of %v students (%.3f), want about 2%%", sum.RemovedStudents, students, r)
 	}
 	if c := float64(sum.ChangedUsers) / 5000; c < 0.015 || c > 0.045 {
 		t.Errorf("changed %d of 5000 users (%.3f), want about 3%%", sum.ChangedUsers, c)

@@ -48,7 +48,7 @@ func TestRostergenNights(t *testing.T) {
 			s2.AddedEnrollments, s2.RemovedEnrollments, s2.Enrollments)
 	}
 	// Demographics follow the students; nothing else changes.
-	if dm := res.Summary[roster.DemographicsKind]; dm.Added != s2.AddedUsers || dm.Removed != s2.RemovedUsers || dm.Changed != 0 {
+	if dm := res.Summary[roster.DemographicsKind]; dm.Added != s2.AddedUsers || dm.Removed != s2.RemovedStudents || dm.Changed != 0 {
 		t.Errorf("demographics: %+v", *dm)
 	}
 	for _, k := range []roster.Kind{roster.OrgKind, roster.AcademicSessionKind, roster.CourseKind, roster.ClassKind} {

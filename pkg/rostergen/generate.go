@@ -11,17 +11,21 @@ import (
 
 // Summary counts what Generate wrote and, for night 2, what it changed against night 1.
 type Summary struct {
-	Night       int `json:"night"`
-	Users       int `json:"users"`
-	Students    int `json:"students"`
-	Teachers    int `json:"teachers"`
-	Schools     int `json:"schools"`
-	Courses     int `json:"courses"`
-	Classes     int `json:"classes"`
-	Enrollments int `json:"enrollments"`
+	Night          int `json:"night"`
+	Users          int `json:"users"`
+	Students       int `json:"students"`
+	Teachers       int `json:"teachers"`
+	Guardians      int `json:"guardians"`
+	Aides          int `json:"aides"`
+	Administrators int `json:"administrators"`
+	Schools        int `json:"schools"`
+	Courses        int `json:"courses"`
+	Classes        int `json:"classes"`
+	Enrollments    int `json:"enrollments"`
 
-	// Night 2 against night 1.
+	// Night 2 against night 1. Removed users are the removed students and their guardians.
 	RemovedUsers       int `json:"removed_users"`
+	RemovedStudents    int `json:"removed_students"`
 	AddedUsers         int `json:"added_users"`
 	ChangedUsers       int `json:"changed_users"`
 	MovedStudents      int `json:"moved_students"`
@@ -42,13 +46,9 @@ func Generate(ctx context.Context, dir string, o Options) (Summary, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Summary{}, err
 	}
-	g := &gen{p: newPlan(o), rng: newRNG()}
+	g := newGen(newPlan(o))
 	sh := g.p.sh
-	g.wSchool = len(strconv.Itoa(sh.schools))
-	g.wCourse = len(strconv.Itoa(sh.courses))
-	g.wClass = len(strconv.Itoa(sh.classes))
-	g.wUser = len(strconv.Itoa(2 * sh.users))
-	sum := Summary{Night: o.Night, Schools: sh.schools, Courses: sh.courses, Classes: sh.classes, Teachers: sh.teachers}
+	sum := Summary{Night: o.Night, Schools: sh.schools, Courses: sh.courses, Classes: sh.classes}
 	steps := []struct {
 		name string
 		fn   func(*rowWriter, *Summary) error
@@ -87,15 +87,29 @@ func writeFile(ctx context.Context, path string, fn func(*rowWriter) error) erro
 }
 
 type gen struct {
-	p                               *plan
-	rng                             *rng
-	wSchool, wCourse, wClass, wUser int
+	p   *plan
+	rng *rng
+	// Small ID sets, formatted once.
+	district   string
+	schoolIDs  []string
+	sessionIDs [3]string // school year, semester 1, semester 2
+	terms      string    // "sem1,sem2", quoted
 }
 
-const (
-	districtID   = "district1"
-	schoolYearID = "sy2026"
-)
+func newGen(p *plan) *gen {
+	g := &gen{p: p, rng: newRNG()}
+	id := func(kind uint64, n int) string { return string(appendUUID(nil, p, kind, uint64(n))) }
+	g.district = id(idOrg, 0)
+	g.schoolIDs = make([]string, p.sh.schools)
+	for s := range g.schoolIDs {
+		g.schoolIDs[s] = id(idOrg, s+1)
+	}
+	for i := range g.sessionIDs {
+		g.sessionIDs[i] = id(idSession, i)
+	}
+	g.terms = `"` + g.sessionIDs[1] + "," + g.sessionIDs[2] + `"`
+	return g
+}
 
 func (g *gen) manifest(w *rowWriter, _ *Summary) error {
 	rows := [][2]string{{"propertyName", "value"}, {"manifest.version", "1.0"}, {"oneroster.version", "1.1"}}
@@ -125,7 +139,7 @@ func (g *gen) orgs(w *rowWriter, _ *Summary) error {
 		return err
 	}
 	w.start()
-	w.safe(districtID)
+	w.safe(g.district)
 	w.empty(2)
 	w.safe("Unified School District")
 	w.safe("district")
@@ -136,12 +150,12 @@ func (g *gen) orgs(w *rowWriter, _ *Summary) error {
 	}
 	for s := range g.p.sh.schools {
 		w.start()
-		w.id("sch", s, g.wSchool)
+		w.safe(g.schoolIDs[s])
 		w.empty(2)
 		w.str(schoolNames[s%len(schoolNames)] + " School " + strconv.Itoa(s+1))
 		w.safe("school")
 		w.id("06000", s+10, 5)
-		w.safe(districtID)
+		w.safe(g.district)
 		if err := w.end(); err != nil {
 			return err
 		}
@@ -153,10 +167,11 @@ func (g *gen) sessions(w *rowWriter, _ *Summary) error {
 	if err := w.header([]string{"sourcedId", "status", "dateLastModified", "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear"}); err != nil {
 		return err
 	}
+	year := g.sessionIDs[0]
 	for _, r := range [][]string{
-		{schoolYearID, "", "", "2026-2027", "schoolYear", "2026-08-01", "2027-06-30", "", "2027"},
-		{"sem1", "", "", "Fall 2026", "semester", "2026-08-01", "2026-12-31", schoolYearID, "2027"},
-		{"sem2", "", "", "Spring 2027", "semester", "2027-01-01", "2027-06-30", schoolYearID, "2027"},
+		{year, "", "", "2026-2027", "schoolYear", "2026-08-01", "2027-06-30", "", "2027"},
+		{g.sessionIDs[1], "", "", "Fall 2026", "semester", "2026-08-01", "2026-12-31", year, "2027"},
+		{g.sessionIDs[2], "", "", "Spring 2027", "semester", "2027-01-01", "2027-06-30", year, "2027"},
 	} {
 		w.start()
 		for _, v := range r {
@@ -172,6 +187,15 @@ func (g *gen) sessions(w *rowWriter, _ *Summary) error {
 // courseGrade is the grade (index into gradeCodes) a course is for.
 func courseGrade(k int) int { return (k / len(subjects)) % len(gradeCodes) }
 
+// courseGrades is the grades value of course k: its grade, or for a high-school elective
+// (a subject from Art on, in grades 09 to 12) the list of high-school grades.
+func courseGrades(k int) string {
+	if gr := courseGrade(k); gr >= 9 && k%len(subjects) >= 5 {
+		return `"` + highSchoolGrades + `"`
+	}
+	return gradeCodes[courseGrade(k)]
+}
+
 func (g *gen) courses(w *rowWriter, _ *Summary) error {
 	if err := w.header([]string{"sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title", "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes"}); err != nil {
 		return err
@@ -180,13 +204,13 @@ func (g *gen) courses(w *rowWriter, _ *Summary) error {
 		sub := subjects[k%len(subjects)]
 		gr := gradeCodes[courseGrade(k)]
 		w.start()
-		w.id("crs", k, g.wCourse)
+		w.uuid(g.p, idCourse, uint64(k))
 		w.empty(2)
-		w.safe(schoolYearID)
+		w.safe(g.sessionIDs[0])
 		w.str(sub.name + " " + gr)
 		w.safe(sub.code + "-" + gr)
-		w.safe(gr)
-		w.id("sch", k%g.p.sh.schools, g.wSchool)
+		w.safe(courseGrades(k))
+		w.safe(g.schoolIDs[k%g.p.sh.schools])
 		w.str(sub.name)
 		w.safe(sub.code)
 		if err := w.end(); err != nil {
@@ -207,16 +231,16 @@ func (g *gen) classes(w *rowWriter, _ *Summary) error {
 		gr := gradeCodes[courseGrade(k)]
 		sec := strconv.Itoa(c/sh.schools + 1)
 		w.start()
-		w.id("cls", c, g.wClass)
+		w.uuid(g.p, idClass, uint64(c))
 		w.empty(2)
 		w.str(sub.name + " " + gr + " - Section " + sec)
-		w.safe(gr)
-		w.id("crs", k, g.wCourse)
+		w.safe(courseGrades(k))
+		w.uuid(g.p, idCourse, uint64(k))
 		w.safe(sub.code + "-" + gr + "-" + sec)
 		w.safe("scheduled")
 		w.safe("Room " + strconv.Itoa(100+c%300))
-		w.id("sch", c%sh.schools, g.wSchool)
-		w.safe(`"sem1,sem2"`)
+		w.safe(g.schoolIDs[c%sh.schools])
+		w.safe(g.terms)
 		w.str(sub.name)
 		w.safe(sub.code)
 		w.safe(strconv.Itoa(c%8 + 1))
@@ -227,34 +251,76 @@ func (g *gen) classes(w *rowWriter, _ *Summary) error {
 	return nil
 }
 
+// Roles, in user-number order.
+const (
+	roleStudent = iota
+	roleTeacher
+	roleAide
+	roleAdmin
+	roleGuardian
+)
+
+var roleNames = [...]string{"student", "teacher", "aide", "administrator", "guardian"}
+
 // user is everything written about one user.
 type user struct {
 	n                  int // user number
-	role               string
-	prefix             string
-	school             int // -1: the district
+	role               int
+	i                  int // index among the users of its role
+	schools            [2]int
+	nSchools           int // 0: the district
 	given, family      int // name indexes
+	middle             int // -1: none
 	grade              int
 	emailGiven, number string
+}
+
+// role returns the role of user n and its index among that role's users.
+func (sh shape) role(n int) (role, i int) {
+	switch {
+	case n < sh.students:
+		return roleStudent, n
+	case n >= sh.users:
+		return roleStudent, n // night-2 students
+	case n < sh.endTeachers():
+		return roleTeacher, n - sh.students
+	case n < sh.endAides():
+		return roleAide, n - sh.endTeachers()
+	case n < sh.endAdmins():
+		return roleAdmin, n - sh.endAides()
+	}
+	return roleGuardian, n - sh.endAdmins()
 }
 
 // userAt returns user n as of the plan's night.
 func (g *gen) userAt(n int) user {
 	sh := g.p.sh
-	u := user{n: n, school: -1}
-	switch {
-	case n < sh.students || n >= sh.users:
-		u.role, u.prefix = "student", "stu"
-		u.school = n % sh.schools
-	case n < sh.students+sh.teachers:
-		u.role, u.prefix = "teacher", "tch"
-		u.school = (n - sh.students) % sh.schools
-	default:
-		u.role, u.prefix = "administrator", "adm"
+	u := user{n: n, nSchools: 1, middle: -1}
+	u.role, u.i = sh.role(n)
+	switch u.role {
+	case roleStudent:
+		u.schools[0] = n % sh.schools
+	case roleTeacher, roleAide:
+		u.schools[0] = u.i % sh.schools
+		if u.role == roleTeacher && u.i%25 == 24 { // an itinerant teacher: two schools
+			u.schools[1], u.nSchools = (u.i+1)%sh.schools, 2
+		}
+	case roleAdmin:
+		if u.i == 0 { // the district's administrator
+			u.nSchools = 0
+		} else {
+			u.schools = [2]int{u.i % sh.schools, (u.i + 1) % sh.schools}
+			u.nSchools = 2
+		}
+	case roleGuardian:
+		u.schools[0] = sh.guardianStudent(u.i) % sh.schools
 	}
 	h := g.p.hash(saltUser, n)
 	u.given = int(h % uint64(len(givenNames)))
 	u.family = int((h >> 16) % uint64(len(familyNames)))
+	if (h>>32)%4 == 0 {
+		u.middle = int((h >> 40) % uint64(len(givenNames)))
+	}
 	u.grade = g.p.grade(n)
 	u.emailGiven = emailGiven[u.given]
 	if g.p.changed(n) {
@@ -281,13 +347,18 @@ func (g *gen) users(w *rowWriter, sum *Summary) error {
 	if err := w.header([]string{"sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username", "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone", "agentSourcedIds", "grades", "password"}); err != nil {
 		return err
 	}
+	sh := g.p.sh
 	var pw [10]byte
 	for n := range g.lastUser() {
+		role, _ := sh.role(n)
 		if !g.present(n) {
 			sum.RemovedUsers++
+			if role == roleStudent {
+				sum.RemovedStudents++
+			}
 			continue
 		}
-		if n >= g.p.sh.users {
+		if n >= sh.users {
 			sum.AddedUsers++
 		}
 		if g.p.changed(n) {
@@ -295,47 +366,110 @@ func (g *gen) users(w *rowWriter, sum *Summary) error {
 		}
 		u := g.userAt(n)
 		sum.Users++
-		if u.role == "student" {
+		switch u.role {
+		case roleStudent:
 			sum.Students++
+		case roleTeacher:
+			sum.Teachers++
+		case roleAide:
+			sum.Aides++
+		case roleAdmin:
+			sum.Administrators++
+		case roleGuardian:
+			sum.Guardians++
 		}
 		w.start()
-		w.id(u.prefix, n, g.wUser)
+		w.uuid(g.p, idUser, uint64(n))
 		w.empty(2)
 		w.safe("true")
-		if u.school >= 0 {
-			w.id("sch", u.school, g.wSchool)
-		} else {
-			w.safe(districtID)
+		switch u.nSchools {
+		case 0:
+			w.safe(g.district)
+		case 1:
+			w.safe(g.schoolIDs[u.schools[0]])
+		default:
+			w.b = append(w.b, '"')
+			w.b = append(w.b, g.schoolIDs[u.schools[0]]...)
+			w.b = append(w.b, ',')
+			w.b = append(w.b, g.schoolIDs[u.schools[1]]...)
+			w.b = append(w.b, '"', ',')
 		}
-		w.safe(u.role)
-		username := u.emailGiven + "." + emailFamily[u.family] + u.number
-		w.safe(username)
-		if u.role == "student" {
+		w.safe(roleNames[u.role])
+		usernameAt := len(w.b)
+		w.b = append(w.b, u.emailGiven...)
+		w.b = append(w.b, '.')
+		w.b = append(w.b, emailFamily[u.family]...)
+		w.b = append(w.b, u.number...)
+		username := string(w.b[usernameAt:])
+		w.b = append(w.b, ',')
+		switch u.role {
+		case roleStudent:
 			w.safe("{SSID:" + u.number + "}")
+		case roleGuardian:
+			w.empty(1)
+		default:
+			w.safe(`"{LDAP:` + username + `},{SIS:` + u.number + `}"`)
+		}
+		w.str(givenNames[u.given])
+		w.str(familyNames[u.family])
+		if u.middle >= 0 {
+			w.str(givenNames[u.middle])
 		} else {
 			w.empty(1)
 		}
-		w.safe(givenNames[u.given])
-		w.str(familyNames[u.family])
-		w.empty(1)
-		w.safe(u.number)
-		w.safe(username + "@example.org")
-		w.empty(3)
-		if u.role == "student" {
+		if u.role == roleGuardian {
+			w.empty(1)
+			w.safe(username + "@example.net")
+		} else {
+			w.safe(u.number)
+			w.safe(username + "@example.org")
+		}
+		w.empty(2)
+		g.agents(w, u)
+		if u.role == roleStudent {
 			w.safe(gradeCodes[u.grade])
 		} else {
 			w.empty(1)
 		}
-		g.rng.reseed(g.p, saltUser, n)
-		for i := range pw {
-			pw[i] = passwordChars[g.rng.IntN(len(passwordChars))]
+		if u.role == roleGuardian {
+			w.empty(1)
+		} else {
+			g.rng.reseed(g.p, saltUser, n)
+			for i := range pw {
+				pw[i] = passwordChars[g.rng.IntN(len(passwordChars))]
+			}
+			w.safeBytes(pw[:])
 		}
-		w.safeBytes(pw[:])
 		if err := w.end(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// agents appends user u's agentSourcedIds: a student's guardians, a guardian's student.
+func (g *gen) agents(w *rowWriter, u user) {
+	sh := g.p.sh
+	switch u.role {
+	case roleGuardian:
+		w.uuid(g.p, idUser, uint64(sh.guardianStudent(u.i)))
+		return
+	case roleStudent:
+		first, n := sh.studentGuardians(u.n)
+		switch n {
+		case 1:
+			w.uuid(g.p, idUser, uint64(sh.endAdmins()+first))
+			return
+		case 2:
+			w.b = append(w.b, '"')
+			w.b = appendUUID(w.b, g.p, idUser, uint64(sh.endAdmins()+first))
+			w.b = append(w.b, ',')
+			w.b = appendUUID(w.b, g.p, idUser, uint64(sh.endAdmins()+first+1))
+			w.b = append(w.b, '"', ',')
+			return
+		}
+	}
+	w.empty(1)
 }
 
 func (g *gen) demographics(w *rowWriter, _ *Summary) error {
@@ -344,17 +478,14 @@ func (g *gen) demographics(w *rowWriter, _ *Summary) error {
 	}
 	bools := [2]string{"false", "true"}
 	for n := range g.lastUser() {
-		if !g.present(n) {
+		if role, _ := g.p.sh.role(n); role != roleStudent || !g.present(n) {
 			continue
 		}
 		u := g.userAt(n)
-		if u.role != "student" {
-			continue
-		}
 		h := g.p.hash(saltDemo, n)
 		year := 2026 - 6 - u.grade + int(h%2)
 		w.start()
-		w.id(u.prefix, n, g.wUser)
+		w.uuid(g.p, idUser, uint64(n))
 		w.empty(2)
 		w.safe(fmt.Sprintf("%04d-%02d-%02d", year, 1+(h>>8)%12, 1+(h>>16)%28))
 		w.safe([2]string{"female", "male"}[(h>>24)%2])
@@ -385,14 +516,15 @@ func b2i(b bool) int {
 	return 0
 }
 
-// studentClasses returns the class-in-school slots (q) of student n: up to 6 consecutive slots
-// from a hashed start; a moved student has one slot replaced by another on night 2.
+// studentClasses returns the class-in-school slots (q) of student n: studentClasses
+// consecutive slots from a hashed start (fewer if the school has fewer classes); a moved
+// student has one slot replaced by another on night 2.
 func (g *gen) studentClasses(n int, night2 bool, out []int) []int {
 	sh := g.p.sh
 	s := n % sh.schools
 	nc := sh.inSchool(sh.classes, s)
 	h := g.p.hash(saltEnroll, n)
-	k := min(5+b2i(h%100 < 64), nc) // 5.64 classes a student on average
+	k := min(studentClasses, nc)
 	start := int((h >> 8) % uint64(nc))
 	out = out[:0]
 	for j := range k {
@@ -411,15 +543,13 @@ func (g *gen) enrollments(w *rowWriter, sum *Summary) error {
 	}
 	sh := g.p.sh
 	var slots []int
-	write := func(c, n int, prefix, role, primary string) error {
+	write := func(c, n int, role, primary string) error {
 		w.start()
-		w.b = appendID(w.b, "cls", c, g.wClass)
-		w.b = append(w.b, '-')
-		w.id(prefix, n, g.wUser)
+		w.uuid(g.p, idEnrollment, uint64(c)<<32|uint64(n))
 		w.empty(2)
-		w.id("cls", c, g.wClass)
-		w.id("sch", c%sh.schools, g.wSchool)
-		w.id(prefix, n, g.wUser)
+		w.uuid(g.p, idClass, uint64(c))
+		w.safe(g.schoolIDs[c%sh.schools])
+		w.uuid(g.p, idUser, uint64(n))
 		w.safe(role)
 		w.safe(primary)
 		w.safe("2026-08-01")
@@ -429,7 +559,7 @@ func (g *gen) enrollments(w *rowWriter, sum *Summary) error {
 	}
 	for n := range g.lastUser() {
 		if n >= sh.students && n < sh.users {
-			continue // teachers and administrators: below
+			continue // staff and guardians: teachers below
 		}
 		if !g.present(n) {
 			sum.RemovedEnrollments += len(g.studentClasses(n, false, slots))
@@ -445,14 +575,14 @@ func (g *gen) enrollments(w *rowWriter, sum *Summary) error {
 		}
 		s := n % sh.schools
 		for _, q := range slots {
-			if err := write(s+q*sh.schools, n, "stu", "student", "false"); err != nil {
+			if err := write(s+q*sh.schools, n, "student", "false"); err != nil {
 				return err
 			}
 		}
 	}
 	for c := range sh.classes {
 		t := sh.classTeacher(c)
-		if err := write(c, sh.students+t, "tch", "teacher", "true"); err != nil {
+		if err := write(c, sh.students+t, "teacher", "true"); err != nil {
 			return err
 		}
 	}

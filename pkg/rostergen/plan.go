@@ -21,7 +21,8 @@ const DefaultChangePercent = 1.0
 
 // Options select what Generate writes.
 type Options struct {
-	// Users is the number of users of night 1 (students, teachers and two administrators).
+	// Users is the number of users of night 1: students, teachers, guardians, aides and
+	// administrators.
 	Users int
 	// Seed makes the output reproducible: the same Options give the same bytes.
 	Seed uint64
@@ -70,23 +71,75 @@ func (o Options) normalize() (Options, error) {
 
 // shape is the size of each entity set for a number of users.
 //
-// Users are numbered: students 0..students-1, teachers next, then the two administrators.
-// Night-2 students get numbers from users upwards. School s holds student u when
-// u%schools == s, teacher t when t%schools == s, course k when k%schools == s and class c
-// when c%schools == s.
+// Users are numbered by role: students 0..students-1, then teachers, aides, administrators
+// and guardians (see the role bounds below). Night-2 students get numbers from users upwards.
+// School s holds student u when u%schools == s, teacher t when t%schools == s, course k when
+// k%schools == s and class c when c%schools == s.
 type shape struct {
-	users, students, teachers, admins int
-	schools, courses, classes         int
+	users, students, teachers, aides, admins, guardians int
+	schools, courses, classes                           int
+	// linkStride spaces the students who have guardians: see guardianStudent.
+	linkStride int
 }
 
+// The mix of a district's export: about 86% students, 4% teachers, 9% guardians, a few
+// administrators (one per 2,000 users) and aides (the rest, about 1%); about 400 schools per
+// 1M users; every student in six 25-seat sections.
 func newShape(users int) shape {
-	s := shape{users: users, admins: 2}
-	s.teachers = max(1, users*5/100-s.admins)
-	s.students = users - s.teachers - s.admins
-	s.schools = max(2, users/1000)
+	s := shape{users: users}
+	s.students = users * 86 / 100
+	s.teachers = max(1, users*4/100)
+	s.guardians = users * 9 / 100
+	s.admins = max(1, users/2000)
+	s.aides = users - s.students - s.teachers - s.guardians - s.admins
+	if s.aides < 0 { // tiny rosters: fewer guardians
+		s.guardians += s.aides
+		s.aides = 0
+	}
+	s.schools = max(2, users/2500)
 	s.courses = max(2*s.schools, users/200)
-	s.classes = max(2*s.courses, users/25)
+	s.classes = max(2*s.courses, s.students*studentClasses/classSeats)
+	if linked := 3 * ((s.guardians + 3) / 4); linked > 0 {
+		s.linkStride = max(1, s.students/linked)
+	}
 	return s
+}
+
+// Each student takes studentClasses classes (fewer only when the school has fewer), and
+// classes are sized for classSeats students.
+const (
+	studentClasses = 6
+	classSeats     = 25
+)
+
+// Role bounds: users numbered below each bound and at or above the previous one.
+func (sh shape) endTeachers() int { return sh.students + sh.teachers }
+func (sh shape) endAides() int    { return sh.endTeachers() + sh.aides }
+func (sh shape) endAdmins() int   { return sh.endAides() + sh.admins }
+
+// Guardians come in groups of four for three students: the first student of a group has two
+// guardians (listed as "g1,g2" in its agentSourcedIds), the other two one each. The linked
+// students are every linkStride-th student.
+
+// guardianStudent is the student of guardian j (0-based among guardians).
+func (sh shape) guardianStudent(j int) int {
+	l := 3*(j/4) + max(0, j%4-1)
+	return l * sh.linkStride
+}
+
+// studentGuardians returns the first guardian (0-based among guardians) and how many
+// guardians student u has.
+func (sh shape) studentGuardians(u int) (first, n int) {
+	if sh.linkStride == 0 || u >= sh.students || u%sh.linkStride != 0 {
+		return 0, 0
+	}
+	l := u / sh.linkStride
+	first, n = 4*(l/3), 2
+	if r := l % 3; r > 0 {
+		first, n = first+r+1, 1
+	}
+	n = min(n, sh.guardians-first)
+	return first, max(n, 0)
 }
 
 // inSchool is how many of n items numbered round-robin over the schools fall in school s.
@@ -128,6 +181,17 @@ const (
 	saltMove
 	saltMoveSlot
 	saltMoveTarget
+	saltID // sourcedIds: saltID + kind; keep it last
+)
+
+// ID kinds: each kind's UUIDs come from its own stream.
+const (
+	idOrg uint64 = iota
+	idSession
+	idCourse
+	idClass
+	idUser
+	idEnrollment
 )
 
 // mix hashes three words (splitmix64 finaliser, chained).
@@ -180,8 +244,12 @@ func newPlan(o Options) *plan {
 
 func (p *plan) hash(salt uint64, u int) uint64 { return mix(p.seed, salt, uint64(u)) }
 
-// removed reports whether night 2 drops night-1 student u.
+// removed reports whether night 2 drops night-1 user u: a removed student, or a guardian
+// of one.
 func (p *plan) removed(u int) bool {
+	if u >= p.sh.endAdmins() && u < p.sh.users {
+		u = p.sh.guardianStudent(u - p.sh.endAdmins())
+	}
 	return p.night2 && u < p.sh.students && p.hash(saltRemove, u) < p.tRemove
 }
 

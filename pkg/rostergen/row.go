@@ -104,6 +104,38 @@ func (w *rowWriter) end() error {
 	return nil
 }
 
+// uuid appends the version-4-shaped UUID for number n of an ID kind and a comma.
+func (w *rowWriter) uuid(p *plan, kind uint64, n uint64) {
+	w.b = appendUUID(w.b, p, kind, n)
+	w.b = append(w.b, ',')
+}
+
+// appendUUID appends a UUID (8-4-4-4-12 lowercase hex, version 4, RFC 4122 variant) made
+// from the seed, the kind and n. For one seed and kind it is one-to-one in n: the first
+// 64 bits are a bijection of n (mix is one in its last argument), and the four of them the
+// version digit covers are kept in the second half, so two numbers never share an ID.
+func appendUUID(b []byte, p *plan, kind uint64, n uint64) []byte {
+	hi := mix(p.seed, saltID+kind, n)
+	lo := fin(hi ^ 0x5bd1e9955bd1e995)
+	lo = lo&^(0xc<<60|0xf<<56) | 0x8<<60 | (hi>>12&0xf)<<56 // variant 10xx, then hi's lost nibble
+	hi = hi&^0xf000 | 0x4000                                // version 4
+	var d [36]byte
+	const hex = "0123456789abcdef"
+	put := func(j int, v uint64, digits int) {
+		for i := digits - 1; i >= 0; i-- {
+			d[j+i] = hex[v&0xf]
+			v >>= 4
+		}
+	}
+	put(0, hi>>32, 8)
+	put(9, hi>>16, 4)
+	put(14, hi, 4)
+	put(19, lo>>48, 4)
+	put(24, lo, 12)
+	d[8], d[13], d[18], d[23] = '-', '-', '-', '-'
+	return append(b, d[:]...)
+}
+
 // appendID appends prefix followed by n zero-padded to width digits.
 func appendID(b []byte, prefix string, n, width int) []byte {
 	b = append(b, prefix...)
