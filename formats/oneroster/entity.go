@@ -17,7 +17,11 @@ func (fr *fileReader) get(rec []string, names ...string) string {
 }
 
 func (fr *fileReader) list(rec []string, names ...string) []string {
-	v := fr.get(rec, names...)
+	return splitTrim(fr.get(rec, names...))
+}
+
+// splitTrim splits a list value at its commas and trims each item; nil for "".
+func splitTrim(v string) []string {
 	if v == "" {
 		return nil
 	}
@@ -40,13 +44,46 @@ func (fr *fileReader) metadata(rec []string) []roster.KV {
 	return out
 }
 
+// emitCol is one column lookup of emit, resolved on a row and reused on the next.
+type emitCol struct {
+	first string // the first name asked for
+	j     int    // its record index, -1: the file has none of the names
+}
+
+// at is get for emit, without a map lookup per field. emit asks for the same names in the same
+// order on every row, so its n-th lookup on a row is resolved like the n-th on the row before;
+// the first name is compared to make sure (a constant: equal pointers, no byte compare), and a
+// different one is resolved afresh.
+func (fr *fileReader) at(rec []string, names ...string) string {
+	n := fr.emitN
+	fr.emitN++
+	if n >= len(fr.emitCols) {
+		fr.emitCols = append(fr.emitCols, emitCol{j: -2})
+	}
+	c := &fr.emitCols[n]
+	if c.j == -2 || c.first != names[0] {
+		c.first, c.j = names[0], -1
+		for _, name := range names {
+			if j, ok := fr.pos[name]; ok {
+				c.j = j
+				break
+			}
+		}
+	}
+	if c.j < 0 || c.j >= len(rec) {
+		return ""
+	}
+	return rec[c.j]
+}
+
 // emit builds the entity of a row and sends it to the sink. Rows of the wrong width are skipped.
 func (fr *fileReader) emit(rec []string) error {
 	if len(rec) != fr.width {
 		return nil
 	}
-	g := func(names ...string) string { return fr.get(rec, names...) }
-	l := func(names ...string) []string { return fr.list(rec, names...) }
+	fr.emitN = 0
+	g := func(names ...string) string { return fr.at(rec, names...) }
+	l := func(names ...string) []string { return splitTrim(fr.at(rec, names...)) }
 	sink := fr.r.sink
 	switch fr.spec.kind {
 	case roster.OrgKind:

@@ -44,6 +44,9 @@ type fileReader struct {
 	// deferred are references into the file itself, checked when it has been read.
 	deferred []deferredRef
 	lists    bool // the file has list columns (for the ragged-row hint)
+	// emit's column lookups (see at), on the checking goroutine only.
+	emitCols []emitCol
+	emitN    int
 }
 
 // refCheck is how the references of one column of one file are checked, worked out once per
@@ -102,15 +105,20 @@ func (r *reader) readFile(spec *fileSpec) error {
 	hint := rowsHint(f, cr.Header())
 	fr := &fileReader{r: r, spec: spec, file: name, mode: r.modes[name], width: len(cr.Header()), pos: map[string]int{}}
 	fr.hasID = len(spec.cols) > 0 && (spec.cols[0].name == "sourcedId" || spec.cols[0].name == "userSourcedId" && name == "demographics.csv")
+	// A reread skips the checks (pre and row): they only report, and --fix's repairs, which
+	// change values, are made in pre, so a reread with Fix checks again.
+	check := !r.opts.Reread || r.opts.Fix
 	fr.refs = make([]refCheck, len(spec.cols))
 	self := false
 	for i, c := range spec.cols {
 		fr.refs[i] = r.refCheckFor(fr, c)
 		self = self || fr.refs[i].self
 	}
-	if unreferenced(name) && !self {
+	switch {
+	case !check:
+	case unreferenced(name) && !self:
 		fr.bag, fr.ragged = idset.NewBag(hint), map[int32]bool{}
-	} else {
+	default:
 		fr.ids = idset.New(hint)
 	}
 	hspec := csvio.HeaderSpec{Ordered: true, ExtraLast: true,
@@ -147,20 +155,26 @@ func (r *reader) readFile(spec *fileSpec) error {
 	if rs, ok := r.sink.(interface{ Reserve(roster.Kind, int) }); ok && build {
 		rs.Reserve(spec.kind, hint)
 	}
+	borrow := roster.Borrows(r.sink)
 	var sinkErr error
 	var keep []string
 	var pre csvio.Pre
-	if len(spec.cols) > 0 {
+	if len(spec.cols) > 0 && check {
 		pre = fr.pre
 	}
 	err = csvio.EachPre(r.ctx, cr, pre, func(rec []string, line int, clean bool) error {
 		if len(spec.cols) == 0 {
 			return nil
 		}
-		rec = fr.row(rec, line, clean)
+		if check {
+			rec = fr.row(rec, line, clean)
+		}
 		if build {
-			keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
-			if err := fr.emit(keep); err != nil {
+			if !borrow {
+				keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
+				rec = keep
+			}
+			if err := fr.emit(rec); err != nil {
 				sinkErr = err
 				return errStop
 			}

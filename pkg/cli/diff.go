@@ -145,13 +145,16 @@ type diffSide struct {
 	calls  int
 }
 
-// source reads the side again at each call; the first read's problems are counted.
+// source reads the side again at each call; the first read's problems are counted, and later
+// reads skip the checks.
 func (s *diffSide) source(fopts format.Options) diff.Source {
 	return func(ctx context.Context, sink roster.Sink) error {
 		s.calls++
 		var rep roster.Reporter = &roster.Problems{Max: 1}
 		if s.calls == 1 {
 			rep = s.probs
+		} else {
+			fopts.Reread = true // its problems were counted on the first read
 		}
 		_, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
 		return err

@@ -13,12 +13,14 @@ import (
 	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
-// oneRosterSource reads the OneRoster package in dir each time it is called; problems are
-// counted, not kept.
+// oneRosterSource reads the OneRoster package in dir each time it is called, as the diff
+// command does: problems are counted, not kept, and reads after the first skip the checks.
 func oneRosterSource(dir string) diff.Source {
+	calls := 0
 	return func(ctx context.Context, sink roster.Sink) error {
+		calls++
 		probs := &roster.Problems{Max: 1}
-		_, err := oneroster.New().Read(ctx, os.DirFS(dir), format.Options{}, sink, probs)
+		_, err := oneroster.New().Read(ctx, os.DirFS(dir), format.Options{Reread: calls > 1}, sink, probs)
 		return err
 	}
 }

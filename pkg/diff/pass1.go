@@ -159,6 +159,19 @@ func newPass1(ctx context.Context, cfg *config) *pass1 {
 	return p
 }
 
+// Wants tells a reader which kinds pass 1 uses (roster.Selective): the compared kinds, and
+// orgs for their identifiers.
+func (p *pass1) Wants(kind roster.Kind) bool {
+	k, ok := kindIndex(kind)
+	return ok && (k == kOrg || p.h.cfg.want[k])
+}
+
+// SkipN is roster.Selective's count of entities not sent; pass 1 has no use for it.
+func (p *pass1) SkipN(roster.Kind, int) {}
+
+// BorrowsStrings is roster.Borrower: pass1 copies every string it keeps.
+func (p *pass1) BorrowsStrings() bool { return true }
+
 func (p *pass1) add(k kindIdx, e any) error {
 	if p.n++; p.n&4095 == 0 {
 		if err := p.ctx.Err(); err != nil {

@@ -75,6 +75,19 @@ func newPass2(ctx context.Context, cfg *config, sets *diffSets, side int) *pass2
 	return p
 }
 
+// Wants tells a reader which kinds pass 2 uses (roster.Selective): the kinds with differing
+// entities, and orgs for their identifiers.
+func (p *pass2) Wants(kind roster.Kind) bool {
+	k, ok := kindIndex(kind)
+	return ok && (k == kOrg || p.sets.idx[k] != nil)
+}
+
+// SkipN is roster.Selective's count of entities not sent; pass 2 has no use for it.
+func (p *pass2) SkipN(roster.Kind, int) {}
+
+// BorrowsStrings is roster.Borrower: pass2 copies every string it keeps.
+func (p *pass2) BorrowsStrings() bool { return true }
+
 func (p *pass2) add(k kindIdx, e any) error {
 	if p.n++; p.n&4095 == 0 {
 		if err := p.ctx.Err(); err != nil {

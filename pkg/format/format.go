@@ -125,6 +125,10 @@ type Options struct {
 	Role string
 	// Zip asks a multi-file writer for one .zip instead of separate files.
 	Zip bool
+	// Reread says the input was read and its problems reported before, as in diff's second
+	// pass: a reader may skip the checks whose only outcome is a problem. It must send the
+	// same entities as a checked read with the same options.
+	Reread bool
 
 	Capti    CaptiOptions
 	Students StudentsOptions

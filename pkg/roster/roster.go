@@ -188,6 +188,19 @@ type Selective interface {
 	SkipN(k Kind, n int)
 }
 
+// Borrower is an optional ability of a Sink: it keeps none of an entity's strings past the
+// call that sends the entity (it copies what it keeps), so a reader may send strings that
+// point into its read buffers instead of copies.
+type Borrower interface {
+	BorrowsStrings() bool
+}
+
+// Borrows reports whether sink is a Borrower that borrows.
+func Borrows(sink Sink) bool {
+	b, ok := sink.(Borrower)
+	return ok && b.BorrowsStrings()
+}
+
 // Wants reports whether c keeps entities of kind k.
 func (c *Collector) Wants(k Kind) bool { return !c.Skip[k] }
 

@@ -1,0 +1,133 @@
+package oneroster
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/rostergen"
+)
+
+// recorder is a Sink that writes each entity down as text when it is sent, so it keeps no
+// string of the reader's: with borrow set it says so (roster.Borrower).
+type recorder struct {
+	borrow bool
+	seen   []string
+}
+
+func (r *recorder) add(kind string, v any) error {
+	r.seen = append(r.seen, fmt.Sprintf("%s %+v", kind, v))
+	return nil
+}
+
+func (r *recorder) BorrowsStrings() bool                            { return r.borrow }
+func (r *recorder) Org(v *roster.Org) error                         { return r.add("org", *v) }
+func (r *recorder) AcademicSession(v *roster.AcademicSession) error { return r.add("session", *v) }
+func (r *recorder) Course(v *roster.Course) error                   { return r.add("course", *v) }
+func (r *recorder) Class(v *roster.Class) error                     { return r.add("class", *v) }
+func (r *recorder) User(v *roster.User) error                       { return r.add("user", *v) }
+func (r *recorder) Enrollment(v *roster.Enrollment) error           { return r.add("enrollment", *v) }
+func (r *recorder) Demographics(v *roster.Demographics) error       { return r.add("demographics", *v) }
+
+// A reread (diff's second pass) skips the checks but sends exactly the entities of a checked
+// read, and a borrowing sink gets the same values as one the reader copies for. The inputs
+// are clean, broken (the invalid example, the public 1.0 and 1.1 samples with their defects)
+// and district-shaped (rostergen), each with and without --fix.
+func TestRereadAndBorrowSendTheSame(t *testing.T) {
+	gen := t.TempDir()
+	if _, err := rostergen.Generate(context.Background(), gen, rostergen.Options{Users: 3000, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]fs.FS{
+		"example":  os.DirFS("../../examples/oneroster"),
+		"invalid":  os.DirFS("../../examples/invalid/oneroster"),
+		"v1p0":     os.DirFS("testdata/lms-toolkit/v1p0-sample"),
+		"v1p1":     os.DirFS("testdata/lms-toolkit/v1p1-sample"),
+		"generate": os.DirFS(gen),
+	}
+	for name, fsys := range inputs {
+		for _, fix := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/fix=%v", name, fix), func(t *testing.T) {
+				checked := &recorder{}
+				_, probs := read(t, fsys, format.Options{Fix: fix}, checked)
+				if len(checked.seen) == 0 {
+					t.Fatal("nothing read")
+				}
+				if name != "example" && name != "generate" && len(probs) == 0 {
+					t.Fatal("a broken input read without problems: the checks did not run")
+				}
+				reread := &recorder{}
+				read(t, fsys, format.Options{Fix: fix, Reread: true}, reread)
+				if !slices.Equal(reread.seen, checked.seen) {
+					t.Errorf("a reread sends other entities than a checked read:\n%s", firstDiff(reread.seen, checked.seen))
+				}
+				borrowed := &recorder{borrow: true}
+				read(t, fsys, format.Options{Fix: fix, Reread: true}, borrowed)
+				if !slices.Equal(borrowed.seen, checked.seen) {
+					t.Errorf("a borrowing sink gets other values:\n%s", firstDiff(borrowed.seen, checked.seen))
+				}
+			})
+		}
+	}
+}
+
+// A sink that keeps what it is sent (not a Borrower) gets copies: its entities still hold the
+// values once the reader has reused its read buffers, which takes files of a few megabytes.
+func TestKeepingSinkGetsCopies(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := rostergen.Generate(context.Background(), dir, rostergen.Options{Users: 15_000, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	sent := &recorder{}
+	read(t, os.DirFS(dir), format.Options{}, sent)
+	coll := &roster.Collector{}
+	read(t, os.DirFS(dir), format.Options{}, coll)
+	kept := &recorder{}
+	if err := coll.Roster.Emit(kept); err != nil {
+		t.Fatal(err)
+	}
+	a, b := slices.Sorted(slices.Values(kept.seen)), slices.Sorted(slices.Values(sent.seen))
+	if !slices.Equal(a, b) {
+		t.Errorf("the entities a Collector kept changed after they were sent:\n%s", firstDiff(a, b))
+	}
+}
+
+// A reread reports none of the row problems a checked read reports (it skips the checks; the
+// manifest is still read), and counts the same rows.
+func TestRereadSkipsChecks(t *testing.T) {
+	fsys := os.DirFS("../../examples/invalid/oneroster")
+	info, probs := read(t, fsys, format.Options{}, roster.Discard{})
+	rinfo, rprobs := read(t, fsys, format.Options{Reread: true}, roster.Discard{})
+	var checks int
+	for _, p := range probs {
+		if p.Line > 0 && p.File != "manifest.csv" {
+			checks++
+		}
+	}
+	var rchecks int
+	for _, p := range rprobs {
+		if p.Line > 0 && p.File != "manifest.csv" {
+			rchecks++
+		}
+	}
+	if checks == 0 || rchecks != 0 {
+		t.Errorf("row problems: %d on a checked read, %d on a reread (want some, then none)", checks, rchecks)
+	}
+	if fmt.Sprint(info.Files) != fmt.Sprint(rinfo.Files) {
+		t.Errorf("files read: %v, reread %v", info.Files, rinfo.Files)
+	}
+}
+
+func firstDiff(got, want []string) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("entity %d:\n got  %s\n want %s", i, got[i], want[i])
+		}
+	}
+	return fmt.Sprintf("%d entities, want %d", len(got), len(want))
+}
