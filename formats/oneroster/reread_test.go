@@ -131,3 +131,28 @@ func firstDiff(got, want []string) string {
 	}
 	return fmt.Sprintf("%d entities, want %d", len(got), len(want))
 }
+
+// rostergen writes spec-clean packages at every size, night 1 and night 2: no problem at all
+// with the OneRoster rules, and none but infos (what Capti ignores) with --vendor capti.
+func TestRostergenValidatesClean(t *testing.T) {
+	for _, o := range []rostergen.Options{
+		{Users: rostergen.MinUsers, Seed: 1}, {Users: 40, Seed: 1}, {Users: 999, Seed: 2}, {Users: 7_500, Seed: 3},
+		{Users: 7_500, Seed: 3, Night: 2, Split: true, Added: 5, Removed: 5, Changed: 10},
+	} {
+		t.Run(fmt.Sprintf("%d-night%d", o.Users, max(o.Night, 1)), func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := rostergen.Generate(context.Background(), dir, o); err != nil {
+				t.Fatal(err)
+			}
+			for _, vendor := range []string{"", "capti"} {
+				_, probs := read(t, os.DirFS(dir), format.Options{Vendor: vendor}, roster.Discard{})
+				for _, p := range probs {
+					stray := p.File == "changes.json" && p.Severity == roster.Info
+					if !stray && (vendor == "" || p.Severity != roster.Info) {
+						t.Errorf("vendor %q: %s %s", vendor, key(p), p.Message)
+					}
+				}
+			}
+		})
+	}
+}
