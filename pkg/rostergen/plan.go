@@ -84,7 +84,8 @@ type shape struct {
 
 // The mix of a district's export: about 86% students, 4% teachers, 9% guardians, a few
 // administrators (one per 2,000 users) and aides (the rest, about 1%); about 400 schools per
-// 1M users; every student in six 25-seat sections.
+// 1M users; every student in six sections, of 25 students on average (classes are sized for
+// classSeats; a class holds the students whose hashed run of six slots covers it).
 func newShape(users int) shape {
 	s := shape{users: users}
 	s.students = users * 86 / 100
