@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -68,5 +70,53 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+// TestInvalidExamples holds every example in examples/invalid to the table in its README: the
+// one problem its name promises, at its file and line, and nothing else; exit 1 for an error, 0
+// for a warning. An example missing from the table, or a row without its example, fails too.
+func TestInvalidExamples(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "examples", "invalid")
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `([^`]+)` \\| .* \\| `([^`]+)` \\|$")
+	want := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		want[m[1]] = m[2]
+	}
+	for _, format := range []string{"oneroster"} {
+		ents, err := os.ReadDir(filepath.Join(dir, format))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if _, ok := want[format+"/"+e.Name()]; !ok {
+				t.Errorf("examples/invalid/%s/%s is not in examples/invalid/README.md", format, e.Name())
+			}
+		}
+	}
+	if len(want) < 20 {
+		t.Fatalf("only %d examples in the README's table", len(want))
+	}
+	for name, problem := range want {
+		t.Run(name, func(t *testing.T) {
+			streams, _, out, errOut := iostreams.Test()
+			code := cli.Main([]string{"validate", "-o", "text", filepath.Join(dir, name)}, streams, cli.BuildInfo{Version: "test"})
+			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], problem+":") {
+				t.Errorf("validate printed %q, want one problem %q (stderr %q)", out.String(), problem, errOut.String())
+			}
+			wantCode := 1
+			if strings.Contains(problem, ": warning ") {
+				wantCode = 0
+			}
+			if code != wantCode {
+				t.Errorf("exit %d, want %d", code, wantCode)
+			}
+		})
 	}
 }

@@ -35,6 +35,9 @@ func (*Format) Detect(fsys fs.FS) format.Match {
 		return format.NoMatch
 	}
 	best := format.NoMatch
+	if len(names) == 1 && !knownFile(names[0]) && fileByHeader(format.HeaderLine(fsys, names[0])) != "" {
+		return format.HeaderMatch // a lone OneRoster file under another name (stdin, an export)
+	}
 	for _, n := range names {
 		if !knownFile(n) {
 			continue
@@ -49,6 +52,56 @@ func (*Format) Detect(fsys fs.FS) format.Match {
 			m = format.HeaderMatch
 		}
 		best = max(best, m)
+	}
+	return best
+}
+
+// NameFor is format.Namer: the OneRoster file a lone file is read as. A OneRoster file name is
+// kept; another name (stdin, "export.csv") takes the name of the OneRoster file whose header
+// its header is, when there is one.
+func (*Format) NameFor(name, header string) string {
+	if knownFile(name) {
+		return name
+	}
+	if n := fileByHeader(header); n != "" {
+		return n
+	}
+	return name
+}
+
+// fileByHeader returns the OneRoster file (of any version) whose columns a header row holds:
+// the same first column, and at least two thirds of the header's and of the file's columns in
+// common (so a misspelled or missing column still tells the file). "" when none does.
+func fileByHeader(header string) string {
+	if header == "" {
+		return ""
+	}
+	got := strings.Split(header, ",")
+	have := make(map[string]bool, len(got))
+	for i, h := range got {
+		got[i] = strings.Trim(strings.TrimSpace(h), `"`)
+		have[got[i]] = true
+	}
+	best, bestScore := "", 0.0
+	for _, v := range []string{"1.1", "1.2", "1.0"} {
+		for _, f := range specsFor(v) {
+			if len(f.cols) == 0 || f.cols[0].name != got[0] {
+				continue
+			}
+			common := 0
+			for _, c := range f.cols {
+				if have[c.name] {
+					common++
+				}
+			}
+			score := float64(common) / float64(max(len(got), len(f.cols)))
+			if score >= 2.0/3 && score > bestScore {
+				best, bestScore = f.name, score
+			}
+		}
+	}
+	if best == "" && got[0] == "propertyName" {
+		return "manifest.csv"
 	}
 	return best
 }

@@ -45,7 +45,7 @@ func TestRereadAndBorrowSendTheSame(t *testing.T) {
 	}
 	inputs := map[string]fs.FS{
 		"example":  os.DirFS("../../examples/oneroster"),
-		"invalid":  os.DirFS("../../examples/invalid/oneroster"),
+		"invalid":  os.DirFS("../../pkg/testdata/several-defects"),
 		"v1p0":     os.DirFS("testdata/lms-toolkit/v1p0-sample"),
 		"v1p1":     os.DirFS("testdata/lms-toolkit/v1p1-sample"),
 		"generate": os.DirFS(gen),
@@ -100,7 +100,7 @@ func TestKeepingSinkGetsCopies(t *testing.T) {
 // A reread reports none of the row problems a checked read reports (it skips the checks; the
 // manifest is still read), and counts the same rows.
 func TestRereadSkipsChecks(t *testing.T) {
-	fsys := os.DirFS("../../examples/invalid/oneroster")
+	fsys := os.DirFS("../../pkg/testdata/several-defects")
 	info, probs := read(t, fsys, format.Options{}, roster.Discard{})
 	rinfo, rprobs := read(t, fsys, format.Options{Reread: true}, roster.Discard{})
 	var checks int

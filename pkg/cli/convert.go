@@ -109,7 +109,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		fopts.Role = opts.Role
 	}
 	fopts.Fix = opts.Fix
-	in, err := openInput(opts.Src, deps.IO.In)
+	in, err := openInput(ctx, opts.Src, deps.IO.In)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -204,7 +203,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		if transport.IsURL(spec.path) {
 			in, err = openRemote(ctx, deps, opts.Global, spec.path)
 		} else {
-			in, err = openDiffInput(spec.path, deps.IO.In)
+			in, err = openInput(ctx, spec.path, deps.IO.In)
 		}
 		if err != nil {
 			return err
@@ -263,21 +262,6 @@ func kindList() string {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")
-}
-
-// openDiffInput opens a PATH like openInput, except that stdin is read into memory: a diff
-// reads each input twice.
-func openDiffInput(path string, stdin io.Reader) (*input, error) {
-	if path != "-" {
-		return openInput(path, stdin)
-	}
-	b, err := io.ReadAll(stdin)
-	if err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("read stdin: %w", err))
-	}
-	return &input{Path: path, Single: "-", FS: (&format.FileFS{Name: "-", Size: int64(len(b)), Open: func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(b)), nil
-	}}).AsFS()}, nil
 }
 
 // crossFormat restricts a diff between two formats to what both carry: the kinds and fields

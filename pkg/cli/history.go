@@ -295,7 +295,7 @@ func historyDiff(cmd *cobra.Command, deps *Deps, opts *HistoryOptions, store *st
 // snapshotOf reads a local input into a snapshot (problems are not listed: diffing is not
 // validating).
 func snapshotOf(ctx context.Context, deps *Deps, path, formatName string, fopts format.Options) (*snapshot.Snapshot, error) {
-	in, err := openInput(path, deps.IO.In)
+	in, err := openInput(ctx, path, deps.IO.In)
 	if err != nil {
 		return nil, err
 	}

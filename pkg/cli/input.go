@@ -24,7 +24,11 @@ type input struct {
 	FS     fs.FS
 	Single string // the base name of a single-file input; "" for a directory or zip
 	Pre    []roster.Problem
-	close  func() error
+	// Refused is set for a zip refused before reading (its problems are in Pre): there is
+	// nothing to detect or read.
+	Refused bool
+	file    *format.FileFS // a single file's FS, renamed by a format's Namer
+	close   func() error
 }
 
 func (in *input) Close() error {
@@ -34,12 +38,32 @@ func (in *input) Close() error {
 	return nil
 }
 
-// openInput opens a file, a directory, a .zip or "-" (stdin).
-func openInput(path string, stdin io.Reader) (*input, error) {
+// openInput opens a file, a directory, a .zip or "-" (stdin, spooled to a private temporary
+// file first, so it can be read twice and may be a zip). A zip is known by its first bytes, so
+// a zip saved under another name is read as one.
+func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error) {
 	if path == "-" {
-		return &input{Path: path, Single: "-", FS: (&format.FileFS{Name: "-", Size: -1, Open: func() (io.ReadCloser, error) {
-			return io.NopCloser(stdin), nil
-		}}).AsFS()}, nil
+		tmp, err := spoolStdin(ctx, stdin)
+		if err != nil {
+			return nil, err
+		}
+		in, err := openInput(ctx, tmp, nil)
+		if err != nil {
+			os.Remove(tmp)
+			return nil, err
+		}
+		in.Path = path
+		if in.file != nil {
+			in.file.Name, in.Single = "-", "-"
+		}
+		inner := in.close
+		in.close = func() error {
+			if inner != nil {
+				inner() //nolint:errcheck // the file goes next
+			}
+			return os.Remove(tmp)
+		}
+		return in, nil
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -48,33 +72,61 @@ func openInput(path string, stdin io.Reader) (*input, error) {
 	if st.IsDir() {
 		return &input{Path: path, FS: os.DirFS(path)}, nil
 	}
-	if strings.EqualFold(filepath.Ext(path), ".zip") {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", path, unwrapPathError(err)))
-		}
+	// Read the start once: an unreadable file is exit 3 up front, and a zip shows itself.
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", path, unwrapPathError(err)))
+	}
+	magic := make([]byte, 4)
+	n, _ := io.ReadFull(f, magic)
+	if strings.EqualFold(filepath.Ext(path), ".zip") || bytes.Equal(magic[:n], []byte("PK\x03\x04")) {
 		zr, err := zip.NewReader(f, st.Size())
 		if err != nil {
 			f.Close()
 			return nil, withExit(ExitLocal, fmt.Errorf("read zip %s: %w", path, err))
 		}
-		var pre []roster.Problem
-		fsys, ok := format.OpenZip(zr, st.Size(), filepath.Base(path), roster.ReporterFunc(func(p roster.Problem) { pre = append(pre, p) }))
+		in := &input{Path: path, close: f.Close}
+		fsys, ok := format.OpenZip(zr, st.Size(), filepath.Base(path), roster.ReporterFunc(func(p roster.Problem) { in.Pre = append(in.Pre, p) }))
+		in.FS, in.Refused = fsys, !ok
 		if !ok {
-			fsys = emptyFS{}
+			in.FS = emptyFS{}
 		}
-		return &input{Path: path, FS: fsys, Pre: pre, close: f.Close}, nil
-	}
-	// Read the file once to check it can be opened, so an unreadable file is exit 3 up front.
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", path, unwrapPathError(err)))
+		return in, nil
 	}
 	f.Close()
 	base := filepath.Base(path)
-	return &input{Path: path, Single: base, FS: (&format.FileFS{Name: base, Size: st.Size(), Open: func() (io.ReadCloser, error) {
-		return os.Open(path)
-	}}).AsFS()}, nil
+	file := &format.FileFS{Name: base, Size: st.Size(), Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	return &input{Path: path, Single: base, FS: file.AsFS(), file: file}, nil
+}
+
+// spoolStdin copies stdin into a private temporary file (0600) and returns its path; an
+// interrupt stops the wait for more input.
+func spoolStdin(ctx context.Context, stdin io.Reader) (string, error) {
+	f, err := os.CreateTemp("", "rostersync-stdin-*")
+	if err != nil {
+		return "", withExit(ExitLocal, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.ReadFrom(stdin)
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = ctx.Err() // the copy blocks on stdin until the process ends
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", withExit(ExitLocal, fmt.Errorf("read stdin: %w", err))
+	}
+	return f.Name(), nil
 }
 
 func unwrapPathError(err error) error {
@@ -88,15 +140,6 @@ type emptyFS struct{}
 
 func (emptyFS) Open(name string) (fs.File, error) {
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-}
-
-// stdinBuffered reads all of stdin once so detection and reading can both look at it.
-func bufferStdin(r io.Reader) (io.Reader, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return bytes.NewReader(b), nil
 }
 
 // formatFlags are the format options every reading command takes (SPEC §2).
@@ -156,8 +199,26 @@ func (f *formatFlags) options() (format.Options, error) {
 	return o, nil
 }
 
-// pickFormat returns the --format named, or the one detected for in.
+// pickFormat returns the --format named, or the one detected for in. A refused zip is taken
+// for a OneRoster package (the only format that comes zipped). A lone file is then named the
+// way the format reads it (format.Namer): stdin holding a OneRoster users.csv is users.csv.
 func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
+	f, err := lookupOrDetect(deps, name, in)
+	if err != nil {
+		return nil, err
+	}
+	if nm, ok := f.(format.Namer); ok && in.file != nil {
+		if n := nm.NameFor(in.file.Name, format.HeaderLine(in.FS, in.file.Name)); n != in.file.Name {
+			in.file.Name, in.Single = n, n
+		}
+	}
+	return f, nil
+}
+
+func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
+	if name == "" && in.Refused {
+		name = "oneroster"
+	}
 	if name != "" {
 		f, err := deps.Formats.Lookup(name)
 		if err != nil {
@@ -165,15 +226,41 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 		}
 		return f, nil
 	}
-	if in.Path == "-" {
-		return nil, usageError(fmt.Errorf("reading stdin needs --format"), "add --format "+strings.Join(deps.Formats.Names(), "|"))
-	}
 	f, err := deps.Formats.Detect(in.FS)
 	if err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("%s: %w", in.Path, err),
-			"name the format with --format "+strings.Join(deps.Formats.Names(), "|"))
+		hint := "name the format with --format " + strings.Join(deps.Formats.Names(), "|")
+		if names, lerr := format.Files(in.FS); lerr == nil && len(names) == 0 {
+			return nil, withExit(ExitLocal, fmt.Errorf("%s: no files to read", in.Path), "give a roster file, a folder of roster files or a zip")
+		}
+		if why := undetectedWhy(in); why != "" {
+			hint = why + "; or " + hint
+		}
+		return nil, withExit(ExitLocal, fmt.Errorf("%s: %w", in.Path, err), hint)
 	}
 	return f, nil
+}
+
+// undetectedWhy says why a lone file's header matched no format when its bytes tell: UTF-16 or
+// a binary file.
+func undetectedWhy(in *input) string {
+	if in.file == nil {
+		return ""
+	}
+	rc, err := in.file.Open()
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(rc, head)
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""
+	case bytes.IndexByte(head, 0) >= 0:
+		return "the file holds NUL bytes: it is binary or UTF-16, not UTF-8 CSV"
+	}
+	return ""
 }
 
 // readInput reads an opened input with its format into sink. The input's own problems (a
@@ -187,6 +274,9 @@ func readInput(ctx context.Context, f format.Format, in *input, fopts format.Opt
 	}
 	for _, p := range in.Pre {
 		probs.Report(p)
+	}
+	if in.Refused {
+		return format.Info{Format: f.Name(), Files: []format.FileInfo{}}, nil
 	}
 	info, err := f.Read(ctx, in.FS, fopts, sink, probs)
 	if err != nil {

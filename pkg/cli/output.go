@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
+	"path/filepath"
 	"strconv"
 
 	"github.com/olekukonko/tablewriter"
@@ -15,16 +17,13 @@ import (
 
 // This file is the only place tablewriter is used.
 
-// writeValidateResults prints the results in the chosen style: data on stdout, the summary on stderr.
-func writeValidateResults(deps *Deps, style string, quiet bool, results []*ValidateResult) error {
+// writeValidateResults prints the results in the chosen style: data on stdout, the summary on
+// stderr. Quiet writes nothing unless failing (errors, or warnings under --strict). With several
+// PATHs, the text, table and csv styles name a file inside a folder or zip PATH/file, so each
+// line says which input it is about (JSON has the path in each object).
+func writeValidateResults(deps *Deps, style string, quiet, failing bool, results []*ValidateResult) error {
 	out, errOut := deps.IO.Out, deps.IO.ErrOut
-	anyErrors := false
-	for _, r := range results {
-		if r.Summary.Errors > 0 {
-			anyErrors = true
-		}
-	}
-	if quiet && !anyErrors {
+	if quiet && !failing {
 		return nil
 	}
 	switch style {
@@ -45,7 +44,7 @@ func writeValidateResults(deps *Deps, style string, quiet bool, results []*Valid
 		w.Write([]string{"severity", "code", "file", "line", "column", "message"}) //nolint:errcheck // checked by Flush
 		for _, r := range results {
 			for _, p := range r.Problems {
-				w.Write([]string{string(p.Severity), p.Code, p.File, strconv.Itoa(p.Line), p.Column, p.Message}) //nolint:errcheck
+				w.Write([]string{string(p.Severity), p.Code, shownFile(results, r, p), strconv.Itoa(p.Line), p.Column, p.Message}) //nolint:errcheck
 			}
 		}
 		w.Flush()
@@ -54,7 +53,7 @@ func writeValidateResults(deps *Deps, style string, quiet bool, results []*Valid
 		var rows [][]string
 		for _, r := range results {
 			for _, p := range r.Problems {
-				rows = append(rows, []string{p.File, strconv.Itoa(p.Line), string(p.Severity), p.Code, p.Column, p.Message})
+				rows = append(rows, []string{shownFile(results, r, p), strconv.Itoa(p.Line), string(p.Severity), p.Code, p.Column, p.Message})
 			}
 		}
 		if len(rows) > 0 {
@@ -65,6 +64,7 @@ func writeValidateResults(deps *Deps, style string, quiet bool, results []*Valid
 	default:
 		for _, r := range results {
 			for _, p := range r.Problems {
+				p.File = shownFile(results, r, p)
 				fmt.Fprintln(out, problemLine(p))
 			}
 		}
@@ -76,6 +76,20 @@ func writeValidateResults(deps *Deps, style string, quiet bool, results []*Valid
 		fmt.Fprintln(errOut, validateSummaryLine(r))
 	}
 	return nil
+}
+
+// shownFile is the file a problem of r is shown under: with several results, a file inside a
+// folder or zip is joined to its PATH.
+func shownFile(results []*ValidateResult, r *ValidateResult, p roster.Problem) string {
+	switch {
+	case len(results) < 2 || p.File == "":
+		return p.File
+	case p.File == filepath.Base(r.Path): // a zip's own problem
+		return r.Path
+	case !r.pkg: // a lone file's problems carry its path already
+		return p.File
+	}
+	return path.Join(filepath.ToSlash(r.Path), p.File)
 }
 
 // problemLine is the text form of a problem: file:line: severity code [column]: message

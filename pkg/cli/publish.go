@@ -44,7 +44,7 @@ type fileSet struct {
 // checkFileSet reads a local input (a file, a directory or a zip) with its format, reports its
 // problems, and returns the set to publish. Problems with errors refuse it (errFindings).
 func checkFileSet(ctx context.Context, deps *Deps, path, as string, formatName string, fopts format.Options, quiet bool) (*fileSet, error) {
-	in, err := openInput(path, deps.IO.In)
+	in, err := openInput(ctx, path, deps.IO.In)
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,7 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 			if opts.As == "" {
 				return usageError(errors.New("push - needs --as NAME"))
 			}
-			tmp, err := spoolStdin(deps)
+			tmp, err := spoolStdin(ctx, deps.IO.In)
 			if err != nil {
 				return err
 			}
@@ -298,18 +298,4 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 		fmt.Fprintf(deps.IO.ErrOut, "pushed %s to %s (run %s)\n", strings.Join(names, ", "), conn.To, run.ID)
 	}
 	return res, nil
-}
-
-// spoolStdin copies stdin to a private temporary file, so it can be read twice.
-func spoolStdin(deps *Deps) (string, error) {
-	f, err := os.CreateTemp("", "rostersync-stdin-*")
-	if err != nil {
-		return "", withExit(ExitLocal, err)
-	}
-	defer f.Close()
-	if _, err := f.ReadFrom(deps.IO.In); err != nil {
-		os.Remove(f.Name())
-		return "", withExit(ExitLocal, err)
-	}
-	return f.Name(), nil
 }

@@ -61,7 +61,7 @@ func openRemote(ctx context.Context, deps *Deps, g *GlobalOptions, raw string) (
 			return nil, remoteError(err)
 		}
 	}
-	in, err := openInput(local, deps.IO.In)
+	in, err := openInput(ctx, local, deps.IO.In)
 	if err != nil {
 		cleanup()
 		return nil, err

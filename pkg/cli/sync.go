@@ -406,7 +406,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	if err != nil {
 		return "", usageError(err)
 	}
-	in, err := openInput(src, deps.IO.In)
+	in, err := openInput(ctx, src, deps.IO.In)
 	if err != nil {
 		return "", err
 	}

@@ -83,6 +83,8 @@ type ValidateResult struct {
 	Problems  []roster.Problem  `json:"problems"`
 	Summary   Summary           `json:"summary"`
 	Truncated bool              `json:"truncated"`
+
+	pkg bool // PATH is a folder or zip: its problems name files inside it
 }
 
 // Summary counts problems by severity.
@@ -127,13 +129,17 @@ func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
 		}
 		results = append(results, res)
 	}
-	if err := writeValidateResults(deps, style, opts.Global.Quiet, results); err != nil {
-		return err
-	}
+	failing := false
 	for _, r := range results {
 		if r.Summary.Errors > 0 || (opts.Strict && r.Summary.Warnings > 0) {
-			return errFindings
+			failing = true
 		}
+	}
+	if err := writeValidateResults(deps, style, opts.Global.Quiet, failing, results); err != nil {
+		return err
+	}
+	if failing {
+		return errFindings
 	}
 	return nil
 }
@@ -153,7 +159,7 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 	if transport.IsURL(path) {
 		in, err = openRemote(ctx, deps, opts.Global, path)
 	} else {
-		in, err = openInput(path, deps.IO.In)
+		in, err = openInput(ctx, path, deps.IO.In)
 	}
 	if err != nil {
 		return nil, err
@@ -177,7 +183,7 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 	}
 	return &ValidateResult{
 		Path: path, Format: f.Name(), Version: info.Version, Files: info.Files,
-		Problems: list, Truncated: probs.Truncated,
+		Problems: list, Truncated: probs.Truncated, pkg: in.Single == "",
 		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos},
 	}, nil
 }

@@ -76,7 +76,12 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 	}
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) ||
 		(len(head) > 1 && bytes.IndexByte(head, 0) >= 0) {
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: 1,
+		// UTF-16 has a NUL in its first line; a NUL further down is binary damage on its line.
+		line := 1
+		if nul := bytes.IndexByte(head, 0); nul > 0 {
+			line += bytes.Count(head[:nul], []byte{'\n'})
+		}
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "the file is UTF-16 (or binary), not UTF-8: save it as \"CSV UTF-8\""})
 		return nil, fmt.Errorf("%s: %w: UTF-16", file, ErrEncoding)
 	}
@@ -96,12 +101,18 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "not valid UTF-8 (first such line; later ones not listed): save the file as \"CSV UTF-8\", or pass --input-encoding windows-1252 if it comes from Excel on Windows"})
 	}
+	bareCR := false
 	sc.onCR = func(line int) {
+		bareCR = true
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "bare CR line ending (old Mac style): lines would merge, so the rest of the file is not read; save it with LF or CRLF line endings"})
 	}
 	rd := &Reader{file: file, rep: rep, sc: sc, opts: opts}
 	hdr, _, err := rd.read(nil)
+	if err == io.EOF && bareCR {
+		// The header line itself ends in a bare CR (reported): the file is not read at all.
+		return nil, fmt.Errorf("%s: %w: bare CR line endings", file, ErrEncoding)
+	}
 	if err == io.EOF {
 		rd.Empty = true
 		rd.done = true
@@ -175,6 +186,8 @@ func parseMessage(pe *parseErr) string {
 		return fmt.Sprintf("a \" in an unquoted field (column %d): quote the field and double the quote (\"\")", pe.col)
 	case pe.open && pe.line > pe.startLine:
 		return fmt.Sprintf("a quoted field opened here is never closed (read to line %d)", pe.line)
+	case pe.open:
+		return "a quoted field on this line is never closed: the file ends inside it"
 	}
 	return fmt.Sprintf("extra or missing \" in a quoted field (column %d)", pe.col)
 }

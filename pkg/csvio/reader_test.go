@@ -74,7 +74,9 @@ func TestReader(t *testing.T) {
 		{name: "invalid UTF-8 reported once with its line", data: "a\nok\nbad\xff\nbad\xfe\n", header: "a",
 			records: []record{{2, "ok"}, {3, "bad\xff"}, {4, "bad\xfe"}}, problems: []string{"encoding@3"}},
 		{name: "truncated UTF-8 at end", data: "a\nok\xc3", header: "a", records: []record{{2, "ok\xc3"}}, problems: []string{"encoding@2"}},
-		{name: "bare CR stops the file", data: "a,b\r1,2\r3,4\r", problems: []string{"encoding@1"}},
+		{name: "bare CR stops the file", data: "a,b\r1,2\r3,4\r", problems: []string{"encoding@1"}, fatal: true},
+		{name: "NUL on line 3", data: "a,b\n1,2\n3,\x004\n", problems: []string{"encoding@3"}, fatal: true},
+		{name: "unterminated quote on the last line", data: "a,b\n1,2\n3,\"4\n", header: "a|b", records: []record{{2, "1|2"}}, problems: []string{"parse@3"}},
 		{name: "bare CR later", data: "a,b\n1,2\n3,4\r5,6\n", header: "a|b", records: []record{{2, "1|2"}}, problems: []string{"encoding@3"}},
 		{name: "UTF-16 LE", data: "\xff\xfea\x00,\x00b\x00", problems: []string{"encoding@1"}, fatal: true},
 		{name: "windows-1252 transcoded", data: "a\nJos\xe9\n", opts: Options{Encoding: "windows-1252"}, header: "a", records: []record{{2, "José"}}},
@@ -278,5 +280,18 @@ func TestPreAppends(t *testing.T) {
 	})
 	if err != nil || strings.Join(got, ";") != "1|2|x;3|4|x" {
 		t.Fatalf("records %q (err %v), want 1|2|x;3|4|x", got, err)
+	}
+}
+
+// An unterminated quote says whether it ran over later lines or to the end of the file.
+func TestUnterminatedQuoteMessage(t *testing.T) {
+	for data, want := range map[string]string{
+		"a,b\n1,\"x\n3,4\n": "a quoted field opened here is never closed (read to line 3)",
+		"a,b\n1,\"x":        "a quoted field on this line is never closed: the file ends inside it",
+	} {
+		_, _, probs, _ := readAll(t, data, Options{}, 0)
+		if len(probs) != 1 || probs[0].Message != want {
+			t.Errorf("%q: %v, want %q", data, probs, want)
+		}
 	}
 }

@@ -35,6 +35,13 @@ type Needs interface {
 	Needs() []roster.Kind
 }
 
+// Namer is an optional ability of a multi-file Format: the name a lone file (stdin, or a file
+// named otherwise) is read under, from its name and header line. A reader of a package
+// knows its files by name; a lone "export.csv" holding users is its users.csv.
+type Namer interface {
+	NameFor(name, header string) string
+}
+
 // Match says how well an input looks like a format.
 type Match int
 

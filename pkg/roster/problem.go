@@ -124,16 +124,29 @@ func (ps *Problems) Report(p Problem) {
 	default:
 		ps.Infos++
 	}
-	if ps.Max > 0 && len(ps.list) >= ps.Max {
-		ps.Truncated = true
-		return
-	}
 	ps.list = append(ps.list, p)
+	if ps.Max > 0 && len(ps.list) > ps.Max {
+		ps.Truncated = true
+		if len(ps.list) >= 2*ps.Max {
+			ps.keepFirst() // amortized: the first Max in sorted order are all that can be listed
+		}
+	}
 }
 
-// List returns the kept problems sorted by file, line, then severity and code.
+// keepFirst cuts the list to the first Max problems in List's order.
+func (ps *Problems) keepFirst() {
+	slices.SortStableFunc(ps.list, Compare)
+	clear(ps.list[ps.Max:])
+	ps.list = ps.list[:ps.Max]
+}
+
+// List returns the kept problems sorted by file, line, then severity and code: with Max, the
+// first Max of all the problems reported in that order, wherever they were found.
 func (ps *Problems) List() []Problem {
 	slices.SortStableFunc(ps.list, Compare)
+	if ps.Max > 0 && len(ps.list) > ps.Max {
+		ps.keepFirst()
+	}
 	return ps.list
 }
 
