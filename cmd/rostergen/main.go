@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -70,12 +71,17 @@ func run(args []string) int {
 		return 1
 	}
 	b = append(b, '\n')
+	changes := filepath.Join(out, "changes.json")
 	if o.Night == 2 {
 		// The true counts, for checking a diff against.
-		if err := os.WriteFile(filepath.Join(out, "changes.json"), b, 0o600); err != nil {
+		if err := os.WriteFile(changes, b, 0o600); err != nil {
 			fmt.Fprintln(os.Stderr, "rostergen:", err)
 			return 1
 		}
+	} else if err := os.Remove(changes); err != nil && !errors.Is(err, os.ErrNotExist) {
+		// Night 1 over a night-2 folder: its counts would no longer be true.
+		fmt.Fprintln(os.Stderr, "rostergen:", err)
+		return 1
 	}
 	os.Stdout.Write(b) //nolint:errcheck // stdout
 	return 0

@@ -47,3 +47,20 @@ func TestNight2Changes(t *testing.T) {
 		t.Errorf("changed %d of 5000 users (%.3f), want about 3%%", sum.ChangedUsers, c)
 	}
 }
+
+// Night 1 written over a night-2 folder removes its changes.json, whose counts it would belie.
+func TestNight1RemovesChanges(t *testing.T) {
+	dir := t.TempDir()
+	if code := run([]string{"--users", "100", "--night2", "--out", dir}); code != 0 {
+		t.Fatalf("night 2: exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "changes.json")); err != nil {
+		t.Fatalf("night 2 wrote no changes.json: %v", err)
+	}
+	if code := run([]string{"--users", "100", "--out", dir}); code != 0 {
+		t.Fatalf("night 1: exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "changes.json")); !os.IsNotExist(err) {
+		t.Errorf("changes.json still there after night 1 (err %v)", err)
+	}
+}

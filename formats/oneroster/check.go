@@ -129,14 +129,6 @@ func listProblem(s string) string {
 	return ""
 }
 
-// splitList splits a comma list; nil for "".
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, ",")
-}
-
 // userIDProblem checks a {type:id} list item.
 func userIDProblem(item string) string {
 	if len(item) < 5 || item[0] != '{' || item[len(item)-1] != '}' {

@@ -136,6 +136,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		schools:     map[uint64]struct{}{},
 		schoolYears: map[uint64]struct{}{},
 		districts:   map[uint64]struct{}{},
+		absentRefs:  map[string]bool{},
 		info:        format.Info{Format: "oneroster"},
 	}
 	if _, ok := sink.(roster.Discard); ok {
@@ -231,7 +232,11 @@ type reader struct {
 	// roles12 maps a 1.2 user to the role and orgs roles.csv gives it.
 	roles12 map[uint64]*role12
 	capti   *captiRules
-	info    format.Info
+	// absentRefs are files the package leaves out that only optional columns refer to; a value
+	// in such a column is reported once per file (the value is true once reported).
+	absentRefs map[string]bool
+	refSaid    map[string]bool
+	info       format.Info
 }
 
 // errStop ends a read early when the sink fails.
@@ -259,7 +264,8 @@ func isAre(n int) string {
 }
 
 // checkDependencies reports a file a bulk file refers to that the package does not hold (the
-// manifest marks it absent): a bulk package must be complete.
+// manifest marks it absent): a bulk package must be complete. A file only optional columns refer
+// to is reported when a row first fills one of them (see ref).
 func (r *reader) checkDependencies(present map[string]bool) {
 	if len(r.modes) == 0 {
 		return // no manifest: readManifest reported the missing files
@@ -275,6 +281,12 @@ func (r *reader) checkDependencies(present map[string]bool) {
 			}
 			if r.modes[c.ref] == "bulk" || r.modes[c.ref] == "delta" {
 				continue // already reported as missing by the manifest check
+			}
+			if !c.req {
+				// An optional reference (1.2 roles.csv's userProfileSourcedId) needs the file
+				// only when a row fills it: checked as the rows are read.
+				r.absentRefs[c.ref] = true
+				continue
 			}
 			reported[c.ref] = true
 			r.missing(c.ref, fmt.Sprintf("%s (bulk) refers to it in %s", spec.name, c.name))

@@ -320,3 +320,94 @@ func TestRaggedRepeat(t *testing.T) {
 		}
 	}
 }
+
+// to12 rewrites the example package as OneRoster 1.2: users without role and orgs, which
+// roles.csv carries (one primary role each; administrators become districtAdministrator).
+func to12(t *testing.T, m fstest.MapFS) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(string(m["users.csv"].Data), "\n"), "\n")
+	head := strings.Split(lines[0], ",")
+	col := map[string]int{}
+	for i, h := range head {
+		col[h] = i
+	}
+	cols := []string{"sourcedId", "status", "dateLastModified", "enabledUser", "username", "userIds", "givenName",
+		"familyName", "middleName", "identifier", "email", "sms", "phone", "agentSourcedIds", "grades", "password",
+		"userMasterIdentifier", "preferredGivenName", "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns"}
+	users := []string{strings.Join(cols, ",")}
+	roles := []string{"sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,orgSourcedId,userProfileSourcedId"}
+	for _, l := range lines[1:] {
+		r := strings.Split(l, ",") // the example has no quoted commas in users.csv
+		var out []string
+		for _, c := range cols {
+			if j, ok := col[c]; ok {
+				out = append(out, r[j])
+			} else {
+				out = append(out, "")
+			}
+		}
+		users = append(users, strings.Join(out, ","))
+		role := r[col["role"]]
+		if role == "administrator" { // the example's administrators are the district's
+			role = "districtAdministrator"
+		}
+		roles = append(roles, fmt.Sprintf("role-%s,,,%s,primary,%s,,,%s,", r[0], r[0], role, r[col["orgSourcedIds"]]))
+	}
+	m["users.csv"] = &fstest.MapFile{Data: []byte(strings.Join(users, "\n") + "\n")}
+	m["roles.csv"] = &fstest.MapFile{Data: []byte(strings.Join(roles, "\n") + "\n")}
+	man := "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+	for _, n := range manifestFiles2 {
+		mode := "absent"
+		if _, ok := m[n+".csv"]; ok {
+			mode = "bulk"
+		}
+		man += "file." + n + "," + mode + "\n"
+	}
+	m["manifest.csv"] = &fstest.MapFile{Data: []byte(man)}
+}
+
+// In 1.2 a user's role and orgs are in roles.csv: the Capti rules read them there.
+func TestCaptiRules12(t *testing.T) {
+	m := pkgFS(t)
+	edit(t, m, "users.csv", ",student,nadia.ramirez1000000,{SSID:1000000},Nadia,Ramirez,,1000000,nadia.ramirez1000000@example.org,",
+		",guardian,nadia.ramirez1000000,,Nadia,Ramirez,,,,")
+	to12(t, m)
+	info, probs := read(t, m, format.Options{Vendor: "capti"}, roster.Discard{})
+	if info.Version != "1.2" {
+		t.Fatalf("version %q", info.Version)
+	}
+	var msgs []string
+	for _, p := range probs {
+		msgs = append(msgs, key(p)+" "+p.Message)
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"2 administrators become District Admin", "1 user with role guardian ignored"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "Capti recommends") {
+		t.Errorf("a guardian held to Capti's recommendations:\n%s", all)
+	}
+}
+
+// A 1.2 package without userProfiles.csv is complete while no roles.csv row names a user
+// profile; the first row that does makes it a missing file, reported once with its line.
+func TestOptionalRefToAbsentFile(t *testing.T) {
+	m := pkgFS(t)
+	to12(t, m)
+	_, probs := read(t, m, format.Options{}, roster.Discard{})
+	if len(probs) != 0 {
+		t.Fatalf("the 1.2 package has problems: %v", keys(probs))
+	}
+	edit(t, m, "roles.csv", ",sch1,\n", ",sch1,profile-1\n")
+	_, probs = read(t, m, format.Options{}, roster.Discard{})
+	var got []string
+	for _, p := range probs {
+		got = append(got, key(p)+" "+p.Message)
+	}
+	want := "userProfiles.csv:0 error missing-file [] userProfiles.csv is missing: roles.csv (bulk) refers to it in userProfileSourcedId (first on line 3)"
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("problems %q, want only %q", got, want)
+	}
+}

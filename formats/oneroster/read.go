@@ -52,10 +52,12 @@ type fileReader struct {
 // refCheck is how the references of one column of one file are checked, worked out once per
 // file rather than on every row.
 type refCheck struct {
-	ids   *idset.Map          // the IDs of the file referred to; nil: not checked
-	self  bool                // the file refers to itself: checked when it has been read
-	typed map[uint64]struct{} // non-nil: the target must also be in this set (schools, school years)
-	why   string              // the message when it is not
+	ids  *idset.Map // the IDs of the file referred to; nil: not checked
+	self bool       // the file refers to itself: checked when it has been read
+	// absent: the file referred to is left out of the package; a value is reported once.
+	absent bool
+	typed  map[uint64]struct{} // non-nil: the target must also be in this set (schools, school years)
+	why    string              // the message when it is not
 	// last is the hash of the last value found good. Exports are sorted by user or by class, so
 	// a value often repeats on the next row and its lookup (a likely cache miss) is skipped. A
 	// hash, not the string: the row's strings point into a read buffer that is reused.
@@ -617,6 +619,9 @@ func (r *reader) refCheckFor(fr *fileReader, c col) refCheck {
 	if c.ref == "" || (fr.mode != "bulk" && fr.mode != "") {
 		return refCheck{}
 	}
+	if r.absentRefs[c.ref] {
+		return refCheck{absent: true}
+	}
 	if m := r.modes[c.ref]; m != "bulk" && m != "" {
 		return refCheck{}
 	}
@@ -647,6 +652,15 @@ func (fr *fileReader) ref(i int, v string, line int) {
 			fr.deferred = append(fr.deferred, deferredRef{line: int32(line), col: c.name, value: strings.Clone(v)})
 			return
 		}
+	case rc.absent:
+		if r := fr.r; !r.refSaid[c.ref] {
+			if r.refSaid == nil {
+				r.refSaid = map[string]bool{}
+			}
+			r.refSaid[c.ref] = true
+			r.missing(c.ref, fmt.Sprintf("%s (bulk) refers to it in %s (first on line %d)", fr.file, c.name, line))
+		}
+		return
 	case rc.ids == nil:
 		return
 	case !rc.ids.Has(h):

@@ -132,15 +132,23 @@ func firstDiff(got, want []string) string {
 	return fmt.Sprintf("%d entities, want %d", len(got), len(want))
 }
 
-// rostergen writes spec-clean packages at every size, night 1 and night 2: no problem at all
-// with the OneRoster rules, and none but infos (what Capti ignores) with --vendor capti.
+// rostergen writes spec-clean packages, from the smallest size up and on either night (night 2
+// written over night 1, down to no student left): no problem at all with the OneRoster rules,
+// and none but infos (what Capti ignores) with --vendor capti.
 func TestRostergenValidatesClean(t *testing.T) {
 	for _, o := range []rostergen.Options{
 		{Users: rostergen.MinUsers, Seed: 1}, {Users: 40, Seed: 1}, {Users: 999, Seed: 2}, {Users: 7_500, Seed: 3},
 		{Users: 7_500, Seed: 3, Night: 2, Split: true, Added: 5, Removed: 5, Changed: 10},
+		{Users: 100, Seed: 4, Night: 2, Split: true, Added: 0, Removed: 100, Changed: 100}, // no student left
+		{Users: 13, Seed: 5, Night: 2, Split: true, Added: 100, Removed: 100, Changed: 0},
 	} {
 		t.Run(fmt.Sprintf("%d-night%d", o.Users, max(o.Night, 1)), func(t *testing.T) {
 			dir := t.TempDir()
+			if o.Night == 2 { // over night 1, as a nightly job rewrites its folder
+				if _, err := rostergen.Generate(context.Background(), dir, rostergen.Options{Users: o.Users, Seed: o.Seed}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if _, err := rostergen.Generate(context.Background(), dir, o); err != nil {
 				t.Fatal(err)
 			}

@@ -243,16 +243,6 @@ func specsFor(version string) []*fileSpec {
 	return v11
 }
 
-// lookupSpec returns the spec of name in version, or nil.
-func lookupSpec(version, name string) *fileSpec {
-	for _, f := range specsFor(version) {
-		if f.name == name {
-			return f
-		}
-	}
-	return nil
-}
-
 // manifestFiles returns the file.* rows a version's manifest must have.
 func manifestFiles(version string) []string {
 	if version == "1.2" {

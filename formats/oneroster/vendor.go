@@ -19,9 +19,10 @@ type role12 struct {
 }
 
 // preReadRoles reads roles.csv of a 1.2 package before users.csv, so the users sent to the
-// sink carry a role and orgs as in 1.1. Only for conversion: validation reads it in order.
+// sink carry a role and orgs as in 1.1, and the Capti rules know each user's role. Validation
+// alone reads it in order.
 func (r *reader) preReadRoles() error {
-	if r.discard {
+	if r.discard && r.capti == nil {
 		return nil
 	}
 	f, err := r.fsys.Open("roles.csv")
@@ -103,11 +104,14 @@ func (c *captiRules) row(fr *fileReader, rec []string, line int) {
 			countKey(c.otherOrgs, t)
 		}
 	case "users.csv":
-		role := fr.get(rec, "role")
+		role, orgs := fr.get(rec, "role"), fr.list(rec, "orgSourcedIds")
+		if rl := fr.r.roles12[hash(fr.get(rec, "sourcedId"))]; rl != nil { // 1.2: from roles.csv
+			role, orgs = rl.role, rl.orgs
+		}
 		switch role {
 		case "administrator":
 			district := false
-			for _, o := range fr.list(rec, "orgSourcedIds") {
+			for _, o := range orgs {
 				if _, ok := fr.r.districts[hash(o)]; ok {
 					district = true
 				}

@@ -3,7 +3,9 @@ package rostergen
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,7 +60,16 @@ func Generate(ctx context.Context, dir string, o Options) (Summary, error) {
 		{"demographics.csv", g.demographics}, {"enrollments.csv", g.enrollments},
 	}
 	for _, st := range steps {
-		if err := writeFile(ctx, filepath.Join(dir, st.name), func(w *rowWriter) error { return st.fn(w, &sum) }); err != nil {
+		path := filepath.Join(dir, st.name)
+		if st.name == "demographics.csv" && !g.demo {
+			// No student is left (night 2 removed them all and added none): a header-only file
+			// would be invalid, so the manifest marks it absent and an old one goes.
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return sum, err
+			}
+			continue
+		}
+		if err := writeFile(ctx, path, func(w *rowWriter) error { return st.fn(w, &sum) }); err != nil {
 			return sum, err
 		}
 	}
@@ -94,10 +105,11 @@ type gen struct {
 	schoolIDs  []string
 	sessionIDs [3]string // school year, semester 1, semester 2
 	terms      string    // "sem1,sem2", quoted
+	demo       bool      // some student is present: demographics.csv has rows
 }
 
 func newGen(p *plan) *gen {
-	g := &gen{p: p, rng: newRNG()}
+	g := &gen{p: p, rng: newRNG(), demo: p.anyStudent()}
 	id := func(kind uint64, n int) string { return string(appendUUID(nil, p, kind, uint64(n))) }
 	g.district = id(idOrg, 0)
 	g.schoolIDs = make([]string, p.sh.schools)
@@ -117,8 +129,12 @@ func (g *gen) manifest(w *rowWriter, _ *Summary) error {
 		"demographics", "enrollments", "lineItems", "orgs", "resources", "results", "users"} {
 		mode := "absent"
 		switch n {
-		case "academicSessions", "classes", "courses", "demographics", "enrollments", "orgs", "users":
+		case "academicSessions", "classes", "courses", "enrollments", "orgs", "users":
 			mode = "bulk"
+		case "demographics":
+			if g.demo {
+				mode = "bulk"
+			}
 		}
 		rows = append(rows, [2]string{"file." + n, mode})
 	}
@@ -302,7 +318,9 @@ func (g *gen) userAt(n int) user {
 		u.schools[0] = n % sh.schools
 	case roleTeacher, roleAide:
 		u.schools[0] = u.i % sh.schools
-		if u.role == roleTeacher && u.i%25 == 24 { // an itinerant teacher: two schools
+		// An itinerant teacher: two schools. Every 25th is; so is a lone teacher (under 50
+		// users), who teaches every class of both schools (classTeacher).
+		if u.role == roleTeacher && (u.i%25 == 24 || sh.teachers < sh.schools) {
 			u.schools[1], u.nSchools = (u.i+1)%sh.schools, 2
 		}
 	case roleAdmin:

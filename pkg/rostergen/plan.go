@@ -16,7 +16,8 @@ const (
 // FormatOneRoster is the only output format: a OneRoster 1.1 CSV package.
 const FormatOneRoster = "oneroster"
 
-// DefaultChangePercent is the night-2 change rate used when Options.ChangePercent is unset.
+// DefaultChangePercent is the default of rostergen's --change flag (Generate takes
+// Options.ChangePercent as given).
 const DefaultChangePercent = 1.0
 
 // Options select what Generate writes.
@@ -28,13 +29,14 @@ type Options struct {
 	Seed uint64
 	// Night is 1 or 2 (0 means 1). Night 2 is night 1 with deterministic changes.
 	Night int
-	// ChangePercent drives night 2: about ChangePercent/2 % of students are removed, as many
-	// new students are added, about ChangePercent % of users change their given name, email
-	// or grade, and about ChangePercent/5 % of students move from one class to another.
+	// ChangePercent drives night 2: about ChangePercent/2 % of students are removed (with
+	// their guardians), as many new students are added, about ChangePercent % of users get a
+	// new given name, and about ChangePercent/5 % of students move from one class to another.
 	ChangePercent float64
 	// Added, Removed and Changed, when Split is set, replace ChangePercent with separate rates
-	// for night 2: Added % of night 1's students are new, Removed % of them are gone, Changed %
-	// of users change a given name, email or grade, and Changed/5 % of students move class.
+	// for night 2: Added % of night 1's students are new, Removed % of them are gone (with
+	// their guardians), Changed % of users get a new given name, and Changed/5 % of students
+	// move class.
 	Split                   bool
 	Added, Removed, Changed float64
 	// Format is the output format; "" means FormatOneRoster.
@@ -252,6 +254,20 @@ func (p *plan) removed(u int) bool {
 		u = p.sh.guardianStudent(u - p.sh.endAdmins())
 	}
 	return p.night2 && u < p.sh.students && p.hash(saltRemove, u) < p.tRemove
+}
+
+// anyStudent reports whether the plan's night has a student: only a night 2 that removes every
+// student and adds none has none.
+func (p *plan) anyStudent() bool {
+	if p.added > 0 {
+		return true
+	}
+	for u := range p.sh.students {
+		if !p.removed(u) {
+			return true
+		}
+	}
+	return false
 }
 
 // changed reports whether night 2 changes night-1 user u.

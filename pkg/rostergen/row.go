@@ -84,12 +84,6 @@ func (w *rowWriter) id(prefix string, n, width int) {
 	w.b = append(w.b, ',')
 }
 
-// int appends a decimal number.
-func (w *rowWriter) int(n int) {
-	w.b = strconv.AppendInt(w.b, int64(n), 10)
-	w.b = append(w.b, ',')
-}
-
 // end finishes the row and hands it to the buffered writer. Every 16384 rows it also
 // reports a cancelled context.
 func (w *rowWriter) end() error {

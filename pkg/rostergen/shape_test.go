@@ -194,3 +194,23 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// Every enrollment's school is among its user's orgs (a lone teacher of small rosters included),
+// and every class's school is its course's school.
+func TestEnrollmentsAtTheUsersSchools(t *testing.T) {
+	for _, users := range []int{MinUsers, 49, 50, 3000} {
+		dir := t.TempDir()
+		if _, err := Generate(context.Background(), dir, Options{Users: users, Seed: 6}); err != nil {
+			t.Fatal(err)
+		}
+		orgs := map[string][]string{}
+		for _, r := range readCSV(t, filepath.Join(dir, "users.csv"))[1:] {
+			orgs[r[0]] = strings.Split(r[4], ",")
+		}
+		for i, r := range readCSV(t, filepath.Join(dir, "enrollments.csv"))[1:] {
+			if school, user := r[4], r[5]; !slices.Contains(orgs[user], school) {
+				t.Fatalf("%d users: enrollments.csv line %d: %s %s is at school %s, but its orgs are %v", users, i+2, r[6], user, school, orgs[user])
+			}
+		}
+	}
+}
