@@ -86,7 +86,7 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	}
 	rows := rd.Rows()
 	info.Files = []format.FileInfo{{Name: name, Rows: rows}}
-	if rows == 0 && !watch.bad {
+	if rows == 0 && !watch.bad && !rd.Lost() {
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: "the file has a header but no users"})
 	}

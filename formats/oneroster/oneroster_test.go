@@ -138,6 +138,11 @@ func TestRules(t *testing.T) {
 			"courses.csv:2 error bad-id [sourcedId]", "character"},
 		{"excel damage", func(t *testing.T, m fstest.MapFS) { edit(t, m, "courses.csv", "\ncrs0,", "\n1.02E+07,") },
 			"courses.csv:2 error excel-damage [sourcedId]", "scientific"},
+		{"trailing comma", func(t *testing.T, m fstest.MapFS) { edit(t, m, "users.csv", ",07,3U8VWTwtCZ\n", ",07,3U8VWTwtCZ,\n") },
+			"users.csv:2 error ragged-row []", "the extra cell is empty (a trailing comma?)"},
+		{"excel damage in a student number", func(t *testing.T, m fstest.MapFS) {
+			edit(t, m, "users.csv", ",Ramirez,,1000000,", ",Ramirez,,1.00E+06,")
+		}, "users.csv:2 error excel-damage [identifier]", "scientific"},
 		{"userIds syntax", func(t *testing.T, m fstest.MapFS) { edit(t, m, "users.csv", "{SSID:1000000}", "SSID:1000000") },
 			"users.csv:2 error bad-id [userIds]", "{type:id}"},
 		{"empty list item", func(t *testing.T, m fstest.MapFS) { edit(t, m, "classes.csv", `"sem1,sem2"`, `"sem1,,sem2"`) },

@@ -194,7 +194,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		sel.SkipN(spec.kind, rows)
 	}
 	r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Rows: rows})
-	if rows == 0 && r.modes[name] != "delta" {
+	if rows == 0 && r.modes[name] != "delta" && !cr.Lost() {
 		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: fmt.Sprintf("%s has a header but no rows: leave it out and mark it absent in manifest.csv, or fill it", name)})
 	}
@@ -249,12 +249,19 @@ func secret(col string) bool {
 func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 	r := fr.r
 	if r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "" {
-		fr.repaired(line, "", fmt.Sprintf("dropped %d empty cells past the header's %d columns (a trailing comma)", len(rec)-fr.width, fr.width))
+		fr.repaired(line, "", fmt.Sprintf("dropped %s past the header's %d columns (a trailing comma)", plural(len(rec)-fr.width, "empty cell"), fr.width))
 		rec = rec[:fr.width]
 	}
 	if len(rec) != fr.width {
 		msg := fmt.Sprintf("row has %d cells, the header has %d", len(rec), fr.width)
-		if len(rec) > fr.width && fr.lists {
+		switch {
+		case len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "":
+			extra := "the extra cell is empty"
+			if n := len(rec) - fr.width; n > 1 {
+				extra = fmt.Sprintf("the %d extra cells are empty", n)
+			}
+			msg += ": " + extra + " (a trailing comma?): remove it, or convert --fix drops empty cells past the header"
+		case len(rec) > fr.width && fr.lists:
 			msg += ": a list with commas must be quoted (\"a,b\")"
 		}
 		fr.report(roster.Error, roster.CodeRaggedRow, line, "", msg)
@@ -502,6 +509,8 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 			ok = fr.guid(c, item, line) && ok
 		}
 		return ok
+	case tIdent:
+		fr.excelDamaged(c, v, line)
 	case tDate:
 		if !validDate(v) {
 			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a date written YYYY-MM-DD", c.name, show()))
@@ -592,11 +601,19 @@ func (c *col) show(v string) string {
 	return strconv.Quote(v)
 }
 
+// excelDamaged reports an identifier a spreadsheet rewrote in scientific notation.
+func (fr *fileReader) excelDamaged(c *col, v string, line int) bool {
+	if !excelNumber(v) {
+		return false
+	}
+	fr.report(roster.Error, roster.CodeExcelDamage, line, c.name, fmt.Sprintf(
+		"%s %q looks like a number a spreadsheet rewrote in scientific notation: export the ID as text", c.name, v))
+	return true
+}
+
 // guid checks one identifier; false when it is unusable.
 func (fr *fileReader) guid(c *col, v string, line int) bool {
-	if excelNumber(v) {
-		fr.report(roster.Error, roster.CodeExcelDamage, line, c.name, fmt.Sprintf(
-			"%s %q looks like a number a spreadsheet rewrote in scientific notation: export the ID as text", c.name, v))
+	if fr.excelDamaged(c, v, line) {
 		return false
 	}
 	if !validGUID(v) {

@@ -19,6 +19,7 @@ const (
 	tStringList     // a list of strings
 	tUserIDs        // a list of {type:id}
 	tFloat          // a decimal number
+	tIdent          // free text that is an identifier (a student number): checked for spreadsheet damage
 )
 
 // col is one column of a OneRoster file.
@@ -78,6 +79,7 @@ func file(name string, kind roster.Kind, cols ...col) *fileSpec {
 
 // Column constructors, to keep the tables below readable.
 func str(name string) col                 { return col{name: name} }
+func ident(name string) col               { return col{name: name, typ: tIdent} }
 func reqStr(name string) col              { return col{name: name, req: true} }
 func enum(name string, e []string) col    { return col{name: name, typ: tEnum, enum: e} }
 func reqEnum(name string, e []string) col { return col{name: name, req: true, typ: tEnum, enum: e} }
@@ -94,7 +96,7 @@ func refList(name, file string) col       { return col{name: name, typ: tGUIDLis
 // point only at files before it, so they are checked as rows stream by.
 var v11 = []*fileSpec{
 	file("orgs.csv", roster.OrgKind,
-		reqStr("name"), reqEnum("type", orgTypes), str("identifier"), ref("parentSourcedId", "orgs.csv")),
+		reqStr("name"), reqEnum("type", orgTypes), ident("identifier"), ref("parentSourcedId", "orgs.csv")),
 	file("academicSessions.csv", roster.AcademicSessionKind,
 		reqStr("title"), reqEnum("type", sessionTypes), reqDate("startDate"), reqDate("endDate"),
 		ref("parentSourcedId", "academicSessions.csv"), col{name: "schoolYear", req: true, typ: tYear}),
@@ -111,7 +113,7 @@ var v11 = []*fileSpec{
 	file("users.csv", roster.UserKind,
 		col{name: "enabledUser", req: true, typ: tBool}, col{name: "orgSourcedIds", req: true, typ: tGUIDList, ref: "orgs.csv"},
 		reqEnum("role", userRoles), reqStr("username"), col{name: "userIds", typ: tUserIDs},
-		reqStr("givenName"), reqStr("familyName"), str("middleName"), str("identifier"), str("email"),
+		reqStr("givenName"), reqStr("familyName"), str("middleName"), ident("identifier"), str("email"),
 		str("sms"), str("phone"), refList("agentSourcedIds", "users.csv"), grades("grades"), str("password")),
 	file("demographics.csv", roster.DemographicsKind,
 		date("birthDate"), enum("sex", sexes), boolean("americanIndianOrAlaskaNative"), boolean("asian"),
@@ -147,7 +149,7 @@ var v11 = []*fileSpec{
 var v10 = []*fileSpec{
 	{name: "orgs.csv", kind: roster.OrgKind, cols: []col{
 		{name: "sourcedId", req: true, typ: tGUID}, enum("status", statusEnum10), {name: "dateLastModified", typ: tDateTime},
-		reqStr("name"), reqEnum("type", orgTypes), str("identifier"), str("metadata.classification"),
+		reqStr("name"), reqEnum("type", orgTypes), ident("identifier"), str("metadata.classification"),
 		str("metadata.gender"), str("metadata.boarding"), ref("parentSourcedId", "orgs.csv")}},
 	{name: "academicSessions.csv", kind: roster.AcademicSessionKind, cols: []col{
 		{name: "sourcedId", req: true, typ: tGUID}, enum("status", statusEnum10), {name: "dateLastModified", typ: tDateTime},
@@ -165,7 +167,7 @@ var v10 = []*fileSpec{
 	{name: "users.csv", kind: roster.UserKind, cols: []col{
 		{name: "sourcedId", req: true, typ: tGUID}, enum("status", statusEnum10), {name: "dateLastModified", typ: tDateTime},
 		col{name: "orgSourcedIds", req: true, typ: tGUIDList, ref: "orgs.csv"}, reqEnum("role", userRoles),
-		reqStr("username"), str("userId"), reqStr("givenName"), reqStr("familyName"), str("identifier"),
+		reqStr("username"), str("userId"), reqStr("givenName"), reqStr("familyName"), ident("identifier"),
 		str("email"), str("sms"), str("phone"), refList("agents", "users.csv")}},
 	{name: "demographics.csv", kind: roster.DemographicsKind, cols: []col{
 		{name: "userSourcedId", req: true, typ: tGUID, ref: "users.csv"}, enum("status", statusEnum10),
@@ -189,7 +191,7 @@ var v12 = func() []*fileSpec {
 		case "users.csv":
 			out = append(out, file("users.csv", roster.UserKind,
 				col{name: "enabledUser", req: true, typ: tBool}, reqStr("username"), col{name: "userIds", typ: tUserIDs},
-				reqStr("givenName"), reqStr("familyName"), str("middleName"), str("identifier"), str("email"),
+				reqStr("givenName"), reqStr("familyName"), str("middleName"), ident("identifier"), str("email"),
 				str("sms"), str("phone"), refList("agentSourcedIds", "users.csv"), list("grades"), str("password"),
 				str("userMasterIdentifier"), str("preferredGivenName"), str("preferredMiddleName"),
 				str("preferredFamilyName"), ref("primaryOrgSourcedId", "orgs.csv"), str("pronouns")))

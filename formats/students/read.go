@@ -72,7 +72,7 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 		}
 	}
 	info.Files[0].Rows = rd.Rows()
-	if rd.Rows() == 0 && !watch.bad {
+	if rd.Rows() == 0 && !watch.bad && !rd.Lost() {
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: "the file has a header but no students"})
 	}
@@ -252,7 +252,10 @@ func (r *rowReader) row(rec []string, line int) error {
 		}
 	}
 	site := cell(rec, r.site)
-	if !blank(site) && r.smap != nil {
+	if !blank(site) && scientific(site) {
+		r.problem(roster.Error, roster.CodeExcelDamage, line, ColSiteID,
+			fmt.Sprintf("SITE_ID %q is in scientific notation: a spreadsheet rewrote the number; export the IDs as text", site))
+	} else if !blank(site) && r.smap != nil {
 		if _, ok := r.smap[site]; !ok {
 			r.problem(roster.Error, roster.CodeDanglingRef, line, ColSiteID,
 				fmt.Sprintf("SITE_ID %q is not in the site map %s%s", site, r.siteMapName(), r.zerosHint(site)))

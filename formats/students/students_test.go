@@ -95,6 +95,8 @@ func TestReadRules(t *testing.T) {
 			want: []want{{"error ragged-row 3 ", "the row has 8 cells, the header has 7"}}},
 		{name: "excel damage", users: 1, data: lines(header, "1.02E+07,Ana,Lopez,9,s1,,pw"),
 			want: []want{{"error excel-damage 2 STUDENT_ID", "scientific notation"}}},
+		{name: "excel damage in SITE_ID", users: 1, data: lines(header, "1020,Ana,Lopez,9,6.00E+08,,pw"),
+			want: []want{{"error excel-damage 2 SITE_ID", "scientific notation"}}},
 		{name: "bad email and formula", users: 1, data: lines(header, "1,=cmd,Lopez,9,s1,ana@x,pw"),
 			want: []want{
 				{"error bad-email 2 EMAIL", `EMAIL "ana@x" is not a valid e-mail address`},

@@ -49,6 +49,8 @@ type Reader struct {
 	done   bool
 	// Empty is set when the file had no bytes at all (no header row).
 	Empty bool
+	// lost: the rest of the file was not read after a reported problem.
+	lost bool
 }
 
 // ValidEncoding reports whether name is an --input-encoding value the reader understands.
@@ -102,12 +104,16 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 			Message: "not valid UTF-8 (first such line; later ones not listed): save the file as \"CSV UTF-8\", or pass --input-encoding windows-1252 if it comes from Excel on Windows"})
 	}
 	bareCR := false
+	var rd *Reader
 	sc.onCR = func(line int) {
 		bareCR = true
+		if rd != nil {
+			rd.lost = true
+		}
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "bare CR line ending (old Mac style): lines would merge, so the rest of the file is not read; save it with LF or CRLF line endings"})
 	}
-	rd := &Reader{file: file, rep: rep, sc: sc, opts: opts}
+	rd = &Reader{file: file, rep: rep, sc: sc, opts: opts}
 	hdr, _, err := rd.read(nil)
 	if err == io.EOF && bareCR {
 		// The header line itself ends in a bare CR (reported): the file is not read at all.
@@ -127,6 +133,10 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 
 // Header returns the header row as read (a BOM dropped). Nil for an empty file.
 func (r *Reader) Header() []string { return r.header }
+
+// Lost reports whether the rest of the file was not read after a problem already reported (an
+// unterminated quote, a bare CR line ending): a file that then has no rows is not "empty".
+func (r *Reader) Lost() bool { return r.lost }
 
 // Rows returns the number of data records read so far.
 func (r *Reader) Rows() int { return r.rows }
@@ -167,9 +177,9 @@ func (r *Reader) read(dst []string) ([]string, int, error) {
 		if errors.As(err, &pe) {
 			r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeParse, File: r.file, Line: pe.startLine,
 				Message: parseMessage(pe)})
-			if pe.open && pe.line > pe.startLine {
+			if pe.open {
 				// An unterminated quote swallowed the rest of the file.
-				r.done = true
+				r.done, r.lost = true, true
 				break
 			}
 			continue
