@@ -35,15 +35,15 @@ func (*Format) Detect(fsys fs.FS) format.Match {
 		return format.NoMatch
 	}
 	best := format.NoMatch
-	if len(names) == 1 && !knownFile(names[0]) && fileByHeader(format.HeaderLine(fsys, names[0])) != "" {
+	if len(names) == 1 && canonicalFile(names[0]) == "" && fileByHeader(format.HeaderLine(fsys, names[0])) != "" {
 		return format.HeaderMatch // a lone OneRoster file under another name (stdin, an export)
 	}
 	for _, n := range names {
-		if !knownFile(n) {
+		h := format.HeaderLine(fsys, n)
+		if n = canonicalFile(n); n == "" {
 			continue
 		}
 		m := format.NameMatch
-		h := format.HeaderLine(fsys, n)
 		first, _, _ := strings.Cut(h, ",")
 		first = strings.Trim(first, `"`)
 		if n == "manifest.csv" && first == "propertyName" {
@@ -147,12 +147,24 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	}
 	present := map[string]bool{}
 	var stray []string
+	alias := map[string]string{}
 	for _, n := range names {
-		if knownFile(n) {
+		switch c := canonicalFile(n); {
+		case c == n:
 			present[n] = true
-		} else {
+		case c != "" && !slices.Contains(names, c):
+			// Users.csv from a Windows export: read, with a warning, since a vendor's import
+			// looks for the exact name.
+			present[c], alias[c] = true, n
+			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: c,
+				Message: fmt.Sprintf("%s is not here, but %s is, and is read as it: OneRoster file names are case-sensitive (rename it)", c, n)})
+		default:
 			stray = append(stray, n)
 		}
+	}
+	if len(alias) > 0 {
+		fsys = aliasFS{fsys, alias}
+		r.fsys = fsys
 	}
 	if len(stray) > 0 {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: stray[0],
@@ -194,6 +206,20 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		r.capti.finish()
 	}
 	return r.info, nil
+}
+
+// aliasFS opens a package's files by their OneRoster names when the package spells them in
+// another case (Users.csv): alias maps the OneRoster name to the name in the package.
+type aliasFS struct {
+	fs.FS
+	alias map[string]string
+}
+
+func (a aliasFS) Open(name string) (fs.File, error) {
+	if n, ok := a.alias[name]; ok {
+		name = n
+	}
+	return a.FS.Open(name)
 }
 
 // release drops the ID set of a file no later file refers to.

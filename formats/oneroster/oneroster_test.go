@@ -416,3 +416,28 @@ func TestOptionalRefToAbsentFile(t *testing.T) {
 		t.Errorf("problems %q, want only %q", got, want)
 	}
 }
+
+// A package whose file names are in another case (a Windows export) is read, each such file
+// with a warning, and its rows are checked as usual.
+func TestFileNamesInAnotherCase(t *testing.T) {
+	m := pkgFS(t)
+	edit(t, m, "users.csv", "stu01,,,true,", "stu01,,,TRUE,")
+	m["Users.csv"], m["ENROLLMENTS.CSV"] = m["users.csv"], m["enrollments.csv"]
+	delete(m, "users.csv")
+	delete(m, "enrollments.csv")
+	info, probs := read(t, m, format.Options{}, roster.Discard{})
+	want := []string{
+		"enrollments.csv:0 warning missing-file []",
+		"users.csv:0 warning missing-file []",
+		"users.csv:3 error bad-boolean [enabledUser]",
+	}
+	if got := keys(probs); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(info.Files) != 7 {
+		t.Errorf("read %d files, want 7", len(info.Files))
+	}
+	if New().Detect(m) != format.HeaderMatch {
+		t.Error("not detected as OneRoster")
+	}
+}

@@ -1,6 +1,10 @@
 package oneroster
 
-import "github.com/rostersync/rostersync/pkg/roster"
+import (
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
 
 // typ is the data type of a column (reference/oneroster.md §1.3).
 type typ uint8
@@ -251,6 +255,23 @@ func manifestFiles(version string) []string {
 		return manifestFiles2
 	}
 	return manifestFiles1
+}
+
+// canonicalFile returns the OneRoster file name (of any version) that name is, ignoring case;
+// "" for none.
+func canonicalFile(name string) string {
+	if knownFile(name) {
+		return name
+	}
+	if strings.EqualFold(name, "manifest.csv") {
+		return "manifest.csv"
+	}
+	for _, n := range manifestFiles2 {
+		if strings.EqualFold(n+".csv", name) {
+			return n + ".csv"
+		}
+	}
+	return ""
 }
 
 // knownFile reports whether name is a OneRoster file name of any version.

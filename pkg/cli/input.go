@@ -23,6 +23,7 @@ type input struct {
 	Path   string // as given
 	FS     fs.FS
 	Single string // the base name of a single-file input; "" for a directory or zip
+	Dir    string // a directory input: the folder read (PATH, or the one folder inside it)
 	Pre    []roster.Problem
 	// Refused is set for a zip refused before reading (its problems are in Pre): there is
 	// nothing to detect or read.
@@ -70,7 +71,9 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", path, unwrapPathError(err)))
 	}
 	if st.IsDir() {
-		return &input{Path: path, FS: os.DirFS(path)}, nil
+		in := &input{Path: path}
+		in.Dir, in.FS = format.OpenDir(path, filepath.Base(path), roster.ReporterFunc(func(p roster.Problem) { in.Pre = append(in.Pre, p) }))
+		return in, nil
 	}
 	// Read the start once: an unreadable file is exit 3 up front, and a zip shows itself.
 	f, err := os.Open(path)

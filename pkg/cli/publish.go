@@ -81,13 +81,13 @@ func checkFileSet(ctx context.Context, deps *Deps, path, as string, formatName s
 	case err != nil:
 		return nil, withExit(ExitLocal, err)
 	case st.IsDir():
-		names, err := format.Files(os.DirFS(path))
+		names, err := format.Files(os.DirFS(in.Dir))
 		if err != nil {
 			return nil, withExit(ExitLocal, err)
 		}
 		for _, n := range names {
 			if strings.HasSuffix(strings.ToLower(n), ".csv") {
-				set.Files = append(set.Files, transport.File{Name: n, Path: filepath.Join(path, n)})
+				set.Files = append(set.Files, transport.File{Name: n, Path: filepath.Join(in.Dir, n)})
 			}
 		}
 		if as != "" {
