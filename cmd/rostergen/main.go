@@ -37,7 +37,7 @@ func run(args []string) int {
 	fs.Float64Var(&o.Added, "added", 1, "night 2: percent of night 1's students added")
 	fs.Float64Var(&o.Removed, "removed", 1, "night 2: percent of night 1's students removed (their guardians go with them)")
 	fs.Float64Var(&o.Changed, "changed", 2, "night 2: percent of users changed (a new given name); a fifth as many students move class")
-	fs.Float64Var(&o.ChangePercent, "change", rostergen.DefaultChangePercent, "night 2: one rate instead of the three above (half added, half removed, all changed)")
+	fs.Float64Var(&o.ChangePercent, "change", rostergen.DefaultChangePercent, "night 2: one rate instead of the three above (half added, half removed, all changed); used only when given")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: rostergen --users N --out DIR [--night2 [--added PCT] [--removed PCT] [--changed PCT]] [--seed S]")
 		fs.PrintDefaults()

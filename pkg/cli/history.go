@@ -176,7 +176,11 @@ func printRuns(deps *Deps, style string, runs []*state.Run) error {
 			var parts []string
 			for _, k := range []string{"users", "enrollments"} {
 				if v, ok := r.Guard.RemovedPercent[k]; ok {
-					parts = append(parts, fmt.Sprintf("%s -%.1f%%", k, v))
+					if v > 0 {
+						parts = append(parts, fmt.Sprintf("%s -%.1f%%", k, v))
+					} else {
+						parts = append(parts, k+" none removed")
+					}
 				}
 			}
 			if !r.Guard.Compared {

@@ -116,6 +116,14 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 		newSyncCmd(deps, g),
 		newKnownHostsCmd(deps, g),
 	)
+	// "completion ksh" is a usage error (exit 2), not the completion command's help.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = cobra.NoArgs
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
 	usageArgs(root)
 	return root
 }
