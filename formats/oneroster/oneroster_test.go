@@ -36,20 +36,25 @@ func keys(ps []roster.Problem) []string {
 	return out
 }
 
+// wantKeys fails unless the problems' keys are want, in order.
+func wantKeys(t *testing.T, probs []roster.Problem, want ...string) {
+	t.Helper()
+	if got := keys(probs); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // The public LMS-Toolkit samples, with the deviations SOURCE.txt lists.
 func TestLMSToolkitV11(t *testing.T) {
 	info, probs := read(t, os.DirFS("testdata/lms-toolkit/v1p1-sample"), format.Options{}, roster.Discard{})
 	if info.Version != "1.1" {
 		t.Errorf("version %q, want 1.1", info.Version)
 	}
-	want := []string{
+	wantKeys(t, probs,
 		"manifest.csv:2 warning excel-damage [value]",
 		"users.csv:10 error ragged-row []",
 		"users.csv:11 error ragged-row []",
-	}
-	if got := keys(probs); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	)
 }
 
 func TestLMSToolkitV10(t *testing.T) {
@@ -426,14 +431,11 @@ func TestFileNamesInAnotherCase(t *testing.T) {
 	delete(m, "users.csv")
 	delete(m, "enrollments.csv")
 	info, probs := read(t, m, format.Options{}, roster.Discard{})
-	want := []string{
+	wantKeys(t, probs,
 		"enrollments.csv:0 warning missing-file []",
 		"users.csv:0 warning missing-file []",
 		"users.csv:3 error bad-boolean [enabledUser]",
-	}
-	if got := keys(probs); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	)
 	if len(info.Files) != 7 {
 		t.Errorf("read %d files, want 7", len(info.Files))
 	}
