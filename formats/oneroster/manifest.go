@@ -163,11 +163,22 @@ func (r *reader) missing(file, why string) {
 
 // versionFromHeaders tells 1.0 from 1.1 for a package without a manifest (reference/oneroster.md
 // §1.9): 1.0 users.csv has userId and agents, 1.0 enrollments.csv has status after role.
+//
+// 1.2's own files (roles.csv, userProfiles.csv, …) and 1.2 users.csv columns
+// (userMasterIdentifier) can only be 1.2: a lone roles.csv is checked as 1.2, not ignored.
 func (r *reader) versionFromHeaders(present map[string]bool) string {
+	for n := range present {
+		if lookupSpecIn("1.2", n) && !lookupSpecIn("1.1", n) {
+			return "1.2"
+		}
+	}
 	if present["users.csv"] {
 		h := "," + headerOf(r, "users.csv") + ","
 		if strings.Contains(h, ",userId,") || strings.Contains(h, ",agents,") {
 			return "1.0"
+		}
+		if strings.Contains(h, ",userMasterIdentifier,") || strings.Contains(h, ",preferredGivenName,") {
+			return "1.2"
 		}
 		if strings.Contains(h, ",userIds,") || strings.Contains(h, ",enabledUser,") {
 			return "1.1"

@@ -60,8 +60,8 @@ func (*Format) Detect(fsys fs.FS) format.Match {
 // kept; another name (stdin, "export.csv") takes the name of the OneRoster file whose header
 // its header is, when there is one.
 func (*Format) NameFor(name, header string) string {
-	if knownFile(name) {
-		return name
+	if c := canonicalFile(name); c != "" {
+		return c
 	}
 	if n := fileByHeader(header); n != "" {
 		return n
@@ -152,12 +152,25 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		switch c := canonicalFile(n); {
 		case c == n:
 			present[n] = true
-		case c != "" && !slices.Contains(names, c):
+		case c == "" && len(names) == 1 && fileByHeader(format.HeaderLine(fsys, n)) != "":
+			// A folder or zip of one file under another name: the OneRoster file its header is.
+			c = fileByHeader(format.HeaderLine(fsys, n))
+			present[c], alias[c] = true, n
+			rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: c,
+				Message: fmt.Sprintf("%s is read as %s (its header)", n, c)})
+		case c != "" && !slices.Contains(names, c) && alias[c] == "":
 			// Users.csv from a Windows export: read, with a warning, since a vendor's import
 			// looks for the exact name.
 			present[c], alias[c] = true, n
 			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: c,
 				Message: fmt.Sprintf("%s is not here, but %s is, and is read as it: OneRoster file names are case-sensitive (rename it)", c, n)})
+		case c != "":
+			taken := c
+			if a := alias[c]; a != "" {
+				taken = a
+			}
+			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeManifest, File: n,
+				Message: fmt.Sprintf("%s is not read: %s is read as %s, and a package holds each file once", n, taken, c)})
 		default:
 			stray = append(stray, n)
 		}
@@ -297,25 +310,28 @@ func (r *reader) checkDependencies(present map[string]bool) {
 		return // no manifest: readManifest reported the missing files
 	}
 	reported := map[string]bool{}
-	for _, spec := range specsFor(r.version) {
-		if !present[spec.name] || r.modes[spec.name] != "bulk" {
-			continue
-		}
-		for _, c := range spec.cols {
-			if c.ref == "" || present[c.ref] || reported[c.ref] {
+	// Required columns first: a file they need is missing whatever the rows hold. Then an
+	// optional column (1.2 roles.csv's userProfileSourcedId) makes a file it alone refers to
+	// missing only when a row fills it: checked as the rows are read.
+	for _, required := range []bool{true, false} {
+		for _, spec := range specsFor(r.version) {
+			if !present[spec.name] || r.modes[spec.name] != "bulk" {
 				continue
 			}
-			if r.modes[c.ref] == "bulk" || r.modes[c.ref] == "delta" {
-				continue // already reported as missing by the manifest check
+			for _, c := range spec.cols {
+				if c.ref == "" || c.req != required || present[c.ref] || reported[c.ref] {
+					continue
+				}
+				if r.modes[c.ref] == "bulk" || r.modes[c.ref] == "delta" {
+					continue // already reported as missing by the manifest check
+				}
+				if !required {
+					r.absentRefs[c.ref] = true
+					continue
+				}
+				reported[c.ref] = true
+				r.missing(c.ref, fmt.Sprintf("%s (bulk) refers to it in %s", spec.name, c.name))
 			}
-			if !c.req {
-				// An optional reference (1.2 roles.csv's userProfileSourcedId) needs the file
-				// only when a row fills it: checked as the rows are read.
-				r.absentRefs[c.ref] = true
-				continue
-			}
-			reported[c.ref] = true
-			r.missing(c.ref, fmt.Sprintf("%s (bulk) refers to it in %s", spec.name, c.name))
 		}
 	}
 }

@@ -443,3 +443,68 @@ func TestFileNamesInAnotherCase(t *testing.T) {
 		t.Error("not detected as OneRoster")
 	}
 }
+
+// A folder or zip holding one file under another name is read as the file its header is.
+func TestOneMisnamedFileInAFolder(t *testing.T) {
+	m := fstest.MapFS{"export.csv": pkgFS(t)["users.csv"]}
+	edit(t, m, "export.csv", "stu01,,,true,", "stu01,,,TRUE,")
+	if New().Detect(m) != format.HeaderMatch {
+		t.Fatal("not detected")
+	}
+	info, probs := read(t, m, format.Options{}, roster.Discard{})
+	var rows int
+	for _, f := range info.Files {
+		rows += f.Rows
+	}
+	var got []string
+	for _, p := range probs {
+		if p.Code != roster.CodeMissingFile {
+			got = append(got, key(p))
+		}
+	}
+	want := []string{"users.csv:0 info manifest []", "users.csv:3 error bad-boolean [enabledUser]"}
+	if rows != 40 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%d rows, problems %q, want 40 and %q", rows, got, want)
+	}
+}
+
+// A file the package leaves out is missing once, though required and optional columns both
+// refer to it.
+func TestAbsentFileReportedOnce(t *testing.T) {
+	m := pkgFS(t)
+	delete(m, "academicSessions.csv")
+	edit(t, m, "manifest.csv", "file.academicSessions,bulk", "file.academicSessions,absent")
+	_, probs := read(t, m, format.Options{}, roster.Discard{})
+	n := 0
+	for _, p := range probs {
+		if p.File == "academicSessions.csv" && p.Code == roster.CodeMissingFile {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("academicSessions.csv reported missing %d times, want once: %v", n, keys(probs))
+	}
+}
+
+// Two spellings of one file name in another case: one is read, the other ignored, and so said.
+func TestTwoCaseVariants(t *testing.T) {
+	m := pkgFS(t)
+	m["Users.csv"], m["USERS.csv"] = m["users.csv"], m["users.csv"]
+	delete(m, "users.csv")
+	_, probs := read(t, m, format.Options{}, roster.Discard{})
+	var read, ignored int
+	for _, p := range probs {
+		switch {
+		case p.Code == roster.CodeMissingFile && strings.Contains(p.Message, "is read as it"):
+			read++
+		case p.Code == roster.CodeManifest && strings.Contains(p.Message, "is not read: ") && strings.Contains(p.Message, " is read as users.csv"):
+			ignored++
+		}
+	}
+	if read != 1 || ignored != 1 {
+		t.Errorf("read %d, ignored %d, want 1 and 1: %v", read, ignored, keys(probs))
+	}
+	if got := New().NameFor("Users.csv", ""); got != "users.csv" {
+		t.Errorf("NameFor(Users.csv) = %q, want users.csv", got)
+	}
+}

@@ -261,6 +261,9 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 				extra = fmt.Sprintf("the %d extra cells are empty", n)
 			}
 			msg += ": " + extra + " (a trailing comma?): remove it, or convert --fix drops empty cells past the header"
+			if fr.lists {
+				msg += "; or a list with commas is not quoted (\"a,b\")"
+			}
 		case len(rec) > fr.width && fr.lists:
 			msg += ": a list with commas must be quoted (\"a,b\")"
 		}

@@ -257,6 +257,16 @@ func manifestFiles(version string) []string {
 	return manifestFiles1
 }
 
+// lookupSpecIn reports whether version has a file called name.
+func lookupSpecIn(version, name string) bool {
+	for _, f := range specsFor(version) {
+		if f.name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // canonicalFile returns the OneRoster file name (of any version) that name is, ignoring case;
 // "" for none.
 func canonicalFile(name string) string {

@@ -209,6 +209,9 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 			return err
 		}
 		defer in.Close()
+		if in.Refused {
+			return refused(in)
+		}
 		f, err := pickFormat(deps, spec.format, in)
 		if err != nil {
 			return err

@@ -38,6 +38,9 @@ type exitError struct {
 	code  int
 	err   error
 	hints []string
+	// shown: printed like a usage or I/O error although its code is 1 (a refusal no problem
+	// listing explains).
+	shown bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -46,6 +49,11 @@ func (e *exitError) Unwrap() error { return e.err }
 // withExit wraps err with an exit code and hints.
 func withExit(code int, err error, hints ...string) error {
 	return &exitError{code: code, err: err, hints: hints}
+}
+
+// refusal is an exit-1 refusal whose message is printed (nothing else says why).
+func refusal(err error, hints ...string) error {
+	return &exitError{code: ExitFindings, err: err, hints: hints, shown: true}
 }
 
 // usageError is a bad flag or argument: exit 2.

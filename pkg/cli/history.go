@@ -176,9 +176,12 @@ func printRuns(deps *Deps, style string, runs []*state.Run) error {
 			var parts []string
 			for _, k := range []string{"users", "enrollments"} {
 				if v, ok := r.Guard.RemovedPercent[k]; ok {
-					if v > 0 {
+					switch {
+					case v >= 0.05:
 						parts = append(parts, fmt.Sprintf("%s -%.1f%%", k, v))
-					} else {
+					case v > 0:
+						parts = append(parts, k+" -<0.1%")
+					default:
 						parts = append(parts, k+" none removed")
 					}
 				}
@@ -304,6 +307,9 @@ func snapshotOf(ctx context.Context, deps *Deps, path, formatName string, fopts 
 		return nil, err
 	}
 	defer in.Close()
+	if in.Refused {
+		return nil, refused(in)
+	}
 	f, err := pickFormat(deps, formatName, in)
 	if err != nil {
 		return nil, err

@@ -43,42 +43,48 @@ func (in *input) Close() error {
 // file first, so it can be read twice and may be a zip). A zip is known by its first bytes, so
 // a zip saved under another name is read as one.
 func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error) {
-	if path == "-" {
-		tmp, err := spoolStdin(ctx, stdin)
-		if err != nil {
-			return nil, err
-		}
-		in, err := openInput(ctx, tmp, nil)
-		if err != nil {
-			os.Remove(tmp)
-			return nil, err
-		}
-		in.Path = path
-		if in.file != nil {
-			in.file.Name, in.Single = "-", "-"
-		}
-		inner := in.close
-		in.close = func() error {
-			if inner != nil {
-				inner() //nolint:errcheck // the file goes next
-			}
-			return os.Remove(tmp)
-		}
-		return in, nil
+	if path != "-" {
+		return openLocal(path, path)
 	}
+	tmp, err := spoolStdin(ctx, stdin)
+	if err != nil {
+		return nil, err
+	}
+	in, err := openLocal(tmp, path)
+	if err != nil {
+		os.Remove(tmp)
+		return nil, err
+	}
+	inner := in.close
+	in.close = func() error {
+		if inner != nil {
+			inner() //nolint:errcheck // the file goes next
+		}
+		return os.Remove(tmp)
+	}
+	return in, nil
+}
+
+// openLocal opens the local file or folder at path, shown as shown (the PATH given: "-" for
+// spooled stdin) in messages and problems.
+func openLocal(path, shown string) (*input, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", path, unwrapPathError(err)))
+		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", shown, unwrapPathError(err)))
+	}
+	name := filepath.Base(shown)
+	collect := func(in *input) roster.Reporter {
+		return roster.ReporterFunc(func(p roster.Problem) { in.Pre = append(in.Pre, p) })
 	}
 	if st.IsDir() {
-		in := &input{Path: path}
-		in.Dir, in.FS = format.OpenDir(path, filepath.Base(path), roster.ReporterFunc(func(p roster.Problem) { in.Pre = append(in.Pre, p) }))
+		in := &input{Path: shown}
+		in.Dir, in.FS = format.OpenDir(path, name, collect(in))
 		return in, nil
 	}
 	// Read the start once: an unreadable file is exit 3 up front, and a zip shows itself.
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", path, unwrapPathError(err)))
+		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", shown, unwrapPathError(err)))
 	}
 	magic := make([]byte, 4)
 	n, _ := io.ReadFull(f, magic)
@@ -86,10 +92,10 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 		zr, err := zip.NewReader(f, st.Size())
 		if err != nil {
 			f.Close()
-			return nil, withExit(ExitLocal, fmt.Errorf("read zip %s: %w", path, err))
+			return nil, withExit(ExitLocal, fmt.Errorf("read zip %s: %w", shown, err))
 		}
-		in := &input{Path: path, close: f.Close}
-		fsys, ok := format.OpenZip(zr, st.Size(), filepath.Base(path), roster.ReporterFunc(func(p roster.Problem) { in.Pre = append(in.Pre, p) }))
+		in := &input{Path: shown, close: f.Close}
+		fsys, ok := format.OpenZip(zr, st.Size(), name, collect(in))
 		in.FS, in.Refused = fsys, !ok
 		if !ok {
 			in.FS = emptyFS{}
@@ -97,9 +103,18 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 		return in, nil
 	}
 	f.Close()
-	base := filepath.Base(path)
-	file := &format.FileFS{Name: base, Size: st.Size(), Open: func() (io.ReadCloser, error) { return os.Open(path) }}
-	return &input{Path: path, Single: base, FS: file.AsFS(), file: file}, nil
+	file := &format.FileFS{Name: name, Size: st.Size(), Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	return &input{Path: shown, Single: name, FS: file.AsFS(), file: file}, nil
+}
+
+// refused is the error of a command that must read an input a zip check refused (diff,
+// history): exit 1 with the reason printed. validate, convert and push list it as a problem.
+func refused(in *input) error {
+	why := "refused"
+	if len(in.Pre) > 0 {
+		why = in.Pre[0].Message
+	}
+	return refusal(fmt.Errorf("%s: %s", in.Path, why))
 }
 
 // spoolStdin copies stdin into a private temporary file (0600) and returns its path; an

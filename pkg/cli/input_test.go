@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // An interrupt while stdin is still open stops the wait (exit 130), and leaves no spooled file.
@@ -64,5 +66,34 @@ func TestStdinSpoolPrivate(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "rostersync-stdin-*")); len(left) > 0 {
 		t.Errorf("spooled stdin left after Close: %v", left)
+	}
+}
+
+// With several PATHs a problem names its input: a folder's or a URL's files joined to it (the
+// URL's "//" kept), a zip's own problem by the zip's path, a lone file as it is.
+func TestShownFile(t *testing.T) {
+	dir := &ValidateResult{Path: "exports/night1", pkg: true}
+	url := &ValidateResult{Path: "sftp://sis.example.org/out/", pkg: true}
+	zip := &ValidateResult{Path: "in/export.zip", pkg: true}
+	lone := &ValidateResult{Path: "in/users.csv"}
+	results := []*ValidateResult{dir, url, zip, lone}
+	for _, c := range []struct {
+		r    *ValidateResult
+		file string
+		want string
+	}{
+		{dir, "users.csv", "exports/night1/users.csv"},
+		{url, "users.csv", "sftp://sis.example.org/out/users.csv"},
+		{zip, "export.zip", "in/export.zip"},
+		{zip, "users.csv", "in/export.zip/users.csv"},
+		{lone, "in/users.csv", "in/users.csv"},
+		{lone, "orgs.csv", "orgs.csv"},
+	} {
+		if got := shownFile(results, c.r, roster.Problem{File: c.file}); got != c.want {
+			t.Errorf("%s in %s: %q, want %q", c.file, c.r.Path, got, c.want)
+		}
+	}
+	if got := shownFile(results[:1], dir, roster.Problem{File: "users.csv"}); got != "users.csv" {
+		t.Errorf("one PATH: %q, want the file alone", got)
 	}
 }

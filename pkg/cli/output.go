@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -88,6 +89,9 @@ func shownFile(results []*ValidateResult, r *ValidateResult, p roster.Problem) s
 		return r.Path
 	case !r.pkg: // a lone file's problems carry its path already
 		return p.File
+	}
+	if strings.Contains(r.Path, "://") { // an sftp:// URL: path.Join would fold its "//"
+		return strings.TrimSuffix(r.Path, "/") + "/" + p.File
 	}
 	return path.Join(filepath.ToSlash(r.Path), p.File)
 }

@@ -41,10 +41,11 @@ type fileSet struct {
 	Snap     *snapshot.Snapshot
 }
 
-// checkFileSet reads a local input (a file, a directory or a zip) with its format, reports its
-// problems, and returns the set to publish. Problems with errors refuse it (errFindings).
-func checkFileSet(ctx context.Context, deps *Deps, path, as string, formatName string, fopts format.Options, quiet bool) (*fileSet, error) {
-	in, err := openInput(ctx, path, deps.IO.In)
+// checkFileSet reads a local input (a file, a directory or a zip at path, named shown in
+// messages: "-" for spooled stdin) with its format, reports its problems, and returns the set
+// to publish. Problems with errors refuse it (errFindings).
+func checkFileSet(ctx context.Context, deps *Deps, path, shown, as string, formatName string, fopts format.Options, quiet bool) (*fileSet, error) {
+	in, err := openLocal(path, shown)
 	if err != nil {
 		return nil, err
 	}
@@ -67,11 +68,14 @@ func checkFileSet(ctx context.Context, deps *Deps, path, as string, formatName s
 		}
 	}
 	if probs.Errors > 0 {
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was sent (see 'rostersync validate %s')\n",
-			path, plural(probs.Errors, "error"), path)
+		see := ""
+		if shown != "-" {
+			see = fmt.Sprintf(" (see 'rostersync validate %s')", shown)
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was sent%s\n", shown, plural(probs.Errors, "error"), see)
 		return nil, errFindings
 	}
-	set := &fileSet{Source: path, Format: f.Name(), Snap: b.Snapshot()}
+	set := &fileSet{Source: shown, Format: f.Name(), Snap: b.Snapshot()}
 	for _, fi := range info.Files {
 		set.Rows += fi.Rows
 	}

@@ -117,7 +117,7 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 			defer os.Remove(tmp)
 			src = tmp
 		}
-		set, err := checkFileSet(ctx, deps, src, opts.As, opts.Format.Format, fopts, quiet)
+		set, err := checkFileSet(ctx, deps, src, path, opts.As, opts.Format.Format, fopts, quiet)
 		if err != nil {
 			return err
 		}

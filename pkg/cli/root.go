@@ -62,7 +62,7 @@ func Run(ctx context.Context, deps *Deps, args []string) int {
 	root.SetErr(deps.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err, deps.mappers)
-	if err != nil && code >= ExitUsage {
+	if ee, ok := errors.AsType[*exitError](err); err != nil && (code >= ExitUsage || ok && ee.shown) {
 		if code == ExitInterrupted {
 			fmt.Fprintln(deps.IO.ErrOut, "rostersync: interrupted")
 			return code

@@ -270,7 +270,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	if st, err := os.Stat(out); err == nil && !st.IsDir() && p.FileName != "" {
 		as = p.FileName
 	}
-	set, err := checkFileSet(ctx, deps, out, as, from, fopts, true)
+	set, err := checkFileSet(ctx, deps, out, out, as, from, fopts, true)
 	if err != nil {
 		return exitCode(err, nil), err
 	}

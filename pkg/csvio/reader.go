@@ -103,6 +103,10 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "not valid UTF-8 (first such line; later ones not listed): save the file as \"CSV UTF-8\", or pass --input-encoding windows-1252 if it comes from Excel on Windows"})
 	}
+	sc.onNUL = func(line int) {
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
+			Message: "a NUL byte (binary data) in the text (first such line; later ones not listed): export the file again as \"CSV UTF-8\""})
+	}
 	bareCR := false
 	var rd *Reader
 	sc.onCR = func(line int) {

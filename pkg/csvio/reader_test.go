@@ -76,6 +76,13 @@ func TestReader(t *testing.T) {
 		{name: "truncated UTF-8 at end", data: "a\nok\xc3", header: "a", records: []record{{2, "ok\xc3"}}, problems: []string{"encoding@2"}},
 		{name: "bare CR stops the file", data: "a,b\r1,2\r3,4\r", problems: []string{"encoding@1"}, fatal: true},
 		{name: "NUL on line 3", data: "a,b\n1,2\n3,\x004\n", problems: []string{"encoding@3"}, fatal: true},
+		{name: "NUL past the first 4 KB", data: "a,b\n" + strings.Repeat("1,2\n", 1200) + "3,\x004\n5,6\x00\n", header: "a|b",
+			records: func() (out []record) {
+				for i := range 1200 {
+					out = append(out, record{i + 2, "1|2"})
+				}
+				return append(out, record{1202, "3|\x004"}, record{1203, "5|6\x00"})
+			}(), problems: []string{"encoding@1202"}},
 		{name: "unterminated quote on the last line", data: "a,b\n1,2\n3,\"4\n", header: "a|b", records: []record{{2, "1|2"}}, problems: []string{"parse@3"}},
 		{name: "bare CR later", data: "a,b\n1,2\n3,4\r5,6\n", header: "a|b", records: []record{{2, "1|2"}}, problems: []string{"encoding@3"}},
 		{name: "UTF-16 LE", data: "\xff\xfea\x00,\x00b\x00", problems: []string{"encoding@1"}, fatal: true},

@@ -45,6 +45,8 @@ type scanner struct {
 	badUTF8 bool   // invalid UTF-8 already reported
 	onUTF8  func(line int)
 	onCR    func(line int)
+	onNUL   func(line int)
+	badNUL  bool   // a NUL byte already reported
 	rec     []byte // the slow path's record being built
 	err     error  // a read error, returned once the records before it are out
 }
@@ -159,15 +161,27 @@ func (sc *scanner) check() {
 		cut := bytes.LastIndexByte(b[:i], '\n') + 1
 		b = b[:cut]
 		sc.k, sc.n, sc.eof = sc.checked+cut, sc.checked+cut, true
-		sc.checkUTF8(b)
+		sc.checkText(b)
 		sc.onCR(line)
 		sc.checked = sc.k
 		sc.ckLine = line
 		return
 	}
-	sc.checkUTF8(b)
+	sc.checkText(b)
 	sc.checked = sc.k
 	sc.ckLine += bytes.Count(b, nl)
+}
+
+// checkText reports the first invalid UTF-8 and the first NUL byte (binary data in a text file;
+// valid UTF-8, so checkUTF8 passes it) among the complete lines b, which start on ckLine.
+func (sc *scanner) checkText(b []byte) {
+	sc.checkUTF8(b)
+	if sc.onNUL != nil && !sc.badNUL {
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			sc.badNUL = true
+			sc.onNUL(sc.ckLine + bytes.Count(b[:i], nl))
+		}
+	}
 }
 
 var nl = []byte{'\n'}
