@@ -17,6 +17,8 @@ const (
 	ExitRemote      = 4 // remote error
 	ExitLocked      = 5 // another run holds the lock
 	ExitInterrupted = 130
+	// ExitBrokenPipe is a shell's code for a process whose stdout reader went away (| head).
+	ExitBrokenPipe = 141
 )
 
 // exitStatusHelp ends every command's long help.

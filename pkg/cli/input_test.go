@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rostersync/rostersync/formats"
+	"github.com/rostersync/rostersync/pkg/iostreams"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -95,5 +98,26 @@ func TestShownFile(t *testing.T) {
 	}
 	if got := shownFile(results[:1], dir, roster.Problem{File: "users.csv"}); got != "users.csv" {
 		t.Errorf("one PATH: %q, want the file alone", got)
+	}
+}
+
+type brokenPipe struct{}
+
+func (brokenPipe) Write([]byte) (int, error) { return 0, &os.PathError{Op: "write", Path: "|1", Err: syscall.EPIPE} }
+
+// A stdout reader that goes away (| head) ends the run with 141, as a shell reports it, and
+// no error message.
+func TestBrokenPipe(t *testing.T) {
+	var errOut strings.Builder
+	deps := &Deps{
+		IO:      &iostreams.IOStreams{In: strings.NewReader(""), Out: brokenPipe{}, ErrOut: &errOut},
+		Formats: formats.Registry(),
+		Getenv:  func(string) string { return "" },
+	}
+	if code := Run(t.Context(), deps, []string{"convert", "--to", "capti", examples + "/oneroster"}); code != ExitBrokenPipe {
+		t.Errorf("exit %d, want %d (stderr %q)", code, ExitBrokenPipe, errOut.String())
+	}
+	if strings.Contains(errOut.String(), "error") {
+		t.Errorf("stderr %q", errOut.String())
 	}
 }

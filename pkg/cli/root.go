@@ -48,8 +48,13 @@ type GlobalOptions struct {
 // Main runs rostersync with args (without the program name) and returns the exit code.
 func Main(args []string, streams *iostreams.IOStreams, build BuildInfo) int {
 	deps := &Deps{IO: streams, Formats: formats.Registry(), Build: build, Getenv: os.Getenv}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Every way a run can be stopped cancels ctx, so temporary files (spooled stdin holds
+	// student data) are removed: Ctrl-C, kill, a dropped SSH session (SIGHUP).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// A reader that stops early (| head) makes writes fail with EPIPE instead of killing the
+	// process before it cleans up; Run exits 141 for it, as a shell would.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	return Run(ctx, deps, args)
 }
 
@@ -61,6 +66,9 @@ func Run(ctx context.Context, deps *Deps, args []string) int {
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
+	if errors.Is(err, syscall.EPIPE) {
+		return ExitBrokenPipe // the reader of stdout went away: nothing to say, nowhere to say it
+	}
 	code := exitCode(err, deps.mappers)
 	if ee, ok := errors.AsType[*exitError](err); err != nil && (code >= ExitUsage || ok && ee.shown) {
 		if code == ExitInterrupted {
