@@ -60,9 +60,9 @@ func (Format) Detect(fsys fs.FS) format.Match {
 	if err != nil {
 		return format.NoMatch
 	}
-	if n := strings.ToLower(name); n != "-" && path.Ext(n) != ".csv" {
-		return format.NoMatch
-	}
+	// Any name serves for an exact header (a named pipe, a download without .csv); a near
+	// miss needs the name to be a .csv (or stdin).
+	named := name == "-" || strings.EqualFold(path.Ext(name), ".csv")
 	line := format.HeaderLine(fsys, name)
 	if line == "" {
 		return format.NoMatch
@@ -85,7 +85,7 @@ func (Format) Detect(fsys fs.FS) format.Match {
 	if exact && seen[ColUniqueID] && (seen[ColEmail] || seen[ColUsername]) {
 		return format.HeaderMatch
 	}
-	if folded >= 3 && 2*folded > len(cols) {
+	if named && folded >= 3 && 2*folded > len(cols) {
 		return format.NameMatch
 	}
 	return format.NoMatch

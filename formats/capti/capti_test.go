@@ -302,7 +302,11 @@ func TestDetect(t *testing.T) {
 		{"OneRoster users.csv", "users.csv", "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n", format.NoMatch},
 		// The registry asks students first, whose header match wins over this name match.
 		{"students.csv", "students.csv", "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,SITE_ID,EMAIL,PASSWORD\n", format.NameMatch},
-		{"not a .csv", "x.txt", "email,first_name,last_name,unique_id\n", format.NoMatch},
+		// An exact header is enough whatever the name (a named pipe, a download); a near miss
+		// needs a .csv name.
+		{"exact header, not a .csv", "x.txt", "email,first_name,last_name,unique_id\n", format.HeaderMatch},
+		{"near header, not a .csv", "x.txt", "Email,First_Name,Last_Name,Unique_ID\n", format.NoMatch},
+		{"near header, a .csv", "x.csv", "Email,First_Name,Last_Name,Unique_ID\n", format.NameMatch},
 		{"empty", "x.csv", "", format.NoMatch},
 	}
 	for _, tt := range tests {

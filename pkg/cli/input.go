@@ -4,12 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -40,13 +42,20 @@ func (in *input) Close() error {
 }
 
 // openInput opens a file, a directory, a .zip or "-" (stdin, spooled to a private temporary
-// file first, so it can be read twice and may be a zip). A zip is known by its first bytes, so
+// file first, so it can be read twice and may be a zip; a named pipe is spooled the same way). A zip is known by its first bytes, so
 // a zip saved under another name is read as one.
 func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error) {
-	if path != "-" {
+	var tmp string
+	var err error
+	switch st, serr := os.Stat(path); {
+	case path == "-":
+		tmp, err = spoolStdin(ctx, stdin)
+	case serr == nil && !st.IsDir() && !st.Mode().IsRegular():
+		// A named pipe or a device (<(zcat export.csv.gz)): read once, like stdin.
+		tmp, err = spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
+	default:
 		return openLocal(path, path)
 	}
-	tmp, err := spoolStdin(ctx, stdin)
 	if err != nil {
 		return nil, err
 	}
@@ -120,19 +129,30 @@ func refused(in *input) error {
 // spoolStdin copies stdin into a private temporary file (0600) and returns its path; an
 // interrupt stops the wait for more input.
 func spoolStdin(ctx context.Context, stdin io.Reader) (string, error) {
+	return spool(ctx, "stdin", func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil })
+}
+
+// spool copies what open gives (stdin, a named pipe) into a private temporary file (0600) and
+// returns its path. Opening and reading happen on another goroutine, so an interrupt stops
+// the wait for a writer or for more input.
+func spool(ctx context.Context, what string, open func() (io.ReadCloser, error)) (string, error) {
 	f, err := os.CreateTemp("", "rostersync-stdin-*")
 	if err != nil {
 		return "", withExit(ExitLocal, err)
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := f.ReadFrom(stdin)
+		r, err := open()
+		if err == nil {
+			_, err = io.Copy(f, r)
+			r.Close()
+		}
 		done <- err
 	}()
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		err = ctx.Err() // the copy blocks on stdin until the process ends
+		err = ctx.Err() // the copy blocks until the process ends
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -142,7 +162,11 @@ func spoolStdin(ctx context.Context, stdin io.Reader) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", withExit(ExitLocal, fmt.Errorf("read stdin: %w", err))
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			err = errno // not the temporary file's name: "is a directory", "permission denied"
+		}
+		return "", withExit(ExitLocal, fmt.Errorf("read %s: %w", what, err))
 	}
 	return f.Name(), nil
 }

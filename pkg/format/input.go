@@ -176,7 +176,8 @@ func OpenDir(dir, name string, rep roster.Reporter) (string, fs.FS) {
 	return sub, os.DirFS(sub)
 }
 
-// Files lists the plain file names at the top of fsys, sorted.
+// Files lists the plain file names at the top of fsys, sorted: regular files and links to
+// them. Named pipes, sockets and devices are left out: opening one could wait forever.
 func Files(fsys fs.FS) ([]string, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -184,9 +185,16 @@ func Files(fsys fs.FS) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if !e.IsDir() {
-			out = append(out, e.Name())
+		switch t := e.Type(); {
+		case t.IsRegular():
+		case t&fs.ModeSymlink != 0:
+			if fi, err := fs.Stat(fsys, e.Name()); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+		default:
+			continue
 		}
+		out = append(out, e.Name())
 	}
 	return out, nil
 }
