@@ -197,6 +197,12 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 			return r.info, err
 		}
 	}
+	// 1.2 users have their roles in roles.csv: note who has one, to say who has none.
+	check12 := r.version == "1.2" && !lone && present["users.csv"] && r.modes["users.csv"] == "bulk" && (!opts.Reread || opts.Fix)
+	if check12 && present["roles.csv"] {
+		r.roled = idset.New(0)
+	}
+	readFiles := map[string]bool{}
 	for _, spec := range specsFor(r.version) {
 		if err := ctx.Err(); err != nil {
 			return r.info, err
@@ -204,11 +210,15 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		if !present[spec.name] {
 			continue
 		}
+		readFiles[spec.name] = true
 		if err := r.readFile(spec); err != nil {
 			return r.info, err
 		}
 		delete(present, spec.name)
 		r.release(spec.name)
+	}
+	if check12 {
+		r.checkRoles(readFiles["roles.csv"])
 	}
 	delete(present, "manifest.csv")
 	for _, n := range slices.Sorted(maps.Keys(present)) {
@@ -219,6 +229,34 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		r.capti.finish()
 	}
 	return r.info, nil
+}
+
+// checkRoles warns about the users of a 1.2 package that roles.csv gives no role (when the
+// package has roles.csv) or about them all (when it has none): a vendor, and a 1.1 package
+// converted from it, needs each user's role. A warning, not an error: 1.2 does not say that
+// every user must have a role.
+func (r *reader) checkRoles(haveRoles bool) {
+	users := r.ids["users.csv"]
+	if users == nil || users.Len() == 0 {
+		return
+	}
+	if !haveRoles {
+		r.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: "roles.csv",
+			Message: fmt.Sprintf("roles.csv is not in the package: none of its %s has a role (OneRoster 1.2 keeps roles and orgs in roles.csv)", plural(users.Len(), "user"))})
+		return
+	}
+	none, first := 0, int32(0)
+	users.All(func(h uint64, line int32) {
+		if !r.roled.Has(h) {
+			if none++; first == 0 || line < first {
+				first = line
+			}
+		}
+	})
+	if none > 0 {
+		r.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingRequired, File: "users.csv", Line: int(first), Column: "role",
+			Message: fmt.Sprintf("%s no role in roles.csv (first on line %d): OneRoster 1.2 keeps each user's role there", hasHave(none), first)})
+	}
 }
 
 // aliasFS opens a package's files by their OneRoster names when the package spells them in
@@ -271,6 +309,7 @@ type reader struct {
 	// roles12 maps a 1.2 user to the role and orgs roles.csv gives it.
 	roles12 map[uint64]*role12
 	capti   *captiRules
+	roled   *idset.Map // 1.2: the users roles.csv gives a role
 	// absentRefs are files the package leaves out that only optional columns refer to; a value
 	// in such a column is reported once per file (the value is true once reported).
 	absentRefs map[string]bool

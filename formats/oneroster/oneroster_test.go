@@ -508,3 +508,23 @@ func TestTwoCaseVariants(t *testing.T) {
 		t.Errorf("NameFor(Users.csv) = %q, want users.csv", got)
 	}
 }
+
+// A 1.2 user that roles.csv gives no role is warned about (count and first line), and so is a
+// 1.2 package without roles.csv.
+func TestUsersWithoutRoles12(t *testing.T) {
+	m := pkgFS(t)
+	to12(t, m)
+	edit(t, m, "roles.csv", "role-stu01,,,stu01,primary,student,,,sch1,\n", "")
+	edit(t, m, "roles.csv", "role-stu03,,,stu03,primary,student,,,sch1,\n", "")
+	_, probs := read(t, m, format.Options{}, roster.Discard{})
+	if len(probs) != 1 || key(probs[0]) != "users.csv:3 warning missing-required [role]" ||
+		!strings.HasPrefix(probs[0].Message, "2 users have no role in roles.csv (first on line 3)") {
+		t.Errorf("problems %v", probs)
+	}
+	delete(m, "roles.csv")
+	edit(t, m, "manifest.csv", "file.roles,bulk", "file.roles,absent")
+	_, probs = read(t, m, format.Options{}, roster.Discard{})
+	if len(probs) != 1 || key(probs[0]) != "roles.csv:0 warning missing-file []" || !strings.Contains(probs[0].Message, "none of its 40 users has a role") {
+		t.Errorf("without roles.csv: %v", probs)
+	}
+}

@@ -372,6 +372,11 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 			}
 		}
 	}
+	if r.roled != nil && fr.file == "roles.csv" {
+		if u := fr.get(rec, "userSourcedId"); u != "" {
+			r.roled.Set(hash(u), 0)
+		}
+	}
 	if r.capti != nil {
 		r.capti.row(fr, rec, line)
 	}

@@ -143,7 +143,10 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			}
 		}
 	}
-	if err := needsOrg(to.Name(), from.Name(), &coll.Roster); err != nil {
+	if err := needsOrg(to.Name(), from.Name(), in.Single != "", &coll.Roster); err != nil {
+		return err
+	}
+	if err := needsRoles(from.Name(), &coll.Roster); err != nil {
 		return err
 	}
 	if opts.Dest == "" {
@@ -299,9 +302,42 @@ func defaultFileName(target string) string {
 	return target + ".csv"
 }
 
+// needsRoles refuses to convert OneRoster users without a role (1.2 users that roles.csv gives
+// none, which validate warns about): a 1.1 users.csv requires one, and Capti and students.csv
+// must tell students from staff.
+func needsRoles(from string, r *roster.Roster) error {
+	if from != "oneroster" {
+		return nil
+	}
+	none := 0
+	for i := range r.Users {
+		if r.Users[i].Role == "" {
+			none++
+		}
+	}
+	if none > 0 {
+		return refusal(fmt.Errorf("%s no role (in OneRoster 1.2, no roles.csv row): the conversion needs each user's role; nothing was written", hasHave(none)),
+			"give them a role in roles.csv (see 'rostersync validate')")
+	}
+	return nil
+}
+
+func hasHave(n int) string {
+	if n == 1 {
+		return "1 user has"
+	}
+	return fmt.Sprintf("%d users have", n)
+}
+
 // needsOrg refuses to write OneRoster users without any org: the package would fail its own
-// validation (users.orgSourcedIds is required), so the user must name the school.
-func needsOrg(to, from string, r *roster.Roster) error {
+// validation (users.orgSourcedIds is required), so the user must name the school. One file of
+// a OneRoster package (lone: users.csv alone) refers to orgs it does not hold: the whole
+// package is needed, for OneRoster or students.csv (whose SITE_ID comes from the school).
+func needsOrg(to, from string, lone bool, r *roster.Roster) error {
+	if from == "oneroster" && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && (to == "oneroster" || to == "students") {
+		return usageError(fmt.Errorf("the input is one file of a OneRoster package, without orgs.csv: converting it to %s needs the schools its users refer to", to),
+			"convert the whole package: its folder or zip")
+	}
 	if to == "oneroster" && len(r.Orgs) == 0 && len(r.Users) > 0 {
 		return usageError(fmt.Errorf("a %s file has no schools: converting it to oneroster needs --org NAME", from),
 			`add --org "School Name" (the school the users belong to)`)
