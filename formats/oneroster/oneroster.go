@@ -179,6 +179,20 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		fsys = aliasFS{fsys, alias}
 		r.fsys = fsys
 	}
+	if len(present) == 0 && len(stray) == 1 && len(names) == 1 {
+		// One file that is no OneRoster file (read with --format oneroster): say that, not
+		// that a whole package is missing.
+		n := stray[0]
+		r.info.Files = []format.FileInfo{}
+		if h := format.HeaderLine(fsys, n); strings.TrimSpace(h) == "" {
+			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: n,
+				Message: "the file is empty: a OneRoster file starts with its header row"})
+		} else {
+			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: n, Line: 1,
+				Message: "the header matches no OneRoster file (users.csv's begins sourcedId,status,dateLastModified,enabledUser,…): check the export, or name another --format"})
+		}
+		return r.info, nil
+	}
 	if len(stray) > 0 {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: stray[0],
 			Message: fmt.Sprintf("ignored %s that %s not OneRoster: %s", plural(len(stray), "file"),

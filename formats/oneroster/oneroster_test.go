@@ -528,3 +528,11 @@ func TestUsersWithoutRoles12(t *testing.T) {
 		t.Errorf("without roles.csv: %v", probs)
 	}
 }
+
+// One file that is no OneRoster file, read as OneRoster, is one problem, not a missing package.
+func TestLoneFileThatIsNotOneRoster(t *testing.T) {
+	for data, want := range map[string]string{"": "-:0 error empty-file []", "hello\n": "-:1 error header []"} {
+		_, probs := read(t, fstest.MapFS{"-": {Data: []byte(data)}}, format.Options{}, roster.Discard{})
+		wantKeys(t, probs, want)
+	}
+}

@@ -229,6 +229,9 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		// hash tables, cheap to collect).
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(diffMemoryLimit))
 	}
+	if err := loneKinds(deps, sides, &dopts); err != nil {
+		return err
+	}
 	if err := crossFormat(ctx, sides, old, new, opts, &dopts); err != nil {
 		return err
 	}
@@ -265,6 +268,32 @@ func kindList() string {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")
+}
+
+// loneKinds restricts a diff to the kind a lone OneRoster file holds (users.csv alone): every
+// other kind of the other side would otherwise count as removed or added.
+func loneKinds(deps *Deps, sides [2]*diffSide, dopts *diff.Options) error {
+	var held []roster.Kind
+	var from []string
+	for _, s := range sides {
+		if s.in.Single == "" || s.format.Name() != "oneroster" {
+			continue
+		}
+		if k := roster.Kind(strings.TrimSuffix(s.in.Single, ".csv")); slices.Contains(roster.Kinds, k) {
+			held, from = append(held, k), append(from, fmt.Sprintf("%s holds %s only", s.in.Path, k))
+		}
+	}
+	switch {
+	case len(held) == 0:
+		return nil
+	case len(held) == 2 && held[0] != held[1]:
+		return usageError(fmt.Errorf("nothing to compare: %s", strings.Join(from, ", ")))
+	case dopts.Entities != nil && !slices.Contains(dopts.Entities, held[0]):
+		return usageError(fmt.Errorf("%s, which --entity leaves out", from[0]))
+	}
+	dopts.Entities = held[:1]
+	fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing %s only (%s)\n", held[0], strings.Join(from, ", "))
+	return nil
 }
 
 // crossFormat restricts a diff between two formats to what both carry: the kinds and fields

@@ -67,8 +67,11 @@ func ValidEncoding(name string) bool {
 // for input that is not text at all (UTF-16, bare CR line endings), already reported to rep.
 func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
-	head, _ := br.Peek(4096)
+	head, perr := br.Peek(4096)
 	if len(head) == 0 {
+		if perr != nil && perr != io.EOF {
+			return nil, fmt.Errorf("read %s: %w", file, perr) // a damaged zip entry, a read error
+		}
 		return &Reader{file: file, rep: rep, Empty: true, done: true}, nil
 	}
 	transcode := false

@@ -302,3 +302,16 @@ func TestUnterminatedQuoteMessage(t *testing.T) {
 		}
 	}
 }
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// A file whose first read fails is a read error, not an empty file.
+func TestFirstReadFails(t *testing.T) {
+	bad := errors.New("zip: not a valid zip file")
+	_, err := NewReader(failingReader{bad}, "users.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+	if !errors.Is(err, bad) {
+		t.Errorf("err = %v, want the read error", err)
+	}
+}
