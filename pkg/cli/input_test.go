@@ -72,14 +72,17 @@ func TestStdinSpoolPrivate(t *testing.T) {
 	}
 }
 
-// With several PATHs a problem names its input: a folder's or a URL's files joined to it (the
-// URL's "//" kept), a zip's own problem by the zip's path, a lone file as it is.
+// With several PATHs a problem names its input: a folder's (or the folder inside it that was
+// read), a URL's (its "//" kept) or a lone file's folder's files joined to it, a zip's own
+// problem by the zip's path; stdin's as they are.
 func TestShownFile(t *testing.T) {
-	dir := &ValidateResult{Path: "exports/night1", pkg: true}
-	url := &ValidateResult{Path: "sftp://sis.example.org/out/", pkg: true}
-	zip := &ValidateResult{Path: "in/export.zip", pkg: true}
-	lone := &ValidateResult{Path: "in/users.csv"}
-	results := []*ValidateResult{dir, url, zip, lone}
+	dir := &ValidateResult{Path: "exports/night1", base: "exports/night1"}
+	nested := &ValidateResult{Path: "unzipped", base: "unzipped/export"}
+	url := &ValidateResult{Path: "sftp://sis.example.org/out/", base: "sftp://sis.example.org/out/"}
+	zip := &ValidateResult{Path: "in/export.zip", base: "in/export.zip"}
+	lone := &ValidateResult{Path: "in/users.csv", base: "in"}
+	stdin := &ValidateResult{Path: "-"}
+	results := []*ValidateResult{dir, nested, url, zip, lone, stdin}
 	for _, c := range []struct {
 		r    *ValidateResult
 		file string
@@ -89,8 +92,11 @@ func TestShownFile(t *testing.T) {
 		{url, "users.csv", "sftp://sis.example.org/out/users.csv"},
 		{zip, "export.zip", "in/export.zip"},
 		{zip, "users.csv", "in/export.zip/users.csv"},
+		{nested, "users.csv", "unzipped/export/users.csv"},
 		{lone, "in/users.csv", "in/users.csv"},
-		{lone, "orgs.csv", "orgs.csv"},
+		{lone, "orgs.csv", "in/orgs.csv"},
+		{stdin, "-", "-"},
+		{stdin, "orgs.csv", "orgs.csv"},
 	} {
 		if got := shownFile(results, c.r, roster.Problem{File: c.file}); got != c.want {
 			t.Errorf("%s in %s: %q, want %q", c.file, c.r.Path, got, c.want)

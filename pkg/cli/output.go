@@ -79,21 +79,22 @@ func writeValidateResults(deps *Deps, style string, quiet, failing bool, results
 	return nil
 }
 
-// shownFile is the file a problem of r is shown under: with several results, a file inside a
-// folder or zip is joined to its PATH.
+// shownFile is the file a problem of r is shown under: with several results, joined to where
+// its input's files are (a folder, the folder inside it that was read, a zip, a URL; a lone
+// file's folder for the other files of its package), so each line says which input it is
+// about. A zip's own problems name the zip's path; stdin's stay as they are.
 func shownFile(results []*ValidateResult, r *ValidateResult, p roster.Problem) string {
 	switch {
-	case len(results) < 2 || p.File == "":
+	case len(results) < 2 || p.File == "" || p.File == r.Path:
 		return p.File
 	case p.File == filepath.Base(r.Path): // a zip's own problem
 		return r.Path
-	case !r.pkg: // a lone file's problems carry its path already
+	case r.base == "":
 		return p.File
+	case strings.Contains(r.base, "://"): // an sftp:// URL: path.Join would fold its "//"
+		return strings.TrimSuffix(r.base, "/") + "/" + p.File
 	}
-	if strings.Contains(r.Path, "://") { // an sftp:// URL: path.Join would fold its "//"
-		return strings.TrimSuffix(r.Path, "/") + "/" + p.File
-	}
-	return path.Join(filepath.ToSlash(r.Path), p.File)
+	return path.Join(filepath.ToSlash(r.base), p.File)
 }
 
 // problemLine is the text form of a problem: file:line: severity code [column]: message

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -84,7 +85,9 @@ type ValidateResult struct {
 	Summary   Summary           `json:"summary"`
 	Truncated bool              `json:"truncated"`
 
-	pkg bool // PATH is a folder or zip: its problems name files inside it
+	// base is where the files its problems name are, for showing them with several PATHs:
+	// the folder read, the zip, a lone file's folder; "" for stdin.
+	base string
 }
 
 // Summary counts problems by severity.
@@ -144,6 +147,19 @@ func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
 	return nil
 }
 
+// baseOf is where the files an input's problems name are (see ValidateResult.base).
+func baseOf(in *input) string {
+	switch {
+	case in.Path == "-" || strings.Contains(in.Path, "://") && in.Single != "":
+		return ""
+	case in.Single != "":
+		return filepath.Dir(in.Path)
+	case in.Dir != "" && !strings.Contains(in.Path, "://"):
+		return in.Dir
+	}
+	return in.Path
+}
+
 func codeList() string {
 	names := make([]string, len(roster.Codes))
 	for i, c := range roster.Codes {
@@ -183,7 +199,7 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 	}
 	return &ValidateResult{
 		Path: path, Format: f.Name(), Version: info.Version, Files: info.Files,
-		Problems: list, Truncated: probs.Truncated, pkg: in.Single == "",
+		Problems: list, Truncated: probs.Truncated, base: baseOf(in),
 		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos},
 	}, nil
 }
