@@ -536,3 +536,41 @@ func TestLoneFileThatIsNotOneRoster(t *testing.T) {
 		wantKeys(t, probs, want)
 	}
 }
+
+// 1.2 Final's users.csv (resourceSourcedIds between password and userMasterIdentifier, which
+// 1.2.1 removed) is read as well as 1.2.1's.
+func TestUsers12FinalLayout(t *testing.T) {
+	m := fstest.MapFS{}
+	dir := "../../pkg/testdata/oneroster-1.2"
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	lines := strings.Split(string(m["users.csv"].Data), "\n")
+	for i, l := range lines {
+		if l == "" {
+			continue
+		}
+		cells := strings.Split(l, ",") // no quoted commas in this users.csv
+		extra := ""
+		if i == 0 {
+			extra = "resourceSourcedIds"
+		}
+		cells = append(cells[:16], append([]string{extra}, cells[16:]...)...)
+		lines[i] = strings.Join(cells, ",")
+	}
+	m["users.csv"] = &fstest.MapFile{Data: []byte(strings.Join(lines, "\n"))}
+	if _, probs := read(t, m, format.Options{}, roster.Discard{}); len(probs) != 0 {
+		t.Errorf("1.2 Final users.csv: %v", keys(probs))
+	}
+	if _, probs := read(t, os.DirFS(dir), format.Options{}, roster.Discard{}); len(probs) != 0 {
+		t.Errorf("1.2.1 users.csv: %v", keys(probs))
+	}
+}

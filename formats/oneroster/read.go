@@ -127,7 +127,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		Extra: func(n string) bool { return strings.HasPrefix(n, "metadata.") && len(n) > len("metadata.") },
 		Hint:  "OneRoster " + r.version + " " + name + " is " + strings.Join(spec.names(), ",") + " (extensions only as trailing metadata.* columns)"}
 	for _, c := range spec.cols {
-		hspec.Columns = append(hspec.Columns, csvio.HeaderColumn{Name: c.name})
+		hspec.Columns = append(hspec.Columns, csvio.HeaderColumn{Name: c.name, Optional: c.optional})
 		if c.typ == tGUIDList || c.typ == tStringList || c.typ == tGrades || c.typ == tUserIDs || c.typ == tEnumList {
 			fr.lists = true
 		}

@@ -40,6 +40,9 @@ type col struct {
 	// stamp: status or dateLastModified in 1.1 and 1.2, which bulk files leave blank and delta
 	// files fill; set by readFile.
 	stamp bool
+	// optional: the header may leave the column out (1.2 Final's users.resourceSourcedIds,
+	// which 1.2.1 removed).
+	optional bool
 }
 
 // fileSpec is one OneRoster file of one version.
@@ -186,7 +189,8 @@ var v10 = []*fileSpec{
 		enum("status", statusEnum10), {name: "dateLastModified", typ: tDateTime}, boolean("primary")}},
 }
 
-// v12 is OneRoster 1.2.1: users lose orgSourcedIds and role to roles.csv and gain six columns;
+// v12 is OneRoster 1.2.1: users lose orgSourcedIds and role to roles.csv and gain six columns
+// (1.2 Final's resourceSourcedIds, between password and userMasterIdentifier, is accepted too);
 // grades are free strings; the other rostering files keep their 1.1 columns.
 var v12 = func() []*fileSpec {
 	var out []*fileSpec
@@ -197,6 +201,7 @@ var v12 = func() []*fileSpec {
 				col{name: "enabledUser", req: true, typ: tBool}, reqStr("username"), col{name: "userIds", typ: tUserIDs},
 				reqStr("givenName"), reqStr("familyName"), str("middleName"), ident("identifier"), str("email"),
 				str("sms"), str("phone"), refList("agentSourcedIds", "users.csv"), list("grades"), str("password"),
+				col{name: "resourceSourcedIds", typ: tGUIDList, ref: "resources.csv", optional: true}, // 1.2 Final only
 				str("userMasterIdentifier"), str("preferredGivenName"), str("preferredMiddleName"),
 				str("preferredFamilyName"), ref("primaryOrgSourcedId", "orgs.csv"), str("pronouns")))
 			out = append(out, file("userProfiles.csv", "",

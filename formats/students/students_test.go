@@ -63,7 +63,7 @@ func TestReadRules(t *testing.T) {
 		{name: "CRLF and BOM", users: 1, data: "\ufeff" + strings.ReplaceAll(lines(header, "1,Ana,Lopez,9,s1,ana@x.org,pw12"), "\n", "\r\n")},
 		{name: "misordered header names the exact fix", users: 1,
 			data: lines("STUDENT_ID,FIRST_NAME,GRADE,LAST_NAME,SITE_ID,EMAIL,PASSWORD", "1,Ana,9,Lopez,s1,,pw"),
-			want: []want{{"error header 1 GRADE", "column 3 is GRADE, expected LAST_NAME (columns must be in the order STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,SITE_ID,EMAIL,PASSWORD,MIDDLE_NAME,BIRTHDATE)"}}},
+			want: []want{{"error header 1 GRADE", "column 3 is GRADE, expected LAST_NAME: the columns are out of order (columns must be in the order STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,SITE_ID,EMAIL,PASSWORD,MIDDLE_NAME,BIRTHDATE)"}}},
 		{name: "lower-case header names each fix", users: 1,
 			data: lines("student_id,FIRST_NAME,LAST_NAME,grade,SITE_ID,EMAIL,PASSWORD", "1,Ana,Lopez,9,s1,,pw"),
 			want: []want{
@@ -258,7 +258,7 @@ func TestReadLayout(t *testing.T) {
 	// The layout's order is enforced, and the built-in columns it leaves out are unknown.
 	_, _, probs = read(t, lines("STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE", "1,Ana,Lopez,9"), opts)
 	checkProblems(t, probs, []want{
-		{"error header 1 FIRST_NAME", "column 2 is FIRST_NAME, expected LAST_NAME (columns must be in the order STUDENT_ID,LAST_NAME,FIRST_NAME,HOMEROOM,PASSWORD)"},
+		{"error header 1 FIRST_NAME", "column 2 is FIRST_NAME, expected LAST_NAME: the columns are out of order (columns must be in the order STUDENT_ID,LAST_NAME,FIRST_NAME,HOMEROOM,PASSWORD)"},
 		{"error header 1 GRADE", `column 4: unknown column "GRADE"`},
 	})
 	// A layout without STUDENT_ID cannot be used.

@@ -132,8 +132,11 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 				continue
 			}
 			if specOf[j] != want[pos] {
-				report(got[j], fmt.Sprintf("column %d is %s, expected %s (columns must be in the order %s)",
-					j+1, spec.Columns[specOf[j]].Name, spec.Columns[want[pos]].Name, orderList(spec.Columns)))
+				msg := fmt.Sprintf("column %d is %s, expected %s: the columns are out of order", j+1, spec.Columns[specOf[j]].Name, spec.Columns[want[pos]].Name)
+				if spec.Hint == "" { // a hint gives the columns already
+					msg += " (columns must be in the order " + orderList(spec.Columns) + ")"
+				}
+				report(got[j], msg)
 				break
 			}
 			pos++
