@@ -119,6 +119,11 @@ func (f *formatFlags) resolve(cmd *cobra.Command, deps *Deps, g *GlobalOptions) 
 	if err != nil {
 		return o, nil, err
 	}
+	if f.Format != "" { // before any input is opened: a bad name is a usage error (exit 2)
+		if _, err := deps.Formats.Lookup(f.Format); err != nil {
+			return o, nil, usageError(err)
+		}
+	}
 	if p != nil {
 		o.Org, o.Role, o.Zip = p.Org, p.Role, p.Zip
 	}

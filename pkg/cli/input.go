@@ -268,6 +268,9 @@ func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 		}
 		return f, nil
 	}
+	if in.file != nil && in.file.Size == 0 {
+		return nil, withExit(ExitLocal, fmt.Errorf("%s is empty: there is nothing to check", in.Path))
+	}
 	f, err := deps.Formats.Detect(in.FS)
 	if err != nil {
 		hint := "name the format with --format " + strings.Join(deps.Formats.Names(), "|")

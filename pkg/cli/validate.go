@@ -29,8 +29,8 @@ func newValidateCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate PATH...",
 		Short: "Check roster files exactly as the vendor will",
-		Long: `Detect the format of each PATH (a file, a directory, a .zip, or - for stdin with
---format) and check it against the format's rules. Each problem names the file, the line where
+		Long: `Detect the format of each PATH (a file, a directory, a .zip, - for stdin, or an
+sftp:// URL) and check it against the format's rules. Each problem names the file, the line where
 the record starts, the column, and what is expected. Problems are sorted by file and line; a
 one-line summary goes to stderr.
 
