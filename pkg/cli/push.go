@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"path/filepath"
 	"strings"
 	"time"
@@ -198,16 +199,24 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 		if run.Guard == nil {
 			run.Guard = gs
 		}
-		if last != nil {
+		if last != nil && len(set.Files) > 0 {
+			// A stuck export sends the same bytes again. A package whose orgs or courses did
+			// not change overnight is normal: only a set identical in every file is warned about.
+			same := 0
 			for i, f := range set.Files {
-				for _, lf := range last.Files {
-					if lf.Name == f.Name && lf.SHA256 == set.SHA256[i] {
-						w := fmt.Sprintf("%s is identical to the file pushed on %s (stale source?)", f.Name, last.Time.Local().Format("2006-01-02 15:04"))
-						res.Warnings = append(res.Warnings, w)
-						if !quiet {
-							fmt.Fprintln(deps.IO.ErrOut, "rostersync: warning:", w)
-						}
-					}
+				if slices.ContainsFunc(last.Files, func(lf state.RunFile) bool { return lf.Name == f.Name && lf.SHA256 == set.SHA256[i] }) {
+					same++
+				}
+			}
+			if same == len(set.Files) {
+				what := set.Files[0].Name + " is identical to the file"
+				if len(set.Files) > 1 {
+					what = fmt.Sprintf("all %d files of %s are identical to the files", len(set.Files), set.Source)
+				}
+				w := fmt.Sprintf("%s pushed on %s (stale source?)", what, last.Time.Local().Format("2006-01-02 15:04"))
+				res.Warnings = append(res.Warnings, w)
+				if !quiet {
+					fmt.Fprintln(deps.IO.ErrOut, "rostersync: warning:", w)
 				}
 			}
 		}
