@@ -242,11 +242,28 @@ func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *
 	return dropped, nil
 }
 
+// formatTitle is how messages name a format.
+func formatTitle(name string) string {
+	switch name {
+	case "oneroster":
+		return "OneRoster"
+	case "capti":
+		return "Capti"
+	case "students":
+		return "students.csv"
+	}
+	return name
+}
+
 func countLine(c map[string]int) string {
 	var parts []string
 	for _, k := range roster.Kinds {
 		if n, ok := c[string(k)]; ok {
-			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+			name := string(k)
+			if n == 1 {
+				name = k.Singular()
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, name))
 		}
 	}
 	if len(parts) == 0 {
@@ -339,7 +356,7 @@ func needsOrg(to, from string, lone bool, r *roster.Roster) error {
 			"convert the whole package: its folder or zip")
 	}
 	if to == "oneroster" && len(r.Orgs) == 0 && len(r.Users) > 0 {
-		return usageError(fmt.Errorf("a %s file has no schools: converting it to oneroster needs --org NAME", from),
+		return usageError(fmt.Errorf("a %s file has no schools: converting it to oneroster needs --org NAME", formatTitle(from)),
 			`add --org "School Name" (the school the users belong to)`)
 	}
 	return nil

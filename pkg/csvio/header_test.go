@@ -22,7 +22,7 @@ func TestCheckHeader(t *testing.T) {
 		{"exact", students, "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE", []int{0, 1, 2, 3, -1}, nil},
 		{"optional present", students, "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,MIDDLE_NAME", []int{0, 1, 2, 3, 4}, nil},
 		{"misordered", students, "STUDENT_ID,FIRST_NAME,GRADE,LAST_NAME", []int{0, 1, 3, 2, -1},
-			[]string{"column 3 is GRADE, expected LAST_NAME (columns must be in the order STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,MIDDLE_NAME)"}},
+			[]string{"column 3 is GRADE, expected LAST_NAME: the columns are out of order (columns must be in the order STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,MIDDLE_NAME)"}},
 		{"wrong case", students, "student_id,FIRST_NAME,LAST_NAME,GRADE", []int{0, 1, 2, 3, -1},
 			[]string{`column 1 is "student_id", expected "STUDENT_ID" (header names are case-sensitive)`}},
 		{"misspelled", students, "STUDENT_ID,FIRST_NAM,LAST_NAME,GRADE", []int{0, 1, 2, 3, -1},

@@ -200,13 +200,13 @@ func (r *Reader) read(dst []string) ([]string, int, error) {
 func parseMessage(pe *parseErr) string {
 	switch {
 	case pe.bare:
-		return fmt.Sprintf("a \" in an unquoted field (column %d): quote the field and double the quote (\"\")", pe.col)
+		return fmt.Sprintf("a \" in an unquoted field (position %d of the line): quote the field and double the quote (\"\")", pe.col)
 	case pe.open && pe.line > pe.startLine:
 		return fmt.Sprintf("a quoted field opened here is never closed (read to line %d)", pe.line)
 	case pe.open:
 		return "a quoted field on this line is never closed: the file ends inside it"
 	}
-	return fmt.Sprintf("extra or missing \" in a quoted field (column %d)", pe.col)
+	return fmt.Sprintf("extra or missing \" in a quoted field (position %d of the line)", pe.col)
 }
 
 // Clone sets dst to a copy of rec whose strings share one new allocation instead of the block
