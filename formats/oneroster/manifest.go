@@ -35,7 +35,7 @@ func (r *reader) readManifest(present map[string]bool, lone bool) error {
 			}
 		default:
 			r.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeManifest, File: "manifest.csv",
-				Message: "the package has no manifest.csv: read as OneRoster 1.1 from its headers (OneRoster 1.1 requires a manifest)"})
+				Message: fmt.Sprintf("the package has no manifest.csv: read as OneRoster %s from its headers (OneRoster %s requires a manifest)", r.version, r.version)})
 			for _, n := range coreFiles {
 				if !present[n] {
 					r.missing(n, "a roster package needs it")

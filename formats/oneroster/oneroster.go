@@ -165,19 +165,19 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: c,
 				Message: fmt.Sprintf("%s is not here, but %s is, and is read as it: OneRoster file names are case-sensitive (rename it)", c, n)})
 		case c != "":
-			taken := c
+			why := fmt.Sprintf("the package has %s", c)
 			if a := alias[c]; a != "" {
-				taken = a
+				why = fmt.Sprintf("%s is read as %s", a, c)
 			}
 			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeManifest, File: n,
-				Message: fmt.Sprintf("%s is not read: %s is read as %s, and a package holds each file once", n, taken, c)})
+				Message: fmt.Sprintf("%s is not read: %s, and a package holds each file once", n, why)})
 		default:
 			stray = append(stray, n)
 		}
 	}
 	if len(alias) > 0 {
 		fsys = aliasFS{fsys, alias}
-		r.fsys = fsys
+		r.fsys, r.alias = fsys, alias
 	}
 	if len(present) == 0 && len(stray) == 1 && len(names) == 1 {
 		// One file that is no OneRoster file (read with --format oneroster): say that, not
@@ -212,7 +212,11 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		}
 	}
 	// 1.2 users have their roles in roles.csv: note who has one, to say who has none.
-	check12 := r.version == "1.2" && !lone && present["users.csv"] && r.modes["users.csv"] == "bulk" && (!opts.Reread || opts.Fix)
+	// Only for a complete picture: users.csv in bulk (or no manifest), and roles.csv in bulk
+	// or absent (a delta roles.csv lists the changes, not every user's role).
+	full := func(n string) bool { m := r.modes[n]; return m == "bulk" || m == "" }
+	check12 := r.version == "1.2" && !lone && present["users.csv"] && full("users.csv") && (!present["roles.csv"] || full("roles.csv")) &&
+		(!opts.Reread || opts.Fix)
 	if check12 && present["roles.csv"] {
 		r.roled = idset.New(0)
 	}
@@ -323,7 +327,8 @@ type reader struct {
 	// roles12 maps a 1.2 user to the role and orgs roles.csv gives it.
 	roles12 map[uint64]*role12
 	capti   *captiRules
-	roled   *idset.Map // 1.2: the users roles.csv gives a role
+	roled   *idset.Map        // 1.2: the users roles.csv gives a role
+	alias   map[string]string // OneRoster name -> the name in the package, when they differ
 	// absentRefs are files the package leaves out that only optional columns refer to; a value
 	// in such a column is reported once per file (the value is true once reported).
 	absentRefs map[string]bool

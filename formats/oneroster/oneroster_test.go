@@ -574,3 +574,35 @@ func TestUsers12FinalLayout(t *testing.T) {
 		t.Errorf("1.2.1 users.csv: %v", keys(probs))
 	}
 }
+
+// The 1.2 role check: a package without a manifest (read as 1.2 from its headers) gets it, a
+// delta roles.csv (changes, not every user's role) does not.
+func TestUsersWithoutRoles12Modes(t *testing.T) {
+	m := pkgFS(t)
+	to12(t, m)
+	edit(t, m, "roles.csv", "role-stu01,,,stu01,primary,student,,,sch1,\n", "")
+	delete(m, "manifest.csv")
+	info, probs := read(t, m, format.Options{}, roster.Discard{})
+	var got []string
+	for _, p := range probs {
+		got = append(got, key(p)+" "+p.Message)
+	}
+	all := strings.Join(got, "\n")
+	if info.Version != "1.2" || !strings.Contains(all, "users.csv:3 warning missing-required [role] 1 user has no role") ||
+		!strings.Contains(all, "read as OneRoster 1.2 from its headers") {
+		t.Errorf("no manifest, version %q:\n%s", info.Version, all)
+	}
+
+	m = pkgFS(t)
+	to12(t, m)
+	edit(t, m, "roles.csv", "role-stu01,,,stu01,primary,student,,,sch1,\n", "")
+	edit(t, m, "manifest.csv", "file.roles,bulk", "file.roles,delta")
+	lines := strings.Split(strings.TrimSuffix(string(m["roles.csv"].Data), "\n"), "\n")
+	for i := 1; i < len(lines); i++ { // a delta file stamps every row
+		lines[i] = strings.Replace(lines[i], ",,,", ",active,2026-08-01T00:00:00.000Z,", 1)
+	}
+	m["roles.csv"] = &fstest.MapFile{Data: []byte(strings.Join(lines, "\n") + "\n")}
+	if _, probs := read(t, m, format.Options{}, roster.Discard{}); len(probs) != 0 {
+		t.Errorf("delta roles.csv: %v", keys(probs))
+	}
+}

@@ -81,7 +81,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	cr, err := csvio.NewReader(f, name, csvio.Options{Encoding: r.opts.InputEncoding}, r.rep)
 	if err != nil {
 		if errors.Is(err, csvio.ErrEncoding) {
-			r.info.Files = append(r.info.Files, format.FileInfo{Name: name})
+			r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
 			return nil
 		}
 		return err
@@ -89,7 +89,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	if cr.Empty {
 		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: fmt.Sprintf("%s is empty: it needs at least its header row (%s)", name, strings.Join(spec.names(), ","))})
-		r.info.Files = append(r.info.Files, format.FileInfo{Name: name})
+		r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
 		return nil
 	}
 	s := *spec
@@ -193,7 +193,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	if !r.discard && spec.kind != "" && !build {
 		sel.SkipN(spec.kind, rows)
 	}
-	r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Rows: rows})
+	r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Rows: rows, Source: r.alias[name]})
 	if rows == 0 && r.modes[name] != "delta" && !cr.Lost() {
 		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: fmt.Sprintf("%s has a header but no rows: leave it out and mark it absent in manifest.csv, or fill it", name)})

@@ -132,8 +132,12 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
 		}
 		fmt.Fprintln(deps.IO.ErrOut, validateSummaryLine(res))
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them, or see 'rostersync validate %s')\n",
-			opts.Src, plural(probs.Errors, "error"), opts.Src)
+		see := ""
+		if opts.Src != "-" {
+			see = fmt.Sprintf(", or see 'rostersync validate %s'", opts.Src)
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them%s)\n",
+			opts.Src, plural(probs.Errors, "error"), see)
 		return errFindings
 	}
 	if opts.Fix && !opts.Global.Quiet {
@@ -143,7 +147,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			}
 		}
 	}
-	if err := needsOrg(to.Name(), from.Name(), in.Single != "", &coll.Roster); err != nil {
+	if err := needsOrg(to.Name(), from.Name(), loneName(from, in) != "", &coll.Roster); err != nil {
 		return err
 	}
 	if err := needsRoles(from.Name(), &coll.Roster); err != nil {

@@ -188,6 +188,11 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 			dopts.Entities = append(dopts.Entities, k)
 		}
 	}
+	for _, name := range []string{opts.OldFormat, opts.NewFormat} { // before any input is opened
+		if _, err := deps.Formats.Lookup(name); name != "" && err != nil {
+			return usageError(err)
+		}
+	}
 	if opts.Old == "-" && opts.New == "-" {
 		return usageError(errors.New("OLD and NEW cannot both be stdin (-)"))
 	}
@@ -229,7 +234,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		// hash tables, cheap to collect).
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(diffMemoryLimit))
 	}
-	if err := loneKinds(deps, sides, &dopts); err != nil {
+	if err := loneKinds(deps, sides, &dopts, opts.Global.Quiet); err != nil {
 		return err
 	}
 	if err := crossFormat(ctx, sides, old, new, opts, &dopts); err != nil {
@@ -272,14 +277,15 @@ func kindList() string {
 
 // loneKinds restricts a diff to the kind a lone OneRoster file holds (users.csv alone): every
 // other kind of the other side would otherwise count as removed or added.
-func loneKinds(deps *Deps, sides [2]*diffSide, dopts *diff.Options) error {
+func loneKinds(deps *Deps, sides [2]*diffSide, dopts *diff.Options, quiet bool) error {
 	var held []roster.Kind
 	var from []string
 	for _, s := range sides {
-		if s.in.Single == "" || s.format.Name() != "oneroster" {
+		lone := loneName(s.format, s.in)
+		if lone == "" || s.format.Name() != "oneroster" {
 			continue
 		}
-		if k := roster.Kind(strings.TrimSuffix(s.in.Single, ".csv")); slices.Contains(roster.Kinds, k) {
+		if k := roster.Kind(strings.TrimSuffix(lone, ".csv")); slices.Contains(roster.Kinds, k) {
 			held, from = append(held, k), append(from, fmt.Sprintf("%s holds %s only", s.in.Path, k))
 		}
 	}
@@ -292,6 +298,9 @@ func loneKinds(deps *Deps, sides [2]*diffSide, dopts *diff.Options) error {
 		return usageError(fmt.Errorf("%s, which --entity leaves out", from[0]))
 	}
 	dopts.Entities = held[:1]
+	if quiet {
+		return nil
+	}
 	fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing %s only (%s)\n", held[0], strings.Join(from, ", "))
 	return nil
 }

@@ -30,7 +30,8 @@ EXIT STATUS
   3    local input/output error (unreadable file, undetectable format, cannot write)
   4    remote error (connect, authentication, host key, transfer after retries)
   5    another run holds the lock
-  130  interrupted`
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
+  141  stdout closed before the output ended (| head)`
 
 // errFindings says the command printed its findings and exits 1.
 var errFindings = errors.New("findings")

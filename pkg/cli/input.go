@@ -50,7 +50,7 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 	switch st, serr := os.Stat(path); {
 	case path == "-":
 		tmp, err = spoolStdin(ctx, stdin)
-	case serr == nil && !st.IsDir() && !st.Mode().IsRegular():
+	case serr == nil && isPipe(st.Mode()):
 		// A named pipe or a device (<(zcat export.csv.gz)): read once, like stdin.
 		tmp, err = spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
 	default:
@@ -72,6 +72,11 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 		return os.Remove(tmp)
 	}
 	return in, nil
+}
+
+// isPipe reports a named pipe, socket or device: read once, maybe waiting for a writer.
+func isPipe(m fs.FileMode) bool {
+	return m&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice) != 0
 }
 
 // openLocal opens the local file or folder at path, shown as shown (the PATH given: "-" for
@@ -268,10 +273,12 @@ func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 		}
 		return f, nil
 	}
-	if in.file != nil && in.file.Size == 0 {
+	f, err := deps.Formats.Detect(in.FS)
+	if err != nil && in.file != nil && in.file.Size == 0 {
+		// Named students.csv or users.csv it would be detected, and its format says it is
+		// empty (exit 1); otherwise there is no format to ask.
 		return nil, withExit(ExitLocal, fmt.Errorf("%s is empty: there is nothing to check", in.Path))
 	}
-	f, err := deps.Formats.Detect(in.FS)
 	if err != nil {
 		hint := "name the format with --format " + strings.Join(deps.Formats.Names(), "|")
 		if names, lerr := format.Files(in.FS); lerr == nil && len(names) == 0 {
@@ -283,6 +290,22 @@ func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 		return nil, withExit(ExitLocal, fmt.Errorf("%s: %w", in.Path, err), hint)
 	}
 	return f, nil
+}
+
+// loneName is the one file an input holds, as format f reads it: a lone file, or a folder or
+// zip of one file (users.csv alone); "" when the input holds more (a package).
+func loneName(f format.Format, in *input) string {
+	if in.Single != "" {
+		return in.Single
+	}
+	names, err := format.Files(in.FS)
+	if err != nil || len(names) != 1 {
+		return ""
+	}
+	if nm, ok := f.(format.Namer); ok {
+		return nm.NameFor(names[0], format.HeaderLine(in.FS, names[0]))
+	}
+	return names[0]
 }
 
 // undetectedWhy says why a lone file's header matched no format when its bytes tell: UTF-16 or

@@ -107,10 +107,10 @@ func TestShownFile(t *testing.T) {
 	}
 }
 
-type brokenPipe struct{}
+type closedPipe struct{}
 
-func (brokenPipe) Write([]byte) (int, error) {
-	return 0, &os.PathError{Op: "write", Path: "|1", Err: syscall.EPIPE}
+func (closedPipe) Write([]byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}
 }
 
 // A stdout reader that goes away (| head) ends the run with 141, as a shell reports it, and
@@ -118,7 +118,7 @@ func (brokenPipe) Write([]byte) (int, error) {
 func TestBrokenPipe(t *testing.T) {
 	var errOut strings.Builder
 	deps := &Deps{
-		IO:      &iostreams.IOStreams{In: strings.NewReader(""), Out: brokenPipe{}, ErrOut: &errOut},
+		IO:      &iostreams.IOStreams{In: strings.NewReader(""), Out: &pipeWatch{w: closedPipe{}}, ErrOut: &errOut},
 		Formats: formats.Registry(),
 		Getenv:  func(string) string { return "" },
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,17 +86,12 @@ func checkFileSet(ctx context.Context, deps *Deps, path, shown, as string, forma
 	case err != nil:
 		return nil, withExit(ExitLocal, err)
 	case st.IsDir():
-		names, err := format.Files(os.DirFS(in.Dir))
-		if err != nil {
-			return nil, withExit(ExitLocal, err)
-		}
-		for _, n := range names {
-			if strings.HasSuffix(strings.ToLower(n), ".csv") {
-				set.Files = append(set.Files, transport.File{Name: n, Path: filepath.Join(in.Dir, n)})
-			}
-		}
 		if as != "" {
 			return nil, usageError(errors.New("--as names one file: a directory is sent under its files' names"))
+		}
+		set.Files, err = folderFiles(deps, in.Dir, info, quiet)
+		if err != nil {
+			return nil, err
 		}
 	default:
 		name := filepath.Base(path)
@@ -117,6 +113,39 @@ func checkFileSet(ctx context.Context, deps *Deps, path, shown, as string, forma
 		set.FileRows = append(set.FileRows, fileRows(info, fl.Name, len(set.Files) == 1, set.Rows))
 	}
 	return set, nil
+}
+
+// folderFiles are the files of a folder to send: those the format read, under the names it
+// read them by (Users.csv goes as users.csv, which validate warned of), and the manifest. Any
+// other file is left behind, with a note: a file validate did not read is not sent.
+func folderFiles(deps *Deps, dir string, info format.Info, quiet bool) ([]transport.File, error) {
+	names, err := format.Files(os.DirFS(dir))
+	if err != nil {
+		return nil, withExit(ExitLocal, err)
+	}
+	var out []transport.File
+	sent := map[string]bool{}
+	for _, fi := range info.Files {
+		local := fi.Name
+		if fi.Source != "" {
+			local = fi.Source
+		}
+		if slices.Contains(names, local) && !sent[local] {
+			out = append(out, transport.File{Name: fi.Name, Path: filepath.Join(dir, local)})
+			sent[local] = true
+		}
+	}
+	for _, n := range names {
+		switch {
+		case sent[n]:
+		case n == "manifest.csv" && info.Format == "oneroster":
+			out = append(out, transport.File{Name: n, Path: filepath.Join(dir, n)})
+		case !quiet:
+			fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s is not sent: it is not part of the %s package that was checked\n", n, info.Format)
+		}
+	}
+	slices.SortFunc(out, func(a, b transport.File) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }
 
 // fileRows is the data-row count the reader gave for a file sent (all rows for a lone file).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,11 +108,18 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 	var sets []*fileSet
 	for _, path := range opts.Paths {
 		src := path
-		if path == "-" {
+		if st, err := os.Stat(path); path == "-" || err == nil && isPipe(st.Mode()) {
+			// stdin, or a named pipe (<(zcat …)): read once into a private file, then checked
+			// and sent from there, under --as (the pipe's own name means nothing to a vendor).
 			if opts.As == "" {
-				return usageError(errors.New("push - needs --as NAME"))
+				return usageError(fmt.Errorf("push %s needs --as NAME (the file name on the server)", path))
 			}
-			tmp, err := spoolStdin(ctx, deps.IO.In)
+			var tmp string
+			if path == "-" {
+				tmp, err = spoolStdin(ctx, deps.IO.In)
+			} else {
+				tmp, err = spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
+			}
 			if err != nil {
 				return err
 			}

@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -49,13 +51,40 @@ type GlobalOptions struct {
 func Main(args []string, streams *iostreams.IOStreams, build BuildInfo) int {
 	deps := &Deps{IO: streams, Formats: formats.Registry(), Build: build, Getenv: os.Getenv}
 	// Every way a run can be stopped cancels ctx, so temporary files (spooled stdin holds
-	// student data) are removed: Ctrl-C, kill, a dropped SSH session (SIGHUP).
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// student data) are removed: Ctrl-C, kill, a dropped SSH session (SIGHUP), unless the run
+	// was started to ignore SIGHUP (nohup), which asking for it would undo.
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
 	// A reader that stops early (| head) makes writes fail with EPIPE instead of killing the
 	// process before it cleans up; Run exits 141 for it, as a shell would.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	deps.IO.Out = &pipeWatch{w: deps.IO.Out}
 	return Run(ctx, deps, args)
+}
+
+// pipeWatch notes that writing to stdout failed because its reader went away.
+type pipeWatch struct {
+	w      io.Writer
+	broken bool
+}
+
+func (p *pipeWatch) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if err != nil && brokenPipe(err) {
+		p.broken = true
+	}
+	return n, err
+}
+
+// brokenPipe reports a write to a pipe nobody reads: EPIPE, or Windows' ERROR_BROKEN_PIPE
+// (109) and ERROR_NO_DATA (232).
+func brokenPipe(err error) bool {
+	var errno syscall.Errno
+	return errors.Is(err, syscall.EPIPE) || runtime.GOOS == "windows" && errors.As(err, &errno) && (errno == 109 || errno == 232)
 }
 
 // Run executes the command tree with deps and returns the exit code.
@@ -66,7 +95,7 @@ func Run(ctx context.Context, deps *Deps, args []string) int {
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
-	if errors.Is(err, syscall.EPIPE) {
+	if pw, ok := deps.IO.Out.(*pipeWatch); ok && pw.broken && err != nil {
 		return ExitBrokenPipe // the reader of stdout went away: nothing to say, nowhere to say it
 	}
 	code := exitCode(err, deps.mappers)

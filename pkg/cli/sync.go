@@ -429,7 +429,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 		}
 		return "", withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 	}
-	if err := needsOrg(to.Name(), f.Name(), in.Single != "", &coll.Roster); err != nil {
+	if err := needsOrg(to.Name(), f.Name(), loneName(f, in) != "", &coll.Roster); err != nil {
 		return "", err
 	}
 	if err := needsRoles(f.Name(), &coll.Roster); err != nil {

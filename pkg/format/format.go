@@ -63,6 +63,9 @@ type Info struct {
 type FileInfo struct {
 	Name string `json:"name"`
 	Rows int    `json:"rows"`
+	// Source is the file's name in the input when the format read it under Name (Users.csv
+	// read as users.csv); "" when they are the same.
+	Source string `json:"-"`
 }
 
 // Dest is where a writer puts its files. The caller publishes them atomically after Write

@@ -176,25 +176,28 @@ func OpenDir(dir, name string, rep roster.Reporter) (string, fs.FS) {
 	return sub, os.DirFS(sub)
 }
 
-// Files lists the plain file names at the top of fsys, sorted: regular files and links to
-// them. Named pipes, sockets and devices are left out: opening one could wait forever.
+// Files lists the plain file names at the top of fsys, sorted: files and links to files.
+// Folders, named pipes, sockets and devices are left out (opening a pipe could wait forever);
+// Windows files the system reports as irregular (cloud-synced folders) are kept.
 func Files(fsys fs.FS) ([]string, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
 	}
+	const special = fs.ModeDir | fs.ModeNamedPipe | fs.ModeSocket | fs.ModeDevice | fs.ModeCharDevice
 	var out []string
 	for _, e := range entries {
-		switch t := e.Type(); {
-		case t.IsRegular():
-		case t&fs.ModeSymlink != 0:
-			if fi, err := fs.Stat(fsys, e.Name()); err != nil || !fi.Mode().IsRegular() {
+		t := e.Type()
+		if t&fs.ModeSymlink != 0 {
+			fi, err := fs.Stat(fsys, e.Name())
+			if err != nil {
 				continue
 			}
-		default:
-			continue
+			t = fi.Mode().Type()
 		}
-		out = append(out, e.Name())
+		if t&special == 0 {
+			out = append(out, e.Name())
+		}
 	}
 	return out, nil
 }
