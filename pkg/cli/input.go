@@ -41,23 +41,16 @@ func (in *input) Close() error {
 	return nil
 }
 
-// openInput opens a file, a directory, a .zip or "-" (stdin, spooled to a private temporary
-// file first, so it can be read twice and may be a zip; a named pipe is spooled the same way). A zip is known by its first bytes, so
-// a zip saved under another name is read as one.
+// openInput opens a file, a directory, a .zip or "-". Stdin and named pipes are spooled to a
+// private temporary file first (spoolStream), so they can be read twice and may be zips. A zip
+// is known by its first bytes, so a zip saved under another name is read as one.
 func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error) {
-	var tmp string
-	var err error
-	switch st, serr := os.Stat(path); {
-	case path == "-":
-		tmp, err = spoolStdin(ctx, stdin)
-	case serr == nil && isPipe(st.Mode()):
-		// A named pipe or a device (<(zcat export.csv.gz)): read once, like stdin.
-		tmp, err = spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
-	default:
-		return openLocal(path, path)
-	}
+	tmp, err := spoolStream(ctx, path, stdin)
 	if err != nil {
 		return nil, err
+	}
+	if tmp == "" {
+		return openLocal(path, path)
 	}
 	in, err := openLocal(tmp, path)
 	if err != nil {
@@ -74,9 +67,24 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 	return in, nil
 }
 
-// isPipe reports a named pipe, socket or device: read once, maybe waiting for a writer.
-func isPipe(m fs.FileMode) bool {
-	return m&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice) != 0
+// spoolStream copies a PATH that can be read only once, and maybe only when a writer comes,
+// into a private temporary file and returns its path: "-" (stdin), or a named pipe, socket or
+// device (<(zcat export.csv.gz)). It returns "" for any other PATH, which is read in place.
+func spoolStream(ctx context.Context, path string, stdin io.Reader) (string, error) {
+	switch {
+	case path == "-":
+		return spool(ctx, "stdin", func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil })
+	case isStream(path):
+		return spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
+	}
+	return "", nil
+}
+
+// isStream reports whether PATH is read once, like stdin: "-", or a named pipe, socket or device.
+func isStream(path string) bool {
+	const stream = fs.ModeNamedPipe | fs.ModeSocket | fs.ModeDevice | fs.ModeCharDevice
+	st, err := os.Stat(path)
+	return path == "-" || err == nil && st.Mode()&stream != 0
 }
 
 // openLocal opens the local file or folder at path, shown as shown (the PATH given: "-" for
@@ -129,12 +137,6 @@ func refused(in *input) error {
 		why = in.Pre[0].Message
 	}
 	return refusal(fmt.Errorf("%s: %s", in.Path, why))
-}
-
-// spoolStdin copies stdin into a private temporary file (0600) and returns its path; an
-// interrupt stops the wait for more input.
-func spoolStdin(ctx context.Context, stdin io.Reader) (string, error) {
-	return spool(ctx, "stdin", func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil })
 }
 
 // spool copies what open gives (stdin, a named pipe) into a private temporary file (0600) and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,22 +106,17 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 	// 1. Check every input before anything remote happens.
 	var sets []*fileSet
 	for _, path := range opts.Paths {
+		// stdin, or a named pipe (<(zcat …)): read once into a private file, then checked and
+		// sent from there, under --as (the pipe's own name means nothing to a vendor).
+		if isStream(path) && opts.As == "" {
+			return usageError(fmt.Errorf("push %s needs --as NAME (the file name on the server)", path))
+		}
+		tmp, err := spoolStream(ctx, path, deps.IO.In)
+		if err != nil {
+			return err
+		}
 		src := path
-		if st, err := os.Stat(path); path == "-" || err == nil && isPipe(st.Mode()) {
-			// stdin, or a named pipe (<(zcat …)): read once into a private file, then checked
-			// and sent from there, under --as (the pipe's own name means nothing to a vendor).
-			if opts.As == "" {
-				return usageError(fmt.Errorf("push %s needs --as NAME (the file name on the server)", path))
-			}
-			var tmp string
-			if path == "-" {
-				tmp, err = spoolStdin(ctx, deps.IO.In)
-			} else {
-				tmp, err = spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
-			}
-			if err != nil {
-				return err
-			}
+		if tmp != "" {
 			defer os.Remove(tmp)
 			src = tmp
 		}
