@@ -321,13 +321,12 @@ func undetectedWhy(in *input) string {
 		return ""
 	}
 	defer rc.Close()
-	head := make([]byte, 512)
+	head := make([]byte, 4096)
 	n, _ := io.ReadFull(rc, head)
-	head = head[:n]
-	switch {
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+	switch what, _ := csvio.NotText(head[:n]); what {
+	case "UTF-16":
 		return "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""
-	case bytes.IndexByte(head, 0) >= 0:
+	case "binary":
 		return "the file holds NUL bytes: it is binary or UTF-16, not UTF-8 CSV"
 	}
 	return ""

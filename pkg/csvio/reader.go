@@ -62,6 +62,26 @@ func ValidEncoding(name string) bool {
 	return false
 }
 
+// NotText tells from the start of a file whether it is not UTF-8 text: "UTF-16" (a byte-order
+// mark) or "binary" (a NUL byte; UTF-16 without a mark looks so too), with the line to report
+// it on (a NUL past the first line is damage on its own line); "" for text.
+func NotText(head []byte) (what string, line int) {
+	nul := bytes.IndexByte(head, 0)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		what = "UTF-16"
+	case len(head) > 1 && nul >= 0:
+		what = "binary"
+	default:
+		return "", 0
+	}
+	line = 1
+	if nul > 0 {
+		line += bytes.Count(head[:nul], []byte{'\n'})
+	}
+	return what, line
+}
+
 // NewReader starts reading r, which holds the file called file (the name problems carry). It
 // reads the header row; problems with the header's encoding or syntax go to rep. The error is
 // for input that is not text at all (UTF-16, bare CR line endings), already reported to rep.
@@ -79,13 +99,7 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
 		transcode = true
 	}
-	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) ||
-		(len(head) > 1 && bytes.IndexByte(head, 0) >= 0) {
-		// UTF-16 has a NUL in its first line; a NUL further down is binary damage on its line.
-		line := 1
-		if nul := bytes.IndexByte(head, 0); nul > 0 {
-			line += bytes.Count(head[:nul], []byte{'\n'})
-		}
+	if what, line := NotText(head); what != "" {
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "the file is UTF-16 (or binary), not UTF-8: save it as \"CSV UTF-8\""})
 		return nil, fmt.Errorf("%s: %w: UTF-16", file, ErrEncoding)
@@ -110,19 +124,14 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "a NUL byte (binary data) in the text (first such line; later ones not listed): export the file again as \"CSV UTF-8\""})
 	}
-	bareCR := false
-	var rd *Reader
+	rd := &Reader{file: file, rep: rep, sc: sc, opts: opts}
 	sc.onCR = func(line int) {
-		bareCR = true
-		if rd != nil {
-			rd.lost = true
-		}
+		rd.lost = true
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "bare CR line ending (old Mac style): lines would merge, so the rest of the file is not read; save it with LF or CRLF line endings"})
 	}
-	rd = &Reader{file: file, rep: rep, sc: sc, opts: opts}
 	hdr, _, err := rd.read(nil)
-	if err == io.EOF && bareCR {
+	if err == io.EOF && rd.lost {
 		// The header line itself ends in a bare CR (reported): the file is not read at all.
 		return nil, fmt.Errorf("%s: %w: bare CR line endings", file, ErrEncoding)
 	}
