@@ -35,7 +35,7 @@ func (*Format) Detect(fsys fs.FS) format.Match {
 		return format.NoMatch
 	}
 	best := format.NoMatch
-	if len(names) == 1 && canonicalFile(names[0]) == "" && fileByHeader(format.HeaderLine(fsys, names[0])) != "" {
+	if loneByHeader(fsys, names) != "" {
 		return format.HeaderMatch // a lone OneRoster file under another name (stdin, an export)
 	}
 	for _, n := range names {
@@ -67,6 +67,16 @@ func (*Format) NameFor(name, header string) string {
 		return n
 	}
 	return name
+}
+
+// loneByHeader returns the OneRoster file that the one file of names, under a name that is no
+// OneRoster file's, is by its header; "" when names are more, or a OneRoster name, or no header
+// matches.
+func loneByHeader(fsys fs.FS, names []string) string {
+	if len(names) != 1 || canonicalFile(names[0]) != "" {
+		return ""
+	}
+	return fileByHeader(format.HeaderLine(fsys, names[0]))
 }
 
 // fileByHeader returns the OneRoster file (of any version) whose columns a header row holds:
@@ -137,6 +147,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		schoolYears: map[uint64]struct{}{},
 		districts:   map[uint64]struct{}{},
 		absentRefs:  map[string]bool{},
+		refSaid:     map[string]bool{},
 		info:        format.Info{Format: "oneroster"},
 	}
 	if _, ok := sink.(roster.Discard); ok {
@@ -148,13 +159,14 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	present := map[string]bool{}
 	var stray []string
 	alias := map[string]string{}
+	byHeader := loneByHeader(fsys, names)
 	for _, n := range names {
 		switch c := canonicalFile(n); {
 		case c == n:
 			present[n] = true
-		case c == "" && len(names) == 1 && fileByHeader(format.HeaderLine(fsys, n)) != "":
+		case byHeader != "":
 			// A folder or zip of one file under another name: the OneRoster file its header is.
-			c = fileByHeader(format.HeaderLine(fsys, n))
+			c = byHeader
 			present[c], alias[c] = true, n
 			rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: c,
 				Message: fmt.Sprintf("%s is read as %s (its header)", n, c)})
@@ -329,8 +341,8 @@ type reader struct {
 	capti   *captiRules
 	roled   *idset.Map        // 1.2: the users roles.csv gives a role
 	alias   map[string]string // OneRoster name -> the name in the package, when they differ
-	// absentRefs are files the package leaves out that only optional columns refer to; a value
-	// in such a column is reported once per file (the value is true once reported).
+	// absentRefs are files the package leaves out that only optional columns refer to; the
+	// first value in such a column reports the file missing, and refSaid notes that it was.
 	absentRefs map[string]bool
 	refSaid    map[string]bool
 	info       format.Info

@@ -248,14 +248,17 @@ func secret(col string) bool {
 // when an identifier in it is unusable (reported).
 func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 	r := fr.r
-	if r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "" {
+	// Empty cells past the header: a trailing comma (or, with list columns, maybe an unquoted
+	// list whose last value was blank).
+	emptyTail := len(rec) > fr.width && strings.Join(rec[fr.width:], "") == ""
+	if r.opts.Fix && emptyTail {
 		fr.repaired(line, "", fmt.Sprintf("dropped %s past the header's %d columns (a trailing comma)", plural(len(rec)-fr.width, "empty cell"), fr.width))
 		rec = rec[:fr.width]
 	}
 	if len(rec) != fr.width {
 		msg := fmt.Sprintf("row has %d cells, the header has %d", len(rec), fr.width)
 		switch {
-		case len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "":
+		case emptyTail:
 			extra := "the extra cell is empty"
 			if n := len(rec) - fr.width; n > 1 {
 				extra = fmt.Sprintf("the %d extra cells are empty", n)
@@ -679,9 +682,6 @@ func (fr *fileReader) ref(i int, v string, line int) {
 		}
 	case rc.absent:
 		if r := fr.r; !r.refSaid[c.ref] {
-			if r.refSaid == nil {
-				r.refSaid = map[string]bool{}
-			}
 			r.refSaid[c.ref] = true
 			r.missing(c.ref, fmt.Sprintf("%s (bulk) refers to it in %s (first on line %d)", fr.file, c.name, line))
 		}
