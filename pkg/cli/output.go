@@ -14,6 +14,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // This file is the only place tablewriter is used.
@@ -91,7 +92,7 @@ func shownFile(results []*ValidateResult, r *ValidateResult, p roster.Problem) s
 		return r.Path
 	case r.base == "":
 		return p.File
-	case strings.Contains(r.base, "://"): // an sftp:// URL: path.Join would fold its "//"
+	case transport.IsURL(r.base): // path.Join would fold its "//"
 		return strings.TrimSuffix(r.base, "/") + "/" + p.File
 	}
 	return path.Join(filepath.ToSlash(r.base), p.File)

@@ -149,12 +149,13 @@ func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
 
 // baseOf is where the files an input's problems name are (see ValidateResult.base).
 func baseOf(in *input) string {
+	remote := transport.IsURL(in.Path)
 	switch {
-	case in.Path == "-" || strings.Contains(in.Path, "://") && in.Single != "":
+	case in.Path == "-" || remote && in.Single != "":
 		return ""
 	case in.Single != "":
 		return filepath.Dir(in.Path)
-	case in.Dir != "" && !strings.Contains(in.Path, "://"):
+	case in.Dir != "" && !remote:
 		return in.Dir
 	}
 	return in.Path
