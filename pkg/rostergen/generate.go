@@ -406,11 +406,7 @@ func (g *gen) users(w *rowWriter, sum *Summary) error {
 		case 1:
 			w.safe(g.schoolIDs[u.schools[0]])
 		default:
-			w.b = append(w.b, '"')
-			w.b = append(w.b, g.schoolIDs[u.schools[0]]...)
-			w.b = append(w.b, ',')
-			w.b = append(w.b, g.schoolIDs[u.schools[1]]...)
-			w.b = append(w.b, '"', ',')
+			w.pair(g.schoolIDs[u.schools[0]], g.schoolIDs[u.schools[1]])
 		}
 		w.safe(roleNames[u.role])
 		usernameAt := len(w.b)
@@ -479,11 +475,8 @@ func (g *gen) agents(w *rowWriter, u user) {
 			w.uuid(g.p, idUser, uint64(sh.endAdmins()+first))
 			return
 		case 2:
-			w.b = append(w.b, '"')
-			w.b = appendUUID(w.b, g.p, idUser, uint64(sh.endAdmins()+first))
-			w.b = append(w.b, ',')
-			w.b = appendUUID(w.b, g.p, idUser, uint64(sh.endAdmins()+first+1))
-			w.b = append(w.b, '"', ',')
+			id := func(j int) string { return string(appendUUID(nil, g.p, idUser, uint64(sh.endAdmins()+j))) }
+			w.pair(id(first), id(first+1))
 			return
 		}
 	}

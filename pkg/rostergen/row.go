@@ -98,6 +98,15 @@ func (w *rowWriter) end() error {
 	return nil
 }
 
+// pair appends the two-item list "a,b" (quoted: it holds a comma) and a comma.
+func (w *rowWriter) pair(a, b string) {
+	w.b = append(w.b, '"')
+	w.b = append(w.b, a...)
+	w.b = append(w.b, ',')
+	w.b = append(w.b, b...)
+	w.b = append(w.b, '"', ',')
+}
+
 // uuid appends the version-4-shaped UUID for number n of an ID kind and a comma.
 func (w *rowWriter) uuid(p *plan, kind uint64, n uint64) {
 	w.b = appendUUID(w.b, p, kind, n)
