@@ -26,8 +26,10 @@ type ConvertOptions struct {
 	Org    string
 	Role   string
 	Fix    bool
-	Src    string
-	Dest   string
+	// Base is the full package a delta SRC is applied to before it is converted.
+	Base string
+	Src  string
+	Dest string
 	// Options are the resolved format options (flags over the profile).
 	Options format.Options
 }
@@ -70,6 +72,7 @@ Converting a format to itself normalizes it.
 	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
+	f.StringVar(&opts.Base, "base", "", "the last full package a OneRoster delta SRC is applied to (deltas convert to capti or students only onto a base)")
 	f.BoolVar(&opts.Fix, "fix", false, "repair safe, common export damage before checking (each repair reported)")
 	f.Lookup("format").Usage = "input format (alias --from): " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.Format.Format, "from", "", "input format (same as --format)")
@@ -125,20 +128,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return err
 	}
 	if probs.Errors > 0 {
-		res := &ValidateResult{Path: opts.Src, Format: from.Name(), Version: info.Version, Files: info.Files,
-			Problems: probs.List(), Truncated: probs.Truncated,
-			Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos}}
-		for _, p := range res.Problems {
-			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
-		}
-		fmt.Fprintln(deps.IO.ErrOut, validateSummaryLine(res))
-		see := ""
-		if opts.Src != "-" {
-			see = fmt.Sprintf(", or see 'rostersync validate %s'", opts.Src)
-		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them%s)\n",
-			opts.Src, plural(probs.Errors, "error"), see)
-		return errFindings
+		return refuseInput(deps, opts.Src, from.Name(), info, probs)
 	}
 	if opts.Fix && !opts.Global.Quiet {
 		for _, p := range probs.List() {
@@ -146,6 +136,9 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 				fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
 			}
 		}
+	}
+	if err := applyDelta(ctx, deps, opts, to, fopts, &coll.Roster); err != nil {
+		return err
 	}
 	if err := needsOrg(to.Name(), from.Name(), loneName(from, in) != "", &coll.Roster); err != nil {
 		return err
@@ -193,6 +186,104 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	}
 	fmt.Fprintf(deps.IO.ErrOut, "%s (%s) -> %s (%s): %s\n", opts.Src, from.Name(), where, to.Name(), countLine(res.Counts))
 	return nil
+}
+
+// refuseInput lists the problems of an input with errors and refuses the conversion.
+func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
+	res := &ValidateResult{Path: path, Format: from, Version: info.Version, Files: info.Files,
+		Problems: probs.List(), Truncated: probs.Truncated,
+		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos}}
+	for _, p := range res.Problems {
+		fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+	}
+	fmt.Fprintln(deps.IO.ErrOut, validateSummaryLine(res))
+	see := ""
+	if path != "-" {
+		see = fmt.Sprintf(", or see 'rostersync validate %s'", path)
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them%s)\n",
+		path, plural(probs.Errors, "error"), see)
+	return errFindings
+}
+
+// applyDelta settles what a OneRoster delta SRC becomes. Without --base, OneRoster keeps it
+// a delta, and a full-roster format (Capti, students.csv) refuses it: a delta lists changes,
+// and written as a roster its deleted rows would come back and everyone it leaves out would go.
+// With --base, the delta is applied to the base package, and the result is a full roster.
+func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format.Format, fopts format.Options, r *roster.Roster) error {
+	kinds := r.DeltaKinds()
+	if opts.Base == "" {
+		if len(kinds) == 0 || to.Name() == "oneroster" {
+			return nil
+		}
+		return refusal(fmt.Errorf("%s is a OneRoster delta (manifest.csv marks %s delta): a delta lists the changes since the last export, not a roster, and %s holds a whole roster; nothing was written",
+			opts.Src, deltaKindList(kinds), formatTitle(to.Name())),
+			"give the last full package it follows with --base OLD to apply it to, or convert the full export")
+	}
+	if len(kinds) == 0 {
+		return usageError(fmt.Errorf("%s is not a delta (its manifest marks no file delta): --base applies a delta to a full package", opts.Src),
+			"leave out --base")
+	}
+	in, err := openInput(ctx, opts.Base, deps.IO.In)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	from, err := pickFormat(deps, "", in)
+	if err != nil {
+		return err
+	}
+	coll := collectorFor(to)
+	probs := &roster.Problems{Max: 1000}
+	info, err := readInput(ctx, from, in, fopts, coll, probs)
+	if err != nil {
+		return err
+	}
+	if probs.Errors > 0 {
+		return refuseInput(deps, opts.Base, from.Name(), info, probs)
+	}
+	if bk := coll.Roster.DeltaKinds(); len(bk) > 0 {
+		return usageError(fmt.Errorf("the base %s is itself a delta (manifest.csv marks %s delta): the base must be a full package", opts.Base, deltaKindList(bk)),
+			"give the last full (bulk) export as --base")
+	}
+	applied := roster.Apply(&coll.Roster, r)
+	*r = coll.Roster
+	if opts.Global.Quiet {
+		return nil
+	}
+	var parts []string
+	for _, k := range roster.Kinds {
+		a, ok := applied[k]
+		switch {
+		case !ok:
+		case a.Replaced:
+			parts = append(parts, fmt.Sprintf("%s replaced (a bulk file)", k))
+		default:
+			parts = append(parts, fmt.Sprintf("%s deleted, %d updated, %d added", pluralKind(a.Deleted, k), a.Updated, a.Added))
+		}
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "applied the delta to %s: %s\n", opts.Base, strings.Join(parts, "; "))
+	return nil
+}
+
+// deltaKindList names kinds as their manifest files do: "users and enrollments".
+func deltaKindList(ks []roster.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// pluralKind counts n entities of kind k: "1 user", "3 users".
+func pluralKind(n int, k roster.Kind) string {
+	if n == 1 {
+		return "1 " + k.Singular()
+	}
+	return fmt.Sprintf("%d %s", n, k)
 }
 
 // entityCounts counts what was read per kind, kept or only counted.
@@ -355,6 +446,9 @@ func hasHave(n int) string {
 // a OneRoster package (lone: users.csv alone) refers to orgs it does not hold: the whole
 // package is needed, for OneRoster or students.csv (whose SITE_ID comes from the school).
 func needsOrg(to, from string, lone bool, r *roster.Roster) error {
+	if r.IsDelta() {
+		return nil // a delta package leaves out what did not change, orgs included
+	}
 	if from == "oneroster" && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && (to == "oneroster" || to == "students") {
 		return usageError(fmt.Errorf("the input is one file of a OneRoster package, without orgs.csv: converting it to %s needs the schools its users refer to", to),
 			"convert the whole package: its folder or zip")
