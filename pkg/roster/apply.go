@@ -3,6 +3,9 @@ package roster
 // Applied counts what applying a delta did to one kind of a full roster.
 type Applied struct {
 	Deleted, Updated, Added int
+	// Cascaded counts the records dropped with a deleted user or class they belong to
+	// (enrollments, demographics), as an importer drops them.
+	Cascaded int
 	// Replaced says the delta package held this kind as a full (bulk) file, which replaced
 	// the base's.
 	Replaced bool
@@ -11,27 +14,29 @@ type Applied struct {
 // Apply applies the delta package d to the full roster base, in place, as an importer would:
 // for each kind d holds as a delta, a row with status tobedeleted removes the record with its
 // sourcedId, any other row replaces the record with its sourcedId or is added; a kind d holds
-// in full replaces the base's; a kind d leaves out is kept. base becomes the full roster after
-// the delta; d is left as it was.
+// in full replaces the base's; a kind d leaves out is kept. The enrollments and demographics
+// of a deleted user, and the enrollments of a deleted class, go with it. base becomes the full
+// roster after the delta; d is left as it was.
 func Apply(base, d *Roster) map[Kind]Applied {
 	out := map[Kind]Applied{}
+	var goneUsers, goneClasses map[string]bool
 	for _, k := range Kinds {
 		var a Applied
 		switch k {
 		case OrgKind:
-			base.Orgs, a = applyKind(base.Orgs, d.Orgs, d, k, func(v *Org) (string, string) { return v.SourcedID, v.Status })
+			base.Orgs, a, _ = applyKind(base.Orgs, d.Orgs, d, k, func(v *Org) (string, string) { return v.SourcedID, v.Status })
 		case AcademicSessionKind:
-			base.AcademicSessions, a = applyKind(base.AcademicSessions, d.AcademicSessions, d, k, func(v *AcademicSession) (string, string) { return v.SourcedID, v.Status })
+			base.AcademicSessions, a, _ = applyKind(base.AcademicSessions, d.AcademicSessions, d, k, func(v *AcademicSession) (string, string) { return v.SourcedID, v.Status })
 		case CourseKind:
-			base.Courses, a = applyKind(base.Courses, d.Courses, d, k, func(v *Course) (string, string) { return v.SourcedID, v.Status })
+			base.Courses, a, _ = applyKind(base.Courses, d.Courses, d, k, func(v *Course) (string, string) { return v.SourcedID, v.Status })
 		case ClassKind:
-			base.Classes, a = applyKind(base.Classes, d.Classes, d, k, func(v *Class) (string, string) { return v.SourcedID, v.Status })
+			base.Classes, a, goneClasses = applyKind(base.Classes, d.Classes, d, k, func(v *Class) (string, string) { return v.SourcedID, v.Status })
 		case UserKind:
-			base.Users, a = applyKind(base.Users, d.Users, d, k, func(v *User) (string, string) { return v.SourcedID, v.Status })
+			base.Users, a, goneUsers = applyKind(base.Users, d.Users, d, k, func(v *User) (string, string) { return v.SourcedID, v.Status })
 		case DemographicsKind:
-			base.Demographics, a = applyKind(base.Demographics, d.Demographics, d, k, func(v *Demographics) (string, string) { return v.SourcedID, v.Status })
+			base.Demographics, a, _ = applyKind(base.Demographics, d.Demographics, d, k, func(v *Demographics) (string, string) { return v.SourcedID, v.Status })
 		case EnrollmentKind:
-			base.Enrollments, a = applyKind(base.Enrollments, d.Enrollments, d, k, func(v *Enrollment) (string, string) { return v.SourcedID, v.Status })
+			base.Enrollments, a, _ = applyKind(base.Enrollments, d.Enrollments, d, k, func(v *Enrollment) (string, string) { return v.SourcedID, v.Status })
 		}
 		if a.Replaced {
 			if base.Skipped == nil {
@@ -43,18 +48,48 @@ func Apply(base, d *Roster) map[Kind]Applied {
 			out[k] = a
 		}
 	}
+	if len(goneUsers) > 0 {
+		n := 0
+		base.Demographics, n = dropWhere(base.Demographics, func(v *Demographics) bool { return goneUsers[v.SourcedID] })
+		cascaded(out, DemographicsKind, n)
+	}
+	if len(goneUsers) > 0 || len(goneClasses) > 0 {
+		n := 0
+		base.Enrollments, n = dropWhere(base.Enrollments, func(v *Enrollment) bool { return goneUsers[v.UserID] || goneClasses[v.ClassID] })
+		cascaded(out, EnrollmentKind, n)
+	}
 	base.Delta = nil
 	return out
 }
 
-func applyKind[T any](base, rows []T, d *Roster, k Kind, key func(*T) (id, status string)) ([]T, Applied) {
+func cascaded(out map[Kind]Applied, k Kind, n int) {
+	if n > 0 {
+		a := out[k]
+		a.Cascaded += n
+		out[k] = a
+	}
+}
+
+// dropWhere removes the records gone reports, in place, and counts them.
+func dropWhere[T any](rows []T, gone func(*T) bool) ([]T, int) {
+	kept := rows[:0]
+	for i := range rows {
+		if !gone(&rows[i]) {
+			kept = append(kept, rows[i])
+		}
+	}
+	return kept, len(rows) - len(kept)
+}
+
+// applyKind applies the rows of one kind; it returns the IDs it deleted.
+func applyKind[T any](base, rows []T, d *Roster, k Kind, key func(*T) (id, status string)) ([]T, Applied, map[string]bool) {
 	var a Applied
 	if !d.Delta[k] {
 		if d.Count(k) == 0 {
-			return base, a // left out of the delta package: unchanged
+			return base, a, nil // left out of the delta package: unchanged
 		}
 		a.Replaced = true
-		return append([]T(nil), rows...), a
+		return append([]T(nil), rows...), a, nil
 	}
 	at := make(map[string]int, len(base))
 	for i := range base {
@@ -62,13 +97,14 @@ func applyKind[T any](base, rows []T, d *Roster, k Kind, key func(*T) (id, statu
 		at[id] = i
 	}
 	gone := map[int]bool{}
+	goneIDs := map[string]bool{}
 	for i := range rows {
 		id, status := key(&rows[i])
 		j, ok := at[id]
 		switch {
 		case Deleted(status):
 			if ok && !gone[j] {
-				gone[j] = true
+				gone[j], goneIDs[id] = true, true
 				a.Deleted++
 			}
 		case ok && !gone[j]:
@@ -76,13 +112,14 @@ func applyKind[T any](base, rows []T, d *Roster, k Kind, key func(*T) (id, statu
 			a.Updated++
 		default:
 			// New, or deleted earlier in the same delta and back again.
+			delete(goneIDs, id)
 			at[id] = len(base)
 			base = append(base, rows[i])
 			a.Added++
 		}
 	}
 	if len(gone) == 0 {
-		return base, a
+		return base, a, nil
 	}
 	kept := base[:0]
 	for i := range base {
@@ -90,5 +127,5 @@ func applyKind[T any](base, rows []T, d *Roster, k Kind, key func(*T) (id, statu
 			kept = append(kept, base[i])
 		}
 	}
-	return kept, a
+	return kept, a, goneIDs
 }

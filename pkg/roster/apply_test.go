@@ -7,9 +7,10 @@ import (
 
 func TestApplyDelta(t *testing.T) {
 	base := &Roster{
-		Orgs:        []Org{{SourcedID: "sch0", Name: "Lincoln"}},
-		Users:       []User{{SourcedID: "u1", GivenName: "Ann"}, {SourcedID: "u2", GivenName: "Bo"}, {SourcedID: "u3", GivenName: "Cy"}},
-		Enrollments: []Enrollment{{SourcedID: "e1", UserID: "u1"}},
+		Orgs:         []Org{{SourcedID: "sch0", Name: "Lincoln"}},
+		Users:        []User{{SourcedID: "u1", GivenName: "Ann"}, {SourcedID: "u2", GivenName: "Bo"}, {SourcedID: "u3", GivenName: "Cy"}},
+		Enrollments:  []Enrollment{{SourcedID: "e1", UserID: "u1"}, {SourcedID: "e2", UserID: "u3"}},
+		Demographics: []Demographics{{SourcedID: "u1"}, {SourcedID: "u2"}},
 	}
 	d := &Roster{
 		Delta: map[Kind]bool{UserKind: true},
@@ -28,8 +29,8 @@ func TestApplyDelta(t *testing.T) {
 	if !got[OrgKind].Replaced {
 		t.Errorf("orgs applied %+v, want Replaced", got[OrgKind])
 	}
-	if _, ok := got[EnrollmentKind]; ok {
-		t.Errorf("enrollments left out of the delta were changed: %+v", got[EnrollmentKind])
+	if want := (Applied{Cascaded: 1}); got[EnrollmentKind] != want || got[DemographicsKind] != want {
+		t.Errorf("enrollments applied %+v, demographics %+v: want each %+v (u1's, gone with u1)", got[EnrollmentKind], got[DemographicsKind], want)
 	}
 	var names []string
 	for _, u := range base.Users {
@@ -41,8 +42,11 @@ func TestApplyDelta(t *testing.T) {
 	if len(base.Orgs) != 1 || base.Orgs[0].SourcedID != "sch1" {
 		t.Errorf("orgs after the delta %+v, want only sch1", base.Orgs)
 	}
-	if len(base.Enrollments) != 1 {
-		t.Errorf("enrollments after the delta %+v, want the base's", base.Enrollments)
+	if len(base.Enrollments) != 1 || base.Enrollments[0].SourcedID != "e2" {
+		t.Errorf("enrollments after the delta %+v, want only e2 (e1 went with u1)", base.Enrollments)
+	}
+	if len(base.Demographics) != 1 || base.Demographics[0].SourcedID != "u2" {
+		t.Errorf("demographics after the delta %+v, want only u2's", base.Demographics)
 	}
 	if base.IsDelta() {
 		t.Error("the result of Apply is still marked delta")
