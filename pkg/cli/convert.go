@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 
 	"os"
 	"path/filepath"
@@ -153,19 +155,25 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err != nil {
 		return err
 	}
+	counts := entityCounts(&coll.Roster)
 	dropped, err := writeConverted(ctx, to, out, &coll.Roster, fopts)
 	if errors.Is(err, errUnwritable) {
+		grades := false
 		for _, p := range dropped.List() {
 			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+			grades = grades || p.Code == roster.CodeBadGrade
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %v\n", err)
+		if grades && !opts.Fix {
+			fmt.Fprintln(deps.IO.ErrOut, "rostersync: hint: convert --fix writes grades zero-padded (9 -> 09, K -> KG)")
+		}
 		return errFindings
 	}
 	if err != nil {
 		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
-		Counts: entityCounts(&coll.Roster), Dropped: dropped.List()}
+		Counts: counts, Dropped: dropped.List()}
 	if res.Dropped == nil {
 		res.Dropped = []roster.Problem{}
 	}
@@ -258,8 +266,11 @@ func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format
 		case !ok:
 		case a.Replaced:
 			parts = append(parts, fmt.Sprintf("%s replaced (a bulk file)", k))
-		default:
+		case a.Deleted+a.Updated+a.Added > 0:
 			parts = append(parts, fmt.Sprintf("%s deleted, %d updated, %d added", pluralKind(a.Deleted, k), a.Updated, a.Added))
+		}
+		if ok && a.Cascaded > 0 {
+			parts = append(parts, fmt.Sprintf("%s dropped with their deleted user or class", pluralKind(a.Cascaded, k)))
 		}
 	}
 	fmt.Fprintf(deps.IO.ErrOut, "applied the delta to %s: %s\n", opts.Base, strings.Join(parts, "; "))
@@ -315,26 +326,120 @@ func collectorFor(to format.Format) *roster.Collector {
 // errUnwritable is a conversion the target format cannot hold: nothing was published.
 var errUnwritable = errors.New("rows the target format cannot hold")
 
-// writeConverted writes r in the format to into out and publishes it atomically. When the
-// writer reports rows it cannot write (errors), nothing is published and the error wraps
-// errUnwritable; the returned problems say what the mapping dropped.
+// unwritable is an errUnwritable with its own message.
+type unwritable string
+
+func (e unwritable) Error() string      { return string(e) }
+func (unwritable) Is(target error) bool { return target == errUnwritable }
+
+// writeConverted writes r in the format to, checks what it wrote with to's own validator and
+// publishes it atomically into out. The files are first written into a private temporary
+// folder (0700, files 0600, removed afterwards) and read back, streaming, by to's reader; only
+// output without errors is copied into out and committed. When the writer reports rows it
+// cannot write, or the output fails its check (a mapping bug or an unmapped value), nothing is
+// published and the error wraps errUnwritable; the returned problems say what the mapping
+// dropped and, then, what the check found. r is emptied once written, so the check does not
+// hold the roster and the read of the output at once.
 func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
 	dropped := &roster.Problems{}
-	if err := to.Write(ctx, out, r, fopts, dropped); err != nil {
+	if kinds := r.DeltaKinds(); len(kinds) > 0 && to.Name() != "oneroster" {
+		out.Abort()
+		return dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
+			deltaKindList(kinds), formatTitle(to.Name())))
+	}
+	tmp, err := os.MkdirTemp("", "rostersync-convert-")
+	if err != nil {
+		out.Abort()
+		return dropped, err
+	}
+	defer os.RemoveAll(tmp)
+	st := &stagedDest{Output: csvio.NewDirOutput(tmp)}
+	if err := to.Write(ctx, st, r, fopts, dropped); err != nil {
+		st.Abort()
 		out.Abort()
 		if ctx.Err() != nil {
 			return dropped, ctx.Err()
 		}
 		return dropped, err
 	}
+	*r = roster.Roster{}
 	if dropped.Errors > 0 {
+		st.Abort()
 		out.Abort()
 		return dropped, fmt.Errorf("%w: %s cannot be written as %s; nothing was written", errUnwritable, plural(dropped.Errors, "row"), to.Name())
+	}
+	if err := st.Commit(); err != nil {
+		out.Abort()
+		return dropped, err
+	}
+	if n, err := checkOutput(ctx, to, os.DirFS(tmp), fopts, dropped); err != nil || n > 0 {
+		out.Abort()
+		if err != nil {
+			return dropped, err
+		}
+		return dropped, unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
+			formatTitle(to.Name()), plural(n, "error")))
+	}
+	for _, name := range st.names {
+		if err := copyInto(out, tmp, name); err != nil {
+			out.Abort()
+			return dropped, err
+		}
 	}
 	if err := out.Commit(); err != nil {
 		return dropped, err
 	}
 	return dropped, nil
+}
+
+// checkOutput reads what a writer wrote with the same format's reader, as validate would
+// (without --fix), and adds its errors to probs. It returns the number of errors.
+func checkOutput(ctx context.Context, to format.Format, fsys fs.FS, fopts format.Options, probs *roster.Problems) (int, error) {
+	vopts := fopts
+	vopts.Fix, vopts.Reread, vopts.InputEncoding = false, false, ""
+	found := &roster.Problems{Max: 1000}
+	if _, err := to.Read(ctx, fsys, vopts, roster.Discard{}, found); err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, fmt.Errorf("check the output: %w", err)
+	}
+	for _, p := range found.List() {
+		if p.Severity == roster.Error {
+			probs.Report(p)
+		}
+	}
+	return found.Errors, nil
+}
+
+// stagedDest is the private folder a writer writes into before its output is checked; it
+// remembers the names created, in order.
+type stagedDest struct {
+	csvio.Output
+	names []string
+}
+
+func (s *stagedDest) Create(name string) (io.WriteCloser, error) {
+	s.names = append(s.names, name)
+	return s.Output.Create(name)
+}
+
+// copyInto copies the checked file dir/name into out under its name.
+func copyInto(out csvio.Output, dir, name string) error {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := out.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, f)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // formatTitle is how messages name a format.
