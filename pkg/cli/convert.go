@@ -46,12 +46,17 @@ canonical roster model and write it in the --to format. Input with errors is ref
 is written. DEST is a file, a directory, a .zip (OneRoster), or stdout when absent or -; it
 appears only when the whole output is written (temporary name, then rename). What the mapping
 drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file).
-Converting a format to itself normalizes it.
+What is written is first checked with the target format's validator: output with errors is
+refused and nothing appears. Converting a format to itself normalizes it. A OneRoster delta stays
+a delta in OneRoster; Capti and students.csv hold whole rosters, so a delta converts to them only
+with --base OLD, the last full package, which it is applied to. A tobedeleted row is never
+written as an active record.
 ` + exitStatusHelp,
 		Example: `  rostersync convert --to capti examples/oneroster capti.csv
   rostersync convert --to students --site-map sites.xlsx export.zip students.csv
   rostersync convert --to oneroster --org "Lincoln High" students.csv out.zip
-  rostersync convert --to oneroster examples/oneroster normalized/`,
+  rostersync convert --to oneroster examples/oneroster normalized/
+  rostersync convert --to capti --base last-night/ delta/ roster.csv`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Src = args[0]
@@ -270,7 +275,7 @@ func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format
 			parts = append(parts, fmt.Sprintf("%s deleted, %d updated, %d added", pluralKind(a.Deleted, k), a.Updated, a.Added))
 		}
 		if ok && a.Cascaded > 0 {
-			parts = append(parts, fmt.Sprintf("%s dropped with their deleted user or class", pluralKind(a.Cascaded, k)))
+			parts = append(parts, fmt.Sprintf("%s dropped with a deleted user or class", pluralKind(a.Cascaded, k)))
 		}
 	}
 	fmt.Fprintf(deps.IO.ErrOut, "applied the delta to %s: %s\n", opts.Base, strings.Join(parts, "; "))
