@@ -337,7 +337,8 @@ type unwritable string
 func (e unwritable) Error() string      { return string(e) }
 func (unwritable) Is(target error) bool { return target == errUnwritable }
 
-// writeConverted writes r in the format to, checks what it wrote with to's own validator and
+// writeConverted writes r in the format to (without the records whose status is tobedeleted,
+// in the kinds r holds in full, and what belongs to them), checks what it wrote with to's own validator and
 // publishes it atomically into out. The files are first written into a private temporary
 // folder (0700, files 0600, removed afterwards) and read back, streaming, by to's reader; only
 // output without errors is copied into out and committed. When the writer reports rows it
@@ -351,6 +352,18 @@ func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *
 		out.Abort()
 		return dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
 			deltaKindList(kinds), formatTitle(to.Name())))
+	}
+	gone := roster.DropDeleted(r)
+	for _, k := range roster.Kinds {
+		lossy := func(msg string) {
+			dropped.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, Message: msg})
+		}
+		if a := gone[k]; a.Deleted > 0 {
+			lossy(fmt.Sprintf("%s with status tobedeleted not written: a full roster lists the records that exist", pluralKind(a.Deleted, k)))
+		}
+		if a := gone[k]; a.Cascaded > 0 {
+			lossy(fmt.Sprintf("%s of a deleted user or class not written", pluralKind(a.Cascaded, k)))
+		}
 	}
 	tmp, err := os.MkdirTemp("", "rostersync-convert-")
 	if err != nil {

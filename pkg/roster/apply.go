@@ -48,18 +48,92 @@ func Apply(base, d *Roster) map[Kind]Applied {
 			out[k] = a
 		}
 	}
-	if len(goneUsers) > 0 {
-		n := 0
-		base.Demographics, n = dropWhere(base.Demographics, func(v *Demographics) bool { return goneUsers[v.SourcedID] })
-		cascaded(out, DemographicsKind, n)
-	}
-	if len(goneUsers) > 0 || len(goneClasses) > 0 {
-		n := 0
-		base.Enrollments, n = dropWhere(base.Enrollments, func(v *Enrollment) bool { return goneUsers[v.UserID] || goneClasses[v.ClassID] })
-		cascaded(out, EnrollmentKind, n)
-	}
+	cascadeKinds(base, goneUsers, goneClasses, out)
 	base.Delta = nil
 	return out
+}
+
+// DropDeleted removes from r the records whose status is tobedeleted, in the kinds r holds in
+// full (a delta kind keeps them: there they are the deletions), with the enrollments and
+// demographics of a deleted user and the enrollments of a deleted class. It counts what it
+// removed per kind (Deleted, Cascaded). A full roster written from r then lists only the
+// records that exist.
+func DropDeleted(r *Roster) map[Kind]Applied {
+	out := map[Kind]Applied{}
+	var goneUsers, goneClasses map[string]bool
+	count := func(k Kind, n int) {
+		if n > 0 {
+			a := out[k]
+			a.Deleted += n
+			out[k] = a
+		}
+	}
+	var n int
+	if !r.Delta[OrgKind] {
+		r.Orgs, n = dropWhere(r.Orgs, func(v *Org) bool { return Deleted(v.Status) })
+		count(OrgKind, n)
+	}
+	if !r.Delta[AcademicSessionKind] {
+		r.AcademicSessions, n = dropWhere(r.AcademicSessions, func(v *AcademicSession) bool { return Deleted(v.Status) })
+		count(AcademicSessionKind, n)
+	}
+	if !r.Delta[CourseKind] {
+		r.Courses, n = dropWhere(r.Courses, func(v *Course) bool { return Deleted(v.Status) })
+		count(CourseKind, n)
+	}
+	if !r.Delta[ClassKind] {
+		r.Classes, n = dropWhere(r.Classes, func(v *Class) bool {
+			if Deleted(v.Status) {
+				goneClasses = addID(goneClasses, v.SourcedID)
+				return true
+			}
+			return false
+		})
+		count(ClassKind, n)
+	}
+	if !r.Delta[UserKind] {
+		r.Users, n = dropWhere(r.Users, func(v *User) bool {
+			if Deleted(v.Status) {
+				goneUsers = addID(goneUsers, v.SourcedID)
+				return true
+			}
+			return false
+		})
+		count(UserKind, n)
+	}
+	if !r.Delta[DemographicsKind] {
+		r.Demographics, n = dropWhere(r.Demographics, func(v *Demographics) bool { return Deleted(v.Status) })
+		count(DemographicsKind, n)
+	}
+	if !r.Delta[EnrollmentKind] {
+		r.Enrollments, n = dropWhere(r.Enrollments, func(v *Enrollment) bool { return Deleted(v.Status) })
+		count(EnrollmentKind, n)
+	}
+	cascadeKinds(r, goneUsers, goneClasses, out)
+	return out
+}
+
+func addID(m map[string]bool, id string) map[string]bool {
+	if m == nil {
+		m = map[string]bool{}
+	}
+	m[id] = true
+	return m
+}
+
+// cascadeKinds drops the demographics of the users gone and the enrollments of the users and
+// classes gone (in the kinds r holds in full), counting them as Cascaded.
+func cascadeKinds(r *Roster, goneUsers, goneClasses map[string]bool, out map[Kind]Applied) {
+	if len(goneUsers) > 0 && !r.Delta[DemographicsKind] {
+		n := 0
+		r.Demographics, n = dropWhere(r.Demographics, func(v *Demographics) bool { return goneUsers[v.SourcedID] })
+		cascaded(out, DemographicsKind, n)
+	}
+	if (len(goneUsers) > 0 || len(goneClasses) > 0) && !r.Delta[EnrollmentKind] {
+		n := 0
+		r.Enrollments, n = dropWhere(r.Enrollments, func(v *Enrollment) bool { return goneUsers[v.UserID] || goneClasses[v.ClassID] })
+		cascaded(out, EnrollmentKind, n)
+	}
 }
 
 func cascaded(out map[Kind]Applied, k Kind, n int) {

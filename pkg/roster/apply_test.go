@@ -63,3 +63,29 @@ func TestDeleted(t *testing.T) {
 		}
 	}
 }
+
+func TestDropDeleted(t *testing.T) {
+	r := &Roster{
+		Users:        []User{{SourcedID: "u1", Status: StatusToBeDeleted}, {SourcedID: "u2"}},
+		Classes:      []Class{{SourcedID: "c1"}, {SourcedID: "c2", Status: "ToBeDeleted"}},
+		Enrollments:  []Enrollment{{SourcedID: "e1", UserID: "u1", ClassID: "c1"}, {SourcedID: "e2", UserID: "u2", ClassID: "c2"}, {SourcedID: "e3", UserID: "u2", ClassID: "c1"}},
+		Demographics: []Demographics{{SourcedID: "u1"}, {SourcedID: "u2"}},
+	}
+	got := DropDeleted(r)
+	want := map[Kind]Applied{UserKind: {Deleted: 1}, ClassKind: {Deleted: 1}, EnrollmentKind: {Cascaded: 2}, DemographicsKind: {Cascaded: 1}}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %+v, want %+v", k, got[k], w)
+		}
+	}
+	if len(r.Users) != 1 || len(r.Classes) != 1 || len(r.Enrollments) != 1 || r.Enrollments[0].SourcedID != "e3" || len(r.Demographics) != 1 {
+		t.Errorf("left %+v", r)
+	}
+
+	// A delta kind keeps its tobedeleted rows: there they are the deletions.
+	d := &Roster{Delta: map[Kind]bool{UserKind: true, EnrollmentKind: true},
+		Users: []User{{SourcedID: "u1", Status: StatusToBeDeleted}}, Enrollments: []Enrollment{{SourcedID: "e1", UserID: "u1"}}}
+	if got := DropDeleted(d); len(got) != 0 || len(d.Users) != 1 || len(d.Enrollments) != 1 {
+		t.Errorf("a delta lost rows: %+v, %+v", got, d)
+	}
+}
