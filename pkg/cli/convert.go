@@ -161,7 +161,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return err
 	}
 	counts := entityCounts(&coll.Roster)
-	dropped, err := writeConverted(ctx, to, out, &coll.Roster, fopts)
+	dropped, err := writeConvertedIn(ctx, to, out, stageDir(opts.Dest), &coll.Roster, fopts)
 	if errors.Is(err, errUnwritable) {
 		grades := false
 		for _, p := range dropped.List() {
@@ -347,6 +347,13 @@ func (unwritable) Is(target error) bool { return target == errUnwritable }
 // dropped and, then, what the check found. r is emptied once written, so the check does not
 // hold the roster and the read of the output at once.
 func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
+	return writeConvertedIn(ctx, to, out, "", r, fopts)
+}
+
+// writeConvertedIn is writeConverted with the checked files staged in a hidden folder made in
+// stageIn ("" for the system's temporary folder): next to the destination, the output does not
+// have to fit in a small /tmp.
+func writeConvertedIn(ctx context.Context, to format.Format, out csvio.Output, stageIn string, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
 	dropped := &roster.Problems{}
 	if kinds := r.DeltaKinds(); len(kinds) > 0 && to.Name() != "oneroster" {
 		out.Abort()
@@ -365,7 +372,7 @@ func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *
 			lossy(fmt.Sprintf("%s of a deleted user or class not written", pluralKind(a.Cascaded, k)))
 		}
 	}
-	tmp, err := os.MkdirTemp("", "rostersync-convert-")
+	tmp, err := os.MkdirTemp(stageIn, ".rostersync-check-")
 	if err != nil {
 		out.Abort()
 		return dropped, err
@@ -408,6 +415,19 @@ func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *
 		return dropped, err
 	}
 	return dropped, nil
+}
+
+// stageDir is where the output to dest is checked before it is published: the folder dest is
+// in (a directory DEST's parent), or "" (the system's temporary folder) for stdout.
+func stageDir(dest string) string {
+	if dest == "-" || dest == "" {
+		return ""
+	}
+	dir := filepath.Dir(filepath.Clean(dest))
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "" // a folder the output will create: stage in the temporary folder
+	}
+	return dir
 }
 
 // checkOutput reads what a writer wrote with the same format's reader, as validate would

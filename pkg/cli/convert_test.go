@@ -38,7 +38,7 @@ func TestWriteConvertedPublishesOnlyCheckedOutput(t *testing.T) {
 		{SourcedID: "u1", Role: "student", GivenName: "Ann", FamilyName: "Lee", Email: "ann@example.org"},
 		{SourcedID: "u2", Role: "student", GivenName: "Bo", FamilyName: "Ng", Email: "bo@example.org"},
 	}}
-	if _, err := writeConverted(context.Background(), capti.New(), csvio.NewFileOutput(dest), r, format.Options{}); err != nil {
+	if _, err := writeConvertedIn(context.Background(), capti.New(), csvio.NewFileOutput(dest), dir, r, format.Options{}); err != nil {
 		t.Fatalf("clean roster: %v", err)
 	}
 	b, err := os.ReadFile(dest)
@@ -51,5 +51,29 @@ func TestWriteConvertedPublishesOnlyCheckedOutput(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// Output that fails its check (here a person_number a spreadsheet turned into scientific
+// notation, which the Capti writer copies and the Capti validator rejects) is refused with the
+// check's problems, and neither it nor its staging folder is left behind.
+func TestWriteConvertedRefusesOutputFailingItsCheck(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "roster.csv")
+	r := &roster.Roster{Users: []roster.User{{SourcedID: "u1", Role: "student", GivenName: "Ann", FamilyName: "Lee",
+		Email: "ann@example.org", Identifier: "1.23457E+11"}}}
+	probs, err := writeConvertedIn(context.Background(), capti.New(), csvio.NewFileOutput(dest), dir, r, format.Options{})
+	if !errors.Is(err, errUnwritable) || !strings.Contains(err.Error(), "fails its own validation") {
+		t.Fatalf("err = %v, want the output's check to refuse it", err)
+	}
+	found := false
+	for _, p := range probs.List() {
+		found = found || p.Severity == roster.Error && p.Code == roster.CodeExcelDamage && p.Column == "person_number"
+	}
+	if !found {
+		t.Errorf("problems %+v: want the person_number excel-damage error the check found", probs.List())
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("left in %s: %v", dir, left)
 	}
 }
