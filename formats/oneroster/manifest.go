@@ -192,3 +192,17 @@ func (r *reader) versionFromHeaders(present map[string]bool) string {
 	}
 	return "1.1"
 }
+
+// markDelta tells a sink that can hear it which kinds come from delta files (manifest
+// file.X=delta), before their entities are sent: their rows are changes, not the whole set.
+func (r *reader) markDelta() {
+	m, ok := r.sink.(roster.DeltaMarker)
+	if !ok {
+		return
+	}
+	for _, spec := range specsFor(r.version) {
+		if spec.kind != "" && r.modes[spec.name] == "delta" {
+			m.MarkDelta(spec.kind)
+		}
+	}
+}

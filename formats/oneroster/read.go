@@ -283,6 +283,11 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		v := rec[j]
 		if c.stamp {
 			switch {
+			case fr.mode == "bulk" && c.name == "status" && roster.Deleted(v):
+				// Never blanked, even by --fix: the row would come back as an active record.
+				fr.report(roster.Error, roster.CodeManifest, line, c.name, fmt.Sprintf(
+					"status is tobedeleted, but manifest.csv marks %s bulk: a bulk file lists the records that exist, so the row would be read as active (remove the row, or mark the file delta; --fix does not blank it)", fr.file))
+				continue
 			case fr.mode == "bulk" && v != "" && r.opts.Fix:
 				fr.repaired(line, c.name, c.name+" blanked: manifest.csv marks "+fr.file+" bulk")
 				rec[j] = ""
