@@ -56,6 +56,10 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	}
 
 	r := newReader(name, rd.Header(), opts, rep, sizeHint(f))
+	if r == nil {
+		info.Files = []format.FileInfo{{Name: name, Rows: 0}}
+		return info, nil
+	}
 	if opts.Org != "" {
 		org := roster.Org{SourcedID: slug(opts.Org), Name: opts.Org, Type: "school"}
 		if err := sink.Org(&org); err != nil {
@@ -140,9 +144,14 @@ type reader struct {
 	user       roster.User // the user sent to the sink, reused
 }
 
+// newReader checks the header and returns the reader of the rows; nil when the first row is
+// not a header at all (reported), and no row is read.
 func newReader(file string, header []string, opts format.Options, rep roster.Reporter, sizeHint int) *reader {
 	cols := layout(opts)
 	idx := csvio.CheckHeader(file, header, headerSpec(cols), rep)
+	if idx == nil {
+		return nil // not a header (another separator, a first row of data): reported
+	}
 	r := &reader{
 		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1,
 		seenUID: idset.New(sizeHint),

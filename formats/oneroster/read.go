@@ -137,6 +137,22 @@ func (r *reader) readFile(spec *fileSpec) error {
 		hspec = csvio.HeaderSpec{}
 	} else {
 		fr.idx = csvio.CheckHeader(name, cr.Header(), hspec, r.rep)
+		if fr.idx == nil {
+			// Not a header at all (another separator, a first row of data): reported once, and
+			// the rows are not read.
+			r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
+			return nil
+		}
+		if fr.hasID && fr.idx[0] < 0 {
+			// The file's own ID column is missing (reported): its rows are checked, but their IDs
+			// are neither kept nor looked up, so references to the file are not checked.
+			fr.hasID = false
+			for i := range fr.refs {
+				if fr.refs[i].self {
+					fr.refs[i] = refCheck{}
+				}
+			}
+		}
 	}
 	for i, c := range spec.cols {
 		if fr.idx[i] >= 0 {

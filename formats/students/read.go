@@ -53,7 +53,9 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 		return info, nil
 	}
 	r := newRowReader(name, cols, opts, sink, rep, sizeHint(fh))
-	r.header(rd.Header())
+	if !r.header(rd.Header()) {
+		return info, nil // not a header (another separator, a first row of data): reported
+	}
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -126,14 +128,18 @@ func (r *rowReader) problem(sev roster.Severity, code string, line int, col, msg
 	r.rep.Report(roster.Problem{Severity: sev, Code: code, File: r.file, Line: line, Column: col, Message: msg})
 }
 
-// header checks the header row and finds the columns.
-func (r *rowReader) header(hdr []string) {
+// header checks the header row and finds the columns. It returns false when the row is not a
+// header at all (reported), and no row is to be read.
+func (r *rowReader) header(hdr []string) bool {
 	spec := csvio.HeaderSpec{Ordered: true}
 	for _, c := range r.cols {
 		spec.Columns = append(spec.Columns, csvio.HeaderColumn{Name: c.name, Optional: c.optional})
 	}
 	r.width = len(hdr)
 	r.pos = csvio.CheckHeader(r.file, hdr, spec, r.rep)
+	if r.pos == nil {
+		return false
+	}
 	r.need = make([]bool, len(r.cols))
 	r.id, r.first, r.last, r.grade, r.site, r.email, r.pass, r.middle, r.birth = -1, -1, -1, -1, -1, -1, -1, -1, -1
 	for i, c := range r.cols {
@@ -166,6 +172,7 @@ func (r *rowReader) header(hdr []string) {
 			r.extra = append(r.extra, i)
 		}
 	}
+	return true
 }
 
 func ssoNote(col string, opts format.Options) string {
