@@ -315,3 +315,41 @@ func TestFirstReadFails(t *testing.T) {
 		t.Errorf("err = %v, want the read error", err)
 	}
 }
+
+// A panic in pre on the parsing goroutine reaches EachPre's caller, where a recover can catch it,
+// instead of ending the process with a stack trace.
+func TestEachPrePanicReachesCaller(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id\n")
+	for i := range 5 * batchRows {
+		fmt.Fprintf(&b, "%d\n", i)
+	}
+	rd, err := NewReader(strings.NewReader(b.String()), "f.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := make(chan struct{})
+	pre := func(rec []string, line int) ([]string, bool) {
+		if line > 2*batchRows+1 {
+			// The caller is held in fn on its first record: this runs on the parsing goroutine.
+			close(parser)
+			panic("boom")
+		}
+		return rec, true
+	}
+	first := true
+	defer func() {
+		p, ok := recover().(*Panic)
+		if !ok || p.Value != "boom" || !strings.Contains(string(p.Stack), "csvio.EachPre") {
+			t.Errorf("recovered %v, want the panic of pre with its stack", p)
+		}
+	}()
+	err = EachPre(context.Background(), rd, pre, func([]string, int, bool) error {
+		if first {
+			first = false
+			<-parser
+		}
+		return nil
+	})
+	t.Errorf("EachPre returned (%v) after pre panicked", err)
+}
