@@ -93,3 +93,15 @@ func TestSemicolonManifest(t *testing.T) {
 		t.Errorf("version %q, want 1.1", info.Version)
 	}
 }
+
+// A malformed dateLastModified in a bulk file is bad-date as well as filled-in-bulk; a valid one
+// is only the latter.
+func TestBadDateInBulkFile(t *testing.T) {
+	stamp := func(date string) func(string) string {
+		return func(s string) string { return strings.Replace(s, "\nstu01,,,", "\nstu01,active,"+date+",", 1) }
+	}
+	_, probs := read(t, examplePackage(t, map[string]func(string) string{"users.csv": stamp("1/05/2023")}), format.Options{}, roster.Discard{})
+	wantKeys(t, probs, "users.csv:3 error bad-date [dateLastModified]", "users.csv:3 error manifest [dateLastModified]", "users.csv:3 error manifest [status]")
+	_, probs = read(t, examplePackage(t, map[string]func(string) string{"users.csv": stamp("2023-10-02T00:00:00+00:00")}), format.Options{}, roster.Discard{})
+	wantKeys(t, probs, "users.csv:3 error manifest [dateLastModified]", "users.csv:3 error manifest [status]")
+}

@@ -306,6 +306,7 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			case fr.mode == "bulk" && v != "":
 				fr.report(roster.Error, roster.CodeManifest, line, c.name, fmt.Sprintf(
 					"%s is filled, but manifest.csv marks %s bulk: leave status and dateLastModified blank in bulk files (or mark the file delta)", c.name, fr.file))
+				fr.value(c, v, line) // a bad date is bad-date too, whatever else is wrong
 				continue
 			case fr.mode == "delta" && v == "":
 				fr.report(roster.Error, roster.CodeMissingRequired, line, c.name, fmt.Sprintf(
@@ -544,7 +545,7 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 		}
 	case tDateTime:
 		if !validDateTime(v, fr.r.version == "1.0") {
-			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not an ISO 8601 date-time in UTC (2024-08-01T12:00:00.000Z)", c.name, show()))
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not an ISO 8601 date-time in UTC (2024-08-01T12:00:00.000Z, or +00:00 for Z)", c.name, show()))
 		}
 	case tYear:
 		if len(v) != 4 || !digits(v) {
