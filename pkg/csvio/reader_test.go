@@ -353,3 +353,72 @@ func TestEachPrePanicReachesCaller(t *testing.T) {
 	})
 	t.Errorf("EachPre returned (%v) after pre panicked", err)
 }
+
+// Records past the size limits are positioned parse problems, and reading goes on after them
+// (or stops, for a quoted record that may hold the rest of the file); memory stays bounded by
+// the limits, whatever the input.
+func TestRecordLimits(t *testing.T) {
+	long := strings.Repeat("x", MaxRecordBytes+10)
+	commas := strings.Repeat(",", MaxFields)
+	quotedFields := strings.Repeat(`"a",`, MaxFields) + `"a"`
+	tests := []struct {
+		name string
+		data string
+		recs []record
+		msg  string // the one problem's message holds it
+		line int
+		lost bool
+	}{
+		{"long line", "id,name\n1,a\n2," + long + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long line at the end", "id,name\n1,a\n2," + long, []record{{2, "1|a"}}, "longer than 1 MiB", 3, false},
+		{"long line CRLF", "id,name\r\n1,a\r\n2," + long + "\r\n3,c\r\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long quoted record", "id,name\n1,a\n2,\"" + strings.Repeat("x\n", MaxRecordBytes/2+10) + "\"\n3,c\n", []record{{2, "1|a"}, {3 + MaxRecordBytes/2 + 10 + 1, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long quoted line", "id,name\n1,a\n\"2\"," + long + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long open quote", "id,name\n1,a\n2,\"" + strings.Repeat("x\n", MaxRecordBytes/2+10) + "3,c\n", []record{{2, "1|a"}}, "never closed", 3, true},
+		{"too many fields", "id,name\n1,a\n" + commas + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "more than 10000,", 3, false},
+		{"too many quoted fields", "id,name\n1,a\n" + quotedFields + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "more than 10000,", 3, false},
+		{"just under the limits", "id,name\n1," + long[:MaxRecordBytes-10] + "\n" + commas[1:] + "\n", []record{{2, "1|" + long[:MaxRecordBytes-10]}, {3, strings.Repeat("|", MaxFields-1)}}, "", 0, false},
+	}
+	for _, tt := range tests {
+		for _, chunk := range []int{0, 4093} {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, chunk), func(t *testing.T) {
+				var probs []roster.Problem
+				rd, err := NewReader(strings.NewReader(tt.data), "f.csv", Options{chunk: chunk, AllowLineBreaks: true}, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var recs []record
+				for {
+					rec, line, err := rd.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					recs = append(recs, record{line, strings.Join(rec, "|")})
+				}
+				if len(recs) != len(tt.recs) {
+					t.Fatalf("%d records, want %d", len(recs), len(tt.recs))
+				}
+				for i := range recs {
+					if recs[i] != tt.recs[i] {
+						t.Errorf("record %d: line %d %.40q, want line %d %.40q", i, recs[i].line, recs[i].fields, tt.recs[i].line, tt.recs[i].fields)
+					}
+				}
+				if tt.msg == "" {
+					if len(probs) != 0 {
+						t.Errorf("problems %v", probs)
+					}
+					return
+				}
+				if len(probs) != 1 || probs[0].Code != roster.CodeParse || probs[0].Line != tt.line || !strings.Contains(probs[0].Message, tt.msg) {
+					t.Errorf("problems %.300v, want one parse problem on line %d saying %q", probs, tt.line, tt.msg)
+				}
+				if rd.Lost() != tt.lost {
+					t.Errorf("Lost() = %v, want %v", rd.Lost(), tt.lost)
+				}
+			})
+		}
+	}
+}
