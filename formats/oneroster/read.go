@@ -37,10 +37,9 @@ type fileReader struct {
 	ids    *idset.Map
 	// bag replaces ids for a file nothing refers to: its IDs only need to be unique, which is
 	// checked once the file is read (far cheaper than a table for millions of enrollments).
-	bag    *idset.Bag
-	ragged map[int32]bool // bag files: lines of the wrong width, whose repeated IDs are not reported
-	refs   []refCheck     // per spec column
-	hasID  bool           // the file's first column is its own sourcedId
+	bag   *idset.Bag
+	refs  []refCheck // per spec column
+	hasID bool       // the file's first column is its own sourcedId
 	// deferred are references into the file itself, checked when it has been read.
 	deferred []deferredRef
 	lists    bool // the file has list columns (for the ragged-row hint)
@@ -119,7 +118,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	switch {
 	case !check:
 	case unreferenced(name) && !self:
-		fr.bag, fr.ragged = idset.NewBag(hint), map[int32]bool{}
+		fr.bag = idset.NewBag(hint)
 	default:
 		fr.ids = idset.New(hint)
 	}
@@ -339,9 +338,6 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 		// Reported by pre. Keep the ID so later files do not report references to it as dangling.
 		if fr.hasID && len(rec) > 0 && rec[0] != "" {
 			fr.addID(hash(rec[0]), line)
-			if fr.bag != nil {
-				fr.ragged[int32(line)] = true
-			}
 		}
 		return rec
 	}
@@ -419,21 +415,12 @@ func (fr *fileReader) duplicate(id string, line, first int) {
 }
 
 // reportRepeats reports the repeated IDs of a bag file. Only hashes and lines were kept, so the
-// file is read again, only when there are repeats, for the IDs to name.
+// file is read again, only when there are repeats, for the IDs to name; what is kept for it is
+// one entry per distinct repeated ID, however often each repeats.
 func (fr *fileReader) reportRepeats() error {
-	type repeat struct{ line, first int32 }
-	var reps []repeat
-	fr.bag.Repeats(func(_ uint64, line, first int32) {
-		if !fr.ragged[line] {
-			reps = append(reps, repeat{line, first})
-		}
-	})
-	if len(reps) == 0 {
+	rep := fr.bag.Repeated()
+	if rep.Len() == 0 {
 		return nil
-	}
-	want := map[int]string{}
-	for _, rp := range reps {
-		want[int(rp.line)] = ""
 	}
 	f, err := fr.r.fsys.Open(fr.file)
 	if err != nil {
@@ -450,12 +437,18 @@ func (fr *fileReader) reportRepeats() error {
 		if err != nil {
 			break
 		}
-		if _, ok := want[line]; ok && len(rec) > fr.idx[0] {
-			want[line] = rec[fr.idx[0]]
+		// A row of the wrong width (as row saw it, after --fix dropped a trailing comma) kept
+		// its first cell as its ID, and is not itself reported as a repeat.
+		if len(rec) != fr.width && !(fr.r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "") {
+			continue
 		}
-	}
-	for _, rp := range reps {
-		fr.duplicate(want[int(rp.line)], int(rp.line), int(rp.first))
+		id := rec[fr.idx[0]]
+		if id == "" {
+			continue
+		}
+		if first, ok := rep.Get(hash(id)); ok && int(first) != line {
+			fr.duplicate(id, line, int(first))
+		}
 	}
 	return nil
 }
