@@ -38,3 +38,21 @@ func TestHeaderlessAndOtherSeparators(t *testing.T) {
 		})
 	}
 }
+
+// Every column is checked for formulas, a tab or CR first too; a password's problem shows
+// nothing of it.
+func TestFormulaEveryColumn(t *testing.T) {
+	data := "email,password,first_name,last_name,person_number,unique_id\n" +
+		"a@x.org,=1+1secret,Ann,Lee,+1|cmd,@SUM(1)\n" +
+		"b@x.org,pw,\"\t=1+1\",Lee,2,u2\n"
+	_, _, probs := read(t, fileFS("roster.csv", data), format.Options{})
+	checkProblems(t, probs, []want{
+		{"warning formula 2 password", "password starts with"},
+		{"warning formula 2 person_number", `person_number starts with "+"`},
+		{"warning formula 2 unique_id", `unique_id starts with "@"`},
+		{"warning formula 3 first_name", `first_name starts with "\t"`},
+	})
+	if strings.Contains(probs[0].Message, "=") || strings.Contains(probs[0].Message, "secret") {
+		t.Errorf("the password's problem shows some of it: %s", probs[0].Message)
+	}
+}

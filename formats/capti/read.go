@@ -232,10 +232,9 @@ func (r *reader) row(rec []string, line int) *roster.User {
 			r.report(roster.Error, roster.CodeMissingRequired, line, DefaultColumns[k], DefaultColumns[k]+" is blank: Capti requires it")
 		}
 	}
-	for _, k := range [...]int{iFirstName, iLastName, iEmail} {
-		if v := r.get(rec, k); formulaStart(v) {
-			r.report(roster.Warning, roster.CodeFormula, line, DefaultColumns[k],
-				fmt.Sprintf("%s starts with %q: a spreadsheet would run it as a formula", DefaultColumns[k], v[:1]))
+	for j, v := range rec { // every column, the password too (whose value is not shown)
+		if csvio.Formula(v) {
+			r.report(roster.Warning, roster.CodeFormula, line, r.header[j], csvio.FormulaMessage(r.header[j], v, r.header[j] == ColPassword))
 		}
 	}
 	for _, k := range [...]int{iUniqueID, iPersonNumber} {

@@ -184,11 +184,6 @@ func gradeFix(g string) string {
 	return ""
 }
 
-// formulaStart reports whether a name or e-mail cell starts like a spreadsheet formula.
-func formulaStart(s string) bool {
-	return s != "" && strings.ContainsRune("=+-@", rune(s[0]))
-}
-
 // validEmail is a deliberately simple address check: one @, a local part, a dotted domain, no
 // spaces.
 func validEmail(s string) bool {

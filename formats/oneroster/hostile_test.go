@@ -105,3 +105,19 @@ func TestBadDateInBulkFile(t *testing.T) {
 	_, probs = read(t, examplePackage(t, map[string]func(string) string{"users.csv": stamp("2023-10-02T00:00:00+00:00")}), format.Options{}, roster.Discard{})
 	wantKeys(t, probs, "users.csv:3 error manifest [dateLastModified]", "users.csv:3 error manifest [status]")
 }
+
+// Every column is checked for formulas, a tab or CR first too; a password's problem shows
+// nothing of it.
+func TestFormulaEveryColumn(t *testing.T) {
+	fsys := examplePackage(t, map[string]func(string) string{"users.csv": func(s string) string {
+		s = strings.Replace(s, ",LxjrTLeVYi\n", ",=1+1secret\n", 1)
+		return strings.Replace(s, ",Diego,Yamamoto,", ",\"\t=1+1\",Yamamoto,", 1)
+	}})
+	_, probs := read(t, fsys, format.Options{}, roster.Discard{})
+	wantKeys(t, probs, "users.csv:3 warning formula [givenName]", "users.csv:3 warning formula [password]")
+	for _, p := range probs {
+		if p.Column == "password" && (strings.Contains(p.Message, "secret") || strings.Contains(p.Message, "=")) {
+			t.Errorf("the password's problem shows some of it: %s", p.Message)
+		}
+	}
+}

@@ -327,6 +327,13 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		}
 		clean = fr.value(c, v, line) && clean
 	}
+	// Every cell, metadata.* and passwords too, for what a spreadsheet would run as a formula.
+	for j, v := range rec {
+		if csvio.Formula(v) {
+			col := fr.header[j]
+			fr.report(roster.Warning, roster.CodeFormula, line, col, csvio.FormulaMessage(col, v, secret(col)))
+		}
+	}
 	return rec, clean
 }
 
@@ -598,17 +605,8 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a number", c.name, show()))
 		}
 	case tString:
-		switch c.name {
-		case "email":
-			if !validEmail(v) {
-				fr.report(roster.Error, roster.CodeBadEmail, line, c.name, fmt.Sprintf("email %s is not a valid address", show()))
-			} else if formulaStart(v) {
-				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("email %s starts with %q: a spreadsheet would run it as a formula", show(), v[:1]))
-			}
-		case "givenName", "familyName", "middleName", "name", "title", "username":
-			if formulaStart(v) {
-				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("%s %s starts with %q: a spreadsheet would run it as a formula", c.name, show(), v[:1]))
-			}
+		if c.name == "email" && !validEmail(v) {
+			fr.report(roster.Error, roster.CodeBadEmail, line, c.name, fmt.Sprintf("email %s is not a valid address", show()))
 		}
 	}
 	return true

@@ -38,3 +38,25 @@ func TestHeaderlessAndOtherSeparators(t *testing.T) {
 		})
 	}
 }
+
+// Every column is checked for formulas, a tab or CR first too; a password's or birth date's
+// problem shows nothing of it.
+func TestFormulaEveryColumn(t *testing.T) {
+	data := lines(header+",MIDDLE_NAME,BIRTHDATE",
+		"1,Ann,Lee,9,+1|cmd,a@x.org,=1+1secret,,",
+		"2,\t=1+1,Lee,9,s1,b@x.org,pw,,@2013")
+	_, _, probs := read(t, data, format.Options{})
+	var got []string
+	for _, p := range probs {
+		if p.Code == "formula" {
+			got = append(got, key(p))
+			if (p.Column == ColPassword || p.Column == ColBirthdate) && (strings.Contains(p.Message, "secret") || strings.Contains(p.Message, "2013") || strings.ContainsAny(p.Message, "=@")) {
+				t.Errorf("the problem shows some of the value: %s", p.Message)
+			}
+		}
+	}
+	want := []string{"warning formula 2 PASSWORD", "warning formula 2 SITE_ID", "warning formula 3 BIRTHDATE", "warning formula 3 FIRST_NAME"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("formula problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

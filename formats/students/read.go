@@ -221,13 +221,9 @@ func (r *rowReader) row(rec []string, line int) error {
 			emit = false
 		}
 	}
-	for _, j := range [...]struct {
-		col string
-		pos int
-	}{{ColFirstName, r.first}, {ColLastName, r.last}, {ColMiddleName, r.middle}, {ColEmail, r.email}} {
-		if v := cell(rec, j.pos); formula(v) {
-			r.problem(roster.Warning, roster.CodeFormula, line, j.col,
-				fmt.Sprintf("%s starts with %q: a spreadsheet would run it as a formula", j.col, v[:1]))
+	for i, c := range r.cols { // every column; a password's or birth date's value is not shown
+		if v := cell(rec, r.pos[i]); csvio.Formula(v) {
+			r.problem(roster.Warning, roster.CodeFormula, line, c.name, csvio.FormulaMessage(c.name, v, c.name == ColPassword || c.name == ColBirthdate))
 		}
 	}
 	email := cell(rec, r.email)

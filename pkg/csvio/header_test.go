@@ -100,3 +100,14 @@ func TestCheckHeaderUnusable(t *testing.T) {
 		})
 	}
 }
+
+func TestFormula(t *testing.T) {
+	for s, want := range map[string]bool{
+		"=1+1": true, "+cmd|' /C calc'!A0": true, "-2+3": true, "@SUM(A1)": true, "\t=1": true, "\r=1": true,
+		"-3": false, "+44": false, "-1.5e3": false, "Ann": false, "": false, "a=b": false, " =1": false,
+	} {
+		if got := Formula(s); got != want {
+			t.Errorf("Formula(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
