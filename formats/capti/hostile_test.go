@@ -56,3 +56,16 @@ func TestFormulaEveryColumn(t *testing.T) {
 		t.Errorf("the password's problem shows some of it: %s", probs[0].Message)
 	}
 }
+
+// IDs holding zero-width or bidi characters look like others but are not: bad-id.
+func TestInvisibleCharactersInIDs(t *testing.T) {
+	data := "email,password,first_name,last_name,person_number,unique_id\n" +
+		"a@x.org,pw,Ann,Lee,1,stu\u200b01\n" +
+		"b\u202e@x.org,pw,Bob,Lee,2\u2066,stu02\n"
+	_, _, probs := read(t, fileFS("roster.csv", data), format.Options{})
+	checkProblems(t, probs, []want{
+		{"error bad-id 2 unique_id", `U+200B`},
+		{"error bad-id 3 email", `U+202E`},
+		{"error bad-id 3 person_number", `U+2066`},
+	})
+}

@@ -244,6 +244,12 @@ func (r *reader) row(rec []string, line int) *roster.User {
 		}
 	}
 
+	for _, k := range [...]int{iEmail, iUsername, iPersonNumber, iUniqueID} {
+		if c := csvio.Invisible(r.get(rec, k)); c != 0 {
+			r.report(roster.Error, roster.CodeBadID, line, DefaultColumns[k], csvio.InvisibleMessage(DefaultColumns[k], c))
+		}
+	}
+
 	uid := r.get(rec, iUniqueID)
 	if !blank(uid) {
 		if first, dup := r.seenUID.Add(xxhash.Sum64String(uid), int32(line)); dup {

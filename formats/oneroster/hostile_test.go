@@ -121,3 +121,23 @@ func TestFormulaEveryColumn(t *testing.T) {
 		}
 	}
 }
+
+// IDs holding zero-width or bidi characters look like others but are not: bad-id, for the
+// identifier too (sourcedIds allow only ASCII already).
+func TestInvisibleCharactersInIDs(t *testing.T) {
+	fsys := examplePackage(t, map[string]func(string) string{"users.csv": func(s string) string {
+		s = strings.Replace(s, ",Yamamoto,,1000001,", ",Yamamoto,,1000\u200b001,", 1)
+		return strings.Replace(s, "\nstu03,", "\nstu\u202e03,", 1)
+	}})
+	_, probs := read(t, fsys, format.Options{}, roster.Discard{})
+	var got []string
+	for _, p := range probs {
+		if p.Code == roster.CodeBadID {
+			got = append(got, key(p)+" "+p.Message)
+		}
+	}
+	if len(got) != 2 || !strings.Contains(got[0], "[identifier]") || !strings.Contains(got[0], "U+200B") ||
+		!strings.Contains(got[1], "[sourcedId]") || !strings.Contains(got[1], "U+202E") {
+		t.Errorf("bad-id problems:\n%s", strings.Join(got, "\n"))
+	}
+}

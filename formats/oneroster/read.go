@@ -538,7 +538,11 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 		}
 		return ok
 	case tIdent:
-		fr.excelDamaged(c, v, line)
+		if !fr.excelDamaged(c, v, line) {
+			if ch := csvio.Invisible(v); ch != 0 {
+				fr.report(roster.Error, roster.CodeBadID, line, c.name, csvio.InvisibleMessage(c.name, ch))
+			}
+		}
 	case tDate:
 		if !validDate(v) {
 			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a date written YYYY-MM-DD", c.name, show()))
@@ -637,6 +641,10 @@ func (fr *fileReader) guid(c *col, v string, line int) bool {
 	}
 	if !validGUID(v) {
 		why := "is longer than 255 characters"
+		if ch := csvio.Invisible(v); ch != 0 {
+			fr.report(roster.Error, roster.CodeBadID, line, c.name, csvio.InvisibleMessage(c.name, ch))
+			return false
+		}
 		if ch := badGUIDChar(v); ch != "" {
 			why = strings.TrimPrefix(ch, "it ")
 			if strings.HasPrefix(ch, "it holds") {

@@ -60,3 +60,12 @@ func TestFormulaEveryColumn(t *testing.T) {
 		t.Errorf("formula problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// IDs holding zero-width or bidi characters look like others but are not: bad-id.
+func TestInvisibleCharactersInIDs(t *testing.T) {
+	_, _, probs := read(t, lines(header, "1\u200b,Ann,Lee,9,s1,a@x.org,pw", "2,Bob,Lee,9,s\u202e1,b@x.org,pw"), format.Options{})
+	checkProblems(t, probs, []want{
+		{"error bad-id 2 STUDENT_ID", "U+200B"},
+		{"error bad-id 3 SITE_ID", "U+202E"},
+	})
+}

@@ -208,6 +208,14 @@ func (r *rowReader) row(rec []string, line int) error {
 				fmt.Sprintf("%s is blank: a value is required%s", c.name, ssoNote(c.name, r.opts)))
 		}
 	}
+	for _, j := range [...]struct {
+		col string
+		pos int
+	}{{ColStudentID, r.id}, {ColSiteID, r.site}, {ColEmail, r.email}} {
+		if c := csvio.Invisible(cell(rec, j.pos)); c != 0 {
+			r.problem(roster.Error, roster.CodeBadID, line, j.col, csvio.InvisibleMessage(j.col, c))
+		}
+	}
 	id := cell(rec, r.id)
 	emit := !blank(id)
 	if emit {

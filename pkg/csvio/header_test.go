@@ -111,3 +111,14 @@ func TestFormula(t *testing.T) {
 		}
 	}
 }
+
+func TestInvisible(t *testing.T) {
+	for s, want := range map[string]rune{
+		"stu01": 0, "José": 0, "stu\u200b01": '\u200b', "\u202estu": '\u202e', "a\u200db": '\u200d',
+		"x\u2066y": '\u2066', "\ufeffid": '\ufeff', "a\x1bb": '\x1b', "a\u200eb": '\u200e',
+	} {
+		if got := Invisible(s); got != want {
+			t.Errorf("Invisible(%q) = %U, want %U", s, got, want)
+		}
+	}
+}
