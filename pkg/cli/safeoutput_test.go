@@ -119,3 +119,18 @@ func TestTerminalOutputEscapes(t *testing.T) {
 		}
 	}
 }
+
+// A refused convert to stdout writes nothing there: not even the header.
+func TestConvertRefusedStdoutEmpty(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	// usernames with dots cannot be Capti IDs: every row is refused.
+	code, stdout, stderr := runCLI(t, nil, false, "convert", "--to", "capti", "--capti-id", "username", filepath.Join(examples, "oneroster"), "-")
+	if code != ExitFindings || stdout != "" {
+		t.Errorf("exit %d, stdout %q, want 1 and nothing (stderr %q)", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, nil, false, "convert", "--to", "capti", filepath.Join(examples, "oneroster"), "-")
+	if code != ExitOK || !strings.HasPrefix(stdout, "email,password,") {
+		t.Errorf("exit %d, stdout %.80q, want 0 and the roster", code, stdout)
+	}
+}
