@@ -370,6 +370,7 @@ func TestRecordLimits(t *testing.T) {
 		lost bool
 	}{
 		{"long line", "id,name\n1,a\n2," + long + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"very long line", "id,name\n1,a\n2," + long + long + long + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
 		{"long line at the end", "id,name\n1,a\n2," + long, []record{{2, "1|a"}}, "longer than 1 MiB", 3, false},
 		{"long line CRLF", "id,name\r\n1,a\r\n2," + long + "\r\n3,c\r\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
 		{"long quoted record", "id,name\n1,a\n2,\"" + strings.Repeat("x\n", MaxRecordBytes/2+10) + "\"\n3,c\n", []record{{2, "1|a"}, {3 + MaxRecordBytes/2 + 10 + 1, "3|c"}}, "longer than 1 MiB", 3, false},
@@ -380,10 +381,14 @@ func TestRecordLimits(t *testing.T) {
 		{"just under the limits", "id,name\n1," + long[:MaxRecordBytes-10] + "\n" + commas[1:] + "\n", []record{{2, "1|" + long[:MaxRecordBytes-10]}, {3, strings.Repeat("|", MaxFields-1)}}, "", 0, false},
 	}
 	for _, tt := range tests {
-		for _, chunk := range []int{0, 4093} {
+		for _, chunk := range []int{0, 4093, -1} {
 			t.Run(fmt.Sprintf("%s/%d", tt.name, chunk), func(t *testing.T) {
 				var probs []roster.Problem
-				rd, err := NewReader(strings.NewReader(tt.data), "f.csv", Options{chunk: chunk, AllowLineBreaks: true}, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) }))
+				var src io.Reader = strings.NewReader(tt.data)
+				if chunk < 0 { // reads of 300,000 bytes, the last with io.EOF
+					src, chunk = iotest.DataErrReader(pieces{src, 300_000}), 0
+				}
+				rd, err := NewReader(src, "f.csv", Options{chunk: chunk, AllowLineBreaks: true}, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) }))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -422,3 +427,11 @@ func TestRecordLimits(t *testing.T) {
 		}
 	}
 }
+
+// pieces reads at most n bytes at a time from r.
+type pieces struct {
+	r io.Reader
+	n int
+}
+
+func (p pieces) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.n)]) }

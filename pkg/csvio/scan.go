@@ -328,6 +328,15 @@ func (sc *scanner) skip() error {
 	perr.open = end < 0 && inQuote
 	sc.n, sc.k, sc.pos, sc.checked, sc.s = rest, 0, 0, 0, ""
 	sc.ckLine = sc.line
+	if sc.eof && sc.err == nil && rest > 0 {
+		// The input ended in the read that found the record's end: what follows it is all
+		// there is, complete (refill reads no more once the input ended).
+		sc.k = rest
+		sc.check()
+		if sc.k > 0 {
+			sc.s = unsafe.String(&sc.raw[0], sc.k)
+		}
+	}
 	return perr
 }
 
