@@ -134,3 +134,17 @@ func TestConvertRefusedStdoutEmpty(t *testing.T) {
 		t.Errorf("exit %d, stdout %.80q, want 0 and the roster", code, stdout)
 	}
 }
+
+// A lone file no format recognises because it uses another separator says so.
+func TestUndetectedOtherSeparator(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	p := filepath.Join(t.TempDir(), "export.csv")
+	if err := os.WriteFile(p, []byte("email;password;first_name;last_name;person_number;unique_id\na@x.org;pw;A;B;1;u1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, false, "validate", p)
+	if code != ExitLocal || !strings.Contains(stderr, `splits on ";"`) || !strings.Contains(stderr, "CSV UTF-8 (Comma delimited)") {
+		t.Errorf("exit %d, stderr %q: want 3 and a hint naming the separator", code, stderr)
+	}
+}

@@ -175,12 +175,8 @@ func notAHeader(got []string, spec HeaderSpec) string {
 		return ""
 	}
 	if len(got) == 1 {
-		semi, tab := strings.Count(got[0], ";"), strings.Count(got[0], "\t")
-		switch {
-		case semi > 0 && semi >= tab:
-			return fmt.Sprintf("the header splits on \";\", not on \",\" (%d columns): the file uses semicolons between values, as Excel does in many countries; save it again as \"CSV UTF-8 (Comma delimited)\", or replace the separators with commas", semi+1)
-		case tab > 0:
-			return fmt.Sprintf("the header splits on tabs, not on \",\" (%d columns): the file is tab-separated; save it again as \"CSV UTF-8 (Comma delimited)\", or replace the tabs with commas", tab+1)
+		if msg := OtherSeparator(got[0]); msg != "" {
+			return msg
 		}
 	}
 	known := make(map[string]bool, len(spec.Columns))
@@ -198,6 +194,22 @@ func notAHeader(got []string, spec HeaderSpec) string {
 		msg += " (" + orderList(spec.Columns) + ")"
 	}
 	return msg
+}
+
+// OtherSeparator says, for a header line with no comma that splits on ";" or tabs, which
+// separator the file uses and the fix; "" otherwise.
+func OtherSeparator(header string) string {
+	if strings.Contains(header, ",") {
+		return ""
+	}
+	semi, tab := strings.Count(header, ";"), strings.Count(header, "\t")
+	switch {
+	case semi > 0 && semi >= tab:
+		return fmt.Sprintf("the header splits on \";\", not on \",\" (%d columns): the file uses semicolons between values, as Excel does in many countries; save it again as \"CSV UTF-8 (Comma delimited)\", or replace the separators with commas", semi+1)
+	case tab > 0:
+		return fmt.Sprintf("the header splits on tabs, not on \",\" (%d columns): the file is tab-separated; save it again as \"CSV UTF-8 (Comma delimited)\", or replace the tabs with commas", tab+1)
+	}
+	return ""
 }
 
 func plural(n int, what string) string {

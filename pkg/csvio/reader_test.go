@@ -435,3 +435,42 @@ type pieces struct {
 }
 
 func (p pieces) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.n)]) }
+
+// FuzzLongRecord puts a record past the size limits (filler repeated past 1 MiB) between
+// arbitrary text: the reader skips it and reads on, the records after it keep their lines, and
+// nothing panics, whatever the quotes and line breaks around it.
+func FuzzLongRecord(f *testing.F) {
+	f.Add([]byte("id,name\n1,a\n"), []byte("x"), []byte("\n3,c\n"), uint16(0))
+	f.Add([]byte("id,name\n1,\""), []byte("x\n"), []byte("\"\n3,c\n"), uint16(7))
+	f.Add([]byte("id\n"), []byte(","), []byte("\n\"a\"\"b\",c\r\n"), uint16(300))
+	f.Fuzz(func(t *testing.T, prefix, filler, suffix []byte, chunk uint16) {
+		if len(filler) == 0 {
+			return
+		}
+		data := append(append(append([]byte{}, prefix...), bytes.Repeat(filler, MaxRecordBytes/len(filler)+2)...), suffix...)
+		rd, err := NewReader(pieces{bytes.NewReader(data), 512 + 16*int(chunk)}, "f.csv", Options{AllowLineBreaks: true}, roster.ReporterFunc(func(roster.Problem) {}))
+		if err != nil {
+			return
+		}
+		lines := bytes.Count(data, []byte{'\n'}) + 1
+		for {
+			rec, line, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if line < 1 || line > lines {
+				t.Fatalf("line %d outside 1..%d", line, lines)
+			}
+			n := 0
+			for _, c := range rec {
+				n += len(c)
+			}
+			if n > MaxRecordBytes || len(rec) > MaxFields {
+				t.Fatalf("a record of %d bytes, %d cells passed the limits", n, len(rec))
+			}
+		}
+	})
+}
