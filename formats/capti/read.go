@@ -32,7 +32,8 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	}
 	defer f.Close()
 
-	watch := &encodingWatch{rep: rep}
+	// Problems may come from the parsing goroutine too (csvio.EachPre).
+	watch := &encodingWatch{rep: csvio.NewSyncReporter(rep)}
 	rep = watch
 	rd, err := csvio.NewReader(f, name, csvio.Options{Encoding: opts.InputEncoding}, rep)
 	if err != nil {
@@ -67,26 +68,39 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 		}
 		r.orgID = org.SourcedID
 	}
-	for {
-		if rd.Rows()%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return info, err
-			}
+	// The stateless checks (pre) run on whichever of two cores has time, the ID tables and the
+	// sink on the caller's goroutine, as OneRoster's reader does.
+	copyStrings := !roster.Borrows(sink)
+	if _, ok := sink.(roster.Discard); ok {
+		copyStrings = false // nothing keeps the strings: no copy per row
+	}
+	var sinkErr error
+	var keep []string
+	err = csvio.EachPre(ctx, rd, r.pre, func(rec []string, line int, ok bool) error {
+		if !ok {
+			return nil // not read (reported)
 		}
-		rec, line, err := rd.Next()
-		if err == io.EOF {
-			break
+		if copyStrings {
+			keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
+			rec = keep
 		}
-		if err != nil {
-			return info, fmt.Errorf("capti: %w", err)
+		if err := sink.User(r.row(rec, line)); err != nil {
+			sinkErr = fmt.Errorf("capti: %s line %d: %w", name, line, err)
+			return sinkErr
 		}
-		u := r.row(rec, line)
-		if u == nil {
-			continue
+		return nil
+	})
+	if sinkErr != nil {
+		return info, sinkErr
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return info, err
 		}
-		if err := sink.User(u); err != nil {
-			return info, fmt.Errorf("capti: %s line %d: %w", name, line, err)
-		}
+		return info, fmt.Errorf("capti: %w", err)
+	}
+	if err := r.reportRepeats(fsys, opts.InputEncoding); err != nil {
+		return info, fmt.Errorf("capti: %w", err)
 	}
 	rows := rd.Rows()
 	info.Files = []format.FileInfo{{Name: name, Rows: rows}}
@@ -137,8 +151,8 @@ type reader struct {
 	extras []int         // indices of layout columns rostersync does not know (kept as metadata)
 	id     int           // the ID column, iEmail or iUsername; -1 when the file has neither
 
-	seenUID    *idset.Map // hash of unique_id -> line of first occurrence
-	seenID     *idset.Map // hash of the folded Capti ID -> line of first occurrence
+	seenUID    *idset.Bag // hashes of unique_id, with their lines
+	seenID     *idset.Bag // hashes of the folded Capti ID, with their lines
 	noPassword int
 	lower      []byte      // scratch for folding IDs
 	user       roster.User // the user sent to the sink, reused
@@ -154,8 +168,8 @@ func newReader(file string, header []string, opts format.Options, rep roster.Rep
 	}
 	r := &reader{
 		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1,
-		seenUID: idset.New(sizeHint),
-		seenID:  idset.New(sizeHint),
+		seenUID: idset.NewBag(sizeHint),
+		seenID:  idset.NewBag(sizeHint),
 	}
 	if r.role == "" {
 		r.role = "student"
@@ -213,13 +227,13 @@ func (r *reader) displayID(v string) string {
 	return v
 }
 
-// row checks one record and maps it to a user; the user is nil when the row cannot be read.
-// The user is valid until the next call.
-func (r *reader) row(rec []string, line int) *roster.User {
+// pre checks one record on its own (csvio.Pre: it may run on the parsing goroutine, beside
+// row): everything but the ID tables. It returns false when the row cannot be read.
+func (r *reader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != len(r.header) {
 		r.report(roster.Error, roster.CodeRaggedRow, line, "",
 			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), len(r.header)))
-		return nil
+		return rec, false
 	}
 	for j, v := range rec {
 		if len(v) > MaxLen && utf8.RuneCountInString(v) > MaxLen {
@@ -250,16 +264,7 @@ func (r *reader) row(rec []string, line int) *roster.User {
 		}
 	}
 
-	uid := r.get(rec, iUniqueID)
-	if !blank(uid) {
-		if first, dup := r.seenUID.Add(xxhash.Sum64String(uid), int32(line)); dup {
-			r.report(roster.Error, roster.CodeDuplicateID, line, ColUniqueID,
-				fmt.Sprintf("unique_id %q is already on line %d: every user needs their own unique_id", uid, first))
-		}
-	}
-
-	email := r.get(rec, iEmail)
-	if email != "" {
+	if email := r.get(rec, iEmail); email != "" {
 		if why := emailProblem(email); why != "" {
 			r.report(roster.Error, roster.CodeBadEmail, line, ColEmail,
 				fmt.Sprintf("email %q %s: expected an address like name@school.org", email, why))
@@ -267,6 +272,22 @@ func (r *reader) row(rec []string, line int) *roster.User {
 	}
 	if r.id >= 0 {
 		r.checkID(rec[r.pos[r.id]], line)
+	}
+	return rec, true
+}
+
+// row records the IDs of a record pre passed and maps it to a user. The user is valid until
+// the next call. Repeated IDs are reported once the file is read (reportRepeats).
+func (r *reader) row(rec []string, line int) *roster.User {
+	uid := r.get(rec, iUniqueID)
+	if !blank(uid) {
+		r.seenUID.Add(xxhash.Sum64String(uid), int32(line))
+	}
+	if r.id >= 0 {
+		if v := rec[r.pos[r.id]]; !blank(v) {
+			r.lower = appendLower(r.lower[:0], v)
+			r.seenID.Add(xxhash.Sum64(r.lower), int32(line))
+		}
 	}
 
 	password := r.get(rec, iPassword)
@@ -280,7 +301,7 @@ func (r *reader) row(rec []string, line int) *roster.User {
 		Identifier:  r.get(rec, iPersonNumber),
 		GivenName:   r.get(rec, iFirstName),
 		FamilyName:  r.get(rec, iLastName),
-		Email:       email,
+		Email:       r.get(rec, iEmail),
 		Username:    r.get(rec, iUsername),
 		Password:    password,
 		Role:        r.role,
@@ -300,10 +321,59 @@ func (r *reader) row(rec []string, line int) *roster.User {
 	return u
 }
 
+// reportRepeats reports the unique_ids and Capti IDs that are on more than one row, each on
+// every row after its first. Only hashes and lines were kept while reading (idset.Bag, whose
+// appends cost no random access into a table of millions), so the file is read again, only
+// when there are repeats, for the IDs to name.
+func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
+	uids, ids := r.seenUID.Repeated(), r.seenID.Repeated()
+	if uids.Len() == 0 && ids.Len() == 0 {
+		return nil
+	}
+	f, err := fsys.Open(r.file)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", r.file, err)
+	}
+	defer f.Close()
+	quiet := roster.ReporterFunc(func(roster.Problem) {}) // reported on the first read
+	rd, err := csvio.NewReader(f, r.file, csvio.Options{Encoding: encoding}, quiet)
+	if err != nil || rd.Empty {
+		return err
+	}
+	for {
+		rec, line, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(rec) != len(r.header) {
+			continue // not read (reported)
+		}
+		if uid := r.get(rec, iUniqueID); !blank(uid) {
+			if first, ok := uids.Get(xxhash.Sum64String(uid)); ok && int(first) != line {
+				r.report(roster.Error, roster.CodeDuplicateID, line, ColUniqueID,
+					fmt.Sprintf("unique_id %q is already on line %d: every user needs their own unique_id", uid, first))
+			}
+		}
+		if r.id < 0 {
+			continue
+		}
+		if v := rec[r.pos[r.id]]; !blank(v) {
+			r.lower = appendLower(r.lower[:0], v)
+			if first, ok := ids.Get(xxhash.Sum64(r.lower)); ok && int(first) != line {
+				r.report(roster.Error, roster.CodeIDCollision, line, DefaultColumns[r.id],
+					fmt.Sprintf("Capti ID %q is also the ID on line %d: two users would share one login", r.displayID(v), first))
+			}
+		}
+	}
+}
+
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// checkID checks the Capti ID value v: present, well formed and not shared with an earlier row.
-// Capti IDs are compared without case, as e-mail addresses are.
+// checkID checks the Capti ID value v: present and well formed (reportRepeats finds the IDs
+// shared with an earlier row; Capti IDs are compared without case, as e-mail addresses are).
 func (r *reader) checkID(v string, line int) {
 	col := DefaultColumns[r.id]
 	if blank(v) {
@@ -314,11 +384,6 @@ func (r *reader) checkID(v string, line int) {
 	if r.id == iUsername && !validUsername(v) {
 		r.report(roster.Error, roster.CodeBadID, line, ColUsername,
 			fmt.Sprintf("username %q has characters other than letters and digits: Capti IDs made from usernames allow only A-Z, a-z and 0-9", v))
-	}
-	r.lower = appendLower(r.lower[:0], v)
-	if first, dup := r.seenID.Add(xxhash.Sum64(r.lower), int32(line)); dup {
-		r.report(roster.Error, roster.CodeIDCollision, line, col,
-			fmt.Sprintf("Capti ID %q is also the ID on line %d: two users would share one login", r.displayID(v), first))
 	}
 }
 
