@@ -35,7 +35,8 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 	}
 	defer fh.Close()
 	info.Files = []format.FileInfo{{Name: name}}
-	watch := &encodingWatch{rep: rep}
+	// Problems may come from the parsing goroutine too (csvio.EachPre).
+	watch := &encodingWatch{rep: csvio.NewSyncReporter(rep)}
 	rep = watch
 	rd, err := csvio.NewReader(fh, name, csvio.Options{Encoding: opts.InputEncoding}, rep)
 	if err != nil {
@@ -56,22 +57,33 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 	if !r.header(rd.Header()) {
 		return info, nil // not a header (another separator, a first row of data): reported
 	}
-	for n := 0; ; n++ {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return info, err
-			}
+	// The stateless checks (pre) run on whichever of two cores has time, the ID table, the
+	// schools and the sink on the caller's goroutine, as OneRoster's reader does.
+	copyStrings := !roster.Borrows(sink) && !r.validating
+	var sinkErr error
+	var keep []string
+	err = csvio.EachPre(ctx, rd, r.pre, func(rec []string, line int, ok bool) error {
+		if !ok {
+			return nil // not read (reported)
 		}
-		rec, line, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return info, err
+		if copyStrings {
+			keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
+			rec = keep
 		}
 		if err := r.row(rec, line); err != nil {
-			return info, err
+			sinkErr = err
+			return err
 		}
+		return nil
+	})
+	if sinkErr != nil {
+		return info, sinkErr
+	}
+	if err != nil {
+		return info, err
+	}
+	if err := r.reportRepeats(fsys, opts.InputEncoding); err != nil {
+		return info, err
 	}
 	info.Files[0].Rows = rd.Rows()
 	if rd.Rows() == 0 && !watch.bad && !rd.Lost() {
@@ -95,10 +107,15 @@ type rowReader struct {
 	id, first, last, grade, site, email, pass, middle, birth int
 	extra                                                    []int // layout columns that are not known names
 
-	ids   *idset.Map // xxhash of STUDENT_ID -> first line
-	sites map[string]bool
-	smap  map[string]string // site map: SITE_ID -> SITE_NAME
-	zmap  map[string]string // site map: SITE_ID without leading zeros -> SITE_ID
+	ids *idset.Map // xxhash of STUDENT_ID -> first line, when rows go to a sink
+	// validating: the sink keeps nothing (validate), so no row needs to be held back as a
+	// repeat while reading: STUDENT_IDs go to bag, and repeats are reported once the file is
+	// read (reportRepeats), without a random access into a table per row.
+	validating bool
+	bag        *idset.Bag
+	sites      map[string]bool
+	smap       map[string]string // site map: SITE_ID -> SITE_NAME
+	zmap       map[string]string // site map: SITE_ID without leading zeros -> SITE_ID
 	// orgSite is the SITE_ID that --org names (the first site the site map does not name).
 	orgSite   string
 	orgOthers map[string]bool // other SITE_IDs, reported once each
@@ -110,7 +127,12 @@ type rowReader struct {
 
 func newRowReader(file string, cols []column, opts format.Options, sink roster.Sink, rep roster.Reporter, sizeHint int) *rowReader {
 	r := &rowReader{file: file, cols: cols, opts: opts, sink: sink, rep: rep,
-		ids: idset.New(sizeHint), sites: make(map[string]bool), orgOthers: make(map[string]bool)}
+		sites: make(map[string]bool), orgOthers: make(map[string]bool)}
+	if _, ok := sink.(roster.Discard); ok {
+		r.validating, r.bag = true, idset.NewBag(sizeHint)
+	} else {
+		r.ids = idset.New(sizeHint)
+	}
 	if opts.Students.SiteMap != nil {
 		r.smap = make(map[string]string, len(opts.Students.SiteMap))
 		r.zmap = make(map[string]string, len(opts.Students.SiteMap))
@@ -194,13 +216,16 @@ func cell(rec []string, j int) string {
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// row checks one record and sends what it holds to the sink.
-func (r *rowReader) row(rec []string, line int) error {
+// pre checks one record on its own (csvio.Pre: it may run on the parsing goroutine, beside
+// row): everything but the ID table and the schools. It returns false when the row cannot be
+// read; the record it returns holds the password as the vendor keeps it (with
+// --passwords-are-dates) and the birth date as YYYY-MM-DD ("" when it is not a date).
+func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != r.width {
 		// Its values would be read from the wrong columns: the row is not read.
 		r.problem(roster.Error, roster.CodeRaggedRow, line, "",
 			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), r.width))
-		return nil
+		return rec, false
 	}
 	for i, c := range r.cols {
 		if r.need[i] && r.pos[i] >= 0 && blank(cell(rec, r.pos[i])) {
@@ -216,18 +241,9 @@ func (r *rowReader) row(rec []string, line int) error {
 			r.problem(roster.Error, roster.CodeBadID, line, j.col, csvio.InvisibleMessage(j.col, c))
 		}
 	}
-	id := cell(rec, r.id)
-	emit := !blank(id)
-	if emit {
-		if scientific(id) {
-			r.problem(roster.Error, roster.CodeExcelDamage, line, ColStudentID,
-				fmt.Sprintf("STUDENT_ID %q is in scientific notation: a spreadsheet rewrote the number; export the IDs as text", id))
-		}
-		if first, dup := r.ids.Add(xxhash.Sum64String(id), int32(line)); dup {
-			r.problem(roster.Error, roster.CodeDuplicateID, line, ColStudentID,
-				fmt.Sprintf("STUDENT_ID %q is already on line %d: each student must appear once", id, first))
-			emit = false
-		}
+	if id := cell(rec, r.id); !blank(id) && scientific(id) {
+		r.problem(roster.Error, roster.CodeExcelDamage, line, ColStudentID,
+			fmt.Sprintf("STUDENT_ID %q is in scientific notation: a spreadsheet rewrote the number; export the IDs as text", id))
 	}
 	for i, c := range r.cols { // every column; a password's or birth date's value is not shown
 		if v := cell(rec, r.pos[i]); csvio.Formula(v) {
@@ -243,24 +259,24 @@ func (r *rowReader) row(rec []string, line int) error {
 	if r.opts.Students.PasswordsAreDates && !blank(pass) {
 		if t, ok := parseDate(pass); ok {
 			// The password the vendor keeps: M/D/YYYY, however the file wrote the date.
-			pass = slashDate(t)
+			rec[r.pass] = slashDate(t)
 		} else {
 			r.problem(roster.Error, roster.CodeBadDate, line, ColPassword,
 				"PASSWORD is not a date (passwords are dates): write it YYYY-MM-DD or M/D/YYYY (the value is not shown)")
 		}
 	}
-	birth := cell(rec, r.birth)
-	var birthISO string
-	if !blank(birth) {
+	if birth := cell(rec, r.birth); !blank(birth) {
 		if t, ok := parseDate(birth); ok {
-			birthISO = birth
 			if !isISO(birth) {
-				birthISO = isoDate(t)
+				rec[r.birth] = isoDate(t)
 			}
 		} else {
+			rec[r.birth] = ""
 			r.problem(roster.Error, roster.CodeBadDate, line, ColBirthdate,
 				"BIRTHDATE is not a date: write it YYYY-MM-DD or M/D/YYYY (the value is not shown)")
 		}
+	} else if r.birth >= 0 {
+		rec[r.birth] = ""
 	}
 	site := cell(rec, r.site)
 	if !blank(site) && scientific(site) {
@@ -272,6 +288,23 @@ func (r *rowReader) row(rec []string, line int) error {
 				fmt.Sprintf("SITE_ID %q is not in the site map %s%s", site, r.siteMapName(), r.zerosHint(site)))
 		}
 	}
+	return rec, true
+}
+
+// row takes a record pre passed: it checks the STUDENT_ID against the earlier rows and the
+// SITE_ID against --org, and sends what the row holds to the sink.
+func (r *rowReader) row(rec []string, line int) error {
+	id := cell(rec, r.id)
+	emit := !blank(id)
+	if emit {
+		if r.bag != nil {
+			r.bag.Add(xxhash.Sum64String(id), int32(line))
+		} else if first, dup := r.ids.Add(xxhash.Sum64String(id), int32(line)); dup {
+			r.duplicate(id, line, int(first))
+			emit = false
+		}
+	}
+	email, pass, birthISO, site := cell(rec, r.email), cell(rec, r.pass), cell(rec, r.birth), cell(rec, r.site)
 	if !blank(site) && r.opts.Org != "" && r.smap[site] == "" {
 		switch {
 		case r.orgSite == "":
@@ -283,8 +316,8 @@ func (r *rowReader) row(rec []string, line int) error {
 				fmt.Sprintf("SITE_ID %q is another school, but --org names one school (%q, SITE_ID %q): give a --site-map to name several schools", site, r.opts.Org, r.orgSite))
 		}
 	}
-	if !emit {
-		return nil
+	if !emit || r.validating {
+		return nil // validate: the sink keeps nothing, so nothing is built for it
 	}
 	if !blank(site) && !r.sites[site] {
 		r.sites[site] = true
@@ -332,6 +365,51 @@ func (r *rowReader) row(rec []string, line int) error {
 		}
 	}
 	return nil
+}
+
+func (r *rowReader) duplicate(id string, line, first int) {
+	r.problem(roster.Error, roster.CodeDuplicateID, line, ColStudentID,
+		fmt.Sprintf("STUDENT_ID %q is already on line %d: each student must appear once", id, first))
+}
+
+// reportRepeats reports, when validating, the STUDENT_IDs on more than one row, each on every
+// row after its first. Only hashes and lines were kept, so the file is read again, only when
+// there are repeats, for the IDs to name.
+func (r *rowReader) reportRepeats(fsys fs.FS, encoding string) error {
+	if r.bag == nil {
+		return nil
+	}
+	reps := r.bag.Repeated()
+	if reps.Len() == 0 {
+		return nil
+	}
+	f, err := fsys.Open(r.file)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", r.file, err)
+	}
+	defer f.Close()
+	quiet := roster.ReporterFunc(func(roster.Problem) {}) // reported on the first read
+	rd, err := csvio.NewReader(f, r.file, csvio.Options{Encoding: encoding}, quiet)
+	if err != nil || rd.Empty {
+		return err
+	}
+	for {
+		rec, line, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(rec) != r.width {
+			continue // not read (reported)
+		}
+		if id := cell(rec, r.id); !blank(id) {
+			if first, ok := reps.Get(xxhash.Sum64String(id)); ok && int(first) != line {
+				r.duplicate(id, line, int(first))
+			}
+		}
+	}
 }
 
 // zerosHint points at lost leading zeros when site differs from a site map ID only by them

@@ -125,11 +125,12 @@ func validEmail(s string) bool {
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
 		return false
 	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return false
+	if !strings.Contains(domain, ".") {
+		return false // one label
 	}
-	for _, l := range labels {
+	for rest, more := domain, true; more; { // each dot-separated label, with no slice per address
+		var l string
+		l, rest, more = strings.Cut(rest, ".")
 		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
 			return false
 		}
