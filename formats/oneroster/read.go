@@ -40,6 +40,10 @@ type fileReader struct {
 	bag   *idset.Bag
 	refs  []refCheck // per spec column
 	hasID bool       // the file's first column is its own sourcedId
+	// queued are the references to other files of the current batch, and found whether each
+	// is in its file's table (lookups).
+	queued []queuedRef
+	found  []bool
 	// deferred are references into the file itself, checked when it has been read.
 	deferred []deferredRef
 	lists    bool // the file has list columns (for the ragged-row hint)
@@ -61,6 +65,16 @@ type refCheck struct {
 	// a value often repeats on the next row and its lookup (a likely cache miss) is skipped. A
 	// hash, not the string: the row's strings point into a read buffer that is reused.
 	last uint64
+}
+
+// queuedRef is a reference to another file, looked up with the rest of its batch (lookups)
+// rather than on its own: the lookups of a batch do not wait on each other, so their cache
+// misses overlap.
+type queuedRef struct {
+	h     uint64
+	col   int32 // index into the spec's columns
+	line  int32
+	value string // valid until the batch is flushed
 }
 
 type deferredRef struct {
@@ -179,7 +193,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	if len(spec.cols) > 0 && check {
 		pre = fr.pre
 	}
-	err = csvio.EachPre(r.ctx, cr, pre, func(rec []string, line int, clean bool) error {
+	err = csvio.EachPreBatch(r.ctx, cr, pre, func(rec []string, line int, clean bool) error {
 		if len(spec.cols) == 0 {
 			return nil
 		}
@@ -196,6 +210,9 @@ func (r *reader) readFile(spec *fileSpec) error {
 				return errStop
 			}
 		}
+		return nil
+	}, func() error {
+		fr.lookups()
 		return nil
 	})
 	if sinkErr != nil {
@@ -716,16 +733,48 @@ func (fr *fileReader) ref(i int, v string, line int) {
 		return
 	case rc.ids == nil:
 		return
-	case !rc.ids.Has(h):
-		fr.dangling(line, c.name, v, c.ref, "")
+	default:
+		// Looked up with the rest of the batch: the other file's table no longer changes.
+		fr.queued = append(fr.queued, queuedRef{h: h, col: int32(i), line: int32(line), value: v})
 		return
-	case rc.typed != nil:
-		if _, ok := rc.typed[h]; !ok {
-			fr.dangling(line, c.name, v, c.ref, rc.why)
-			return
-		}
 	}
 	rc.last = h
+}
+
+// lookups checks the references queued by ref, in row order, as ref would have one by one:
+// first every lookup, in a loop whose steps do not depend on each other (so the processor
+// has several cache misses in flight instead of one at a time), then the verdicts.
+func (fr *fileReader) lookups() {
+	q := fr.queued
+	if len(q) == 0 {
+		return
+	}
+	found := fr.found[:0]
+	for k := range q {
+		found = append(found, fr.refs[q[k].col].ids.Has(q[k].h))
+	}
+	fr.found = found
+	for k := range q {
+		e := &q[k]
+		rc := &fr.refs[e.col]
+		if e.h == rc.last && e.h != 0 {
+			continue // the value of the row before, found good
+		}
+		c := &fr.spec.cols[e.col]
+		if !found[k] {
+			fr.dangling(int(e.line), c.name, e.value, c.ref, "")
+			continue
+		}
+		if rc.typed != nil {
+			if _, ok := rc.typed[e.h]; !ok {
+				fr.dangling(int(e.line), c.name, e.value, c.ref, rc.why)
+				continue
+			}
+		}
+		rc.last = e.h
+	}
+	clear(q) // the values point into the batch's block
+	fr.queued = q[:0]
 }
 
 // rowsHint guesses a file's row count from its size and its header (rows are rarely shorter

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rostersync/rostersync/pkg/format"
@@ -162,5 +164,49 @@ func TestRostergenValidatesClean(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// References are looked up a batch of rows at a time: a run of rows that refer to a missing
+// user, across a batch boundary and between good references to the same class, is reported on
+// every row of the run, in order, and nothing else is.
+func TestDanglingRunAcrossBatches(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := rostergen.Generate(context.Background(), dir, rostergen.Options{Users: 400, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "enrollments.csv")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	user := slices.Index(strings.Split(lines[0], ","), "userSourcedId")
+	if user < 0 || len(lines) < 1200 {
+		t.Fatalf("unexpected enrollments.csv: %d lines, header %q", len(lines), lines[0])
+	}
+	var want []string
+	for i := 1000; i < 1060; i++ { // file lines 1001-1060: the first batch ends at line 1025
+		if i == 1030 {
+			continue // one good reference inside the run
+		}
+		c := strings.Split(lines[i], ",")
+		c[user] = "0badc0de-0000-4000-8000-000000000000"
+		lines[i] = strings.Join(c, ",")
+		want = append(want, fmt.Sprintf("enrollments.csv:%d error dangling-ref [userSourcedId]", i+1))
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, probs := read(t, os.DirFS(dir), format.Options{}, roster.Discard{})
+	var got []string
+	for _, p := range probs {
+		got = append(got, key(p))
+		if p.Code == roster.CodeDanglingRef && p.Message != `user "0badc0de-0000-4000-8000-000000000000" is not in users.csv` {
+			t.Errorf("message %q", p.Message)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %d problems %q…, want %d %q…", len(got), got[:min(3, len(got))], len(want), want[:3])
 	}
 }

@@ -105,6 +105,14 @@ func Each(ctx context.Context, r *Reader, fn func(rec []string, line int) error)
 // (the parsing one while fn has records waiting, else fn's own, before fn), so the two cores
 // share the work however it divides; it must be safe to run concurrently with fn.
 func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line int, ok bool) error) error {
+	return EachPreBatch(ctx, r, pre, fn, nil)
+}
+
+// EachPreBatch is EachPre with flush, which runs on fn's goroutine after fn has had each run of
+// up to 1024 records, while the strings fn was given are still valid: a caller can queue work
+// per record (lookups in a table too big for the cache) and do it a run at a time, when the
+// lookups do not wait on each other. An error from flush stops the read as fn's does.
+func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line int, ok bool) error, flush func() error) error {
 	if r.done {
 		return nil
 	}
@@ -180,6 +188,11 @@ func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line
 		}
 		for i := range b.lines {
 			if err := fn(b.record(i), b.lines[i], b.ok[i]); err != nil {
+				return stop(err)
+			}
+		}
+		if flush != nil {
+			if err := flush(); err != nil {
 				return stop(err)
 			}
 		}

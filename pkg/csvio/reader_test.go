@@ -474,3 +474,60 @@ func FuzzLongRecord(f *testing.F) {
 		}
 	})
 }
+
+// EachPreBatch's flush runs after each run of records, on fn's goroutine, while the strings fn
+// was given still hold their values (their blocks are not reused yet); an error from flush
+// stops the read and is returned.
+func TestEachPreBatchFlush(t *testing.T) {
+	const n = 3*batchRows + 7
+	var b strings.Builder
+	b.WriteString("id,name\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%d,name-%d\n", i, i)
+	}
+	open := func() *Reader {
+		// Small blocks: a run of records spans many, which are reused once the run is done.
+		rd, err := NewReader(strings.NewReader(b.String()), "f.csv", Options{chunk: 4096}, roster.ReporterFunc(func(roster.Problem) {}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rd
+	}
+	var held []string // the names of the current run, not cloned
+	var lines []int
+	flushes, rows := 0, 0
+	err := EachPreBatch(context.Background(), open(), nil, func(rec []string, line int, _ bool) error {
+		held = append(held, rec[1])
+		lines = append(lines, line)
+		return nil
+	}, func() error {
+		flushes++
+		for k, v := range held {
+			if want := fmt.Sprintf("name-%d", lines[k]-2); v != want {
+				t.Fatalf("flush %d: line %d holds %q, want %q", flushes, lines[k], v, want)
+			}
+		}
+		rows += len(held)
+		held, lines = held[:0], lines[:0]
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != n || flushes != 4 || len(held) != 0 {
+		t.Errorf("%d rows in %d flushes (%d left over), want %d in 4", rows, flushes, len(held), n)
+	}
+
+	stop := errors.New("stop")
+	flushes, rows = 0, 0
+	err = EachPreBatch(context.Background(), open(), nil, func([]string, int, bool) error {
+		rows++
+		return nil
+	}, func() error {
+		flushes++
+		return stop
+	})
+	if !errors.Is(err, stop) || flushes != 1 || rows != batchRows {
+		t.Errorf("err %v after %d flushes and %d rows, want the flush's error after 1 and %d", err, flushes, rows, batchRows)
+	}
+}
