@@ -76,11 +76,13 @@ func emailProblem(s string) string {
 // excelDamaged reports whether an identifier looks like a number a spreadsheet rewrote in
 // scientific notation (1.02E+07).
 func excelDamaged(s string) bool {
-	i := strings.IndexAny(s, "eE")
-	if i <= 0 || i+2 >= len(s) || s[i+1] != '+' {
+	// The first '+' (one fast byte search; most IDs have none) follows the first e or E: the
+	// digits before it have neither.
+	p := strings.IndexByte(s, '+')
+	if p < 2 || p+1 >= len(s) || s[p-1] != 'e' && s[p-1] != 'E' {
 		return false
 	}
-	mant, exp := s[:i], s[i+2:]
+	mant, exp := s[:p-1], s[p+1:]
 	if !digits(exp) {
 		return false
 	}

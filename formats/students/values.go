@@ -91,6 +91,9 @@ func vendorGrade(g string) string {
 // scientific reports whether s looks like a number a spreadsheet rewrote in scientific
 // notation (1.02E+07).
 func scientific(s string) bool {
+	if s == "" || s[0] < '0' || s[0] > '9' || strings.IndexByte(s, 'E') < 0 && strings.IndexByte(s, 'e') < 0 {
+		return false // not a digit then an exponent: most IDs, without upper-casing them
+	}
 	m, e, ok := strings.Cut(strings.ToUpper(s), "E")
 	if !ok || m == "" || e == "" {
 		return false

@@ -39,7 +39,14 @@ func FormulaMessage(col, v string, secret bool) string {
 // characters; 0 when there is none. Two IDs differing only by one look the same and are two
 // students, so formats report an ID that holds one (code bad-id).
 func Invisible(s string) rune {
-	for _, r := range s {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f { // printable ASCII, byte by byte: most IDs
+		i++
+	}
+	if i == len(s) {
+		return 0
+	}
+	for _, r := range s[i:] {
 		if r >= 0x20 && r < 0x7f {
 			continue
 		}
