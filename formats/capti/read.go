@@ -285,8 +285,7 @@ func (r *reader) row(rec []string, line int) *roster.User {
 	}
 	if r.id >= 0 {
 		if v := rec[r.pos[r.id]]; !blank(v) {
-			r.lower = appendLower(r.lower[:0], v)
-			r.seenID.Add(xxhash.Sum64(r.lower), int32(line))
+			r.seenID.Add(foldedHash(v, &r.lower), int32(line))
 		}
 	}
 
@@ -361,8 +360,7 @@ func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
 			continue
 		}
 		if v := rec[r.pos[r.id]]; !blank(v) {
-			r.lower = appendLower(r.lower[:0], v)
-			if first, ok := ids.Get(xxhash.Sum64(r.lower)); ok && int(first) != line {
+			if first, ok := ids.Get(foldedHash(v, &r.lower)); ok && int(first) != line {
 				r.report(roster.Error, roster.CodeIDCollision, line, DefaultColumns[r.id],
 					fmt.Sprintf("Capti ID %q is also the ID on line %d: two users would share one login", r.displayID(v), first))
 			}
@@ -370,7 +368,26 @@ func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
 	}
 }
 
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+// blank reports whether s is empty or only spaces; a value starting with a printable ASCII
+// character is decided without trimming.
+func blank(s string) bool {
+	if s != "" && s[0] > ' ' && s[0] < utf8.RuneSelf {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
+}
+
+// foldedHash is the hash of s in lower case (s itself when it has no upper case and is ASCII,
+// as most addresses are: no copy), using scratch for the folded copy otherwise.
+func foldedHash(s string, scratch *[]byte) uint64 {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= utf8.RuneSelf {
+			*scratch = appendLower((*scratch)[:0], s)
+			return xxhash.Sum64(*scratch)
+		}
+	}
+	return xxhash.Sum64String(s)
+}
 
 // checkID checks the Capti ID value v: present and well formed (reportRepeats finds the IDs
 // shared with an earlier row; Capti IDs are compared without case, as e-mail addresses are).

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -214,7 +215,14 @@ func cell(rec []string, j int) string {
 	return rec[j]
 }
 
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+// blank reports whether s is empty or only spaces; a value starting with a printable ASCII
+// character is decided without trimming.
+func blank(s string) bool {
+	if s != "" && s[0] > ' ' && s[0] < utf8.RuneSelf {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
+}
 
 // pre checks one record on its own (csvio.Pre: it may run on the parsing goroutine, beside
 // row): everything but the ID table and the schools. It returns false when the row cannot be
