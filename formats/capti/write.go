@@ -11,6 +11,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -80,7 +81,7 @@ var dropReasons = map[string]string{
 func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
 	cols, id := writeColumns(opts)
 	w := &writer{cols: cols, id: id, domain: opts.Capti.Domain, rep: rep,
-		seenUID: map[uint64]bool{}, seenID: map[uint64]string{}}
+		users: r.Users, seenUID: idset.New(len(r.Users)), seenID: idset.New(len(r.Users))}
 
 	out, err := dst.Create(OutputFile)
 	if err != nil {
@@ -118,7 +119,7 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 			dropped[u.Role]++
 			continue
 		}
-		if !w.check(u) {
+		if !w.check(u, i) {
 			continue
 		}
 		for j, c := range cols {
@@ -210,12 +211,13 @@ type writer struct {
 	id      string
 	domain  string
 	rep     roster.Reporter
-	seenUID map[uint64]bool   // hashes of the unique_ids written
-	seenID  map[uint64]string // hash of the folded Capti ID -> sourcedId of the user written with it
+	users   []roster.User
+	seenUID *idset.Map // hashes of the unique_ids written
+	seenID  *idset.Map // hash of the folded Capti ID -> index in users of the user written with it
 }
 
-// check reports every reason u cannot be written as an error and says whether it can.
-func (w *writer) check(u *roster.User) bool {
+// check reports every reason u (users[i]) cannot be written as an error and says whether it can.
+func (w *writer) check(u *roster.User, i int) bool {
 	ok := true
 	fail := func(code, col, msg string) {
 		ok = false
@@ -253,12 +255,13 @@ func (w *writer) check(u *roster.User) bool {
 		return false
 	}
 	uh := xxhash.Sum64String(u.SourcedID)
-	if w.seenUID[uh] {
+	if w.seenUID.Has(uh) {
 		fail(roster.CodeDuplicateID, ColUniqueID, fmt.Sprintf("unique_id %q is already the unique_id of an earlier user", u.SourcedID))
 		return false
 	}
 	ih := xxhash.Sum64String(strings.ToLower(idv))
-	if first, dup := w.seenID[ih]; dup {
+	if at, dup := w.seenID.Get(ih); dup {
+		first := w.users[at].SourcedID
 		shown := idv
 		if w.id == ColUsername && w.domain != "" {
 			shown += "@" + w.domain
@@ -266,7 +269,7 @@ func (w *writer) check(u *roster.User) bool {
 		fail(roster.CodeIDCollision, w.id, fmt.Sprintf("Capti ID %q is already the ID of user %q: two users would share one login", shown, first))
 		return false
 	}
-	w.seenUID[uh] = true
-	w.seenID[ih] = u.SourcedID
+	w.seenUID.Set(uh, 0)
+	w.seenID.Set(ih, int32(i))
 	return true
 }

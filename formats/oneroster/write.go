@@ -27,23 +27,19 @@ func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, o
 			continue
 		}
 		delta := r.Delta[spec.kind]
-		rows := rowsOf(r, spec.kind, fill)
-		if !delta {
-			var deleted int
-			rows, deleted = bulkRows(rows)
-			if deleted > 0 {
-				rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: spec.name,
-					Message: fmt.Sprintf("%s with status tobedeleted not written: a bulk file lists the records that exist", plural(deleted, spec.kind.Singular()))})
-			}
-		}
-		if len(rows) == 0 {
-			continue
-		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := writeFile(dst, spec, rows); err != nil {
+		n, deleted, err := writeKind(dst, spec, r, fill, !delta)
+		if err != nil {
 			return err
+		}
+		if deleted > 0 {
+			rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: spec.name,
+				Message: fmt.Sprintf("%s with status tobedeleted not written: a bulk file lists the records that exist", plural(deleted, spec.kind.Singular()))})
+		}
+		if n == 0 {
+			continue
 		}
 		modes[spec.name] = "bulk"
 		if delta {
@@ -74,61 +70,172 @@ func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, o
 	})
 }
 
-// rowsOf returns the records of one kind as string rows keyed by 1.1 column name.
-func rowsOf(r *roster.Roster, k roster.Kind, fill *filler) []record {
-	var out []record
-	j := func(l []string) string { return strings.Join(l, ",") }
-	g := fill.grades
-	switch k {
+// writeKind writes the records of one kind into spec's file, or nothing when none is written,
+// and returns how many it wrote and, for a bulk file, how many it left out as tobedeleted.
+func writeKind(dst format.Dest, spec *fileSpec, r *roster.Roster, fill *filler, bulk bool) (n, deleted int, err error) {
+	switch spec.kind {
 	case roster.OrgKind:
-		for _, o := range r.Orgs {
-			out = append(out, record{m: map[string]string{"sourcedId": o.SourcedID, "status": o.Status, "dateLastModified": o.DateLastModified, "name": o.Name, "type": o.Type,
-				"identifier": o.Identifier, "parentSourcedId": o.ParentID}, meta: o.Metadata})
-		}
+		return writeRecords(dst, spec, r.Orgs, orgColumns, fill, bulk)
 	case roster.AcademicSessionKind:
-		for _, s := range r.AcademicSessions {
-			out = append(out, record{m: map[string]string{"sourcedId": s.SourcedID, "status": s.Status, "dateLastModified": s.DateLastModified, "title": s.Title, "type": s.Type,
-				"startDate": s.StartDate, "endDate": s.EndDate, "parentSourcedId": s.ParentID, "schoolYear": fill.schoolYear(&s)}, meta: s.Metadata})
-		}
+		return writeRecords(dst, spec, r.AcademicSessions, sessionColumns, fill, bulk)
 	case roster.CourseKind:
-		for _, c := range r.Courses {
-			out = append(out, record{m: map[string]string{"sourcedId": c.SourcedID, "status": c.Status, "dateLastModified": c.DateLastModified, "schoolYearSourcedId": c.SchoolYearID,
-				"title": c.Title, "courseCode": c.CourseCode, "grades": g(c.Grades), "orgSourcedId": c.OrgID,
-				"subjects": j(c.Subjects), "subjectCodes": j(c.SubjectCodes)}, meta: c.Metadata})
-		}
+		return writeRecords(dst, spec, r.Courses, courseColumns, fill, bulk)
 	case roster.ClassKind:
-		for _, c := range r.Classes {
-			out = append(out, record{m: map[string]string{"sourcedId": c.SourcedID, "status": c.Status, "dateLastModified": c.DateLastModified, "title": c.Title, "grades": g(c.Grades),
-				"courseSourcedId": c.CourseID, "classCode": c.ClassCode, "classType": c.ClassType, "location": c.Location,
-				"schoolSourcedId": c.SchoolID, "termSourcedIds": j(c.TermIDs), "subjects": j(c.Subjects),
-				"subjectCodes": j(c.SubjectCodes), "periods": j(c.Periods)}, meta: c.Metadata})
-		}
+		return writeRecords(dst, spec, r.Classes, classColumns, fill, bulk)
 	case roster.UserKind:
-		for _, u := range r.Users {
-			out = append(out, record{m: map[string]string{"sourcedId": u.SourcedID, "status": u.Status, "dateLastModified": u.DateLastModified, "enabledUser": u.EnabledUser,
-				"orgSourcedIds": j(u.OrgIDs), "role": u.Role, "username": u.Username, "userIds": j(u.UserIDs),
-				"givenName": u.GivenName, "familyName": u.FamilyName, "middleName": u.MiddleName, "identifier": u.Identifier,
-				"email": u.Email, "sms": u.SMS, "phone": u.Phone, "agentSourcedIds": j(u.AgentIDs), "grades": g(u.Grades),
-				"password": u.Password}, meta: u.Metadata})
-		}
+		return writeRecords(dst, spec, r.Users, userColumns, fill, bulk)
 	case roster.DemographicsKind:
-		for _, d := range r.Demographics {
-			out = append(out, record{m: map[string]string{"sourcedId": d.SourcedID, "status": d.Status, "dateLastModified": d.DateLastModified, "birthDate": d.BirthDate, "sex": d.Sex,
-				"americanIndianOrAlaskaNative": d.AmericanIndianOrAlaskaNative, "asian": d.Asian,
-				"blackOrAfricanAmerican": d.BlackOrAfricanAmerican, "nativeHawaiianOrOtherPacificIslander": d.NativeHawaiianOrOtherPacificIslander,
-				"white": d.White, "demographicRaceTwoOrMoreRaces": d.DemographicRaceTwoOrMoreRaces,
-				"hispanicOrLatinoEthnicity": d.HispanicOrLatinoEthnicity, "countryOfBirthCode": d.CountryOfBirthCode,
-				"stateOfBirthAbbreviation": d.StateOfBirthAbbreviation, "cityOfBirth": d.CityOfBirth,
-				"publicSchoolResidenceStatus": d.PublicSchoolResidenceStatus}, meta: d.Metadata})
-		}
+		return writeRecords(dst, spec, r.Demographics, demographicsColumns, fill, bulk)
 	case roster.EnrollmentKind:
-		for _, e := range r.Enrollments {
-			out = append(out, record{m: map[string]string{"sourcedId": e.SourcedID, "status": e.Status, "dateLastModified": e.DateLastModified, "classSourcedId": e.ClassID,
-				"schoolSourcedId": e.SchoolID, "userSourcedId": e.UserID, "role": e.Role, "primary": e.Primary,
-				"beginDate": e.BeginDate, "endDate": e.EndDate}, meta: e.Metadata})
-		}
+		return writeRecords(dst, spec, r.Enrollments, enrollmentColumns, fill, bulk)
 	}
-	return out
+	return 0, 0, nil
+}
+
+// field returns one column's value of a record of type T.
+type field[T any] func(v *T, f *filler) string
+
+// columns maps the 1.1 column names of one kind to their values, with the record's status and
+// metadata; a column missing from fields is written blank.
+type columns[T any] struct {
+	fields map[string]field[T]
+	status func(v *T) string
+	meta   func(v *T) []roster.KV
+}
+
+func joined(l []string) string { return strings.Join(l, ",") }
+
+var orgColumns = columns[roster.Org]{
+	fields: map[string]field[roster.Org]{
+		"sourcedId":        func(o *roster.Org, _ *filler) string { return o.SourcedID },
+		"status":           func(o *roster.Org, _ *filler) string { return o.Status },
+		"dateLastModified": func(o *roster.Org, _ *filler) string { return o.DateLastModified },
+		"name":             func(o *roster.Org, _ *filler) string { return o.Name },
+		"type":             func(o *roster.Org, _ *filler) string { return o.Type },
+		"identifier":       func(o *roster.Org, _ *filler) string { return o.Identifier },
+		"parentSourcedId":  func(o *roster.Org, _ *filler) string { return o.ParentID },
+	},
+	status: func(o *roster.Org) string { return o.Status },
+	meta:   func(o *roster.Org) []roster.KV { return o.Metadata },
+}
+
+var sessionColumns = columns[roster.AcademicSession]{
+	fields: map[string]field[roster.AcademicSession]{
+		"sourcedId":        func(s *roster.AcademicSession, _ *filler) string { return s.SourcedID },
+		"status":           func(s *roster.AcademicSession, _ *filler) string { return s.Status },
+		"dateLastModified": func(s *roster.AcademicSession, _ *filler) string { return s.DateLastModified },
+		"title":            func(s *roster.AcademicSession, _ *filler) string { return s.Title },
+		"type":             func(s *roster.AcademicSession, _ *filler) string { return s.Type },
+		"startDate":        func(s *roster.AcademicSession, _ *filler) string { return s.StartDate },
+		"endDate":          func(s *roster.AcademicSession, _ *filler) string { return s.EndDate },
+		"parentSourcedId":  func(s *roster.AcademicSession, _ *filler) string { return s.ParentID },
+		"schoolYear":       func(s *roster.AcademicSession, f *filler) string { return f.schoolYear(s) },
+	},
+	status: func(s *roster.AcademicSession) string { return s.Status },
+	meta:   func(s *roster.AcademicSession) []roster.KV { return s.Metadata },
+}
+
+var courseColumns = columns[roster.Course]{
+	fields: map[string]field[roster.Course]{
+		"sourcedId":           func(c *roster.Course, _ *filler) string { return c.SourcedID },
+		"status":              func(c *roster.Course, _ *filler) string { return c.Status },
+		"dateLastModified":    func(c *roster.Course, _ *filler) string { return c.DateLastModified },
+		"schoolYearSourcedId": func(c *roster.Course, _ *filler) string { return c.SchoolYearID },
+		"title":               func(c *roster.Course, _ *filler) string { return c.Title },
+		"courseCode":          func(c *roster.Course, _ *filler) string { return c.CourseCode },
+		"grades":              func(c *roster.Course, f *filler) string { return f.grades(c.Grades) },
+		"orgSourcedId":        func(c *roster.Course, _ *filler) string { return c.OrgID },
+		"subjects":            func(c *roster.Course, _ *filler) string { return joined(c.Subjects) },
+		"subjectCodes":        func(c *roster.Course, _ *filler) string { return joined(c.SubjectCodes) },
+	},
+	status: func(c *roster.Course) string { return c.Status },
+	meta:   func(c *roster.Course) []roster.KV { return c.Metadata },
+}
+
+var classColumns = columns[roster.Class]{
+	fields: map[string]field[roster.Class]{
+		"sourcedId":        func(c *roster.Class, _ *filler) string { return c.SourcedID },
+		"status":           func(c *roster.Class, _ *filler) string { return c.Status },
+		"dateLastModified": func(c *roster.Class, _ *filler) string { return c.DateLastModified },
+		"title":            func(c *roster.Class, _ *filler) string { return c.Title },
+		"grades":           func(c *roster.Class, f *filler) string { return f.grades(c.Grades) },
+		"courseSourcedId":  func(c *roster.Class, _ *filler) string { return c.CourseID },
+		"classCode":        func(c *roster.Class, _ *filler) string { return c.ClassCode },
+		"classType":        func(c *roster.Class, _ *filler) string { return c.ClassType },
+		"location":         func(c *roster.Class, _ *filler) string { return c.Location },
+		"schoolSourcedId":  func(c *roster.Class, _ *filler) string { return c.SchoolID },
+		"termSourcedIds":   func(c *roster.Class, _ *filler) string { return joined(c.TermIDs) },
+		"subjects":         func(c *roster.Class, _ *filler) string { return joined(c.Subjects) },
+		"subjectCodes":     func(c *roster.Class, _ *filler) string { return joined(c.SubjectCodes) },
+		"periods":          func(c *roster.Class, _ *filler) string { return joined(c.Periods) },
+	},
+	status: func(c *roster.Class) string { return c.Status },
+	meta:   func(c *roster.Class) []roster.KV { return c.Metadata },
+}
+
+var userColumns = columns[roster.User]{
+	fields: map[string]field[roster.User]{
+		"sourcedId":        func(u *roster.User, _ *filler) string { return u.SourcedID },
+		"status":           func(u *roster.User, _ *filler) string { return u.Status },
+		"dateLastModified": func(u *roster.User, _ *filler) string { return u.DateLastModified },
+		"enabledUser":      func(u *roster.User, _ *filler) string { return u.EnabledUser },
+		"orgSourcedIds":    func(u *roster.User, _ *filler) string { return joined(u.OrgIDs) },
+		"role":             func(u *roster.User, _ *filler) string { return u.Role },
+		"username":         func(u *roster.User, _ *filler) string { return u.Username },
+		"userIds":          func(u *roster.User, _ *filler) string { return joined(u.UserIDs) },
+		"givenName":        func(u *roster.User, _ *filler) string { return u.GivenName },
+		"familyName":       func(u *roster.User, _ *filler) string { return u.FamilyName },
+		"middleName":       func(u *roster.User, _ *filler) string { return u.MiddleName },
+		"identifier":       func(u *roster.User, _ *filler) string { return u.Identifier },
+		"email":            func(u *roster.User, _ *filler) string { return u.Email },
+		"sms":              func(u *roster.User, _ *filler) string { return u.SMS },
+		"phone":            func(u *roster.User, _ *filler) string { return u.Phone },
+		"agentSourcedIds":  func(u *roster.User, _ *filler) string { return joined(u.AgentIDs) },
+		"grades":           func(u *roster.User, f *filler) string { return f.grades(u.Grades) },
+		"password":         func(u *roster.User, _ *filler) string { return u.Password },
+	},
+	status: func(u *roster.User) string { return u.Status },
+	meta:   func(u *roster.User) []roster.KV { return u.Metadata },
+}
+
+var demographicsColumns = columns[roster.Demographics]{
+	fields: map[string]field[roster.Demographics]{
+		"sourcedId":                            func(d *roster.Demographics, _ *filler) string { return d.SourcedID },
+		"status":                               func(d *roster.Demographics, _ *filler) string { return d.Status },
+		"dateLastModified":                     func(d *roster.Demographics, _ *filler) string { return d.DateLastModified },
+		"birthDate":                            func(d *roster.Demographics, _ *filler) string { return d.BirthDate },
+		"sex":                                  func(d *roster.Demographics, _ *filler) string { return d.Sex },
+		"americanIndianOrAlaskaNative":         func(d *roster.Demographics, _ *filler) string { return d.AmericanIndianOrAlaskaNative },
+		"asian":                                func(d *roster.Demographics, _ *filler) string { return d.Asian },
+		"blackOrAfricanAmerican":               func(d *roster.Demographics, _ *filler) string { return d.BlackOrAfricanAmerican },
+		"nativeHawaiianOrOtherPacificIslander": func(d *roster.Demographics, _ *filler) string { return d.NativeHawaiianOrOtherPacificIslander },
+		"white":                                func(d *roster.Demographics, _ *filler) string { return d.White },
+		"demographicRaceTwoOrMoreRaces":        func(d *roster.Demographics, _ *filler) string { return d.DemographicRaceTwoOrMoreRaces },
+		"hispanicOrLatinoEthnicity":            func(d *roster.Demographics, _ *filler) string { return d.HispanicOrLatinoEthnicity },
+		"countryOfBirthCode":                   func(d *roster.Demographics, _ *filler) string { return d.CountryOfBirthCode },
+		"stateOfBirthAbbreviation":             func(d *roster.Demographics, _ *filler) string { return d.StateOfBirthAbbreviation },
+		"cityOfBirth":                          func(d *roster.Demographics, _ *filler) string { return d.CityOfBirth },
+		"publicSchoolResidenceStatus":          func(d *roster.Demographics, _ *filler) string { return d.PublicSchoolResidenceStatus },
+	},
+	status: func(d *roster.Demographics) string { return d.Status },
+	meta:   func(d *roster.Demographics) []roster.KV { return d.Metadata },
+}
+
+var enrollmentColumns = columns[roster.Enrollment]{
+	fields: map[string]field[roster.Enrollment]{
+		"sourcedId":        func(e *roster.Enrollment, _ *filler) string { return e.SourcedID },
+		"status":           func(e *roster.Enrollment, _ *filler) string { return e.Status },
+		"dateLastModified": func(e *roster.Enrollment, _ *filler) string { return e.DateLastModified },
+		"classSourcedId":   func(e *roster.Enrollment, _ *filler) string { return e.ClassID },
+		"schoolSourcedId":  func(e *roster.Enrollment, _ *filler) string { return e.SchoolID },
+		"userSourcedId":    func(e *roster.Enrollment, _ *filler) string { return e.UserID },
+		"role":             func(e *roster.Enrollment, _ *filler) string { return e.Role },
+		"primary":          func(e *roster.Enrollment, _ *filler) string { return e.Primary },
+		"beginDate":        func(e *roster.Enrollment, _ *filler) string { return e.BeginDate },
+		"endDate":          func(e *roster.Enrollment, _ *filler) string { return e.EndDate },
+	},
+	status: func(e *roster.Enrollment) string { return e.Status },
+	meta:   func(e *roster.Enrollment) []roster.KV { return e.Metadata },
 }
 
 // filler fills what OneRoster 1.1 requires from what the roster has, for input from OneRoster
@@ -239,25 +346,6 @@ func (f *filler) report() {
 	}
 }
 
-// bulkRows returns the records of a bulk file: without those whose status is tobedeleted
-// (counted), and with status and dateLastModified blank.
-func bulkRows(rows []record) ([]record, int) {
-	kept := rows[:0]
-	for _, rec := range rows {
-		if roster.Deleted(rec.m["status"]) {
-			continue
-		}
-		rec.m["status"], rec.m["dateLastModified"] = "", ""
-		kept = append(kept, rec)
-	}
-	return kept, len(rows) - len(kept)
-}
-
-type record struct {
-	m    map[string]string
-	meta []roster.KV
-}
-
 // metaColumn is the column name of a metadata value ("metadata." prefixed).
 func metaColumn(key string) string {
 	if strings.HasPrefix(key, "metadata.") {
@@ -266,27 +354,61 @@ func metaColumn(key string) string {
 	return "metadata." + key
 }
 
-func writeFile(dst format.Dest, spec *fileSpec, rows []record) error {
+// writeRecords writes items into spec's file, each row straight from its record by the column
+// order resolved once for the file: the spec's columns, then one per metadata key in the order
+// first met. A bulk file leaves out the records whose status is tobedeleted (counted) and
+// writes status and dateLastModified blank. No file is created when no record is written.
+func writeRecords[T any](dst format.Dest, spec *fileSpec, items []T, cols columns[T], fill *filler, bulk bool) (n, deleted int, err error) {
 	header := spec.names()
 	base := len(header)
+	get := make([]field[T], base)
+	for i, name := range header {
+		get[i] = cols.fields[name]
+		if bulk && (name == "status" || name == "dateLastModified") {
+			get[i] = nil
+		}
+	}
 	metaCol := map[string]int{}
-	for _, rec := range rows {
-		for _, kv := range rec.meta {
+	for i := range items {
+		v := &items[i]
+		if bulk && roster.Deleted(cols.status(v)) {
+			deleted++
+			continue
+		}
+		n++
+		for _, kv := range cols.meta(v) {
 			if key := metaColumn(kv.Key); metaCol[key] == 0 {
 				metaCol[key] = len(header)
 				header = append(header, key)
 			}
 		}
 	}
-	return writeCSV(dst, spec.name, header, func(write func([]string) error) error {
+	if n == 0 {
+		return 0, deleted, nil
+	}
+	byKey := map[string]int{} // metaCol by key as the records spell it, without building the name per row
+	err = writeCSV(dst, spec.name, header, func(write func([]string) error) error {
 		line := make([]string, len(header))
-		for _, rec := range rows {
-			for i, n := range header[:base] {
-				line[i] = rec.m[n]
+		for i := range items {
+			v := &items[i]
+			if bulk && roster.Deleted(cols.status(v)) {
+				continue
+			}
+			for c, g := range get {
+				if g == nil {
+					line[c] = ""
+					continue
+				}
+				line[c] = g(v, fill)
 			}
 			clear(line[base:])
-			for _, kv := range rec.meta {
-				line[metaCol[metaColumn(kv.Key)]] = kv.Value
+			for _, kv := range cols.meta(v) {
+				c, ok := byKey[kv.Key]
+				if !ok {
+					c = metaCol[metaColumn(kv.Key)]
+					byKey[kv.Key] = c
+				}
+				line[c] = kv.Value
 			}
 			if err := write(line); err != nil {
 				return err
@@ -294,6 +416,7 @@ func writeFile(dst format.Dest, spec *fileSpec, rows []record) error {
 		}
 		return nil
 	})
+	return n, deleted, err
 }
 
 // writeCSV creates name in dst and writes header, then the rows rows hands to write.

@@ -12,10 +12,9 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// outRow is one student as written.
-type outRow struct {
-	vals map[string]string
-}
+// outRow is one student as written: its values in layout column order (a column's value is at
+// the index of its name's first column).
+type outRow []string
 
 // Write writes the students of r as one file, students.csv: columns in the layout's order (the
 // built-in layout writes MIDDLE_NAME and BIRTHDATE only when a student has one), UTF-8 without
@@ -37,7 +36,11 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 		return fmt.Errorf("students: student ID %q: want identifier or sourcedId", opts.Students.StudentID)
 	}
 	w := &writer{opts: opts, rep: rep, cols: cols, bySourcedID: bySourcedID,
-		orgs: make(map[string]*roster.Org, len(r.Orgs)), births: map[string]string{}, seen: map[string]string{}}
+		orgs: make(map[string]*roster.Org, len(r.Orgs)), births: map[string]string{}, seen: map[string]string{},
+		idx: make(map[string]int, len(cols)), set: make([]bool, len(cols))}
+	for i := len(cols) - 1; i >= 0; i-- {
+		w.idx[cols[i].name] = i
+	}
 	for i := range r.Orgs {
 		w.orgs[r.Orgs[i].SourcedID] = &r.Orgs[i]
 	}
@@ -88,13 +91,15 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 	// student has one. PASSWORD stays even with Google SSO (blank): the order is fixed, and a
 	// file stops after it.
 	var names []string
+	var at []int // index in an outRow of each column written
 	builtIn := opts.Layout == nil || opts.Layout.Format != Name
 	droppable := map[string]bool{ColMiddleName: true, ColBirthdate: true}
 	for _, c := range cols {
-		if builtIn && droppable[c.name] && !slices.ContainsFunc(rows, func(o outRow) bool { return o.vals[c.name] != "" }) {
+		if builtIn && droppable[c.name] && !slices.ContainsFunc(rows, func(o outRow) bool { return o[w.idx[c.name]] != "" }) {
 			continue
 		}
 		names = append(names, c.name)
+		at = append(at, w.idx[c.name])
 	}
 	w.lossy(r, roles, names)
 
@@ -110,8 +115,8 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 		if werr != nil {
 			break
 		}
-		for j, n := range names {
-			rec[j] = row.vals[n]
+		for j, i := range at {
+			rec[j] = row[i]
 		}
 		werr = cw.Write(rec)
 	}
@@ -142,6 +147,8 @@ type writer struct {
 	siteIDs     map[string]bool     // site map IDs; nil without a site map
 	siteByName  map[string][]string // lower-case SITE_NAME -> SITE_IDs
 	seen        map[string]string   // STUDENT_ID -> sourcedId of the student written with it
+	idx         map[string]int      // column name -> index of its first column in cols
+	set         []bool              // the columns of the row being built that have a value (blank or not)
 
 	multiSchool, multiGrade, birthsUsed int
 
@@ -199,40 +206,48 @@ func (w *writer) fail(code, col, msg string) {
 
 // user returns the row for u, or false after reporting why u cannot be written.
 func (w *writer) user(u *roster.User) (outRow, bool) {
-	v := make(map[string]string, len(w.cols))
-	who := fmt.Sprintf("student %q", u.SourcedID)
+	v := make(outRow, len(w.cols))
+	clear(w.set)
+	put := func(col, val string) {
+		if i, ok := w.idx[col]; ok {
+			v[i], w.set[i] = val, true
+		}
+	}
 	id := u.Identifier
 	if w.bySourcedID || id == "" {
 		id = u.SourcedID
 	}
 	if id == "" {
 		w.fail(roster.CodeMissingRequired, ColStudentID, fmt.Sprintf("a student has neither identifier nor sourcedId for STUDENT_ID (name %q %q): not written", u.GivenName, u.FamilyName))
-		return outRow{}, false
+		return nil, false
 	}
 	if prev, dup := w.seen[id]; dup {
-		w.fail(roster.CodeIDCollision, ColStudentID, fmt.Sprintf("%s and student %q would both be STUDENT_ID %q: %s not written", prev, u.SourcedID, id, who))
-		return outRow{}, false
+		w.fail(roster.CodeIDCollision, ColStudentID, fmt.Sprintf("%s and student %q would both be STUDENT_ID %q: %s not written", who(prev), u.SourcedID, id, who(u.SourcedID)))
+		return nil, false
 	}
-	v[ColStudentID] = id
+	put(ColStudentID, id)
 
-	site, ok := w.site(u, who)
+	site, ok := w.site(u)
 	if !ok {
-		return outRow{}, false
+		return nil, false
 	}
-	v[ColSiteID] = site
+	put(ColSiteID, site)
 	if len(u.Grades) > 0 {
-		v[ColGrade] = vendorGrade(u.Grades[0])
+		put(ColGrade, vendorGrade(u.Grades[0]))
 		if len(u.Grades) > 1 {
 			w.multiGrade++
 		}
 	}
-	v[ColFirstName], v[ColLastName], v[ColMiddleName], v[ColEmail] = u.GivenName, u.FamilyName, u.MiddleName, u.Email
+	put(ColFirstName, u.GivenName)
+	put(ColLastName, u.FamilyName)
+	put(ColMiddleName, u.MiddleName)
+	put(ColEmail, u.Email)
 	birth := w.births[u.SourcedID]
 	if birth != "" {
 		if t, ok := parseDate(birth); ok {
-			v[ColBirthdate] = isoDate(t)
+			put(ColBirthdate, isoDate(t))
 		} else {
-			w.fail(roster.CodeBadDate, ColBirthdate, fmt.Sprintf("%s: the birth date is not a date (the value is not shown); BIRTHDATE left blank", who))
+			w.fail(roster.CodeBadDate, ColBirthdate, fmt.Sprintf("%s: the birth date is not a date (the value is not shown); BIRTHDATE left blank", who(u.SourcedID)))
 		}
 	}
 	pass := u.Password
@@ -245,35 +260,38 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 		if pass != "" {
 			t, ok := parseDate(pass)
 			if !ok {
-				w.fail(roster.CodeBadDate, ColPassword, fmt.Sprintf("%s: the %s is not a date written YYYY-MM-DD or M/D/YYYY, as passwords are dates (the value is not shown): not written", who, from))
-				return outRow{}, false
+				w.fail(roster.CodeBadDate, ColPassword, fmt.Sprintf("%s: the %s is not a date written YYYY-MM-DD or M/D/YYYY, as passwords are dates (the value is not shown): not written", who(u.SourcedID), from))
+				return nil, false
 			}
 			pass = slashDate(t)
 		}
 	}
-	v[ColPassword] = pass
+	put(ColPassword, pass)
 	for _, kv := range u.Metadata {
-		if _, known := v[kv.Key]; !known && kv.Value != "" {
-			v[kv.Key] = kv.Value
+		if i, ok := w.idx[kv.Key]; ok && !w.set[i] && kv.Value != "" {
+			v[i], w.set[i] = kv.Value, true
 		}
 	}
 	missing := false
 	for _, c := range w.cols {
-		if c.needed(w.opts) && blank(v[c.name]) {
+		if c.needed(w.opts) && blank(v[w.idx[c.name]]) {
 			missing = true
-			w.missingValue(c.name, who)
+			w.missingValue(c.name, who(u.SourcedID))
 		}
 	}
 	if missing {
-		return outRow{}, false
+		return nil, false
 	}
-	w.seen[id] = who
-	return outRow{vals: v}, true
+	w.seen[id] = u.SourcedID
+	return v, true
 }
+
+// who names a student in a message.
+func who(sourcedID string) string { return fmt.Sprintf("student %q", sourcedID) }
 
 // site returns the SITE_ID of u: its first school's identifier (else sourcedId), checked
 // against the site map when there is one, and matched there by name when it is not a SITE_ID.
-func (w *writer) site(u *roster.User, who string) (string, bool) {
+func (w *writer) site(u *roster.User) (string, bool) {
 	var school *roster.Org
 	schools := 0
 	for _, id := range u.OrgIDs {
@@ -305,10 +323,10 @@ func (w *writer) site(u *roster.User, who string) (string, bool) {
 	if name == "" {
 		name = "the site map"
 	}
-	msg := fmt.Sprintf("%s: school %q (%s) is neither a SITE_ID nor a SITE_NAME in %s: not written", who, school.Name, site, name)
+	msg := fmt.Sprintf("%s: school %q (%s) is neither a SITE_ID nor a SITE_NAME in %s: not written", who(u.SourcedID), school.Name, site, name)
 	if len(ids) > 1 {
 		msg = fmt.Sprintf("%s: school %q (%s) is not a SITE_ID, and %s names %d sites %q (%s): not written",
-			who, school.Name, site, name, len(ids), school.Name, strings.Join(ids, ", "))
+			who(u.SourcedID), school.Name, site, name, len(ids), school.Name, strings.Join(ids, ", "))
 	}
 	w.fail(roster.CodeDanglingRef, ColSiteID, msg)
 	return "", false

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rostersync/rostersync/formats/capti"
 	"github.com/rostersync/rostersync/formats/oneroster"
+	"github.com/rostersync/rostersync/formats/students"
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -15,7 +16,7 @@ import (
 )
 
 // BenchmarkConvertWrite writes a 100k-user rostergen package ($ROSTERSYNC_BENCH_PACKAGE for
-// another) as OneRoster and as Capti, side by side: "unchecked" is the write and the publish
+// another) as OneRoster, as Capti and as students.csv, side by side: "unchecked" is the write and the publish
 // alone, "checked" is writeConverted, which writes into a private folder, reads the output
 // back with the target's validator and then publishes it.
 func BenchmarkConvertWrite(b *testing.B) {
@@ -32,7 +33,7 @@ func BenchmarkConvertWrite(b *testing.B) {
 	if _, err := oneroster.New().Read(ctx, os.DirFS(src), format.Options{}, coll, probs); err != nil || probs.Errors > 0 {
 		b.Fatalf("read %s: %v, %d errors", src, err, probs.Errors)
 	}
-	for _, to := range []format.Format{oneroster.New(), capti.New()} {
+	for _, to := range []format.Format{oneroster.New(), capti.New(), students.New()} {
 		for _, checked := range []bool{false, true} {
 			name := to.Name() + "/unchecked"
 			if checked {
@@ -44,7 +45,7 @@ func BenchmarkConvertWrite(b *testing.B) {
 					r := coll.Roster // writeConverted empties its roster, not the slices
 					var out csvio.Output = csvio.NewDirOutput(dir)
 					if to.Name() != "oneroster" {
-						out = csvio.NewFileOutput(filepath.Join(dir, "roster.csv"))
+						out = csvio.NewFileOutput(filepath.Join(dir, defaultFileName(to.Name())))
 					}
 					if checked {
 						if _, err := writeConverted(ctx, to, out, &r, format.Options{}); err != nil {
