@@ -198,6 +198,12 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 		}
 		gs := guardStats(v, policy, req.AllowShrink)
 		res.Guard = append(res.Guard, gs)
+		for _, n := range v.Notes {
+			res.Warnings = append(res.Warnings, n)
+			if !quiet {
+				fmt.Fprintln(deps.IO.ErrOut, "rostersync: note:", n)
+			}
+		}
 		if run.Guard == nil {
 			run.Guard = gs
 		}

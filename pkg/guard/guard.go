@@ -4,6 +4,7 @@
 package guard
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,14 +90,60 @@ type Verdict struct {
 	Compared bool   // a previous snapshot existed
 	Rows     int
 	Counts   map[roster.Kind]snapshot.Counts
+	// Notes say how the comparison was made when that is not the usual way (a snapshot of an
+	// older rostersync compared by IDs only).
+	Notes []string
+	// Delta is set when new is a delta: it was applied to old, not compared with it.
+	Delta bool
+	// State is what to record as the destination's snapshot if the file is published: new
+	// for a bulk file, old with new applied for a delta (keyed as new and old are).
+	State *snapshot.Snapshot
 }
 
-// Check decides whether new (with rows data rows) may replace old (nil on the first push).
+// Run is the guard of one publish: it keys built (the snapshot of the input, as read) with the
+// state folder's key, compares it with last (the snapshot of the last push, read back; nil on
+// the first push) and checks the policy. A snapshot of an older rostersync (unkeyed) is
+// compared by IDs only, and a Note says so; one keyed with another secret cannot be compared
+// and is refused, saying why.
+func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) (Verdict, error) {
+	cur, err := built.Keyed(key)
+	if err != nil {
+		return Verdict{}, err
+	}
+	var notes []string
+	if last != nil {
+		legacy := last.Legacy()
+		k, err := last.Keyed(key)
+		switch {
+		case errors.Is(err, snapshot.ErrOtherKey):
+			return Verdict{Rows: rows, Compared: true, Reason: "the last snapshot of this destination was keyed with another " +
+				snapshot.KeyFile + " (was the state folder's key replaced?): nothing to compare with, so the guard cannot tell what this file removes"}, nil
+		case err != nil:
+			return Verdict{}, err
+		case legacy:
+			notes = append(notes, "the last snapshot was written by an older rostersync (not keyed): compared by IDs only this once, changed rows not counted")
+		}
+		last = k
+	}
+	v := Check(last, cur, rows, p)
+	v.Notes = append(notes, v.Notes...)
+	return v, nil
+}
+
+// Check decides whether new (with rows data rows) may replace old (nil on the first push);
+// both hash alike (snapshot.Compare).
 func Check(old, new *snapshot.Snapshot, rows int, p Policy) Verdict {
-	v := Verdict{Allowed: true, Rows: rows}
-	if old != nil {
+	v := Verdict{Allowed: true, Rows: rows, Delta: len(new.Modes) > 0}
+	if old == nil {
+		v.State = new.Applied()
+	} else {
 		v.Compared = true
-		v.Counts = snapshot.Compare(old, new)
+		counts, state, err := snapshot.Compare(old, new)
+		if err != nil {
+			v.Allowed, v.Reason = false, err.Error()
+			return v
+		}
+		v.Counts, v.State = counts, state
 	}
 	switch {
 	case rows == 0:
@@ -115,7 +162,7 @@ func Check(old, new *snapshot.Snapshot, rows int, p Policy) Verdict {
 		if !ok {
 			continue
 		}
-		over = append(over, overLimits(k, c, old.Count(k), p.For(k))...)
+		over = append(over, overLimits(k, c, c.Old(), p.For(k))...)
 	}
 	if len(over) > 0 {
 		v.Allowed = false

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/snapshot"
 )
@@ -104,5 +105,137 @@ func TestKindLimits(t *testing.T) {
 	}
 	if v := Check(old, new, 3, Default()); v.Allowed || !strings.Contains(v.Reason, "80.0% of enrollments removed") || strings.Contains(v.Reason, "orgs") {
 		t.Errorf("default: allowed %v, %q", v.Allowed, v.Reason)
+	}
+}
+
+// snap builds the snapshot of r; modes marks it a delta as a delta package's reader does.
+func snap(t *testing.T, r *roster.Roster, modes map[roster.Kind]diff.Mode) *snapshot.Snapshot {
+	t.Helper()
+	b := snapshot.NewBuilder()
+	if err := r.Emit(b); err != nil {
+		t.Fatal(err)
+	}
+	diff.TellModes(b, modes)
+	return b.Snapshot()
+}
+
+// district is a bulk roster of n students, each in one class.
+func district(n int) *roster.Roster {
+	r := &roster.Roster{Classes: []roster.Class{{SourcedID: "c1", Title: "Math"}}}
+	for i := range n {
+		id := fmt.Sprint("u", i)
+		r.Users = append(r.Users, roster.User{SourcedID: id, GivenName: "Ana", Role: "student"})
+		r.Enrollments = append(r.Enrollments, roster.Enrollment{SourcedID: "e" + id, ClassID: "c1", UserID: id, Role: "student"})
+	}
+	return r
+}
+
+var deltaModes = map[roster.Kind]diff.Mode{roster.UserKind: diff.Delta, roster.EnrollmentKind: diff.Delta,
+	roster.OrgKind: diff.Kept, roster.AcademicSessionKind: diff.Kept, roster.CourseKind: diff.Kept,
+	roster.ClassKind: diff.Kept, roster.DemographicsKind: diff.Kept}
+
+func TestRunDelta(t *testing.T) {
+	key, err := snapshot.NewKey([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := snap(t, district(100), nil)
+	v, err := Run(nil, base, key, 201, Default())
+	if err != nil || !v.Allowed {
+		t.Fatalf("first push: %v %+v", err, v)
+	}
+	last := v.State
+
+	// A delta marking every user (and enrollment) tobedeleted is refused.
+	wipe := &roster.Roster{}
+	for _, u := range district(100).Users {
+		wipe.Users = append(wipe.Users, roster.User{SourcedID: u.SourcedID, Status: "tobedeleted"})
+	}
+	v, err = Run(last, snap(t, wipe, deltaModes), key, 100, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Allowed || !strings.Contains(v.Reason, "100.0% of users removed (100 of 100)") || !v.Delta {
+		t.Errorf("a delta deleting everyone: allowed %v, %q", v.Allowed, v.Reason)
+	}
+
+	// A normal delta: 2 users changed, 1 added, 1 deleted; the other 97 left out, as deltas do.
+	d := &roster.Roster{Users: []roster.User{
+		{SourcedID: "u1", Status: "active", GivenName: "Ben", Role: "student"},
+		{SourcedID: "u2", Status: "active", GivenName: "Cy", Role: "student"},
+		{SourcedID: "u100", Status: "active", GivenName: "Dee", Role: "student"},
+		{SourcedID: "u3", Status: "tobedeleted"},
+	}, Enrollments: []roster.Enrollment{{SourcedID: "eu3", Status: "tobedeleted"}}}
+	v, err = Run(last, snap(t, d, deltaModes), key, 5, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot.Counts{Added: 1, Removed: 1, Changed: 2, Unchanged: 97, RemovedPercent: 1}
+	if !v.Allowed || v.Counts[roster.UserKind] != want {
+		t.Errorf("a normal delta: allowed %v %q, users %+v, want %+v", v.Allowed, v.Reason, v.Counts[roster.UserKind], want)
+	}
+	if c := v.Counts[roster.ClassKind]; c.Unchanged != 1 || c.Removed != 0 {
+		t.Errorf("classes, absent from the delta: %+v, want unchanged", c)
+	}
+	// The state it leaves is the earlier push with the delta applied: 100 users, 99 enrollments.
+	if v.State.Count(roster.UserKind) != 100 || v.State.Count(roster.EnrollmentKind) != 99 || v.State.Count(roster.ClassKind) != 1 {
+		t.Errorf("state: %d users, %d enrollments, %d classes", v.State.Count(roster.UserKind), v.State.Count(roster.EnrollmentKind), v.State.Count(roster.ClassKind))
+	}
+	// The next delta deleting u3 again removes nothing: it was removed by the earlier push.
+	again := &roster.Roster{Users: []roster.User{{SourcedID: "u3", Status: "tobedeleted"}}}
+	v2, err := Run(v.State, snap(t, again, deltaModes), key, 1, Default())
+	if err != nil || !v2.Allowed || v2.Counts[roster.UserKind].Removed != 0 {
+		t.Errorf("u3 deleted twice: %v %+v", err, v2.Counts[roster.UserKind])
+	}
+	// The same rows sent as a bulk file remove the 97 left out.
+	v3, err := Run(last, snap(t, d, nil), key, 5, Default())
+	if err != nil || v3.Allowed || !strings.Contains(v3.Reason, "98.0% of users removed (98 of 100)") {
+		t.Errorf("the delta's rows as bulk: %v %v %q", err, v3.Allowed, v3.Reason)
+	}
+
+	// A delta may be the first push: checked for emptiness only; its state holds its live rows.
+	v, err = Run(nil, snap(t, d, deltaModes), key, 5, Default())
+	if err != nil || !v.Allowed || v.State.Count(roster.UserKind) != 3 {
+		t.Errorf("a delta as first push: %v %+v", err, v)
+	}
+	v, err = Run(nil, snap(t, &roster.Roster{}, deltaModes), key, 0, Default())
+	if err != nil || v.Allowed || !strings.Contains(v.Reason, "empty") {
+		t.Errorf("an empty delta as first push: %v %+v", err, v)
+	}
+}
+
+func TestRunLegacyAndOtherKey(t *testing.T) {
+	k1, _ := snapshot.NewKey([]byte("0123456789abcdef0123456789abcdef"))
+	k2, _ := snapshot.NewKey([]byte("fedcba9876543210fedcba9876543210"))
+	built := snap(t, district(10), nil)
+	v, err := Run(nil, built, k1, 20, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another key: refused, saying why, never counted as everything removed.
+	v2, err := Run(v.State, snap(t, district(10), nil), k2, 20, Default())
+	if err != nil || v2.Allowed || !strings.Contains(v2.Reason, "keyed with another snapshot.key") || v2.Counts != nil {
+		t.Errorf("another key: %v %+v", err, v2)
+	}
+	// A legacy snapshot (an older rostersync's) compares by IDs only, and says so.
+	legacy := &snapshot.Snapshot{KeyID: snapshot.LegacyKeyID, Kinds: map[roster.Kind][]snapshot.Entry{}}
+	for k, e := range snap(t, district(10), nil).Kinds {
+		for _, x := range e {
+			legacy.Kinds[k] = append(legacy.Kinds[k], snapshot.Entry{Key: x.Key, Row: diff.Unknown})
+		}
+	}
+	renamed := district(9)
+	for i := range renamed.Users {
+		renamed.Users[i].GivenName = "Zed"
+	}
+	v3, err := Run(legacy, snap(t, renamed, nil), k1, 19, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := v3.Counts[roster.UserKind]; c.Removed != 1 || c.Changed != 0 || c.Unchanged != 9 || !v3.Allowed {
+		t.Errorf("legacy: %+v allowed %v", c, v3.Allowed)
+	}
+	if len(v3.Notes) != 1 || !strings.Contains(v3.Notes[0], "compared by IDs only") {
+		t.Errorf("legacy notes %q", v3.Notes)
 	}
 }
