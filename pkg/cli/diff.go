@@ -62,10 +62,13 @@ the same names and identifier (likely an ID change, not a new student); a school
 whose schools changed; a class-move is a user who left some classes and joined others.
 
 status and dateLastModified are ignored unless --all-fields; lists (orgSourcedIds, grades, ...)
-compare as sets. Passwords and birth dates show as *** unless --show-secrets. Across formats
-(OneRoster against Capti or students.csv) only the fields both sides carry are compared, and the
-output names them (compared_fields); a students.csv is keyed by STUDENT_ID (OneRoster
-identifier) and names schools by SITE_ID (the school's identifier).
+compare as sets. A row marked tobedeleted is a removal (shown with its status), and in a
+OneRoster delta the rows it leaves out, and files its manifest marks absent, are unchanged.
+Passwords and birth dates show as *** unless --show-secrets. Across formats (OneRoster against
+Capti or students.csv) only the fields both sides carry, and the users of the roles both hold,
+are compared, and the output names them (compared_fields, compared_roles); a students.csv is
+keyed by STUDENT_ID (OneRoster identifier, or sourcedId where that is blank, as convert writes
+it) and names schools by SITE_ID (the school's identifier).
 
 An input with validation errors is still compared (one line on stderr says so); an unreadable
 one is exit 3. The first pass keeps 16 bytes per entity; the changes are collected in a second
@@ -243,6 +246,16 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	if err := crossFormat(ctx, sides, old, new, opts, &dopts); err != nil {
 		return err
 	}
+	if dopts.Roles != nil && !opts.Global.Quiet {
+		var by []string
+		for _, s := range sides {
+			if _, ok := s.format.(format.RoleHolder); ok {
+				by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
+			}
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s holds no other\n",
+			orList(dopts.Roles), strings.Join(by, " and "))
+	}
 	res, err := diff.Compare(ctx, old, new, dopts)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -268,6 +281,14 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		return errFindings
 	}
 	return nil
+}
+
+// orList joins items with commas and a last "or".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 func kindList() string {
@@ -350,6 +371,16 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 		return usageError(fmt.Errorf("%s (%s) and %s (%s) have %s in common", sides[0].in.Path, of.Name(), sides[1].in.Path, nf.Name(), what))
 	}
 	dopts.Entities = kinds
+	// Users of roles one format cannot hold (a students.csv holds students) are left out.
+	for _, f := range []format.Format{of, nf} {
+		if rh, ok := f.(format.RoleHolder); ok && slices.Contains(kinds, roster.UserKind) {
+			if dopts.Roles == nil {
+				dopts.Roles = rh.Roles()
+			} else {
+				dopts.Roles = slices.DeleteFunc(slices.Clone(dopts.Roles), func(r string) bool { return !slices.Contains(rh.Roles(), r) })
+			}
+		}
+	}
 	for i, src := range [2]diff.Source{old, new} {
 		if !partial(carried[i]) {
 			continue
@@ -381,6 +412,9 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 	}
 	if key == "identifier" {
 		dopts.OrgKey = "identifier" // schools named by their identifier (SITE_ID), as users are
+		if strings.EqualFold(opts.Options.Students.StudentID, "sourcedId") {
+			key = "sourcedId" // STUDENT_ID written from sourcedId (--student-id sourcedId)
+		}
 	}
 	dopts.UserKey = key
 	if opts.Key != "" {
@@ -552,6 +586,9 @@ func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
 	if rep.OldFormat != rep.NewFormat {
 		for _, k := range summaryKinds(rep.Result) {
 			fmt.Fprintf(out, "compared %s fields: %s\n", k.Singular(), strings.Join(rep.Compared[k.Singular()], ", "))
+		}
+		if rep.Roles != nil {
+			fmt.Fprintf(out, "compared user roles: %s\n", strings.Join(rep.Roles, ", "))
 		}
 	}
 	fmt.Fprintln(out)

@@ -346,6 +346,23 @@ func TestCompare(t *testing.T) {
 			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 3, 0, 0), roster.OrgKind: counts(0, 3, 0, 0)},
 		},
 		{
+			name:    "only the roles asked for",
+			new:     edit(func(r *roster.Roster) { r.Users = r.Users[:2]; user(r, "u1").GivenName = "Ada B." }),
+			opts:    Options{Roles: []string{"student"}, Entities: []roster.Kind{roster.UserKind}},
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 0, 1, 1)},
+			changes: []Change{{Entity: "user", ID: "u1", Kind: Changed, Fields: map[string]FieldChange{"givenName": {Old: "Ada", New: "Ada B."}}}},
+		},
+		{
+			name: "a blank key field keys by sourcedId, as convert writes it",
+			old:  edit(func(r *roster.Roster) { user(r, "u2").Identifier = "" }),
+			new: edit(func(r *roster.Roster) {
+				user(r, "u2").Identifier = "u2" // a students.csv written from old: STUDENT_ID u2
+			}),
+			opts:    Options{UserKey: "identifier", Entities: []roster.Kind{roster.UserKind}},
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 0, 0, 3)},
+			notes:   []Note{},
+		},
+		{
 			name:    "removed percent",
 			new:     edit(func(r *roster.Roster) { r.Users = r.Users[2:]; r.Users = append(r.Users, roster.User{SourcedID: "u4"}) }),
 			opts:    Options{Entities: []roster.Kind{"user"}},

@@ -60,8 +60,8 @@ func (s *diffSets) rekeys() []Note {
 		} else if j, ok = byName[nameKey(v)]; ok && nameKey(v) != "" && !used[j] {
 			why = whySameName
 		}
-		if why == "" {
-			continue
+		if why == "" || sl.side[0].id == slots[j].side[1].id {
+			continue // an ID removed and added again is no rekey
 		}
 		used[j] = true
 		out = append(out, Note{Kind: NoteRekey, Entity: "user", OldID: sl.side[0].id, NewID: slots[j].side[1].id, Why: why})

@@ -35,6 +35,12 @@ type Needs interface {
 	Needs() []roster.Kind
 }
 
+// RoleHolder is an optional ability of a Format whose files hold users of some roles only
+// (students.csv: students): a diff against another format compares those roles alone.
+type RoleHolder interface {
+	Roles() []string
+}
+
 // Namer is an optional ability of a multi-file Format: the name a lone file (stdin, or a file
 // named otherwise) is read under, from its name and header line. A reader of a package
 // knows its files by name; a lone "export.csv" holding users is its users.csv.
