@@ -57,7 +57,9 @@ by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for
 removed (with the percentage of the old ones), changed and unchanged; then notes that explain
 likely causes; then the changes, field by field.
 
-Notes never change the counts: a rekey is a removed and an added user with the same email, or
+Notes never change the counts: an excel-damage note is a removed and an added entity whose new
+ID is the old one as a spreadsheet rewrote it (leading zeros lost, scientific notation); a rekey
+is a removed and an added user with the same email, or
 the same names and identifier (likely an ID change, not a new student); a school-move is a user
 whose schools changed; a class-move is a user who left some classes and joined others.
 
@@ -541,7 +543,7 @@ func cutNote(w io.Writer, rep *DiffReport) {
 // noteText is a note's detail: old -> new.
 func noteText(n diff.Note) (id, detail string) {
 	switch n.Kind {
-	case diff.NoteRekey:
+	case diff.NoteRekey, diff.NoteExcelDamage:
 		return n.OldID + " -> " + n.NewID, n.Why
 	}
 	return n.ID, strings.Join(n.Old, ",") + " -> " + strings.Join(n.New, ",")
@@ -549,9 +551,10 @@ func noteText(n diff.Note) (id, detail string) {
 
 // noteMeaning explains each note kind in the table.
 var noteMeaning = map[string]string{
-	diff.NoteRekey:      "likely ID changes, not new students",
-	diff.NoteSchoolMove: "users whose schools changed",
-	diff.NoteClassMove:  "users who left some classes and joined others",
+	diff.NoteExcelDamage: "IDs a spreadsheet rewrote (leading zeros lost, scientific notation): fix the export",
+	diff.NoteRekey:       "likely ID changes, not new students",
+	diff.NoteSchoolMove:  "users whose schools changed",
+	diff.NoteClassMove:   "users who left some classes and joined others",
 }
 
 func writeDiffText(out, errOut io.Writer, rep *DiffReport) error {
@@ -611,7 +614,7 @@ func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
 			byKind[n.Kind]++
 		}
 		rows = rows[:0]
-		for _, k := range []string{diff.NoteRekey, diff.NoteSchoolMove, diff.NoteClassMove} {
+		for _, k := range []string{diff.NoteExcelDamage, diff.NoteRekey, diff.NoteSchoolMove, diff.NoteClassMove} {
 			if byKind[k] > 0 {
 				rows = append(rows, []string{k, strconv.Itoa(byKind[k]), noteMeaning[k]})
 			}

@@ -129,6 +129,9 @@ const (
 	NoteRekey      = "rekey"
 	NoteSchoolMove = "school-move"
 	NoteClassMove  = "class-move"
+	// NoteExcelDamage is a removed and an added entity whose new ID is the old one as a
+	// spreadsheet rewrote it (leading zeros lost, scientific notation).
+	NoteExcelDamage = "excel-damage"
 )
 
 // Note explains a group of changes: a removed and an added user that are likely the same
