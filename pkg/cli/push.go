@@ -239,7 +239,7 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 			}
 		}
 		if !v.Allowed {
-			p := roster.Problem{Severity: roster.Error, Code: roster.CodeGuard, File: set.Source,
+			p := roster.Problem{Severity: roster.Error, Code: v.Code, File: set.Source,
 				Message: "shrink guard: " + v.Reason}
 			if req.AllowShrink {
 				p.Severity, p.Message = roster.Warning, p.Message+" (allowed once by --allow-shrink)"

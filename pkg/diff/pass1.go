@@ -172,6 +172,10 @@ type pass1 struct {
 	tables   [numKinds][]Entry   // sorted, after finish
 	metaKeys [numKinds]map[string]struct{}
 	modes    [numKinds]Mode // as the source tells (SetMode); Bulk unless told
+	// stripped, when kept (Builder.KeepStripped), holds per kind an entry for each ID with
+	// leading zeros: the hash of the ID without them, and the ID's key hash.
+	stripped     [numKinds][][]Entry
+	keepStripped bool
 }
 
 // ModeSetter is implemented by the sinks Compare and a Builder hand to a Source: a source
@@ -232,7 +236,16 @@ func (p *pass1) add(k kindIdx, e any) error {
 			p.metaKeys[k][strings.Clone(kv.Key)] = struct{}{}
 		}
 	}
-	p.chunks[k] = appendEntry(p.chunks[k], Entry{Key: xxhash.Sum64(p.h.key(k, vals, e)), Row: p.h.row(k, vals, meta)})
+	kb := p.h.key(k, vals, e)
+	x := Entry{Key: xxhash.Sum64(kb), Row: p.h.row(k, vals, meta)}
+	p.chunks[k] = appendEntry(p.chunks[k], x)
+	if p.keepStripped && x.Row != Tombstone {
+		if id := displayID(kb); len(id) > 1 && id[0] == '0' {
+			if z := StripZeros(id); z != id {
+				p.stripped[k] = appendEntry(p.stripped[k], Entry{Key: xxhash.Sum64String(z), Row: x.Key})
+			}
+		}
+	}
 	return nil
 }
 
