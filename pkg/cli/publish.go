@@ -396,7 +396,9 @@ func guardSet(store *state.Store, dest string, set *fileSet, policy guard.Policy
 		}
 	}
 	key, err := snapshot.LoadKey(store.Dir)
-	if err != nil {
+	if errors.Is(err, snapshot.ErrInsecureKey) {
+		return guard.Verdict{}, nil, usageError(err)
+	} else if err != nil {
 		return guard.Verdict{}, nil, withExit(ExitLocal, err)
 	}
 	v, err := guard.Run(old, set.Snap, key, set.Rows, policy)

@@ -23,6 +23,9 @@ import (
 // KeyFile is the name of the secret in the state folder.
 const KeyFile = "snapshot.key"
 
+// ErrInsecureKey is returned for a key file others can read or write: fix its mode.
+var ErrInsecureKey = errors.New("insecure snapshot key")
+
 // keyLen is the secret's length in bytes.
 const keyLen = 32
 
@@ -75,7 +78,7 @@ func readSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("snapshot key %s: not a regular file", path)
 	}
 	if !private(st.Mode()) {
-		return nil, fmt.Errorf("snapshot key %s: mode %04o lets others read it (chmod 600 %s)", path, st.Mode().Perm(), path)
+		return nil, fmt.Errorf("%w: %s has mode %04o: others can read it (chmod 600 %s)", ErrInsecureKey, path, st.Mode().Perm(), path)
 	}
 	b := make([]byte, keyLen+1)
 	n, err := f.Read(b)
