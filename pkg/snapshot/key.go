@@ -136,17 +136,13 @@ type hasher struct {
 
 func (k *Key) hasher() *hasher { return &hasher{mac: hmac.New(sha256.New, k.secret)} }
 
-// sum is the first 64 bits of the HMAC of a domain byte and one or two 64-bit values.
-func (h *hasher) sum(domain byte, a, b uint64, two bool) uint64 {
-	h.in[0] = domain
-	binary.LittleEndian.PutUint64(h.in[1:9], a)
-	n := 9
-	if two {
-		binary.LittleEndian.PutUint64(h.in[9:17], b)
-		n = 17
-	}
+// row is the first 64 bits of the HMAC of a row hash with its key hash, after a domain byte.
+func (h *hasher) row(key, row uint64) uint64 {
+	h.in[0] = 'r'
+	binary.LittleEndian.PutUint64(h.in[1:9], key)
+	binary.LittleEndian.PutUint64(h.in[9:17], row)
 	h.mac.Reset()
-	h.mac.Write(h.in[:n]) //nolint:errcheck // hashing cannot fail
+	h.mac.Write(h.in[:]) //nolint:errcheck // hashing cannot fail
 	h.out = h.mac.Sum(h.out[:0])
 	return binary.LittleEndian.Uint64(h.out)
 }
@@ -203,7 +199,7 @@ func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
 				if x.Row == diff.Tombstone || x.Row == diff.Unknown {
 					return x
 				}
-				r := h.sum('r', x.Key, x.Row, true)
+				r := h.row(x.Key, x.Row)
 				if r == diff.Tombstone || r == diff.Unknown {
 					r = diff.Unknown + 1
 				}
