@@ -146,6 +146,7 @@ type reader struct {
 	role   string
 	orgID  string
 	domain string
+	ragged bool // format.Options.Ragged
 
 	pos    [nColumns]int // per known column (iEmail …), its index in the record; -1 when absent
 	extras []int         // indices of layout columns rostersync does not know (kept as metadata)
@@ -167,7 +168,7 @@ func newReader(file string, header []string, opts format.Options, rep roster.Rep
 		return nil // not a header (another separator, a first row of data): reported
 	}
 	r := &reader{
-		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1,
+		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1, ragged: opts.Ragged,
 		seenUID: idset.NewBag(sizeHint),
 		seenID:  idset.NewBag(sizeHint),
 	}
@@ -233,7 +234,13 @@ func (r *reader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != len(r.header) {
 		r.report(roster.Error, roster.CodeRaggedRow, line, "",
 			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), len(r.header)))
-		return rec, false
+		if !r.ragged {
+			return rec, false
+		}
+		var ok bool
+		if rec, ok = format.RaggedRow(rec, len(r.header), r.pos[iUniqueID]); !ok {
+			return rec, false
+		}
 	}
 	for j, v := range rec {
 		if len(v) > MaxLen && utf8.RuneCountInString(v) > MaxLen {

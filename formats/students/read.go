@@ -230,10 +230,17 @@ func blank(s string) bool {
 // --passwords-are-dates) and the birth date as YYYY-MM-DD ("" when it is not a date).
 func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != r.width {
-		// Its values would be read from the wrong columns: the row is not read.
+		// Its values would be read from the wrong columns: the row is not read (unless diff
+		// asks for it and its STUDENT_ID can be told).
 		r.problem(roster.Error, roster.CodeRaggedRow, line, "",
 			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), r.width))
-		return rec, false
+		if !r.opts.Ragged {
+			return rec, false
+		}
+		var ok bool
+		if rec, ok = format.RaggedRow(rec, r.width, r.id); !ok {
+			return rec, false
+		}
 	}
 	for i, c := range r.cols {
 		if r.need[i] && r.pos[i] >= 0 && blank(cell(rec, r.pos[i])) {

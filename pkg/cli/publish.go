@@ -371,10 +371,16 @@ func progressFor(deps *Deps, quiet bool, total int64, what string) (func(int64),
 	return func(n int64) { bar.Add64(n) }, func() { bar.Finish(); fmt.Fprintln(deps.IO.ErrOut) } //nolint:errcheck
 }
 
-// guardSet compares a set with the last snapshot pushed to dest under its first file's name.
+// guardSet compares a set with the last snapshot pushed to dest under its first file's name
+// (under its manifest for a OneRoster package: a delta's files are not the bulk package's),
+// and leaves in set.Snap the snapshot to record if it is published.
 func guardSet(store *state.Store, dest string, set *fileSet, policy guard.Policy) (guard.Verdict, *state.Run, error) {
 	var old *snapshot.Snapshot
-	run, rf, err := store.LastPushed(dest, set.Files[0].Name)
+	name := set.Files[0].Name
+	if slices.ContainsFunc(set.Files, func(f transport.File) bool { return f.Name == "manifest.csv" }) {
+		name = "manifest.csv"
+	}
+	run, rf, err := store.LastPushed(dest, name)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return guard.Verdict{}, nil, withExit(ExitLocal, err)
 	}
@@ -389,18 +395,30 @@ func guardSet(store *state.Store, dest string, set *fileSet, policy guard.Policy
 			return guard.Verdict{}, nil, withExit(ExitLocal, fmt.Errorf("read the last snapshot: %w", err))
 		}
 	}
-	v := guard.Check(old, set.Snap, set.Rows, policy)
+	key, err := snapshot.LoadKey(store.Dir)
+	if errors.Is(err, snapshot.ErrInsecureKey) {
+		return guard.Verdict{}, nil, usageError(err)
+	} else if err != nil {
+		return guard.Verdict{}, nil, withExit(ExitLocal, err)
+	}
+	v, err := guard.Run(old, set.Snap, key, set.Rows, policy)
+	if err != nil {
+		return guard.Verdict{}, nil, withExit(ExitLocal, err)
+	}
+	if v.State != nil {
+		set.Snap = v.State
+	}
 	return v, run, nil
 }
 
 func guardStats(v guard.Verdict, p guard.Policy, overridden bool) *state.GuardStats {
-	g := &state.GuardStats{Compared: v.Compared, Rows: v.Rows, MinRows: p.MinRows, MaxRemoved: p.MaxRemovedPercent,
+	g := &state.GuardStats{Compared: v.Compared, Rows: v.Rows, MinRows: p.MinRows, MaxRemoved: p.For(roster.UserKind).MaxRemovedPercent,
 		Allowed: v.Allowed || overridden, Overridden: overridden && !v.Allowed, Reason: v.Reason}
+	if !v.Allowed && v.Code != roster.CodeGuard {
+		g.Code = v.Code
+	}
 	if g.MinRows <= 0 {
 		g.MinRows = guard.DefaultMinRows
-	}
-	if g.MaxRemoved <= 0 {
-		g.MaxRemoved = guard.DefaultMaxRemovedPercent
 	}
 	if v.Counts != nil {
 		g.RemovedPercent = map[string]float64{}

@@ -42,9 +42,9 @@ every file goes to a temporary name in the destination folder, its size is check
 and only then is it renamed onto its final name, so the vendor never sees half a file. Invalid
 input is refused before any connection is opened.
 
-The guard refuses an empty or header-only file, fewer rows than min_rows (default 1), or more than
-max_removed_percent (default 10) of the users or enrollments removed since the last push;
---allow-shrink overrides it once. The first push to a destination checks only emptiness and
+The guard refuses an empty or header-only file, fewer rows than min_rows (default 1), or more
+users, enrollments or classes removed, changed or added since the last push than the profile's
+guard limits (default: 10% removed, 75% changed; see README); --allow-shrink overrides it once. The first push to a destination checks only emptiness and
 min_rows. Host keys are always checked against known_hosts: add a new server's key with
 'rostersync known-hosts add HOST:PORT'.
 
@@ -98,9 +98,9 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 	if len(opts.Paths) > 1 && opts.As != "" {
 		return usageError(errors.New("--as names the file of a single PATH"))
 	}
-	policy := guard.Policy{}
+	policy := guard.Default()
 	if p != nil {
-		policy = guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
+		policy = p.Guard
 	}
 	quiet := opts.Global.Quiet
 	// 1. Check every input before anything remote happens.
@@ -198,6 +198,12 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 		}
 		gs := guardStats(v, policy, req.AllowShrink)
 		res.Guard = append(res.Guard, gs)
+		for _, n := range v.Notes {
+			res.Warnings = append(res.Warnings, n)
+			if !quiet {
+				fmt.Fprintln(deps.IO.ErrOut, "rostersync: note:", n)
+			}
+		}
 		if run.Guard == nil {
 			run.Guard = gs
 		}
@@ -233,7 +239,7 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 			}
 		}
 		if !v.Allowed {
-			p := roster.Problem{Severity: roster.Error, Code: roster.CodeGuard, File: set.Source,
+			p := roster.Problem{Severity: roster.Error, Code: v.Code, File: set.Source,
 				Message: "shrink guard: " + v.Reason}
 			if req.AllowShrink {
 				p.Severity, p.Message = roster.Warning, p.Message+" (allowed once by --allow-shrink)"

@@ -20,7 +20,6 @@ import (
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
-	"github.com/rostersync/rostersync/pkg/guard"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -277,7 +276,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	set.Source = sum.Source
 	log.Info("validated", "step", "validate", "format", set.Format, "rows", set.Rows)
 	// 4. Guard and publish.
-	policy := guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
+	policy := p.Guard
 	conn.To = p.Destination
 	res, err := publishSets(ctx, deps, publishRequest{Conn: conn, Profile: p, Sets: []*fileSet{set}, Policy: policy,
 		AllowShrink: opts.AllowShrink, DryRun: opts.DryRun, Quiet: !opts.DryRun}) // the job's log says what happened

@@ -1,0 +1,216 @@
+package snapshot
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/rostersync/rostersync/pkg/diff"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// KeyFile is the name of the secret in the state folder.
+const KeyFile = "snapshot.key"
+
+// ErrInsecureKey is returned for a key file others can read or write: fix its mode.
+var ErrInsecureKey = errors.New("insecure snapshot key")
+
+// keyLen is the secret's length in bytes.
+const keyLen = 32
+
+// Key is the secret snapshots are keyed with.
+type Key struct {
+	ID     string // names the secret without revealing it: a hash of it
+	secret []byte
+}
+
+// NewKey returns the key of a secret of at least 16 bytes.
+func NewKey(secret []byte) (*Key, error) {
+	if len(secret) < 16 {
+		return nil, fmt.Errorf("snapshot key: %d bytes, want at least 16", len(secret))
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("rostersync snapshot key id")) //nolint:errcheck // hashing cannot fail
+	return &Key{ID: hex.EncodeToString(m.Sum(nil)[:8]), secret: slices.Clone(secret)}, nil
+}
+
+// LoadKey returns the key of the state folder dir, creating its secret (KeyFile, 0600, random)
+// on first use. A secret file others can read or write is refused.
+func LoadKey(dir string) (*Key, error) {
+	path := filepath.Join(dir, KeyFile)
+	for range 2 {
+		b, err := readSecret(path)
+		if err == nil {
+			return NewKey(b)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		if err := createSecret(dir, path); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("snapshot key %s: cannot be created", path)
+}
+
+func readSecret(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("snapshot key %s: not a regular file", path)
+	}
+	if !private(st.Mode()) {
+		return nil, fmt.Errorf("%w: %s has mode %04o: others can read it (chmod 600 %s)", ErrInsecureKey, path, st.Mode().Perm(), path)
+	}
+	b := make([]byte, keyLen+1)
+	n, err := f.Read(b)
+	if err != nil || n != keyLen {
+		return nil, fmt.Errorf("snapshot key %s: not a key (%d bytes, want %d)", path, n, keyLen)
+	}
+	return b[:n], nil
+}
+
+// createSecret writes a new random secret under a temporary name, then links it into place:
+// two runs starting at once end with one secret.
+func createSecret(dir, path string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	secret := make([]byte, keyLen)
+	if _, err := rand.Read(secret); err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".snapshot.key.*")
+	if err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if _, err := tmp.Write(secret); err != nil {
+		tmp.Close()
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	return nil
+}
+
+// hasher computes the keyed hashes of a snapshot's entries. It is not safe for concurrent use.
+type hasher struct {
+	mac hash.Hash
+	in  [17]byte
+	out []byte
+}
+
+func (k *Key) hasher() *hasher { return &hasher{mac: hmac.New(sha256.New, k.secret)} }
+
+// row is the first 64 bits of the HMAC of a row hash with its key hash, after a domain byte.
+func (h *hasher) row(key, row uint64) uint64 {
+	h.in[0] = 'r'
+	binary.LittleEndian.PutUint64(h.in[1:9], key)
+	binary.LittleEndian.PutUint64(h.in[9:17], row)
+	h.mac.Reset()
+	h.mac.Write(h.in[:]) //nolint:errcheck // hashing cannot fail
+	h.out = h.mac.Sum(h.out[:0])
+	return binary.LittleEndian.Uint64(h.out)
+}
+
+// each sets out[i] = fn(in[i]) for every entry, on every CPU for a large table (an HMAC costs
+// a few hundred nanoseconds; a district has millions of entities).
+func (k *Key) each(in, out []Entry, fn func(*hasher, Entry) Entry) {
+	const minChunk = 1 << 14
+	n := min(runtime.GOMAXPROCS(0), (len(in)+minChunk-1)/minChunk)
+	if n <= 1 {
+		h := k.hasher()
+		for i, x := range in {
+			out[i] = fn(h, x)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(in) + n - 1) / n
+	for lo := 0; lo < len(in); lo += size {
+		hi := min(lo+size, len(in))
+		wg.Go(func() {
+			h := k.hasher()
+			for i := lo; i < hi; i++ {
+				out[i] = fn(h, in[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Keyed returns s keyed with k: each row hash replaced by its HMAC with its key hash (which
+// stays the diff engine's hash of the ID: an ID is no secret, and IDs keyed alike compare with
+// any snapshot), tombstones and unknown rows kept as such. A snapshot already keyed with k is
+// returned as it is. One whose rows cannot be keyed with k (a legacy snapshot's were dropped; one
+// keyed with another secret cannot be read back) keeps its IDs and has every row Unknown: it
+// compares by IDs only (Rekeyed tells).
+func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
+	if s.KeyID == k.ID {
+		return s, nil
+	}
+	byIDs := s.KeyID != ""
+	out := &Snapshot{Kinds: make(map[roster.Kind][]Entry, len(s.Kinds)), Modes: s.Modes, Stripped: s.Stripped, KeyID: k.ID}
+	for kind, entries := range s.Kinds {
+		e := make([]Entry, len(entries))
+		if byIDs {
+			for i, x := range entries {
+				e[i] = x
+				if x.Row != diff.Tombstone {
+					e[i].Row = diff.Unknown
+				}
+			}
+		} else {
+			k.each(entries, e, func(h *hasher, x Entry) Entry {
+				if x.Row == diff.Tombstone || x.Row == diff.Unknown {
+					return x
+				}
+				r := h.row(x.Key, x.Row)
+				if r == diff.Tombstone || r == diff.Unknown {
+					r = diff.Unknown + 1
+				}
+				return Entry{Key: x.Key, Row: r}
+			})
+		}
+		out.Kinds[kind] = e
+	}
+	return out, nil
+}
+
+// ByIDsOnly reports whether keying s with k leaves its rows Unknown: s is a legacy snapshot, or
+// one keyed with another secret (the key file replaced).
+func (s *Snapshot) ByIDsOnly(k *Key) bool { return s.KeyID != "" && s.KeyID != k.ID }
