@@ -66,7 +66,11 @@ func (r *reader) readManifest(present map[string]bool, lone bool) error {
 		r.version = r.versionFromHeaders(present)
 		return nil
 	}
-	csvio.CheckHeader("manifest.csv", cr.Header(), csvio.HeaderSpec{Columns: csvio.Columns("propertyName", "value"), Ordered: true}, r.rep)
+	if csvio.CheckHeader("manifest.csv", cr.Header(), csvio.HeaderSpec{Columns: csvio.Columns("propertyName", "value"), Ordered: true}, r.rep) == nil {
+		// Not a header (another separator, a first row of data): reported; read as if empty.
+		r.version = r.versionFromHeaders(present)
+		return nil
+	}
 	props := map[string]string{}
 	lines := map[string]int{}
 	for {
