@@ -131,6 +131,11 @@ type DiffReport struct {
 	New       string `json:"new"`
 	OldFormat string `json:"old_format"`
 	NewFormat string `json:"new_format"`
+	// Validation counts each input's problems (by severity and code; listed by validate).
+	Validation struct {
+		Old Summary `json:"old"`
+		New Summary `json:"new"`
+	} `json:"validation"`
 	*diff.Result
 }
 
@@ -249,12 +254,13 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	if !opts.Global.Quiet || !res.Identical() {
 		for _, s := range sides {
 			if s.probs.Errors > 0 {
-				fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s %s (%s) has %s; compared anyway (see 'rostersync validate %s')\n",
-					s.name, s.in.Path, s.format.Name(), plural(s.probs.Errors, "validation error"), s.in.Path)
+				fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s %s (%s) has %s (%s); compared anyway (see 'rostersync validate %s')\n",
+					s.name, termSafe(s.in.Path), s.format.Name(), plural(s.probs.Errors, "validation error"), byCodeText(s.probs.ByCode), termSafe(s.in.Path))
 			}
 		}
 	}
 	rep := &DiffReport{Old: opts.Old, New: opts.New, OldFormat: sides[0].format.Name(), NewFormat: sides[1].format.Name(), Result: res}
+	rep.Validation.Old, rep.Validation.New = summaryOf(sides[0].probs), summaryOf(sides[1].probs)
 	if !opts.Global.Quiet || !res.Identical() {
 		if err := writeDiff(deps, style, rep, dopts.Limit); err != nil {
 			return withExit(ExitLocal, fmt.Errorf("write the comparison: %w", err))

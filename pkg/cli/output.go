@@ -125,6 +125,9 @@ func validateSummaryLine(r *ValidateResult) string {
 	s := fmt.Sprintf("%s: %s, %s, %s: %s, %s, %s", termSafe(r.Path), what,
 		plural(len(r.Files), "file"), plural(rows, "row"),
 		plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"), plural(r.Summary.Infos, "info"))
+	if by := byCodeText(r.Summary.ByCode); by != "" {
+		s += " (" + by + ")"
+	}
 	if r.Truncated {
 		s += fmt.Sprintf(" (listing cut at %d: --max-problems)", len(r.Problems))
 	}

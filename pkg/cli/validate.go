@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -90,11 +93,36 @@ type ValidateResult struct {
 	base string
 }
 
-// Summary counts problems by severity.
+// Summary counts problems by severity and by code (every problem, whether listed or not).
 type Summary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Infos    int `json:"infos"`
+	Errors   int            `json:"errors"`
+	Warnings int            `json:"warnings"`
+	Infos    int            `json:"infos"`
+	ByCode   map[string]int `json:"by_code"`
+}
+
+// summaryOf is the counts of probs.
+func summaryOf(probs *roster.Problems) Summary {
+	by := make(map[string]int, len(probs.ByCode))
+	for c, n := range probs.ByCode {
+		by[c] = n
+	}
+	return Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos, ByCode: by}
+}
+
+// byCodeText is the counts per code, most frequent first (then by code): "dangling-ref 5,
+// bad-email 1"; "" when there are none.
+func byCodeText(by map[string]int) string {
+	codes := make([]string, 0, len(by))
+	for c := range by {
+		codes = append(codes, c)
+	}
+	slices.SortFunc(codes, func(a, b string) int { return cmp.Or(cmp.Compare(by[b], by[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = c + " " + strconv.Itoa(by[c])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
@@ -201,6 +229,6 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 	return &ValidateResult{
 		Path: path, Format: f.Name(), Version: info.Version, Files: info.Files,
 		Problems: list, Truncated: probs.Truncated, base: baseOf(in),
-		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos},
+		Summary: summaryOf(probs),
 	}, nil
 }

@@ -104,6 +104,8 @@ type Problems struct {
 
 	list                    []Problem
 	Errors, Warnings, Infos int
+	// ByCode counts every problem reported (after Ignore) per code, never capped.
+	ByCode map[string]int
 	// Truncated says the listing was capped.
 	Truncated bool
 }
@@ -116,6 +118,10 @@ func (ps *Problems) Report(p Problem) {
 	if n, ok := ps.Rename[p.File]; ok {
 		p.File = n
 	}
+	if ps.ByCode == nil {
+		ps.ByCode = map[string]int{}
+	}
+	ps.ByCode[p.Code]++
 	switch p.Severity {
 	case Error:
 		ps.Errors++
