@@ -106,6 +106,8 @@ type Problems struct {
 	Errors, Warnings, Infos int
 	// ByCode counts every problem reported (after Ignore) per code, never capped.
 	ByCode map[string]int
+
+	groups map[groupKey]*Group
 	// Truncated says the listing was capped.
 	Truncated bool
 }
@@ -122,6 +124,7 @@ func (ps *Problems) Report(p Problem) {
 		ps.ByCode = map[string]int{}
 	}
 	ps.ByCode[p.Code]++
+	ps.group(p)
 	switch p.Severity {
 	case Error:
 		ps.Errors++
@@ -185,4 +188,54 @@ func (ps *Problems) Has(code string) bool {
 		}
 	}
 	return false
+}
+
+// GroupKeep is how many problems a Group keeps: a group of more problems than this is shown as
+// one line (count, first and last lines, the first message) by text and table output.
+const GroupKeep = 3
+
+// Group is every problem of one (file, code, column, severity): how many, the first and last
+// lines, and the first GroupKeep of them in List's order.
+type Group struct {
+	Count       int
+	First, Last int // lines
+	Kept        []Problem
+}
+
+type groupKey struct {
+	file, code, column string
+	sev                Severity
+}
+
+// group records p in its group. The groups are as many as the distinct (file, code, column,
+// severity), a few hundred at most whatever the size of the input.
+func (ps *Problems) group(p Problem) {
+	if ps.groups == nil {
+		ps.groups = map[groupKey]*Group{}
+	}
+	k := groupKey{p.File, p.Code, p.Column, p.Severity}
+	g := ps.groups[k]
+	if g == nil {
+		g = &Group{First: p.Line, Last: p.Line}
+		ps.groups[k] = g
+	}
+	g.Count++
+	g.First, g.Last = min(g.First, p.Line), max(g.Last, p.Line)
+	i, _ := slices.BinarySearchFunc(g.Kept, p, func(a, b Problem) int { return cmp.Or(Compare(a, b), 1) })
+	if i < GroupKeep {
+		g.Kept = slices.Insert(g.Kept, i, p)
+		if len(g.Kept) > GroupKeep {
+			g.Kept = g.Kept[:GroupKeep]
+		}
+	}
+}
+
+// Groups returns every group, ordered by their first kept problem (List's order).
+func (ps *Problems) Groups() []Group {
+	out := make([]Group, 0, len(ps.groups))
+	for _, g := range ps.groups {
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b Group) int { return Compare(a.Kept[0], b.Kept[0]) })
+	return out
 }
