@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -13,8 +15,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+	"golang.org/x/term"
 
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -71,7 +75,7 @@ func writeValidateResults(deps *Deps, style string, quiet, failing bool, list li
 		for _, r := range results {
 			for _, row := range listedRows(r, list) {
 				p := row.Problem
-				line, msg := strconv.Itoa(p.Line), p.Message
+				line, msg := linesText(p.Line, p.Line, ""), p.Message
 				if row.count > 1 {
 					line, msg = linesText(p.Line, row.last, "–"), groupText(row)
 				}
@@ -79,7 +83,7 @@ func writeValidateResults(deps *Deps, style string, quiet, failing bool, list li
 			}
 		}
 		if len(rows) > 0 {
-			if err := renderTable(out, []string{"file", "line", "severity", "code", "column", "message"}, rows); err != nil {
+			if err := renderProblemTable(out, termWidth(deps), rows); err != nil {
 				return err
 			}
 		}
@@ -152,7 +156,10 @@ func listedRows(r *ValidateResult, list listing) []listedRow {
 		}
 		rows = append(rows, listedRow{Problem: g.Kept[0], count: g.Count, last: g.Last})
 	}
-	slices.SortStableFunc(rows, func(a, b listedRow) int { return roster.Compare(a.Problem, b.Problem) })
+	// By file and line; within a line, the groups' order: the order found (columns left to right).
+	slices.SortStableFunc(rows, func(a, b listedRow) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
 	return rows
 }
 
@@ -281,6 +288,107 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// termWidth is the width a table on stdout fits in: the terminal's, else $COLUMNS, else 160.
+func termWidth(deps *Deps) int {
+	if f, ok := deps.IO.Out.(*os.File); ok && deps.IO.IsStdoutTTY {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	if deps.Getenv != nil {
+		if w, err := strconv.Atoi(deps.Getenv("COLUMNS")); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 160
+}
+
+// renderProblemTable writes problem rows (file, line, severity, code, column, message) as a
+// table within width: every column but the message as wide as its widest cell, the file column
+// cut from the left ("…/users.csv") when the message would have fewer than 30 cells, and the
+// message wrapped at words in the room left.
+func renderProblemTable(w io.Writer, width int, rows [][]string) error {
+	header := []string{"file", "line", "severity", "code", "column", "message"}
+	safe := make([][]string, len(rows))
+	for i, r := range rows {
+		safe[i] = make([]string, len(r))
+		for j, c := range r {
+			safe[i][j] = termSafe(c)
+		}
+	}
+	var widths [5]int
+	for j := range widths {
+		widths[j] = runewidth.StringWidth(header[j])
+		for _, r := range safe {
+			widths[j] = max(widths[j], runewidth.StringWidth(r[j]))
+		}
+	}
+	const border, minMessage, minFile = 3*6 + 1, 30, 12
+	fixed := border
+	for _, n := range widths {
+		fixed += n
+	}
+	fileW := widths[0]
+	if short := minMessage - (width - fixed); short > 0 {
+		fileW = max(minFile, widths[0]-short)
+	}
+	msgW := max(10, width-fixed+widths[0]-fileW)
+	for _, r := range safe {
+		r[0] = cutLeft(r[0], fileW)
+		r[5] = wrapWords(r[5], msgW)
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	t.Header(toAny(header)...)
+	if err := t.Bulk(safe); err != nil {
+		return err
+	}
+	return t.Render()
+}
+
+// cutLeft shortens s to width cells by dropping its start: "…/nightly/users.csv".
+func cutLeft(s string, width int) string {
+	if runewidth.StringWidth(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for i := range r {
+		if runewidth.StringWidth(string(r[i:])) <= width-1 {
+			return "…" + string(r[i:])
+		}
+	}
+	return "…"
+}
+
+// wrapWords breaks s into lines of at most width cells at spaces (a longer word is cut).
+func wrapWords(s string, width int) string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		for runewidth.StringWidth(word) > width {
+			if line != "" {
+				lines, line = append(lines, line), ""
+			}
+			head := runewidth.Truncate(word, width, "")
+			lines, word = append(lines, head), word[len(head):]
+		}
+		switch {
+		case line == "":
+			line = word
+		case runewidth.StringWidth(line)+1+runewidth.StringWidth(word) <= width:
+			line += " " + word
+		default:
+			lines, line = append(lines, line), word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // renderTable writes rows under header as a terminal table, every cell escaped (termSafe).

@@ -240,8 +240,8 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 	if info.Files == nil {
 		info.Files = []format.FileInfo{}
 	}
-	list := probs.List()
-	if list == nil {
+	list := probs.ListFound()
+	if len(list) == 0 {
 		list = []roster.Problem{}
 	}
 	return &ValidateResult{

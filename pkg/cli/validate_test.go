@@ -101,3 +101,42 @@ func TestValidateSmallGroupsListed(t *testing.T) {
 		t.Errorf("two problems not listed each:\n%s", out)
 	}
 }
+
+// -o table fits the width: every line within it, the message column wrapped, long paths
+// shortened from the left, no line number for a file-level problem.
+func TestProblemTableFits(t *testing.T) {
+	long := "/srv/exports/district-with-a-very-long-name/nightly/2026-12-06/oneroster"
+	rows := [][]string{
+		{long + "/users.csv", "", "warning", "missing-file", "", "orgs.csv is not here: a lone users.csv is checked against the rest of its package, which is beside it"},
+		{long + "/users.csv", "1501", "error", "bad-email", "email", `email "not-an-email" is not a valid address, and this message goes on long enough to need wrapping twice at eighty columns`},
+	}
+	for _, width := range []int{80, 120} {
+		var b strings.Builder
+		if err := renderProblemTable(&b, width, rows); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if n := len([]rune(l)); n > width {
+				t.Errorf("width %d: line of %d: %q", width, n, l)
+			}
+		}
+		if !strings.Contains(out, "…") || !strings.Contains(out, "/users.csv") {
+			t.Errorf("width %d: path not shortened from the left:\n%s", width, out)
+		}
+		if strings.Contains(out, "│ 0 ") {
+			t.Errorf("width %d: a file-level problem shows line 0:\n%s", width, out)
+		}
+		if !strings.Contains(out, "wrapping") {
+			t.Errorf("width %d: message lost:\n%s", width, out)
+		}
+	}
+}
+
+// validate -o table gives file-level problems no line number.
+func TestValidateTableFileLevelNoLine(t *testing.T) {
+	_, out, _ := runCLI(t, nil, false, "validate", "-o", "table", filepath.Join(examples, "oneroster", "users.csv"))
+	if !strings.Contains(out, "missing-file") || regexp.MustCompile(`│ +0 +│`).MatchString(out) {
+		t.Errorf("file-level problems:\n%s", out)
+	}
+}
