@@ -296,6 +296,9 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			continue
 		}
 		v := rec[j]
+		if csvio.Formula(v) { // every column, passwords too, for what a spreadsheet would run
+			fr.formula(line, c.name, v)
+		}
 		if c.stamp {
 			switch {
 			case fr.mode == "bulk" && c.name == "status" && roster.Deleted(v):
@@ -332,14 +335,18 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		}
 		clean = fr.value(c, v, line) && clean
 	}
-	// Every cell, metadata.* and passwords too, for what a spreadsheet would run as a formula.
-	for j, v := range rec {
-		if csvio.Formula(v) {
-			col := fr.header[j]
-			fr.report(roster.Warning, roster.CodeFormula, line, col, csvio.FormulaMessage(col, v, secret(col)))
+	for _, j := range fr.meta { // the standard columns' cells are checked above
+		if v := rec[j]; csvio.Formula(v) {
+			fr.formula(line, fr.header[j], v)
 		}
 	}
 	return rec, clean
+}
+
+// formula reports a cell a spreadsheet would run as a formula; a secret column's shows nothing
+// of the value.
+func (fr *fileReader) formula(line int, col, v string) {
+	fr.report(roster.Warning, roster.CodeFormula, line, col, csvio.FormulaMessage(col, v, secret(col)))
 }
 
 // row does the checks of one record that need the file's and the package's ID tables

@@ -3,7 +3,6 @@ package csvio
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode"
 )
 
@@ -11,9 +10,10 @@ import (
 // = + - @, a tab or a CR (OWASP's CSV injection rule). A plain number (-3, +44) is data, not a
 // formula. Formats check every cell with it and warn (code formula).
 func Formula(s string) bool {
-	if s == "" || strings.IndexByte("=+-@\t\r", s[0]) < 0 {
-		return false
-	}
+	return s != "" && formulaStart[s[0]] && formula(s) // inlined: most cells stop at the first byte
+}
+
+func formula(s string) bool {
 	if s[0] == '-' || s[0] == '+' {
 		if _, err := strconv.ParseFloat(s, 64); err == nil {
 			return false
@@ -21,6 +21,9 @@ func Formula(s string) bool {
 	}
 	return true
 }
+
+// formulaStart marks the first bytes of a formula (a table: this runs on every cell).
+var formulaStart = [256]bool{'=': true, '+': true, '-': true, '@': true, '\t': true, '\r': true}
 
 // FormulaMessage is the formula problem's message for a cell of column col; secret columns
 // (passwords, birth dates) show nothing of the value, not even its first character.
