@@ -1,7 +1,9 @@
 package csvio
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -47,15 +49,29 @@ func Columns(names ...string) []HeaderColumn {
 // cell), or a row none of whose cells names a column of spec exactly or in another case (a file
 // without its header row, whose first row is data: its cells, passwords and birth dates among
 // them, are never shown).
+//
+// The problems are reported in the order of the columns (a missing column where it was
+// expected), the Hint on the first only, and a run of empty names as one problem.
 func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter) []int {
-	report := func(col, msg string) {
-		if spec.Hint != "" {
-			msg += "; " + spec.Hint
-		}
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: col, Message: msg})
+	type found struct {
+		pos      int
+		col, msg string
 	}
+	var problems []found
+	at := func(pos int) func(col, msg string) {
+		return func(col, msg string) { problems = append(problems, found{pos, col, msg}) }
+	}
+	defer func() {
+		slices.SortStableFunc(problems, func(a, b found) int { return cmp.Compare(a.pos, b.pos) })
+		for i, p := range problems {
+			if i == 0 && spec.Hint != "" {
+				p.msg += "; " + spec.Hint
+			}
+			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: p.col, Message: p.msg})
+		}
+	}()
 	if msg := notAHeader(got, spec); msg != "" {
-		report("", msg)
+		at(0)("", msg)
 		return nil
 	}
 	idx := make([]int, len(spec.Columns))
@@ -73,9 +89,24 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 	specOf := make([]int, len(got))
 	for j, name := range got {
 		specOf[j] = -1
+		report := at(j + 1)
 		if strings.TrimSpace(name) == "" {
-			report("", fmt.Sprintf("column %d has an empty header name", j+1))
 			kind[j] = 5
+			if j > 0 && strings.TrimSpace(got[j-1]) == "" {
+				continue // reported with the run's first
+			}
+			end := j
+			for end+1 < len(got) && strings.TrimSpace(got[end+1]) == "" {
+				end++
+			}
+			switch {
+			case end == j:
+				report("", fmt.Sprintf("column %d has an empty header name", j+1))
+			case end == len(got)-1:
+				report("", fmt.Sprintf("columns %d–%d have empty header names (a trailing %q? remove them)", j+1, end+1, strings.Repeat(",", end-j+1)))
+			default:
+				report("", fmt.Sprintf("columns %d–%d have empty header names", j+1, end+1))
+			}
 			continue
 		}
 		if k, dup := seen[name]; dup {
@@ -93,6 +124,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 		if kind[j] != 0 {
 			continue
 		}
+		report := at(j + 1)
 		if i, ok := fold[strings.ToLower(strings.TrimSpace(name))]; ok && idx[i] < 0 {
 			idx[i], kind[j], specOf[j] = j, 2, i
 			report(name, fmt.Sprintf("column %d is %q, expected %q (header names are case-sensitive)", j+1, name, spec.Columns[i].Name))
@@ -124,7 +156,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 	}
 	for i, c := range spec.Columns {
 		if idx[i] < 0 && !c.Optional {
-			report(c.Name, fmt.Sprintf("missing column %q (expected as column %d)", c.Name, i+1))
+			at(i+1)(c.Name, fmt.Sprintf("missing column %q (expected as column %d)", c.Name, i+1))
 		}
 	}
 	if spec.Ordered {
@@ -146,7 +178,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 				if spec.Hint == "" { // a hint gives the columns already
 					msg += " (columns must be in the order " + orderList(spec.Columns) + ")"
 				}
-				report(got[j], msg)
+				at(j+1)(got[j], msg)
 				break
 			}
 			pos++
@@ -161,7 +193,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 		}
 		for j := range got {
 			if kind[j] == 4 && j < lastKnown {
-				report(got[j], fmt.Sprintf("column %d: extension column %q must come after every standard column", j+1, got[j]))
+				at(j+1)(got[j], fmt.Sprintf("column %d: extension column %q must come after every standard column", j+1, got[j]))
 			}
 		}
 	}
