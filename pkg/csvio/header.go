@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/suggest"
 )
 
 // HeaderSpec says what header a file must have.
@@ -134,14 +135,15 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 			kind[j] = 4
 			continue
 		}
-		best, bestD := -1, 3
+		var unmatched []string
 		for i, c := range spec.Columns {
-			if idx[i] >= 0 {
-				continue
+			if idx[i] < 0 {
+				unmatched = append(unmatched, c.Name)
 			}
-			if d := editDistance(strings.ToLower(name), strings.ToLower(c.Name), bestD); d < bestD {
-				best, bestD = i, d
-			}
+		}
+		best := -1
+		if near := suggest.Closest(name, unmatched); near != "" {
+			best = slices.IndexFunc(spec.Columns, func(c HeaderColumn) bool { return c.Name == near })
 		}
 		if best >= 0 {
 			idx[best], kind[j], specOf[j] = j, 3, best
@@ -261,33 +263,4 @@ func orderList(cols []HeaderColumn) string {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-// editDistance is the Levenshtein distance of a and b, or limit when it is at least limit.
-func editDistance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= limit {
-			return limit
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], limit)
 }
