@@ -233,7 +233,11 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 		return nil, err
 	}
 	probs := &roster.Problems{Max: opts.MaxProblems, Ignore: ignore}
-	info, err := readInput(ctx, f, in, fopts, roster.Discard{}, probs)
+	counted := *in
+	var done func()
+	counted.FS, done = readProgress(deps, opts.Global.Quiet, path, in.FS)
+	info, err := readInput(ctx, f, &counted, fopts, roster.Discard{}, probs)
+	done()
 	if err != nil {
 		return nil, err
 	}
