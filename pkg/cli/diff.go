@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -146,6 +147,8 @@ type diffSide struct {
 	format format.Format
 	probs  *roster.Problems
 	calls  int
+	// counted, if set, wraps the input's files for the first read (a progress bar).
+	counted func(fs.FS) fs.FS
 }
 
 // source reads the side again at each call; the first read's problems are counted, and later
@@ -154,12 +157,16 @@ func (s *diffSide) source(fopts format.Options) diff.Source {
 	return func(ctx context.Context, sink roster.Sink) error {
 		s.calls++
 		var rep roster.Reporter = &roster.Problems{Max: 1}
+		fsys := s.in.FS
 		if s.calls == 1 {
 			rep = s.probs
+			if s.counted != nil {
+				fsys = s.counted(fsys)
+			}
 		} else {
 			fopts.Reread = true // its problems were counted on the first read
 		}
-		_, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
+		_, err := s.format.Read(ctx, fsys, fopts, sink, rep)
 		return err
 	}
 }
@@ -244,7 +251,9 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	if err := crossFormat(ctx, sides, old, new, opts, &dopts); err != nil {
 		return err
 	}
+	done := diffProgress(deps, opts.Global.Quiet, sides)
 	res, err := diff.Compare(ctx, old, new, dopts)
+	done()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -270,6 +279,23 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		return errFindings
 	}
 	return nil
+}
+
+// diffProgress draws one progress bar over the first read of both inputs when they are over
+// progressMin together and stderr is a terminal; it returns the function that ends it.
+func diffProgress(deps *Deps, quiet bool, sides [2]*diffSide) func() {
+	if quiet || !deps.IO.IsStderrTTY {
+		return func() {}
+	}
+	total := inputSize(sides[0].in.FS) + inputSize(sides[1].in.FS)
+	if total < progressMin {
+		return func() {}
+	}
+	add, done := readBar(deps, "reading "+termSafe(sides[0].in.Path)+" and "+termSafe(sides[1].in.Path), total)
+	for _, s := range sides {
+		s.counted = func(fsys fs.FS) fs.FS { return countingFS{fsys, add} }
+	}
+	return done
 }
 
 func kindList() string {

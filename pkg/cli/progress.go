@@ -8,8 +8,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// progressMin is the input size (bytes of its files) from which validate shows a progress bar
-// on a terminal.
+// progressMin is the input size (bytes of its files; for diff, of both inputs) from which
+// validate and diff show a progress bar on a terminal.
 var progressMin int64 = 50 << 20
 
 // readProgress returns fsys counting the bytes read from its files into a progress bar on
@@ -19,6 +19,16 @@ func readProgress(deps *Deps, quiet bool, path string, fsys fs.FS) (fs.FS, func(
 	if quiet || !deps.IO.IsStderrTTY || fsys == nil {
 		return fsys, func() {}
 	}
+	total := inputSize(fsys)
+	if total < progressMin {
+		return fsys, func() {}
+	}
+	add, done := readBar(deps, "reading "+termSafe(path), total)
+	return countingFS{fsys, add}, done
+}
+
+// inputSize is the bytes of the files of fsys (a zip's as unpacked).
+func inputSize(fsys fs.FS) int64 {
 	var total int64
 	_ = fs.WalkDir(fsys, ".", func(_ string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -29,11 +39,14 @@ func readProgress(deps *Deps, quiet bool, path string, fsys fs.FS) (fs.FS, func(
 		}
 		return nil
 	})
-	if total < progressMin {
-		return fsys, func() {}
-	}
+	return total
+}
+
+// readBar draws a bar of total bytes on stderr (the library push's bar uses), cleared when
+// done; add may be called from several goroutines.
+func readBar(deps *Deps, what string, total int64) (add func(int64), done func()) {
 	bar := progressbar.NewOptions64(total,
-		progressbar.OptionSetDescription("reading "+termSafe(path)),
+		progressbar.OptionSetDescription(what),
 		progressbar.OptionSetWriter(deps.IO.ErrOut),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionShowTotalBytes(true),
@@ -42,8 +55,7 @@ func readProgress(deps *Deps, quiet bool, path string, fsys fs.FS) (fs.FS, func(
 		progressbar.OptionFullWidth(),
 		progressbar.OptionClearOnFinish(),
 	)
-	add := func(n int64) { _ = bar.Add64(n) }
-	return countingFS{fsys, add}, func() { _ = bar.Finish() }
+	return func(n int64) { _ = bar.Add64(n) }, func() { _ = bar.Exit(); _ = bar.Clear() }
 }
 
 // countingFS passes each byte read from its files to add.

@@ -37,8 +37,17 @@ func TestValidateProgress(t *testing.T) {
 	if got := run(true, "validate", "-q", pkg); got != "" {
 		t.Errorf("--quiet: %q", got)
 	}
+	if got := run(true, "diff", pkg, pkg); !strings.Contains(got, "reading "+pkg+" and "+pkg) || !strings.Contains(got, "% |") {
+		t.Errorf("diff on a terminal: no progress bar on stderr: %q", got)
+	}
+	if got := run(false, "diff", pkg, pkg); strings.Contains(got, "%") {
+		t.Errorf("diff, not a terminal: %q", got)
+	}
 	progressMin = 50 << 20
 	if got := run(true, "validate", pkg); strings.Contains(got, "%") {
 		t.Errorf("a small input under the threshold: %q", got)
+	}
+	if got := run(true, "diff", pkg, pkg); strings.Contains(got, "%") {
+		t.Errorf("diff, small inputs under the threshold: %q", got)
 	}
 }
