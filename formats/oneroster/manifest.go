@@ -9,6 +9,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/suggest"
 )
 
 // The six files a roster package cannot do without (demographics is recommended, not required).
@@ -95,6 +96,7 @@ func (r *reader) readManifest(present map[string]bool, lone bool) error {
 		}
 		props[k], lines[k] = v, line
 	}
+	r.misspelledKeys(props, lines, merr)
 	// manifest.version
 	switch mv, ok := props["manifest.version"]; {
 	case !ok:
@@ -121,6 +123,7 @@ func (r *reader) readManifest(present map[string]bool, lone bool) error {
 		r.version = "1.1"
 		merr(lines["oneroster.version"], "value", fmt.Sprintf("oneroster.version is %q: it must be 1.1 or 1.2 (read as 1.1)", ov))
 	}
+	r.otherVersion(present, lines["oneroster.version"])
 	want := manifestFiles(r.version)
 	for _, name := range want {
 		key := "file." + name
@@ -158,6 +161,57 @@ func (r *reader) readManifest(present map[string]bool, lone bool) error {
 		}
 	}
 	return nil
+}
+
+// otherVersion says, once, when the files' headers are of another OneRoster version than the
+// manifest's oneroster.version (on line): 1.0 headers under 1.1 or 1.2, 1.2 files under 1.1.
+func (r *reader) otherVersion(present map[string]bool, line int) {
+	hv := r.versionFromHeaders(present)
+	if line == 0 || hv == r.version || hv != "1.0" && !(hv == "1.2" && r.version == "1.1") {
+		return
+	}
+	fix := "write oneroster.version,1.2"
+	if hv == "1.0" {
+		fix = "export OneRoster " + r.version + ", or remove manifest.csv: without one, 1.0 headers are read as 1.0 (and convert writes 1.1)"
+	}
+	r.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeManifest, File: "manifest.csv", Line: line, Column: "value",
+		Message: fmt.Sprintf("oneroster.version is %s, but the files' headers look like OneRoster %s (the header problems come from that): %s", r.version, hv, fix)})
+}
+
+// misspelledKeys reads a property whose name is near a property the manifest lacks
+// ("fiel.demographics") as that property, with one problem that names it.
+func (r *reader) misspelledKeys(props map[string]string, lines map[string]int, merr func(int, string, string)) {
+	var known []string
+	for _, k := range []string{"manifest.version", "oneroster.version"} {
+		if _, ok := props[k]; !ok {
+			known = append(known, k)
+		}
+	}
+	for _, f := range manifestFiles2 { // 1.1's files and more
+		if _, ok := props["file."+f]; !ok {
+			known = append(known, "file."+f)
+		}
+	}
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return lines[a] - lines[b] })
+	for _, k := range keys {
+		if k == "manifest.version" || k == "oneroster.version" || strings.HasPrefix(k, "source.") ||
+			strings.HasPrefix(k, "file.") && slices.Contains(manifestFiles2, strings.TrimPrefix(k, "file.")) {
+			continue
+		}
+		near := suggest.Closest(k, known)
+		if near == "" {
+			continue
+		}
+		merr(lines[k], "propertyName", fmt.Sprintf("%q is not a manifest property: did you mean %q? (read as it; write %s)", k, near, near))
+		props[near], lines[near] = props[k], lines[k]
+		delete(props, k)
+		delete(lines, k)
+		known = slices.DeleteFunc(known, func(s string) bool { return s == near })
+	}
 }
 
 func (r *reader) missing(file, why string) {

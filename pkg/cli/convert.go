@@ -205,7 +205,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
 	res := &ValidateResult{Path: path, Format: from, Version: info.Version, Files: info.Files,
 		Problems: probs.List(), Truncated: probs.Truncated,
-		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos}}
+		Summary: summaryOf(probs)}
 	for _, p := range res.Problems {
 		fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
 	}

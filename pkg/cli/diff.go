@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -136,6 +137,11 @@ type DiffReport struct {
 	New       string `json:"new"`
 	OldFormat string `json:"old_format"`
 	NewFormat string `json:"new_format"`
+	// Validation counts each input's problems (by severity and code; listed by validate).
+	Validation struct {
+		Old Summary `json:"old"`
+		New Summary `json:"new"`
+	} `json:"validation"`
 	*diff.Result
 }
 
@@ -146,6 +152,8 @@ type diffSide struct {
 	format format.Format
 	probs  *roster.Problems
 	calls  int
+	// counted, if set, wraps the input's files for the first read (a progress bar).
+	counted func(fs.FS) fs.FS
 }
 
 // source reads the side again at each call; the first read's problems are counted, and later
@@ -155,12 +163,16 @@ func (s *diffSide) source(fopts format.Options) diff.Source {
 	return func(ctx context.Context, sink roster.Sink) error {
 		s.calls++
 		var rep roster.Reporter = &roster.Problems{Max: 1}
+		fsys := s.in.FS
 		if s.calls == 1 {
 			rep = s.probs
+			if s.counted != nil {
+				fsys = s.counted(fsys)
+			}
 		} else {
 			fopts.Reread = true // its problems were counted on the first read
 		}
-		_, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
+		_, err := s.format.Read(ctx, fsys, fopts, sink, rep)
 		return err
 	}
 }
@@ -255,7 +267,9 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s holds no other\n",
 			orList(dopts.Roles), strings.Join(by, " and "))
 	}
+	done := diffProgress(deps, opts.Global.Quiet, sides)
 	res, err := diff.Compare(ctx, old, new, dopts)
+	done()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -265,12 +279,13 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	if !opts.Global.Quiet || !res.Identical() {
 		for _, s := range sides {
 			if s.probs.Errors > 0 {
-				fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s %s (%s) has %s; compared anyway (see 'rostersync validate %s')\n",
-					s.name, s.in.Path, s.format.Name(), plural(s.probs.Errors, "validation error"), s.in.Path)
+				fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s %s (%s) has %s (%s); compared anyway (see 'rostersync validate %s')\n",
+					s.name, termSafe(s.in.Path), s.format.Name(), plural(s.probs.Errors, "validation error"), byCodeText(s.probs.ByCode), termSafe(s.in.Path))
 			}
 		}
 	}
 	rep := &DiffReport{Old: opts.Old, New: opts.New, OldFormat: sides[0].format.Name(), NewFormat: sides[1].format.Name(), Result: res}
+	rep.Validation.Old, rep.Validation.New = summaryOf(sides[0].probs), summaryOf(sides[1].probs)
 	if !opts.Global.Quiet || !res.Identical() {
 		if err := writeDiff(deps, style, rep, dopts.Limit); err != nil {
 			return withExit(ExitLocal, fmt.Errorf("write the comparison: %w", err))
@@ -288,6 +303,23 @@ func orList(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// diffProgress draws one progress bar over the first read of both inputs when they are over
+// progressMin together and stderr is a terminal; it returns the function that ends it.
+func diffProgress(deps *Deps, quiet bool, sides [2]*diffSide) func() {
+	if quiet || !deps.IO.IsStderrTTY {
+		return func() {}
+	}
+	total := inputSize(sides[0].in.FS) + inputSize(sides[1].in.FS)
+	if total < progressMin {
+		return func() {}
+	}
+	add, done := readBar(deps, "reading "+termSafe(sides[0].in.Path)+" and "+termSafe(sides[1].in.Path), total)
+	for _, s := range sides {
+		s.counted = func(fsys fs.FS) fs.FS { return countingFS{fsys, add} }
+	}
+	return done
 }
 
 func kindList() string {

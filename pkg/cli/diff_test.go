@@ -144,7 +144,7 @@ func TestDiffCommand(t *testing.T) {
 				if len(rep.Notes) != 1 || rep.Notes[0].Kind != diff.NoteSchoolMove {
 					t.Errorf("notes %+v", rep.Notes)
 				}
-				if !strings.Contains(stderr, "has 6 validation errors; compared anyway") {
+				if !strings.Contains(stderr, "has 6 validation errors (dangling-ref 6); compared anyway") {
 					t.Errorf("stderr does not say NEW has errors: %q", stderr)
 				}
 				if strings.Contains(stdout, "Jj44u33YKM") || strings.Contains(stdout, "secret2") {

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,6 +23,8 @@ type ValidateOptions struct {
 	Strict      bool
 	Ignore      []string
 	MaxProblems int
+	All         bool // list each problem in text and table output, not groups
+	Summary     bool // the counts only
 	Paths       []string
 	Options     format.Options
 }
@@ -36,6 +41,9 @@ one-line summary goes to stderr.
 
 Output (-o): text (one line per problem: file:line: severity code [column]: message), table,
 json (one object per PATH; JSON Lines for several), csv (severity,code,file,line,column,message).
+Text and table show a file, code and column repeated more than 3 times as one line with the
+count, the first and last lines and the first message (--all lists each); json and csv list
+every problem. --max-problems caps the listing, never the counts per code (summary.by_code).
 ` + exitStatusHelp,
 		Example: `  rostersync validate examples/oneroster
   rostersync validate export.zip -o json
@@ -57,7 +65,9 @@ json (one object per PATH; JSON Lines for several), csv (severity,code,file,line
 	opts.Format.AddFlags(f, deps.Formats.Names())
 	f.BoolVar(&opts.Strict, "strict", false, "warnings count as errors for the exit code")
 	f.StringSliceVar(&opts.Ignore, "ignore", nil, "drop problems with this code (repeatable, or comma-separated)")
-	f.IntVar(&opts.MaxProblems, "max-problems", 1000, "list at most N problems per PATH (counts are never capped; 0: no cap)")
+	f.IntVar(&opts.MaxProblems, "max-problems", 1000, "list at most N problems (text, table: rows) per PATH (counts are never capped; 0: no cap)")
+	f.BoolVar(&opts.All, "all", false, "text and table: list each problem (not one line per repeated file, code and column)")
+	f.BoolVar(&opts.Summary, "summary", false, "print the counts per code only")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("ignore", problemCodeCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
@@ -88,13 +98,48 @@ type ValidateResult struct {
 	// base is where the files its problems name are, for showing them with several PATHs:
 	// the folder read, the zip, a lone file's folder; "" for stdin.
 	base string
+	// groups are every (file, code, column, severity) of the problems, for the grouped listing.
+	groups []roster.Group
+	// cutAt is the number of rows of a grouped listing cut by --max-problems (0: not cut).
+	cutAt int
 }
 
-// Summary counts problems by severity.
+// Summary counts problems by severity and by code (every problem, whether listed or not).
 type Summary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Infos    int `json:"infos"`
+	Errors   int            `json:"errors"`
+	Warnings int            `json:"warnings"`
+	Infos    int            `json:"infos"`
+	ByCode   map[string]int `json:"by_code"`
+}
+
+// codesByCount returns the codes of by, most frequent first (then by code).
+func codesByCount(by map[string]int) []string {
+	codes := make([]string, 0, len(by))
+	for c := range by {
+		codes = append(codes, c)
+	}
+	slices.SortFunc(codes, func(a, b string) int { return cmp.Or(cmp.Compare(by[b], by[a]), cmp.Compare(a, b)) })
+	return codes
+}
+
+// summaryOf is the counts of probs.
+func summaryOf(probs *roster.Problems) Summary {
+	by := make(map[string]int, len(probs.ByCode))
+	for c, n := range probs.ByCode {
+		by[c] = n
+	}
+	return Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos, ByCode: by}
+}
+
+// byCodeText is the counts per code, most frequent first (then by code): "dangling-ref 5,
+// bad-email 1"; "" when there are none.
+func byCodeText(by map[string]int) string {
+	codes := codesByCount(by)
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = c + " " + strconv.Itoa(by[c])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
@@ -138,7 +183,8 @@ func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
 			failing = true
 		}
 	}
-	if err := writeValidateResults(deps, style, opts.Global.Quiet, failing, results); err != nil {
+	list := listing{all: opts.All, summary: opts.Summary, max: opts.MaxProblems}
+	if err := writeValidateResults(deps, style, opts.Global.Quiet, failing, list, results); err != nil {
 		return err
 	}
 	if failing {
@@ -187,20 +233,24 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 		return nil, err
 	}
 	probs := &roster.Problems{Max: opts.MaxProblems, Ignore: ignore}
-	info, err := readInput(ctx, f, in, fopts, roster.Discard{}, probs)
+	counted := *in
+	var done func()
+	counted.FS, done = readProgress(deps, opts.Global.Quiet, path, in.FS)
+	info, err := readInput(ctx, f, &counted, fopts, roster.Discard{}, probs)
+	done()
 	if err != nil {
 		return nil, err
 	}
 	if info.Files == nil {
 		info.Files = []format.FileInfo{}
 	}
-	list := probs.List()
-	if list == nil {
+	list := probs.ListFound()
+	if len(list) == 0 {
 		list = []roster.Problem{}
 	}
 	return &ValidateResult{
 		Path: path, Format: f.Name(), Version: info.Version, Files: info.Files,
-		Problems: list, Truncated: probs.Truncated, base: baseOf(in),
-		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos},
+		Problems: list, Truncated: probs.Truncated, base: baseOf(in), groups: probs.Groups(),
+		Summary: summaryOf(probs),
 	}, nil
 }

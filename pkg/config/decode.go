@@ -15,6 +15,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/guard"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/suggest"
 )
 
 // fileConfig is the file's schema. Its yaml tags are the only keys accepted.
@@ -312,43 +313,14 @@ func keyHint(key string, fields map[string]reflect.Type) string {
 	return ""
 }
 
-// suggestion returns ` (did you mean "x"?)` for the known name closest to s within edit
-// distance 2, or "".
+// suggestion returns ` (did you mean "x"?)` for the known name closest to s (suggest.Closest),
+// or "".
 func suggestion(s string, known []string) string {
-	ls := strings.ToLower(s)
-	best, bestD := "", 3
-	for _, k := range known {
-		d := editDistance(ls, strings.ToLower(k))
-		if d < bestD && d < len([]rune(ls)) {
-			best, bestD = k, d
-		}
-	}
-	if best == "" || best == s {
+	best := suggest.Closest(s, known)
+	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // hasSecret reports whether any profile keeps a password or passphrase in the file.

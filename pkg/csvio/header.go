@@ -1,10 +1,13 @@
 package csvio
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/suggest"
 )
 
 // HeaderSpec says what header a file must have.
@@ -47,15 +50,29 @@ func Columns(names ...string) []HeaderColumn {
 // cell), or a row none of whose cells names a column of spec exactly or in another case (a file
 // without its header row, whose first row is data: its cells, passwords and birth dates among
 // them, are never shown).
+//
+// The problems are reported in the order of the columns (a missing column where it was
+// expected), the Hint on the first only, and a run of empty names as one problem.
 func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter) []int {
-	report := func(col, msg string) {
-		if spec.Hint != "" {
-			msg += "; " + spec.Hint
-		}
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: col, Message: msg})
+	type found struct {
+		pos      int
+		col, msg string
 	}
+	var problems []found
+	at := func(pos int) func(col, msg string) {
+		return func(col, msg string) { problems = append(problems, found{pos, col, msg}) }
+	}
+	defer func() {
+		slices.SortStableFunc(problems, func(a, b found) int { return cmp.Compare(a.pos, b.pos) })
+		for i, p := range problems {
+			if i == 0 && spec.Hint != "" {
+				p.msg += "; " + spec.Hint
+			}
+			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: p.col, Message: p.msg})
+		}
+	}()
 	if msg := notAHeader(got, spec); msg != "" {
-		report("", msg)
+		at(0)("", msg)
 		return nil
 	}
 	idx := make([]int, len(spec.Columns))
@@ -73,9 +90,24 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 	specOf := make([]int, len(got))
 	for j, name := range got {
 		specOf[j] = -1
+		report := at(j + 1)
 		if strings.TrimSpace(name) == "" {
-			report("", fmt.Sprintf("column %d has an empty header name", j+1))
 			kind[j] = 5
+			if j > 0 && strings.TrimSpace(got[j-1]) == "" {
+				continue // reported with the run's first
+			}
+			end := j
+			for end+1 < len(got) && strings.TrimSpace(got[end+1]) == "" {
+				end++
+			}
+			switch {
+			case end == j:
+				report("", fmt.Sprintf("column %d has an empty header name", j+1))
+			case end == len(got)-1:
+				report("", fmt.Sprintf("columns %d–%d have empty header names (a trailing %q? remove them)", j+1, end+1, strings.Repeat(",", end-j+1)))
+			default:
+				report("", fmt.Sprintf("columns %d–%d have empty header names", j+1, end+1))
+			}
 			continue
 		}
 		if k, dup := seen[name]; dup {
@@ -93,6 +125,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 		if kind[j] != 0 {
 			continue
 		}
+		report := at(j + 1)
 		if i, ok := fold[strings.ToLower(strings.TrimSpace(name))]; ok && idx[i] < 0 {
 			idx[i], kind[j], specOf[j] = j, 2, i
 			report(name, fmt.Sprintf("column %d is %q, expected %q (header names are case-sensitive)", j+1, name, spec.Columns[i].Name))
@@ -102,14 +135,15 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 			kind[j] = 4
 			continue
 		}
-		best, bestD := -1, 3
+		var unmatched []string
 		for i, c := range spec.Columns {
-			if idx[i] >= 0 {
-				continue
+			if idx[i] < 0 {
+				unmatched = append(unmatched, c.Name)
 			}
-			if d := editDistance(strings.ToLower(name), strings.ToLower(c.Name), bestD); d < bestD {
-				best, bestD = i, d
-			}
+		}
+		best := -1
+		if near := suggest.Closest(name, unmatched); near != "" {
+			best = slices.IndexFunc(spec.Columns, func(c HeaderColumn) bool { return c.Name == near })
 		}
 		if best >= 0 {
 			idx[best], kind[j], specOf[j] = j, 3, best
@@ -124,7 +158,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 	}
 	for i, c := range spec.Columns {
 		if idx[i] < 0 && !c.Optional {
-			report(c.Name, fmt.Sprintf("missing column %q (expected as column %d)", c.Name, i+1))
+			at(i+1)(c.Name, fmt.Sprintf("missing column %q (expected as column %d)", c.Name, i+1))
 		}
 	}
 	if spec.Ordered {
@@ -146,7 +180,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 				if spec.Hint == "" { // a hint gives the columns already
 					msg += " (columns must be in the order " + orderList(spec.Columns) + ")"
 				}
-				report(got[j], msg)
+				at(j+1)(got[j], msg)
 				break
 			}
 			pos++
@@ -161,7 +195,7 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 		}
 		for j := range got {
 			if kind[j] == 4 && j < lastKnown {
-				report(got[j], fmt.Sprintf("column %d: extension column %q must come after every standard column", j+1, got[j]))
+				at(j+1)(got[j], fmt.Sprintf("column %d: extension column %q must come after every standard column", j+1, got[j]))
 			}
 		}
 	}
@@ -229,33 +263,4 @@ func orderList(cols []HeaderColumn) string {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-// editDistance is the Levenshtein distance of a and b, or limit when it is at least limit.
-func editDistance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= limit {
-			return limit
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], limit)
 }

@@ -102,8 +102,13 @@ type Problems struct {
 	// Rename maps a file name to the name shown (a single-file input shows the path given).
 	Rename map[string]string
 
-	list                    []Problem
+	list                    []found
+	seq                     int // problems found so far
 	Errors, Warnings, Infos int
+	// ByCode counts every problem reported (after Ignore) per code, never capped.
+	ByCode map[string]int
+
+	groups map[groupKey]*Group
 	// Truncated says the listing was capped.
 	Truncated bool
 }
@@ -116,6 +121,13 @@ func (ps *Problems) Report(p Problem) {
 	if n, ok := ps.Rename[p.File]; ok {
 		p.File = n
 	}
+	if ps.ByCode == nil {
+		ps.ByCode = map[string]int{}
+	}
+	ps.ByCode[p.Code]++
+	ps.seq++
+	f := found{p, ps.seq}
+	ps.group(f)
 	switch p.Severity {
 	case Error:
 		ps.Errors++
@@ -124,7 +136,7 @@ func (ps *Problems) Report(p Problem) {
 	default:
 		ps.Infos++
 	}
-	ps.list = append(ps.list, p)
+	ps.list = append(ps.list, f)
 	if ps.Max > 0 && len(ps.list) > ps.Max {
 		ps.Truncated = true
 		if len(ps.list) >= 2*ps.Max {
@@ -135,19 +147,53 @@ func (ps *Problems) Report(p Problem) {
 
 // keepFirst cuts the list to the first Max problems in List's order.
 func (ps *Problems) keepFirst() {
-	slices.SortStableFunc(ps.list, Compare)
+	slices.SortFunc(ps.list, compareKept)
 	clear(ps.list[ps.Max:])
 	ps.list = ps.list[:ps.Max]
 }
 
-// List returns the kept problems sorted by file, line, then severity and code: with Max, the
-// first Max of all the problems reported in that order, wherever they were found.
+// List returns the kept problems sorted by Compare (file, line, then severity, column, code):
+// with Max, the first Max of all the problems reported in that order, wherever they were found.
 func (ps *Problems) List() []Problem {
-	slices.SortStableFunc(ps.list, Compare)
+	return ps.list2(compareKept)
+}
+
+// ListFound returns the problems List keeps sorted by file and line, and within a line in the
+// order they were reported: a row's columns left to right, a header's problems in its order.
+func (ps *Problems) ListFound() []Problem {
+	return ps.list2(compareFound)
+}
+
+func (ps *Problems) list2(order func(a, b found) int) []Problem {
 	if ps.Max > 0 && len(ps.list) > ps.Max {
 		ps.keepFirst()
 	}
-	return ps.list
+	slices.SortFunc(ps.list, order)
+	out := make([]Problem, len(ps.list))
+	for i, f := range ps.list {
+		out[i] = f.Problem
+	}
+	return out
+}
+
+// compareKept is Compare, then the order reported.
+func compareKept(a, b found) int {
+	return cmp.Or(Compare(a.Problem, b.Problem), cmp.Compare(a.seq, b.seq))
+}
+
+// found is a problem and when it was reported.
+type found struct {
+	Problem
+	seq int
+}
+
+// compareFound orders problems by file, line, then the order they were reported in.
+func compareFound(a, b found) int {
+	return cmp.Or(
+		cmp.Compare(a.File, b.File),
+		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.seq, b.seq),
+	)
 }
 
 // Compare orders problems by file, line, severity (errors first), column and code.
@@ -179,4 +225,61 @@ func (ps *Problems) Has(code string) bool {
 		}
 	}
 	return false
+}
+
+// GroupKeep is how many problems a Group keeps: a group of more problems than this is shown as
+// one line (count, first and last lines, the first message) by text and table output.
+const GroupKeep = 3
+
+// Group is every problem of one (file, code, column, severity): how many, the first and last
+// lines, and the first GroupKeep of them in List's order.
+type Group struct {
+	Count       int
+	First, Last int // lines
+	Kept        []Problem
+	seq         []int // when each of Kept was reported
+}
+
+type groupKey struct {
+	file, code, column string
+	sev                Severity
+}
+
+// group records p in its group. The groups are as many as the distinct (file, code, column,
+// severity), a few hundred at most whatever the size of the input.
+func (ps *Problems) group(f found) {
+	p := f.Problem
+	if ps.groups == nil {
+		ps.groups = map[groupKey]*Group{}
+	}
+	k := groupKey{p.File, p.Code, p.Column, p.Severity}
+	g := ps.groups[k]
+	if g == nil {
+		g = &Group{First: p.Line, Last: p.Line}
+		ps.groups[k] = g
+	}
+	g.Count++
+	g.First, g.Last = min(g.First, p.Line), max(g.Last, p.Line)
+	i := 0
+	for i < len(g.Kept) && compareFound(found{g.Kept[i], g.seq[i]}, f) < 0 {
+		i++
+	}
+	if i < GroupKeep {
+		g.Kept, g.seq = slices.Insert(g.Kept, i, p), slices.Insert(g.seq, i, f.seq)
+		if len(g.Kept) > GroupKeep {
+			g.Kept, g.seq = g.Kept[:GroupKeep], g.seq[:GroupKeep]
+		}
+	}
+}
+
+// Groups returns every group, ordered by their first kept problem (List's order).
+func (ps *Problems) Groups() []Group {
+	out := make([]Group, 0, len(ps.groups))
+	for _, g := range ps.groups {
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b Group) int {
+		return compareFound(found{a.Kept[0], a.seq[0]}, found{b.Kept[0], b.seq[0]})
+	})
+	return out
 }

@@ -39,3 +39,20 @@ func TestProblemsMaxKeepsTheFirstInOrder(t *testing.T) {
 		t.Errorf("exactly Max problems: %d listed, truncated %v", len(ps.List()), ps.Truncated)
 	}
 }
+
+// ByCode counts every problem per code, past Max, and none of an ignored code.
+func TestProblemsByCodeCountsPastMax(t *testing.T) {
+	ps := &Problems{Max: 2, Ignore: map[string]bool{CodeFormula: true}}
+	for i := range 1500 {
+		ps.Report(Problem{Severity: Error, Code: CodeManifest, File: "enrollments.csv", Line: i + 2})
+	}
+	ps.Report(Problem{Severity: Error, Code: CodeBadEmail, File: "users.csv", Line: 1501})
+	ps.Report(Problem{Severity: Warning, Code: CodeFormula, File: "users.csv", Line: 9})
+	want := map[string]int{CodeManifest: 1500, CodeBadEmail: 1}
+	if len(ps.ByCode) != len(want) || ps.ByCode[CodeManifest] != 1500 || ps.ByCode[CodeBadEmail] != 1 {
+		t.Errorf("ByCode %v, want %v", ps.ByCode, want)
+	}
+	if len(ps.List()) != 2 || !ps.Truncated {
+		t.Errorf("listed %d, truncated %v", len(ps.List()), ps.Truncated)
+	}
+}
