@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"strings"
 	"unicode/utf8"
@@ -336,26 +335,9 @@ func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
 	if uids.Len() == 0 && ids.Len() == 0 {
 		return nil
 	}
-	f, err := fsys.Open(r.file)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", r.file, err)
-	}
-	defer f.Close()
-	quiet := roster.ReporterFunc(func(roster.Problem) {}) // reported on the first read
-	rd, err := csvio.NewReader(f, r.file, csvio.Options{Encoding: encoding}, quiet)
-	if err != nil || rd.Empty {
-		return err
-	}
-	for {
-		rec, line, err := rd.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return csvio.Reread(fsys, r.file, csvio.Options{Encoding: encoding}, func(rec []string, line int) {
 		if len(rec) != len(r.header) {
-			continue // not read (reported)
+			return // not read (reported)
 		}
 		if uid := r.get(rec, iUniqueID); !blank(uid) {
 			if first, ok := uids.Get(xxhash.Sum64String(uid)); ok && int(first) != line {
@@ -364,7 +346,7 @@ func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
 			}
 		}
 		if r.id < 0 {
-			continue
+			return
 		}
 		if v := rec[r.pos[r.id]]; !blank(v) {
 			if first, ok := ids.Get(foldedHash(v, &r.lower)); ok && int(first) != line {
@@ -372,7 +354,7 @@ func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
 					fmt.Sprintf("Capti ID %q is also the ID on line %d: two users would share one login", r.displayID(v), first))
 			}
 		}
-	}
+	})
 }
 
 // blank reports whether s is empty or only spaces; a value starting with a printable ASCII

@@ -458,35 +458,20 @@ func (fr *fileReader) reportRepeats() error {
 	if rep.Len() == 0 {
 		return nil
 	}
-	f, err := fr.r.fsys.Open(fr.file)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", fr.file, err)
-	}
-	defer f.Close()
-	quiet := roster.ReporterFunc(func(roster.Problem) {}) // reported on the first read
-	cr, err := csvio.NewReader(f, fr.file, csvio.Options{Encoding: fr.r.opts.InputEncoding}, quiet)
-	if err != nil {
-		return err
-	}
-	for {
-		rec, line, err := cr.Next()
-		if err != nil {
-			break
-		}
+	return csvio.Reread(fr.r.fsys, fr.file, csvio.Options{Encoding: fr.r.opts.InputEncoding}, func(rec []string, line int) {
 		// A row of the wrong width (as row saw it, after --fix dropped a trailing comma) kept
 		// its first cell as its ID, and is not itself reported as a repeat.
 		if len(rec) != fr.width && !(fr.r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "") {
-			continue
+			return
 		}
 		id := rec[fr.idx[0]]
 		if id == "" {
-			continue
+			return
 		}
 		if first, ok := rep.Get(hash(id)); ok && int(first) != line {
 			fr.duplicate(id, line, int(first))
 		}
-	}
-	return nil
+	})
 }
 
 // usableID reports whether an identifier passed its checks in pre (which reported it if not),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"strings"
 	"unicode/utf8"
@@ -398,33 +397,16 @@ func (r *rowReader) reportRepeats(fsys fs.FS, encoding string) error {
 	if reps.Len() == 0 {
 		return nil
 	}
-	f, err := fsys.Open(r.file)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", r.file, err)
-	}
-	defer f.Close()
-	quiet := roster.ReporterFunc(func(roster.Problem) {}) // reported on the first read
-	rd, err := csvio.NewReader(f, r.file, csvio.Options{Encoding: encoding}, quiet)
-	if err != nil || rd.Empty {
-		return err
-	}
-	for {
-		rec, line, err := rd.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return csvio.Reread(fsys, r.file, csvio.Options{Encoding: encoding}, func(rec []string, line int) {
 		if len(rec) != r.width {
-			continue // not read (reported)
+			return // not read (reported)
 		}
 		if id := cell(rec, r.id); !blank(id) {
 			if first, ok := reps.Get(xxhash.Sum64String(id)); ok && int(first) != line {
 				r.duplicate(id, line, int(first))
 			}
 		}
-	}
+	})
 }
 
 // zerosHint points at lost leading zeros when site differs from a site map ID only by them

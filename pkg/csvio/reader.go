@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
@@ -245,5 +246,31 @@ func cloneInPlace(rec []string) {
 	s := b.String()
 	for i, f := range rec {
 		rec[i], s = s[:len(f)], s[len(f):]
+	}
+}
+
+// Reread reads file of fsys again, reporting nothing (its problems were reported on the first
+// read), and calls each with every data record and the line it starts on, in order. It is the
+// second pass of the formats that name repeated IDs only when the first pass found some.
+func Reread(fsys fs.FS, file string, opts Options, each func(rec []string, line int)) error {
+	f, err := fsys.Open(file)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", file, err)
+	}
+	defer f.Close()
+	quiet := roster.ReporterFunc(func(roster.Problem) {})
+	rd, err := NewReader(f, file, opts, quiet)
+	if err != nil || rd.Empty {
+		return err
+	}
+	for {
+		rec, line, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		each(rec, line)
 	}
 }
