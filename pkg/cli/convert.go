@@ -119,23 +119,12 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		fopts.Role = opts.Role
 	}
 	fopts.Fix = opts.Fix
-	in, err := openInput(ctx, opts.Src, deps.IO.In)
+	in, from, coll, probs, err := readChecked(ctx, deps, opts.Src, opts.Format.Format, to, fopts)
+	if in != nil {
+		defer in.Close()
+	}
 	if err != nil {
 		return err
-	}
-	defer in.Close()
-	from, err := pickFormat(deps, opts.Format.Format, in)
-	if err != nil {
-		return err
-	}
-	coll := collectorFor(to)
-	probs := &roster.Problems{Max: 1000}
-	info, err := readInput(ctx, from, in, fopts, coll, probs)
-	if err != nil {
-		return err
-	}
-	if probs.Errors > 0 {
-		return refuseInput(deps, opts.Src, from.Name(), info, probs)
 	}
 	if opts.Fix && !opts.Global.Quiet {
 		for _, p := range probs.List() {
@@ -202,6 +191,30 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 }
 
 // refuseInput lists the problems of an input with errors and refuses the conversion.
+// readChecked opens path, takes its format (formatName, else detected) and reads it into a
+// collector for the target format; an input with errors is refused with its problems listed.
+// The input it returns, once opened, is the caller's to close, whatever the error.
+func readChecked(ctx context.Context, deps *Deps, path, formatName string, to format.Format, fopts format.Options) (*input, format.Format, *roster.Collector, *roster.Problems, error) {
+	in, err := openInput(ctx, path, deps.IO.In)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	from, err := pickFormat(deps, formatName, in)
+	if err != nil {
+		return in, nil, nil, nil, err
+	}
+	coll := collectorFor(to)
+	probs := &roster.Problems{Max: 1000}
+	info, err := readInput(ctx, from, in, fopts, coll, probs)
+	if err != nil {
+		return in, nil, nil, nil, err
+	}
+	if probs.Errors > 0 {
+		return in, nil, nil, nil, refuseInput(deps, path, from.Name(), info, probs)
+	}
+	return in, from, coll, probs, nil
+}
+
 func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
 	res := &ValidateResult{Path: path, Format: from, Version: info.Version, Files: info.Files,
 		Problems: probs.List(), Truncated: probs.Truncated,
@@ -237,23 +250,12 @@ func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format
 		return usageError(fmt.Errorf("%s is not a delta (its manifest marks no file delta): --base applies a delta to a full package", opts.Src),
 			"leave out --base")
 	}
-	in, err := openInput(ctx, opts.Base, deps.IO.In)
+	in, _, coll, _, err := readChecked(ctx, deps, opts.Base, "", to, fopts)
+	if in != nil {
+		defer in.Close()
+	}
 	if err != nil {
 		return err
-	}
-	defer in.Close()
-	from, err := pickFormat(deps, "", in)
-	if err != nil {
-		return err
-	}
-	coll := collectorFor(to)
-	probs := &roster.Problems{Max: 1000}
-	info, err := readInput(ctx, from, in, fopts, coll, probs)
-	if err != nil {
-		return err
-	}
-	if probs.Errors > 0 {
-		return refuseInput(deps, opts.Base, from.Name(), info, probs)
 	}
 	if bk := coll.Roster.DeltaKinds(); len(bk) > 0 {
 		return usageError(fmt.Errorf("the base %s is itself a delta (manifest.csv marks %s delta): the base must be a full package", opts.Base, deltaKindList(bk)),
