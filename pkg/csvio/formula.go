@@ -36,7 +36,8 @@ func FormulaMessage(col, v string, secret bool) string {
 
 // Invisible returns the first character of s that a reader cannot see or that reorders the
 // text around it: zero-width spaces and joiners, bidi controls (U+202E …), a BOM, control
-// characters; 0 when there is none. Two IDs differing only by one look the same and are two
+// characters, spaces other than the ASCII one (no-break U+00A0 …), fillers that draw as
+// nothing (U+3164, U+2800, U+034F, variation selectors); 0 when there is none. Two IDs differing only by one look the same and are two
 // students, so formats report an ID that holds one (code bad-id).
 func Invisible(s string) rune {
 	i := 0
@@ -50,7 +51,8 @@ func Invisible(s string) rune {
 		if r >= 0x20 && r < 0x7f {
 			continue
 		}
-		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zs, unicode.Zl, unicode.Zp,
+			unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point) || r == '\u2800' {
 			return r
 		}
 	}
@@ -60,5 +62,5 @@ func Invisible(s string) rune {
 // InvisibleMessage is the bad-id message for an ID of column col holding the invisible
 // character r (from Invisible); the ID itself is not shown, as it would look fine.
 func InvisibleMessage(col string, r rune) string {
-	return fmt.Sprintf("%s holds an invisible character, %U (a zero-width space, a bidi control or a control character): it looks like another ID but is not one; remove it", col, r)
+	return fmt.Sprintf("%s holds an invisible character, %U (a zero-width or non-ASCII space, a filler, a bidi control or a control character): it looks like another ID but is not one; remove it", col, r)
 }

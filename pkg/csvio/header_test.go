@@ -116,6 +116,11 @@ func TestInvisible(t *testing.T) {
 	for s, want := range map[string]rune{
 		"stu01": 0, "José": 0, "stu\u200b01": '\u200b', "\u202estu": '\u202e', "a\u200db": '\u200d',
 		"x\u2066y": '\u2066', "\ufeffid": '\ufeff', "a\x1bb": '\x1b', "a\u200eb": '\u200e',
+		// Characters that look like nothing or like a plain space: no-break and other Unicode
+		// spaces, Hangul fillers, the combining grapheme joiner, variation selectors, braille blank.
+		"1000000\u00a0": '\u00a0', "a\u3000b": '\u3000', "\u3164": '\u3164', "a\u034fb": '\u034f',
+		"a\ufe0fb": '\ufe0f', "a\u2800b": '\u2800', "a\u115fb": '\u115f', "a\uffa0b": '\uffa0',
+		"Zoë": 0, "e\u0301": 0, "李": 0,
 	} {
 		if got := Invisible(s); got != want {
 			t.Errorf("Invisible(%q) = %U, want %U", s, got, want)
