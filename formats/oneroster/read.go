@@ -323,7 +323,9 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 				fr.report(roster.Error, roster.CodeManifest, line, c.name, fmt.Sprintf(
 					"status is tobedeleted, but manifest.csv marks %s bulk: a bulk file lists the records that exist, so the row would be read as active (remove the row, or mark the file delta; --fix does not blank it)", fr.file))
 				continue
-			case fr.mode == "bulk" && v != "" && r.opts.Fix:
+			case fr.mode == "bulk" && v != "" && r.opts.Fix && (c.name != "status" || strings.EqualFold(strings.TrimSpace(v), "active")):
+				// Only "active" is blanked: another status (inactive, deleted) is a record the
+				// export did not mean as active, to fix by hand.
 				fr.repaired(line, c.name, c.name+" blanked: manifest.csv marks "+fr.file+" bulk")
 				rec[j] = ""
 				continue

@@ -57,7 +57,7 @@ func TestApplyDelta(t *testing.T) {
 }
 
 func TestDeleted(t *testing.T) {
-	for s, want := range map[string]bool{"tobedeleted": true, "ToBeDeleted": true, "active": false, "": false, "inactive": false} {
+	for s, want := range map[string]bool{"tobedeleted": true, "ToBeDeleted": true, "active": false, "": false, "inactive": false, " tobedeleted ": true} {
 		if Deleted(s) != want {
 			t.Errorf("Deleted(%q) = %v, want %v", s, !want, want)
 		}

@@ -173,9 +173,9 @@ const (
 )
 
 // Deleted reports whether a status says the record is to be deleted. A deleted record is
-// never written as an active one.
+// never written as an active one. Spaces around it do not hide it.
 func Deleted(status string) bool {
-	return strings.EqualFold(status, StatusToBeDeleted)
+	return strings.EqualFold(strings.TrimSpace(status), StatusToBeDeleted)
 }
 
 // IsDelta reports whether any kind of r came from a delta file.
