@@ -264,8 +264,12 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 				by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
 			}
 		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s holds no other\n",
-			orList(dopts.Roles), strings.Join(by, " and "))
+		verb := "holds"
+		if len(by) > 1 {
+			verb = "hold"
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s %s no other\n",
+			orList(dopts.Roles), strings.Join(by, " and "), verb)
 	}
 	done := diffProgress(deps, opts.Global.Quiet, sides)
 	res, err := diff.Compare(ctx, old, new, dopts)
