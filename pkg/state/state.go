@@ -24,7 +24,8 @@ import (
 // ErrLocked is returned when another run holds a destination's lock (exit 5).
 var ErrLocked = errors.New("another rostersync run holds the lock")
 
-// Retention is how many runs are kept per destination.
+// Retention is how many runs are kept per destination, besides the last pushed run of each file
+// (the guard's baseline), which is kept however old.
 const Retention = 30
 
 // DefaultDir returns the state folder: $XDG_STATE_HOME/rostersync, else ~/.local/state/rostersync,
@@ -291,17 +292,40 @@ func (s *Store) LastPushed(dest, name string) (*Run, *RunFile, error) {
 	return nil, nil, nil
 }
 
+// prune removes the oldest runs beyond Retention, except the last pushed run of each file
+// name: the guard's baseline is never lost to a series of refused or failed runs.
 func (s *Store) prune(dest string) error {
 	dir := filepath.Join(s.destDir(dest), "runs")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
-	for len(entries) > Retention {
-		if err := os.RemoveAll(filepath.Join(dir, entries[0].Name())); err != nil {
+	if len(entries) <= Retention {
+		return nil
+	}
+	runs, err := s.runsIn(s.destDir(dest))
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	named := map[string]bool{}
+	for _, r := range runs { // newest first
+		if r.Result != "pushed" {
+			continue
+		}
+		for _, f := range r.Files {
+			if !named[f.Name] {
+				named[f.Name], keep[r.ID] = true, true
+			}
+		}
+	}
+	for _, e := range entries[:len(entries)-Retention] { // the oldest
+		if keep[e.Name()] {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}
-		entries = entries[1:]
 	}
 	return nil
 }
