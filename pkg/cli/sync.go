@@ -21,6 +21,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -265,29 +266,46 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		}
 		from = p.To
 	}
-	// 3. The published files, checked again as written, and their snapshot.
+	// 3. The published files, copied once into the state folder, checked again as written,
+	// guarded and published from that copy.
 	as := ""
 	if st, err := os.Stat(out); err == nil && !st.IsDir() && p.FileName != "" {
 		as = p.FileName
 	}
-	set, err := checkFileSet(ctx, deps, out, out, as, from, fopts, true)
+	policy := guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
+	conn.To = p.Destination
+	pub, err := publisher(deps, conn, p)
 	if err != nil {
 		return exitCode(err, nil), err
 	}
-	set.Source = sum.Source
-	log.Info("validated", "step", "validate", "format", set.Format, "rows", set.Rows)
-	// 4. Guard and publish.
-	policy := guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
-	conn.To = p.Destination
-	res, err := publishSets(ctx, deps, publishRequest{Conn: conn, Profile: p, Sets: []*fileSet{set}, Policy: policy,
-		AllowShrink: opts.AllowShrink, DryRun: opts.DryRun, Quiet: !opts.DryRun}) // the job's log says what happened
-	if res != nil {
-		sum.Result, sum.Files = res.Result, res.Files
-		if len(res.Guard) > 0 {
-			sum.Guard = res.Guard[0]
-			g := res.Guard[0]
+	check := checker(deps, from, fopts, true)
+	req := publish.Request{Target: p.Destination, Profile: p.Name, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
+		Inputs: []publish.Input{{Path: out, Shown: sum.Source, As: as}}, Conn: conn.held(),
+		Check: func(ctx context.Context, c *publish.Copy) (*publish.Set, error) {
+			set, err := check(ctx, c)
+			if set != nil {
+				log.Info("validated", "step", "validate", "format", set.Format, "rows", set.Rows)
+			}
+			return set, err
+		}}
+	if p.To != "" {
+		// The converted files are rostersync's own: their name, not the source's.
+		req.Inputs[0].Shown = out
+	}
+	rep, err := pub.Publish(ctx, req)
+	// The job's log says what happened; a dry run prints its plan.
+	renderReport(deps, rep, !opts.DryRun, opts.DryRun, opts.AllowShrink)
+	err = publishError(err)
+	if rep != nil {
+		sum.Result, sum.Files = rep.Result, rep.Files
+		if len(rep.Guard) > 0 {
+			sum.Guard = rep.Guard[0]
+			g := rep.Guard[0]
 			log.Info("guard", "step", "guard", "compared", g.Compared, "rows", g.Rows, "allowed", g.Allowed,
 				"removed_percent", g.RemovedPercent)
+		}
+		if rep.Held != "" {
+			log.Info("held", "step", "guard", "run", rep.Held, "hint", "rostersync hold show "+rep.Held)
 		}
 	}
 	if err != nil {

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rostersync/rostersync/pkg/transport/sftptest"
+)
+
+// TestPushSendsWhatWasChecked changes the file being pushed while the SSH connection is made
+// (a proxy holds the connection until the change is done): the server must receive the bytes
+// that were validated and guarded, and the run record their SHA-256, never the new file, nor
+// the target of a symbolic link put in its place.
+func TestPushSendsWhatWasChecked(t *testing.T) {
+	original, err := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(original)
+	swaps := map[string]func(t *testing.T, path, secret string){
+		"replaced": func(t *testing.T, path, _ string) {
+			// A header and one row: what the guard would have refused.
+			lines := strings.SplitAfter(string(original), "\n")
+			tmp := path + ".new"
+			if err := os.WriteFile(tmp, []byte(lines[0]+lines[1]), 0o600); err != nil {
+				t.Error(err)
+			}
+			if err := os.Rename(tmp, path); err != nil {
+				t.Error(err)
+			}
+		},
+		"symlink": func(t *testing.T, path, secret string) {
+			if err := os.Remove(path); err != nil {
+				t.Error(err)
+			}
+			if err := os.Symlink(secret, path); err != nil {
+				t.Error(err)
+			}
+		},
+	}
+	for name, start := range servers(t) {
+		for swapName, swap := range swaps {
+			t.Run(name+"/"+swapName, func(t *testing.T) {
+				srv := start(t)
+				if err := os.MkdirAll(srv.path("inbox"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				proxy := sftptest.NewProxy(t, srv.hostport)
+				kh := proxy.KnownHosts(t, srv.hostKey)
+				url := strings.Replace(srv.url("inbox/"), srv.hostport, proxy.Addr(), 1)
+				dir := t.TempDir()
+				path := filepath.Join(dir, "roster.csv")
+				secret := filepath.Join(dir, "shadow")
+				if err := os.WriteFile(path, original, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(secret, []byte("root:$6$not-for-the-vendor:19000:0:99999:7:::\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+				var once sync.Once
+				proxy.OnConnect(func() {
+					once.Do(func() {
+						// The connection waits until the file has been read (rostersync reads it
+						// into its state folder while it connects; an older one read it before
+						// connecting), then the file changes before anything is sent.
+						waitForCopy(env["XDG_STATE_HOME"], len(original))
+						swap(t, path, secret)
+					})
+				})
+				code, _, errOut := run(t, env, "push", "--to", url, "--known-hosts", kh, "--identity-file", srv.key, path)
+				if code != 0 {
+					t.Fatalf("push: exit %d: %s", code, errOut)
+				}
+				got, err := os.ReadFile(srv.path("inbox/roster.csv"))
+				if err != nil || !bytes.Equal(got, original) {
+					t.Fatalf("the server holds %q (%v), want the %d bytes that were validated", firstLine(got), err, len(original))
+				}
+				code, out, errOut := run(t, env, "history", "-o", "json", url)
+				if code != 0 {
+					t.Fatalf("history: exit %d: %s", code, errOut)
+				}
+				var runs []struct {
+					Result string `json:"result"`
+					Files  []struct {
+						SHA256 string `json:"sha256"`
+					} `json:"files"`
+				}
+				if err := json.Unmarshal([]byte(out), &runs); err != nil || len(runs) != 1 || len(runs[0].Files) != 1 {
+					t.Fatalf("history: %v: %s", err, out)
+				}
+				if runs[0].Result != "pushed" || runs[0].Files[0].SHA256 != hex.EncodeToString(sum[:]) {
+					t.Errorf("history records %s %s, want pushed with the SHA-256 of the bytes sent", runs[0].Result, runs[0].Files[0].SHA256)
+				}
+			})
+		}
+	}
+}
+
+// TestPushRefusesSymlink: a PATH that is a symbolic link is not followed.
+func TestPushRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "roster.csv")
+	if err := os.Symlink(filepath.Join(mustAbs(t, examples), "capti", "roster.csv"), link); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+	out := filepath.Join(t.TempDir(), "outbox")
+	code, _, errOut := run(t, env, "push", "--to", out, link)
+	if code != 3 || !strings.Contains(errOut, "is a symbolic link") {
+		t.Fatalf("push of a link: exit %d, want 3 with the reason: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(out, "roster.csv")); err == nil {
+		t.Error("the link's target was sent")
+	}
+}
+
+func firstLine(b []byte) string {
+	s, _, _ := strings.Cut(string(b), "\n")
+	return s
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// waitForCopy waits (5 s at most) until a file of size bytes sits in the state folder's
+// private copies.
+func waitForCopy(stateHome string, size int) {
+	for range 500 {
+		found := false
+		filepath.WalkDir(filepath.Join(stateHome, "rostersync", "tmp"), func(p string, d fs.DirEntry, err error) error { //nolint:errcheck
+			if err == nil && !d.IsDir() {
+				if fi, err := d.Info(); err == nil && fi.Size() == int64(size) {
+					found = true
+				}
+			}
+			return nil
+		})
+		if found {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
