@@ -310,9 +310,13 @@ func publisher(deps *Deps, c *connFlags, p *config.Profile) (*publish.Publisher,
 	if err != nil {
 		return nil, err
 	}
-	return &publish.Publisher{Store: store, Dial: func(ctx context.Context, u *transport.URL) (*transport.Client, error) {
+	return &publish.Publisher{Store: store, Dial: publisherDial(deps, c, p)}, nil
+}
+
+func publisherDial(deps *Deps, c *connFlags, p *config.Profile) func(ctx context.Context, u *transport.URL) (*transport.Client, error) {
+	return func(ctx context.Context, u *transport.URL) (*transport.Client, error) {
 		return dialURL(ctx, deps, c, p, u)
-	}}, nil
+	}
 }
 
 // publishError maps a publish error to its exit code: 2 usage, 3 local, 4 remote, 5 locked,

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
 
@@ -154,5 +155,132 @@ func waitForCopy(stateHome string, size int) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestHoldApprove: a refused push is held; approving it publishes the held bytes even though
+// the source changed since, and the approved run is the guard's next baseline.
+func TestHoldApprove(t *testing.T) {
+	full, err := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(full), "\n")
+	small := []byte(strings.Join(lines[:3], ""))
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "roster.csv"), filepath.Join(dir, "outbox")
+	write := func(b []byte) {
+		if err := os.WriteFile(src, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(full)
+	if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
+		t.Fatalf("first push: exit %d: %s", code, errOut)
+	}
+	write(small)
+	code, _, errOut := run(t, env, "push", "--to", out, src)
+	if code != 1 || !strings.Contains(errOut, "held as run") {
+		t.Fatalf("shrunk push: exit %d, want 1 and a held run: %s", code, errOut)
+	}
+	code, stdout, errOut := run(t, env, "hold", "list", "-o", "json")
+	var held []map[string]string
+	if code != 0 || json.Unmarshal([]byte(stdout), &held) != nil || len(held) != 1 {
+		t.Fatalf("hold list: exit %d: %s%s", code, stdout, errOut)
+	}
+	h := held[0]
+	if h["id"] == "" || h["destination"] != out || h["created"] == "" || !strings.Contains(h["reason"], "removed") || len(h) != 4 {
+		t.Errorf("hold list -o json: %v", h)
+	}
+	code, stdout, _ = run(t, env, "hold", "show", h["id"])
+	if code != 0 || !strings.Contains(stdout, "+0 -36") {
+		t.Errorf("hold show: exit %d: %s", code, stdout)
+	}
+	if code, stdout, _ := run(t, env, "history", out); code != 0 || !strings.Contains(stdout, "held") {
+		t.Errorf("history does not show the held run: %s", stdout)
+	}
+	// The source changes again; the approval sends what was held, not what is there now.
+	write(full[:len(full)/2])
+	code, _, errOut = run(t, env, "hold", "approve", h["id"])
+	if code != 0 {
+		t.Fatalf("hold approve: exit %d: %s", code, errOut)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "roster.csv")); !bytes.Equal(got, small) {
+		t.Fatalf("approve published %q…, want the held file", firstLine(got))
+	}
+	if code, stdout, _ := run(t, env, "hold", "list", "-o", "json"); code != 0 || strings.TrimSpace(stdout) != "[]" {
+		t.Errorf("the approved hold is still listed: %s", stdout)
+	}
+	if code, _, errOut := run(t, env, "hold", "approve", h["id"]); code != 2 {
+		t.Errorf("approving it twice: exit %d, want 2: %s", code, errOut)
+	}
+	// The approved run is the baseline: the same small file passes the guard now.
+	write(small)
+	if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
+		t.Errorf("push after the approval: exit %d: %s", code, errOut)
+	}
+}
+
+// TestHoldDiscard: a discarded hold is gone with its files, and history says so.
+func TestHoldDiscard(t *testing.T) {
+	full, _ := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
+	lines := strings.SplitAfter(string(full), "\n")
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "roster.csv"), filepath.Join(dir, "outbox")
+	os.WriteFile(src, full, 0o600) //nolint:errcheck
+	if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
+		t.Fatal(errOut)
+	}
+	os.WriteFile(src, []byte(strings.Join(lines[:3], "")), 0o600) //nolint:errcheck
+	for range state.MaxHeld + 2 {
+		if code, _, _ := run(t, env, "push", "--to", out, src); code != 1 {
+			t.Fatalf("exit %d, want 1", code)
+		}
+	}
+	_, stdout, _ := run(t, env, "hold", "list", "-o", "json")
+	var held []map[string]string
+	json.Unmarshal([]byte(stdout), &held) //nolint:errcheck
+	if len(held) != state.MaxHeld {
+		t.Fatalf("%d held runs, want at most %d: %s", len(held), state.MaxHeld, stdout)
+	}
+	if code, _, errOut := run(t, env, "hold", "discard", held[0]["id"]); code != 0 {
+		t.Fatalf("discard: exit %d: %s", code, errOut)
+	}
+	_, stdout, _ = run(t, env, "hold", "list", "-o", "json")
+	if strings.Contains(stdout, held[0]["id"]) {
+		t.Errorf("discarded run still listed: %s", stdout)
+	}
+	if _, stdout, _ := run(t, env, "history", out); !strings.Contains(stdout, "held, discarded") {
+		t.Errorf("history: %s", stdout)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "roster.csv")); !bytes.Equal(got, full) {
+		t.Error("a discarded hold changed the destination")
+	}
+}
+
+// TestGuardBaselineSurvivesRefusals: more refused nights than the run retention, then a
+// one-row file: still compared with the last push, still refused.
+func TestGuardBaselineSurvivesRefusals(t *testing.T) {
+	full, _ := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
+	lines := strings.SplitAfter(string(full), "\n")
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+	dir := t.TempDir()
+	src, out := filepath.Join(dir, "roster.csv"), filepath.Join(dir, "outbox")
+	os.WriteFile(src, full, 0o600) //nolint:errcheck
+	if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
+		t.Fatal(errOut)
+	}
+	os.WriteFile(src, []byte(strings.Join(lines[:4], "")), 0o600) //nolint:errcheck
+	for i := range state.Retention {
+		if code, _, errOut := run(t, env, "push", "--to", out, src); code != 1 {
+			t.Fatalf("refusal %d: exit %d: %s", i+1, code, errOut)
+		}
+	}
+	os.WriteFile(src, []byte(strings.Join(lines[:2], "")), 0o600) //nolint:errcheck
+	code, _, errOut := run(t, env, "push", "--to", out, src)
+	if code != 1 || !strings.Contains(errOut, "of users removed") {
+		t.Fatalf("a 1-row push after %d refusals: exit %d, want 1 (compared with the last push): %s", state.Retention, code, errOut)
 	}
 }

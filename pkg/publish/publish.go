@@ -510,6 +510,18 @@ func (p *Publisher) Approve(ctx context.Context, h *state.Hold, progress func(in
 		return nil, err
 	}
 	defer lock.Unlock()
+	// A later push made the held copy old news: approving it would send yesterday's roster.
+	runs, err := p.Store.Runs(id)
+	if err != nil {
+		return nil, fail(KindLocal, err)
+	}
+	for _, r := range runs {
+		if r.Result == "pushed" && r.Time.After(h.Created) && slices.ContainsFunc(r.Files, func(f state.RunFile) bool {
+			return slices.ContainsFunc(h.Files, func(hf state.HeldFile) bool { return hf.Name == f.Name })
+		}) {
+			return nil, failf(KindUsage, "run %s pushed to %s after run %s was held: approving it would replace newer files; discard it", r.ID, h.Target, h.ID)
+		}
+	}
 	var files []transport.File
 	var total int64
 	for _, f := range h.Files {
