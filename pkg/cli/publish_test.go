@@ -284,3 +284,71 @@ func TestGuardBaselineSurvivesRefusals(t *testing.T) {
 		t.Fatalf("a 1-row push after %d refusals: exit %d, want 1 (compared with the last push): %s", state.Retention, code, errOut)
 	}
 }
+
+// TestDestinationAliases: a symbolic link to a local destination, and another path to the
+// same SFTP folder, share the destination's lock and guard history.
+func TestDestinationAliases(t *testing.T) {
+	full, _ := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
+	lines := strings.SplitAfter(string(full), "\n")
+	dir := t.TempDir()
+	src, small := filepath.Join(dir, "roster.csv"), filepath.Join(dir, "small", "roster.csv")
+	os.WriteFile(src, full, 0o600)                                  //nolint:errcheck
+	os.MkdirAll(filepath.Dir(small), 0o700)                         //nolint:errcheck
+	os.WriteFile(small, []byte(strings.Join(lines[:3], "")), 0o600) //nolint:errcheck
+
+	t.Run("local", func(t *testing.T) {
+		stateDir := t.TempDir()
+		env := map[string]string{"XDG_STATE_HOME": stateDir, "HOME": t.TempDir()}
+		out := filepath.Join(t.TempDir(), "outbox")
+		alias := filepath.Join(t.TempDir(), "alias")
+		if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
+			t.Fatal(errOut)
+		}
+		if err := os.Symlink(out, alias); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := run(t, env, "push", "--to", alias, small)
+		if code != 1 || !strings.Contains(errOut, "of users removed") {
+			t.Fatalf("push through a link to the destination: exit %d, want the guard's refusal: %s", code, errOut)
+		}
+		// The lock is the destination's, whatever name it is reached by.
+		real, _ := filepath.EvalSymlinks(out)
+		lock, err := (&state.Store{Dir: filepath.Join(stateDir, "rostersync")}).Lock(real)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lock.Unlock()
+		if code, _, errOut := run(t, env, "push", "--to", alias, src); code != 5 {
+			t.Errorf("push through a link while the destination is locked: exit %d, want 5: %s", code, errOut)
+		}
+	})
+
+	for name, start := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+			if err := os.MkdirAll(srv.path("inbox"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(srv.path("inbox"), srv.path("alias")); err != nil {
+				t.Fatal(err)
+			}
+			conn := []string{"--known-hosts", srv.knownHosts, "--identity-file", srv.key}
+			if code, _, errOut := run(t, env, append([]string{"push", "--to", srv.url("inbox/"), src}, conn...)...); code != 0 {
+				t.Fatal(errOut)
+			}
+			for _, other := range []string{srv.url("alias/"), srv.url("inbox/./")} {
+				code, _, errOut := run(t, env, append([]string{"push", "--to", other, small}, conn...)...)
+				if code != 1 || !strings.Contains(errOut, "of users removed") {
+					t.Errorf("push to %s: exit %d, want the guard's refusal: %s", other, code, errOut)
+				}
+			}
+			if got, _ := os.ReadFile(srv.path("inbox/roster.csv")); !bytes.Equal(got, full) {
+				t.Error("a refused push through an alias changed the file")
+			}
+			if code, stdout, _ := run(t, env, "history", srv.url("alias/")); code != 0 || !strings.Contains(stdout, "pushed") || !strings.Contains(stdout, "held") {
+				t.Errorf("history by the alias: %s", stdout)
+			}
+		})
+	}
+}
