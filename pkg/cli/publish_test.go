@@ -352,3 +352,48 @@ func TestDestinationAliases(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncPullsAFolderOfCSVs: an sftp:// source folder holding a OneRoster package as CSV
+// files (no zip) is pulled by default: the format's file names, else *.zip.
+func TestSyncPullsAFolderOfCSVs(t *testing.T) {
+	for name, start := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+			if err := os.MkdirAll(srv.path("export"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			entries, _ := os.ReadDir(filepath.Join(examples, "oneroster"))
+			for _, e := range entries {
+				b, _ := os.ReadFile(filepath.Join(examples, "oneroster", e.Name()))
+				if err := os.WriteFile(srv.path("export/"+e.Name()), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			os.WriteFile(srv.path("export/notes.txt"), []byte("not a roster"), 0o644) //nolint:errcheck
+			out := filepath.Join(t.TempDir(), "outbox")
+			cfg := filepath.Join(t.TempDir(), "rostersync.yaml")
+			os.WriteFile(cfg, []byte(`profiles:
+  nightly:
+    source: `+srv.url("export/")+`
+    from: oneroster
+    to: students
+    destination: `+out+`
+    identity_file: `+srv.key+`
+    known_hosts: `+srv.knownHosts+`
+`), 0o600) //nolint:errcheck
+			code, _, errOut := run(t, env, "--config", cfg, "sync")
+			if code != 0 {
+				t.Fatalf("sync: exit %d: %s", code, errOut)
+			}
+			got, err := os.ReadFile(filepath.Join(out, "students.csv"))
+			want, _ := os.ReadFile(filepath.Join(examples, "students", "students.csv"))
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("sync published %d bytes (%v), want the example students.csv", len(got), err)
+			}
+			if strings.Contains(errOut, "notes.txt") {
+				t.Errorf("a file that is not the format's was pulled: %s", errOut)
+			}
+		})
+	}
+}

@@ -366,17 +366,24 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 		return "", remoteError(err)
 	}
 	patterns := p.Files
+	var picked []transport.Entry
 	switch {
 	case only != "":
 		patterns = []string{only}
-	case len(patterns) == 0 && (p.From == "oneroster" || p.From == ""):
-		patterns = []string{"*.zip"}
-	case len(patterns) == 0 && p.From == "students":
-		patterns = []string{"students.csv"}
 	case len(patterns) == 0:
-		patterns = []string{"*.csv"}
+		// The format's files when the folder holds them (a package as CSV files), else zips.
+		for _, e := range entries {
+			if slices.ContainsFunc(sourceFileNames(p.From), func(n string) bool { return strings.EqualFold(n, e.Name) }) {
+				picked = append(picked, e)
+			}
+		}
+		patterns = []string{"*.zip"}
+		if len(picked) > 0 {
+			patterns = nil
+		} else if p.From == "capti" {
+			patterns = []string{"*.csv"} // Capti exports have no fixed name
+		}
 	}
-	var picked []transport.Entry
 	for _, pat := range patterns {
 		m, err := transport.Glob(entries, pat)
 		if err != nil {
@@ -388,12 +395,16 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 			}
 		}
 	}
-	if p.Newest && len(picked) > 1 {
+	if p.Newest && len(picked) > 1 && len(patterns) > 0 {
 		n, _ := transport.Newest(picked)
 		picked = []transport.Entry{n}
 	}
 	if len(picked) == 0 {
-		return "", withExit(ExitRemote, fmt.Errorf("no file matching %s in %s", strings.Join(patterns, ", "), u.String()))
+		what := strings.Join(patterns, ", ")
+		if len(p.Files) == 0 && only == "" {
+			what = strings.Join(append(sourceFileNames(p.From), patterns...), ", ")
+		}
+		return "", withExit(ExitRemote, fmt.Errorf("no file matching %s in %s", what, u.String()))
 	}
 	if p.MaxAge > 0 {
 		for _, e := range picked {
@@ -415,6 +426,23 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 		return filepath.Join(dir, picked[0].Name), nil
 	}
 	return dir, nil
+}
+
+// sourceFileNames are the file names a job pulls by default from an sftp:// folder for its
+// source format (from:; OneRoster when not given): a OneRoster package's CSV files, or the
+// lone file of the other formats.
+func sourceFileNames(from string) []string {
+	switch from {
+	case "students":
+		return []string{"students.csv"}
+	case "capti":
+		return []string{"roster.csv"}
+	case "", "oneroster":
+		return []string{"manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv",
+			"enrollments.csv", "demographics.csv", "roles.csv", "userProfiles.csv", "categories.csv", "lineItems.csv",
+			"results.csv", "resources.csv", "classResources.csv", "courseResources.csv"}
+	}
+	return nil
 }
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
