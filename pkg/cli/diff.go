@@ -155,7 +155,10 @@ func (s *diffSide) source(fopts format.Options) diff.Source {
 		} else {
 			fopts.Reread = true // its problems were counted on the first read
 		}
-		_, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
+		info, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
+		if err == nil {
+			diff.TellModes(sink, diff.ModesOf(info)) // a delta applies to OLD
+		}
 		return err
 	}
 }
@@ -438,6 +441,9 @@ func writeDiff(deps *Deps, style string, rep *DiffReport, limit int) error {
 // changeRows turns a change into rows of entity,id,kind,field,old,new: one per changed field,
 // one with a blank field for an added or removed entity.
 func changeRows(c diff.Change) [][]string {
+	if c.Status != "" { // removed by a row marked so
+		return [][]string{{c.Entity, c.ID, c.Kind, "status", "active", c.Status}}
+	}
 	if len(c.Fields) == 0 {
 		return [][]string{{c.Entity, c.ID, c.Kind, "", "", ""}}
 	}
@@ -523,6 +529,10 @@ func writeDiffText(out, errOut io.Writer, rep *DiffReport) error {
 		fmt.Fprintf(out, "note %s %s %s: %s\n", n.Kind, n.Entity, id, detail)
 	}
 	for _, c := range rep.Changes {
+		if c.Status != "" {
+			fmt.Fprintf(out, "%s %s %s: status %q\n", c.Kind, c.Entity, c.ID, c.Status)
+			continue
+		}
 		if len(c.Fields) == 0 {
 			fmt.Fprintf(out, "%s %s %s\n", c.Kind, c.Entity, c.ID)
 			continue

@@ -270,24 +270,50 @@ func historyDiff(cmd *cobra.Command, deps *Deps, opts *HistoryOptions, store *st
 	if err != nil {
 		return err
 	}
-	counts := snapshot.Compare(old, cur)
+	key, err := snapshot.LoadKey(store.Dir)
+	if err != nil {
+		return withExit(ExitLocal, err)
+	}
+	note := ""
+	if old.Legacy() {
+		note = "the run's snapshot was written by an older rostersync (not keyed): compared by IDs only, changed rows not counted"
+	}
+	if old, err = old.Keyed(key); err == nil {
+		cur, err = cur.Keyed(key)
+	}
+	if err != nil {
+		return withExit(ExitLocal, fmt.Errorf("run %s: %w (was %s replaced?)", run.ID, err, filepath.Join(store.Dir, snapshot.KeyFile)))
+	}
+	counts, _, err := snapshot.Compare(old, cur)
+	if err != nil {
+		return withExit(ExitLocal, err)
+	}
+	if note != "" {
+		fmt.Fprintln(deps.IO.ErrOut, "rostersync: note:", note)
+	}
+	differs := false
+	for _, c := range counts {
+		differs = differs || c.Differing() > 0
+	}
 	style, _ := opts.Global.outputStyle(deps)
 	if style == "json" {
 		out := map[string]snapshot.Counts{}
 		for k, c := range counts {
 			out[string(k)] = c
 		}
-		return writeJSON(deps, map[string]any{"run": run.ID, "file": file, "summary": out})
+		if err := writeJSON(deps, map[string]any{"run": run.ID, "file": file, "summary": out}); err != nil {
+			return err
+		}
+		if differs {
+			return errFindings
+		}
+		return nil
 	}
-	differs := false
 	fmt.Fprintf(deps.IO.Out, "run %s (%s) -> %s\n", run.ID, run.Time.Local().Format("2006-01-02 15:04"), file)
 	for _, k := range roster.Kinds {
 		c, ok := counts[k]
 		if !ok {
 			continue
-		}
-		if c.Added+c.Removed+c.Changed > 0 {
-			differs = true
 		}
 		fmt.Fprintf(deps.IO.Out, "  %-16s added %d  removed %d  changed %d  unchanged %d  (%.1f%% removed)\n", k, c.Added, c.Removed, c.Changed, c.Unchanged, c.RemovedPercent)
 	}

@@ -30,20 +30,27 @@ func newPushCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 		Use:   "push [--profile P] [--to URL] PATH...",
 		Short: "Upload roster files atomically, verified and guarded",
 		Long: `Check each PATH (a file, a roster directory, a .zip, or - with --as and --format), compare
-it with the last snapshot pushed to the same destination (the shrink guard), then upload it:
-every file goes to a temporary name in the destination folder, its size is checked on the server,
-and only then is it renamed onto its final name, so the vendor never sees half a file. Invalid
-input is refused before any connection is opened.
+it with the last snapshot pushed to the same destination (the shrink guard), then upload it.
+Each PATH is read once, into a private copy in the state folder (0600; a PATH that is a
+symbolic link is refused, and so are links inside a folder): the check, the snapshot, the
+SHA-256 recorded and the upload all read that copy, so a file changed or replaced meanwhile
+cannot be sent unchecked. The SSH connection is made while the copy is checked; nothing is
+opened on the server before the check and the guard pass. Every file goes to a temporary name
+in the destination folder, its size is checked on the server, and only then is it renamed onto
+its final name, so the vendor never sees half a file.
 
-The guard refuses an empty or header-only file, fewer rows than min_rows (default 1), or more than
-max_removed_percent (default 10) of the users or enrollments removed since the last push;
---allow-shrink overrides it once. The first push to a destination checks only emptiness and
-min_rows. Host keys are always checked against known_hosts: add a new server's key with
-'rostersync known-hosts add HOST:PORT'.
+The guard refuses an empty or header-only file, fewer rows than min_rows (default 1), or more
+users, enrollments or classes removed, changed or added since the last push than the profile's
+guard limits (default: 10% removed, 75% changed; see README). A refused run is held with its
+copy: 'rostersync hold show RUN' says why, 'rostersync hold approve RUN' sends exactly the held
+files, 'rostersync hold discard RUN' drops them; --allow-shrink overrides the guard once. The
+first push to a destination checks only emptiness and min_rows. Host keys are always checked
+against known_hosts: add a new server's key with 'rostersync known-hosts add HOST:PORT'.
 
-A destination is an sftp://user@host:port/folder/ URL or a local folder. Each run is recorded in
-the state folder (counts, SHA-256 and hashed IDs: no copy of the data); an overlapping run to the
-same destination exits 5.
+A destination is an sftp://user@host:port/folder/ URL or a local folder, known by its real
+path (a link to a folder, or another path to the same server folder, shares its lock and its
+history). Each run is recorded in the state folder (counts, SHA-256 and hashed IDs: no copy of
+the data, except a held run's); an overlapping run to the same destination exits 5.
 ` + exitStatusHelp,
 		Example: `  rostersync push --to sftp://lincolnsd@sftp.example.org:2222/ --identity-file ~/.ssh/capti roster.csv
   rostersync push --profile capti-nightly --quiet roster.csv
@@ -81,9 +88,9 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 	if len(opts.Paths) > 1 && opts.As != "" {
 		return usageError(errors.New("--as names the file of a single PATH"))
 	}
-	policy := guard.Policy{}
+	policy := guard.Default()
 	if p != nil {
-		policy = guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
+		policy = p.Guard
 	}
 	quiet := opts.Global.Quiet
 	var inputs []publish.Input

@@ -20,7 +20,6 @@ import (
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
-	"github.com/rostersync/rostersync/pkg/guard"
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/state"
@@ -272,7 +271,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	if st, err := os.Stat(out); err == nil && !st.IsDir() && p.FileName != "" {
 		as = p.FileName
 	}
-	policy := guard.Policy{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows}
+	policy := p.Guard
 	conn.To = p.Destination
 	pub, err := publisher(deps, conn, p)
 	if err != nil {

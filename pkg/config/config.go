@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/guard"
 )
 
 // ErrConfig wraps every configuration error, so the command line can map it to exit 2.
@@ -23,10 +24,8 @@ var ErrConfig = errors.New("configuration error")
 
 // Defaults applied to profile keys left out of the file.
 const (
-	DefaultMaxRemovedPercent = 10.0
-	DefaultMinRows           = 1
-	DefaultTimeout           = 30 * time.Second
-	DefaultRetries           = 3
+	DefaultTimeout = 30 * time.Second
+	DefaultRetries = 3
 )
 
 // EnvConfig names the environment variable that points at the config file.
@@ -123,11 +122,9 @@ type Students struct {
 	StudentID         string // "identifier" or "sourcedId"
 }
 
-// Guard is the shrink guard of a profile's uploads.
-type Guard struct {
-	MaxRemovedPercent float64
-	MinRows           int
-}
+// Guard is the shrink guard of a profile's uploads: guard.Default() with what the file's
+// guard: block sets.
+type Guard = guard.Policy
 
 // Load finds, reads and checks the config file. Resolution: opts.Path, else ROSTERSYNC_CONFIG,
 // else rostersync.yaml in the working directory, else rostersync/config.yaml in the user config

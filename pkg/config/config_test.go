@@ -6,12 +6,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // env is a fake environment for LoadOptions.Getenv.
@@ -180,6 +183,10 @@ func TestBadValues(t *testing.T) {
 		{"student id", "profiles:\n  p:\n    students: {student_id: ssid}\n", `students.student_id "ssid": use identifier or sourcedId`},
 		{"guard percent", "profiles:\n  p:\n    guard: {max_removed_percent: 150}\n", "guard.max_removed_percent 150: use a number from 0 to 100"},
 		{"guard rows", "profiles:\n  p:\n    guard: {min_rows: -1}\n", "guard.min_rows must be 0 or more"},
+		{"guard count", "profiles:\n  p:\n    guard: {max_removed: -5}\n", "guard.max_removed -5: use 0 or more"},
+		{"guard kind percent", "profiles:\n  p:\n    guard: {users: {max_changed_percent: 101}}\n", "guard.users.max_changed_percent 101: use a number from 0 to 100"},
+		{"guard kind typo", "profiles:\n  p:\n    guard: {users: {max_remove: 5}}\n", `unknown key "profiles.p.guard.users.max_remove" (did you mean "max_removed"?)`},
+		{"guard unknown kind", "profiles:\n  p:\n    guard: {orgs: {max_removed: 5}}\n", `unknown key "profiles.p.guard.orgs"`},
 		{"retries", "profiles:\n  p:\n    retries: -2\n", "retries must be 0 or more"},
 		{"timeout", "profiles:\n  p:\n    timeout: soon\n", `timeout "soon": use a duration`},
 		{"zero timeout", "profiles:\n  p:\n    timeout: 0s\n", "timeout must be more than 0"},
@@ -232,7 +239,11 @@ profiles:
     known_hosts: ~/.ssh/known_hosts
     identity_file: keys/id_ed25519
     state_dir: /var/lib/rostersync
-    guard: {max_removed_percent: 5.5, min_rows: 100}
+    guard:
+      max_removed_percent: 5.5
+      min_rows: 100
+      max_changed: 500
+      enrollments: {max_removed_percent: 0, max_added_percent: 50}
     max_age: 2d
     timeout: 90s
     retries: 0
@@ -257,12 +268,22 @@ func TestLoadProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantGuard := guard.Default()
+	wantGuard.MinRows = 100
+	for _, k := range guard.Guarded {
+		l := wantGuard.Limits[k]
+		l.MaxRemovedPercent, l.MaxChanged = 5.5, 500
+		if k == roster.EnrollmentKind {
+			l.MaxRemovedPercent, l.MaxAddedPercent = 0, 50
+		}
+		wantGuard.Limits[k] = l
+	}
 	want := Profile{
 		Name: "capti-nightly", Source: filepath.Join(dir, "exports/oneroster.zip"), From: "oneroster", To: "capti",
 		Layout: "lincoln-capti", Capti: Capti{ID: "username", Domain: "lincolnsd"},
 		Destination: "sftp://lincolnsd@sftp.example.org:2222/", Password: "hunter2",
 		KnownHosts: filepath.Join(f.home, ".ssh/known_hosts"), IdentityFile: filepath.Join(dir, "keys/id_ed25519"),
-		StateDir: "/var/lib/rostersync", Guard: Guard{MaxRemovedPercent: 5.5, MinRows: 100},
+		StateDir: "/var/lib/rostersync", Guard: wantGuard,
 		MaxAge: 48 * time.Hour, Timeout: 90 * time.Second, Retries: 0,
 		Collect: filepath.Join(dir, "reports"), CollectFrom: "log/",
 	}
@@ -280,7 +301,7 @@ func TestLoadProfiles(t *testing.T) {
 		t.Errorf("source %q destination %q", s.Source, s.Destination)
 	}
 	// Defaults.
-	if s.Guard != (Guard{MaxRemovedPercent: DefaultMaxRemovedPercent, MinRows: DefaultMinRows}) || s.Timeout != DefaultTimeout || s.Retries != DefaultRetries {
+	if !reflect.DeepEqual(s.Guard, guard.Default()) || s.Timeout != DefaultTimeout || s.Retries != DefaultRetries {
 		t.Errorf("defaults: guard %+v timeout %v retries %d", s.Guard, s.Timeout, s.Retries)
 	}
 	if l := c.Layouts["lincoln-capti"]; l.Format != "capti" || len(l.Columns) != 4 || !l.Columns[0].Required || l.Columns[1].Required {
@@ -299,7 +320,7 @@ func equalProfile(a, b *Profile) bool {
 	return x.Name == y.Name && x.Source == y.Source && x.From == y.From && x.To == y.To && x.Format == y.Format &&
 		x.Destination == y.Destination && x.Layout == y.Layout && x.Capti == y.Capti && x.Students == y.Students &&
 		x.Password == y.Password && x.KnownHosts == y.KnownHosts && x.IdentityFile == y.IdentityFile &&
-		x.StateDir == y.StateDir && x.Guard == y.Guard && x.MaxAge == y.MaxAge && x.Timeout == y.Timeout &&
+		x.StateDir == y.StateDir && reflect.DeepEqual(x.Guard, y.Guard) && x.MaxAge == y.MaxAge && x.Timeout == y.Timeout &&
 		x.Retries == y.Retries && x.Collect == y.Collect && x.CollectFrom == y.CollectFrom &&
 		x.PasswordFile == y.PasswordFile && x.PassphraseFile == y.PassphraseFile
 }
@@ -444,7 +465,10 @@ func TestShow(t *testing.T) {
 		"lincoln-capti:",
 		"capti: {id: username, domain: lincolnsd}",
 		"site_map: " + filepath.Join(f.root, "etc", "sites.xlsx"),
-		"guard: {max_removed_percent: 5.5, min_rows: 100}",
+		"min_rows: 100",
+		"users: {max_removed_percent: 5.5, max_changed_percent: 75, max_changed: 500}",
+		"enrollments: {max_removed_percent: 0, max_added_percent: 50, max_changed_percent: 75, max_changed: 500}",
+		"users: {max_removed_percent: 10, max_changed_percent: 75}",
 		"max_age: 2d",
 		"timeout: 1m30s",
 		"timeout: 30s",

@@ -13,6 +13,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // fileConfig is the file's schema. Its yaml tags are the only keys accepted.
@@ -83,9 +85,88 @@ type fileStu struct {
 	StudentID         string `yaml:"student_id"`
 }
 
+// fileGuard is a profile's guard: block. The limits at its top apply to every guarded kind;
+// users:, enrollments: and classes: override them for one kind.
 type fileGuard struct {
+	MinRows           *int        `yaml:"min_rows"`
+	MaxRemovedPercent *float64    `yaml:"max_removed_percent"`
+	MaxRemoved        *int        `yaml:"max_removed"`
+	MaxAddedPercent   *float64    `yaml:"max_added_percent"`
+	MaxAdded          *int        `yaml:"max_added"`
+	MaxChangedPercent *float64    `yaml:"max_changed_percent"`
+	MaxChanged        *int        `yaml:"max_changed"`
+	Users             *fileLimits `yaml:"users"`
+	Enrollments       *fileLimits `yaml:"enrollments"`
+	Classes           *fileLimits `yaml:"classes"`
+}
+
+// fileLimits are one kind's limits in a guard: block.
+type fileLimits struct {
 	MaxRemovedPercent *float64 `yaml:"max_removed_percent"`
-	MinRows           *int     `yaml:"min_rows"`
+	MaxRemoved        *int     `yaml:"max_removed"`
+	MaxAddedPercent   *float64 `yaml:"max_added_percent"`
+	MaxAdded          *int     `yaml:"max_added"`
+	MaxChangedPercent *float64 `yaml:"max_changed_percent"`
+	MaxChanged        *int     `yaml:"max_changed"`
+}
+
+// policy applies the block to guard.Default(): the top-level limits to every kind, then each
+// kind's own.
+func (g *fileGuard) policy() (guard.Policy, error) {
+	p := guard.Default()
+	if g.MinRows != nil {
+		if *g.MinRows < 0 {
+			return p, errors.New("guard.min_rows must be 0 or more")
+		}
+		p.MinRows = *g.MinRows
+	}
+	top := fileLimits{g.MaxRemovedPercent, g.MaxRemoved, g.MaxAddedPercent, g.MaxAdded, g.MaxChangedPercent, g.MaxChanged}
+	for _, k := range guard.Guarded {
+		l := p.Limits[k]
+		if err := top.apply(&l, "guard."); err != nil {
+			return p, err
+		}
+		own := map[roster.Kind]*fileLimits{roster.UserKind: g.Users, roster.EnrollmentKind: g.Enrollments, roster.ClassKind: g.Classes}[k]
+		if own != nil {
+			if err := own.apply(&l, "guard."+string(k)+"."); err != nil {
+				return p, err
+			}
+		}
+		p.Limits[k] = l
+	}
+	return p, nil
+}
+
+// apply sets the limits the block gives on l, checking each (prefix names the key in errors).
+func (f *fileLimits) apply(l *guard.Limits, prefix string) error {
+	pct := func(name string, v *float64, dst *float64) error {
+		if v == nil {
+			return nil
+		}
+		if *v < 0 || *v > 100 || *v != *v {
+			return fmt.Errorf("%s%s %v: use a number from 0 to 100", prefix, name, *v)
+		}
+		*dst = *v
+		return nil
+	}
+	count := func(name string, v *int, dst *int) error {
+		if v == nil {
+			return nil
+		}
+		if *v < 0 {
+			return fmt.Errorf("%s%s %d: use 0 or more", prefix, name, *v)
+		}
+		*dst = *v
+		return nil
+	}
+	return errors.Join(
+		pct("max_removed_percent", f.MaxRemovedPercent, &l.MaxRemovedPercent),
+		count("max_removed", f.MaxRemoved, &l.MaxRemoved),
+		pct("max_added_percent", f.MaxAddedPercent, &l.MaxAddedPercent),
+		count("max_added", f.MaxAdded, &l.MaxAdded),
+		pct("max_changed_percent", f.MaxChangedPercent, &l.MaxChangedPercent),
+		count("max_changed", f.MaxChanged, &l.MaxChanged),
+	)
 }
 
 // decode parses data strictly: unknown keys are errors naming the key path.
@@ -370,7 +451,6 @@ func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
 			GoogleSSO:         fp.Students.GoogleSSO,
 			SiteMap:           resolvePath(fp.Students.SiteMap, dir, home),
 		},
-		Guard: Guard{MaxRemovedPercent: DefaultMaxRemovedPercent, MinRows: DefaultMinRows},
 	}
 	var err error
 	if p.Source, err = location("source", fp.Source, dir, home); err != nil {
@@ -412,17 +492,8 @@ func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
 		}
 		p.Retries = *fp.Retries
 	}
-	if g := fp.Guard.MaxRemovedPercent; g != nil {
-		if *g < 0 || *g > 100 || *g != *g {
-			return nil, fmt.Errorf("guard.max_removed_percent %v: use a number from 0 to 100", *g)
-		}
-		p.Guard.MaxRemovedPercent = *g
-	}
-	if g := fp.Guard.MinRows; g != nil {
-		if *g < 0 {
-			return nil, errors.New("guard.min_rows must be 0 or more")
-		}
-		p.Guard.MinRows = *g
+	if p.Guard, err = fp.Guard.policy(); err != nil {
+		return nil, err
 	}
 	if n := count(p.Password != "", p.PasswordEnv != "", p.PasswordFile != ""); n > 1 {
 		return nil, errors.New("give only one of password, password_env and password_file")

@@ -9,6 +9,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // Redacted is what Show prints in place of a secret.
@@ -64,7 +66,7 @@ type showProfile struct {
 	Retries        int    `yaml:"retries"`
 	StateDir       string `yaml:"state_dir,omitempty"`
 
-	Guard showGuard `yaml:"guard,flow"`
+	Guard showGuard `yaml:"guard"`
 
 	Collect     string `yaml:"collect,omitempty"`
 	CollectFrom string `yaml:"collect_from,omitempty"`
@@ -79,9 +81,47 @@ type showStu struct {
 	StudentID         string `yaml:"student_id,omitempty"`
 }
 
+// showGuard is the effective guard: min_rows, then each guarded kind's limits (limits not set
+// are left out).
 type showGuard struct {
-	MaxRemovedPercent float64 `yaml:"max_removed_percent"`
-	MinRows           int     `yaml:"min_rows"`
+	MinRows     int         `yaml:"min_rows"`
+	Classes     *showLimits `yaml:"classes,flow"`
+	Users       *showLimits `yaml:"users,flow"`
+	Enrollments *showLimits `yaml:"enrollments,flow"`
+}
+
+type showLimits struct {
+	MaxRemovedPercent *float64 `yaml:"max_removed_percent,omitempty"`
+	MaxRemoved        *int     `yaml:"max_removed,omitempty"`
+	MaxAddedPercent   *float64 `yaml:"max_added_percent,omitempty"`
+	MaxAdded          *int     `yaml:"max_added,omitempty"`
+	MaxChangedPercent *float64 `yaml:"max_changed_percent,omitempty"`
+	MaxChanged        *int     `yaml:"max_changed,omitempty"`
+}
+
+func showGuardOf(g Guard) showGuard {
+	lim := func(k roster.Kind) *showLimits {
+		l := g.For(k)
+		pct := func(v float64) *float64 {
+			if v < 0 {
+				return nil
+			}
+			return &v
+		}
+		n := func(v int) *int {
+			if v < 0 {
+				return nil
+			}
+			return &v
+		}
+		return &showLimits{pct(l.MaxRemovedPercent), n(l.MaxRemoved), pct(l.MaxAddedPercent), n(l.MaxAdded),
+			pct(l.MaxChangedPercent), n(l.MaxChanged)}
+	}
+	rows := g.MinRows
+	if rows <= 0 {
+		rows = guard.DefaultMinRows
+	}
+	return showGuard{MinRows: rows, Classes: lim(roster.ClassKind), Users: lim(roster.UserKind), Enrollments: lim(roster.EnrollmentKind)}
 }
 
 // Show prints the effective configuration as YAML: the file read, warnings, layouts and
@@ -137,7 +177,7 @@ func showOf(p *Profile) *showProfile {
 		PassphraseEnv: p.PassphraseEnv, PassphraseFile: p.PassphraseFile, Agent: p.Agent,
 		KnownHosts: p.KnownHosts, Timeout: durationString(p.Timeout), Retries: p.Retries,
 		StateDir: p.StateDir,
-		Guard:    showGuard{MaxRemovedPercent: p.Guard.MaxRemovedPercent, MinRows: p.Guard.MinRows},
+		Guard:    showGuardOf(p.Guard),
 		Collect:  p.Collect, CollectFrom: p.CollectFrom, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure,
 	}
 	if p.Password != "" {

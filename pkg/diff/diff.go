@@ -108,6 +108,8 @@ type Change struct {
 	ID     string                 `json:"id"`
 	Kind   string                 `json:"kind"` // added, removed or changed
 	Fields map[string]FieldChange `json:"fields,omitempty"`
+	// Status is "tobedeleted" for an entity removed by a row that marks it so.
+	Status string `json:"status,omitempty"`
 }
 
 // FieldChange is a field's old and new value; secrets read "***" unless shown.
@@ -316,7 +318,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		if !cfg.want[k] || (opts.Entities == nil && len(o) == 0 && len(n) == 0) {
 			continue
 		}
-		counts := merge(o, n, sets, kindIdx(k))
+		counts := merge(o, n, sides[1].modes[k], sets, kindIdx(k), nil)
 		sides[0].tables[k], sides[1].tables[k] = nil, nil // free before the next pass
 		if old := counts.Old(); old > 0 {
 			counts.RemovedPercent = math.Round(float64(counts.Removed)/float64(old)*1000) / 10

@@ -72,6 +72,7 @@ func TestCompare(t *testing.T) {
 		new     *roster.Roster
 		old     *roster.Roster // base when nil
 		opts    Options
+		modes   map[roster.Kind]Mode    // how new's kinds apply (delta); nil: bulk
 		summary map[roster.Kind]*Counts // only the kinds listed are checked
 		changes []Change                // nil: not checked
 		notes   []Note                  // nil: not checked
@@ -286,6 +287,65 @@ func TestCompare(t *testing.T) {
 			notes:   []Note{{Kind: NoteSchoolMove, Entity: "user", ID: "u3", Old: []string{"0600010"}, New: []string{"0600011"}}},
 		},
 		{
+			name: "a tobedeleted row is a removal, its status shown",
+			new: edit(func(r *roster.Roster) {
+				user(r, "u2").Status = "tobedeleted"
+				r.Enrollments[1].Status = "tobedeleted"
+			}),
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 1, 0, 2), roster.EnrollmentKind: counts(0, 1, 0, 2)},
+			changes: []Change{{Entity: "user", ID: "u2", Kind: Removed, Status: "tobedeleted"},
+				{Entity: "enrollment", ID: "e2", Kind: Removed, Status: "tobedeleted"}},
+		},
+		{
+			name:    "a row deleted before is not removed twice",
+			old:     edit(func(r *roster.Roster) { user(r, "u2").Status = "tobedeleted" }),
+			new:     edit(func(r *roster.Roster) { user(r, "u2").Status = "tobedeleted" }),
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 0, 0, 2)},
+			changes: []Change{},
+		},
+		{
+			name: "a row deleted before and gone now is not removed",
+			old:  edit(func(r *roster.Roster) { user(r, "u2").Status = "tobedeleted" }),
+			new: edit(func(r *roster.Roster) {
+				r.Users = slices.DeleteFunc(r.Users, func(u roster.User) bool { return u.SourcedID == "u2" })
+			}),
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 0, 0, 2)},
+		},
+		{
+			name:    "a deleted row back is added",
+			old:     edit(func(r *roster.Roster) { user(r, "u2").Status = "tobedeleted" }),
+			new:     base(),
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(1, 0, 0, 2)},
+		},
+		{
+			name: "a delta: left-out rows unchanged, tobedeleted removed, absent files kept",
+			new: &roster.Roster{
+				Users: []roster.User{
+					{SourcedID: "u2", Status: "active", Role: "student", GivenName: "Alan M.", FamilyName: "Turing", Identifier: "1002",
+						Email: "alan@x.org", OrgIDs: []string{"s1", "s2"}, Grades: []string{"10"}},
+					{SourcedID: "u3", Status: "tobedeleted"},
+					{SourcedID: "u4", Status: "active", GivenName: "Kay"},
+					{SourcedID: "u5", Status: "tobedeleted"}, // never pushed: nothing to remove
+				},
+				Enrollments: []roster.Enrollment{{SourcedID: "e3", Status: "tobedeleted"}},
+			},
+			modes: map[roster.Kind]Mode{roster.UserKind: Delta, roster.EnrollmentKind: Delta, roster.OrgKind: Kept,
+				roster.ClassKind: Kept, roster.DemographicsKind: Kept},
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(1, 1, 1, 1), roster.EnrollmentKind: counts(0, 1, 0, 2),
+				roster.OrgKind: counts(0, 0, 0, 3), roster.DemographicsKind: counts(0, 0, 0, 1)},
+			changes: []Change{
+				{Entity: "user", ID: "u2", Kind: Changed, Fields: map[string]FieldChange{"givenName": {Old: "Alan", New: "Alan M."}}},
+				{Entity: "user", ID: "u3", Kind: Removed, Status: "tobedeleted"},
+				{Entity: "user", ID: "u4", Kind: Added},
+				{Entity: "enrollment", ID: "e3", Kind: Removed, Status: "tobedeleted"},
+			},
+		},
+		{
+			name:    "the same rows as a bulk file remove what they leave out",
+			new:     &roster.Roster{Users: []roster.User{{SourcedID: "u3", Status: "tobedeleted"}}},
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 3, 0, 0), roster.OrgKind: counts(0, 3, 0, 0)},
+		},
+		{
 			name:    "removed percent",
 			new:     edit(func(r *roster.Roster) { r.Users = r.Users[2:]; r.Users = append(r.Users, roster.User{SourcedID: "u4"}) }),
 			opts:    Options{Entities: []roster.Kind{"user"}},
@@ -300,7 +360,7 @@ func TestCompare(t *testing.T) {
 			}
 			opts := tc.opts
 			opts.Detail = true
-			res, err := Compare(t.Context(), FromRoster(old), FromRoster(tc.new), opts)
+			res, err := Compare(t.Context(), FromRoster(old), withModes(FromRoster(tc.new), tc.modes), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -323,7 +383,7 @@ func TestCompare(t *testing.T) {
 			}
 			// Counts only: the same summary, no changes, no notes.
 			opts.Detail = false
-			sum, err := Compare(t.Context(), FromRoster(old), FromRoster(tc.new), opts)
+			sum, err := Compare(t.Context(), FromRoster(old), withModes(FromRoster(tc.new), tc.modes), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -331,6 +391,17 @@ func TestCompare(t *testing.T) {
 				t.Errorf("counts only: summary %v, %d changes, %d notes; want %v and none", sum.Summary, len(sum.Changes), len(sum.Notes), res.Summary)
 			}
 		})
+	}
+}
+
+// withModes is src telling its sink the modes, as a delta package's reader does.
+func withModes(src Source, modes map[roster.Kind]Mode) Source {
+	return func(ctx context.Context, sink roster.Sink) error {
+		if err := src(ctx, sink); err != nil {
+			return err
+		}
+		TellModes(sink, modes)
+		return nil
 	}
 }
 
@@ -515,19 +586,19 @@ func TestCompareLarge(t *testing.T) {
 func TestSortChunks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 100, 4095, 4096, 70_000} {
-		var chunks [][]entry
-		var all []entry
+		var chunks [][]Entry
+		var all []Entry
 		for i := range n {
-			e := entry{key: rng.Uint64() >> uint(rng.IntN(2)*60), row: uint64(i)} // some keys repeat
+			e := Entry{Key: rng.Uint64() >> uint(rng.IntN(2)*60), Row: uint64(i)} // some keys repeat
 			chunks = appendEntry(chunks, e)
 			all = append(all, e)
 		}
 		got := sortChunks(chunks)
-		slices.SortStableFunc(all, func(x, y entry) int {
+		slices.SortStableFunc(all, func(x, y Entry) int {
 			switch {
-			case x.key < y.key:
+			case x.Key < y.Key:
 				return -1
-			case x.key > y.key:
+			case x.Key > y.Key:
 				return 1
 			}
 			return 0

@@ -12,10 +12,18 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// entry is one entity of pass 1: the hash of its key and the hash of its compared fields.
-type entry struct {
-	key, row uint64
+// Entry is one entity of a table: the 64-bit hash of its key and of its compared fields. Row
+// is Tombstone for a row whose status is tobedeleted.
+type Entry struct {
+	Key, Row uint64
 }
+
+// Tombstone is the Row of an entity a row marks tobedeleted: present in the file, gone from
+// the roster. No compared row hashes to it.
+const Tombstone uint64 = 0
+
+// statusDeleted is the status of a row that removes its entity.
+const statusDeleted = "tobedeleted"
 
 // hasher turns an entity's values into its key and row hashes. It reuses its buffers.
 type hasher struct {
@@ -99,7 +107,13 @@ func (h *hasher) row(k kindIdx, vals []string, meta []roster.KV) uint64 {
 		}
 	}
 	h.rbuf = b
-	return xxhash.Sum64(b)
+	if vals[fStatus] == statusDeleted {
+		return Tombstone
+	}
+	if r := xxhash.Sum64(b); r != Tombstone && r != Unknown {
+		return r
+	}
+	return Unknown + 1
 }
 
 // values flattens an entity of any kind and returns its metadata.
@@ -148,9 +162,24 @@ type pass1 struct {
 	ctx      context.Context
 	h        hasher
 	n        int
-	chunks   [numKinds][][]entry // while reading
-	tables   [numKinds][]entry   // sorted, after finish
+	chunks   [numKinds][][]Entry // while reading
+	tables   [numKinds][]Entry   // sorted, after finish
 	metaKeys [numKinds]map[string]struct{}
+	modes    [numKinds]Mode // as the source tells (SetMode); Bulk unless told
+}
+
+// ModeSetter is implemented by the sinks Compare and a Builder hand to a Source: a source
+// that reads a OneRoster delta package tells, after sending its entities, how each kind's rows
+// apply (Delta, or Kept for a file the manifest marks absent). Untold kinds are Bulk.
+type ModeSetter interface {
+	SetMode(roster.Kind, Mode)
+}
+
+// SetMode is ModeSetter's: kind's rows apply as m.
+func (p *pass1) SetMode(kind roster.Kind, m Mode) {
+	if k, ok := kindIndex(kind); ok {
+		p.modes[k] = m
+	}
 }
 
 func newPass1(ctx context.Context, cfg *config) *pass1 {
@@ -196,7 +225,7 @@ func (p *pass1) add(k kindIdx, e any) error {
 			p.metaKeys[k][strings.Clone(kv.Key)] = struct{}{}
 		}
 	}
-	p.chunks[k] = appendEntry(p.chunks[k], entry{key: xxhash.Sum64(p.h.key(k, vals)), row: p.h.row(k, vals, meta)})
+	p.chunks[k] = appendEntry(p.chunks[k], Entry{Key: xxhash.Sum64(p.h.key(k, vals)), Row: p.h.row(k, vals, meta)})
 	return nil
 }
 
@@ -214,16 +243,16 @@ const chunkLen = 1 << 15
 
 // appendEntry appends e to the chunked table t. The first chunk grows as a slice (most kinds
 // are small); later chunks are allocated full size.
-func appendEntry(t [][]entry, e entry) [][]entry {
+func appendEntry(t [][]Entry, e Entry) [][]Entry {
 	if len(t) == 0 {
-		t = append(t, make([]entry, 0, 64))
+		t = append(t, make([]Entry, 0, 64))
 	}
 	last := &t[len(t)-1]
 	if len(*last) == cap(*last) {
 		if len(t) == 1 && cap(*last) < chunkLen {
 			*last = slices.Grow(*last, cap(*last))
 		} else {
-			t = append(t, make([]entry, 0, chunkLen))
+			t = append(t, make([]Entry, 0, chunkLen))
 			last = &t[len(t)-1]
 		}
 	}
@@ -235,33 +264,33 @@ func appendEntry(t [][]entry, e entry) [][]entry {
 // tables are scattered by the top 16 bits of the key (the keys are hashes: evenly spread),
 // freeing each chunk once scattered, then each bucket of a few dozen entries is sorted by
 // insertion; small ones are sorted by comparison.
-func sortChunks(chunks [][]entry) []entry {
+func sortChunks(chunks [][]Entry) []Entry {
 	n := 0
 	for _, c := range chunks {
 		n += len(c)
 	}
 	if n < 4096 {
-		out := make([]entry, 0, n)
+		out := make([]Entry, 0, n)
 		for _, c := range chunks {
 			out = append(out, c...)
 		}
-		slices.SortStableFunc(out, func(x, y entry) int { return cmp.Compare(x.key, y.key) })
+		slices.SortStableFunc(out, func(x, y Entry) int { return cmp.Compare(x.Key, y.Key) })
 		return out
 	}
 	start := make([]int, 1<<16+1)
 	for _, c := range chunks {
 		for _, e := range c {
-			start[e.key>>48+1]++
+			start[e.Key>>48+1]++
 		}
 	}
 	for i := 1; i < len(start); i++ {
 		start[i] += start[i-1]
 	}
-	out := make([]entry, n)
+	out := make([]Entry, n)
 	next := slices.Clone(start[:1<<16])
 	for i, c := range chunks {
 		for _, e := range c {
-			b := e.key >> 48
+			b := e.Key >> 48
 			out[next[b]] = e
 			next[b]++
 		}
@@ -274,11 +303,11 @@ func sortChunks(chunks [][]entry) []entry {
 }
 
 // insertionSort sorts a by key, stably.
-func insertionSort(a []entry) {
+func insertionSort(a []Entry) {
 	for i := 1; i < len(a); i++ {
 		e := a[i]
 		j := i
-		for j > 0 && a[j-1].key > e.key {
+		for j > 0 && a[j-1].Key > e.Key {
 			a[j] = a[j-1]
 			j--
 		}
@@ -286,33 +315,79 @@ func insertionSort(a []entry) {
 	}
 }
 
-// merge counts one kind from the sorted tables of both sides. With sets, it records every
-// entity that differs for the second pass. Of entities with equal keys on one side, the first
-// counts and the rest are ignored.
-func merge(o, n []entry, sets *diffSets, k kindIdx) *Counts {
+// Mode says how a file's rows apply to the roster before it.
+type Mode uint8
+
+// Modes of a kind's rows.
+const (
+	// Bulk rows are the whole roster of their kind: what they leave out is removed.
+	Bulk Mode = iota
+	// Delta rows are changes: what they leave out is unchanged; a tobedeleted row removes.
+	Delta
+	// Kept is a kind a delta package leaves out (its manifest marks the file absent):
+	// unchanged.
+	Kept
+)
+
+// merge counts one kind from the sorted tables of both sides, the new side's rows applied by
+// mode. With sets, it records every entity that differs for the second pass; with state, it
+// appends the entries the new side leaves (sorted, one per key, no tombstones). Of entities
+// with equal keys on one side, the first counts and the rest are ignored. A tombstone on the
+// old side is an entity already gone; on the new side it removes the entity if the old side
+// has it, and is nothing otherwise.
+func merge(o, n []Entry, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Counts {
 	c := &Counts{}
-	i, j := 0, 0
-	next := func(t []entry, i int) int {
-		for i++; i < len(t) && t[i].key == t[i-1].key; i++ {
+	keep := func(e Entry) {
+		if state != nil {
+			*state = append(*state, e)
+		}
+	}
+	next := func(t []Entry, i int) int {
+		for i++; i < len(t) && t[i].Key == t[i-1].Key; i++ {
 		}
 		return i
 	}
+	if mode == Kept {
+		n = nil
+	}
+	i, j := 0, 0
 	for i < len(o) || j < len(n) {
 		switch {
-		case j >= len(n) || (i < len(o) && o[i].key < n[j].key):
-			c.Removed++
-			sets.add(k, o[i].key, Removed)
+		case j >= len(n) || (i < len(o) && o[i].Key < n[j].Key):
+			switch {
+			case o[i].Row == Tombstone:
+			case mode == Bulk:
+				c.Removed++
+				sets.add(k, o[i].Key, Removed, false)
+			default: // left out of a delta
+				c.Unchanged++
+				keep(o[i])
+			}
 			i = next(o, i)
-		case i >= len(o) || n[j].key < o[i].key:
-			c.Added++
-			sets.add(k, n[j].key, Added)
+		case i >= len(o) || n[j].Key < o[i].Key:
+			if n[j].Row != Tombstone {
+				c.Added++
+				sets.add(k, n[j].Key, Added, false)
+				keep(n[j])
+			}
 			j = next(n, j)
 		default:
-			if o[i].row == n[j].row {
+			switch {
+			case o[i].Row == Tombstone && n[j].Row == Tombstone:
+			case o[i].Row == Tombstone:
+				c.Added++
+				sets.add(k, n[j].Key, Added, false)
+				keep(n[j])
+			case n[j].Row == Tombstone:
+				c.Removed++
+				sets.add(k, o[i].Key, Removed, true)
+			case o[i].Row == n[j].Row || o[i].Row == Unknown:
 				c.Unchanged++
-			} else {
+				keep(n[j])
+			default:
 				c.Changed++
-				sets.add(k, o[i].key, Changed)
+				sets.add(k, o[i].Key, Changed, false)
+				keep(n[j])
 			}
 			i, j = next(o, i), next(n, j)
 		}

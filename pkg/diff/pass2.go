@@ -23,8 +23,9 @@ type diffSets struct {
 
 // slot is one differing entity.
 type slot struct {
-	kind string // Added, Removed or Changed
-	side [2]slotSide
+	kind    string // Added, Removed or Changed
+	deleted bool   // removed by a tobedeleted row
+	side    [2]slotSide
 }
 
 // slotSide is what one input holds of a differing entity. Each side is written only by the
@@ -37,7 +38,7 @@ type slotSide struct {
 }
 
 // add records a differing entity; a nil *diffSets records nothing (counts only).
-func (s *diffSets) add(k kindIdx, key uint64, kind string) {
+func (s *diffSets) add(k kindIdx, key uint64, kind string, deleted bool) {
 	if s == nil {
 		return
 	}
@@ -45,7 +46,7 @@ func (s *diffSets) add(k kindIdx, key uint64, kind string) {
 		s.idx[k] = idset.New(64)
 	}
 	s.idx[k].Set(key, int32(len(s.slots[k])))
-	s.slots[k] = append(s.slots[k], slot{kind: kind})
+	s.slots[k] = append(s.slots[k], slot{kind: kind, deleted: deleted})
 }
 
 // errPass2Done stops a reader in the second pass once it has sent every entity wanted from it.
@@ -102,6 +103,9 @@ func (p *pass2) add(k kindIdx, e any) error {
 		return nil
 	}
 	vals, meta := p.h.fl.values(k, e)
+	if vals[fStatus] == statusDeleted {
+		return nil // gone from its side: pass 1 counted it so
+	}
 	key := p.h.key(k, vals)
 	i, ok := idx.Get(xxhash.Sum64(key))
 	if !ok {
@@ -138,6 +142,9 @@ func (s *diffSets) report(cfg *config) ([]Change, []Note) {
 			}
 			sl := &slots[i]
 			c := Change{Entity: kinds[k].Singular(), ID: sl.id(), Kind: sl.kind}
+			if sl.deleted {
+				c.Status = statusDeleted
+			}
 			if sl.kind == Changed {
 				c.Fields = fieldChanges(cfg, kindIdx(k), &sl.side[0], &sl.side[1])
 			}

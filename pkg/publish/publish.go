@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/snapshot"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -208,6 +209,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		gs := guardStats(v, req.Policy, req.AllowShrink)
 		rep.Guard = append(rep.Guard, gs)
 		rep.Sets = append(rep.Sets, &SetReport{Source: set.Source, First: set.Files[0].Name, Rows: set.Rows, Verdict: v})
+		rep.Notes = append(rep.Notes, v.Notes...)
 		if run.Guard == nil {
 			run.Guard = gs
 		}
@@ -360,10 +362,16 @@ func (pd *pending) close() {
 	}
 }
 
-// guardSet compares a set with the last snapshot pushed to dest under its first file's name.
+// guardSet compares a set with the last snapshot pushed to dest under its first file's name
+// (under its manifest for a OneRoster package: a delta's files are not the bulk package's),
+// and leaves in set.Snap the snapshot to record if it is published.
 func guardSet(store *state.Store, dest string, set *Set, policy guard.Policy) (guard.Verdict, *state.Run, error) {
 	var old *snapshot.Snapshot
-	run, rf, err := store.LastPushed(dest, set.Files[0].Name)
+	name := set.Files[0].Name
+	if slices.ContainsFunc(set.Files, func(f transport.File) bool { return f.Name == "manifest.csv" }) {
+		name = "manifest.csv"
+	}
+	run, rf, err := store.LastPushed(dest, name)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return guard.Verdict{}, nil, fail(KindLocal, err)
 	}
@@ -378,18 +386,25 @@ func guardSet(store *state.Store, dest string, set *Set, policy guard.Policy) (g
 			return guard.Verdict{}, nil, failf(KindLocal, "read the last snapshot: %w", err)
 		}
 	}
-	v := guard.Check(old, set.Snap, set.Rows, policy)
+	key, err := snapshot.LoadKey(store.Dir)
+	if err != nil {
+		return guard.Verdict{}, nil, fail(KindLocal, err)
+	}
+	v, err := guard.Run(old, set.Snap, key, set.Rows, policy)
+	if err != nil {
+		return guard.Verdict{}, nil, fail(KindLocal, err)
+	}
+	if v.State != nil {
+		set.Snap = v.State
+	}
 	return v, run, nil
 }
 
 func guardStats(v guard.Verdict, p guard.Policy, overridden bool) *state.GuardStats {
-	g := &state.GuardStats{Compared: v.Compared, Rows: v.Rows, MinRows: p.MinRows, MaxRemoved: p.MaxRemovedPercent,
+	g := &state.GuardStats{Compared: v.Compared, Rows: v.Rows, MinRows: p.MinRows, MaxRemoved: p.For(roster.UserKind).MaxRemovedPercent,
 		Allowed: v.Allowed || overridden, Overridden: overridden && !v.Allowed, Reason: v.Reason}
 	if g.MinRows <= 0 {
 		g.MinRows = guard.DefaultMinRows
-	}
-	if g.MaxRemoved <= 0 {
-		g.MaxRemoved = guard.DefaultMaxRemovedPercent
 	}
 	if v.Counts != nil {
 		g.RemovedPercent = map[string]float64{}

@@ -1,7 +1,12 @@
 // Package snapshot records what was published, without keeping the PII: per entity kind, the
-// sorted 64-bit hashes of the entities' IDs, each with a 64-bit hash of the entity's fields.
-// Two snapshots compare in one merge pass, which is what the shrink guard and history need
-// ("how many users did this file remove?") at 16 bytes per entity.
+// sorted hashes of the entities' keys, each with a hash of the entity's compared fields. The
+// entries are those of the diff engine's first pass (pkg/diff: the same fields, the same rules
+// for tobedeleted rows and deltas), so the guard, history --diff and diff count alike.
+//
+// What is written is keyed: each hash is an HMAC-SHA256 (truncated to 64 bits) under a secret
+// kept beside the snapshots (Key), so a copy of the snapshots alone cannot be searched for a
+// password or a birth date. A snapshot being built is not keyed (its hashes are the diff
+// engine's); Keyed turns it into one that can be written and compared with written ones.
 package snapshot
 
 import (
@@ -14,20 +19,31 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cespare/xxhash/v2"
-
+	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// Entry is one entity: the hash of its key and the hash of its fields.
-type Entry struct {
-	Key, Row uint64
-}
+// Entry is one entity: the hash of its key and the hash of its fields (diff.Tombstone for a
+// row marked tobedeleted, diff.Unknown when the fields are not known).
+type Entry = diff.Entry
+
+// Counts compares two snapshots of one kind.
+type Counts = diff.Counts
 
 // Snapshot holds the entries of each kind, sorted by key.
 type Snapshot struct {
 	Kinds map[roster.Kind][]Entry
+	// Modes holds the kinds of a delta being published that do not apply as bulk; nil for a
+	// bulk input and for every snapshot read (a snapshot written is the state a push left).
+	Modes map[roster.Kind]diff.Mode
+	// KeyID names the secret the hashes are keyed with: "" while built, LegacyKeyID for a
+	// snapshot of an older rostersync (unkeyed key hashes, row hashes dropped as Unknown).
+	KeyID string
 }
+
+// LegacyKeyID is the KeyID of a snapshot written before snapshots were keyed. Its key hashes
+// are the diff engine's own, so it compares with a built snapshot by keys; its rows are Unknown.
+const LegacyKeyID = "legacy"
 
 // Rows returns the number of entities of all kinds.
 func (s *Snapshot) Rows() int {
@@ -41,144 +57,82 @@ func (s *Snapshot) Rows() int {
 // Count returns the number of entities of kind k.
 func (s *Snapshot) Count(k roster.Kind) int { return len(s.Kinds[k]) }
 
-// Builder is a roster.Sink that builds a Snapshot from the entities a reader sends it.
+// Legacy reports whether s was written by an older rostersync, before snapshots were keyed.
+func (s *Snapshot) Legacy() bool { return s.KeyID == LegacyKeyID }
+
+// Builder is a roster.Sink that builds a Snapshot from the entities a reader sends it, with
+// diff's default comparison rules (users by sourcedId, status and dateLastModified aside,
+// lists as sets). It is a diff.ModeSetter: a delta's reader tells it which kinds are delta.
 type Builder struct {
-	kinds map[roster.Kind][]Entry
-	d     *xxhash.Digest
+	*diff.Builder
 }
 
 // NewBuilder returns an empty Builder.
 func NewBuilder() *Builder {
-	return &Builder{kinds: map[roster.Kind][]Entry{}, d: xxhash.New()}
+	b, err := diff.NewBuilder(diff.Options{})
+	if err != nil {
+		panic(err) // the zero Options are valid
+	}
+	return &Builder{b}
 }
 
-// Snapshot sorts and returns what was built. The Builder must not be used afterwards.
+// Snapshot sorts and returns what was built (not keyed). The Builder must not be used
+// afterwards.
 func (b *Builder) Snapshot() *Snapshot {
-	for k, e := range b.kinds {
-		slices.SortFunc(e, func(x, y Entry) int { return cmp.Compare(x.Key, y.Key) })
-		b.kinds[k] = e
+	t := b.Table()
+	return &Snapshot{Kinds: t.Kinds, Modes: t.Modes}
+}
+
+func (s *Snapshot) table() *diff.Table { return &diff.Table{Kinds: s.Kinds, Modes: s.Modes} }
+
+// ErrOtherKey is returned when two snapshots are keyed with different secrets: their hashes
+// cannot be compared.
+var ErrOtherKey = errors.New("the snapshots are keyed with different secrets")
+
+// Compare counts, per kind present in either snapshot, the entities of old that new removes,
+// changes and leaves, and those it adds, as diff does (a delta's kinds applied to old), and
+// returns the snapshot new leaves: new for bulk kinds, old with new applied for a delta's.
+// Both must be keyed alike (or both built), except that a legacy old compares with a built
+// new by keys, its rows never counted as changed (key it first to compare with a keyed one).
+func Compare(old, new *Snapshot) (map[roster.Kind]Counts, *Snapshot, error) {
+	if old.KeyID != new.KeyID && (!old.Legacy() || new.KeyID != "") {
+		return nil, nil, fmt.Errorf("%w (%s, %s)", ErrOtherKey, show(old.KeyID), show(new.KeyID))
 	}
-	return &Snapshot{Kinds: b.kinds}
-}
-
-func (b *Builder) add(k roster.Kind, key string, fields ...string) {
-	b.d.Reset()
-	for _, f := range fields {
-		b.d.WriteString(f)   //nolint:errcheck // hashing cannot fail
-		b.d.Write([]byte{0}) //nolint:errcheck
+	counts, state := diff.CompareTables(old.table(), new.table())
+	out := make(map[roster.Kind]Counts, len(counts))
+	for k, c := range counts {
+		out[k] = *c
 	}
-	b.kinds[k] = append(b.kinds[k], Entry{Key: xxhash.Sum64String(key), Row: b.d.Sum64()})
+	return out, &Snapshot{Kinds: state.Kinds, KeyID: new.KeyID}, nil
 }
 
-func list(l []string) string { return strings.Join(slices.Sorted(slices.Values(l)), ",") }
-
-func meta(m []roster.KV) string {
-	var sb strings.Builder
-	for _, kv := range m {
-		sb.WriteString(kv.Key)
-		sb.WriteByte('=')
-		sb.WriteString(kv.Value)
-		sb.WriteByte(';')
+func show(id string) string {
+	if id == "" {
+		return "not keyed"
 	}
-	return sb.String()
+	return "key " + id
 }
 
-func (b *Builder) Org(o *roster.Org) error {
-	b.add(roster.OrgKind, o.SourcedID, o.Name, o.Type, o.Identifier, o.ParentID, meta(o.Metadata))
-	return nil
+// Applied returns the snapshot s leaves on an empty destination: s with its tobedeleted rows
+// dropped (a delta's first push).
+func (s *Snapshot) Applied() *Snapshot {
+	_, state, _ := Compare(&Snapshot{KeyID: s.KeyID}, s)
+	return state
 }
 
-func (b *Builder) AcademicSession(s *roster.AcademicSession) error {
-	b.add(roster.AcademicSessionKind, s.SourcedID, s.Title, s.Type, s.StartDate, s.EndDate, s.ParentID, s.SchoolYear, meta(s.Metadata))
-	return nil
-}
+const (
+	magicV1 = "rostersync-snapshot-1\n"
+	magic   = "rostersync-snapshot-2\n"
+)
 
-func (b *Builder) Course(c *roster.Course) error {
-	b.add(roster.CourseKind, c.SourcedID, c.SchoolYearID, c.Title, c.CourseCode, list(c.Grades), c.OrgID, list(c.Subjects), list(c.SubjectCodes), meta(c.Metadata))
-	return nil
-}
-
-func (b *Builder) Class(c *roster.Class) error {
-	b.add(roster.ClassKind, c.SourcedID, c.Title, list(c.Grades), c.CourseID, c.ClassCode, c.ClassType, c.Location, c.SchoolID,
-		list(c.TermIDs), list(c.Subjects), list(c.SubjectCodes), list(c.Periods), meta(c.Metadata))
-	return nil
-}
-
-func (b *Builder) User(u *roster.User) error {
-	b.add(roster.UserKind, u.SourcedID, u.EnabledUser, list(u.OrgIDs), u.Role, u.Username, list(u.UserIDs), u.GivenName,
-		u.FamilyName, u.MiddleName, u.Identifier, u.Email, u.SMS, u.Phone, list(u.AgentIDs), list(u.Grades), u.Password,
-		u.PreferredGivenName, u.PreferredFamilyName, u.PrimaryOrgID, meta(u.Metadata))
-	return nil
-}
-
-func (b *Builder) Enrollment(e *roster.Enrollment) error {
-	key := e.SourcedID
-	if key == "" {
-		key = e.ClassID + "/" + e.UserID
-	}
-	b.add(roster.EnrollmentKind, key, e.ClassID, e.SchoolID, e.UserID, e.Role, e.Primary, e.BeginDate, e.EndDate, meta(e.Metadata))
-	return nil
-}
-
-func (b *Builder) Demographics(d *roster.Demographics) error {
-	b.add(roster.DemographicsKind, d.SourcedID, d.BirthDate, d.Sex, d.AmericanIndianOrAlaskaNative, d.Asian, d.BlackOrAfricanAmerican,
-		d.NativeHawaiianOrOtherPacificIslander, d.White, d.DemographicRaceTwoOrMoreRaces, d.HispanicOrLatinoEthnicity,
-		d.CountryOfBirthCode, d.StateOfBirthAbbreviation, d.CityOfBirth, d.PublicSchoolResidenceStatus, meta(d.Metadata))
-	return nil
-}
-
-// Counts compares two snapshots of one kind.
-type Counts struct {
-	Added          int     `json:"added"`
-	Removed        int     `json:"removed"`
-	Changed        int     `json:"changed"`
-	Unchanged      int     `json:"unchanged"`
-	RemovedPercent float64 `json:"removed_percent"`
-}
-
-// Compare counts, per kind present in either snapshot, the entities added, removed and changed
-// from old to new.
-func Compare(old, new *Snapshot) map[roster.Kind]Counts {
-	out := map[roster.Kind]Counts{}
-	for _, k := range roster.Kinds {
-		a, b := old.Kinds[k], new.Kinds[k]
-		if len(a) == 0 && len(b) == 0 {
-			continue
-		}
-		var c Counts
-		i, j := 0, 0
-		for i < len(a) || j < len(b) {
-			switch {
-			case j == len(b) || (i < len(a) && a[i].Key < b[j].Key):
-				c.Removed++
-				i++
-			case i == len(a) || b[j].Key < a[i].Key:
-				c.Added++
-				j++
-			default:
-				if a[i].Row == b[j].Row {
-					c.Unchanged++
-				} else {
-					c.Changed++
-				}
-				i++
-				j++
-			}
-		}
-		if len(a) > 0 {
-			c.RemovedPercent = float64(c.Removed) * 100 / float64(len(a))
-		}
-		out[k] = c
-	}
-	return out
-}
-
-const magic = "rostersync-snapshot-1\n"
-
-// Write writes s in a compact binary form.
+// Write writes s, which must be keyed, in a compact binary form.
 func (s *Snapshot) Write(w io.Writer) error {
+	if s.KeyID == "" || s.Legacy() {
+		return errors.New("snapshot: only a keyed snapshot is written (Keyed)")
+	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString(magic) //nolint:errcheck // checked at Flush
+	fmt.Fprintf(bw, "key %s\n", s.KeyID)
 	var buf [16]byte
 	for _, k := range roster.Kinds {
 		e := s.Kinds[k]
@@ -198,14 +152,28 @@ func (s *Snapshot) Write(w io.Writer) error {
 // ErrFormat is returned for a file that is not a snapshot.
 var ErrFormat = errors.New("not a rostersync snapshot")
 
-// Read reads a snapshot written by Write.
+// Read reads a snapshot written by Write, or by an older rostersync (Legacy: its row hashes,
+// unkeyed, are dropped as they are read).
 func Read(r io.Reader) (*Snapshot, error) {
 	br := bufio.NewReader(r)
 	head := make([]byte, len(magic))
-	if _, err := io.ReadFull(br, head); err != nil || string(head) != magic {
+	if _, err := io.ReadFull(br, head); err != nil {
 		return nil, ErrFormat
 	}
 	s := &Snapshot{Kinds: map[roster.Kind][]Entry{}}
+	switch string(head) {
+	case magicV1:
+		s.KeyID = LegacyKeyID
+	case magic:
+		line, err := br.ReadString('\n')
+		id, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "key ")
+		if err != nil || !ok || id == "" || id == LegacyKeyID {
+			return nil, fmt.Errorf("%w: bad key line", ErrFormat)
+		}
+		s.KeyID = id
+	default:
+		return nil, ErrFormat
+	}
 	var buf [16]byte
 	for {
 		line, err := br.ReadString('\n')
@@ -225,7 +193,14 @@ func Read(r io.Reader) (*Snapshot, error) {
 			if _, err := io.ReadFull(br, buf[:]); err != nil {
 				return nil, fmt.Errorf("%w: truncated", ErrFormat)
 			}
-			e = append(e, Entry{Key: binary.LittleEndian.Uint64(buf[:8]), Row: binary.LittleEndian.Uint64(buf[8:])})
+			x := Entry{Key: binary.LittleEndian.Uint64(buf[:8]), Row: binary.LittleEndian.Uint64(buf[8:])}
+			if s.Legacy() {
+				x.Row = diff.Unknown
+			}
+			e = append(e, x)
+		}
+		if !slices.IsSortedFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) }) {
+			return nil, fmt.Errorf("%w: %s not sorted", ErrFormat, kind)
 		}
 		s.Kinds[roster.Kind(kind)] = e
 	}

@@ -2,8 +2,18 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -17,37 +27,114 @@ func build(t *testing.T, users []roster.User, enrollments []roster.Enrollment) *
 	return b.Snapshot()
 }
 
-func TestCompare(t *testing.T) {
-	old := build(t, []roster.User{
+func testKey(t *testing.T, seed byte) *Key {
+	t.Helper()
+	k, err := NewKey(bytes.Repeat([]byte{seed}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func keyed(t *testing.T, s *Snapshot, k *Key) *Snapshot {
+	t.Helper()
+	out, err := s.Keyed(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var (
+	oldUsers = []roster.User{
 		{SourcedID: "u1", GivenName: "Ana", OrgIDs: []string{"s1", "s2"}},
 		{SourcedID: "u2", GivenName: "Ben"},
 		{SourcedID: "u3", GivenName: "Cy"},
 		{SourcedID: "u4", GivenName: "Di"},
-	}, []roster.Enrollment{{ClassID: "c1", UserID: "u1"}, {ClassID: "c1", UserID: "u2"}})
-	new := build(t, []roster.User{
+	}
+	newUsers = []roster.User{
 		{SourcedID: "u1", GivenName: "Ana", OrgIDs: []string{"s2", "s1"}}, // same set, other order
 		{SourcedID: "u2", GivenName: "Benjamin"},
 		{SourcedID: "u5", GivenName: "Ed"},
-	}, []roster.Enrollment{{ClassID: "c1", UserID: "u1"}})
-	got := Compare(old, new)
-	want := Counts{Added: 1, Removed: 2, Changed: 1, Unchanged: 1, RemovedPercent: 50}
-	if got[roster.UserKind] != want {
-		t.Errorf("users: %+v, want %+v", got[roster.UserKind], want)
+		{SourcedID: "u3", Status: "tobedeleted"},
 	}
-	if e := got[roster.EnrollmentKind]; e.Removed != 1 || e.Unchanged != 1 || e.RemovedPercent != 50 {
-		t.Errorf("enrollments keyed by class/user: %+v", e)
+)
+
+func TestCompare(t *testing.T) {
+	old := build(t, oldUsers, []roster.Enrollment{{ClassID: "c1", UserID: "u1"}, {ClassID: "c1", UserID: "u2"}})
+	new := build(t, newUsers, []roster.Enrollment{{ClassID: "c1", UserID: "u1"}})
+	k := testKey(t, 1)
+	for _, tc := range []struct {
+		name     string
+		old, new *Snapshot
+	}{{"built", old, new}, {"keyed", keyed(t, old, k), keyed(t, new, k)}} {
+		got, state, err := Compare(tc.old, tc.new)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Counts{Added: 1, Removed: 2, Changed: 1, Unchanged: 1, RemovedPercent: 50}
+		if got[roster.UserKind] != want {
+			t.Errorf("%s users: %+v, want %+v", tc.name, got[roster.UserKind], want)
+		}
+		if e := got[roster.EnrollmentKind]; e.Removed != 1 || e.Unchanged != 1 || e.RemovedPercent != 50 {
+			t.Errorf("%s enrollments keyed by class/user: %+v", tc.name, e)
+		}
+		if _, ok := got[roster.OrgKind]; ok {
+			t.Errorf("%s: a kind in neither snapshot is reported", tc.name)
+		}
+		if state.Count(roster.UserKind) != 3 || state.KeyID != tc.new.KeyID {
+			t.Errorf("%s: state holds %d users (want 3: the tobedeleted row is not one), key %q", tc.name, state.Count(roster.UserKind), state.KeyID)
+		}
 	}
-	if _, ok := got[roster.OrgKind]; ok {
-		t.Error("a kind in neither snapshot is reported")
-	}
-	if old.Rows() != 6 || new.Count(roster.UserKind) != 3 {
+	if old.Rows() != 6 || new.Count(roster.UserKind) != 4 {
 		t.Errorf("rows %d, users %d", old.Rows(), new.Count(roster.UserKind))
+	}
+	if _, _, err := Compare(keyed(t, old, k), new); err == nil {
+		t.Error("a keyed and a built snapshot were compared")
+	}
+	if _, _, err := Compare(keyed(t, old, k), keyed(t, new, testKey(t, 2))); err == nil {
+		t.Error("snapshots of two keys were compared")
+	}
+}
+
+// TestSameCountsAsDiff: a snapshot counts as diff does, on the same two inputs.
+func TestSameCountsAsDiff(t *testing.T) {
+	oldR := &roster.Roster{Users: oldUsers, Enrollments: []roster.Enrollment{{SourcedID: "e1", ClassID: "c1", UserID: "u1"}},
+		Orgs: []roster.Org{{SourcedID: "s1", Name: "Lincoln"}}}
+	newR := &roster.Roster{Users: newUsers, Enrollments: []roster.Enrollment{{SourcedID: "e1", ClassID: "c2", UserID: "u1"}},
+		Orgs: []roster.Org{{SourcedID: "s1", Name: "Lincoln High"}, {SourcedID: "s2"}}}
+	res, err := diff.Compare(context.Background(), diff.FromRoster(oldR), diff.FromRoster(newR), diff.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := func(r *roster.Roster) *Snapshot {
+		b := NewBuilder()
+		if err := r.Emit(b); err != nil {
+			t.Fatal(err)
+		}
+		return keyed(t, b.Snapshot(), testKey(t, 7))
+	}
+	got, _, err := Compare(snap(oldR), snap(newR))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[roster.Kind]Counts{}
+	for k, c := range res.Summary {
+		want[k] = *c
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("snapshot counts %+v\ndiff counts %+v", got, want)
 	}
 }
 
 func TestWriteRead(t *testing.T) {
-	s := build(t, []roster.User{{SourcedID: "a"}, {SourcedID: "b", Password: "secret"}}, []roster.Enrollment{{SourcedID: "e1"}})
+	built := build(t, []roster.User{{SourcedID: "a"}, {SourcedID: "b", Password: "secret"}}, []roster.Enrollment{{SourcedID: "e1"}})
 	var buf bytes.Buffer
+	if err := built.Write(&buf); err == nil {
+		t.Fatal("a snapshot not keyed was written")
+	}
+	s := keyed(t, built, testKey(t, 1))
+	buf.Reset()
 	if err := s.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +145,10 @@ func TestWriteRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Compare(s, got)
+	c, _, err := Compare(s, got)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c[roster.UserKind].Unchanged != 2 || c[roster.EnrollmentKind].Unchanged != 1 {
 		t.Errorf("read back differs: %+v", c)
 	}
@@ -67,5 +157,98 @@ func TestWriteRead(t *testing.T) {
 	}
 	if _, err := Read(bytes.NewReader([]byte("hello"))); err == nil {
 		t.Error("garbage was accepted")
+	}
+}
+
+// TestKeyedHidesRows: without the secret, a written snapshot's row hashes cannot be matched
+// against guesses: they are neither the engine's unkeyed hashes nor those of another secret.
+func TestKeyedHidesRows(t *testing.T) {
+	users := []roster.User{{SourcedID: "u1", Password: "2010-05-04"}}
+	built := build(t, users, nil)
+	a, b := keyed(t, built, testKey(t, 1)), keyed(t, built, testKey(t, 2))
+	x, y, z := built.Kinds[roster.UserKind][0], a.Kinds[roster.UserKind][0], b.Kinds[roster.UserKind][0]
+	if x.Row == y.Row || y.Row == z.Row || x.Key == y.Key || y.Key == z.Key {
+		t.Errorf("keyed entries equal unkeyed or other-key ones: %x %x %x", x, y, z)
+	}
+	// A guess of the password, hashed as the engine does, is not in the keyed snapshot.
+	guess := build(t, []roster.User{{SourcedID: "u1", Password: "2010-05-04"}}, nil)
+	if guess.Kinds[roster.UserKind][0].Row == y.Row {
+		t.Error("the keyed row hash is the unkeyed one")
+	}
+}
+
+// TestLegacy: a snapshot of an older rostersync (unkeyed xxhash of sourcedId and row) compares
+// by keys only: removals and additions count, changes do not, and nothing reads as removed.
+func TestLegacy(t *testing.T) {
+	var buf bytes.Buffer
+	buf.WriteString("rostersync-snapshot-1\n")
+	fmt.Fprintf(&buf, "users %d\n", 3)
+	var keys []uint64
+	for _, id := range []string{"u1", "u2", "u3"} {
+		keys = append(keys, xxhash.Sum64String(id))
+	}
+	slices.Sort(keys)
+	var e [16]byte
+	for _, k := range keys {
+		binary.LittleEndian.PutUint64(e[:8], k)
+		binary.LittleEndian.PutUint64(e[8:], 12345) // a row hash of the old field set
+		buf.Write(e[:])
+	}
+	old, err := Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !old.Legacy() {
+		t.Fatal("a version-1 snapshot is not legacy")
+	}
+	for _, x := range old.Kinds[roster.UserKind] {
+		if x.Row != diff.Unknown {
+			t.Fatal("a legacy snapshot's unkeyed row hashes were kept")
+		}
+	}
+	new := build(t, []roster.User{{SourcedID: "u1", GivenName: "Ana"}, {SourcedID: "u2", GivenName: "Ben"}, {SourcedID: "u9"}}, nil)
+	want := Counts{Added: 1, Removed: 1, Unchanged: 2, RemovedPercent: 33.3}
+	if got, _, err := Compare(old, new); err != nil || got[roster.UserKind] != want {
+		t.Errorf("legacy against built: %+v %v, want %+v", got[roster.UserKind], err, want)
+	}
+	k := testKey(t, 3)
+	got, state, err := Compare(keyed(t, old, k), keyed(t, new, k))
+	if err != nil || got[roster.UserKind] != want {
+		t.Errorf("legacy keyed against keyed: %+v %v, want %+v", got[roster.UserKind], err, want)
+	}
+	if state.KeyID != k.ID || state.Count(roster.UserKind) != 3 {
+		t.Errorf("state %q %d", state.KeyID, state.Count(roster.UserKind))
+	}
+}
+
+func TestLoadKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	k1, err := LoadKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 || st.Size() != keyLen {
+		t.Errorf("key file mode %v size %d", st.Mode(), st.Size())
+	}
+	k2, err := LoadKey(dir)
+	if err != nil || k2.ID != k1.ID {
+		t.Fatalf("second load: %v, id %s then %s", err, k1.ID, k2.ID)
+	}
+	if err := os.Chmod(filepath.Join(dir, KeyFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKey(dir); err == nil {
+		t.Error("a key file others can read was accepted")
+	}
+	other := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, KeyFile), filepath.Join(other, KeyFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKey(other); err == nil {
+		t.Error("a symlinked key file was followed")
 	}
 }

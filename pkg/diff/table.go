@@ -1,0 +1,92 @@
+package diff
+
+import (
+	"context"
+	"math"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// Unknown is the Row of an entity whose fields are not known (a snapshot from before its rows
+// were comparable): it equals any row, so such an entity is never counted as changed.
+const Unknown uint64 = 1
+
+// Table is what Compare's first pass keeps of one input, by kind: an Entry per entity, sorted
+// by key, one per key (the first of repeated keys), and how each kind's rows apply. It is what
+// a snapshot records, so a snapshot compares by Compare's rules.
+type Table struct {
+	Kinds map[roster.Kind][]Entry
+	// Modes holds the kinds that do not apply as Bulk (a delta's); nil when every kind does.
+	Modes map[roster.Kind]Mode
+}
+
+// Builder is a roster.Sink (and a ModeSetter) that builds the Table of an input with the
+// comparison rules of its Options, as Compare's first pass does.
+type Builder struct {
+	*pass1
+}
+
+// NewBuilder returns an empty Builder comparing as opts says (Detail and Limit aside).
+func NewBuilder(opts Options) (*Builder, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Builder{newPass1(context.Background(), cfg)}, nil
+}
+
+// Table sorts and returns what was built. The Builder must not be used afterwards.
+func (b *Builder) Table() *Table {
+	b.finish()
+	t := &Table{Kinds: map[roster.Kind][]Entry{}}
+	for k := range numKinds {
+		if e := dedupe(b.tables[k]); len(e) > 0 {
+			t.Kinds[kinds[k]] = e
+		}
+		b.tables[k] = nil
+		if m := b.modes[k]; m != Bulk {
+			if t.Modes == nil {
+				t.Modes = map[roster.Kind]Mode{}
+			}
+			t.Modes[kinds[k]] = m
+		}
+	}
+	return t
+}
+
+// dedupe keeps the first entry of each key of a sorted table.
+func dedupe(e []Entry) []Entry {
+	out := e[:0]
+	for i, x := range e {
+		if i == 0 || x.Key != e[i-1].Key {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// CompareTables counts, per kind either table holds, old against new by Compare's rules (new's
+// kinds applied by its Modes), and returns the table new leaves: new itself for a bulk kind,
+// old with new applied for a delta's (a kind the delta leaves out as old was). The tables must
+// hash alike (the same Options, the same key).
+func CompareTables(old, new *Table) (map[roster.Kind]*Counts, *Table) {
+	out := map[roster.Kind]*Counts{}
+	state := &Table{Kinds: map[roster.Kind][]Entry{}}
+	for k := range numKinds {
+		kind := kinds[k]
+		o, n := old.Kinds[kind], new.Kinds[kind]
+		if len(o) == 0 && len(n) == 0 {
+			continue
+		}
+		var kept []Entry
+		c := merge(o, n, new.Modes[kind], nil, kindIdx(k), &kept)
+		if old := c.Old(); old > 0 {
+			c.RemovedPercent = math.Round(float64(c.Removed)/float64(old)*1000) / 10
+		}
+		out[kind] = c
+		if len(kept) > 0 {
+			state.Kinds[kind] = kept
+		}
+	}
+	return out, state
+}

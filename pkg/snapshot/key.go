@@ -1,0 +1,179 @@
+package snapshot
+
+import (
+	"cmp"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/rostersync/rostersync/pkg/diff"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// KeyFile is the name of the secret in the state folder.
+const KeyFile = "snapshot.key"
+
+// keyLen is the secret's length in bytes.
+const keyLen = 32
+
+// Key is the secret snapshots are keyed with.
+type Key struct {
+	ID     string // names the secret without revealing it: a hash of it
+	secret []byte
+}
+
+// NewKey returns the key of a secret of at least 16 bytes.
+func NewKey(secret []byte) (*Key, error) {
+	if len(secret) < 16 {
+		return nil, fmt.Errorf("snapshot key: %d bytes, want at least 16", len(secret))
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("rostersync snapshot key id")) //nolint:errcheck // hashing cannot fail
+	return &Key{ID: hex.EncodeToString(m.Sum(nil)[:8]), secret: slices.Clone(secret)}, nil
+}
+
+// LoadKey returns the key of the state folder dir, creating its secret (KeyFile, 0600, random)
+// on first use. A secret file others can read or write is refused.
+func LoadKey(dir string) (*Key, error) {
+	path := filepath.Join(dir, KeyFile)
+	for range 2 {
+		b, err := readSecret(path)
+		if err == nil {
+			return NewKey(b)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		if err := createSecret(dir, path); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("snapshot key %s: cannot be created", path)
+}
+
+func readSecret(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("snapshot key %s: not a regular file", path)
+	}
+	if !private(st.Mode()) {
+		return nil, fmt.Errorf("snapshot key %s: mode %04o lets others read it (chmod 600 %s)", path, st.Mode().Perm(), path)
+	}
+	b := make([]byte, keyLen+1)
+	n, err := f.Read(b)
+	if err != nil || n != keyLen {
+		return nil, fmt.Errorf("snapshot key %s: not a key (%d bytes, want %d)", path, n, keyLen)
+	}
+	return b[:n], nil
+}
+
+// createSecret writes a new random secret under a temporary name, then links it into place:
+// two runs starting at once end with one secret.
+func createSecret(dir, path string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	secret := make([]byte, keyLen)
+	if _, err := rand.Read(secret); err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".snapshot.key.*")
+	if err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if _, err := tmp.Write(secret); err != nil {
+		tmp.Close()
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return fmt.Errorf("snapshot key: %w", err)
+	}
+	return nil
+}
+
+// hasher computes the keyed hashes of a snapshot's entries. It is not safe for concurrent use.
+type hasher struct {
+	mac hash.Hash
+	in  [17]byte
+	out []byte
+}
+
+func (k *Key) hasher() *hasher { return &hasher{mac: hmac.New(sha256.New, k.secret)} }
+
+// sum is the first 64 bits of the HMAC of a domain byte and one or two 64-bit values.
+func (h *hasher) sum(domain byte, a, b uint64, two bool) uint64 {
+	h.in[0] = domain
+	binary.LittleEndian.PutUint64(h.in[1:9], a)
+	n := 9
+	if two {
+		binary.LittleEndian.PutUint64(h.in[9:17], b)
+		n = 17
+	}
+	h.mac.Reset()
+	h.mac.Write(h.in[:n]) //nolint:errcheck // hashing cannot fail
+	h.out = h.mac.Sum(h.out[:0])
+	return binary.LittleEndian.Uint64(h.out)
+}
+
+// Keyed returns s keyed with k: each key hash and row hash replaced by its HMAC (a row's with
+// its key), tombstones and unknown rows kept as such, sorted by the new keys. A snapshot
+// already keyed with k is returned as it is; one keyed with another secret cannot be keyed.
+func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
+	switch s.KeyID {
+	case k.ID:
+		return s, nil
+	case "", LegacyKeyID:
+	default:
+		return nil, fmt.Errorf("%w (key %s, key %s)", ErrOtherKey, s.KeyID, k.ID)
+	}
+	h := k.hasher()
+	out := &Snapshot{Kinds: make(map[roster.Kind][]Entry, len(s.Kinds)), Modes: s.Modes, KeyID: k.ID}
+	for kind, entries := range s.Kinds {
+		e := make([]Entry, len(entries))
+		for i, x := range entries {
+			y := Entry{Key: h.sum('k', x.Key, 0, false), Row: x.Row}
+			if x.Row != diff.Tombstone && x.Row != diff.Unknown {
+				y.Row = h.sum('r', x.Key, x.Row, true)
+				if y.Row == diff.Tombstone || y.Row == diff.Unknown {
+					y.Row = diff.Unknown + 1
+				}
+			}
+			e[i] = y
+		}
+		slices.SortStableFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
+		out.Kinds[kind] = e
+	}
+	return out, nil
+}
