@@ -539,14 +539,14 @@ func loadSigners(cfg *Config) ([]ssh.Signer, error) {
 func loadSigner(file string, passphrase []byte) (ssh.Signer, error) {
 	fi, err := os.Stat(file)
 	if err != nil {
-		return nil, fmt.Errorf("identity file: %w", err)
+		return nil, fmt.Errorf("%w: identity file: %w", ErrConfig, err)
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%w: identity file %s: permissions %04o are too open (others may read the key): chmod 600 %s", ErrConfig, file, uint32(fi.Mode().Perm()), file)
 	}
 	pemBytes, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("identity file: %w", err)
+		return nil, fmt.Errorf("%w: identity file: %w", ErrConfig, err)
 	}
 	s, err := ssh.ParsePrivateKey(pemBytes)
 	if err == nil {
