@@ -263,9 +263,9 @@ func secret(deps *Deps, env, file, what string) (string, error) {
 		}
 		return v, nil
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := config.ReadSecretFile(file, what+" file") // private, or refused (exit 2)
 		if err != nil {
-			return "", withExit(ExitLocal, fmt.Errorf("%s: %w", what, err))
+			return "", err
 		}
 		return strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r"), nil
 	}

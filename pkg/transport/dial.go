@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/rostersync/rostersync/pkg/config"
 )
 
 // Defaults of Config.
@@ -541,8 +542,8 @@ func loadSigner(file string, passphrase []byte) (ssh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: identity file: %w", ErrConfig, err)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: identity file %s: permissions %04o are too open (others may read the key): chmod 600 %s", ErrConfig, file, uint32(fi.Mode().Perm()), file)
+	if err := config.CheckInfo(file, fi, config.Trust{What: "identity file", Secret: true}); err != nil {
+		return nil, setupError(err)
 	}
 	pemBytes, err := os.ReadFile(file)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	rsconfig "github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/transport"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
@@ -569,7 +570,8 @@ func TestKeyConfigErrors(t *testing.T) {
 		os.Chmod(p, 0o644)
 		cfg.IdentityFiles = []string{p}
 		_, err := transport.Dial(t.Context(), cfg)
-		if !errors.Is(err, transport.ErrConfig) || !strings.Contains(err.Error(), "chmod 600") {
+		ie, ok := errors.AsType[*rsconfig.InsecureError](err)
+		if !errors.Is(err, transport.ErrConfig) || !ok || ie.Hint() != "chmod 600 "+p {
 			t.Fatalf("Dial: %v, want ErrConfig with a chmod hint", err)
 		}
 	})
