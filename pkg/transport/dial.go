@@ -48,7 +48,8 @@ type Config struct {
 	Password string
 	// UseAgent adds the keys of the ssh-agent at $SSH_AUTH_SOCK.
 	UseAgent bool
-	// DialTimeout bounds the TCP connect plus the SSH handshake and login (default 30s).
+	// DialTimeout bounds the TCP connect plus the SSH handshake and login (default: IOTimeout
+	// when that is set, else 30s), so one --timeout bounds every wait.
 	DialTimeout time.Duration
 	// IOTimeout is the idle timeout: a connection that receives nothing for this long while
 	// it waits for the server is given up (default 30s). Keepalives are sent every third of it.
@@ -93,6 +94,9 @@ func (c *Config) setDefaults() error {
 	c.KnownHosts = expandHome(c.KnownHosts)
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = DefaultDialTimeout
+		if c.IOTimeout > 0 {
+			c.DialTimeout = c.IOTimeout
+		}
 	}
 	if c.IOTimeout <= 0 {
 		c.IOTimeout = DefaultIOTimeout
@@ -146,6 +150,8 @@ type session struct {
 	posix  bool // posix-rename@openssh.com
 	fsync  bool // fsync@openssh.com
 	server string
+	// warnedMode: the server refused the 0600 mode once and was warned about.
+	warnedMode bool
 }
 
 func (s *session) close() {

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pkg/sftp"
 )
@@ -114,7 +115,7 @@ func (c *Client) Publish(ctx context.Context, dir string, files []File, progress
 		dir = "."
 	}
 	var leftovers []string
-	return c.run(ctx, "publish", func(s *session) error {
+	err = c.run(ctx, "publish", func(s *session) error {
 		// Temporaries of an attempt that lost its connection.
 		for _, t := range leftovers {
 			if err := s.sftp.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -135,6 +136,35 @@ func (c *Client) Publish(ctx context.Context, dir string, files []File, progress
 		}
 		return err
 	})
+	if err != nil && ctx.Err() != nil && len(leftovers) > 0 {
+		// Interrupted (Ctrl-C, SIGTERM, SIGHUP): the session was closed to stop the transfer,
+		// so the temporaries go over a fresh one, within a short bound of their own.
+		c.removeAfterCancel(ctx, leftovers)
+	}
+	return err
+}
+
+// cleanupTimeout bounds the removal of an interrupted run's temporaries.
+const cleanupTimeout = 10 * time.Second
+
+// removeAfterCancel removes the temporaries of an interrupted publish on a fresh session whose
+// context ignores the interruption but has its own deadline. Failures are logged: the next run
+// removes what is left.
+func (c *Client) removeAfterCancel(ctx context.Context, temps []string) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(cleanupTimeout, c.cfg.DialTimeout+c.cfg.IOTimeout))
+	defer cancel()
+	s, err := c.session(cctx)
+	if err != nil {
+		c.cfg.Logf("warning: could not remove %s after the interruption: %v (the next run removes it)", strings.Join(temps, ", "), err)
+		return
+	}
+	stop := context.AfterFunc(cctx, s.close)
+	defer stop()
+	for _, t := range temps {
+		if err := s.sftp.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			c.cfg.Logf("warning: could not remove %s after the interruption: %v (the next run removes it)", t, err)
+		}
+	}
 }
 
 // publish runs one attempt. It returns the temporary paths that may still exist.
@@ -150,7 +180,7 @@ func (s *session) publish(ctx context.Context, c *Client, dir string, files []Fi
 			return temps, &localError{err: err}
 		}
 		temps[i] = path.Join(dir, name)
-		if err := s.upload(temps[i], f, sizes[i], &sent, progress); err != nil {
+		if err := s.upload(ctx, c, temps[i], f, sizes[i], &sent, progress); err != nil {
 			return temps, err
 		}
 	}
@@ -207,7 +237,7 @@ func isUnsupported(err error) bool {
 }
 
 // upload sends one file to its temporary name and checks its size on the server.
-func (s *session) upload(tmp string, f File, size int64, sent *int64, progress func(int64)) error {
+func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, size int64, sent *int64, progress func(int64)) error {
 	lf, err := os.Open(f.Path)
 	if err != nil {
 		return &localError{err: err}
@@ -218,7 +248,18 @@ func (s *session) upload(tmp string, f File, size int64, sent *int64, progress f
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	src := &sourceReader{f: lf, size: size, sent: sent, progress: progress}
+	// 0600 before the first byte, as OpenSSH's sftp put sends the local mode: the server's
+	// umask (0644 by default) would leave the roster readable by every account there, and the
+	// rename keeps the mode. pkg/sftp's open sends no attributes, hence the fsetstat.
+	if err := rf.Chmod(0o600); err != nil {
+		if perr := s.sftp.Chmod(tmp, 0o600); perr != nil {
+			if !s.warnedMode {
+				c.cfg.Logf("warning: %s refused to make %s private (0600): %v; the server's default mode applies", c.addr, tmp, err)
+				s.warnedMode = true
+			}
+		}
+	}
+	src := &sourceReader{ctx: ctx, f: lf, size: size, sent: sent, progress: progress}
 	n, err := rf.ReadFrom(src)
 	if err == nil && src.err != nil {
 		err = src.err
@@ -259,6 +300,7 @@ func (s *session) upload(tmp string, f File, size int64, sent *int64, progress f
 // sourceReader reads the local file for pkg/sftp's ReadFrom. Size lets ReadFrom use
 // concurrent writes; local read errors are kept apart from remote ones.
 type sourceReader struct {
+	ctx      context.Context // an interruption stops the copy at the next read
 	f        *os.File
 	size     int64
 	sent     *int64
@@ -269,6 +311,12 @@ type sourceReader struct {
 func (r *sourceReader) Size() int64 { return r.size }
 
 func (r *sourceReader) Read(p []byte) (int, error) {
+	if r.ctx != nil {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			return 0, err
+		}
+	}
 	n, err := r.f.Read(p)
 	if n > 0 {
 		*r.sent += int64(n)
@@ -326,6 +374,10 @@ func LocalPublish(ctx context.Context, dir string, files []File, progress func(i
 			return err
 		}
 	}
+	// A killed run (SIGKILL, a power cut) left its temporaries: remove them, and only them.
+	if _, err := CleanLocalLeftovers(dir); err != nil {
+		return err
+	}
 	temps := make([]string, 0, len(files))
 	defer func() {
 		for _, t := range temps {
@@ -343,9 +395,12 @@ func LocalPublish(ctx context.Context, dir string, files []File, progress func(i
 		}
 		tmp := filepath.Join(dir, name)
 		temps = append(temps, tmp)
-		if err := copyLocal(tmp, f.Path, sizes[i], &sent, progress); err != nil {
+		if err := copyLocal(ctx, tmp, f.Path, sizes[i], &sent, progress); err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	for i, f := range files {
 		if err := os.Rename(temps[i], filepath.Join(dir, f.Name)); err != nil {
@@ -366,7 +421,28 @@ func unwrapLocal(err error) error {
 	return err
 }
 
-func copyLocal(tmp, src string, size int64, sent *int64, progress func(int64)) error {
+// CleanLocalLeftovers removes the temporary files a killed run left in the local folder dir
+// (names matching .rostersync-*.part, regular files or links, and only those) and returns
+// their names.
+func CleanLocalLeftovers(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		if !IsTempName(e.Name()) || e.IsDir() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("remove the leftover %s: %w", filepath.Join(dir, e.Name()), err)
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
+}
+
+func copyLocal(ctx context.Context, tmp, src string, size int64, sent *int64, progress func(int64)) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -376,7 +452,7 @@ func copyLocal(tmp, src string, size int64, sent *int64, progress func(int64)) e
 	if err != nil {
 		return err
 	}
-	r := &sourceReader{f: in, size: size, sent: sent, progress: progress}
+	r := &sourceReader{ctx: ctx, f: in, size: size, sent: sent, progress: progress}
 	n, err := io.Copy(out, r)
 	if err == nil && n != size {
 		err = fmt.Errorf("%s changed while it was copied: %d bytes, expected %d", src, n, size)
