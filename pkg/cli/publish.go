@@ -282,7 +282,8 @@ type destination interface {
 type localDest struct{ dir string }
 
 func (d localDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) error {
-	return transport.LocalPublish(ctx, d.dir, files, progress)
+	_, err := transport.LocalPublish(ctx, d.dir, files, progress)
+	return err
 }
 func (localDest) Close() error { return nil }
 
@@ -295,7 +296,8 @@ func (d sftpDest) Publish(ctx context.Context, files []transport.File, progress 
 	if _, err := d.c.CleanLeftovers(ctx, d.dir); err != nil {
 		return err
 	}
-	return d.c.Publish(ctx, d.dir, files, progress)
+	_, err := d.c.Publish(ctx, d.dir, files, progress)
+	return err
 }
 func (d sftpDest) Close() error { return d.c.Close() }
 

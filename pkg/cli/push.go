@@ -278,7 +278,10 @@ func publishSets(ctx context.Context, deps *Deps, req publishRequest) (*PushResu
 	var files []transport.File
 	var total int64
 	for _, s := range sets {
-		files = append(files, s.Files...)
+		for j, f := range s.Files {
+			f.SHA256 = s.SHA256[j] // what was checked is what is sent, or nothing is
+			files = append(files, f)
+		}
 		for _, n := range s.Sizes {
 			total += n
 		}

@@ -150,8 +150,9 @@ type session struct {
 	posix  bool // posix-rename@openssh.com
 	fsync  bool // fsync@openssh.com
 	server string
-	// warnedMode: the server refused the 0600 mode once and was warned about.
-	warnedMode bool
+	// warnedMode, warnedReadBack: the server refused the 0600 mode, or reading a file back,
+	// once and was warned about.
+	warnedMode, warnedReadBack bool
 }
 
 func (s *session) close() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/pkg/sftp"
@@ -125,6 +126,11 @@ func retryable(ctx context.Context, err error) bool {
 		return false
 	}
 	if errors.Is(err, ErrConfig) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	// pkg/sftp turns "no such file" and "permission denied" into fs errors: the server's
+	// answer, not a lost connection.
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return false
 	}
 	if se, ok := errors.AsType[*sftp.StatusError](err); ok {

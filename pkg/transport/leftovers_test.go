@@ -61,7 +61,7 @@ func TestRemoteModes(t *testing.T) {
 				}
 			}
 		}
-		if err := c.Publish(t.Context(), tg.cfg.URL.Dir(), []transport.File{{Name: "roster.csv", Path: local}}, progress); err != nil {
+		if _, err := c.Publish(t.Context(), tg.cfg.URL.Dir(), []transport.File{{Name: "roster.csv", Path: local}}, progress); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
 		fi, err := os.Stat(tg.path("Upload/roster.csv"))
@@ -94,7 +94,7 @@ func TestPublishInterruptedRemovesPart(t *testing.T) {
 				cancel()
 			}
 		}
-		err := c.Publish(ctx, tg.cfg.URL.Dir(), []transport.File{{Name: "roster.csv", Path: local}}, progress)
+		_, err := c.Publish(ctx, tg.cfg.URL.Dir(), []transport.File{{Name: "roster.csv", Path: local}}, progress)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Publish: %v, want context.Canceled", err)
 		}
@@ -118,7 +118,7 @@ func TestLocalPublishInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var at int64
-	err := transport.LocalPublish(ctx, dest, []transport.File{{Name: "roster.csv", Path: local}}, func(n int64) {
+	_, err := transport.LocalPublish(ctx, dest, []transport.File{{Name: "roster.csv", Path: local}}, func(n int64) {
 		if n >= 1<<20 && at == 0 {
 			at = n
 			cancel()
@@ -143,7 +143,7 @@ func TestLocalPublishRemovesLeftovers(t *testing.T) {
 	writeFile(t, filepath.Join(dest, "x.part"), []byte("keep"))
 	local := filepath.Join(t.TempDir(), "roster.csv")
 	writeFile(t, local, []byte("new\n"))
-	if err := transport.LocalPublish(t.Context(), dest, []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
+	if _, err := transport.LocalPublish(t.Context(), dest, []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := names(t, dest); !slices.Equal(got, []string{".rostersync-notes.txt", "roster.csv", "x.part"}) {
