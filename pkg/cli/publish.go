@@ -176,7 +176,7 @@ func (c *connFlags) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&c.PasswordFile, "password-file", "", "file holding the SFTP password")
 	f.BoolVar(&c.Agent, "agent", false, "use ssh-agent (SSH_AUTH_SOCK)")
 	f.StringVar(&c.KnownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
-	f.DurationVar(&c.Timeout, "timeout", 0, "idle timeout of the connection (default 30s)")
+	f.DurationVar(&c.Timeout, "timeout", 0, "timeout of the connect, SSH handshake and login, and of an idle connection (default 30s)")
 	f.IntVar(&c.Retries, "retries", transport.DefaultRetries, "retries of a failed connection or transfer on a fresh connection (0: none)")
 	f.StringVar(&c.StateDir, "state-dir", "", "state folder for snapshots, run records and locks")
 }
@@ -233,9 +233,9 @@ func secret(deps *Deps, env, file, what string) (string, error) {
 		}
 		return v, nil
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := config.ReadSecretFile(file, what+" file") // private, or refused (exit 2)
 		if err != nil {
-			return "", withExit(ExitLocal, fmt.Errorf("%s: %w", what, err))
+			return "", err
 		}
 		return strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r"), nil
 	}

@@ -10,8 +10,9 @@ import (
 type destination interface {
 	// Identity is the destination's state key (LocalIdentity, SFTPIdentity).
 	Identity(ctx context.Context) (string, error)
-	// Publish sends files atomically: every temporary first, then the renames.
-	Publish(ctx context.Context, files []transport.File, progress func(int64)) error
+	// Publish sends files atomically: every temporary first, then the renames. A file whose
+	// SHA256 is set is sent only if the bytes read to send have that hash.
+	Publish(ctx context.Context, files []transport.File, progress func(int64)) ([]transport.Sent, error)
 	Close() error
 	remote() bool
 }
@@ -19,7 +20,7 @@ type destination interface {
 type localDest struct{ dir string }
 
 func (d localDest) Identity(context.Context) (string, error) { return LocalIdentity(d.dir) }
-func (d localDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) error {
+func (d localDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) ([]transport.Sent, error) {
 	return transport.LocalPublish(ctx, d.dir, files, progress)
 }
 func (localDest) Close() error { return nil }
@@ -38,9 +39,9 @@ func (d sftpDest) Identity(ctx context.Context) (string, error) {
 	return SFTPIdentity(d.u, real), nil
 }
 
-func (d sftpDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) error {
+func (d sftpDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) ([]transport.Sent, error) {
 	if _, err := d.c.CleanLeftovers(ctx, d.u.Dir()); err != nil {
-		return err
+		return nil, err
 	}
 	return d.c.Publish(ctx, d.u.Dir(), files, progress)
 }

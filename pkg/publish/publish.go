@@ -255,12 +255,13 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	var send []transport.File
 	var total int64
 	for _, s := range sets {
-		send = append(send, s.Files...)
-		for _, n := range s.Sizes {
-			total += n
+		for j, f := range s.Files {
+			f.SHA256 = s.SHA256[j] // what was checked is what is sent, or nothing is
+			send = append(send, f)
+			total += s.Sizes[j]
 		}
 	}
-	if err := p.send(ctx, dest, send, total, req.Progress); err != nil {
+	if err := p.send(ctx, dest, send, total, req.Progress, run); err != nil {
 		run.Result, run.Message = "failed", err.Error()
 		p.record(run, nil) //nolint:errcheck
 		return nil, err
@@ -272,16 +273,28 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	return rep, nil
 }
 
-func (p *Publisher) send(ctx context.Context, dest destination, files []transport.File, total int64, progress func(int64) (func(int64), func())) error {
+// send publishes files (each with the SHA-256 of its checked copy, which the upload checks
+// again as it reads) and notes in run how the server's copy was verified.
+func (p *Publisher) send(ctx context.Context, dest destination, files []transport.File, total int64, progress func(int64) (func(int64), func()), run *state.Run) error {
 	var cb func(int64)
 	done := func() {}
 	if progress != nil {
 		cb, done = progress(total)
 	}
-	err := dest.Publish(ctx, files, cb)
+	sent, err := dest.Publish(ctx, files, cb)
 	done()
 	if err != nil {
 		return p.destError(ctx, dest, err)
+	}
+	for _, s := range sent {
+		for j := range run.Files {
+			if run.Files[j].Name == s.Name {
+				if s.SHA256 != "" && s.SHA256 != run.Files[j].SHA256 {
+					return fail(KindLocal, fmt.Errorf("%s: the bytes sent have SHA-256 %s, not the %s checked", s.Name, s.SHA256, run.Files[j].SHA256))
+				}
+				run.Files[j].Verified = s.Verified
+			}
+		}
 	}
 	return nil
 }
@@ -548,7 +561,7 @@ func (p *Publisher) Approve(ctx context.Context, h *state.Hold, progress func(in
 		if sum != f.SHA256 || size != f.Bytes {
 			return nil, failf(KindLocal, "held run %s: %s is no longer the file that was held (SHA-256 %s, held %s): discard it", h.ID, f.Name, sum[:12], f.SHA256[:min(12, len(f.SHA256))])
 		}
-		files = append(files, transport.File{Name: f.Name, Path: path})
+		files = append(files, transport.File{Name: f.Name, Path: path, SHA256: f.SHA256})
 		total += size
 	}
 	now := p.now()
@@ -561,7 +574,7 @@ func (p *Publisher) Approve(ctx context.Context, h *state.Hold, progress func(in
 		run.Guard = &g
 	}
 	rep.Files, rep.Guard = run.Files, []*state.GuardStats{run.Guard}
-	if err := p.send(ctx, dest, files, total, progress); err != nil {
+	if err := p.send(ctx, dest, files, total, progress, &run); err != nil {
 		run.Result, run.Message = "failed", "approving held run "+h.ID+": "+err.Error()
 		p.record(&run, nil) //nolint:errcheck
 		return nil, err

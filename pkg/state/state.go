@@ -19,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rostersync/rostersync/pkg/config"
 )
 
 // ErrLocked is returned when another run holds a destination's lock (exit 5).
@@ -80,17 +82,36 @@ type Lock struct {
 	f *os.File
 }
 
-// Lock takes the lock named name (a destination or a profile) without waiting: ErrLocked when
-// another run holds it.
-func (s *Store) Lock(name string) (*Lock, error) {
-	dir := filepath.Join(s.Dir, "locks")
+// Check creates the state folder (0700) when missing and refuses it, with the chmod or chown
+// that fixes it (a *config.InsecureError), when someone else could change it: it must be owned
+// by the user or root and not writable by group or others, and so must the folder holding it
+// unless that one is sticky (/tmp). Lock checks it first.
+func (s *Store) Check() error {
+	return s.checkDir(s.Dir, "state folder")
+}
+
+func (s *Store) checkDir(dir, what string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create state folder: %w", err)
+		return fmt.Errorf("create %s: %w", what, err)
+	}
+	return config.CheckPath(dir, config.Trust{What: what})
+}
+
+// Lock takes the lock named name (a destination or a profile) without waiting: ErrLocked when
+// another run holds it. The state folder, the locks folder and the lock file are checked (strict
+// modes); the lock file is opened without following a symbolic link.
+func (s *Store) Lock(name string) (*Lock, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(s.Dir, "locks")
+	if err := s.checkDir(dir, "locks folder"); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, Key(name)+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openLock(path)
 	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
+		return nil, err
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
@@ -131,10 +152,13 @@ type Run struct {
 
 // RunFile describes one file of a run.
 type RunFile struct {
-	Name     string `json:"name"`     // the remote name
-	Rows     int    `json:"rows"`     // data rows
-	Bytes    int64  `json:"bytes"`    // size
-	SHA256   string `json:"sha256"`   // of the bytes sent
+	Name   string `json:"name"`   // the remote name
+	Rows   int    `json:"rows"`   // data rows
+	Bytes  int64  `json:"bytes"`  // size
+	SHA256 string `json:"sha256"` // of the bytes sent
+	// Verified says how the destination's copy was checked: "sha256" (read back and hashed),
+	// "size" (the server refused reading back); empty for runs that sent nothing.
+	Verified string `json:"verified,omitempty"`
 	Snapshot string `json:"snapshot"` // snapshot file name in the run folder, "" if none
 	Archive  string `json:"archive,omitempty"`
 }

@@ -32,7 +32,7 @@ func benchPublish(b *testing.B, cfg transport.Config, dir, local string, check f
 	b.SetBytes(benchSize)
 	b.ResetTimer()
 	for b.Loop() {
-		if err := c.Publish(b.Context(), dir, files, nil); err != nil {
+		if _, err := c.Publish(b.Context(), dir, files, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

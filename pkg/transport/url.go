@@ -54,6 +54,11 @@ func ParseURL(s string) (*URL, error) {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		authority, rawPath = rest[:i], rest[i:]
 	}
+	// sftp://user:pa/ss@host parses as host "user", port "pa", path "/ss@host": a password
+	// with a "/" in it. Refuse it as a password, before any part of it reaches a message.
+	if !strings.Contains(authority, "@") && strings.Contains(authority, ":") && strings.Contains(rawPath, "@") {
+		return nil, fmt.Errorf("%w: sftp URL: it looks like it holds a password (user:...@host), which is refused; use --password-env or --password-file (write an @ in a path as %%40)", ErrConfig)
+	}
 	u := &URL{Port: DefaultPort}
 	hostPort := authority
 	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
@@ -116,7 +121,8 @@ func splitHostPort(hp string) (string, int, error) {
 	if portStr != "" {
 		n, err := strconv.Atoi(portStr)
 		if err != nil || n < 1 || n > 65535 {
-			return "", 0, fmt.Errorf("bad port %q", portStr)
+			// The text is not repeated: it may be part of a password (user:secret@host).
+			return "", 0, errors.New("bad port: want a number from 1 to 65535")
 		}
 		port = n
 	}
@@ -138,7 +144,7 @@ func parsePath(raw string) (string, error) {
 	}
 	p, err := url.PathUnescape(raw)
 	if err != nil {
-		return "", fmt.Errorf("bad percent-encoding in path: %v", err)
+		return "", errors.New("bad percent-encoding in path (a % must start %XX)") // the text is not repeated
 	}
 	if strings.ContainsRune(p, 0) {
 		return "", errors.New("NUL in path")
