@@ -9,8 +9,6 @@ package publish
 import (
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,7 +141,11 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 			return nil, err
 		}
 		rep.Notes = append(rep.Notes, c.Notes...)
+		hashed := c.hash(ctx) // while the copy is checked
 		set, err := req.Check(ctx, c)
+		if herr := hashed(); err == nil {
+			err = herr
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -261,14 +263,23 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 			total += s.Sizes[j]
 		}
 	}
-	if err := p.send(ctx, dest, send, total, req.Progress, run); err != nil {
+	// The snapshots are written while the files are sent; they count only once the run
+	// record names them.
+	snaps := make(chan error, 1)
+	go func() { snaps <- p.writeSnapshots(run, sets) }()
+	err = p.send(ctx, dest, send, total, req.Progress, run)
+	serr := <-snaps
+	if err != nil {
 		run.Result, run.Message = "failed", err.Error()
 		p.record(run, nil) //nolint:errcheck
 		return nil, err
 	}
 	run.Result, rep.Result, rep.Run = "pushed", "pushed", run.ID
-	if err := p.record(run, sets); err != nil {
-		return rep, fail(KindLocal, fmt.Errorf("the files were sent, but the run was not recorded: %w", err))
+	if serr == nil {
+		serr = p.Store.SaveRun(run)
+	}
+	if serr != nil {
+		return rep, fail(KindLocal, fmt.Errorf("the files were sent, but the run was not recorded: %w", serr))
 	}
 	return rep, nil
 }
@@ -460,15 +471,30 @@ func runFiles(sets []*Set) []state.RunFile {
 	return out
 }
 
-// record writes the run and, with sets (a pushed run), the snapshot of each set. Other runs
-// name no snapshot.
-func (p *Publisher) record(run *state.Run, sets []*Set) error {
+// writeSnapshots writes the snapshot of each set into the run's folder.
+func (p *Publisher) writeSnapshots(run *state.Run, sets []*Set) error {
 	for i, set := range sets {
 		if err := p.Store.WriteRunFile(run.Destination, run.ID, snapshotName(i), set.Snap.Write); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// record writes the run and, with sets (a pushed run), the snapshot of each set. Other runs
+// name no snapshot (and keep none).
+func (p *Publisher) record(run *state.Run, sets []*Set) error {
+	if err := p.writeSnapshots(run, sets); err != nil {
+		return err
+	}
 	if sets == nil {
+		if dir, err := p.Store.RunDir(run.Destination, run.ID); err == nil {
+			for i := range run.Files {
+				if n := run.Files[i].Snapshot; n != "" {
+					os.Remove(filepath.Join(dir, n))
+				}
+			}
+		}
 		files := slices.Clone(run.Files)
 		for j := range files {
 			files[j].Snapshot = ""
@@ -554,7 +580,7 @@ func (p *Publisher) Approve(ctx context.Context, h *state.Hold, progress func(in
 	var total int64
 	for _, f := range h.Files {
 		path := h.Path(f)
-		sum, size, err := hashFile(path)
+		sum, size, err := hashFile(ctx, path)
 		if err != nil {
 			return nil, failf(KindLocal, "held run %s: %w", h.ID, err)
 		}
@@ -605,20 +631,6 @@ func (p *Publisher) Discard(h *state.Hold) error {
 		return fail(KindLocal, err)
 	}
 	return nil
-}
-
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // redact is a destination as shown: an sftp:// URL without any secret.

@@ -123,10 +123,14 @@ func (c *Copy) copyFile(ctx context.Context, src *os.File, dst, shown string) er
 	if err != nil {
 		return fail(KindLocal, fmt.Errorf("copy %s into the state folder: %w", shown, unwrapPath(err)))
 	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), ctxReader{ctx: ctx, r: src})
+	// File to file: the kernel copies (copy_file_range), and the copy is hashed afterwards,
+	// while it is checked (Copy.hash).
+	n, err := io.Copy(out, src)
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = ctx.Err()
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -134,8 +138,61 @@ func (c *Copy) copyFile(ctx context.Context, src *os.File, dst, shown string) er
 		}
 		return fail(KindLocal, fmt.Errorf("read %s: %w", shown, unwrapPath(err)))
 	}
-	c.sums[dst] = fileSum{sha256: hex.EncodeToString(h.Sum(nil)), size: n}
+	c.sums[dst] = fileSum{size: n}
 	return nil
+}
+
+// hash computes the SHA-256 of every file of the copy not hashed yet, on its own goroutine: the
+// returned function waits for it.
+func (c *Copy) hash(ctx context.Context) func() error {
+	done := make(chan error, 1)
+	todo := map[string]fileSum{}
+	for p, s := range c.sums {
+		if s.sha256 == "" {
+			todo[p] = s
+		}
+	}
+	go func() {
+		for p, s := range todo {
+			sum, n, err := hashFile(ctx, p)
+			if err == nil && n != s.size {
+				err = fmt.Errorf("the copy of %s changed size", filepath.Base(p))
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+			todo[p] = fileSum{sha256: sum, size: n}
+		}
+		done <- nil
+	}()
+	return func() error {
+		err := <-done
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fail(KindLocal, err)
+		}
+		for p, s := range todo {
+			c.sums[p] = s
+		}
+		return nil
+	}
+}
+
+func hashFile(ctx context.Context, path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, ctxReader{ctx: ctx, r: f})
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // copyFolder copies the regular files at the top of the opened folder src into dst; when the
