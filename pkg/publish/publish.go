@@ -111,6 +111,10 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		return nil, fail(KindUsage, errors.New("no destination"))
 	}
 	rep := &Report{Target: redact(req.Target)}
+	// The copies go into the state folder: it must be private before anything is copied there.
+	if err := p.Store.Check(); err != nil {
+		return nil, fail(KindLocal, err)
+	}
 	tmp, err := p.Store.TempDir()
 	if err != nil {
 		return nil, fail(KindLocal, err)
