@@ -102,6 +102,10 @@ func (Format) Carries() map[roster.Kind][]string {
 // UserKey returns "sourcedId": unique_id identifies a user.
 func (Format) UserKey() string { return "sourcedId" }
 
+// Roles: a Capti roster holds students, teachers and proctors (administrators and others are
+// managed by hand).
+func (Format) Roles() []string { return []string{"student", "teacher", "proctor"} }
+
 // idColumn returns the column the options make the Capti ID.
 func idColumn(opts format.Options) string {
 	if opts.Capti.ID == ColUsername {

@@ -128,6 +128,7 @@ type reader struct {
 	role   string
 	orgID  string
 	domain string
+	ragged bool // format.Options.Ragged
 
 	pos    [nColumns]int // per known column (iEmail …), its index in the record; -1 when absent
 	extras []int         // indices of layout columns rostersync does not know (kept as metadata)
@@ -144,7 +145,7 @@ func newReader(file string, header []string, opts format.Options, rep roster.Rep
 	cols := layout(opts)
 	idx := csvio.CheckHeader(file, header, headerSpec(cols), rep)
 	r := &reader{
-		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1,
+		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1, ragged: opts.Ragged,
 		seenUID: idset.New(sizeHint),
 		seenID:  idset.New(sizeHint),
 	}
@@ -210,7 +211,13 @@ func (r *reader) row(rec []string, line int) *roster.User {
 	if len(rec) != len(r.header) {
 		r.report(roster.Error, roster.CodeRaggedRow, line, "",
 			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), len(r.header)))
-		return nil
+		var ok bool
+		if !r.ragged {
+			return nil
+		}
+		if rec, ok = format.RaggedRow(rec, len(r.header), r.pos[iUniqueID]); !ok {
+			return nil
+		}
 	}
 	for j, v := range rec {
 		if len(v) > MaxLen && utf8.RuneCountInString(v) > MaxLen {

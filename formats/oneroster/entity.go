@@ -3,6 +3,7 @@ package oneroster
 import (
 	"strings"
 
+	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -76,10 +77,17 @@ func (fr *fileReader) at(rec []string, names ...string) string {
 	return rec[c.j]
 }
 
-// emit builds the entity of a row and sends it to the sink. Rows of the wrong width are skipped.
+// emit builds the entity of a row and sends it to the sink. Rows of the wrong width are
+// skipped, unless the options ask for them and their sourcedId can be told.
 func (fr *fileReader) emit(rec []string) error {
 	if len(rec) != fr.width {
-		return nil
+		key, ok := fr.pos["sourcedId"]
+		if !fr.r.opts.Ragged || !ok {
+			return nil
+		}
+		if rec, ok = format.RaggedRow(rec, fr.width, key); !ok {
+			return nil
+		}
 	}
 	fr.emitN = 0
 	g := func(names ...string) string { return fr.at(rec, names...) }

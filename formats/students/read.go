@@ -190,10 +190,17 @@ func blank(s string) bool { return strings.TrimSpace(s) == "" }
 // row checks one record and sends what it holds to the sink.
 func (r *rowReader) row(rec []string, line int) error {
 	if len(rec) != r.width {
-		// Its values would be read from the wrong columns: the row is not read.
+		// Its values would be read from the wrong columns: the row is not read (unless diff
+		// asks for it and its STUDENT_ID can be told).
 		r.problem(roster.Error, roster.CodeRaggedRow, line, "",
 			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), r.width))
-		return nil
+		var ok bool
+		if !r.opts.Ragged {
+			return nil
+		}
+		if rec, ok = format.RaggedRow(rec, r.width, r.id); !ok {
+			return nil
+		}
 	}
 	for i, c := range r.cols {
 		if r.need[i] && r.pos[i] >= 0 && blank(cell(rec, r.pos[i])) {

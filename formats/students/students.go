@@ -137,6 +137,9 @@ func (studentsFormat) Carries() map[roster.Kind][]string {
 // UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier.
 func (studentsFormat) UserKey() string { return "identifier" }
 
+// Roles: a students.csv holds students only.
+func (studentsFormat) Roles() []string { return []string{"student"} }
+
 // Needs lists the entity kinds the writer uses.
 func (studentsFormat) Needs() []roster.Kind {
 	return []roster.Kind{roster.OrgKind, roster.UserKind, roster.DemographicsKind}

@@ -193,10 +193,11 @@ func (w *writer) fail(code, col, msg string) {
 func (w *writer) user(u *roster.User) (outRow, bool) {
 	v := make(map[string]string, len(w.cols))
 	who := fmt.Sprintf("student %q", u.SourcedID)
-	id := u.Identifier
-	if w.bySourcedID || id == "" {
-		id = u.SourcedID
+	field := "identifier"
+	if w.bySourcedID {
+		field = "sourcedId"
 	}
+	id := roster.UserKey(u, field)
 	if id == "" {
 		w.fail(roster.CodeMissingRequired, ColStudentID, fmt.Sprintf("a student has neither identifier nor sourcedId for STUDENT_ID (name %q %q): not written", u.GivenName, u.FamilyName))
 		return outRow{}, false

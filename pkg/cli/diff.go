@@ -57,15 +57,20 @@ by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for
 removed (with the percentage of the old ones), changed and unchanged; then notes that explain
 likely causes; then the changes, field by field.
 
-Notes never change the counts: a rekey is a removed and an added user with the same email, or
+Notes never change the counts: an excel-damage note is a removed and an added entity whose new
+ID is the old one as a spreadsheet rewrote it (leading zeros lost, scientific notation); a rekey
+is a removed and an added user with the same email, or
 the same names and identifier (likely an ID change, not a new student); a school-move is a user
 whose schools changed; a class-move is a user who left some classes and joined others.
 
 status and dateLastModified are ignored unless --all-fields; lists (orgSourcedIds, grades, ...)
-compare as sets. Passwords and birth dates show as *** unless --show-secrets. Across formats
-(OneRoster against Capti or students.csv) only the fields both sides carry are compared, and the
-output names them (compared_fields); a students.csv is keyed by STUDENT_ID (OneRoster
-identifier) and names schools by SITE_ID (the school's identifier).
+compare as sets. A row marked tobedeleted is a removal (shown with its status), and in a
+OneRoster delta the rows it leaves out, and files its manifest marks absent, are unchanged.
+Passwords and birth dates show as *** unless --show-secrets. Across formats (OneRoster against
+Capti or students.csv) only the fields both sides carry, and the users of the roles both hold,
+are compared, and the output names them (compared_fields, compared_roles); a students.csv is
+keyed by STUDENT_ID (OneRoster identifier, or sourcedId where that is blank, as convert writes
+it) and names schools by SITE_ID (the school's identifier).
 
 An input with validation errors is still compared (one line on stderr says so); an unreadable
 one is exit 3. The first pass keeps 16 bytes per entity; the changes are collected in a second
@@ -147,6 +152,7 @@ type diffSide struct {
 // source reads the side again at each call; the first read's problems are counted, and later
 // reads skip the checks.
 func (s *diffSide) source(fopts format.Options) diff.Source {
+	fopts.Ragged = true // a damaged row whose key can be told is compared, not counted as removed
 	return func(ctx context.Context, sink roster.Sink) error {
 		s.calls++
 		var rep roster.Reporter = &roster.Problems{Max: 1}
@@ -243,6 +249,16 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	if err := crossFormat(ctx, sides, old, new, opts, &dopts); err != nil {
 		return err
 	}
+	if dopts.Roles != nil && !opts.Global.Quiet {
+		var by []string
+		for _, s := range sides {
+			if _, ok := s.format.(format.RoleHolder); ok {
+				by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
+			}
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s holds no other\n",
+			orList(dopts.Roles), strings.Join(by, " and "))
+	}
 	res, err := diff.Compare(ctx, old, new, dopts)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -268,6 +284,14 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		return errFindings
 	}
 	return nil
+}
+
+// orList joins items with commas and a last "or".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 func kindList() string {
@@ -350,6 +374,16 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 		return usageError(fmt.Errorf("%s (%s) and %s (%s) have %s in common", sides[0].in.Path, of.Name(), sides[1].in.Path, nf.Name(), what))
 	}
 	dopts.Entities = kinds
+	// Users of roles one format cannot hold (a students.csv holds students) are left out.
+	for _, f := range []format.Format{of, nf} {
+		if rh, ok := f.(format.RoleHolder); ok && slices.Contains(kinds, roster.UserKind) {
+			if dopts.Roles == nil {
+				dopts.Roles = rh.Roles()
+			} else {
+				dopts.Roles = slices.DeleteFunc(slices.Clone(dopts.Roles), func(r string) bool { return !slices.Contains(rh.Roles(), r) })
+			}
+		}
+	}
 	for i, src := range [2]diff.Source{old, new} {
 		if !partial(carried[i]) {
 			continue
@@ -381,6 +415,9 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 	}
 	if key == "identifier" {
 		dopts.OrgKey = "identifier" // schools named by their identifier (SITE_ID), as users are
+		if strings.EqualFold(opts.Options.Students.StudentID, "sourcedId") {
+			key = "sourcedId" // STUDENT_ID written from sourcedId (--student-id sourcedId)
+		}
 	}
 	dopts.UserKey = key
 	if opts.Key != "" {
@@ -507,7 +544,7 @@ func cutNote(w io.Writer, rep *DiffReport) {
 // noteText is a note's detail: old -> new.
 func noteText(n diff.Note) (id, detail string) {
 	switch n.Kind {
-	case diff.NoteRekey:
+	case diff.NoteRekey, diff.NoteExcelDamage:
 		return n.OldID + " -> " + n.NewID, n.Why
 	}
 	return n.ID, strings.Join(n.Old, ",") + " -> " + strings.Join(n.New, ",")
@@ -515,9 +552,10 @@ func noteText(n diff.Note) (id, detail string) {
 
 // noteMeaning explains each note kind in the table.
 var noteMeaning = map[string]string{
-	diff.NoteRekey:      "likely ID changes, not new students",
-	diff.NoteSchoolMove: "users whose schools changed",
-	diff.NoteClassMove:  "users who left some classes and joined others",
+	diff.NoteExcelDamage: "IDs a spreadsheet rewrote (leading zeros lost, scientific notation): fix the export",
+	diff.NoteRekey:       "likely ID changes, not new students",
+	diff.NoteSchoolMove:  "users whose schools changed",
+	diff.NoteClassMove:   "users who left some classes and joined others",
 }
 
 func writeDiffText(out, errOut io.Writer, rep *DiffReport) error {
@@ -553,6 +591,9 @@ func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
 		for _, k := range summaryKinds(rep.Result) {
 			fmt.Fprintf(out, "compared %s fields: %s\n", k.Singular(), strings.Join(rep.Compared[k.Singular()], ", "))
 		}
+		if rep.Roles != nil {
+			fmt.Fprintf(out, "compared user roles: %s\n", strings.Join(rep.Roles, ", "))
+		}
 	}
 	fmt.Fprintln(out)
 	var rows [][]string
@@ -574,7 +615,7 @@ func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
 			byKind[n.Kind]++
 		}
 		rows = rows[:0]
-		for _, k := range []string{diff.NoteRekey, diff.NoteSchoolMove, diff.NoteClassMove} {
+		for _, k := range []string{diff.NoteExcelDamage, diff.NoteRekey, diff.NoteSchoolMove, diff.NoteClassMove} {
 			if byKind[k] > 0 {
 				rows = append(rows, []string{k, strconv.Itoa(byKind[k]), noteMeaning[k]})
 			}

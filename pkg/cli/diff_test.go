@@ -223,11 +223,11 @@ func TestDiffCommand(t *testing.T) {
 		{
 			name: "across formats",
 			args: []string{"diff", "-o", "json", or, filepath.Join(examples, "capti", "roster.csv")},
-			code: 1,
+			code: 0, // the two administrators Capti does not hold are not compared
 			check: func(t *testing.T, stdout, _ string) {
 				rep := decodeReport(t, stdout)
 				u := rep.Summary[roster.UserKind]
-				if len(rep.Summary) != 1 || u.Changed != 0 || u.Removed != 2 || u.Unchanged != 38 {
+				if len(rep.Summary) != 1 || u.Changed != 0 || u.Removed != 0 || u.Unchanged != 38 || len(rep.Roles) != 3 {
 					t.Errorf("summary %+v", rep.Summary)
 				}
 				got := strings.Join(rep.Compared["user"], ",")

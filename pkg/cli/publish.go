@@ -371,7 +371,11 @@ func renderReport(deps *Deps, rep *publish.Report, quiet, dryRun, allowShrink bo
 			}
 		}
 		if !v.Allowed {
-			p := roster.Problem{Severity: roster.Error, Code: roster.CodeGuard, File: s.Source, Message: "shrink guard: " + v.Reason}
+			code := v.Code
+			if code == "" {
+				code = roster.CodeGuard
+			}
+			p := roster.Problem{Severity: roster.Error, Code: code, File: s.Source, Message: "shrink guard: " + v.Reason}
 			if allowShrink {
 				p.Severity, p.Message = roster.Warning, p.Message+" (allowed once by --allow-shrink)"
 			}

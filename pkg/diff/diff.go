@@ -46,6 +46,10 @@ type Options struct {
 	// org's identifier when the input holds the org with one (a students.csv SITE_ID is the
 	// school's identifier, not its sourcedId).
 	OrgKey string
+	// Roles restricts the users compared to those of the roles listed (a user without a role
+	// is compared); nil compares every user. A cross-format diff passes the roles both formats
+	// hold (students.csv: students).
+	Roles []string
 	// AllFields compares status and dateLastModified too.
 	AllFields bool
 	// Fields restricts, per kind, the fields compared (OneRoster column names, "metadata.<key>",
@@ -67,6 +71,8 @@ type Options struct {
 type Result struct {
 	// Compared names, per entity (singular), the fields compared.
 	Compared map[string][]string `json:"compared_fields"`
+	// Roles lists the only roles of users compared (Options.Roles); omitted when all are.
+	Roles []string `json:"compared_roles,omitempty"`
 	// Summary holds the counts per kind (plural) for every kind requested or present.
 	Summary map[roster.Kind]*Counts `json:"summary"`
 	// Changes lists the entities that differ (empty without Options.Detail), by kind in
@@ -123,6 +129,9 @@ const (
 	NoteRekey      = "rekey"
 	NoteSchoolMove = "school-move"
 	NoteClassMove  = "class-move"
+	// NoteExcelDamage is a removed and an added entity whose new ID is the old one as a
+	// spreadsheet rewrote it (leading zeros lost, scientific notation).
+	NoteExcelDamage = "excel-damage"
 )
 
 // Note explains a group of changes: a removed and an added user that are likely the same
@@ -164,25 +173,26 @@ const mask = "***"
 
 // config is Options resolved for the hot paths.
 type config struct {
-	opts     Options
-	want     [numKinds]bool
-	include  [numKinds][]bool // by field position
-	metaAll  [numKinds]bool
-	metaOK   [numKinds]map[string]bool
-	metaNone [numKinds]bool // no metadata key is compared
-	userKey  int            // field position of the user key
-	emailKey bool
-	orgIdent bool
+	opts      Options
+	want      [numKinds]bool
+	include   [numKinds][]bool // by field position
+	metaAll   [numKinds]bool
+	metaOK    [numKinds]map[string]bool
+	metaNone  [numKinds]bool // no metadata key is compared
+	userKey   int            // field position of the user key
+	userField string         // its name, for roster.UserKey
+	emailKey  bool
+	orgIdent  bool
 }
 
 func newConfig(opts Options) (*config, error) {
 	if opts.Limit < 0 {
 		return nil, fmt.Errorf("diff: limit %d is negative", opts.Limit)
 	}
-	c := &config{opts: opts}
+	c := &config{opts: opts, userField: opts.UserKey}
 	switch opts.UserKey {
 	case "", "sourcedId":
-		c.userKey = fSourcedID
+		c.userKey, c.userField = fSourcedID, "sourcedId"
 	case "email":
 		c.userKey, c.emailKey = uEmail, true
 	case "identifier":
@@ -277,6 +287,12 @@ func kindIndex(e roster.Kind) (kindIdx, bool) {
 	return 0, false
 }
 
+// holds reports whether entity e of kind k is compared: a user of a role Options.Roles leaves
+// out is not.
+func (c *config) holds(k kindIdx, e any) bool {
+	return k != kUser || c.opts.Roles == nil || roster.HoldsRole(c.opts.Roles, e.(*roster.User).Role)
+}
+
 // metaIncluded reports whether the metadata key is compared for kind k.
 func (c *config) metaIncluded(k kindIdx, key string) bool {
 	return c.metaAll[k] || c.metaOK[k][key]
@@ -304,6 +320,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		return nil, err
 	}
 	res := &Result{
+		Roles:    opts.Roles,
 		Compared: map[string][]string{},
 		Summary:  map[roster.Kind]*Counts{},
 		Changes:  []Change{},

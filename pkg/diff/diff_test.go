@@ -346,6 +346,43 @@ func TestCompare(t *testing.T) {
 			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 3, 0, 0), roster.OrgKind: counts(0, 3, 0, 0)},
 		},
 		{
+			name:    "only the roles asked for",
+			new:     edit(func(r *roster.Roster) { r.Users = r.Users[:2]; user(r, "u1").GivenName = "Ada B." }),
+			opts:    Options{Roles: []string{"student"}, Entities: []roster.Kind{roster.UserKind}},
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 0, 1, 1)},
+			changes: []Change{{Entity: "user", ID: "u1", Kind: Changed, Fields: map[string]FieldChange{"givenName": {Old: "Ada", New: "Ada B."}}}},
+		},
+		{
+			name: "a blank key field keys by sourcedId, as convert writes it",
+			old:  edit(func(r *roster.Roster) { user(r, "u2").Identifier = "" }),
+			new: edit(func(r *roster.Roster) {
+				user(r, "u2").Identifier = "u2" // a students.csv written from old: STUDENT_ID u2
+			}),
+			opts:    Options{UserKey: "identifier", Entities: []roster.Kind{roster.UserKind}},
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(0, 0, 0, 3)},
+			notes:   []Note{},
+		},
+		{
+			name: "IDs that lost their leading zeros or became scientific notation are excel damage, not rekeys",
+			old: edit(func(r *roster.Roster) {
+				user(r, "u1").SourcedID = "000123"
+				user(r, "u2").SourcedID = "123456789012"
+				r.Classes[0].SourcedID = "03100500"
+			}),
+			new: edit(func(r *roster.Roster) {
+				user(r, "u1").SourcedID = "123"
+				user(r, "u2").SourcedID = "1.23457E+11"
+				r.Classes[0].SourcedID = "3100500"
+			}),
+			opts:    Options{Entities: []roster.Kind{roster.ClassKind, roster.UserKind}},
+			summary: map[roster.Kind]*Counts{roster.UserKind: counts(2, 2, 0, 1), roster.ClassKind: counts(1, 1, 0, 1)},
+			notes: []Note{
+				{Kind: NoteExcelDamage, Entity: "class", OldID: "03100500", NewID: "3100500", Why: whyZeros},
+				{Kind: NoteExcelDamage, Entity: "user", OldID: "000123", NewID: "123", Why: whyZeros},
+				{Kind: NoteExcelDamage, Entity: "user", OldID: "123456789012", NewID: "1.23457E+11", Why: whyScientific},
+			},
+		},
+		{
 			name:    "removed percent",
 			new:     edit(func(r *roster.Roster) { r.Users = r.Users[2:]; r.Users = append(r.Users, roster.User{SourcedID: "u4"}) }),
 			opts:    Options{Entities: []roster.Kind{"user"}},

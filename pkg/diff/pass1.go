@@ -51,21 +51,19 @@ func (h *hasher) noteOrg(o *roster.Org) {
 	}
 }
 
-// key returns the key of an entity of kind k from its values. A key that is not the entity's
-// own sourcedId (a blank user key falling back to sourcedId, an enrollment without sourcedId
-// keyed by class/user) starts with a 0 byte, so it never equals a real key.
-func (h *hasher) key(k kindIdx, vals []string) []byte {
+// key returns the key of entity e of kind k from its values. Users are keyed by
+// roster.UserKey (the key field, else sourcedId: as convert writes them; an email compared
+// without case). An enrollment without sourcedId is keyed by class/user, after a 0 byte so it
+// never equals a real key.
+func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
 	b := h.kbuf[:0]
 	switch {
 	case k == kUser && h.cfg.userKey != fSourcedID:
-		if v := vals[h.cfg.userKey]; v != "" {
-			if h.cfg.emailKey {
-				v = strings.ToLower(v)
-			}
-			b = append(b, v...)
-		} else {
-			b = append(append(b, 0), vals[fSourcedID]...)
+		v := roster.UserKey(e.(*roster.User), h.cfg.userField)
+		if h.cfg.emailKey {
+			v = strings.ToLower(v)
 		}
+		b = append(b, v...)
 	case k == kEnroll && vals[fSourcedID] == "":
 		b = append(append(b, 0), vals[eClassID]...)
 		b = append(append(b, '/'), vals[eUserID]...)
@@ -74,6 +72,14 @@ func (h *hasher) key(k kindIdx, vals []string) []byte {
 	}
 	h.kbuf = b
 	return b
+}
+
+// keyed sets, in a user's values, the key field to the key: convert writes a user without
+// one under its sourcedId, so that is the value it compares as.
+func (h *hasher) keyed(k kindIdx, vals []string, e any) {
+	if k == kUser && h.cfg.userKey != fSourcedID && vals[h.cfg.userKey] == "" {
+		vals[h.cfg.userKey] = roster.UserKey(e.(*roster.User), h.cfg.userField)
+	}
 }
 
 // displayID is the identifier a change shows for a key.
@@ -166,6 +172,10 @@ type pass1 struct {
 	tables   [numKinds][]Entry   // sorted, after finish
 	metaKeys [numKinds]map[string]struct{}
 	modes    [numKinds]Mode // as the source tells (SetMode); Bulk unless told
+	// stripped, when kept (Builder.KeepStripped), holds per kind an entry for each ID with
+	// leading zeros: the hash of the ID without them, and the ID's key hash.
+	stripped     [numKinds][][]Entry
+	keepStripped bool
 }
 
 // ModeSetter is implemented by the sinks Compare and a Builder hand to a Source: a source
@@ -210,10 +220,11 @@ func (p *pass1) add(k kindIdx, e any) error {
 	if k == kOrg {
 		p.h.noteOrg(e.(*roster.Org))
 	}
-	if !p.h.cfg.want[k] {
+	if !p.h.cfg.want[k] || !p.h.cfg.holds(k, e) {
 		return nil
 	}
 	vals, meta := p.h.fl.values(k, e)
+	p.h.keyed(k, vals, e)
 	for _, kv := range meta {
 		if kv.Value == "" {
 			continue
@@ -225,7 +236,16 @@ func (p *pass1) add(k kindIdx, e any) error {
 			p.metaKeys[k][strings.Clone(kv.Key)] = struct{}{}
 		}
 	}
-	p.chunks[k] = appendEntry(p.chunks[k], Entry{Key: xxhash.Sum64(p.h.key(k, vals)), Row: p.h.row(k, vals, meta)})
+	kb := p.h.key(k, vals, e)
+	x := Entry{Key: xxhash.Sum64(kb), Row: p.h.row(k, vals, meta)}
+	p.chunks[k] = appendEntry(p.chunks[k], x)
+	if p.keepStripped && x.Row != Tombstone {
+		if id := displayID(kb); len(id) > 1 && id[0] == '0' {
+			if z := StripZeros(id); z != id {
+				p.stripped[k] = appendEntry(p.stripped[k], Entry{Key: xxhash.Sum64String(z), Row: x.Key})
+			}
+		}
+	}
 	return nil
 }
 

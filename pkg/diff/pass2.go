@@ -99,14 +99,15 @@ func (p *pass2) add(k kindIdx, e any) error {
 		p.h.noteOrg(e.(*roster.Org))
 	}
 	idx := p.sets.idx[k]
-	if idx == nil {
+	if idx == nil || !p.h.cfg.holds(k, e) {
 		return nil
 	}
 	vals, meta := p.h.fl.values(k, e)
+	p.h.keyed(k, vals, e)
 	if vals[fStatus] == statusDeleted {
 		return nil // gone from its side: pass 1 counted it so
 	}
-	key := p.h.key(k, vals)
+	key := p.h.key(k, vals, e)
 	i, ok := idx.Get(xxhash.Sum64(key))
 	if !ok {
 		return nil

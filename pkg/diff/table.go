@@ -1,8 +1,10 @@
 package diff
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -18,7 +20,14 @@ type Table struct {
 	Kinds map[roster.Kind][]Entry
 	// Modes holds the kinds that do not apply as Bulk (a delta's); nil when every kind does.
 	Modes map[roster.Kind]Mode
+	// Stripped holds, per kind, an Entry for each ID with leading zeros (Builder.KeepStripped):
+	// Key is the hash of the ID without them, Row the ID's key hash; sorted by Key. A later
+	// input whose new IDs are among them lost its zeros to a spreadsheet (ExcelDamage).
+	Stripped map[roster.Kind][]Entry
 }
+
+// KeepStripped makes the Builder keep the Table's Stripped entries.
+func (b *Builder) KeepStripped() { b.keepStripped = true }
 
 // Builder is a roster.Sink (and a ModeSetter) that builds the Table of an input with the
 // comparison rules of its Options, as Compare's first pass does.
@@ -44,6 +53,13 @@ func (b *Builder) Table() *Table {
 			t.Kinds[kinds[k]] = e
 		}
 		b.tables[k] = nil
+		if z := sortChunks(b.stripped[k]); len(z) > 0 {
+			if t.Stripped == nil {
+				t.Stripped = map[roster.Kind][]Entry{}
+			}
+			t.Stripped[kinds[k]] = dedupe(z)
+		}
+		b.stripped[k] = nil
 		if m := b.modes[k]; m != Bulk {
 			if t.Modes == nil {
 				t.Modes = map[roster.Kind]Mode{}
@@ -88,5 +104,57 @@ func CompareTables(old, new *Table) (map[roster.Kind]*Counts, *Table) {
 			state.Kinds[kind] = kept
 		}
 	}
+	// The IDs with leading zeros the state holds: new's, and for a delta's kinds old's too.
+	for k := range numKinds {
+		kind := kinds[k]
+		z := new.Stripped[kind]
+		if new.Modes[kind] != Bulk {
+			z = dedupe(mergeSorted(old.Stripped[kind], z))
+		}
+		if len(z) > 0 {
+			if state.Stripped == nil {
+				state.Stripped = map[roster.Kind][]Entry{}
+			}
+			state.Stripped[kind] = z
+		}
+	}
 	return out, state
+}
+
+// mergeSorted merges two tables sorted by key.
+func mergeSorted(a, b []Entry) []Entry {
+	out := make([]Entry, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].Key < a[0].Key {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
+}
+
+// ExcelDamage counts, per kind, the entities new adds (their key not in old) whose ID is an ID
+// of old without its leading zeros (old.Stripped): IDs a spreadsheet rewrote. The tables
+// must hash alike.
+func ExcelDamage(old, new *Table) map[roster.Kind]int {
+	out := map[roster.Kind]int{}
+	for kind, z := range old.Stripped {
+		o := old.Kinds[kind]
+		for _, e := range new.Kinds[kind] {
+			if e.Row == Tombstone || has(o, e.Key) {
+				continue
+			}
+			if has(z, e.Key) {
+				out[kind]++
+			}
+		}
+	}
+	return out
+}
+
+// has reports whether the sorted table t holds key (a live entry, for an entity table).
+func has(t []Entry, key uint64) bool {
+	i, ok := slices.BinarySearchFunc(t, key, func(e Entry, k uint64) int { return cmp.Compare(e.Key, k) })
+	return ok && t[i].Row != Tombstone
 }

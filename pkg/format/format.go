@@ -35,6 +35,12 @@ type Needs interface {
 	Needs() []roster.Kind
 }
 
+// RoleHolder is an optional ability of a Format whose files hold users of some roles only
+// (students.csv: students): a diff against another format compares those roles alone.
+type RoleHolder interface {
+	Roles() []string
+}
+
 // Namer is an optional ability of a multi-file Format: the name a lone file (stdin, or a file
 // named otherwise) is read under, from its name and header line. A reader of a package
 // knows its files by name; a lone "export.csv" holding users is its users.csv.
@@ -142,6 +148,10 @@ type Options struct {
 	// pass: a reader may skip the checks whose only outcome is a problem. It must send the
 	// same entities as a checked read with the same options.
 	Reread bool
+	// Ragged makes a reader send a ragged row (more or fewer cells than the header) when its
+	// key can still be told (RaggedRow), as diff asks: a damaged row is compared, not counted
+	// as removed. Its problem is reported as always.
+	Ragged bool
 
 	Capti    CaptiOptions
 	Students StudentsOptions
@@ -220,4 +230,21 @@ type Carrier interface {
 // it when that is not sourcedId (students.csv's STUDENT_ID is the OneRoster identifier).
 type UserKeyer interface {
 	UserKey() string
+}
+
+// RaggedRow returns a ragged record cut or padded to width cells, when its key (the cell at
+// key) can be told: the key is the first cell (only a comma inside it could move it), or every
+// cell past the header is empty (a trailing comma: the cells are where the header says). ok is
+// false when the key cannot be told.
+func RaggedRow(rec []string, width, key int) (out []string, ok bool) {
+	aligned := len(rec) > width
+	for _, v := range rec[min(width, len(rec)):] {
+		aligned = aligned && v == ""
+	}
+	if key < 0 || key >= len(rec) || (key != 0 && !aligned) {
+		return nil, false
+	}
+	out = make([]string, width)
+	copy(out, rec)
+	return out, true
 }

@@ -98,6 +98,12 @@ type Verdict struct {
 	// State is what to record as the destination's snapshot if the file is published: new
 	// for a bulk file, old with new applied for a delta (keyed as new and old are).
 	State *snapshot.Snapshot
+	// Code is the problem code of a refusal: roster.CodeGuard, or roster.CodeExcelDamage for
+	// IDs a spreadsheet rewrote.
+	Code string
+	// ExcelDamage counts, per kind, the new IDs that are IDs of the last push without their
+	// leading zeros.
+	ExcelDamage map[roster.Kind]int
 }
 
 // Run is the guard of one publish: it keys built (the snapshot of the input, as read) with the
@@ -116,7 +122,7 @@ func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) 
 		k, err := last.Keyed(key)
 		switch {
 		case errors.Is(err, snapshot.ErrOtherKey):
-			return Verdict{Rows: rows, Compared: true, Reason: "the last snapshot of this destination was keyed with another " +
+			return Verdict{Rows: rows, Compared: true, Code: roster.CodeGuard, Reason: "the last snapshot of this destination was keyed with another " +
 				snapshot.KeyFile + " (was the state folder's key replaced?): nothing to compare with, so the guard cannot tell what this file removes"}, nil
 		case err != nil:
 			return Verdict{}, err
@@ -133,7 +139,7 @@ func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) 
 // Check decides whether new (with rows data rows) may replace old (nil on the first push);
 // both hash alike (snapshot.Compare).
 func Check(old, new *snapshot.Snapshot, rows int, p Policy) Verdict {
-	v := Verdict{Allowed: true, Rows: rows, Delta: len(new.Modes) > 0}
+	v := Verdict{Allowed: true, Rows: rows, Delta: len(new.Modes) > 0, Code: roster.CodeGuard}
 	if old == nil {
 		v.State = new.Applied()
 	} else {
@@ -154,6 +160,20 @@ func Check(old, new *snapshot.Snapshot, rows int, p Policy) Verdict {
 		return v
 	}
 	if old == nil {
+		return v
+	}
+	// IDs a spreadsheet rewrote: the cause, named before any share it makes look removed.
+	if d := snapshot.ExcelDamage(old, new); len(d) > 0 {
+		v.ExcelDamage = d
+		var parts []string
+		for _, k := range roster.Kinds {
+			if n := d[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, k))
+			}
+		}
+		v.Allowed, v.Code = false, roster.CodeExcelDamage
+		v.Reason = "the IDs of " + strings.Join(parts, ", ") + " are IDs of the last push without their leading zeros: " +
+			"a spreadsheet opened and saved the file (export it again without opening it, or import it as text)"
 		return v
 	}
 	var over []string

@@ -1,7 +1,9 @@
 package guard
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -237,5 +239,50 @@ func TestRunLegacyAndOtherKey(t *testing.T) {
 	}
 	if len(v3.Notes) != 1 || !strings.Contains(v3.Notes[0], "compared by IDs only") {
 		t.Errorf("legacy notes %q", v3.Notes)
+	}
+}
+
+// TestExcelDamage: IDs that lost their leading zeros since the last push are refused as
+// excel-damage, naming the cause instead of a share removed.
+func TestExcelDamage(t *testing.T) {
+	key, _ := snapshot.NewKey([]byte("0123456789abcdef0123456789abcdef"))
+	r := &roster.Roster{Courses: []roster.Course{{SourcedID: "03100500", Title: "Algebra"}, {SourcedID: "03100600", Title: "Art"}}}
+	for i := range 20 {
+		r.Users = append(r.Users, roster.User{SourcedID: fmt.Sprintf("%06d", i+1), GivenName: "Ana"})
+	}
+	v, err := Run(nil, snap(t, r, nil), key, 22, Default())
+	if err != nil || !v.Allowed {
+		t.Fatal(err, v)
+	}
+	last := v.State
+	// Written and read back: the stripped IDs survive the state folder.
+	var buf bytes.Buffer
+	if err := last.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	last, err = snapshot.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := &roster.Roster{Courses: []roster.Course{{SourcedID: "3100500", Title: "Algebra"}, {SourcedID: "03100600", Title: "Art"}}}
+	for i := range 20 {
+		id := fmt.Sprintf("%06d", i+1)
+		if i < 1 {
+			id = fmt.Sprint(i + 1) // 1 of 20 users: under every share limit
+		}
+		damaged.Users = append(damaged.Users, roster.User{SourcedID: id, GivenName: "Ana"})
+	}
+	v, err = Run(last, snap(t, damaged, nil), key, 22, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Allowed || v.Code != roster.CodeExcelDamage || v.ExcelDamage[roster.UserKind] != 1 || v.ExcelDamage[roster.CourseKind] != 1 ||
+		!strings.Contains(v.Reason, "the IDs of 1 courses, 1 users are IDs of the last push without their leading zeros") || strings.Contains(v.Reason, "%") {
+		t.Errorf("allowed %v code %s damage %v: %q", v.Allowed, v.Code, v.ExcelDamage, v.Reason)
+	}
+	// New IDs that were never zero-padded are no damage.
+	fresh := &roster.Roster{Courses: r.Courses, Users: append(slices.Clone(r.Users), roster.User{SourcedID: "777", GivenName: "Bo"})}
+	if v, _ := Run(last, snap(t, fresh, nil), key, 23, Default()); !v.Allowed || v.ExcelDamage != nil {
+		t.Errorf("a new user 777: %+v", v)
 	}
 }

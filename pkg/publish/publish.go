@@ -431,6 +431,9 @@ func guardSet(store *state.Store, dest string, set *Set, policy guard.Policy) (g
 func guardStats(v guard.Verdict, p guard.Policy, overridden bool) *state.GuardStats {
 	g := &state.GuardStats{Compared: v.Compared, Rows: v.Rows, MinRows: p.MinRows, MaxRemoved: p.For(roster.UserKind).MaxRemovedPercent,
 		Allowed: v.Allowed || overridden, Overridden: overridden && !v.Allowed, Reason: v.Reason}
+	if !v.Allowed && v.Code != roster.CodeGuard {
+		g.Code = v.Code
+	}
 	if g.MinRows <= 0 {
 		g.MinRows = guard.DefaultMinRows
 	}

@@ -175,5 +175,16 @@ func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
 		slices.SortStableFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
 		out.Kinds[kind] = e
 	}
+	for kind, entries := range s.Stripped {
+		e := make([]Entry, len(entries))
+		for i, x := range entries {
+			e[i] = Entry{Key: h.sum('k', x.Key, 0, false), Row: h.sum('k', x.Row, 0, false)}
+		}
+		slices.SortStableFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
+		if out.Stripped == nil {
+			out.Stripped = map[roster.Kind][]Entry{}
+		}
+		out.Stripped[kind] = e
+	}
 	return out, nil
 }

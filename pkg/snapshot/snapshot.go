@@ -39,6 +39,9 @@ type Snapshot struct {
 	// KeyID names the secret the hashes are keyed with: "" while built, LegacyKeyID for a
 	// snapshot of an older rostersync (unkeyed key hashes, row hashes dropped as Unknown).
 	KeyID string
+	// Stripped holds, per kind, the hashes of the IDs with leading zeros without them (and of
+	// the IDs): a later file whose new IDs are among them lost its zeros to a spreadsheet.
+	Stripped map[roster.Kind][]Entry
 }
 
 // LegacyKeyID is the KeyID of a snapshot written before snapshots were keyed. Its key hashes
@@ -73,6 +76,7 @@ func NewBuilder() *Builder {
 	if err != nil {
 		panic(err) // the zero Options are valid
 	}
+	b.KeepStripped()
 	return &Builder{b}
 }
 
@@ -80,10 +84,21 @@ func NewBuilder() *Builder {
 // afterwards.
 func (b *Builder) Snapshot() *Snapshot {
 	t := b.Table()
-	return &Snapshot{Kinds: t.Kinds, Modes: t.Modes}
+	return &Snapshot{Kinds: t.Kinds, Modes: t.Modes, Stripped: t.Stripped}
 }
 
-func (s *Snapshot) table() *diff.Table { return &diff.Table{Kinds: s.Kinds, Modes: s.Modes} }
+func (s *Snapshot) table() *diff.Table {
+	return &diff.Table{Kinds: s.Kinds, Modes: s.Modes, Stripped: s.Stripped}
+}
+
+// ExcelDamage counts, per kind, the entities new adds whose ID is one of old's without its
+// leading zeros. Both must be keyed alike.
+func ExcelDamage(old, new *Snapshot) map[roster.Kind]int {
+	if old.KeyID != new.KeyID {
+		return nil
+	}
+	return diff.ExcelDamage(old.table(), new.table())
+}
 
 // ErrOtherKey is returned when two snapshots are keyed with different secrets: their hashes
 // cannot be compared.
@@ -103,7 +118,7 @@ func Compare(old, new *Snapshot) (map[roster.Kind]Counts, *Snapshot, error) {
 	for k, c := range counts {
 		out[k] = *c
 	}
-	return out, &Snapshot{Kinds: state.Kinds, KeyID: new.KeyID}, nil
+	return out, &Snapshot{Kinds: state.Kinds, Stripped: state.Stripped, KeyID: new.KeyID}, nil
 }
 
 func show(id string) string {
@@ -120,6 +135,9 @@ func (s *Snapshot) Applied() *Snapshot {
 	return state
 }
 
+// strippedPrefix names the sections of Stripped in a written snapshot.
+const strippedPrefix = "stripped."
+
 const (
 	magicV1 = "rostersync-snapshot-1\n"
 	magic   = "rostersync-snapshot-2\n"
@@ -134,17 +152,22 @@ func (s *Snapshot) Write(w io.Writer) error {
 	bw.WriteString(magic) //nolint:errcheck // checked at Flush
 	fmt.Fprintf(bw, "key %s\n", s.KeyID)
 	var buf [16]byte
-	for _, k := range roster.Kinds {
-		e := s.Kinds[k]
+	section := func(name string, e []Entry) {
 		if len(e) == 0 {
-			continue
+			return
 		}
-		fmt.Fprintf(bw, "%s %d\n", k, len(e))
+		fmt.Fprintf(bw, "%s %d\n", name, len(e))
 		for _, x := range e {
 			binary.LittleEndian.PutUint64(buf[:8], x.Key)
 			binary.LittleEndian.PutUint64(buf[8:], x.Row)
 			bw.Write(buf[:]) //nolint:errcheck
 		}
+	}
+	for _, k := range roster.Kinds {
+		section(string(k), s.Kinds[k])
+	}
+	for _, k := range roster.Kinds {
+		section(strippedPrefix+string(k), s.Stripped[k])
 	}
 	return bw.Flush()
 }
@@ -201,6 +224,13 @@ func Read(r io.Reader) (*Snapshot, error) {
 		}
 		if !slices.IsSortedFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) }) {
 			return nil, fmt.Errorf("%w: %s not sorted", ErrFormat, kind)
+		}
+		if k, ok := strings.CutPrefix(kind, strippedPrefix); ok {
+			if s.Stripped == nil {
+				s.Stripped = map[roster.Kind][]Entry{}
+			}
+			s.Stripped[roster.Kind(k)] = e
+			continue
 		}
 		s.Kinds[roster.Kind(kind)] = e
 	}

@@ -173,6 +173,7 @@ type GuardStats struct {
 	Allowed        bool               `json:"allowed"`
 	Overridden     bool               `json:"overridden,omitempty"` // --allow-shrink
 	Reason         string             `json:"reason,omitempty"`
+	Code           string             `json:"code,omitempty"` // a refusal's problem code other than guard (excel-damage)
 }
 
 // NewRunID returns a sortable run ID for t.
