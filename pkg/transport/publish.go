@@ -268,8 +268,8 @@ func isUnsupported(err error) bool {
 	return errors.As(err, &se) && se.FxCode() == sftp.ErrSSHFxOpUnsupported
 }
 
-// upload sends one file to its temporary name, checks its size on the server, then reads it
-// back and compares its SHA-256 with that of the bytes sent.
+// upload sends one file to its temporary name, reads it back as it goes and compares its
+// SHA-256 with that of the bytes sent, then checks its size on the server.
 func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, size int64, sent *int64, progress func(int64)) (Sent, error) {
 	out := Sent{Name: f.Name, Bytes: size}
 	lf, err := os.Open(f.Path)
@@ -294,7 +294,7 @@ func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, siz
 		}
 	}
 	src := newSourceReader(ctx, lf, size, sent, progress)
-	n, err := rf.ReadFrom(src)
+	n, back, err := s.sendPipelined(c, rf, tmp, src)
 	if err == nil && src.err != nil {
 		err = src.err
 	}
@@ -333,45 +333,116 @@ func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, siz
 	if fi.Size() != size {
 		return out, fmt.Errorf("%s holds %d bytes on the server, expected %d", tmp, fi.Size(), size)
 	}
-	if out.Verified, err = s.readBack(c, tmp, size, out.SHA256); err != nil {
+	if out.Verified, err = back.check(tmp, size, out.SHA256); err != nil {
 		return out, err
 	}
 	return out, nil
 }
 
-// readBack reads the temporary file back and compares its SHA-256 with want. OpenSSH offers
-// no server-side hash (the check-file extension), so the bytes come back over the connection,
-// with concurrent reads. A server that refuses to open it for reading (a write-only drop box)
-// leaves the size check alone, with a warning.
-func (s *session) readBack(c *Client, tmp string, size int64, want string) (string, error) {
-	rf, err := s.sftp.Open(tmp)
-	if err != nil {
-		if isPermission(err) {
-			if !s.warnedReadBack {
-				c.cfg.Logf("warning: %s does not let %s be read back: only its size was checked", c.addr, tmp)
-				s.warnedReadBack = true
-			}
-			return VerifiedSize, nil
-		}
-		return "", fmt.Errorf("read back %s: %w", tmp, err)
+// pipeBlock is how much of a file is written (with concurrent requests) before it is read
+// back, while the next block is written: the read-back overlaps the upload instead of
+// following it, and memory stays at two blocks whatever the file's size.
+const pipeBlock = 8 << 20
+
+// readBack is the outcome of reading a file back as it was written.
+type readBack struct {
+	n        int64
+	sum      string
+	verified string
+	err      error
+}
+
+func (r *readBack) check(tmp string, size int64, want string) (string, error) {
+	if r.err != nil {
+		return "", r.err
 	}
-	defer rf.Close()
-	h := sha256.New()
-	n, err := rf.WriteTo(h)
-	if err != nil {
-		if isPermission(err) {
-			if !s.warnedReadBack {
-				c.cfg.Logf("warning: %s does not let %s be read back: only its size was checked", c.addr, tmp)
-				s.warnedReadBack = true
-			}
-			return VerifiedSize, nil
-		}
-		return "", fmt.Errorf("read back %s: %w", tmp, err)
+	if r.verified == VerifiedSize {
+		return VerifiedSize, nil
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); n != size || got != want {
-		return "", fmt.Errorf("%s on the server does not hold the bytes sent: read back %d bytes with SHA-256 %s, sent %d with %s", tmp, n, got, size, want)
+	if r.n != size || r.sum != want {
+		return "", fmt.Errorf("%s on the server does not hold the bytes sent: read back %d bytes with SHA-256 %s, sent %d with %s", tmp, r.n, r.sum, size, want)
 	}
 	return VerifiedSHA256, nil
+}
+
+// sendPipelined writes src to rf block by block (each block with concurrent writes) while a
+// second handle reads back, and hashes, each block once its writes are acknowledged. OpenSSH
+// offers no server-side hash (the check-file extension), so the bytes come back over the
+// connection. A server that refuses to open the file for reading (a write-only drop box)
+// leaves the size check alone, with a warning.
+func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourceReader) (int64, *readBack, error) {
+	back := &readBack{verified: VerifiedSHA256}
+	done := make(chan struct{})
+	blocks := make(chan [2]int64, 2) // offset, length
+	go func() {
+		defer close(done)
+		h := sha256.New()
+		defer func() { back.sum = hex.EncodeToString(h.Sum(nil)) }()
+		var rd *sftp.File
+		var buf []byte
+		for b := range blocks {
+			if back.err != nil || back.verified == VerifiedSize {
+				continue
+			}
+			if rd == nil {
+				var err error
+				if rd, err = s.sftp.Open(tmp); err != nil {
+					if isPermission(err) {
+						s.noteNoReadBack(c, tmp)
+						back.verified = VerifiedSize
+						continue
+					}
+					back.err = fmt.Errorf("read back %s: %w", tmp, err)
+					continue
+				}
+				defer rd.Close()
+				buf = make([]byte, pipeBlock)
+			}
+			m, err := rd.ReadAt(buf[:b[1]], b[0])
+			if err != nil && !(errors.Is(err, io.EOF) && int64(m) == b[1]) {
+				if isPermission(err) {
+					s.noteNoReadBack(c, tmp)
+					back.verified = VerifiedSize
+					continue
+				}
+				back.err = fmt.Errorf("read back %s: %w", tmp, err)
+				continue
+			}
+			h.Write(buf[:m])
+			back.n += int64(m)
+		}
+	}()
+	buf := make([]byte, pipeBlock)
+	var off int64
+	var err error
+	for {
+		m, rerr := io.ReadFull(src, buf)
+		if m > 0 {
+			if _, werr := rf.WriteAt(buf[:m], off); werr != nil {
+				err = werr
+				break
+			}
+			blocks <- [2]int64{off, int64(m)}
+			off += int64(m)
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	close(blocks)
+	<-done
+	return off, back, err
+}
+
+func (s *session) noteNoReadBack(c *Client, tmp string) {
+	if !s.warnedReadBack {
+		c.cfg.Logf("warning: %s does not let %s be read back: only its size was checked", c.addr, tmp)
+		s.warnedReadBack = true
+	}
 }
 
 func isPermission(err error) bool {
@@ -379,10 +450,9 @@ func isPermission(err error) bool {
 	return errors.Is(err, fs.ErrPermission) || errors.As(err, &se) && se.FxCode() == sftp.ErrSSHFxPermissionDenied
 }
 
-// sourceReader reads the local file for pkg/sftp's ReadFrom (and the local copy), hashing what
-// it reads: the SHA-256 of the bytes sent. Size lets ReadFrom use concurrent writes (it still
-// reads the source in order, from one goroutine); local read errors are kept apart from remote
-// ones; a canceled context stops it at the next read.
+// sourceReader reads the local file to send (in order), hashing what it reads: the SHA-256 of
+// the bytes sent. Local read errors are kept apart from remote ones; a canceled context stops
+// it at the next read.
 type sourceReader struct {
 	ctx      context.Context
 	f        *os.File
@@ -396,8 +466,6 @@ type sourceReader struct {
 func newSourceReader(ctx context.Context, f *os.File, size int64, sent *int64, progress func(int64)) *sourceReader {
 	return &sourceReader{ctx: ctx, f: f, size: size, sent: sent, progress: progress, h: sha256.New()}
 }
-
-func (r *sourceReader) Size() int64 { return r.size }
 
 func (r *sourceReader) Read(p []byte) (int, error) {
 	if err := r.ctx.Err(); err != nil {
