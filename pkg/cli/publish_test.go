@@ -397,3 +397,41 @@ func TestSyncPullsAFolderOfCSVs(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldApproveOverSFTP: a run held by push over SFTP is approved with no flag but the
+// state it was held under: the connection settings come from the hold.
+func TestHoldApproveOverSFTP(t *testing.T) {
+	full, _ := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
+	lines := strings.SplitAfter(string(full), "\n")
+	small := []byte(strings.Join(lines[:3], ""))
+	for name, start := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			os.MkdirAll(srv.path("inbox"), 0o755) //nolint:errcheck
+			stateDir := filepath.Join(t.TempDir(), "state")
+			env := map[string]string{"HOME": t.TempDir()}
+			src := filepath.Join(t.TempDir(), "roster.csv")
+			os.WriteFile(src, full, 0o600) //nolint:errcheck
+			conn := []string{"--known-hosts", srv.knownHosts, "--identity-file", srv.key, "--state-dir", stateDir}
+			if code, _, errOut := run(t, env, append([]string{"push", "--to", srv.url("inbox/"), src}, conn...)...); code != 0 {
+				t.Fatal(errOut)
+			}
+			os.WriteFile(src, small, 0o600) //nolint:errcheck
+			if code, _, errOut := run(t, env, append([]string{"push", "--to", srv.url("inbox/"), src}, conn...)...); code != 1 {
+				t.Fatalf("exit %d, want 1: %s", code, errOut)
+			}
+			_, stdout, _ := run(t, env, "hold", "list", "-o", "json", "--state-dir", stateDir)
+			var held []map[string]string
+			if json.Unmarshal([]byte(stdout), &held) != nil || len(held) != 1 {
+				t.Fatalf("hold list: %s", stdout)
+			}
+			os.WriteFile(src, full, 0o600) //nolint:errcheck
+			if code, _, errOut := run(t, env, "hold", "approve", "--state-dir", stateDir, held[0]["id"]); code != 0 {
+				t.Fatalf("approve: exit %d: %s", code, errOut)
+			}
+			if got, _ := os.ReadFile(srv.path("inbox/roster.csv")); !bytes.Equal(got, small) {
+				t.Errorf("the server holds %q…, want the held file", firstLine(got))
+			}
+		})
+	}
+}
