@@ -126,12 +126,15 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		}
 	}()
 	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	pending, err := p.connect(dctx, req.Target)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	defer pending.close()
+	defer func() {
+		cancel() // a refused input need not wait for the handshake
+		pending.close()
+	}()
 
 	// 1. Each input read once into its copy, then checked from the copy.
 	var sets []*Set
