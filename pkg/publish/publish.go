@@ -85,7 +85,7 @@ type Report struct {
 	Guard    []*state.GuardStats `json:"guard"`
 	Warnings []string            `json:"warnings,omitempty"`
 	// Notes say what an input held that was not read or sent.
-	Notes []string `json:"-"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // SetReport is the guard's verdict on one set.
