@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -147,6 +149,32 @@ func (h *hasher) sum(domain byte, a, b uint64, two bool) uint64 {
 	return binary.LittleEndian.Uint64(h.out)
 }
 
+// each sets out[i] = fn(in[i]) for every entry, on every CPU for a large table (an HMAC costs
+// a few hundred nanoseconds; a district has millions of entities).
+func (k *Key) each(in, out []Entry, fn func(*hasher, Entry) Entry) {
+	const minChunk = 1 << 14
+	n := min(runtime.GOMAXPROCS(0), (len(in)+minChunk-1)/minChunk)
+	if n <= 1 {
+		h := k.hasher()
+		for i, x := range in {
+			out[i] = fn(h, x)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(in) + n - 1) / n
+	for lo := 0; lo < len(in); lo += size {
+		hi := min(lo+size, len(in))
+		wg.Go(func() {
+			h := k.hasher()
+			for i := lo; i < hi; i++ {
+				out[i] = fn(h, in[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // Keyed returns s keyed with k: each key hash and row hash replaced by its HMAC (a row's with
 // its key), tombstones and unknown rows kept as such, sorted by the new keys. A snapshot
 // already keyed with k is returned as it is; one keyed with another secret cannot be keyed.
@@ -158,11 +186,10 @@ func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
 	default:
 		return nil, fmt.Errorf("%w (key %s, key %s)", ErrOtherKey, s.KeyID, k.ID)
 	}
-	h := k.hasher()
 	out := &Snapshot{Kinds: make(map[roster.Kind][]Entry, len(s.Kinds)), Modes: s.Modes, KeyID: k.ID}
 	for kind, entries := range s.Kinds {
 		e := make([]Entry, len(entries))
-		for i, x := range entries {
+		k.each(entries, e, func(h *hasher, x Entry) Entry {
 			y := Entry{Key: h.sum('k', x.Key, 0, false), Row: x.Row}
 			if x.Row != diff.Tombstone && x.Row != diff.Unknown {
 				y.Row = h.sum('r', x.Key, x.Row, true)
@@ -170,11 +197,12 @@ func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
 					y.Row = diff.Unknown + 1
 				}
 			}
-			e[i] = y
-		}
+			return y
+		})
 		slices.SortStableFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
 		out.Kinds[kind] = e
 	}
+	h := k.hasher()
 	for kind, entries := range s.Stripped {
 		e := make([]Entry, len(entries))
 		for i, x := range entries {
