@@ -48,7 +48,7 @@ func TestPlantedConfigNotLoaded(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("the planted config's on_success hook ran")
 	}
-	if code != ExitUsage || !strings.Contains(errOut, "owned by uid 65534") || !strings.Contains(errOut, "hint: chown ") {
+	if code != ExitUsage || !strings.Contains(errOut, "owned by uid 65534") || !strings.Contains(errOut, "hint: someone else's file") || !strings.Contains(errOut, "chown ") {
 		t.Fatalf("exit %d, want 2 with a chown hint: %s", code, errOut)
 	}
 	// Owned by the user, the same file is loaded and the job runs.
