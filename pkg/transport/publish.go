@@ -293,7 +293,7 @@ func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, siz
 			}
 		}
 	}
-	src := newSourceReader(ctx, lf, size, sent, progress)
+	src := newSourceReader(ctx, lf, sent, progress)
 	n, back, err := s.sendPipelined(c, rf, tmp, src)
 	if err == nil && src.err != nil {
 		err = src.err
@@ -497,15 +497,14 @@ func isPermission(err error) bool {
 type sourceReader struct {
 	ctx      context.Context
 	f        *os.File
-	size     int64
 	sent     *int64
 	progress func(int64)
 	h        hash.Hash
 	err      error
 }
 
-func newSourceReader(ctx context.Context, f *os.File, size int64, sent *int64, progress func(int64)) *sourceReader {
-	return &sourceReader{ctx: ctx, f: f, size: size, sent: sent, progress: progress, h: sha256.New()}
+func newSourceReader(ctx context.Context, f *os.File, sent *int64, progress func(int64)) *sourceReader {
+	return &sourceReader{ctx: ctx, f: f, sent: sent, progress: progress, h: sha256.New()}
 }
 
 func (r *sourceReader) Read(p []byte) (int, error) {
@@ -655,7 +654,7 @@ func copyLocal(ctx context.Context, tmp string, f File, size int64, sent *int64,
 	if err != nil {
 		return res, err
 	}
-	r := newSourceReader(ctx, in, size, sent, progress)
+	r := newSourceReader(ctx, in, sent, progress)
 	n, err := io.Copy(out, r)
 	if err == nil && n != size {
 		err = fmt.Errorf("%s changed while it was copied: %d bytes, expected %d", f.Path, n, size)
