@@ -195,6 +195,7 @@ func redactURL(s string) string {
 		if u, err := transport.ParseURL(s); err == nil {
 			return u.String()
 		}
+		return "sftp://(an invalid URL, not shown)" // it may hold a secret
 	}
 	return s
 }

@@ -207,3 +207,24 @@ func TestPushTimeoutBoundsHandshake(t *testing.T) {
 		t.Fatalf("exit %d, want 4 with a handshake timeout of 400ms: %s", code, eo.String())
 	}
 }
+
+// TestConfigURLPasswordNeverPrinted: a profile URL whose password holds a "/" (which a URL
+// parser takes for a port and a path) is refused as a password at load, never echoed.
+func TestConfigURLPasswordNeverPrinted(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "rostersync.yaml")
+	if err := os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    source: "+filepath.Join(examples, "capti", "roster.csv")+
+		"\n    destination: sftp://user:4831/9927@host/in/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+	for _, args := range [][]string{{"--config", cfg, "sync", "--log-format", "json"}, {"--config", cfg, "config", "show"}} {
+		code, out, errOut := run(t, env, args...)
+		if strings.Contains(out+errOut, "4831") || strings.Contains(out+errOut, "9927") {
+			t.Errorf("%v shows the password:\n%s%s", args, out, errOut)
+		}
+		if code != ExitUsage || !strings.Contains(errOut, "password") {
+			t.Errorf("%v: exit %d, want 2 naming the password: %s", args, code, errOut)
+		}
+	}
+}

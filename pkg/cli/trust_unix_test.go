@@ -4,9 +4,15 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/rostersync/rostersync/pkg/iostreams"
+	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
 
 // TestPlantedConfigNotLoaded: a ./rostersync.yaml owned by another user (0644, in a sticky
@@ -42,7 +48,7 @@ func TestPlantedConfigNotLoaded(t *testing.T) {
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("the planted config's on_success hook ran")
 	}
-	if code != ExitUsage || !strings.Contains(errOut, "owned by uid 65534") || !strings.Contains(errOut, "hint: chown ") {
+	if code != ExitUsage || !strings.Contains(errOut, "owned by uid 65534") || !strings.Contains(errOut, "hint: someone else's file") || !strings.Contains(errOut, "chown ") {
 		t.Fatalf("exit %d, want 2 with a chown hint: %s", code, errOut)
 	}
 	// Owned by the user, the same file is loaded and the job runs.
@@ -106,5 +112,86 @@ func TestSymlinkedLockRefused(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(target); string(b) != "keep" {
 		t.Errorf("the link's target holds %q", b)
+	}
+}
+
+// TestSignalHelper is not a test: it is rostersync itself, run as a child process by
+// TestPushSignals (ROSTERSYNC_SIGNAL_HELPER=1, arguments after "--").
+func TestSignalHelper(t *testing.T) {
+	if os.Getenv("ROSTERSYNC_SIGNAL_HELPER") != "1" {
+		t.Skip("the child process of TestPushSignals")
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(Main(args, iostreams.System(), BuildInfo{Version: "test"}))
+}
+
+// TestPushSignals: a real rostersync process stuck mid-upload is sent SIGINT, SIGTERM or SIGHUP:
+// it exits 130 and its .part is gone from the server. After SIGKILL the .part stays, and the next
+// push to the destination removes it.
+func TestPushSignals(t *testing.T) {
+	srv := sftptest.New(t)
+	roster := bigCapti(t, 60000)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			inbox := "inbox-" + strings.ReplaceAll(sig.String(), " ", "")
+			if err := os.MkdirAll(srv.Path(inbox), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"push", "--to", srv.URL(inbox + "/"), "--known-hosts", srv.KnownHostsPath(),
+				"--identity-file", srv.ClientKeyPath(), "--timeout", "20s", roster}
+			state, home := t.TempDir(), t.TempDir()
+			cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestSignalHelper$", "--"}, args...)...)
+			cmd.Env = append(os.Environ(), "ROSTERSYNC_SIGNAL_HELPER=1", "XDG_STATE_HOME="+state, "HOME="+home)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			srv.StallAfter(256 << 10) // the upload hangs with its .part on the server
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				if entries, _ := os.ReadDir(srv.Path(inbox)); len(entries) > 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill() //nolint:errcheck
+					t.Fatalf("no .part appeared on the server: %s", stderr.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			srv.StallAfter(-1) // new sessions work again: the cleanup's
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			code := cmd.ProcessState.ExitCode()
+			left, _ := os.ReadDir(srv.Path(inbox))
+			if sig == syscall.SIGKILL {
+				if len(left) != 1 {
+					t.Fatalf("after SIGKILL the server holds %d files, want the .part", len(left))
+				}
+				env := map[string]string{"XDG_STATE_HOME": state, "HOME": home}
+				if code, _, errOut := run(t, env, args...); code != 0 {
+					t.Fatalf("the push after SIGKILL: exit %d: %s", code, errOut)
+				}
+				left, _ = os.ReadDir(srv.Path(inbox))
+				if len(left) != 1 || left[0].Name() != "roster.csv" {
+					t.Errorf("after the next push the server holds %v, want only roster.csv", left)
+				}
+				return
+			}
+			if code != ExitInterrupted {
+				t.Fatalf("exit %d (%v), want 130: %s", code, err, stderr.String())
+			}
+			if len(left) != 0 {
+				t.Errorf("the server holds %s after %s", left[0].Name(), sig)
+			}
+		})
 	}
 }

@@ -361,6 +361,24 @@ func IsURL(s string) bool {
 	return len(s) >= 7 && strings.EqualFold(s[:7], "sftp://")
 }
 
+// HasURLPassword reports whether an sftp:// URL carries a password: user:secret@host, and also
+// user:sec/ret@host, which a URL parser reads as host "user", port "sec" and a path holding
+// "@" (an "@" in a path is written %40). The one test for config files and the command line.
+func HasURLPassword(s string) bool {
+	if !IsURL(s) {
+		return false
+	}
+	rest := s[len("sftp://"):]
+	authority, after := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		authority, after = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		return strings.Contains(authority[:i], ":")
+	}
+	return strings.Contains(authority, ":") && strings.Contains(after, "@")
+}
+
 // expandHome replaces a leading "~/" (or a lone "~") with home.
 func expandHome(p, home string) string {
 	if home == "" {

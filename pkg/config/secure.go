@@ -118,7 +118,7 @@ func checkOne(path string, fi fs.FileInfo, t Trust) error {
 		switch {
 		case t.Mine && uid != me:
 			return refuse(fmt.Sprintf("it is owned by uid %d, not by you (uid %d), and it names commands to run", uid, me),
-				"chown "+me2()+" "+shellQuote(path)+" (or give --config: it was found in the working directory)")
+				"someone else's file in the working directory is not read: give --config FILE, or read this one first and, if you trust it, chown "+me2()+" "+shellQuote(path))
 		case uid != me && uid != 0:
 			return refuse(fmt.Sprintf("it is owned by uid %d, not by you (uid %d) or root", uid, me), "chown "+me2()+" "+shellQuote(path))
 		}

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,4 +178,49 @@ func BenchmarkPublishVsOpenSSH(b *testing.B) {
 			b.Fatalf("the server holds %d bytes in %s, want %d", n, p, size)
 		}
 	}
+}
+
+// BenchmarkPublishMemory reports the peak Go heap in use (sampled every 5 ms) while files are
+// published to a real sshd: it stays the same whatever ROSTERSYNC_BENCH_SFTP_MB is, since a
+// file goes in blocks and is never held whole.
+func BenchmarkPublishMemory(b *testing.B) {
+	d := sftptest.NewSSHD(b)
+	local, _ := benchFile(b)
+	u, err := transport.ParseURL(d.URL(""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := transport.Config{URL: u, KnownHosts: d.KnownHostsPath, IdentityFiles: []string{d.ClientKeyPath}}
+	runtime.GC() // the benchmark's own copy of the file is garbage by now
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+		}
+	}()
+	for b.Loop() {
+		c, err := transport.Dial(b.Context(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Publish(b.Context(), d.Root, []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+	close(stop)
+	<-sampled
+	b.ReportMetric(float64(peak.Load())/1e6, "peak-heap-MB")
 }

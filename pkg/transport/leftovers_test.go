@@ -191,3 +191,28 @@ func TestTimeoutBoundsHandshake(t *testing.T) {
 		t.Fatalf("Dial after %s: %v, want ErrTimeout within 300ms", time.Since(start).Round(time.Millisecond), err)
 	}
 }
+
+// TestRemoteModeRefused: a server that refuses to set modes still gets the file, with one
+// warning that its default mode applies.
+func TestRemoteModeRefused(t *testing.T) {
+	if sftptest.SFTPServerBinary() == "" {
+		t.Skip("OpenSSH sftp-server is not installed")
+	}
+	srv := sftptest.New(t, sftptest.DenyRequests("fsetstat", "setstat"))
+	var l logs
+	cfg := config(t, srv, "")
+	cfg.Logf = l.logf
+	c := dial(t, cfg)
+	local := filepath.Join(t.TempDir(), "roster.csv")
+	writeFile(t, local, []byte("a,b\n"))
+	files := []transport.File{{Name: "roster.csv", Path: local}}
+	for range 2 {
+		if _, err := c.Publish(t.Context(), srv.Root(), files, nil); err != nil {
+			t.Fatalf("Publish: %v", err)
+		}
+	}
+	assertContent(t, srv.Path("roster.csv"), []byte("a,b\n"))
+	if n := strings.Count(l.String(), "refused to make"); n != 1 {
+		t.Errorf("%d warnings about the mode, want 1: %q", n, l.String())
+	}
+}

@@ -293,7 +293,7 @@ func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, siz
 			}
 		}
 	}
-	src := newSourceReader(ctx, lf, size, sent, progress)
+	src := newSourceReader(ctx, lf, sent, progress)
 	n, back, err := s.sendPipelined(c, rf, tmp, src)
 	if err == nil && src.err != nil {
 		err = src.err
@@ -339,10 +339,15 @@ func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, siz
 	return out, nil
 }
 
-// pipeBlock is how much of a file is written (with concurrent requests) before it is read
-// back, while the next block is written: the read-back overlaps the upload instead of
-// following it, and memory stays at two blocks whatever the file's size.
-const pipeBlock = 8 << 20
+// pipeBlock is how much of a file one write call sends (with concurrent requests); pipeDepth
+// blocks are in flight at once, so the connection never drains between blocks, and each block
+// is read back once its writes are acknowledged, while later ones are written: the read-back
+// overlaps the upload instead of following it. Memory stays at pipeDepth+1 blocks whatever
+// the file's size.
+const (
+	pipeBlock = 4 << 20
+	pipeDepth = 3
+)
 
 // readBack is the outcome of reading a file back as it was written.
 type readBack struct {
@@ -365,64 +370,97 @@ func (r *readBack) check(tmp string, size int64, want string) (string, error) {
 	return VerifiedSHA256, nil
 }
 
-// sendPipelined writes src to rf block by block (each block with concurrent writes) while a
-// second handle reads back, and hashes, each block once its writes are acknowledged. OpenSSH
-// offers no server-side hash (the check-file extension), so the bytes come back over the
-// connection. A server that refuses to open the file for reading (a write-only drop box)
-// leaves the size check alone, with a warning.
+// pipeWrite is one block being written.
+type pipeWrite struct {
+	off  int64
+	buf  []byte
+	done chan error
+}
+
+// sendPipelined writes src to rf in blocks, pipeDepth of them in flight, while a second handle
+// reads back, and hashes, each block in order once its writes are acknowledged. OpenSSH offers
+// no server-side hash (the check-file extension), so the bytes come back over the connection.
+// A server that refuses to open the file for reading (a write-only drop box) leaves the size
+// check alone, with a warning. It returns the bytes written, the read-back and the first write
+// or local read error.
 func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourceReader) (int64, *readBack, error) {
 	back := &readBack{verified: VerifiedSHA256}
+	free := make(chan []byte, pipeDepth)
+	for range pipeDepth {
+		free <- make([]byte, pipeBlock)
+	}
+	order := make(chan *pipeWrite, pipeDepth)
+	var writeErr error
+	failed := make(chan struct{})
 	done := make(chan struct{})
-	blocks := make(chan [2]int64, 2) // offset, length
 	go func() {
 		defer close(done)
 		h := sha256.New()
-		defer func() { back.sum = hex.EncodeToString(h.Sum(nil)) }()
 		var rd *sftp.File
-		var buf []byte
-		for b := range blocks {
-			if back.err != nil || back.verified == VerifiedSize {
+		var rbuf []byte
+		for w := range order {
+			err := <-w.done
+			n := len(w.buf)
+			free <- w.buf[:cap(w.buf)]
+			if err != nil && writeErr == nil {
+				writeErr = err
+				close(failed)
+			}
+			if writeErr != nil || back.err != nil || back.verified == VerifiedSize {
 				continue
 			}
 			if rd == nil {
-				var err error
 				if rd, err = s.sftp.Open(tmp); err != nil {
+					rd = nil
 					if isPermission(err) {
 						s.noteNoReadBack(c, tmp)
 						back.verified = VerifiedSize
-						continue
+					} else {
+						back.err = fmt.Errorf("read back %s: %w", tmp, err)
 					}
-					back.err = fmt.Errorf("read back %s: %w", tmp, err)
 					continue
 				}
 				defer rd.Close()
-				buf = make([]byte, pipeBlock)
+				rbuf = make([]byte, pipeBlock)
 			}
-			m, err := rd.ReadAt(buf[:b[1]], b[0])
-			if err != nil && !(errors.Is(err, io.EOF) && int64(m) == b[1]) {
+			m, err := rd.ReadAt(rbuf[:n], w.off)
+			if err != nil && !(errors.Is(err, io.EOF) && m == n) {
 				if isPermission(err) {
 					s.noteNoReadBack(c, tmp)
 					back.verified = VerifiedSize
-					continue
+				} else {
+					back.err = fmt.Errorf("read back %s: %w", tmp, err)
 				}
-				back.err = fmt.Errorf("read back %s: %w", tmp, err)
 				continue
 			}
-			h.Write(buf[:m])
+			h.Write(rbuf[:m])
 			back.n += int64(m)
 		}
+		back.sum = hex.EncodeToString(h.Sum(nil))
 	}()
-	buf := make([]byte, pipeBlock)
 	var off int64
 	var err error
 	for {
+		var buf []byte
+		select {
+		case <-failed:
+		default:
+			select {
+			case buf = <-free:
+			case <-failed:
+			}
+		}
+		if buf == nil {
+			break // a write failed: the reader records it
+		}
 		m, rerr := io.ReadFull(src, buf)
 		if m > 0 {
-			if _, werr := rf.WriteAt(buf[:m], off); werr != nil {
-				err = werr
-				break
-			}
-			blocks <- [2]int64{off, int64(m)}
+			w := &pipeWrite{off: off, buf: buf[:m], done: make(chan error, 1)}
+			go func() {
+				_, err := rf.WriteAt(w.buf, w.off)
+				w.done <- err
+			}()
+			order <- w
 			off += int64(m)
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
@@ -433,8 +471,11 @@ func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourc
 			break
 		}
 	}
-	close(blocks)
+	close(order)
 	<-done
+	if writeErr != nil {
+		err = writeErr
+	}
 	return off, back, err
 }
 
@@ -456,15 +497,14 @@ func isPermission(err error) bool {
 type sourceReader struct {
 	ctx      context.Context
 	f        *os.File
-	size     int64
 	sent     *int64
 	progress func(int64)
 	h        hash.Hash
 	err      error
 }
 
-func newSourceReader(ctx context.Context, f *os.File, size int64, sent *int64, progress func(int64)) *sourceReader {
-	return &sourceReader{ctx: ctx, f: f, size: size, sent: sent, progress: progress, h: sha256.New()}
+func newSourceReader(ctx context.Context, f *os.File, sent *int64, progress func(int64)) *sourceReader {
+	return &sourceReader{ctx: ctx, f: f, sent: sent, progress: progress, h: sha256.New()}
 }
 
 func (r *sourceReader) Read(p []byte) (int, error) {
@@ -614,7 +654,7 @@ func copyLocal(ctx context.Context, tmp string, f File, size int64, sent *int64,
 	if err != nil {
 		return res, err
 	}
-	r := newSourceReader(ctx, in, size, sent, progress)
+	r := newSourceReader(ctx, in, sent, progress)
 	n, err := io.Copy(out, r)
 	if err == nil && n != size {
 		err = fmt.Errorf("%s changed while it was copied: %d bytes, expected %d", f.Path, n, size)

@@ -11,6 +11,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/rostersync/rostersync/pkg/config"
 )
 
 // ErrConfig marks a transfer setting that cannot work (a password in a URL, a malformed URL, a
@@ -46,6 +48,11 @@ func ParseURL(s string) (*URL, error) {
 	if !IsURL(s) {
 		return nil, fmt.Errorf("%w: not an sftp:// URL", ErrConfig)
 	}
+	// A password is refused before anything else, so no message repeats any of it; this also
+	// catches sftp://user:pa/ss@host, which parses as host "user", port "pa", path "/ss@host".
+	if config.HasURLPassword(s) {
+		return nil, fmt.Errorf("%w: sftp URL: a password in the URL is refused; use --password-env or --password-file (write an @ in a path as %%40)", ErrConfig)
+	}
 	rest := s[len("sftp://"):]
 	if strings.ContainsAny(rest, "?#") {
 		return nil, fmt.Errorf("%w: sftp URL: '?' and '#' must be percent-encoded (%%3F, %%23)", ErrConfig)
@@ -54,19 +61,11 @@ func ParseURL(s string) (*URL, error) {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		authority, rawPath = rest[:i], rest[i:]
 	}
-	// sftp://user:pa/ss@host parses as host "user", port "pa", path "/ss@host": a password
-	// with a "/" in it. Refuse it as a password, before any part of it reaches a message.
-	if !strings.Contains(authority, "@") && strings.Contains(authority, ":") && strings.Contains(rawPath, "@") {
-		return nil, fmt.Errorf("%w: sftp URL: it looks like it holds a password (user:...@host), which is refused; use --password-env or --password-file (write an @ in a path as %%40)", ErrConfig)
-	}
 	u := &URL{Port: DefaultPort}
 	hostPort := authority
 	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
 		userinfo := authority[:i]
 		hostPort = authority[i+1:]
-		if strings.Contains(userinfo, ":") {
-			return nil, fmt.Errorf("%w: sftp URL: a password in the URL is refused; use --password-env or --password-file", ErrConfig)
-		}
 		name, err := url.PathUnescape(userinfo)
 		if err != nil || name == "" {
 			return nil, fmt.Errorf("%w: sftp URL: bad user name", ErrConfig)

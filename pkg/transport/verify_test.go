@@ -132,3 +132,28 @@ func TestPublishMissingFolderNotRetried(t *testing.T) {
 		t.Errorf("%d connections, want 1: a missing folder is not retried", n)
 	}
 }
+
+// TestPublishWriteOnlyDropBox: a server that refuses reading files back (a write-only drop box)
+// still gets the file, checked by size only, with one warning.
+func TestPublishWriteOnlyDropBox(t *testing.T) {
+	if sftptest.SFTPServerBinary() == "" {
+		t.Skip("OpenSSH sftp-server is not installed")
+	}
+	srv := sftptest.New(t, sftptest.DenyRequests("read"))
+	var l logs
+	cfg := config(t, srv, "")
+	cfg.Logf = l.logf
+	c := dial(t, cfg)
+	data := randomBytes(t, 5<<20)
+	local := filepath.Join(t.TempDir(), "roster.csv")
+	writeFile(t, local, data)
+	sent, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
+	want := []transport.Sent{{Name: "roster.csv", Bytes: int64(len(data)), SHA256: sum(data), Verified: transport.VerifiedSize}}
+	if err != nil || !slices.Equal(sent, want) {
+		t.Fatalf("Publish = %+v, %v; want %+v", sent, err, want)
+	}
+	assertContent(t, srv.Path("roster.csv"), data)
+	if !strings.Contains(l.String(), "only its size was checked") {
+		t.Errorf("no warning: %q", l.String())
+	}
+}

@@ -68,6 +68,7 @@ type Option func(*options)
 type options struct {
 	goServer      bool
 	noPosixRename bool
+	deny          []string
 	ecdsaKey      bool
 	methods       map[string]bool
 }
@@ -79,6 +80,13 @@ func GoServer() Option { return func(o *options) { o.goServer = true } }
 // NoPosixRename makes the server not advertise posix-rename@openssh.com (and OpenSSH's
 // sftp-server also refuses the request), like many vendor servers.
 func NoPosixRename() Option { return func(o *options) { o.noPosixRename = true } }
+
+// DenyRequests makes OpenSSH's sftp-server refuse the named SFTP requests with "permission
+// denied" (its -P option; sftp-server -Q requests lists them): DenyRequests("read") is a
+// write-only drop box. It needs OpenSSH's sftp-server, so New fails the test without it.
+func DenyRequests(names ...string) Option {
+	return func(o *options) { o.deny = append(o.deny, names...) }
+}
 
 // ExtraECDSAHostKey gives the server a second host key, ECDSA P-256, which the known_hosts
 // file does not list: a client that does not restrict its host key algorithms to what it knows
@@ -145,6 +153,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	s.backend = BackendGo
 	if s.binary != "" {
 		s.backend = BackendOpenSSH
+	}
+	if len(s.opts.deny) > 0 && s.binary == "" {
+		t.Fatal("sftptest.DenyRequests needs OpenSSH's sftp-server")
 	}
 
 	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
@@ -486,8 +497,12 @@ func (s *Server) serveSFTP(ch ssh.Channel, tcp net.Conn, connDone <-chan struct{
 	}
 
 	args := []string{"-e", "-l", "ERROR", "-d", s.root}
+	deny := s.opts.deny
 	if s.opts.noPosixRename {
-		args = append(args, "-P", "posix-rename")
+		deny = append(deny, "posix-rename")
+	}
+	if len(deny) > 0 {
+		args = append(args, "-P", strings.Join(deny, ","))
 	}
 	cmd := exec.Command(s.binary, args...)
 	stdin, err := cmd.StdinPipe()
