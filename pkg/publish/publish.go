@@ -210,6 +210,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	// 3. The guard.
 	refused := false
 	var summary []string
+	reason := "" // the first refusal's
 	for _, set := range sets {
 		v, last, err := guardSet(p.Store, id, set, req.Policy)
 		if err != nil {
@@ -226,6 +227,9 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 			rep.Warnings = append(rep.Warnings, w)
 		}
 		if !v.Allowed && !req.AllowShrink {
+			if !refused {
+				reason = v.Reason
+			}
 			refused = true
 			summary = append(summary, set.Source+": "+v.Reason)
 			for _, l := range v.Summary() {
@@ -243,7 +247,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		if !transport.IsURL(target) {
 			target = id // approve may run from another folder
 		}
-		h := &state.Hold{ID: run.ID, Destination: id, Target: target, Created: run.Time, Reason: run.Guard.Reason,
+		h := &state.Hold{ID: run.ID, Destination: id, Target: target, Created: run.Time, Reason: reason,
 			Summary: summary, Profile: req.Profile, Conn: req.Conn}
 		if err := p.hold(h, run, sets, tmp); err != nil {
 			p.record(run, nil) //nolint:errcheck
