@@ -475,3 +475,31 @@ func TestInvalidInputDoesNotWaitForServer(t *testing.T) {
 		t.Fatal("push of an invalid input waited for the server's handshake")
 	}
 }
+
+// TestCopiesRemoved: a run's private copy of its inputs is gone when the run ends, sent,
+// refused by its check or by a failed connection; only a held run keeps its copy.
+func TestCopiesRemoved(t *testing.T) {
+	stateHome := t.TempDir()
+	env := map[string]string{"XDG_STATE_HOME": stateHome, "HOME": t.TempDir()}
+	out := filepath.Join(t.TempDir(), "outbox")
+	bad := filepath.Join(t.TempDir(), "roster.csv")
+	os.WriteFile(bad, []byte("email,password,first_name,last_name,person_number,unique_id\nnot-an-email,,,,,\n"), 0o600) //nolint:errcheck
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, nil, 0o600) //nolint:errcheck
+	runs := [][]string{
+		{"push", "--to", out, filepath.Join(examples, "capti", "roster.csv")},
+		{"push", "--to", out, "--format", "capti", bad},
+		{"push", "--to", "sftp://u@127.0.0.1:1/in/", "--known-hosts", kh, "--password-env", "PW", "--retries", "0", filepath.Join(examples, "capti", "roster.csv")},
+	}
+	env["PW"] = "x"
+	for _, args := range runs {
+		run(t, env, args...)
+		entries, err := os.ReadDir(filepath.Join(stateHome, "rostersync", "tmp"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 0 {
+			t.Errorf("%v left %s in the state folder", args, entries[0].Name())
+		}
+	}
+}
