@@ -338,6 +338,8 @@ func publishError(err error) error {
 		return withExit(ExitLocked, pe.Err, pe.Hints...)
 	case publish.KindRefused:
 		return errFindings
+	case publish.KindStale:
+		return withExit(ExitFindings, pe.Err, pe.Hints...)
 	}
 	return withExit(ExitLocal, pe.Err, pe.Hints...)
 }

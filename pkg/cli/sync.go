@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -349,100 +348,21 @@ func checkAge(path string, maxAge time.Duration) error {
 	return nil
 }
 
-// pull fetches a job's source files from an sftp:// folder into dir and returns the local input:
-// the file when one is fetched, the folder otherwise.
+// pull fetches a job's source files from an sftp:// source into dir (publish.Pull) and returns
+// the local input: the file when one is fetched, the folder otherwise.
 func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, dir string, log *slog.Logger) (string, error) {
 	cl, u, err := dial(ctx, deps, conn, p, p.Source)
 	if err != nil {
 		return "", err
 	}
 	defer cl.Close()
-	remoteDir, only := u.Dir(), ""
-	if !u.IsDir() {
-		only = u.Name()
+	pl := publish.Pull{Files: p.Files, From: p.From, Newest: p.Newest, MaxAge: p.MaxAge,
+		Pulled: func(name string, size int64) { log.Info("pulled", "step", "pull", "file", name, "bytes", size) }}
+	got, err := pl.Fetch(ctx, cl, u, dir)
+	if pe, ok := errors.AsType[*publish.Error](err); ok && pe.Kind == publish.KindUsage {
+		return "", usageError(fmt.Errorf("profile %s: %w", p.Name, pe.Err))
 	}
-	entries, err := cl.List(ctx, remoteDir)
-	if err != nil {
-		return "", remoteError(err)
-	}
-	patterns := p.Files
-	var picked []transport.Entry
-	switch {
-	case only != "":
-		patterns = []string{only}
-	case len(patterns) == 0:
-		// The format's files when the folder holds them (a package as CSV files), else zips.
-		for _, e := range entries {
-			if slices.ContainsFunc(sourceFileNames(p.From), func(n string) bool { return strings.EqualFold(n, e.Name) }) {
-				picked = append(picked, e)
-			}
-		}
-		patterns = []string{"*.zip"}
-		if len(picked) > 0 {
-			patterns = nil
-		} else if p.From == "capti" {
-			patterns = []string{"*.csv"} // Capti exports have no fixed name
-		}
-	}
-	for _, pat := range patterns {
-		m, err := transport.Glob(entries, pat)
-		if err != nil {
-			return "", usageError(fmt.Errorf("profile %s: files: %w", p.Name, err))
-		}
-		for _, e := range m {
-			if !slices.ContainsFunc(picked, func(x transport.Entry) bool { return x.Name == e.Name }) {
-				picked = append(picked, e)
-			}
-		}
-	}
-	if p.Newest && len(picked) > 1 && len(patterns) > 0 {
-		n, _ := transport.Newest(picked)
-		picked = []transport.Entry{n}
-	}
-	if len(picked) == 0 {
-		what := strings.Join(patterns, ", ")
-		if len(p.Files) == 0 && only == "" {
-			what = strings.Join(append(sourceFileNames(p.From), patterns...), ", ")
-		}
-		return "", withExit(ExitRemote, fmt.Errorf("no file matching %s in %s", what, u.String()))
-	}
-	if p.MaxAge > 0 {
-		for _, e := range picked {
-			if age := time.Since(e.ModTime); age > p.MaxAge {
-				return "", withExit(ExitFindings, fmt.Errorf("%s on the server is %s old, more than max_age %s: is the export stuck?", e.Name, age.Round(time.Minute), p.MaxAge))
-			}
-		}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", withExit(ExitLocal, err)
-	}
-	for _, e := range picked {
-		if err := cl.Fetch(ctx, remoteDir, e.Name, filepath.Join(dir, e.Name)); err != nil {
-			return "", remoteError(err)
-		}
-		log.Info("pulled", "step", "pull", "file", e.Name, "bytes", e.Size)
-	}
-	if len(picked) == 1 {
-		return filepath.Join(dir, picked[0].Name), nil
-	}
-	return dir, nil
-}
-
-// sourceFileNames are the file names a job pulls by default from an sftp:// folder for its
-// source format (from:; OneRoster when not given): a OneRoster package's CSV files, or the
-// lone file of the other formats.
-func sourceFileNames(from string) []string {
-	switch from {
-	case "students":
-		return []string{"students.csv"}
-	case "capti":
-		return []string{"roster.csv"}
-	case "", "oneroster":
-		return []string{"manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv",
-			"enrollments.csv", "demographics.csv", "roles.csv", "userProfiles.csv", "categories.csv", "lineItems.csv",
-			"results.csv", "resources.csv", "classResources.csv", "courseResources.csv"}
-	}
-	return nil
+	return got, publishError(err)
 }
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
@@ -527,29 +447,7 @@ func collect(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile
 		return nil, err
 	}
 	defer cl.Close()
-	remote := strings.TrimSuffix(u.Dir(), "/") + "/" + strings.Trim(p.CollectFrom, "/")
-	if strings.HasPrefix(p.CollectFrom, "/") {
-		remote = p.CollectFrom
-	}
-	entries, err := cl.List(ctx, remote)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(p.Collect, 0o700); err != nil {
-		return nil, err
-	}
-	var got []string
-	for _, e := range entries {
-		local := filepath.Join(p.Collect, e.Name)
-		if st, err := os.Stat(local); err == nil && st.Size() == e.Size {
-			continue
-		}
-		if err := cl.Fetch(ctx, remote, e.Name, local); err != nil {
-			return got, err
-		}
-		got = append(got, e.Name)
-	}
-	return got, nil
+	return publish.Collect(ctx, cl, u, p.CollectFrom, p.Collect)
 }
 
 // runHook runs a profile's on_success/on_failure command with the job summary on stdin.

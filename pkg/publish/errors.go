@@ -21,6 +21,8 @@ const (
 	KindLocked
 	// KindRefused: the shrink guard refused the run; nothing was sent.
 	KindRefused
+	// KindStale: a source older than the job's max_age (exit 1, with the message).
+	KindStale
 )
 
 // Error is what Publisher returns for its own failures. Errors of the Checker and context
