@@ -503,3 +503,39 @@ func TestCopiesRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncMaxAgeOfPulledSource: a pulled file older than the job's max_age stops the job
+// (exit 1) with the reason, before anything is fetched or sent.
+func TestSyncMaxAgeOfPulledSource(t *testing.T) {
+	srv := sftptest.New(t)
+	os.MkdirAll(srv.Path("drop"), 0o755) //nolint:errcheck
+	b, _ := os.ReadFile(filepath.Join(examples, "students", "students.csv"))
+	old := srv.Path("drop/students.csv")
+	os.WriteFile(old, b, 0o644) //nolint:errcheck
+	stale := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(old, stale, stale) //nolint:errcheck
+	out := filepath.Join(t.TempDir(), "outbox")
+	cfg := filepath.Join(t.TempDir(), "rostersync.yaml")
+	os.WriteFile(cfg, []byte(`profiles:
+  nightly:
+    source: `+srv.URL("drop/")+`
+    from: students
+    max_age: 24h
+    destination: `+out+`
+    identity_file: `+srv.ClientKeyPath()+`
+    known_hosts: `+srv.KnownHostsPath()+`
+`), 0o600) //nolint:errcheck
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+	code, _, errOut := run(t, env, "--config", cfg, "sync")
+	if code != 1 || !strings.Contains(errOut, "is the export stuck?") {
+		t.Fatalf("sync of a stale source: exit %d, want 1 with the reason: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(out, "students.csv")); err == nil {
+		t.Error("a stale source was sent")
+	}
+	now := time.Now()
+	os.Chtimes(old, now, now) //nolint:errcheck
+	if code, _, errOut := run(t, env, "--config", cfg, "sync"); code != 0 {
+		t.Fatalf("sync of a fresh source: exit %d: %s", code, errOut)
+	}
+}
