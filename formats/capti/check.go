@@ -100,11 +100,6 @@ func digits(s string) bool {
 	return true
 }
 
-// formulaStart reports whether a spreadsheet would run s as a formula.
-func formulaStart(s string) bool {
-	return s != "" && strings.ContainsRune("=+-@", rune(s[0]))
-}
-
 // slug turns an org name into an identifier: lower case letters and digits joined by dashes.
 func slug(name string) string {
 	var b strings.Builder

@@ -56,6 +56,10 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	}
 
 	r := newReader(name, rd.Header(), opts, rep, sizeHint(f))
+	if r == nil {
+		info.Files = []format.FileInfo{{Name: name, Rows: 0}}
+		return info, nil
+	}
 	if opts.Org != "" {
 		org := roster.Org{SourcedID: slug(opts.Org), Name: opts.Org, Type: "school"}
 		if err := sink.Org(&org); err != nil {
@@ -141,9 +145,14 @@ type reader struct {
 	user       roster.User // the user sent to the sink, reused
 }
 
+// newReader checks the header and returns the reader of the rows; nil when the first row is
+// not a header at all (reported), and no row is read.
 func newReader(file string, header []string, opts format.Options, rep roster.Reporter, sizeHint int) *reader {
 	cols := layout(opts)
 	idx := csvio.CheckHeader(file, header, headerSpec(cols), rep)
+	if idx == nil {
+		return nil // not a header (another separator, a first row of data): reported
+	}
 	r := &reader{
 		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1, ragged: opts.Ragged,
 		seenUID: idset.New(sizeHint),
@@ -230,16 +239,21 @@ func (r *reader) row(rec []string, line int) *roster.User {
 			r.report(roster.Error, roster.CodeMissingRequired, line, DefaultColumns[k], DefaultColumns[k]+" is blank: Capti requires it")
 		}
 	}
-	for _, k := range [...]int{iFirstName, iLastName, iEmail} {
-		if v := r.get(rec, k); formulaStart(v) {
-			r.report(roster.Warning, roster.CodeFormula, line, DefaultColumns[k],
-				fmt.Sprintf("%s starts with %q: a spreadsheet would run it as a formula", DefaultColumns[k], v[:1]))
+	for j, v := range rec { // every column, the password too (whose value is not shown)
+		if csvio.Formula(v) {
+			r.report(roster.Warning, roster.CodeFormula, line, r.header[j], csvio.FormulaMessage(r.header[j], v, r.header[j] == ColPassword))
 		}
 	}
 	for _, k := range [...]int{iUniqueID, iPersonNumber} {
 		if v := r.get(rec, k); excelDamaged(v) {
 			r.report(roster.Error, roster.CodeExcelDamage, line, DefaultColumns[k],
 				fmt.Sprintf("%s %q is a number in scientific notation: a spreadsheet rewrote the identifier; export it again with the column formatted as text", DefaultColumns[k], v))
+		}
+	}
+
+	for _, k := range [...]int{iEmail, iUsername, iPersonNumber, iUniqueID} {
+		if c := csvio.Invisible(r.get(rec, k)); c != 0 {
+			r.report(roster.Error, roster.CodeBadID, line, DefaultColumns[k], csvio.InvisibleMessage(DefaultColumns[k], c))
 		}
 	}
 

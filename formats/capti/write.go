@@ -90,7 +90,7 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 	cw.UseCRLF = false
 	werr := cw.Write(cols)
 
-	faculty := 0
+	faculty, deleted := 0, 0
 	dropped := map[string]int{}
 	unwritten := map[string]int{} // the non-ID column's values left out
 	grades, middle := 0, 0        // users written without their grades, middle names
@@ -106,6 +106,10 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 			}
 		}
 		u := &r.Users[i]
+		if roster.Deleted(u.Status) {
+			deleted++ // never written as an active user
+			continue
+		}
 		switch u.Role {
 		case "", "student":
 		case "teacher", "proctor":
@@ -148,6 +152,9 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 
 	lossy := func(msg string) {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: OutputFile, Message: msg})
+	}
+	if deleted > 0 {
+		lossy(fmt.Sprintf("%s with status tobedeleted not written: a roster lists the users that exist", plural(deleted, "user", "users")))
 	}
 	if faculty > 0 {
 		lossy(fmt.Sprintf("%s written without a role: Capti's file has no role column", plural(faculty, "teacher/proctor", "teachers/proctors")))

@@ -97,10 +97,15 @@ func validDateTime(s string, dateOnly bool) bool {
 	if len(s) == 10 {
 		return dateOnly && validDate(s)
 	}
-	if len(s) < 20 || !validDate(s[:10]) || s[10] != 'T' || s[len(s)-1] != 'Z' {
+	// UTC is written Z, or as the offset +00:00 (ISO 8601 allows both).
+	zone := 1
+	if strings.HasSuffix(s, "+00:00") {
+		zone = len("+00:00")
+	}
+	if len(s) < 19+zone || !validDate(s[:10]) || s[10] != 'T' || zone == 1 && s[len(s)-1] != 'Z' {
 		return false
 	}
-	t := s[11 : len(s)-1] // HH:MM:SS(.fff)
+	t := s[11 : len(s)-zone] // HH:MM:SS(.fff)
 	if len(t) < 8 || t[2] != ':' || t[5] != ':' || !digits(t[:2]) || !digits(t[3:5]) || !digits(t[6:8]) {
 		return false
 	}
@@ -177,11 +182,6 @@ func gradeFix(g string) string {
 		return strconv.Itoa(100 + n)[1:]
 	}
 	return ""
-}
-
-// formulaStart reports whether a name or e-mail cell starts like a spreadsheet formula.
-func formulaStart(s string) bool {
-	return s != "" && strings.ContainsRune("=+-@", rune(s[0]))
 }
 
 // validEmail is a deliberately simple address check: one @, a local part, a dotted domain, no

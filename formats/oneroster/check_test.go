@@ -59,3 +59,16 @@ func TestValidDate(t *testing.T) {
 		}
 	}
 }
+
+func TestValidDateTime(t *testing.T) {
+	for s, want := range map[string]bool{
+		"2023-10-02T00:00:00Z": true, "2023-10-02T00:00:00.000Z": true, "2023-10-02T00:00:00+00:00": true,
+		"2023-10-02T00:00:00.123+00:00": true, "2023-10-02T00:00:00+02:00": false, "2023-10-02T00:00:00-05:00": false,
+		"2023-10-02T00:00:00": false, "2023-10-02 00:00:00Z": false, "2023-10-02T24:00:00Z": false,
+		"2023-10-02T00:00:00+00:0": false, "2023-10-02T00:00:00+0000": false, "1/05/2023": false,
+	} {
+		if got := validDateTime(s, false); got != want {
+			t.Errorf("validDateTime(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -66,7 +66,11 @@ func (r *reader) readManifest(present map[string]bool, lone bool) error {
 		r.version = r.versionFromHeaders(present)
 		return nil
 	}
-	csvio.CheckHeader("manifest.csv", cr.Header(), csvio.HeaderSpec{Columns: csvio.Columns("propertyName", "value"), Ordered: true}, r.rep)
+	if csvio.CheckHeader("manifest.csv", cr.Header(), csvio.HeaderSpec{Columns: csvio.Columns("propertyName", "value"), Ordered: true}, r.rep) == nil {
+		// Not a header (another separator, a first row of data): reported; read as if empty.
+		r.version = r.versionFromHeaders(present)
+		return nil
+	}
 	props := map[string]string{}
 	lines := map[string]int{}
 	for {
@@ -191,4 +195,18 @@ func (r *reader) versionFromHeaders(present map[string]bool) string {
 		return "1.0"
 	}
 	return "1.1"
+}
+
+// markDelta tells a sink that can hear it which kinds come from delta files (manifest
+// file.X=delta), before their entities are sent: their rows are changes, not the whole set.
+func (r *reader) markDelta() {
+	m, ok := r.sink.(roster.DeltaMarker)
+	if !ok {
+		return
+	}
+	for _, spec := range specsFor(r.version) {
+		if spec.kind != "" && r.modes[spec.name] == "delta" {
+			m.MarkDelta(spec.kind)
+		}
+	}
 }

@@ -215,6 +215,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		return r.info, err
 	}
 	r.info.Version = r.version
+	r.markDelta()
 	if !lone {
 		r.checkDependencies(present)
 	}

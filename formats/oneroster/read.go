@@ -37,10 +37,9 @@ type fileReader struct {
 	ids    *idset.Map
 	// bag replaces ids for a file nothing refers to: its IDs only need to be unique, which is
 	// checked once the file is read (far cheaper than a table for millions of enrollments).
-	bag    *idset.Bag
-	ragged map[int32]bool // bag files: lines of the wrong width, whose repeated IDs are not reported
-	refs   []refCheck     // per spec column
-	hasID  bool           // the file's first column is its own sourcedId
+	bag   *idset.Bag
+	refs  []refCheck // per spec column
+	hasID bool       // the file's first column is its own sourcedId
 	// deferred are references into the file itself, checked when it has been read.
 	deferred []deferredRef
 	lists    bool // the file has list columns (for the ragged-row hint)
@@ -119,7 +118,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	switch {
 	case !check:
 	case unreferenced(name) && !self:
-		fr.bag, fr.ragged = idset.NewBag(hint), map[int32]bool{}
+		fr.bag = idset.NewBag(hint)
 	default:
 		fr.ids = idset.New(hint)
 	}
@@ -137,6 +136,22 @@ func (r *reader) readFile(spec *fileSpec) error {
 		hspec = csvio.HeaderSpec{}
 	} else {
 		fr.idx = csvio.CheckHeader(name, cr.Header(), hspec, r.rep)
+		if fr.idx == nil {
+			// Not a header at all (another separator, a first row of data): reported once, and
+			// the rows are not read.
+			r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
+			return nil
+		}
+		if fr.hasID && fr.idx[0] < 0 {
+			// The file's own ID column is missing (reported): its rows are checked, but their IDs
+			// are neither kept nor looked up, so references to the file are not checked.
+			fr.hasID = false
+			for i := range fr.refs {
+				if fr.refs[i].self {
+					fr.refs[i] = refCheck{}
+				}
+			}
+		}
 	}
 	for i, c := range spec.cols {
 		if fr.idx[i] >= 0 {
@@ -281,8 +296,16 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			continue
 		}
 		v := rec[j]
+		if csvio.Formula(v) { // every column, passwords too, for what a spreadsheet would run
+			fr.formula(line, c.name, v)
+		}
 		if c.stamp {
 			switch {
+			case fr.mode == "bulk" && c.name == "status" && roster.Deleted(v):
+				// Never blanked, even by --fix: the row would come back as an active record.
+				fr.report(roster.Error, roster.CodeManifest, line, c.name, fmt.Sprintf(
+					"status is tobedeleted, but manifest.csv marks %s bulk: a bulk file lists the records that exist, so the row would be read as active (remove the row, or mark the file delta; --fix does not blank it)", fr.file))
+				continue
 			case fr.mode == "bulk" && v != "" && r.opts.Fix:
 				fr.repaired(line, c.name, c.name+" blanked: manifest.csv marks "+fr.file+" bulk")
 				rec[j] = ""
@@ -290,6 +313,7 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			case fr.mode == "bulk" && v != "":
 				fr.report(roster.Error, roster.CodeManifest, line, c.name, fmt.Sprintf(
 					"%s is filled, but manifest.csv marks %s bulk: leave status and dateLastModified blank in bulk files (or mark the file delta)", c.name, fr.file))
+				fr.value(c, v, line) // a bad date is bad-date too, whatever else is wrong
 				continue
 			case fr.mode == "delta" && v == "":
 				fr.report(roster.Error, roster.CodeMissingRequired, line, c.name, fmt.Sprintf(
@@ -311,7 +335,18 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		}
 		clean = fr.value(c, v, line) && clean
 	}
+	for _, j := range fr.meta { // the standard columns' cells are checked above
+		if v := rec[j]; csvio.Formula(v) {
+			fr.formula(line, fr.header[j], v)
+		}
+	}
 	return rec, clean
+}
+
+// formula reports a cell a spreadsheet would run as a formula; a secret column's shows nothing
+// of the value.
+func (fr *fileReader) formula(line int, col, v string) {
+	fr.report(roster.Warning, roster.CodeFormula, line, col, csvio.FormulaMessage(col, v, secret(col)))
 }
 
 // row does the checks of one record that need the file's and the package's ID tables
@@ -322,9 +357,6 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 		// Reported by pre. Keep the ID so later files do not report references to it as dangling.
 		if fr.hasID && len(rec) > 0 && rec[0] != "" {
 			fr.addID(hash(rec[0]), line)
-			if fr.bag != nil {
-				fr.ragged[int32(line)] = true
-			}
 		}
 		return rec
 	}
@@ -402,21 +434,12 @@ func (fr *fileReader) duplicate(id string, line, first int) {
 }
 
 // reportRepeats reports the repeated IDs of a bag file. Only hashes and lines were kept, so the
-// file is read again, only when there are repeats, for the IDs to name.
+// file is read again, only when there are repeats, for the IDs to name; what is kept for it is
+// one entry per distinct repeated ID, however often each repeats.
 func (fr *fileReader) reportRepeats() error {
-	type repeat struct{ line, first int32 }
-	var reps []repeat
-	fr.bag.Repeats(func(_ uint64, line, first int32) {
-		if !fr.ragged[line] {
-			reps = append(reps, repeat{line, first})
-		}
-	})
-	if len(reps) == 0 {
+	rep := fr.bag.Repeated()
+	if rep.Len() == 0 {
 		return nil
-	}
-	want := map[int]string{}
-	for _, rp := range reps {
-		want[int(rp.line)] = ""
 	}
 	f, err := fr.r.fsys.Open(fr.file)
 	if err != nil {
@@ -433,12 +456,18 @@ func (fr *fileReader) reportRepeats() error {
 		if err != nil {
 			break
 		}
-		if _, ok := want[line]; ok && len(rec) > fr.idx[0] {
-			want[line] = rec[fr.idx[0]]
+		// A row of the wrong width (as row saw it, after --fix dropped a trailing comma) kept
+		// its first cell as its ID, and is not itself reported as a repeat.
+		if len(rec) != fr.width && !(fr.r.opts.Fix && len(rec) > fr.width && strings.Join(rec[fr.width:], "") == "") {
+			continue
 		}
-	}
-	for _, rp := range reps {
-		fr.duplicate(want[int(rp.line)], int(rp.line), int(rp.first))
+		id := rec[fr.idx[0]]
+		if id == "" {
+			continue
+		}
+		if first, ok := rep.Get(hash(id)); ok && int(first) != line {
+			fr.duplicate(id, line, int(first))
+		}
 	}
 	return nil
 }
@@ -521,14 +550,18 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 		}
 		return ok
 	case tIdent:
-		fr.excelDamaged(c, v, line)
+		if !fr.excelDamaged(c, v, line) {
+			if ch := csvio.Invisible(v); ch != 0 {
+				fr.report(roster.Error, roster.CodeBadID, line, c.name, csvio.InvisibleMessage(c.name, ch))
+			}
+		}
 	case tDate:
 		if !validDate(v) {
 			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not a date written YYYY-MM-DD", c.name, show()))
 		}
 	case tDateTime:
 		if !validDateTime(v, fr.r.version == "1.0") {
-			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not an ISO 8601 date-time in UTC (2024-08-01T12:00:00.000Z)", c.name, show()))
+			fr.report(roster.Error, roster.CodeBadDate, line, c.name, fmt.Sprintf("%s %s is not an ISO 8601 date-time in UTC (2024-08-01T12:00:00.000Z, or +00:00 for Z)", c.name, show()))
 		}
 	case tYear:
 		if len(v) != 4 || !digits(v) {
@@ -588,17 +621,8 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 			fr.report(roster.Error, roster.CodeBadEnum, line, c.name, fmt.Sprintf("%s %s is not a number", c.name, show()))
 		}
 	case tString:
-		switch c.name {
-		case "email":
-			if !validEmail(v) {
-				fr.report(roster.Error, roster.CodeBadEmail, line, c.name, fmt.Sprintf("email %s is not a valid address", show()))
-			} else if formulaStart(v) {
-				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("email %s starts with %q: a spreadsheet would run it as a formula", show(), v[:1]))
-			}
-		case "givenName", "familyName", "middleName", "name", "title", "username":
-			if formulaStart(v) {
-				fr.report(roster.Warning, roster.CodeFormula, line, c.name, fmt.Sprintf("%s %s starts with %q: a spreadsheet would run it as a formula", c.name, show(), v[:1]))
-			}
+		if c.name == "email" && !validEmail(v) {
+			fr.report(roster.Error, roster.CodeBadEmail, line, c.name, fmt.Sprintf("email %s is not a valid address", show()))
 		}
 	}
 	return true
@@ -629,6 +653,10 @@ func (fr *fileReader) guid(c *col, v string, line int) bool {
 	}
 	if !validGUID(v) {
 		why := "is longer than 255 characters"
+		if ch := csvio.Invisible(v); ch != 0 {
+			fr.report(roster.Error, roster.CodeBadID, line, c.name, csvio.InvisibleMessage(c.name, ch))
+			return false
+		}
 		if ch := badGUIDChar(v); ch != "" {
 			why = strings.TrimPrefix(ch, "it ")
 			if strings.HasPrefix(ch, "it holds") {

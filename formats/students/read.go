@@ -53,7 +53,9 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 		return info, nil
 	}
 	r := newRowReader(name, cols, opts, sink, rep, sizeHint(fh))
-	r.header(rd.Header())
+	if !r.header(rd.Header()) {
+		return info, nil // not a header (another separator, a first row of data): reported
+	}
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -126,14 +128,18 @@ func (r *rowReader) problem(sev roster.Severity, code string, line int, col, msg
 	r.rep.Report(roster.Problem{Severity: sev, Code: code, File: r.file, Line: line, Column: col, Message: msg})
 }
 
-// header checks the header row and finds the columns.
-func (r *rowReader) header(hdr []string) {
+// header checks the header row and finds the columns. It returns false when the row is not a
+// header at all (reported), and no row is to be read.
+func (r *rowReader) header(hdr []string) bool {
 	spec := csvio.HeaderSpec{Ordered: true}
 	for _, c := range r.cols {
 		spec.Columns = append(spec.Columns, csvio.HeaderColumn{Name: c.name, Optional: c.optional})
 	}
 	r.width = len(hdr)
 	r.pos = csvio.CheckHeader(r.file, hdr, spec, r.rep)
+	if r.pos == nil {
+		return false
+	}
 	r.need = make([]bool, len(r.cols))
 	r.id, r.first, r.last, r.grade, r.site, r.email, r.pass, r.middle, r.birth = -1, -1, -1, -1, -1, -1, -1, -1, -1
 	for i, c := range r.cols {
@@ -166,6 +172,7 @@ func (r *rowReader) header(hdr []string) {
 			r.extra = append(r.extra, i)
 		}
 	}
+	return true
 }
 
 func ssoNote(col string, opts format.Options) string {
@@ -208,6 +215,14 @@ func (r *rowReader) row(rec []string, line int) error {
 				fmt.Sprintf("%s is blank: a value is required%s", c.name, ssoNote(c.name, r.opts)))
 		}
 	}
+	for _, j := range [...]struct {
+		col string
+		pos int
+	}{{ColStudentID, r.id}, {ColSiteID, r.site}, {ColEmail, r.email}} {
+		if c := csvio.Invisible(cell(rec, j.pos)); c != 0 {
+			r.problem(roster.Error, roster.CodeBadID, line, j.col, csvio.InvisibleMessage(j.col, c))
+		}
+	}
 	id := cell(rec, r.id)
 	emit := !blank(id)
 	if emit {
@@ -221,13 +236,9 @@ func (r *rowReader) row(rec []string, line int) error {
 			emit = false
 		}
 	}
-	for _, j := range [...]struct {
-		col string
-		pos int
-	}{{ColFirstName, r.first}, {ColLastName, r.last}, {ColMiddleName, r.middle}, {ColEmail, r.email}} {
-		if v := cell(rec, j.pos); formula(v) {
-			r.problem(roster.Warning, roster.CodeFormula, line, j.col,
-				fmt.Sprintf("%s starts with %q: a spreadsheet would run it as a formula", j.col, v[:1]))
+	for i, c := range r.cols { // every column; a password's or birth date's value is not shown
+		if v := cell(rec, r.pos[i]); csvio.Formula(v) {
+			r.problem(roster.Warning, roster.CodeFormula, line, c.name, csvio.FormulaMessage(c.name, v, c.name == ColPassword || c.name == ColBirthdate))
 		}
 	}
 	email := cell(rec, r.email)

@@ -14,6 +14,16 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
+// Site map limits: a district has hundreds of sites, not tens of thousands, and a workbook
+// that expands past these is refused before it takes the memory it asks for (a sheet with one
+// cell in its last column makes 16,384 cells a row).
+const (
+	MaxSiteMapRows     = 10000     // rows read, blank ones included
+	maxSiteMapCells    = 1_000_000 // cells read, blank ones included
+	siteMapUnzipLimit  = 32 << 20  // bytes a workbook may expand to (excelize's UnzipSizeLimit)
+	siteMapXMLInMemory = 8 << 20   // a sheet past this is unzipped to a temporary file (UnzipXMLSizeLimit)
+)
+
 // LoadSiteMap reads a site map: a .csv file, or the first sheet of an .xlsx workbook, whose
 // header row names the columns SITE_ID and SITE_NAME (in any case; other columns are ignored).
 // Each further row maps a district site ID to a school name. Blank rows are skipped; a row
@@ -66,6 +76,9 @@ func siteMapCSV(path string) ([][]string, error) {
 				err = rerr
 				break
 			}
+			if len(rows) >= MaxSiteMapRows {
+				return nil, tooBig(path, fmt.Sprintf("more than %d rows", MaxSiteMapRows))
+			}
 			rows = append(rows, append([]string{fmt.Sprint(line)}, rec...))
 		}
 	}
@@ -80,8 +93,11 @@ func siteMapCSV(path string) ([][]string, error) {
 
 // siteMapXLSX reads every row of the first sheet of a workbook, each with its row number in front.
 func siteMapXLSX(path string) ([][]string, error) {
-	wb, err := excelize.OpenFile(path)
+	wb, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: siteMapUnzipLimit, UnzipXMLSizeLimit: siteMapXMLInMemory})
 	if err != nil {
+		if strings.Contains(err.Error(), "unzip size") {
+			return nil, tooBig(path, fmt.Sprintf("it would unzip to more than %d MiB", siteMapUnzipLimit>>20))
+		}
 		return nil, fmt.Errorf("site map %s: %w", path, err)
 	}
 	defer wb.Close()
@@ -95,17 +111,35 @@ func siteMapXLSX(path string) ([][]string, error) {
 	}
 	defer it.Close()
 	var rows [][]string
+	cells := 0
 	for n := 1; it.Next(); n++ {
+		if n > MaxSiteMapRows {
+			return nil, tooBig(path, fmt.Sprintf("sheet %q has more than %d rows", sheets[0], MaxSiteMapRows))
+		}
 		cols, err := it.Columns()
 		if err != nil {
 			return nil, fmt.Errorf("site map %s, sheet %q, row %d: %w", path, sheets[0], n, err)
 		}
-		rows = append(rows, append([]string{fmt.Sprint(n)}, cols...))
+		if cells += len(cols); cells > maxSiteMapCells {
+			return nil, tooBig(path, fmt.Sprintf("sheet %q has more than %d cells by row %d (a cell far to the right makes every column up to it)", sheets[0], maxSiteMapCells, n))
+		}
+		// Keep the cells up to the last one filled in: a styled cell far to the right adds
+		// thousands of blank ones.
+		last := len(cols)
+		for last > 0 && cols[last-1] == "" {
+			last--
+		}
+		rows = append(rows, append([]string{fmt.Sprint(n)}, cols[:last]...))
 	}
 	if err := it.Error(); err != nil {
 		return nil, fmt.Errorf("site map %s, sheet %q: %w", path, sheets[0], err)
 	}
 	return rows, nil
+}
+
+// tooBig is the error for a site map past a limit.
+func tooBig(path, why string) error {
+	return fmt.Errorf("site map %s is too big to be one: %s; a site map lists each site once (SITE_ID,SITE_NAME)", path, why)
 }
 
 // parseSiteMap turns rows (row number first, then the cells) into sites.

@@ -1,6 +1,9 @@
 package students
 
 import (
+	"archive/zip"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,5 +150,93 @@ func TestSiteMapCheck(t *testing.T) {
 	}
 	if want := []string{"0101=Lincoln High", "102=Roosevelt", "999=999", "101=101"}; !slices.Equal(names, want) {
 		t.Errorf("orgs %v, want %v", names, want)
+	}
+}
+
+// workbook writes a minimal .xlsx whose first sheet's rows are XML written by rows (after a
+// SITE_ID,SITE_NAME header), so tests can build sheets a spreadsheet program would not.
+func workbook(t *testing.T, dir, name string, rows func(w io.Writer)) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	part := func(name, data string) {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, data) //nolint:errcheck // checked by Close
+	}
+	part("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`)
+	part("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	part("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sites" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	part("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)
+	w, err := zw.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`+ //nolint:errcheck
+		`<row r="1"><c r="A1" t="inlineStr"><is><t>SITE_ID</t></is></c><c r="B1" t="inlineStr"><is><t>SITE_NAME</t></is></c></row>`)
+	rows(w)
+	io.WriteString(w, `</sheetData></worksheet>`) //nolint:errcheck
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Site maps too big to be one are refused with a clear error, before they take the memory a
+// workbook bomb asks for: one cell at the last column on each row (16,384 cells a row), more
+// rows than a district has sites, or a sheet past the unzip limit.
+func TestSiteMapLimits(t *testing.T) {
+	dir := t.TempDir()
+	site := func(w io.Writer, n int) {
+		fmt.Fprintf(w, `<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>School %d</t></is></c></row>`, n, n, n, n, n)
+	}
+	tests := []struct {
+		name, path, want string
+	}{
+		{"wide rows", workbook(t, dir, "wide.xlsx", func(w io.Writer) {
+			for n := 2; n < 5000; n++ {
+				fmt.Fprintf(w, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, n, n)
+			}
+		}), "cells"},
+		{"many rows", workbook(t, dir, "long.xlsx", func(w io.Writer) {
+			for n := 2; n < MaxSiteMapRows+10; n++ {
+				site(w, n)
+			}
+		}), "rows"},
+		{"past the unzip limit", workbook(t, dir, "huge.xlsx", func(w io.Writer) {
+			pad := strings.Repeat(" ", 1<<20)
+			site(w, 2)
+			for range siteMapUnzipLimit>>20 + 1 {
+				io.WriteString(w, pad) //nolint:errcheck
+			}
+		}), "unzip"},
+		{"csv: many rows", csvFile(t, dir, "long.csv", "SITE_ID,SITE_NAME\n"+strings.Repeat("1,x\n", MaxSiteMapRows+1)), "rows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadSiteMap(tt.path)
+			if err == nil {
+				t.Fatalf("LoadSiteMap read %d sites, want an error", len(got))
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), filepath.Base(tt.path)) {
+				t.Errorf("error %q does not name the file and hold %q", err, tt.want)
+			}
+		})
+	}
+	// Just under the limits reads.
+	ok := workbook(t, dir, "ok.xlsx", func(w io.Writer) {
+		for n := 2; n <= MaxSiteMapRows; n++ {
+			site(w, n)
+		}
+	})
+	if sites, err := LoadSiteMap(ok); err != nil || len(sites) != MaxSiteMapRows-1 {
+		t.Errorf("LoadSiteMap = %d sites, %v; want %d", len(sites), err, MaxSiteMapRows-1)
 	}
 }

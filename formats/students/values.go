@@ -136,8 +136,3 @@ func validEmail(s string) bool {
 	}
 	return true
 }
-
-// formula reports whether a spreadsheet would run s as a formula.
-func formula(s string) bool {
-	return s != "" && strings.ContainsRune("=+-@", rune(s[0]))
-}

@@ -57,7 +57,7 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 	}
 	roles := map[string]int{}
 	var rows []outRow
-	students := 0
+	students, deleted := 0, 0
 	for i := range r.Users {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -65,6 +65,10 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 			}
 		}
 		u := &r.Users[i]
+		if roster.Deleted(u.Status) {
+			deleted++ // never written as an active student
+			continue
+		}
 		if u.Role != "student" {
 			roles[u.Role]++
 			continue
@@ -75,6 +79,10 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 		}
 	}
 	w.reportMissing(students)
+	if deleted > 0 {
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: FileName,
+			Message: fmt.Sprintf("%s with status tobedeleted not written: a roster lists the users that exist", plural(deleted, "user", "users"))})
+	}
 
 	// The columns written: the built-in layout leaves out MIDDLE_NAME and BIRTHDATE when no
 	// student has one. PASSWORD stays even with Google SSO (blank): the order is fixed, and a

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 
 	"os"
 	"path/filepath"
@@ -26,8 +28,10 @@ type ConvertOptions struct {
 	Org    string
 	Role   string
 	Fix    bool
-	Src    string
-	Dest   string
+	// Base is the full package a delta SRC is applied to before it is converted.
+	Base string
+	Src  string
+	Dest string
 	// Options are the resolved format options (flags over the profile).
 	Options format.Options
 }
@@ -42,12 +46,17 @@ canonical roster model and write it in the --to format. Input with errors is ref
 is written. DEST is a file, a directory, a .zip (OneRoster), or stdout when absent or -; it
 appears only when the whole output is written (temporary name, then rename). What the mapping
 drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file).
-Converting a format to itself normalizes it.
+What is written is first checked with the target format's validator: output with errors is
+refused and nothing appears. Converting a format to itself normalizes it. A OneRoster delta stays
+a delta in OneRoster; Capti and students.csv hold whole rosters, so a delta converts to them only
+with --base OLD, the last full package, which it is applied to. A tobedeleted row is never
+written as an active record.
 ` + exitStatusHelp,
 		Example: `  rostersync convert --to capti examples/oneroster capti.csv
   rostersync convert --to students --site-map sites.xlsx export.zip students.csv
   rostersync convert --to oneroster --org "Lincoln High" students.csv out.zip
-  rostersync convert --to oneroster examples/oneroster normalized/`,
+  rostersync convert --to oneroster examples/oneroster normalized/
+  rostersync convert --to capti --base last-night/ delta/ roster.csv`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Src = args[0]
@@ -70,6 +79,7 @@ Converting a format to itself normalizes it.
 	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
+	f.StringVar(&opts.Base, "base", "", "the last full package a OneRoster delta SRC is applied to (deltas convert to capti or students only onto a base)")
 	f.BoolVar(&opts.Fix, "fix", false, "repair safe, common export damage before checking (each repair reported)")
 	f.Lookup("format").Usage = "input format (alias --from): " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.Format.Format, "from", "", "input format (same as --format)")
@@ -125,20 +135,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return err
 	}
 	if probs.Errors > 0 {
-		res := &ValidateResult{Path: opts.Src, Format: from.Name(), Version: info.Version, Files: info.Files,
-			Problems: probs.List(), Truncated: probs.Truncated,
-			Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos}}
-		for _, p := range res.Problems {
-			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
-		}
-		fmt.Fprintln(deps.IO.ErrOut, validateSummaryLine(res))
-		see := ""
-		if opts.Src != "-" {
-			see = fmt.Sprintf(", or see 'rostersync validate %s'", opts.Src)
-		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them%s)\n",
-			opts.Src, plural(probs.Errors, "error"), see)
-		return errFindings
+		return refuseInput(deps, opts.Src, from.Name(), info, probs)
 	}
 	if opts.Fix && !opts.Global.Quiet {
 		for _, p := range probs.List() {
@@ -146,6 +143,9 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 				fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
 			}
 		}
+	}
+	if err := applyDelta(ctx, deps, opts, to, fopts, &coll.Roster); err != nil {
+		return err
 	}
 	if err := needsOrg(to.Name(), from.Name(), loneName(from, in) != "", &coll.Roster); err != nil {
 		return err
@@ -160,19 +160,25 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err != nil {
 		return err
 	}
-	dropped, err := writeConverted(ctx, to, out, &coll.Roster, fopts)
+	counts := entityCounts(&coll.Roster)
+	dropped, err := writeConvertedIn(ctx, to, out, stageDir(opts.Dest), &coll.Roster, fopts)
 	if errors.Is(err, errUnwritable) {
+		grades := false
 		for _, p := range dropped.List() {
 			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+			grades = grades || p.Code == roster.CodeBadGrade
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %v\n", err)
+		if grades && !opts.Fix {
+			fmt.Fprintln(deps.IO.ErrOut, "rostersync: hint: convert --fix writes grades zero-padded (9 -> 09, K -> KG)")
+		}
 		return errFindings
 	}
 	if err != nil {
 		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
-		Counts: entityCounts(&coll.Roster), Dropped: dropped.List()}
+		Counts: counts, Dropped: dropped.List()}
 	if res.Dropped == nil {
 		res.Dropped = []roster.Problem{}
 	}
@@ -193,6 +199,107 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	}
 	fmt.Fprintf(deps.IO.ErrOut, "%s (%s) -> %s (%s): %s\n", opts.Src, from.Name(), where, to.Name(), countLine(res.Counts))
 	return nil
+}
+
+// refuseInput lists the problems of an input with errors and refuses the conversion.
+func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
+	res := &ValidateResult{Path: path, Format: from, Version: info.Version, Files: info.Files,
+		Problems: probs.List(), Truncated: probs.Truncated,
+		Summary: Summary{Errors: probs.Errors, Warnings: probs.Warnings, Infos: probs.Infos}}
+	for _, p := range res.Problems {
+		fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+	}
+	fmt.Fprintln(deps.IO.ErrOut, validateSummaryLine(res))
+	see := ""
+	if path != "-" {
+		see = fmt.Sprintf(", or see 'rostersync validate %s'", path)
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them%s)\n",
+		path, plural(probs.Errors, "error"), see)
+	return errFindings
+}
+
+// applyDelta settles what a OneRoster delta SRC becomes. Without --base, OneRoster keeps it
+// a delta, and a full-roster format (Capti, students.csv) refuses it: a delta lists changes,
+// and written as a roster its deleted rows would come back and everyone it leaves out would go.
+// With --base, the delta is applied to the base package, and the result is a full roster.
+func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format.Format, fopts format.Options, r *roster.Roster) error {
+	kinds := r.DeltaKinds()
+	if opts.Base == "" {
+		if len(kinds) == 0 || to.Name() == "oneroster" {
+			return nil
+		}
+		return refusal(fmt.Errorf("%s is a OneRoster delta (manifest.csv marks %s delta): a delta lists the changes since the last export, not a roster, and %s holds a whole roster; nothing was written",
+			opts.Src, deltaKindList(kinds), formatTitle(to.Name())),
+			"give the last full package it follows with --base OLD to apply it to, or convert the full export")
+	}
+	if len(kinds) == 0 {
+		return usageError(fmt.Errorf("%s is not a delta (its manifest marks no file delta): --base applies a delta to a full package", opts.Src),
+			"leave out --base")
+	}
+	in, err := openInput(ctx, opts.Base, deps.IO.In)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	from, err := pickFormat(deps, "", in)
+	if err != nil {
+		return err
+	}
+	coll := collectorFor(to)
+	probs := &roster.Problems{Max: 1000}
+	info, err := readInput(ctx, from, in, fopts, coll, probs)
+	if err != nil {
+		return err
+	}
+	if probs.Errors > 0 {
+		return refuseInput(deps, opts.Base, from.Name(), info, probs)
+	}
+	if bk := coll.Roster.DeltaKinds(); len(bk) > 0 {
+		return usageError(fmt.Errorf("the base %s is itself a delta (manifest.csv marks %s delta): the base must be a full package", opts.Base, deltaKindList(bk)),
+			"give the last full (bulk) export as --base")
+	}
+	applied := roster.Apply(&coll.Roster, r)
+	*r = coll.Roster
+	if opts.Global.Quiet {
+		return nil
+	}
+	var parts []string
+	for _, k := range roster.Kinds {
+		a, ok := applied[k]
+		switch {
+		case !ok:
+		case a.Replaced:
+			parts = append(parts, fmt.Sprintf("%s replaced (a bulk file)", k))
+		case a.Deleted+a.Updated+a.Added > 0:
+			parts = append(parts, fmt.Sprintf("%s deleted, %d updated, %d added", pluralKind(a.Deleted, k), a.Updated, a.Added))
+		}
+		if ok && a.Cascaded > 0 {
+			parts = append(parts, fmt.Sprintf("%s dropped with a deleted user or class", pluralKind(a.Cascaded, k)))
+		}
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "applied the delta to %s: %s\n", opts.Base, strings.Join(parts, "; "))
+	return nil
+}
+
+// deltaKindList names kinds as their manifest files do: "users and enrollments".
+func deltaKindList(ks []roster.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	if len(s) <= 1 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// pluralKind counts n entities of kind k: "1 user", "3 users".
+func pluralKind(n int, k roster.Kind) string {
+	if n == 1 {
+		return "1 " + k.Singular()
+	}
+	return fmt.Sprintf("%d %s", n, k)
 }
 
 // entityCounts counts what was read per kind, kept or only counted.
@@ -224,26 +331,153 @@ func collectorFor(to format.Format) *roster.Collector {
 // errUnwritable is a conversion the target format cannot hold: nothing was published.
 var errUnwritable = errors.New("rows the target format cannot hold")
 
-// writeConverted writes r in the format to into out and publishes it atomically. When the
-// writer reports rows it cannot write (errors), nothing is published and the error wraps
-// errUnwritable; the returned problems say what the mapping dropped.
+// unwritable is an errUnwritable with its own message.
+type unwritable string
+
+func (e unwritable) Error() string      { return string(e) }
+func (unwritable) Is(target error) bool { return target == errUnwritable }
+
+// writeConverted writes r in the format to (without the records whose status is tobedeleted,
+// in the kinds r holds in full, and what belongs to them), checks what it wrote with to's own validator and
+// publishes it atomically into out. The files are first written into a private temporary
+// folder (0700, files 0600, removed afterwards) and read back, streaming, by to's reader; only
+// output without errors is copied into out and committed. When the writer reports rows it
+// cannot write, or the output fails its check (a mapping bug or an unmapped value), nothing is
+// published and the error wraps errUnwritable; the returned problems say what the mapping
+// dropped and, then, what the check found. r is emptied once written, so the check does not
+// hold the roster and the read of the output at once.
 func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
+	return writeConvertedIn(ctx, to, out, "", r, fopts)
+}
+
+// writeConvertedIn is writeConverted with the checked files staged in a hidden folder made in
+// stageIn ("" for the system's temporary folder): next to the destination, the output does not
+// have to fit in a small /tmp.
+func writeConvertedIn(ctx context.Context, to format.Format, out csvio.Output, stageIn string, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
 	dropped := &roster.Problems{}
-	if err := to.Write(ctx, out, r, fopts, dropped); err != nil {
+	if kinds := r.DeltaKinds(); len(kinds) > 0 && to.Name() != "oneroster" {
+		out.Abort()
+		return dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
+			deltaKindList(kinds), formatTitle(to.Name())))
+	}
+	gone := roster.DropDeleted(r)
+	for _, k := range roster.Kinds {
+		lossy := func(msg string) {
+			dropped.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, Message: msg})
+		}
+		if a := gone[k]; a.Deleted > 0 {
+			lossy(fmt.Sprintf("%s with status tobedeleted not written: a full roster lists the records that exist", pluralKind(a.Deleted, k)))
+		}
+		if a := gone[k]; a.Cascaded > 0 {
+			lossy(fmt.Sprintf("%s of a deleted user or class not written", pluralKind(a.Cascaded, k)))
+		}
+	}
+	tmp, err := os.MkdirTemp(stageIn, ".rostersync-check-")
+	if err != nil {
+		out.Abort()
+		return dropped, err
+	}
+	defer os.RemoveAll(tmp)
+	st := &stagedDest{Output: csvio.NewDirOutput(tmp)}
+	if err := to.Write(ctx, st, r, fopts, dropped); err != nil {
+		st.Abort()
 		out.Abort()
 		if ctx.Err() != nil {
 			return dropped, ctx.Err()
 		}
 		return dropped, err
 	}
+	*r = roster.Roster{}
 	if dropped.Errors > 0 {
+		st.Abort()
 		out.Abort()
 		return dropped, fmt.Errorf("%w: %s cannot be written as %s; nothing was written", errUnwritable, plural(dropped.Errors, "row"), to.Name())
+	}
+	if err := st.Commit(); err != nil {
+		out.Abort()
+		return dropped, err
+	}
+	if n, err := checkOutput(ctx, to, os.DirFS(tmp), fopts, dropped); err != nil || n > 0 {
+		out.Abort()
+		if err != nil {
+			return dropped, err
+		}
+		return dropped, unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
+			formatTitle(to.Name()), plural(n, "error")))
+	}
+	for _, name := range st.names {
+		if err := copyInto(out, tmp, name); err != nil {
+			out.Abort()
+			return dropped, err
+		}
 	}
 	if err := out.Commit(); err != nil {
 		return dropped, err
 	}
 	return dropped, nil
+}
+
+// stageDir is where the output to dest is checked before it is published: the folder dest is
+// in (a directory DEST's parent), or "" (the system's temporary folder) for stdout.
+func stageDir(dest string) string {
+	if dest == "-" || dest == "" {
+		return ""
+	}
+	dir := filepath.Dir(filepath.Clean(dest))
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "" // a folder the output will create: stage in the temporary folder
+	}
+	return dir
+}
+
+// checkOutput reads what a writer wrote with the same format's reader, as validate would
+// (without --fix), and adds its errors to probs. It returns the number of errors.
+func checkOutput(ctx context.Context, to format.Format, fsys fs.FS, fopts format.Options, probs *roster.Problems) (int, error) {
+	vopts := fopts
+	vopts.Fix, vopts.Reread, vopts.InputEncoding = false, false, ""
+	found := &roster.Problems{Max: 1000}
+	if _, err := to.Read(ctx, fsys, vopts, roster.Discard{}, found); err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, fmt.Errorf("check the output: %w", err)
+	}
+	for _, p := range found.List() {
+		if p.Severity == roster.Error {
+			probs.Report(p)
+		}
+	}
+	return found.Errors, nil
+}
+
+// stagedDest is the private folder a writer writes into before its output is checked; it
+// remembers the names created, in order.
+type stagedDest struct {
+	csvio.Output
+	names []string
+}
+
+func (s *stagedDest) Create(name string) (io.WriteCloser, error) {
+	s.names = append(s.names, name)
+	return s.Output.Create(name)
+}
+
+// copyInto copies the checked file dir/name into out under its name.
+func copyInto(out csvio.Output, dir, name string) error {
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := out.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, f)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // formatTitle is how messages name a format.
@@ -355,6 +589,9 @@ func hasHave(n int) string {
 // a OneRoster package (lone: users.csv alone) refers to orgs it does not hold: the whole
 // package is needed, for OneRoster or students.csv (whose SITE_ID comes from the school).
 func needsOrg(to, from string, lone bool, r *roster.Roster) error {
+	if r.IsDelta() {
+		return nil // a delta package leaves out what did not change, orgs included
+	}
 	if from == "oneroster" && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && (to == "oneroster" || to == "students") {
 		return usageError(fmt.Errorf("the input is one file of a OneRoster package, without orgs.csv: converting it to %s needs the schools its users refer to", to),
 			"convert the whole package: its folder or zip")

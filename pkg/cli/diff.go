@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -455,7 +454,7 @@ func writeDiff(deps *Deps, style string, rep *DiffReport, limit int) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	case "csv":
-		w := csv.NewWriter(out)
+		w := newSafeCSV(out)
 		w.Write([]string{"entity", "id", "kind", "field", "old", "new"}) //nolint:errcheck // checked by Flush
 		for _, c := range rep.Changes {
 			for _, r := range changeRows(c) {
@@ -466,7 +465,7 @@ func writeDiff(deps *Deps, style string, rep *DiffReport, limit int) error {
 		if err := w.Error(); err != nil {
 			return err
 		}
-		fmt.Fprintln(deps.IO.ErrOut, diffSummaryLine(rep))
+		fmt.Fprintln(deps.IO.ErrOut, termSafe(diffSummaryLine(rep)))
 		cutNote(deps.IO.ErrOut, rep)
 		return nil
 	case "table":
@@ -558,13 +557,16 @@ var noteMeaning = map[string]string{
 	diff.NoteClassMove:   "users who left some classes and joined others",
 }
 
+// writeDiffText prints one line per summary kind, note and changed field, each through
+// termSafe.
 func writeDiffText(out, errOut io.Writer, rep *DiffReport) error {
+	line := func(format string, a ...any) { fmt.Fprintln(out, termSafe(fmt.Sprintf(format, a...))) }
 	for _, k := range summaryKinds(rep.Result) {
-		fmt.Fprintf(out, "summary %s: %s\n", k, countsLine(rep.Summary[k]))
+		line("summary %s: %s", k, countsLine(rep.Summary[k]))
 	}
 	for _, n := range rep.Notes {
 		id, detail := noteText(n)
-		fmt.Fprintf(out, "note %s %s %s: %s\n", n.Kind, n.Entity, id, detail)
+		line("note %s %s %s: %s", n.Kind, n.Entity, id, detail)
 	}
 	for _, c := range rep.Changes {
 		if c.Status != "" {
@@ -572,11 +574,11 @@ func writeDiffText(out, errOut io.Writer, rep *DiffReport) error {
 			continue
 		}
 		if len(c.Fields) == 0 {
-			fmt.Fprintf(out, "%s %s %s\n", c.Kind, c.Entity, c.ID)
+			line("%s %s %s", c.Kind, c.Entity, c.ID)
 			continue
 		}
 		for _, f := range sortedFields(c.Fields) {
-			fmt.Fprintf(out, "%s %s %s: %s %q -> %q\n", c.Kind, c.Entity, c.ID, f, c.Fields[f].Old, c.Fields[f].New)
+			line("%s %s %s: %s %s -> %s", c.Kind, c.Entity, c.ID, f, strconv.Quote(c.Fields[f].Old), strconv.Quote(c.Fields[f].New))
 		}
 	}
 	cutNote(errOut, rep)
@@ -586,7 +588,8 @@ func writeDiffText(out, errOut io.Writer, rep *DiffReport) error {
 // writeDiffTable prints, in one screen for a nightly diff: the counts per kind, the notes by
 // kind, then the first notes and changes.
 func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
-	fmt.Fprintf(out, "old: %s (%s)\nnew: %s (%s)\n", rep.Old, rep.OldFormat, rep.New, rep.NewFormat)
+	fmt.Fprintln(out, termSafe(fmt.Sprintf("old: %s (%s)", rep.Old, rep.OldFormat)))
+	fmt.Fprintln(out, termSafe(fmt.Sprintf("new: %s (%s)", rep.New, rep.NewFormat)))
 	if rep.OldFormat != rep.NewFormat {
 		for _, k := range summaryKinds(rep.Result) {
 			fmt.Fprintf(out, "compared %s fields: %s\n", k.Singular(), strings.Join(rep.Compared[k.Singular()], ", "))

@@ -275,14 +275,17 @@ func historyDiff(cmd *cobra.Command, deps *Deps, opts *HistoryOptions, store *st
 		return withExit(ExitLocal, err)
 	}
 	note := ""
-	if old.Legacy() {
+	switch {
+	case old.Legacy():
 		note = "the run's snapshot was written by an older rostersync (not keyed): compared by IDs only, changed rows not counted"
+	case old.ByIDsOnly(key):
+		note = "the run's snapshot was keyed with another " + snapshot.KeyFile + ": compared by IDs only, changed rows not counted"
 	}
 	if old, err = old.Keyed(key); err == nil {
 		cur, err = cur.Keyed(key)
 	}
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("run %s: %w (was %s replaced?)", run.ID, err, filepath.Join(store.Dir, snapshot.KeyFile)))
+		return withExit(ExitLocal, fmt.Errorf("run %s: %w", run.ID, err))
 	}
 	counts, _, err := snapshot.Compare(old, cur)
 	if err != nil {

@@ -311,8 +311,8 @@ func loneName(f format.Format, in *input) string {
 	return names[0]
 }
 
-// undetectedWhy says why a lone file's header matched no format when its bytes tell: UTF-16 or
-// a binary file.
+// undetectedWhy says why a lone file's header matched no format when its bytes tell: UTF-16, a
+// binary file, or another separator than the comma.
 func undetectedWhy(in *input) string {
 	if in.file == nil {
 		return ""
@@ -330,7 +330,8 @@ func undetectedWhy(in *input) string {
 	case "binary":
 		return "the file holds NUL bytes: it is binary or UTF-16, not UTF-8 CSV"
 	}
-	return ""
+	line, _, _ := strings.Cut(strings.TrimPrefix(string(head[:n]), "\uFEFF"), "\n")
+	return csvio.OtherSeparator(strings.TrimSuffix(line, "\r"))
 }
 
 // readInput reads an opened input with its format into sink. The input's own problems (a

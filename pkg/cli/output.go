@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -42,7 +44,7 @@ func writeValidateResults(deps *Deps, style string, quiet, failing bool, results
 		}
 		return nil
 	case "csv":
-		w := csv.NewWriter(out)
+		w := newSafeCSV(out)
 		w.Write([]string{"severity", "code", "file", "line", "column", "message"}) //nolint:errcheck // checked by Flush
 		for _, r := range results {
 			for _, p := range r.Problems {
@@ -106,9 +108,9 @@ func problemLine(p roster.Problem) string {
 		col = " [" + p.Column + "]"
 	}
 	if p.Line == 0 { // a file-level problem
-		return fmt.Sprintf("%s: %s %s%s: %s", p.File, p.Severity, p.Code, col, p.Message)
+		return termSafe(fmt.Sprintf("%s: %s %s%s: %s", p.File, p.Severity, p.Code, col, p.Message))
 	}
-	return fmt.Sprintf("%s:%d: %s %s%s: %s", p.File, p.Line, p.Severity, p.Code, col, p.Message)
+	return termSafe(fmt.Sprintf("%s:%d: %s %s%s: %s", p.File, p.Line, p.Severity, p.Code, col, p.Message))
 }
 
 func validateSummaryLine(r *ValidateResult) string {
@@ -120,7 +122,7 @@ func validateSummaryLine(r *ValidateResult) string {
 	if r.Version != "" {
 		what += " " + r.Version
 	}
-	s := fmt.Sprintf("%s: %s, %s, %s: %s, %s, %s", r.Path, what,
+	s := fmt.Sprintf("%s: %s, %s, %s: %s, %s, %s", termSafe(r.Path), what,
 		plural(len(r.Files), "file"), plural(rows, "row"),
 		plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"), plural(r.Summary.Infos, "info"))
 	if r.Truncated {
@@ -136,7 +138,7 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// renderTable writes rows under header as a terminal table.
+// renderTable writes rows under header as a terminal table, every cell escaped (termSafe).
 func renderTable(w io.Writer, header []string, rows [][]string) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -144,10 +146,85 @@ func renderTable(w io.Writer, header []string, rows [][]string) error {
 		tablewriter.WithMaxWidth(160),
 	)
 	t.Header(toAny(header)...)
-	if err := t.Bulk(rows); err != nil {
+	safe := make([][]string, len(rows))
+	for i, r := range rows {
+		safe[i] = make([]string, len(r))
+		for j, c := range r {
+			safe[i][j] = termSafe(c)
+		}
+	}
+	if err := t.Bulk(safe); err != nil {
 		return err
 	}
 	return t.Render()
+}
+
+// termSafe is s as a terminal may show it: the characters a terminal obeys or that hide or
+// reorder text are written as Go escapes (\x1b, \u202e): control characters (ESC, BEL, CR,
+// tab, C1), format characters (bidi controls such as U+202E, zero-width spaces and joiners, a
+// BOM), line and paragraph separators, and bytes that are not UTF-8. Every table and text
+// output goes through it; JSON escapes by its own rules, CSV output through csvSafe.
+func termSafe(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r) && r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	if r >= 0x20 && r < 0x7f {
+		return false // the common case, first
+	}
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
+// csvSafe neutralises a cell a spreadsheet would run as a formula, by OWASP's rule: a cell
+// starting with = + - @, a tab or a CR gets a single quote in front. For the CSV output people
+// open (validate -o csv, diff -o csv); the roster files rostersync writes stay byte-faithful.
+func csvSafe(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// safeCSV is a csv.Writer whose every cell goes through csvSafe.
+type safeCSV struct {
+	*csv.Writer
+	rec []string
+}
+
+func newSafeCSV(w io.Writer) *safeCSV { return &safeCSV{Writer: csv.NewWriter(w)} }
+
+// Write writes rec with its cells neutralised.
+func (s *safeCSV) Write(rec []string) error {
+	s.rec = s.rec[:0]
+	for _, c := range rec {
+		s.rec = append(s.rec, csvSafe(c))
+	}
+	return s.Writer.Write(s.rec)
 }
 
 func toAny(s []string) []any {

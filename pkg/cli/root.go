@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/config"
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 )
@@ -87,8 +89,27 @@ func brokenPipe(err error) bool {
 	return errors.Is(err, syscall.EPIPE) || runtime.GOOS == "windows" && errors.As(err, &errno) && (errno == 109 || errno == 232)
 }
 
-// Run executes the command tree with deps and returns the exit code.
-func Run(ctx context.Context, deps *Deps, args []string) int {
+// Run executes the command tree with deps and returns the exit code. A panic (a bug) is exit 3
+// with one line asking for a report; its stack trace only with ROSTERSYNC_DEBUG set, so cron
+// mail and logs never hold one.
+func Run(ctx context.Context, deps *Deps, args []string) (code int) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		stack := debug.Stack()
+		if p, ok := v.(*csvio.Panic); ok {
+			v, stack = p.Value, append(p.Stack, stack...)
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: internal error: %s; this is a bug in rostersync: please report it, with the command you ran (not the roster data)\n", panicText(v))
+		if deps.Getenv != nil && deps.Getenv("ROSTERSYNC_DEBUG") != "" {
+			deps.IO.ErrOut.Write(stack) //nolint:errcheck // best effort, on the way out
+		} else {
+			fmt.Fprintln(deps.IO.ErrOut, "rostersync: hint: set ROSTERSYNC_DEBUG=1 to see where it happened")
+		}
+		code = ExitLocal
+	}()
 	root := NewRootCmd(deps)
 	root.SetArgs(args)
 	root.SetIn(deps.IO.In)
@@ -98,7 +119,7 @@ func Run(ctx context.Context, deps *Deps, args []string) int {
 	if pw, ok := deps.IO.Out.(*pipeWatch); ok && pw.broken && err != nil {
 		return ExitBrokenPipe // the reader of stdout went away: nothing to say, nowhere to say it
 	}
-	code := exitCode(err, deps.mappers)
+	code = exitCode(err, deps.mappers)
 	if ee, ok := errors.AsType[*exitError](err); err != nil && (code >= ExitUsage || ok && ee.shown) {
 		if code == ExitInterrupted {
 			fmt.Fprintln(deps.IO.ErrOut, "rostersync: interrupted")
@@ -110,6 +131,15 @@ func Run(ctx context.Context, deps *Deps, args []string) int {
 		}
 	}
 	return code
+}
+
+// panicText is what a panic says: a runtime error's text (no data in it), or only the type of
+// any other value, which could hold roster data.
+func panicText(v any) string {
+	if e, ok := v.(runtime.Error); ok {
+		return e.Error()
+	}
+	return fmt.Sprintf("a panic (%T)", v)
 }
 
 // NewRootCmd builds the whole command tree.

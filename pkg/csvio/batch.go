@@ -2,7 +2,9 @@ package csvio
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -116,8 +118,16 @@ func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line
 		free <- b
 	}
 	var readErr error
+	var panicked *Panic
 	go func() {
 		defer close(full)
+		defer func() {
+			// A panic here would end the process past every recover: it is raised again on the
+			// caller's goroutine once full is closed.
+			if v := recover(); v != nil {
+				panicked = &Panic{Value: v, Stack: debug.Stack()}
+			}
+		}()
 		for {
 			var b *batch
 			select {
@@ -156,6 +166,9 @@ func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line
 		cancel()
 		for range full {
 		}
+		if panicked != nil {
+			panic(panicked)
+		}
 		return err
 	}
 	for b := range full {
@@ -172,11 +185,23 @@ func EachPre(ctx context.Context, r *Reader, pre Pre, fn func(rec []string, line
 		}
 		free <- b
 	}
+	if panicked != nil {
+		panic(panicked)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return readErr
 }
+
+// Panic is a panic of Each's parsing goroutine (a bug), raised again on the caller's goroutine:
+// Value is what was raised and Stack the parsing goroutine's stack.
+type Panic struct {
+	Value any
+	Stack []byte
+}
+
+func (p *Panic) String() string { return fmt.Sprint(p.Value) }
 
 // SyncReporter makes a Reporter safe for concurrent use.
 type SyncReporter struct {

@@ -186,13 +186,20 @@ type zipOutput struct {
 // NewZipOutput returns an Output that writes every file into one zip at path.
 func NewZipOutput(path string) Output { return &zipOutput{path: path} }
 
-// NewZipWriterOutput returns an Output that streams a zip to w (stdout): not atomic.
+// NewZipWriterOutput returns an Output that writes a zip to w (stdout) on Commit: the archive
+// is spooled to a private temporary file until then, so a refusal writes nothing to w.
 func NewZipWriterOutput(w io.Writer) Output { return &zipOutput{w: w} }
 
 func (o *zipOutput) Create(name string) (io.WriteCloser, error) {
 	if o.zw == nil {
 		if o.w != nil {
-			o.zw = zip.NewWriter(o.w)
+			f, err := spoolFile()
+			if err != nil {
+				return nil, err
+			}
+			o.f = f
+			o.bw = bufio.NewWriterSize(f, 256<<10)
+			o.zw = zip.NewWriter(o.bw)
 		} else {
 			o.tmp = TempName(o.path)
 			f, err := os.OpenFile(o.tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -220,8 +227,13 @@ func (o *zipOutput) Commit() error {
 		o.Abort()
 		return err
 	}
-	if o.f == nil {
-		return nil
+	if o.w != nil {
+		err := o.bw.Flush()
+		if err == nil {
+			err = copySpool(o.f, o.w)
+		}
+		o.Abort()
+		return err
 	}
 	err := o.bw.Flush()
 	if err == nil {
@@ -242,13 +254,21 @@ func (o *zipOutput) Commit() error {
 func (o *zipOutput) Abort() {
 	if o.f != nil {
 		o.f.Close()
-		os.Remove(o.tmp)
+		if o.w != nil {
+			os.Remove(o.f.Name())
+		} else {
+			os.Remove(o.tmp)
+		}
+		o.f = nil
 	}
 }
 
-// writerOutput writes a single file to a stream (stdout).
+// writerOutput writes a single file to a stream (stdout) on Commit. Until then the file is
+// spooled to a private temporary file (0600, removed after), so a write that is refused or fails
+// halfway leaves the stream empty, not holding a header or half a file.
 type writerOutput struct {
 	w    io.Writer
+	f    *os.File
 	used bool
 }
 
@@ -260,12 +280,45 @@ func (o *writerOutput) Create(name string) (io.WriteCloser, error) {
 		return nil, errors.New("the format writes several files: give a directory or a .zip, or --zip for stdout")
 	}
 	o.used = true
-	bw := bufio.NewWriterSize(o.w, 64<<10)
+	f, err := spoolFile()
+	if err != nil {
+		return nil, err
+	}
+	o.f = f
+	bw := bufio.NewWriterSize(f, 64<<10)
 	return &closer{Writer: bw, close: bw.Flush}, nil
 }
 
-func (o *writerOutput) Commit() error { return nil }
-func (o *writerOutput) Abort()        {}
+func (o *writerOutput) Commit() error {
+	if o.f == nil {
+		return nil
+	}
+	err := copySpool(o.f, o.w)
+	o.Abort()
+	return err
+}
+
+func (o *writerOutput) Abort() {
+	if o.f != nil {
+		o.f.Close()
+		os.Remove(o.f.Name())
+		o.f = nil
+	}
+}
+
+// spoolFile creates the private temporary file (0600) a stream output is spooled to.
+func spoolFile() (*os.File, error) {
+	return os.CreateTemp("", "rostersync-out-*")
+}
+
+// copySpool copies the spooled file f to w from its start.
+func copySpool(f *os.File, w io.Writer) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, f)
+	return err
+}
 
 type closer struct {
 	io.Writer

@@ -41,12 +41,22 @@ func Columns(names ...string) []HeaderColumn {
 // each spec column, the index of the column in got that holds it (-1 when absent). A column in the
 // wrong case, misspelled or out of order is still mapped, so the values can be checked; the
 // header problem stands.
+//
+// A first row that is no header at all gets one problem and nil, and the caller reads no rows:
+// a row that splits on ";" or tabs but not on "," (another separator: every row would be one
+// cell), or a row none of whose cells names a column of spec exactly or in another case (a file
+// without its header row, whose first row is data: its cells, passwords and birth dates among
+// them, are never shown).
 func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter) []int {
 	report := func(col, msg string) {
 		if spec.Hint != "" {
 			msg += "; " + spec.Hint
 		}
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: file, Line: 1, Column: col, Message: msg})
+	}
+	if msg := notAHeader(got, spec); msg != "" {
+		report("", msg)
+		return nil
 	}
 	idx := make([]int, len(spec.Columns))
 	for i := range idx {
@@ -156,6 +166,57 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 		}
 	}
 	return idx
+}
+
+// notAHeader says why got cannot be read as a header of spec, or "" when it can. Its message
+// never holds a cell of got.
+func notAHeader(got []string, spec HeaderSpec) string {
+	if len(spec.Columns) == 0 {
+		return ""
+	}
+	if len(got) == 1 {
+		if msg := OtherSeparator(got[0]); msg != "" {
+			return msg
+		}
+	}
+	known := make(map[string]bool, len(spec.Columns))
+	for _, c := range spec.Columns {
+		known[strings.ToLower(c.Name)] = true
+	}
+	for _, name := range got {
+		n := strings.TrimSpace(name)
+		if known[strings.ToLower(n)] || spec.Extra != nil && spec.Extra(n) {
+			return ""
+		}
+	}
+	msg := fmt.Sprintf("the first row looks like data, not a header: none of its %s is a column name (its values are not shown); add the header row", plural(len(got), "cell"))
+	if spec.Hint == "" { // a hint gives the columns already
+		msg += " (" + orderList(spec.Columns) + ")"
+	}
+	return msg
+}
+
+// OtherSeparator says, for a header line with no comma that splits on ";" or tabs, which
+// separator the file uses and the fix; "" otherwise.
+func OtherSeparator(header string) string {
+	if strings.Contains(header, ",") {
+		return ""
+	}
+	semi, tab := strings.Count(header, ";"), strings.Count(header, "\t")
+	switch {
+	case semi > 0 && semi >= tab:
+		return fmt.Sprintf("the header splits on \";\", not on \",\" (%d columns): the file uses semicolons between values, as Excel does in many countries; save it again as \"CSV UTF-8 (Comma delimited)\", or replace the separators with commas", semi+1)
+	case tab > 0:
+		return fmt.Sprintf("the header splits on tabs, not on \",\" (%d columns): the file is tab-separated; save it again as \"CSV UTF-8 (Comma delimited)\", or replace the tabs with commas", tab+1)
+	}
+	return ""
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func orderList(cols []HeaderColumn) string {

@@ -62,3 +62,63 @@ func TestCheckHeader(t *testing.T) {
 		})
 	}
 }
+
+// A header that is not one (another separator, or a first row of data) gets one problem, shows
+// no cell of the row, and leaves the file unread (nil).
+func TestCheckHeaderUnusable(t *testing.T) {
+	students := HeaderSpec{Columns: Columns("STUDENT_ID", "FIRST_NAME", "LAST_NAME", "PASSWORD", "BIRTHDATE"), Ordered: true}
+	tests := []struct {
+		name string
+		got  []string
+		want string
+	}{
+		{"semicolons", []string{"STUDENT_ID;FIRST_NAME;LAST_NAME;PASSWORD;BIRTHDATE"}, `the header splits on ";", not on ","`},
+		{"tabs", []string{"STUDENT_ID\tFIRST_NAME\tLAST_NAME\tPASSWORD\tBIRTHDATE"}, `the header splits on tabs, not on ","`},
+		{"data", []string{"1000000", "Nadia", "Ramirez", "3U8VWTwtCZ", "2013-07-23"}, "the first row looks like data, not a header"},
+		{"data one column", []string{"3U8VWTwtCZ"}, "the first row looks like data, not a header"},
+		{"semicolon data", []string{"1000000;Nadia;Ramirez;3U8VWTwtCZ;2013-07-23"}, `splits on ";"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ps []roster.Problem
+			idx := CheckHeader("f.csv", tt.got, students, roster.ReporterFunc(func(p roster.Problem) { ps = append(ps, p) }))
+			if idx != nil {
+				t.Errorf("idx %v, want nil (the file is not read)", idx)
+			}
+			if len(ps) != 1 {
+				t.Fatalf("%d problems, want 1: %+v", len(ps), ps)
+			}
+			p := ps[0]
+			if p.Code != roster.CodeHeader || p.Line != 1 || p.Severity != roster.Error || !strings.Contains(p.Message, tt.want) {
+				t.Errorf("problem %+v, want a header error saying %q", p, tt.want)
+			}
+			for _, secret := range []string{"3U8VWTwtCZ", "2013-07-23", "Nadia"} {
+				if strings.Contains(p.Message+p.Column, secret) {
+					t.Errorf("the problem shows a cell of the row: %+v", p)
+				}
+			}
+		})
+	}
+}
+
+func TestFormula(t *testing.T) {
+	for s, want := range map[string]bool{
+		"=1+1": true, "+cmd|' /C calc'!A0": true, "-2+3": true, "@SUM(A1)": true, "\t=1": true, "\r=1": true,
+		"-3": false, "+44": false, "-1.5e3": false, "Ann": false, "": false, "a=b": false, " =1": false,
+	} {
+		if got := Formula(s); got != want {
+			t.Errorf("Formula(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestInvisible(t *testing.T) {
+	for s, want := range map[string]rune{
+		"stu01": 0, "José": 0, "stu\u200b01": '\u200b', "\u202estu": '\u202e', "a\u200db": '\u200d',
+		"x\u2066y": '\u2066', "\ufeffid": '\ufeff', "a\x1bb": '\x1b', "a\u200eb": '\u200e',
+	} {
+		if got := Invisible(s); got != want {
+			t.Errorf("Invisible(%q) = %U, want %U", s, got, want)
+		}
+	}
+}

@@ -208,6 +208,12 @@ func (r *Reader) read(dst []string) ([]string, int, error) {
 
 func parseMessage(pe *parseErr) string {
 	switch {
+	case pe.long && pe.open:
+		return fmt.Sprintf("a record longer than %d MiB starts here, and the file ends inside a quoted field it opens: the rest of the file is not read (a quote never closed?)", MaxRecordBytes>>20)
+	case pe.long:
+		return fmt.Sprintf("the record is longer than %d MiB, the most rostersync reads: it is skipped (a roster row is a few hundred bytes: is this the right file?)", MaxRecordBytes>>20)
+	case pe.fields > 0:
+		return fmt.Sprintf("the record has %d cells, more than %d, the most rostersync reads: it is skipped", pe.fields, MaxFields)
 	case pe.bare:
 		return fmt.Sprintf("a \" in an unquoted field (position %d of the line): quote the field and double the quote (\"\")", pe.col)
 	case pe.open && pe.line > pe.startLine:

@@ -315,3 +315,162 @@ func TestFirstReadFails(t *testing.T) {
 		t.Errorf("err = %v, want the read error", err)
 	}
 }
+
+// A panic in pre on the parsing goroutine reaches EachPre's caller, where a recover can catch it,
+// instead of ending the process with a stack trace.
+func TestEachPrePanicReachesCaller(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id\n")
+	for i := range 5 * batchRows {
+		fmt.Fprintf(&b, "%d\n", i)
+	}
+	rd, err := NewReader(strings.NewReader(b.String()), "f.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := make(chan struct{})
+	pre := func(rec []string, line int) ([]string, bool) {
+		if line > 2*batchRows+1 {
+			// The caller is held in fn on its first record: this runs on the parsing goroutine.
+			close(parser)
+			panic("boom")
+		}
+		return rec, true
+	}
+	first := true
+	defer func() {
+		p, ok := recover().(*Panic)
+		if !ok || p.Value != "boom" || !strings.Contains(string(p.Stack), "csvio.EachPre") {
+			t.Errorf("recovered %v, want the panic of pre with its stack", p)
+		}
+	}()
+	err = EachPre(context.Background(), rd, pre, func([]string, int, bool) error {
+		if first {
+			first = false
+			<-parser
+		}
+		return nil
+	})
+	t.Errorf("EachPre returned (%v) after pre panicked", err)
+}
+
+// Records past the size limits are positioned parse problems, and reading goes on after them
+// (or stops, for a quoted record that may hold the rest of the file); memory stays bounded by
+// the limits, whatever the input.
+func TestRecordLimits(t *testing.T) {
+	long := strings.Repeat("x", MaxRecordBytes+10)
+	commas := strings.Repeat(",", MaxFields)
+	quotedFields := strings.Repeat(`"a",`, MaxFields) + `"a"`
+	tests := []struct {
+		name string
+		data string
+		recs []record
+		msg  string // the one problem's message holds it
+		line int
+		lost bool
+	}{
+		{"long line", "id,name\n1,a\n2," + long + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"very long line", "id,name\n1,a\n2," + long + long + long + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long line at the end", "id,name\n1,a\n2," + long, []record{{2, "1|a"}}, "longer than 1 MiB", 3, false},
+		{"long line CRLF", "id,name\r\n1,a\r\n2," + long + "\r\n3,c\r\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long quoted record", "id,name\n1,a\n2,\"" + strings.Repeat("x\n", MaxRecordBytes/2+10) + "\"\n3,c\n", []record{{2, "1|a"}, {3 + MaxRecordBytes/2 + 10 + 1, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long quoted line", "id,name\n1,a\n\"2\"," + long + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "longer than 1 MiB", 3, false},
+		{"long open quote", "id,name\n1,a\n2,\"" + strings.Repeat("x\n", MaxRecordBytes/2+10) + "3,c\n", []record{{2, "1|a"}}, "never closed", 3, true},
+		{"too many fields", "id,name\n1,a\n" + commas + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "more than 10000,", 3, false},
+		{"too many quoted fields", "id,name\n1,a\n" + quotedFields + "\n3,c\n", []record{{2, "1|a"}, {4, "3|c"}}, "more than 10000,", 3, false},
+		{"just under the limits", "id,name\n1," + long[:MaxRecordBytes-10] + "\n" + commas[1:] + "\n", []record{{2, "1|" + long[:MaxRecordBytes-10]}, {3, strings.Repeat("|", MaxFields-1)}}, "", 0, false},
+	}
+	for _, tt := range tests {
+		for _, chunk := range []int{0, 4093, -1} {
+			t.Run(fmt.Sprintf("%s/%d", tt.name, chunk), func(t *testing.T) {
+				var probs []roster.Problem
+				var src io.Reader = strings.NewReader(tt.data)
+				if chunk < 0 { // reads of 300,000 bytes, the last with io.EOF
+					src, chunk = iotest.DataErrReader(pieces{src, 300_000}), 0
+				}
+				rd, err := NewReader(src, "f.csv", Options{chunk: chunk, AllowLineBreaks: true}, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var recs []record
+				for {
+					rec, line, err := rd.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					recs = append(recs, record{line, strings.Join(rec, "|")})
+				}
+				if len(recs) != len(tt.recs) {
+					t.Fatalf("%d records, want %d", len(recs), len(tt.recs))
+				}
+				for i := range recs {
+					if recs[i] != tt.recs[i] {
+						t.Errorf("record %d: line %d %.40q, want line %d %.40q", i, recs[i].line, recs[i].fields, tt.recs[i].line, tt.recs[i].fields)
+					}
+				}
+				if tt.msg == "" {
+					if len(probs) != 0 {
+						t.Errorf("problems %v", probs)
+					}
+					return
+				}
+				if len(probs) != 1 || probs[0].Code != roster.CodeParse || probs[0].Line != tt.line || !strings.Contains(probs[0].Message, tt.msg) {
+					t.Errorf("problems %.300v, want one parse problem on line %d saying %q", probs, tt.line, tt.msg)
+				}
+				if rd.Lost() != tt.lost {
+					t.Errorf("Lost() = %v, want %v", rd.Lost(), tt.lost)
+				}
+			})
+		}
+	}
+}
+
+// pieces reads at most n bytes at a time from r.
+type pieces struct {
+	r io.Reader
+	n int
+}
+
+func (p pieces) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.n)]) }
+
+// FuzzLongRecord puts a record past the size limits (filler repeated past 1 MiB) between
+// arbitrary text: the reader skips it and reads on, the records after it keep their lines, and
+// nothing panics, whatever the quotes and line breaks around it.
+func FuzzLongRecord(f *testing.F) {
+	f.Add([]byte("id,name\n1,a\n"), []byte("x"), []byte("\n3,c\n"), uint16(0))
+	f.Add([]byte("id,name\n1,\""), []byte("x\n"), []byte("\"\n3,c\n"), uint16(7))
+	f.Add([]byte("id\n"), []byte(","), []byte("\n\"a\"\"b\",c\r\n"), uint16(300))
+	f.Fuzz(func(t *testing.T, prefix, filler, suffix []byte, chunk uint16) {
+		if len(filler) == 0 {
+			return
+		}
+		data := append(append(append([]byte{}, prefix...), bytes.Repeat(filler, MaxRecordBytes/len(filler)+2)...), suffix...)
+		rd, err := NewReader(pieces{bytes.NewReader(data), 512 + 16*int(chunk)}, "f.csv", Options{AllowLineBreaks: true}, roster.ReporterFunc(func(roster.Problem) {}))
+		if err != nil {
+			return
+		}
+		lines := bytes.Count(data, []byte{'\n'}) + 1
+		for {
+			rec, line, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if line < 1 || line > lines {
+				t.Fatalf("line %d outside 1..%d", line, lines)
+			}
+			n := 0
+			for _, c := range rec {
+				n += len(c)
+			}
+			if n > MaxRecordBytes || len(rec) > MaxFields {
+				t.Fatalf("a record of %d bytes, %d cells passed the limits", n, len(rec))
+			}
+		}
+	})
+}

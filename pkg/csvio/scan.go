@@ -53,6 +53,14 @@ type scanner struct {
 
 const blockSize = 1 << 20 // the most a block grows to, unless a record is longer
 
+// Record limits: a record longer than MaxRecordBytes, or with more than MaxFields cells, is a
+// parse problem and is not read. Roster rows are a few hundred bytes and a few dozen cells; the
+// limits keep the memory a read takes bounded whatever the input (a file of one endless line).
+const (
+	MaxRecordBytes = 1 << 20
+	MaxFields      = 10000
+)
+
 func newScanner(src io.Reader, checkUTF8 bool, max int) *scanner {
 	size := 64 << 10 // grown to blockSize while blocks come back full
 	if max > 0 {
@@ -66,6 +74,8 @@ type parseErr struct {
 	startLine, line, col int
 	bare                 bool // a quote in an unquoted field (csv.ErrBareQuote), else csv.ErrQuote
 	open                 bool // the input ended inside quotes
+	long                 bool // the record is longer than MaxRecordBytes
+	fields               int  // the record has this many cells, more than MaxFields
 }
 
 // refill keeps raw[from:n] (the unparsed rest), reads more and makes s the complete lines of
@@ -89,6 +99,9 @@ func (sc *scanner) refill() bool {
 	old := sc.n
 	for {
 		if sc.n == len(sc.raw) { // a record longer than the block; no string points into it yet
+			if sc.n > MaxRecordBytes {
+				break // more says the record is too long, and skips it
+			}
 			sc.raw = append(sc.raw, make([]byte, len(sc.raw))...)
 			sc.cur.buf = sc.raw
 		}
@@ -222,6 +235,14 @@ func (sc *scanner) next(dst []string) ([]string, int, int, error) {
 		case len(l) == 0: // an empty line
 		case strings.IndexByte(l, '"') < 0:
 			// The fast path: no quotes, so the fields are the text between commas.
+			if len(l) > MaxRecordBytes {
+				return dst, 0, 0, &parseErr{startLine: startLine, line: startLine, long: true}
+			}
+			if len(l) >= MaxFields {
+				if n := strings.Count(l, ",") + 1; n > MaxFields {
+					return dst, 0, 0, &parseErr{startLine: startLine, line: startLine, fields: n}
+				}
+			}
 			return splitCommas(dst, l), startLine, startLine, nil
 		default:
 			sc.pos, sc.line = start, startLine
@@ -241,8 +262,12 @@ func (sc *scanner) next(dst []string) ([]string, int, int, error) {
 }
 
 // more refills the block from the record at pos; at the end of the input it returns io.EOF, or
-// the read error that ended it.
+// the read error that ended it. A record at pos already longer than MaxRecordBytes is skipped
+// instead, and returned as a *parseErr.
 func (sc *scanner) more() error {
+	if sc.n-sc.pos > MaxRecordBytes {
+		return sc.skip()
+	}
 	if sc.refill() {
 		return nil
 	}
@@ -252,6 +277,67 @@ func (sc *scanner) more() error {
 		err = io.EOF
 	}
 	return err
+}
+
+// skip passes over the record at pos, which is too long to buffer, reading on to its end (the
+// first line break outside quotes) through one block, so that memory stays bounded; what was
+// read past the record is kept for refill. An input that ends inside quotes leaves the record
+// open: the rest of the file belonged to it.
+func (sc *scanner) skip() error {
+	perr := &parseErr{startLine: sc.line, line: sc.line, long: true}
+	inQuote := false
+	scan := func(b []byte) int { // the index just past the record's end in b, or -1
+		for i, c := range b {
+			switch c {
+			case '"':
+				inQuote = !inQuote
+			case '\n':
+				sc.line++
+				if !inQuote {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	}
+	// The current block is only read: records of batches still in flight may point into it.
+	data := sc.raw[sc.pos:sc.n]
+	blk := sc.block(max(blockSize, len(data)))
+	sc.cur.refs--
+	sc.cur, sc.raw = blk, blk.buf
+	rest := 0
+	end := scan(data)
+	if end >= 0 {
+		rest = copy(sc.raw, data[end:])
+	}
+	for end < 0 && !sc.eof {
+		limit := len(sc.raw)
+		if sc.max > 0 {
+			limit = min(limit, sc.max)
+		}
+		m, err := sc.src.Read(sc.raw[:limit])
+		if err == io.EOF {
+			sc.eof = true
+		} else if err != nil {
+			sc.err, sc.eof = err, true
+		}
+		if end = scan(sc.raw[:m]); end >= 0 {
+			rest = copy(sc.raw, sc.raw[end:m])
+		}
+	}
+	perr.open = end < 0 && inQuote
+	sc.n, sc.k, sc.pos, sc.checked, sc.s = rest, 0, 0, 0, ""
+	sc.ckLine = sc.line
+	if sc.eof && sc.err == nil && rest > 0 {
+		// The input ended in the read that found the record's end: what follows it is all
+		// there is, complete (refill reads no more once the input ended).
+		sc.k = rest
+		sc.check()
+		if sc.k > 0 {
+			sc.s = unsafe.String(&sc.raw[0], sc.k)
+		}
+	}
+	return perr
 }
 
 // readLine returns the next line of s without its line ending and whether it had one; ok is
@@ -368,6 +454,12 @@ fields:
 	}
 	if perr != nil {
 		return dst, 0, perr
+	}
+	if len(sc.rec) > MaxRecordBytes {
+		return dst, 0, &parseErr{startLine: recLine, line: lineNo, long: true}
+	}
+	if len(ends) > MaxFields {
+		return dst, 0, &parseErr{startLine: recLine, line: lineNo, fields: len(ends)}
 	}
 	str := string(sc.rec)
 	prev := 0

@@ -37,6 +37,7 @@ func OpenZip(zr *zip.Reader, size int64, name string, rep roster.Reporter) (fsys
 	}
 	var total uint64
 	tops := map[string]bool{}
+	seen := map[string]bool{}
 	rootFiles := 0
 	for _, f := range zr.File {
 		n := f.Name
@@ -49,7 +50,17 @@ func OpenZip(zr *zip.Reader, size int64, name string, rep roster.Reporter) (fsys
 			}
 		}
 		total += f.UncompressedSize64
-		if f.FileInfo().IsDir() || strings.HasPrefix(path.Base(n), ".") || strings.HasPrefix(n, "__MACOSX/") {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		// Two entries with one name (as the zip package cleans it): which one a reader would
+		// get is up to the archive's order, so neither is read.
+		clean := path.Clean(n)
+		if seen[clean] {
+			return refuse(fmt.Sprintf("zip has two entries named %q: refused, as either could be read; make the zip again from the folder", clean))
+		}
+		seen[clean] = true
+		if strings.HasPrefix(path.Base(n), ".") || strings.HasPrefix(n, "__MACOSX/") {
 			continue
 		}
 		if i := strings.IndexByte(n, '/'); i >= 0 {

@@ -57,6 +57,10 @@ func TestOpenZip(t *testing.T) {
 		{name: "windows", entries: []entry{{`C:\users.csv`, "x"}}, code: roster.CodeParse, severity: roster.Error, msg: "absolute"},
 		{name: "too many", entries: many, code: roster.CodeParse, severity: roster.Error, msg: "entries"},
 		{name: "bomb", entries: []entry{{"users.csv", strings.Repeat("0", 80<<20)}}, code: roster.CodeParse, severity: roster.Error, msg: "zip bomb"},
+		{name: "duplicate entry", entries: []entry{{"users.csv", "x"}, {"orgs.csv", "y"}, {"users.csv", "z"}},
+			code: roster.CodeParse, severity: roster.Error, msg: `two entries named "users.csv"`},
+		{name: "duplicate in top folder", entries: []entry{{"export/users.csv", "x"}, {"export/./users.csv", "z"}},
+			code: roster.CodeParse, severity: roster.Error, msg: `two entries named "export/users.csv"`},
 		{name: "top folder", entries: []entry{{"export/users.csv", "x"}, {"export/orgs.csv", "y"}, {"__MACOSX/export/._users.csv", "z"}},
 			ok: true, code: roster.CodeMissingFile, severity: roster.Warning, msg: `folder "export"`, files: []string{"orgs.csv", "users.csv"}},
 	}

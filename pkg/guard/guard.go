@@ -4,7 +4,6 @@
 package guard
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -108,9 +107,9 @@ type Verdict struct {
 
 // Run is the guard of one publish: it keys built (the snapshot of the input, as read) with the
 // state folder's key, compares it with last (the snapshot of the last push, read back; nil on
-// the first push) and checks the policy. A snapshot of an older rostersync (unkeyed) is
-// compared by IDs only, and a Note says so; one keyed with another secret cannot be compared
-// and is refused, saying why.
+// the first push) and checks the policy. A snapshot of an older rostersync (not keyed), or one
+// keyed with another secret (the key file replaced), is compared by IDs only: removals and
+// additions count, changes cannot; a Note says so.
 func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) (Verdict, error) {
 	cur, err := built.Keyed(key)
 	if err != nil {
@@ -118,18 +117,15 @@ func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) 
 	}
 	var notes []string
 	if last != nil {
-		legacy := last.Legacy()
-		k, err := last.Keyed(key)
 		switch {
-		case errors.Is(err, snapshot.ErrOtherKey):
-			return Verdict{Rows: rows, Compared: true, Code: roster.CodeGuard, Reason: "the last snapshot of this destination was keyed with another " +
-				snapshot.KeyFile + " (was the state folder's key replaced?): nothing to compare with, so the guard cannot tell what this file removes"}, nil
-		case err != nil:
-			return Verdict{}, err
-		case legacy:
+		case last.Legacy():
 			notes = append(notes, "the last snapshot was written by an older rostersync (not keyed): compared by IDs only this once, changed rows not counted")
+		case last.ByIDsOnly(key):
+			notes = append(notes, "the last snapshot was keyed with another "+snapshot.KeyFile+" (was the state folder's key replaced?): compared by IDs only this once, changed rows not counted")
 		}
-		last = k
+		if last, err = last.Keyed(key); err != nil {
+			return Verdict{}, err
+		}
 	}
 	v := Check(last, cur, rows, p)
 	v.Notes = append(notes, v.Notes...)

@@ -214,9 +214,14 @@ func TestRunLegacyAndOtherKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Another key: refused, saying why, never counted as everything removed.
-	v2, err := Run(v.State, snap(t, district(10), nil), k2, 20, Default())
-	if err != nil || v2.Allowed || !strings.Contains(v2.Reason, "keyed with another snapshot.key") || v2.Counts != nil {
+	// Another key (the key file replaced): compared by IDs only, saying so, never counted as
+	// everything removed or changed.
+	renamedAll := district(10)
+	for i := range renamedAll.Users {
+		renamedAll.Users[i].GivenName = "Zed"
+	}
+	v2, err := Run(v.State, snap(t, renamedAll, nil), k2, 20, Default())
+	if err != nil || !v2.Allowed || v2.Counts[roster.UserKind].Unchanged != 10 || len(v2.Notes) != 1 || !strings.Contains(v2.Notes[0], "keyed with another snapshot.key") {
 		t.Errorf("another key: %v %+v", err, v2)
 	}
 	// A legacy snapshot (an older rostersync's) compares by IDs only, and says so.

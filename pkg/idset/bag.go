@@ -1,10 +1,8 @@
 package idset
 
-import "slices"
-
 // Bag collects hashes with the line each was seen on and finds the repeats once all are in.
 // Adding is an append to one of up to 256 parts chosen by the hash's top bits, so it costs no
-// random access into a table of millions of entries; Repeats then checks one small part at a
+// random access into a table of millions of entries; Repeated then checks one small part at a
 // time in a table that stays in cache. It is for the IDs of a big file that nothing refers to
 // (enrollments), which only need to be unique.
 type Bag struct {
@@ -45,30 +43,21 @@ func (b *Bag) Add(k uint64, line int32) {
 	b.n++
 }
 
-// Repeats calls fn for every hash added more than once, for each line after the first: the
-// line and the first line it was seen on, in line order (lines are expected to be added in
-// increasing order).
-func (b *Bag) Repeats(fn func(k uint64, line, first int32)) {
-	largest := 0
-	for _, p := range b.parts {
-		largest = max(largest, len(p))
-	}
-	type rep struct {
-		k           uint64
-		line, first int32
-	}
-	var reps []rep
-	m := New(largest)
+// Repeated returns the hashes added more than once, each with the line it was first added on
+// (lines are expected to be added in increasing order). What it allocates grows with the
+// distinct hashes of a part, not with the repeats: a million rows of one ID make a table of one.
+func (b *Bag) Repeated() *Map {
+	// The scratch table starts at twice a part's average and grows for a part of more distinct
+	// hashes; a part swollen by repeats of a few hashes does not size it.
+	m := New(2 * b.n / len(b.parts))
+	out := New(0)
 	for _, p := range b.parts {
 		for _, e := range p {
 			if first, dup := m.Add(e.key, e.line); dup {
-				reps = append(reps, rep{e.key, e.line, first})
+				out.Add(e.key, first)
 			}
 		}
 		m.reset()
 	}
-	slices.SortFunc(reps, func(a, b rep) int { return int(a.line) - int(b.line) })
-	for _, r := range reps {
-		fn(r.k, r.line, r.first)
-	}
+	return out
 }

@@ -2,6 +2,7 @@ package idset
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -64,41 +65,58 @@ func BenchmarkAdd(b *testing.B) {
 	}
 }
 
-// TestBagRepeats checks Bag's repeats against a Go map, on enough keys to use many parts.
-func TestBagRepeats(t *testing.T) {
+// TestBagRepeated checks Bag's repeated keys against a Go map, on enough keys to use many parts.
+func TestBagRepeated(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 10, 300_000} {
 		b := NewBag(n / 2) // a low hint: parts must grow
 		seen := map[uint64]int32{}
-		type rep struct {
-			k           uint64
-			line, first int32
-		}
-		var want []rep
+		want := map[uint64]int32{}
 		for line := range int32(n) {
 			k := r.Uint64()
-			if line%97 == 5 { // a repeat of an earlier key
-				k = uint64(line%1000) * 0x9e3779b97f4a7c15
+			if line%97 == 5 { // a repeat of an earlier key (not 0: a Map holds 0 as zeroKey)
+				k = uint64(line%1000+2) * 0x9e3779b97f4a7c15
 			}
 			if first, ok := seen[k]; ok {
-				want = append(want, rep{k, line, first})
+				want[k] = first
 			} else {
 				seen[k] = line
 			}
 			b.Add(k, line)
 		}
-		var got []rep
-		b.Repeats(func(k uint64, line, first int32) { got = append(got, rep{k, line, first}) })
-		if len(got) != len(want) {
-			t.Fatalf("n=%d: %d repeats, want %d", n, len(got), len(want))
+		got := b.Repeated()
+		if got.Len() != len(want) {
+			t.Fatalf("n=%d: %d repeated keys, want %d", n, got.Len(), len(want))
 		}
-		for i := range want {
-			if got[i] != want[i] {
-				t.Fatalf("n=%d: repeat %d = %+v, want %+v", n, i, got[i], want[i])
+		for k, first := range want {
+			if v, ok := got.Get(k); !ok || v != first {
+				t.Fatalf("n=%d: key %x first on %d (%v), want %d", n, k, v, ok, first)
 			}
 		}
 		if b.Len() != n {
 			t.Fatalf("Len %d, want %d", b.Len(), n)
 		}
+	}
+}
+
+// What Repeated keeps grows with the distinct repeated keys, not with the repeats: a million
+// rows of one ID take a table of one key.
+func TestBagRepeatedMemory(t *testing.T) {
+	const n = 1 << 20
+	b := NewBag(n)
+	for line := range int32(n) {
+		b.Add(42, line)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m := b.Repeated()
+	runtime.ReadMemStats(&after)
+	if m.Len() != 1 {
+		t.Fatalf("%d repeated keys, want 1", m.Len())
+	}
+	// The per-part scratch table is sized by the largest part; nothing is kept per repeat.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > n {
+		t.Errorf("Repeated allocated %d bytes for %d repeats of one key", alloc, n)
 	}
 }

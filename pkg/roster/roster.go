@@ -3,7 +3,10 @@
 // positioned Problem that every check reports. It imports nothing else of rostersync.
 package roster
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Values are kept as the strings the source file held: identifiers are never parsed as numbers,
 // booleans stay "true"/"false" (or blank), dates stay YYYY-MM-DD. List fields are slices.
@@ -156,6 +159,58 @@ type Roster struct {
 	// Skipped counts the entities read but not kept (a Collector's Skip), so a writer can
 	// still report what its format drops.
 	Skipped map[Kind]int
+
+	// Delta names the kinds whose file was a delta (a OneRoster manifest's file.X=delta): its
+	// rows are changes since the last export, each with a status, not the whole set. A kind
+	// not named is a full (bulk) set; Capti files and students.csv are always full rosters.
+	Delta map[Kind]bool
+}
+
+// Status values of a record (OneRoster's status column).
+const (
+	StatusActive      = "active"
+	StatusToBeDeleted = "tobedeleted"
+)
+
+// Deleted reports whether a status says the record is to be deleted. A deleted record is
+// never written as an active one.
+func Deleted(status string) bool {
+	return strings.EqualFold(status, StatusToBeDeleted)
+}
+
+// IsDelta reports whether any kind of r came from a delta file.
+func (r *Roster) IsDelta() bool {
+	for _, d := range r.Delta {
+		if d {
+			return true
+		}
+	}
+	return false
+}
+
+// DeltaKinds lists the kinds of r that came from delta files, in the canonical order.
+func (r *Roster) DeltaKinds() []Kind {
+	var out []Kind
+	for _, k := range Kinds {
+		if r.Delta[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// DeltaMarker is an optional ability of a Sink: a reader tells it which kinds come from delta
+// files, before it sends their entities.
+type DeltaMarker interface {
+	MarkDelta(Kind)
+}
+
+// MarkDelta records that kind k comes from a delta file.
+func (c *Collector) MarkDelta(k Kind) {
+	if c.Roster.Delta == nil {
+		c.Roster.Delta = map[Kind]bool{}
+	}
+	c.Roster.Delta[k] = true
 }
 
 // Count returns the number of entities of kind k read: kept plus skipped.

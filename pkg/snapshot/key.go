@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"cmp"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -175,44 +174,44 @@ func (k *Key) each(in, out []Entry, fn func(*hasher, Entry) Entry) {
 	wg.Wait()
 }
 
-// Keyed returns s keyed with k: each key hash and row hash replaced by its HMAC (a row's with
-// its key), tombstones and unknown rows kept as such, sorted by the new keys. A snapshot
-// already keyed with k is returned as it is; one keyed with another secret cannot be keyed.
+// Keyed returns s keyed with k: each row hash replaced by its HMAC with its key hash (which
+// stays the diff engine's hash of the ID: an ID is no secret, and IDs keyed alike compare with
+// any snapshot), tombstones and unknown rows kept as such. A snapshot already keyed with k is
+// returned as it is. One whose rows cannot be keyed with k (a legacy snapshot's were dropped; one
+// keyed with another secret cannot be read back) keeps its IDs and has every row Unknown: it
+// compares by IDs only (Rekeyed tells).
 func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
-	switch s.KeyID {
-	case k.ID:
+	if s.KeyID == k.ID {
 		return s, nil
-	case "", LegacyKeyID:
-	default:
-		return nil, fmt.Errorf("%w (key %s, key %s)", ErrOtherKey, s.KeyID, k.ID)
 	}
-	out := &Snapshot{Kinds: make(map[roster.Kind][]Entry, len(s.Kinds)), Modes: s.Modes, KeyID: k.ID}
+	byIDs := s.KeyID != ""
+	out := &Snapshot{Kinds: make(map[roster.Kind][]Entry, len(s.Kinds)), Modes: s.Modes, Stripped: s.Stripped, KeyID: k.ID}
 	for kind, entries := range s.Kinds {
 		e := make([]Entry, len(entries))
-		k.each(entries, e, func(h *hasher, x Entry) Entry {
-			y := Entry{Key: h.sum('k', x.Key, 0, false), Row: x.Row}
-			if x.Row != diff.Tombstone && x.Row != diff.Unknown {
-				y.Row = h.sum('r', x.Key, x.Row, true)
-				if y.Row == diff.Tombstone || y.Row == diff.Unknown {
-					y.Row = diff.Unknown + 1
+		if byIDs {
+			for i, x := range entries {
+				e[i] = x
+				if x.Row != diff.Tombstone {
+					e[i].Row = diff.Unknown
 				}
 			}
-			return y
-		})
-		slices.SortStableFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
+		} else {
+			k.each(entries, e, func(h *hasher, x Entry) Entry {
+				if x.Row == diff.Tombstone || x.Row == diff.Unknown {
+					return x
+				}
+				r := h.sum('r', x.Key, x.Row, true)
+				if r == diff.Tombstone || r == diff.Unknown {
+					r = diff.Unknown + 1
+				}
+				return Entry{Key: x.Key, Row: r}
+			})
+		}
 		out.Kinds[kind] = e
-	}
-	h := k.hasher()
-	for kind, entries := range s.Stripped {
-		e := make([]Entry, len(entries))
-		for i, x := range entries {
-			e[i] = Entry{Key: h.sum('k', x.Key, 0, false), Row: h.sum('k', x.Row, 0, false)}
-		}
-		slices.SortStableFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
-		if out.Stripped == nil {
-			out.Stripped = map[roster.Kind][]Entry{}
-		}
-		out.Stripped[kind] = e
 	}
 	return out, nil
 }
+
+// ByIDsOnly reports whether keying s with k leaves its rows Unknown: s is a legacy snapshot, or
+// one keyed with another secret (the key file replaced).
+func (s *Snapshot) ByIDsOnly(k *Key) bool { return s.KeyID != "" && s.KeyID != k.ID }

@@ -3,10 +3,11 @@
 // entries are those of the diff engine's first pass (pkg/diff: the same fields, the same rules
 // for tobedeleted rows and deltas), so the guard, history --diff and diff count alike.
 //
-// What is written is keyed: each hash is an HMAC-SHA256 (truncated to 64 bits) under a secret
-// kept beside the snapshots (Key), so a copy of the snapshots alone cannot be searched for a
-// password or a birth date. A snapshot being built is not keyed (its hashes are the diff
-// engine's); Keyed turns it into one that can be written and compared with written ones.
+// What is written is keyed: each row hash is an HMAC-SHA256 (truncated to 64 bits) under a
+// secret kept beside the snapshots (Key), so a copy of the snapshots alone cannot be searched
+// for a password or a birth date. Key hashes stay the engine's hashes of the IDs (an ID is no
+// secret), so any two snapshots compare at least by IDs. A snapshot being built is not keyed;
+// Keyed turns it into one that can be written and compared with written ones.
 package snapshot
 
 import (
@@ -100,8 +101,8 @@ func ExcelDamage(old, new *Snapshot) map[roster.Kind]int {
 	return diff.ExcelDamage(old.table(), new.table())
 }
 
-// ErrOtherKey is returned when two snapshots are keyed with different secrets: their hashes
-// cannot be compared.
+// ErrOtherKey is returned when two snapshots are keyed with different secrets: their row
+// hashes cannot be compared (key one with the other's key: it then compares by IDs).
 var ErrOtherKey = errors.New("the snapshots are keyed with different secrets")
 
 // Compare counts, per kind present in either snapshot, the entities of old that new removes,

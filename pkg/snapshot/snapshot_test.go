@@ -167,8 +167,16 @@ func TestKeyedHidesRows(t *testing.T) {
 	built := build(t, users, nil)
 	a, b := keyed(t, built, testKey(t, 1)), keyed(t, built, testKey(t, 2))
 	x, y, z := built.Kinds[roster.UserKind][0], a.Kinds[roster.UserKind][0], b.Kinds[roster.UserKind][0]
-	if x.Row == y.Row || y.Row == z.Row || x.Key == y.Key || y.Key == z.Key {
-		t.Errorf("keyed entries equal unkeyed or other-key ones: %x %x %x", x, y, z)
+	if x.Row == y.Row || y.Row == z.Row || x.Key != y.Key || y.Key != z.Key {
+		t.Errorf("keyed rows equal unkeyed or other-key ones, or IDs differ: %x %x %x", x, y, z)
+	}
+	// Keyed with another secret, a snapshot compares by IDs only.
+	if !a.ByIDsOnly(testKey(t, 2)) || a.ByIDsOnly(testKey(t, 1)) {
+		t.Error("ByIDsOnly")
+	}
+	c, _, err := Compare(keyed(t, a, testKey(t, 2)), b)
+	if err != nil || c[roster.UserKind].Unchanged != 1 {
+		t.Errorf("other key: %+v %v", c, err)
 	}
 	// A guess of the password, hashed as the engine does, is not in the keyed snapshot.
 	guess := build(t, []roster.User{{SourcedID: "u1", Password: "2010-05-04"}}, nil)
