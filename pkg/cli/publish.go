@@ -390,7 +390,7 @@ func renderReport(deps *Deps, rep *publish.Report, quiet, dryRun, allowShrink bo
 	switch rep.Result {
 	case "held":
 		fmt.Fprintf(w, "rostersync: refused by the shrink guard: nothing was sent; held as run %s\n", rep.Held)
-		fmt.Fprintf(w, "hint: check the export; 'rostersync hold approve %s' sends exactly these files, 'rostersync hold discard %s' drops them\n", rep.Held, rep.Held)
+		fmt.Fprintf(w, "rostersync: hint: check the export; 'rostersync hold approve %s' sends exactly these files, 'rostersync hold discard %s' drops them\n", rep.Held, rep.Held)
 	case "refused":
 		fmt.Fprintln(w, "rostersync: refused by the shrink guard: nothing was sent (check the export; --allow-shrink sends it anyway, once)")
 	case "dry-run":
