@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"net"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -72,10 +71,4 @@ func CanonicalHost(h string) string {
 		return ip.String()
 	}
 	return h
-}
-
-// exists reports whether p exists (for messages).
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
