@@ -208,7 +208,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	if !r.discard && spec.kind != "" && !build {
 		sel.SkipN(spec.kind, rows)
 	}
-	r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Rows: rows, Source: r.alias[name], Mode: r.modes[name]})
+	r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Rows: rows, Source: r.alias[name]})
 	if rows == 0 && r.modes[name] != "delta" && !cr.Lost() {
 		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
 			Message: fmt.Sprintf("%s has a header but no rows: leave it out and mark it absent in manifest.csv, or fill it", name)})

@@ -160,10 +160,7 @@ func (s *diffSide) source(fopts format.Options) diff.Source {
 		} else {
 			fopts.Reread = true // its problems were counted on the first read
 		}
-		info, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
-		if err == nil {
-			diff.TellModes(sink, diff.ModesOf(info)) // a delta applies to OLD
-		}
+		_, err := s.format.Read(ctx, s.in.FS, fopts, sink, rep)
 		return err
 	}
 }

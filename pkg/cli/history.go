@@ -271,7 +271,9 @@ func historyDiff(cmd *cobra.Command, deps *Deps, opts *HistoryOptions, store *st
 		return err
 	}
 	key, err := snapshot.LoadKey(store.Dir)
-	if err != nil {
+	if errors.Is(err, snapshot.ErrInsecureKey) {
+		return usageError(err)
+	} else if err != nil {
 		return withExit(ExitLocal, err)
 	}
 	note := ""

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rostersync/rostersync/pkg/csvio"
-	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -356,6 +355,5 @@ func readInput(ctx context.Context, f format.Format, in *input, fopts format.Opt
 		}
 		return info, withExit(ExitLocal, fmt.Errorf("read %s: %w", in.Path, err))
 	}
-	diff.TellModes(sink, diff.ModesOf(info)) // a delta's kinds, to a snapshot being built
 	return info, nil
 }

@@ -326,6 +326,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		Changes:  []Change{},
 		Notes:    []Note{},
 	}
+	modes := sides[1].effectiveModes() // a delta NEW applies to OLD
 	var sets *diffSets
 	if opts.Detail {
 		sets = &diffSets{}
@@ -335,7 +336,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		if !cfg.want[k] || (opts.Entities == nil && len(o) == 0 && len(n) == 0) {
 			continue
 		}
-		counts := merge(o, n, sides[1].modes[k], sets, kindIdx(k), nil)
+		counts := merge(o, n, modes[k], sets, kindIdx(k), nil)
 		sides[0].tables[k], sides[1].tables[k] = nil, nil // free before the next pass
 		if old := counts.Old(); old > 0 {
 			counts.RemovedPercent = math.Round(float64(counts.Removed)/float64(old)*1000) / 10

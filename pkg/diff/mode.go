@@ -1,9 +1,6 @@
 package diff
 
 import (
-	"strings"
-
-	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -18,32 +15,25 @@ func TellModes(sink roster.Sink, modes map[roster.Kind]Mode) {
 	}
 }
 
-// ModesOf returns how the kinds of an input apply, from what its reader said of each file: nil
-// (every kind bulk) unless a file is a delta; then each kind read from a delta file is Delta,
-// from a bulk file Bulk, and every other kind Kept (a delta package leaves it as it was).
-func ModesOf(info format.Info) map[roster.Kind]Mode {
+// MarkDelta is roster.DeltaMarker's: a reader tells that kind's rows come from a delta file.
+// In an input with a delta file, a kind that sends nothing (its file marked absent) is Kept.
+func (p *pass1) MarkDelta(kind roster.Kind) { p.SetMode(kind, Delta) }
+
+// effectiveModes returns the modes of the kinds as read: as told, and, when any kind is a
+// delta, Kept for every kind no entity was sent of (a delta package leaves it as it was).
+func (p *pass1) effectiveModes() [numKinds]Mode {
+	m := p.modes
 	delta := false
-	for _, f := range info.Files {
-		delta = delta || f.Mode == "delta"
+	for _, x := range m {
+		delta = delta || x == Delta
 	}
 	if !delta {
-		return nil
+		return m
 	}
-	out := map[roster.Kind]Mode{}
-	for _, k := range roster.Kinds {
-		out[k] = Kept
-	}
-	for _, f := range info.Files {
-		k := roster.Kind(strings.TrimSuffix(f.Name, ".csv"))
-		if _, ok := out[k]; !ok {
-			continue
-		}
-		switch f.Mode {
-		case "delta":
-			out[k] = Delta
-		case "bulk":
-			out[k] = Bulk
+	for k := range m {
+		if m[k] == Bulk && len(p.tables[k]) == 0 && len(p.chunks[k]) == 0 {
+			m[k] = Kept
 		}
 	}
-	return out
+	return m
 }

@@ -47,6 +47,7 @@ func NewBuilder(opts Options) (*Builder, error) {
 // Table sorts and returns what was built. The Builder must not be used afterwards.
 func (b *Builder) Table() *Table {
 	b.finish()
+	modes := b.effectiveModes()
 	t := &Table{Kinds: map[roster.Kind][]Entry{}}
 	for k := range numKinds {
 		if e := dedupe(b.tables[k]); len(e) > 0 {
@@ -60,7 +61,7 @@ func (b *Builder) Table() *Table {
 			t.Stripped[kinds[k]] = dedupe(z)
 		}
 		b.stripped[k] = nil
-		if m := b.modes[k]; m != Bulk {
+		if m := modes[k]; m != Bulk {
 			if t.Modes == nil {
 				t.Modes = map[roster.Kind]Mode{}
 			}

@@ -72,9 +72,6 @@ type FileInfo struct {
 	// Source is the file's name in the input when the format read it under Name (Users.csv
 	// read as users.csv); "" when they are the same.
 	Source string `json:"-"`
-	// Mode is how a package's manifest says the file applies: "bulk" or "delta" ("" without a
-	// manifest, or for a single-file format: the whole roster).
-	Mode string `json:"-"`
 }
 
 // Dest is where a writer puts its files. The caller publishes them atomically after Write

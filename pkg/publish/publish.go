@@ -422,7 +422,9 @@ func guardSet(store *state.Store, dest string, set *Set, policy guard.Policy) (g
 		}
 	}
 	key, err := snapshot.LoadKey(store.Dir)
-	if err != nil {
+	if errors.Is(err, snapshot.ErrInsecureKey) {
+		return guard.Verdict{}, nil, fail(KindUsage, err) // with the chmod that fixes it
+	} else if err != nil {
 		return guard.Verdict{}, nil, fail(KindLocal, err)
 	}
 	v, err := guard.Run(old, set.Snap, key, set.Rows, policy)

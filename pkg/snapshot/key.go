@@ -23,6 +23,9 @@ import (
 // KeyFile is the name of the secret in the state folder.
 const KeyFile = "snapshot.key"
 
+// ErrInsecureKey is returned for a key file others can read or write: fix its mode.
+var ErrInsecureKey = errors.New("insecure snapshot key")
+
 // keyLen is the secret's length in bytes.
 const keyLen = 32
 
@@ -75,7 +78,7 @@ func readSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("snapshot key %s: not a regular file", path)
 	}
 	if !private(st.Mode()) {
-		return nil, fmt.Errorf("snapshot key %s: mode %04o lets others read it (chmod 600 %s)", path, st.Mode().Perm(), path)
+		return nil, fmt.Errorf("%w: %s has mode %04o: others can read it (chmod 600 %s)", ErrInsecureKey, path, st.Mode().Perm(), path)
 	}
 	b := make([]byte, keyLen+1)
 	n, err := f.Read(b)
@@ -133,17 +136,13 @@ type hasher struct {
 
 func (k *Key) hasher() *hasher { return &hasher{mac: hmac.New(sha256.New, k.secret)} }
 
-// sum is the first 64 bits of the HMAC of a domain byte and one or two 64-bit values.
-func (h *hasher) sum(domain byte, a, b uint64, two bool) uint64 {
-	h.in[0] = domain
-	binary.LittleEndian.PutUint64(h.in[1:9], a)
-	n := 9
-	if two {
-		binary.LittleEndian.PutUint64(h.in[9:17], b)
-		n = 17
-	}
+// row is the first 64 bits of the HMAC of a row hash with its key hash, after a domain byte.
+func (h *hasher) row(key, row uint64) uint64 {
+	h.in[0] = 'r'
+	binary.LittleEndian.PutUint64(h.in[1:9], key)
+	binary.LittleEndian.PutUint64(h.in[9:17], row)
 	h.mac.Reset()
-	h.mac.Write(h.in[:n]) //nolint:errcheck // hashing cannot fail
+	h.mac.Write(h.in[:]) //nolint:errcheck // hashing cannot fail
 	h.out = h.mac.Sum(h.out[:0])
 	return binary.LittleEndian.Uint64(h.out)
 }
@@ -200,7 +199,7 @@ func (s *Snapshot) Keyed(k *Key) (*Snapshot, error) {
 				if x.Row == diff.Tombstone || x.Row == diff.Unknown {
 					return x
 				}
-				r := h.sum('r', x.Key, x.Row, true)
+				r := h.row(x.Key, x.Row)
 				if r == diff.Tombstone || r == diff.Unknown {
 					r = diff.Unknown + 1
 				}
