@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"slices"
 
+	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // Exit codes, the same for every command (SPEC §3).
@@ -70,6 +73,9 @@ func exitCode(err error, mappers []codeMapper) int {
 	if err == nil {
 		return ExitOK
 	}
+	if setupError(err) {
+		return ExitUsage
+	}
 	if ee, ok := errors.AsType[*exitError](err); ok {
 		return ee.code
 	}
@@ -94,10 +100,23 @@ func exitCode(err error, mappers []codeMapper) int {
 	return ExitLocal
 }
 
-// hintsOf returns the hint lines carried by err.
+// setupError reports a problem of this machine's set-up, found before or without the remote
+// side: the config file, a file or folder others could change or read (strict modes), a key or
+// password file, known_hosts, no login method, a malformed URL. It is exit 2 whatever the step
+// that met it (a connection error wrapper included).
+func setupError(err error) bool {
+	return errors.Is(err, config.ErrConfig) || errors.Is(err, transport.ErrConfig)
+}
+
+// hintsOf returns the hint lines carried by err, with the chmod or chown that fixes a file
+// refused by the strict-mode checks.
 func hintsOf(err error) []string {
+	var hints []string
 	if ee, ok := errors.AsType[*exitError](err); ok {
-		return ee.hints
+		hints = ee.hints
 	}
-	return nil
+	if ie, ok := errors.AsType[*config.InsecureError](err); ok && !slices.Contains(hints, ie.Hint()) {
+		hints = append(slices.Clip(hints), ie.Hint())
+	}
+	return hints
 }

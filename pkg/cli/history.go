@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/snapshot"
 	"github.com/rostersync/rostersync/pkg/state"
@@ -102,7 +103,7 @@ func runHistory(cmd *cobra.Command, deps *Deps, opts *HistoryOptions) error {
 		}
 		return printRuns(deps, style, last)
 	}
-	dest, err := historyKey(deps, opts)
+	dest, err := historyKey(deps, opts, store)
 	if err != nil {
 		return err
 	}
@@ -119,38 +120,35 @@ func runHistory(cmd *cobra.Command, deps *Deps, opts *HistoryOptions) error {
 	return historyDiff(cmd, deps, opts, store, dest, runs)
 }
 
-// historyKey is the destination key of a profile name, a URL or a local folder.
-func historyKey(deps *Deps, opts *HistoryOptions) (string, error) {
+// historyKey is the destination identity of a profile name, a URL or a local folder: a local
+// folder's real path; an sftp:// URL's identity as recorded by the last run that connected
+// (the server's real path), else its URL.
+func historyKey(deps *Deps, opts *HistoryOptions, store *state.Store) (string, error) {
 	t := opts.Target
+	if !transport.IsURL(t) {
+		if c, err := deps.loadConfig(opts.Global); err == nil {
+			if p, err := c.Profile(t); err == nil {
+				if p.Destination == "" {
+					return "", usageError(fmt.Errorf("profile %s has no destination", p.Name))
+				}
+				t = p.Destination
+			}
+		} else {
+			return "", err
+		}
+	}
 	if transport.IsURL(t) {
 		u, err := transport.ParseURL(t)
 		if err != nil {
 			return "", usageError(err)
 		}
-		return u.Key(), nil
+		return store.Alias(publish.URLKey(u)), nil
 	}
-	if c, err := deps.loadConfig(opts.Global); err == nil {
-		if p, err := c.Profile(t); err == nil {
-			if p.Destination == "" {
-				return "", usageError(fmt.Errorf("profile %s has no destination", p.Name))
-			}
-			if transport.IsURL(p.Destination) {
-				u, err := transport.ParseURL(p.Destination)
-				if err != nil {
-					return "", usageError(err)
-				}
-				return u.Key(), nil
-			}
-			return p.Destination, nil
-		}
-	} else {
-		return "", err
-	}
-	abs, err := filepath.Abs(t)
+	id, err := publish.LocalIdentity(t)
 	if err != nil {
 		return "", withExit(ExitLocal, err)
 	}
-	return abs, nil
+	return id, nil
 }
 
 func printRuns(deps *Deps, style string, runs []*state.Run) error {

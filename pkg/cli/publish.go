@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,100 +16,87 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/format"
-	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/snapshot"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
 )
 
-// This file is the publishing pipeline push and sync share: a checked file set, the shrink
-// guard against the destination's last snapshot, the atomic publish, and the run record.
+// This file connects push, sync and hold to pkg/publish: the Checker that reads an input's
+// private copy with its format, the dialer built from the connection settings, the mapping of
+// publish errors to exit codes, and the rendering of a report.
 
-// fileSet is what one input publishes: its files under their remote names, and the snapshot
-// and row count the guard compares.
-type fileSet struct {
-	Source   string // the path given
-	Format   string
-	Files    []transport.File
-	Sizes    []int64
-	FileRows []int // data rows of each file (from the reader), 0 when not a data file
-	SHA256   []string
-	Rows     int
-	Snap     *snapshot.Snapshot
-}
-
-// checkFileSet reads a local input (a file, a directory or a zip at path, named shown in
-// messages: "-" for spooled stdin) with its format, reports its problems, and returns the set
-// to publish. Problems with errors refuse it (errFindings).
-func checkFileSet(ctx context.Context, deps *Deps, path, shown, as string, formatName string, fopts format.Options, quiet bool) (*fileSet, error) {
-	in, err := openLocal(path, shown)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Close()
-	f, err := pickFormat(deps, formatName, in)
-	if err != nil {
-		return nil, err
-	}
-	probs := &roster.Problems{Max: 1000}
-	b := snapshot.NewBuilder()
-	info, err := readInput(ctx, f, in, fopts, b, probs)
-	if err != nil {
-		return nil, err
-	}
-	if probs.Errors > 0 || (!quiet && probs.Warnings > 0) {
-		for _, p := range probs.List() {
-			if p.Severity != roster.Info {
-				fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
-			}
+// checker reads a copy (a file, a folder or a zip) with its format, reports its problems, and
+// returns the set to publish. Problems with errors refuse it (errFindings).
+func checker(deps *Deps, formatName string, fopts format.Options, quiet bool) publish.Checker {
+	return func(ctx context.Context, c *publish.Copy) (*publish.Set, error) {
+		shown, as := c.Input.Shown, c.Input.As
+		if shown == "" {
+			shown = c.Input.Path
 		}
-	}
-	if probs.Errors > 0 {
-		see := ""
-		if shown != "-" {
-			see = fmt.Sprintf(" (see 'rostersync validate %s')", shown)
-		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was sent%s\n", shown, plural(probs.Errors, "error"), see)
-		return nil, errFindings
-	}
-	set := &fileSet{Source: shown, Format: f.Name(), Snap: b.Snapshot()}
-	for _, fi := range info.Files {
-		set.Rows += fi.Rows
-	}
-	// The files to send: a single file as itself, a directory's roster files, a zip as the zip.
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return nil, withExit(ExitLocal, err)
-	case st.IsDir():
-		if as != "" {
-			return nil, usageError(errors.New("--as names one file: a directory is sent under its files' names"))
-		}
-		set.Files, err = folderFiles(deps, in.Dir, info, quiet)
+		in, err := openLocal(c.Path, shown)
 		if err != nil {
 			return nil, err
 		}
-	default:
-		name := filepath.Base(path)
-		if as != "" {
-			name = as
-		}
-		set.Files = []transport.File{{Name: name, Path: path}}
-	}
-	for _, fl := range set.Files {
-		if err := checkRemoteName(fl.Name); err != nil {
-			return nil, usageError(err)
-		}
-		sum, size, err := hashFile(fl.Path)
+		defer in.Close()
+		f, err := pickFormat(deps, formatName, in)
 		if err != nil {
-			return nil, withExit(ExitLocal, err)
+			return nil, err
 		}
-		set.SHA256 = append(set.SHA256, sum)
-		set.Sizes = append(set.Sizes, size)
-		set.FileRows = append(set.FileRows, fileRows(info, fl.Name, len(set.Files) == 1, set.Rows))
+		probs := &roster.Problems{Max: 1000}
+		b := snapshot.NewBuilder()
+		info, err := readInput(ctx, f, in, fopts, b, probs)
+		if err != nil {
+			return nil, err
+		}
+		if probs.Errors > 0 || (!quiet && probs.Warnings > 0) {
+			for _, p := range probs.List() {
+				if p.Severity != roster.Info {
+					fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
+				}
+			}
+		}
+		if probs.Errors > 0 {
+			see := ""
+			if shown != "-" {
+				see = fmt.Sprintf(" (see 'rostersync validate %s')", shown)
+			}
+			fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was sent%s\n", shown, plural(probs.Errors, "error"), see)
+			return nil, errFindings
+		}
+		set := &publish.Set{Source: shown, Format: f.Name(), Snap: b.Snapshot()}
+		for _, fi := range info.Files {
+			set.Rows += fi.Rows
+		}
+		// The files to send: a single file as itself, a directory's roster files, a zip as the zip.
+		st, err := os.Stat(c.Path)
+		switch {
+		case err != nil:
+			return nil, withExit(ExitLocal, err)
+		case st.IsDir():
+			if as != "" {
+				return nil, usageError(errors.New("--as names one file: a directory is sent under its files' names"))
+			}
+			set.Files, err = folderFiles(deps, in.Dir, info, quiet)
+			if err != nil {
+				return nil, err
+			}
+		default:
+			name := filepath.Base(c.Path)
+			if as != "" {
+				name = as
+			}
+			set.Files = []transport.File{{Name: name, Path: c.Path}}
+		}
+		for _, fl := range set.Files {
+			if err := checkRemoteName(fl.Name); err != nil {
+				return nil, usageError(err)
+			}
+			set.FileRows = append(set.FileRows, fileRows(info, fl.Name, len(set.Files) == 1, set.Rows))
+		}
+		return set, nil
 	}
-	return set, nil
 }
 
 // folderFiles are the files of a folder to send: those the format read, under the names it
@@ -168,20 +152,6 @@ func checkRemoteName(n string) error {
 	return nil
 }
 
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
 // connFlags are the connection settings of push and sync (profile keys of the same names).
 type connFlags struct {
 	To             string
@@ -206,7 +176,7 @@ func (c *connFlags) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&c.PasswordFile, "password-file", "", "file holding the SFTP password")
 	f.BoolVar(&c.Agent, "agent", false, "use ssh-agent (SSH_AUTH_SOCK)")
 	f.StringVar(&c.KnownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
-	f.DurationVar(&c.Timeout, "timeout", 0, "idle timeout of the connection (default 30s)")
+	f.DurationVar(&c.Timeout, "timeout", 0, "timeout of the connect, SSH handshake and login, and of an idle connection (default 30s)")
 	f.IntVar(&c.Retries, "retries", transport.DefaultRetries, "retries of a failed connection or transfer on a fresh connection (0: none)")
 	f.StringVar(&c.StateDir, "state-dir", "", "state folder for snapshots, run records and locks")
 }
@@ -263,56 +233,13 @@ func secret(deps *Deps, env, file, what string) (string, error) {
 		}
 		return v, nil
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := config.ReadSecretFile(file, what+" file") // private, or refused (exit 2)
 		if err != nil {
-			return "", withExit(ExitLocal, fmt.Errorf("%s: %w", what, err))
+			return "", err
 		}
 		return strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r"), nil
 	}
 	return "", nil
-}
-
-// destination is where a file set is published.
-type destination interface {
-	// Publish sends files atomically: every temporary first, then the renames.
-	Publish(ctx context.Context, files []transport.File, progress func(int64)) error
-	Close() error
-}
-
-type localDest struct{ dir string }
-
-func (d localDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) error {
-	return transport.LocalPublish(ctx, d.dir, files, progress)
-}
-func (localDest) Close() error { return nil }
-
-type sftpDest struct {
-	c   *transport.Client
-	dir string
-}
-
-func (d sftpDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) error {
-	if _, err := d.c.CleanLeftovers(ctx, d.dir); err != nil {
-		return err
-	}
-	return d.c.Publish(ctx, d.dir, files, progress)
-}
-func (d sftpDest) Close() error { return d.c.Close() }
-
-// openDestination connects to dest (an sftp:// URL or a local folder).
-func openDestination(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile) (destination, string, error) {
-	if !transport.IsURL(c.To) {
-		dir, err := filepath.Abs(c.To)
-		if err != nil {
-			return nil, "", withExit(ExitLocal, err)
-		}
-		return localDest{dir: dir}, dir, nil
-	}
-	cl, u, err := dial(ctx, deps, c, p, c.To)
-	if err != nil {
-		return nil, "", err
-	}
-	return sftpDest{c: cl, dir: u.Dir()}, u.Key(), nil
 }
 
 // dial connects to the server of an sftp:// URL with the connection settings.
@@ -321,6 +248,12 @@ func dial(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, raw 
 	if err != nil {
 		return nil, nil, usageError(err)
 	}
+	cl, err := dialURL(ctx, deps, c, p, u)
+	return cl, u, err
+}
+
+// dialURL connects to the server of u with the connection settings.
+func dialURL(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, u *transport.URL) (*transport.Client, error) {
 	cfg := transport.Config{URL: u, KnownHosts: c.KnownHosts, UseAgent: c.Agent, IOTimeout: c.Timeout, Retries: c.Retries}
 	if cfg.Retries == 0 {
 		cfg.Retries = -1 // transport: negative is none, 0 the default
@@ -330,7 +263,7 @@ func dial(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, raw 
 	}
 	pass, err := secret(deps, c.PassphraseEnv, c.PassphraseFile, "passphrase")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if pass == "" && p != nil {
 		pass = p.Passphrase
@@ -340,7 +273,7 @@ func dial(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, raw 
 	}
 	pw, err := secret(deps, c.PasswordEnv, c.PasswordFile, "password")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if pw == "" && p != nil {
 		pw = p.Password
@@ -348,9 +281,9 @@ func dial(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, raw 
 	cfg.Password = pw
 	cl, err := transport.Dial(ctx, cfg)
 	if err != nil {
-		return nil, nil, remoteError(err)
+		return nil, remoteError(err)
 	}
-	return cl, u, nil
+	return cl, nil
 }
 
 // remoteError maps a transport error to exit 4 with its hint.
@@ -371,95 +304,120 @@ func progressFor(deps *Deps, quiet bool, total int64, what string) (func(int64),
 	return func(n int64) { bar.Add64(n) }, func() { bar.Finish(); fmt.Fprintln(deps.IO.ErrOut) } //nolint:errcheck
 }
 
-// guardSet compares a set with the last snapshot pushed to dest under its first file's name
-// (under its manifest for a OneRoster package: a delta's files are not the bulk package's),
-// and leaves in set.Snap the snapshot to record if it is published.
-func guardSet(store *state.Store, dest string, set *fileSet, policy guard.Policy) (guard.Verdict, *state.Run, error) {
-	var old *snapshot.Snapshot
-	name := set.Files[0].Name
-	if slices.ContainsFunc(set.Files, func(f transport.File) bool { return f.Name == "manifest.csv" }) {
-		name = "manifest.csv"
-	}
-	run, rf, err := store.LastPushed(dest, name)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return guard.Verdict{}, nil, withExit(ExitLocal, err)
-	}
-	if rf != nil && rf.Snapshot != "" {
-		r, err := store.OpenRunFile(dest, run.ID, rf.Snapshot)
-		if err != nil {
-			return guard.Verdict{}, nil, withExit(ExitLocal, fmt.Errorf("read the last snapshot: %w", err))
-		}
-		old, err = snapshot.Read(r)
-		r.Close()
-		if err != nil {
-			return guard.Verdict{}, nil, withExit(ExitLocal, fmt.Errorf("read the last snapshot: %w", err))
-		}
-	}
-	key, err := snapshot.LoadKey(store.Dir)
-	if errors.Is(err, snapshot.ErrInsecureKey) {
-		return guard.Verdict{}, nil, usageError(err)
-	} else if err != nil {
-		return guard.Verdict{}, nil, withExit(ExitLocal, err)
-	}
-	v, err := guard.Run(old, set.Snap, key, set.Rows, policy)
+// publisher is the publish pipeline with the state folder and the connection settings.
+func publisher(deps *Deps, c *connFlags, p *config.Profile) (*publish.Publisher, error) {
+	store, err := c.store(deps)
 	if err != nil {
-		return guard.Verdict{}, nil, withExit(ExitLocal, err)
+		return nil, err
 	}
-	if v.State != nil {
-		set.Snap = v.State
-	}
-	return v, run, nil
+	return &publish.Publisher{Store: store, Dial: publisherDial(deps, c, p)}, nil
 }
 
-func guardStats(v guard.Verdict, p guard.Policy, overridden bool) *state.GuardStats {
-	g := &state.GuardStats{Compared: v.Compared, Rows: v.Rows, MinRows: p.MinRows, MaxRemoved: p.For(roster.UserKind).MaxRemovedPercent,
-		Allowed: v.Allowed || overridden, Overridden: overridden && !v.Allowed, Reason: v.Reason}
-	if !v.Allowed && v.Code != roster.CodeGuard {
-		g.Code = v.Code
+func publisherDial(deps *Deps, c *connFlags, p *config.Profile) func(ctx context.Context, u *transport.URL) (*transport.Client, error) {
+	return func(ctx context.Context, u *transport.URL) (*transport.Client, error) {
+		return dialURL(ctx, deps, c, p, u)
 	}
-	if g.MinRows <= 0 {
-		g.MinRows = guard.DefaultMinRows
+}
+
+// publishError maps a publish error to its exit code: 2 usage, 3 local, 4 remote, 5 locked,
+// 1 refused. Errors the checker or the dialer already classed keep their code.
+func publishError(err error) error {
+	pe, ok := errors.AsType[*publish.Error](err)
+	if !ok {
+		return err
 	}
-	if v.Counts != nil {
-		g.RemovedPercent = map[string]float64{}
-		for k, c := range v.Counts {
-			g.RemovedPercent[string(k)] = c.RemovedPercent
+	if ee, ok := errors.AsType[*exitError](pe.Err); ok {
+		return ee
+	}
+	switch pe.Kind {
+	case publish.KindUsage:
+		return usageError(pe.Err, pe.Hints...)
+	case publish.KindRemote:
+		return remoteError(pe.Err)
+	case publish.KindLocked:
+		return withExit(ExitLocked, pe.Err, pe.Hints...)
+	case publish.KindRefused:
+		return errFindings
+	case publish.KindStale:
+		return withExit(ExitFindings, pe.Err, pe.Hints...)
+	}
+	return withExit(ExitLocal, pe.Err, pe.Hints...)
+}
+
+// renderReport prints what a push did on stderr: notes and stale-source warnings (unless
+// quiet), the plan of a dry run, each refusal with the comparison that tripped it, and the
+// outcome.
+func renderReport(deps *Deps, rep *publish.Report, quiet, dryRun, allowShrink bool) {
+	if rep == nil {
+		return
+	}
+	w := deps.IO.ErrOut
+	if !quiet {
+		for _, n := range rep.Notes {
+			fmt.Fprintln(w, "rostersync: note:", n)
+		}
+		for _, s := range rep.Warnings {
+			fmt.Fprintln(w, "rostersync: warning:", s)
 		}
 	}
-	return g
-}
-
-// recordRun writes the run and, for a pushed run, the snapshot of each set.
-func recordRun(store *state.Store, run *state.Run, sets []*fileSet) error {
-	if run.Result == "pushed" {
-		for i, set := range sets {
-			name := fmt.Sprintf("snapshot-%d.bin.gz", i+1)
-			if err := store.WriteRunFile(run.Destination, run.ID, name, set.Snap.Write); err != nil {
-				return err
-			}
-			for j := range run.Files {
-				if run.Files[j].Snapshot == fmt.Sprint(i) {
-					run.Files[j].Snapshot = name
+	for _, s := range rep.Sets {
+		v := s.Verdict
+		if dryRun && v.Allowed && !quiet {
+			if v.Compared {
+				fmt.Fprintf(w, "plan: %s against the last push to %s:\n", s.First, rep.Target)
+				for _, l := range v.Summary() {
+					fmt.Fprintln(w, "  "+l)
 				}
+			} else {
+				fmt.Fprintf(w, "plan: first push of %s to %s (%d rows)\n", s.First, rep.Target, s.Rows)
+			}
+		}
+		if !v.Allowed {
+			code := v.Code
+			if code == "" {
+				code = roster.CodeGuard
+			}
+			p := roster.Problem{Severity: roster.Error, Code: code, File: s.Source, Message: "shrink guard: " + v.Reason}
+			if allowShrink {
+				p.Severity, p.Message = roster.Warning, p.Message+" (allowed once by --allow-shrink)"
+			}
+			fmt.Fprintln(w, problemLine(p))
+			for _, l := range v.Summary() {
+				fmt.Fprintln(w, "  "+l)
 			}
 		}
 	}
-	for j := range run.Files {
-		if run.Result != "pushed" {
-			run.Files[j].Snapshot = ""
+	switch rep.Result {
+	case "held":
+		fmt.Fprintf(w, "rostersync: refused by the shrink guard: nothing was sent; held as run %s\n", rep.Held)
+		fmt.Fprintf(w, "rostersync: hint: check the export; 'rostersync hold approve %s' sends exactly these files, 'rostersync hold discard %s' drops them\n", rep.Held, rep.Held)
+	case "refused":
+		fmt.Fprintln(w, "rostersync: refused by the shrink guard: nothing was sent (check the export; --allow-shrink sends it anyway, once)")
+	case "dry-run":
+		if quiet {
+			return
 		}
+		for _, f := range rep.Files {
+			fmt.Fprintf(w, "would send %s (%d bytes, sha256 %s) to %s\n", f.Name, f.Bytes, f.SHA256[:12], rep.Target)
+		}
+	case "pushed":
+		if quiet {
+			return
+		}
+		var names []string
+		for _, f := range rep.Files {
+			names = append(names, f.Name)
+		}
+		fmt.Fprintf(w, "pushed %s to %s (run %s)\n", strings.Join(names, ", "), rep.Target, rep.Run)
 	}
-	return store.SaveRun(run)
 }
 
-// runFiles lists a set's files for the run record; Snapshot holds the set's index until
-// recordRun names the snapshot file.
-func runFiles(sets []*fileSet) []state.RunFile {
-	var out []state.RunFile
-	for i, s := range sets {
-		for j, f := range s.Files {
-			out = append(out, state.RunFile{Name: f.Name, Rows: s.FileRows[j], Bytes: s.Sizes[j], SHA256: s.SHA256[j], Snapshot: fmt.Sprint(i)})
-		}
+// held is what a held run keeps of the connection settings for its approval: the settings
+// themselves are names of files and variables, never a secret.
+func (c *connFlags) held() json.RawMessage {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil
 	}
-	return out
+	return b
 }

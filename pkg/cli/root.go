@@ -179,6 +179,7 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 		newConfigCmd(deps, g),
 		newVersionCmd(deps),
 		newHistoryCmd(deps, g),
+		newHoldCmd(deps, g),
 		newPushCmd(deps, g),
 		newSyncCmd(deps, g),
 		newKnownHostsCmd(deps, g),

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
@@ -29,17 +31,18 @@ type server struct {
 	knownHosts string
 	key        string
 	hostport   string
+	hostKey    ssh.PublicKey
 }
 
 func servers(t *testing.T) map[string]func(*testing.T) server {
 	return map[string]func(*testing.T) server{
 		"in-process": func(t *testing.T) server {
 			s := sftptest.New(t)
-			return server{url: s.URL, path: s.Path, knownHosts: s.KnownHostsPath(), key: s.ClientKeyPath(), hostport: s.Addr()}
+			return server{url: s.URL, path: s.Path, knownHosts: s.KnownHostsPath(), key: s.ClientKeyPath(), hostport: s.Addr(), hostKey: s.HostKey()}
 		},
 		"openssh-sshd": func(t *testing.T) server {
 			d := sftptest.NewSSHD(t) // skips without sshd, fails under ROSTERSYNC_TEST_SSHD=1
-			return server{url: d.URL, path: d.Path, knownHosts: d.KnownHostsPath, key: d.ClientKeyPath, hostport: d.Addr()}
+			return server{url: d.URL, path: d.Path, knownHosts: d.KnownHostsPath, key: d.ClientKeyPath, hostport: d.Addr(), hostKey: d.HostKey}
 		},
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -194,6 +194,7 @@ func redactURL(s string) string {
 		if u, err := transport.ParseURL(s); err == nil {
 			return u.String()
 		}
+		return "sftp://(an invalid URL, not shown)" // it may hold a secret
 	}
 	return s
 }
@@ -264,29 +265,46 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		}
 		from = p.To
 	}
-	// 3. The published files, checked again as written, and their snapshot.
+	// 3. The published files, copied once into the state folder, checked again as written,
+	// guarded and published from that copy.
 	as := ""
 	if st, err := os.Stat(out); err == nil && !st.IsDir() && p.FileName != "" {
 		as = p.FileName
 	}
-	set, err := checkFileSet(ctx, deps, out, out, as, from, fopts, true)
+	policy := p.Guard
+	conn.To = p.Destination
+	pub, err := publisher(deps, conn, p)
 	if err != nil {
 		return exitCode(err, nil), err
 	}
-	set.Source = sum.Source
-	log.Info("validated", "step", "validate", "format", set.Format, "rows", set.Rows)
-	// 4. Guard and publish.
-	policy := p.Guard
-	conn.To = p.Destination
-	res, err := publishSets(ctx, deps, publishRequest{Conn: conn, Profile: p, Sets: []*fileSet{set}, Policy: policy,
-		AllowShrink: opts.AllowShrink, DryRun: opts.DryRun, Quiet: !opts.DryRun}) // the job's log says what happened
-	if res != nil {
-		sum.Result, sum.Files = res.Result, res.Files
-		if len(res.Guard) > 0 {
-			sum.Guard = res.Guard[0]
-			g := res.Guard[0]
+	check := checker(deps, from, fopts, true)
+	req := publish.Request{Target: p.Destination, Profile: p.Name, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
+		Inputs: []publish.Input{{Path: out, Shown: sum.Source, As: as}}, Conn: conn.held(),
+		Check: func(ctx context.Context, c *publish.Copy) (*publish.Set, error) {
+			set, err := check(ctx, c)
+			if set != nil {
+				log.Info("validated", "step", "validate", "format", set.Format, "rows", set.Rows)
+			}
+			return set, err
+		}}
+	if p.To != "" {
+		// The converted files are rostersync's own: their name, not the source's.
+		req.Inputs[0].Shown = out
+	}
+	rep, err := pub.Publish(ctx, req)
+	// The job's log says what happened; a dry run prints its plan.
+	renderReport(deps, rep, !opts.DryRun, opts.DryRun, opts.AllowShrink)
+	err = publishError(err)
+	if rep != nil {
+		sum.Result, sum.Files = rep.Result, rep.Files
+		if len(rep.Guard) > 0 {
+			sum.Guard = rep.Guard[0]
+			g := rep.Guard[0]
 			log.Info("guard", "step", "guard", "compared", g.Compared, "rows", g.Rows, "allowed", g.Allowed,
 				"removed_percent", g.RemovedPercent)
+		}
+		if rep.Held != "" {
+			log.Info("held", "step", "guard", "run", rep.Held, "hint", "rostersync hold show "+rep.Held)
 		}
 	}
 	if err != nil {
@@ -330,72 +348,21 @@ func checkAge(path string, maxAge time.Duration) error {
 	return nil
 }
 
-// pull fetches a job's source files from an sftp:// folder into dir and returns the local input:
-// the file when one is fetched, the folder otherwise.
+// pull fetches a job's source files from an sftp:// source into dir (publish.Pull) and returns
+// the local input: the file when one is fetched, the folder otherwise.
 func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, dir string, log *slog.Logger) (string, error) {
 	cl, u, err := dial(ctx, deps, conn, p, p.Source)
 	if err != nil {
 		return "", err
 	}
 	defer cl.Close()
-	remoteDir, only := u.Dir(), ""
-	if !u.IsDir() {
-		only = u.Name()
+	pl := publish.Pull{Files: p.Files, From: p.From, Newest: p.Newest, MaxAge: p.MaxAge,
+		Pulled: func(name string, size int64) { log.Info("pulled", "step", "pull", "file", name, "bytes", size) }}
+	got, err := pl.Fetch(ctx, cl, u, dir)
+	if pe, ok := errors.AsType[*publish.Error](err); ok && pe.Kind == publish.KindUsage {
+		return "", usageError(fmt.Errorf("profile %s: %w", p.Name, pe.Err))
 	}
-	entries, err := cl.List(ctx, remoteDir)
-	if err != nil {
-		return "", remoteError(err)
-	}
-	patterns := p.Files
-	switch {
-	case only != "":
-		patterns = []string{only}
-	case len(patterns) == 0 && (p.From == "oneroster" || p.From == ""):
-		patterns = []string{"*.zip"}
-	case len(patterns) == 0 && p.From == "students":
-		patterns = []string{"students.csv"}
-	case len(patterns) == 0:
-		patterns = []string{"*.csv"}
-	}
-	var picked []transport.Entry
-	for _, pat := range patterns {
-		m, err := transport.Glob(entries, pat)
-		if err != nil {
-			return "", usageError(fmt.Errorf("profile %s: files: %w", p.Name, err))
-		}
-		for _, e := range m {
-			if !slices.ContainsFunc(picked, func(x transport.Entry) bool { return x.Name == e.Name }) {
-				picked = append(picked, e)
-			}
-		}
-	}
-	if p.Newest && len(picked) > 1 {
-		n, _ := transport.Newest(picked)
-		picked = []transport.Entry{n}
-	}
-	if len(picked) == 0 {
-		return "", withExit(ExitRemote, fmt.Errorf("no file matching %s in %s", strings.Join(patterns, ", "), u.String()))
-	}
-	if p.MaxAge > 0 {
-		for _, e := range picked {
-			if age := time.Since(e.ModTime); age > p.MaxAge {
-				return "", withExit(ExitFindings, fmt.Errorf("%s on the server is %s old, more than max_age %s: is the export stuck?", e.Name, age.Round(time.Minute), p.MaxAge))
-			}
-		}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", withExit(ExitLocal, err)
-	}
-	for _, e := range picked {
-		if err := cl.Fetch(ctx, remoteDir, e.Name, filepath.Join(dir, e.Name)); err != nil {
-			return "", remoteError(err)
-		}
-		log.Info("pulled", "step", "pull", "file", e.Name, "bytes", e.Size)
-	}
-	if len(picked) == 1 {
-		return filepath.Join(dir, picked[0].Name), nil
-	}
-	return dir, nil
+	return got, publishError(err)
 }
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
@@ -480,29 +447,7 @@ func collect(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile
 		return nil, err
 	}
 	defer cl.Close()
-	remote := strings.TrimSuffix(u.Dir(), "/") + "/" + strings.Trim(p.CollectFrom, "/")
-	if strings.HasPrefix(p.CollectFrom, "/") {
-		remote = p.CollectFrom
-	}
-	entries, err := cl.List(ctx, remote)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(p.Collect, 0o700); err != nil {
-		return nil, err
-	}
-	var got []string
-	for _, e := range entries {
-		local := filepath.Join(p.Collect, e.Name)
-		if st, err := os.Stat(local); err == nil && st.Size() == e.Size {
-			continue
-		}
-		if err := cl.Fetch(ctx, remote, e.Name, local); err != nil {
-			return got, err
-		}
-		got = append(got, e.Name)
-	}
-	return got, nil
+	return publish.Collect(ctx, cl, u, p.CollectFrom, p.Collect)
 }
 
 // runHook runs a profile's on_success/on_failure command with the job summary on stdin.

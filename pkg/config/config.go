@@ -153,6 +153,7 @@ func Load(opts LoadOptions) (*Config, error) {
 	}
 	c := &Config{Layouts: map[string]format.Layout{}, Profiles: map[string]*Profile{}}
 	var path string
+	mine := false // the implicit ./rostersync.yaml must be the user's own
 	if explicit != "" {
 		path = absFrom(wd, expandHome(explicit, home))
 		st, err := os.Stat(path)
@@ -171,7 +172,7 @@ func Load(opts LoadOptions) (*Config, error) {
 		if ucd != "" {
 			candidates = append(candidates, filepath.Join(ucd, "rostersync", "config.yaml"))
 		}
-		for _, p := range candidates {
+		for i, p := range candidates {
 			st, err := os.Stat(p)
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
@@ -182,7 +183,7 @@ func Load(opts LoadOptions) (*Config, error) {
 			if st.IsDir() {
 				return nil, fmt.Errorf("%w: config file %s is a folder", ErrConfig, p)
 			}
-			path = p
+			path, mine = p, i == 0
 			break
 		}
 		if path == "" {
@@ -191,7 +192,7 @@ func Load(opts LoadOptions) (*Config, error) {
 		}
 	}
 	c.File = path
-	if err := load(c, path, home); err != nil {
+	if err := load(c, path, home, mine); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -204,8 +205,9 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// load reads and checks the file at path into c.
-func load(c *Config, path, home string) error {
+// load reads and checks the file at path into c. mine: the file must be the user's own, not
+// root's (it was found in the working directory).
+func load(c *Config, path, home string, mine bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("%w: open config file %s: %w", ErrConfig, path, unwrapPath(err))
@@ -213,6 +215,13 @@ func load(c *Config, path, home string) error {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
+		return fmt.Errorf("%w: config file %s: %w", ErrConfig, path, unwrapPath(err))
+	}
+	// Who may change it, before anything in it is believed (strict modes, secure.go).
+	if err := CheckInfo(path, st, Trust{What: "config file", Mine: mine}); err != nil {
+		if _, ok := errors.AsType[*InsecureError](err); ok {
+			return err
+		}
 		return fmt.Errorf("%w: config file %s: %w", ErrConfig, path, unwrapPath(err))
 	}
 	const maxSize = 4 << 20
@@ -350,6 +359,24 @@ func (p *Profile) FormatOptions(layouts map[string]format.Layout) (format.Option
 // IsURL reports whether s is an sftp:// URL rather than a local path.
 func IsURL(s string) bool {
 	return len(s) >= 7 && strings.EqualFold(s[:7], "sftp://")
+}
+
+// HasURLPassword reports whether an sftp:// URL carries a password: user:secret@host, and also
+// user:sec/ret@host, which a URL parser reads as host "user", port "sec" and a path holding
+// "@" (an "@" in a path is written %40). The one test for config files and the command line.
+func HasURLPassword(s string) bool {
+	if !IsURL(s) {
+		return false
+	}
+	rest := s[len("sftp://"):]
+	authority, after := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		authority, after = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		return strings.Contains(authority[:i], ":")
+	}
+	return strings.Contains(authority, ":") && strings.Contains(after, "@")
 }
 
 // expandHome replaces a leading "~/" (or a lone "~") with home.

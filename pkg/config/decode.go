@@ -495,6 +495,9 @@ func location(key, v, dir, home string) (string, error) {
 	if !IsURL(v) {
 		return resolvePath(v, dir, home), nil
 	}
+	if HasURLPassword(v) { // before parsing: an error must not repeat any of it
+		return "", fmt.Errorf("%s: a password in the URL is refused; use password_env, password_file or an identity_file", key)
+	}
 	u, err := url.Parse(v)
 	if err != nil {
 		// The URL may hold a password: never repeat it.

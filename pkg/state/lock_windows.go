@@ -4,10 +4,21 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/windows"
 )
+
+// openLock opens (creating it) the lock file at path. Windows has no O_NOFOLLOW, and creating
+// a symbolic link there needs a privilege ordinary users lack.
+func openLock(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	return f, nil
+}
 
 func lockFile(f *os.File) error {
 	ol := new(windows.Overlapped)

@@ -19,12 +19,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rostersync/rostersync/pkg/config"
 )
 
 // ErrLocked is returned when another run holds a destination's lock (exit 5).
 var ErrLocked = errors.New("another rostersync run holds the lock")
 
-// Retention is how many runs are kept per destination.
+// Retention is how many runs are kept per destination, besides the last pushed run of each file
+// (the guard's baseline), which is kept however old.
 const Retention = 30
 
 // DefaultDir returns the state folder: $XDG_STATE_HOME/rostersync, else ~/.local/state/rostersync,
@@ -79,17 +82,36 @@ type Lock struct {
 	f *os.File
 }
 
-// Lock takes the lock named name (a destination or a profile) without waiting: ErrLocked when
-// another run holds it.
-func (s *Store) Lock(name string) (*Lock, error) {
-	dir := filepath.Join(s.Dir, "locks")
+// Check creates the state folder (0700) when missing and refuses it, with the chmod or chown
+// that fixes it (a *config.InsecureError), when someone else could change it: it must be owned
+// by the user or root and not writable by group or others, and so must the folder holding it
+// unless that one is sticky (/tmp). Lock checks it first.
+func (s *Store) Check() error {
+	return s.checkDir(s.Dir, "state folder")
+}
+
+func (s *Store) checkDir(dir, what string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create state folder: %w", err)
+		return fmt.Errorf("create %s: %w", what, err)
+	}
+	return config.CheckPath(dir, config.Trust{What: what})
+}
+
+// Lock takes the lock named name (a destination or a profile) without waiting: ErrLocked when
+// another run holds it. The state folder, the locks folder and the lock file are checked (strict
+// modes); the lock file is opened without following a symbolic link.
+func (s *Store) Lock(name string) (*Lock, error) {
+	if err := s.Check(); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(s.Dir, "locks")
+	if err := s.checkDir(dir, "locks folder"); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, Key(name)+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openLock(path)
 	if err != nil {
-		return nil, fmt.Errorf("open lock %s: %w", path, err)
+		return nil, err
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
@@ -130,10 +152,13 @@ type Run struct {
 
 // RunFile describes one file of a run.
 type RunFile struct {
-	Name     string `json:"name"`     // the remote name
-	Rows     int    `json:"rows"`     // data rows
-	Bytes    int64  `json:"bytes"`    // size
-	SHA256   string `json:"sha256"`   // of the bytes sent
+	Name   string `json:"name"`   // the remote name
+	Rows   int    `json:"rows"`   // data rows
+	Bytes  int64  `json:"bytes"`  // size
+	SHA256 string `json:"sha256"` // of the bytes sent
+	// Verified says how the destination's copy was checked: "sha256" (read back and hashed),
+	// "size" (the server refused reading back); empty for runs that sent nothing.
+	Verified string `json:"verified,omitempty"`
 	Snapshot string `json:"snapshot"` // snapshot file name in the run folder, "" if none
 	Archive  string `json:"archive,omitempty"`
 }
@@ -292,17 +317,40 @@ func (s *Store) LastPushed(dest, name string) (*Run, *RunFile, error) {
 	return nil, nil, nil
 }
 
+// prune removes the oldest runs beyond Retention, except the last pushed run of each file
+// name: the guard's baseline is never lost to a series of refused or failed runs.
 func (s *Store) prune(dest string) error {
 	dir := filepath.Join(s.destDir(dest), "runs")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
-	for len(entries) > Retention {
-		if err := os.RemoveAll(filepath.Join(dir, entries[0].Name())); err != nil {
+	if len(entries) <= Retention {
+		return nil
+	}
+	runs, err := s.runsIn(s.destDir(dest))
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	named := map[string]bool{}
+	for _, r := range runs { // newest first
+		if r.Result != "pushed" {
+			continue
+		}
+		for _, f := range r.Files {
+			if !named[f.Name] {
+				named[f.Name], keep[r.ID] = true, true
+			}
+		}
+	}
+	for _, e := range entries[:len(entries)-Retention] { // the oldest
+		if keep[e.Name()] {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}
-		entries = entries[1:]
 	}
 	return nil
 }

@@ -123,3 +123,47 @@ func TestDefaultDir(t *testing.T) {
 		t.Errorf("without: %s", d)
 	}
 }
+
+// TestRetentionKeepsLastPushed: refused and failed nights never prune away the snapshot of the
+// last successful push, which the guard compares with.
+func TestRetentionKeepsLastPushed(t *testing.T) {
+	s := &Store{Dir: t.TempDir()}
+	dest := "/srv/outbox"
+	base := time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)
+	save := func(i int, result string) *Run {
+		at := base.Add(time.Duration(i) * time.Hour)
+		run := &Run{ID: NewRunID(at), Time: at, Destination: dest, Result: result,
+			Files: []RunFile{{Name: "roster.csv", Rows: 100, SHA256: fmt.Sprint(i)}}}
+		if result == "pushed" {
+			run.Files[0].Snapshot = "snapshot-1.bin.gz"
+			if err := s.WriteRunFile(dest, run.ID, "snapshot-1.bin.gz", func(w io.Writer) error { _, err := io.WriteString(w, "snap"); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.SaveRun(run); err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+	pushed := save(0, "pushed")
+	for i := 1; i <= Retention+10; i++ {
+		result := "refused"
+		if i%7 == 0 {
+			result = "failed"
+		}
+		save(i, result)
+	}
+	last, rf, err := s.LastPushed(dest, "roster.csv")
+	if err != nil || last == nil || last.ID != pushed.ID {
+		t.Fatalf("LastPushed = %v, %v; want the run %s kept through %d refusals", last, err, pushed.ID, Retention+10)
+	}
+	r, err := s.OpenRunFile(dest, last.ID, rf.Snapshot)
+	if err != nil {
+		t.Fatalf("the last pushed snapshot was pruned: %v", err)
+	}
+	r.Close()
+	runs, _ := s.Runs(dest)
+	if len(runs) != Retention+1 {
+		t.Errorf("%d runs kept, want the last %d and the last pushed one", len(runs), Retention)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/rostersync/rostersync/pkg/config"
 )
 
 // Defaults of Config.
@@ -47,7 +48,8 @@ type Config struct {
 	Password string
 	// UseAgent adds the keys of the ssh-agent at $SSH_AUTH_SOCK.
 	UseAgent bool
-	// DialTimeout bounds the TCP connect plus the SSH handshake and login (default 30s).
+	// DialTimeout bounds the TCP connect plus the SSH handshake and login (default: IOTimeout
+	// when that is set, else 30s), so one --timeout bounds every wait.
 	DialTimeout time.Duration
 	// IOTimeout is the idle timeout: a connection that receives nothing for this long while
 	// it waits for the server is given up (default 30s). Keepalives are sent every third of it.
@@ -92,6 +94,9 @@ func (c *Config) setDefaults() error {
 	c.KnownHosts = expandHome(c.KnownHosts)
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = DefaultDialTimeout
+		if c.IOTimeout > 0 {
+			c.DialTimeout = c.IOTimeout
+		}
 	}
 	if c.IOTimeout <= 0 {
 		c.IOTimeout = DefaultIOTimeout
@@ -145,6 +150,9 @@ type session struct {
 	posix  bool // posix-rename@openssh.com
 	fsync  bool // fsync@openssh.com
 	server string
+	// warnedMode, warnedReadBack: the server refused the 0600 mode, or reading a file back,
+	// once and was warned about.
+	warnedMode, warnedReadBack bool
 }
 
 func (s *session) close() {
@@ -539,14 +547,14 @@ func loadSigners(cfg *Config) ([]ssh.Signer, error) {
 func loadSigner(file string, passphrase []byte) (ssh.Signer, error) {
 	fi, err := os.Stat(file)
 	if err != nil {
-		return nil, fmt.Errorf("identity file: %w", err)
+		return nil, fmt.Errorf("%w: identity file: %w", ErrConfig, err)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: identity file %s: permissions %04o are too open (others may read the key): chmod 600 %s", ErrConfig, file, uint32(fi.Mode().Perm()), file)
+	if err := config.CheckInfo(file, fi, config.Trust{What: "identity file", Secret: true}); err != nil {
+		return nil, setupError(err)
 	}
 	pemBytes, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("identity file: %w", err)
+		return nil, fmt.Errorf("%w: identity file: %w", ErrConfig, err)
 	}
 	s, err := ssh.ParsePrivateKey(pemBytes)
 	if err == nil {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/pkg/sftp"
+
+	"github.com/rostersync/rostersync/pkg/config"
 )
 
 // ErrRemote marks every failure of the remote side: connect, host key, authentication, transfer
@@ -125,6 +128,11 @@ func retryable(ctx context.Context, err error) bool {
 	if errors.Is(err, ErrConfig) || errors.Is(err, context.Canceled) {
 		return false
 	}
+	// pkg/sftp turns "no such file" and "permission denied" into fs errors: the server's
+	// answer, not a lost connection.
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return false
+	}
 	if se, ok := errors.AsType[*sftp.StatusError](err); ok {
 		// The server answered; only a lost connection is worth another try.
 		switch se.FxCode() {
@@ -139,4 +147,20 @@ func retryable(ctx context.Context, err error) bool {
 // isAuthFailure recognises x/crypto/ssh's "no method worked" handshake error, which has no type.
 func isAuthFailure(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "unable to authenticate")
+}
+
+// insecureFile is a strict-mode refusal of a local file (pkg/config's one checker): it matches
+// ErrConfig, and errors.As finds the *config.InsecureError with its chmod or chown hint.
+type insecureFile struct{ err error }
+
+func (e *insecureFile) Error() string        { return e.err.Error() }
+func (e *insecureFile) Unwrap() error        { return e.err }
+func (e *insecureFile) Is(target error) bool { return target == ErrConfig }
+
+// setupError makes a failure to check a local file a configuration error.
+func setupError(err error) error {
+	if _, ok := errors.AsType[*config.InsecureError](err); ok {
+		return &insecureFile{err: err}
+	}
+	return fmt.Errorf("%w: %w", ErrConfig, err)
 }

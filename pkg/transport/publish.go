@@ -3,15 +3,18 @@ package transport
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/pkg/sftp"
 )
@@ -22,6 +25,27 @@ type File struct {
 	Name string
 	// Path is the local file to send.
 	Path string
+	// SHA256, when set, is the hex SHA-256 of the bytes the caller checked (validated,
+	// snapshotted): a file whose bytes read for sending hash otherwise changed in between and
+	// is not published.
+	SHA256 string
+}
+
+// How the server's copy of a file was checked after the upload (Sent.Verified).
+const (
+	// VerifiedSHA256: the copy was read back and its SHA-256 is that of the bytes sent.
+	VerifiedSHA256 = "sha256"
+	// VerifiedSize: the server refused to read the copy back (a write-only drop box); only its
+	// size was checked.
+	VerifiedSize = "size"
+)
+
+// Sent describes one file as published: what history records.
+type Sent struct {
+	Name     string // the final name
+	Bytes    int64  // the size sent (and found on the server)
+	SHA256   string // hex SHA-256 of the bytes sent, as they were read from the local file
+	Verified string // VerifiedSHA256 or VerifiedSize
 }
 
 // tempPrefix and tempSuffix frame the temporary names: dot-prefixed and not *.csv, so vendor
@@ -95,8 +119,9 @@ func checkSet(files []File) ([]int64, error) {
 // Publish uploads a set of files into the remote folder dir so that a reader there sees, for
 // each name, the complete old file or the complete new one, never a prefix:
 //
-//  1. every file goes to dir/.rostersync-<name>.<random>.part (concurrent writes, fsync when
-//     the server offers fsync@openssh.com) and its size on the server is checked;
+//  1. every file goes to dir/.rostersync-<name>.<random>.part (0600, concurrent writes, fsync
+//     when the server offers fsync@openssh.com); its size on the server is checked, and it is
+//     read back and its SHA-256 compared with that of the bytes sent (and with File.SHA256);
 //  2. only when ALL temporaries are complete, each is renamed onto its final name with
 //     posix-rename@openssh.com (a plain SFTP rename fails over an existing file on OpenSSH);
 //     a server without it gets remove-then-rename, with a warning.
@@ -104,17 +129,19 @@ func checkSet(files []File) ([]int64, error) {
 // On failure the temporaries are removed (a dropped connection leaves them for the retry or
 // for CleanLeftovers). Transient failures are retried on a fresh connection, starting the set
 // over. progress, when not nil, receives the bytes of the set sent so far in this attempt.
-// A failure during the renames says which files were already replaced.
-func (c *Client) Publish(ctx context.Context, dir string, files []File, progress func(int64)) error {
+// A failure during the renames says which files were already replaced. It returns what was
+// sent, file by file.
+func (c *Client) Publish(ctx context.Context, dir string, files []File, progress func(int64)) ([]Sent, error) {
 	sizes, err := checkSet(files)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if dir == "" {
 		dir = "."
 	}
 	var leftovers []string
-	return c.run(ctx, "publish", func(s *session) error {
+	var sent []Sent
+	err = c.run(ctx, "publish", func(s *session) error {
 		// Temporaries of an attempt that lost its connection.
 		for _, t := range leftovers {
 			if err := s.sftp.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -122,7 +149,8 @@ func (c *Client) Publish(ctx context.Context, dir string, files []File, progress
 			}
 		}
 		leftovers = nil
-		temps, err := s.publish(ctx, c, dir, files, sizes, progress)
+		var temps []string
+		sent, temps, err = s.publish(ctx, c, dir, files, sizes, progress)
 		if err != nil {
 			for _, t := range temps {
 				if t == "" {
@@ -135,23 +163,57 @@ func (c *Client) Publish(ctx context.Context, dir string, files []File, progress
 		}
 		return err
 	})
+	if err != nil && ctx.Err() != nil && len(leftovers) > 0 {
+		// Interrupted (Ctrl-C, SIGTERM, SIGHUP): the session was closed to stop the transfer,
+		// so the temporaries go over a fresh one, within a short bound of their own.
+		c.removeAfterCancel(ctx, leftovers)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sent, nil
 }
 
-// publish runs one attempt. It returns the temporary paths that may still exist.
-func (s *session) publish(ctx context.Context, c *Client, dir string, files []File, sizes []int64, progress func(int64)) ([]string, error) {
+// cleanupTimeout bounds the removal of an interrupted run's temporaries.
+const cleanupTimeout = 10 * time.Second
+
+// removeAfterCancel removes the temporaries of an interrupted publish on a fresh session whose
+// context ignores the interruption but has its own deadline. Failures are logged: the next run
+// removes what is left.
+func (c *Client) removeAfterCancel(ctx context.Context, temps []string) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(cleanupTimeout, c.cfg.DialTimeout+c.cfg.IOTimeout))
+	defer cancel()
+	s, err := c.session(cctx)
+	if err != nil {
+		c.cfg.Logf("warning: could not remove %s after the interruption: %v (the next run removes it)", strings.Join(temps, ", "), err)
+		return
+	}
+	stop := context.AfterFunc(cctx, s.close)
+	defer stop()
+	for _, t := range temps {
+		if err := s.sftp.Remove(t); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			c.cfg.Logf("warning: could not remove %s after the interruption: %v (the next run removes it)", t, err)
+		}
+	}
+}
+
+// publish runs one attempt. It returns what was sent and the temporary paths that may still
+// exist.
+func (s *session) publish(ctx context.Context, c *Client, dir string, files []File, sizes []int64, progress func(int64)) ([]Sent, []string, error) {
 	temps := make([]string, len(files))
+	out := make([]Sent, len(files))
 	var sent int64
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
-			return temps, err
+			return nil, temps, err
 		}
 		name, err := tempName(f.Name)
 		if err != nil {
-			return temps, &localError{err: err}
+			return nil, temps, &localError{err: err}
 		}
 		temps[i] = path.Join(dir, name)
-		if err := s.upload(temps[i], f, sizes[i], &sent, progress); err != nil {
-			return temps, err
+		if out[i], err = s.upload(ctx, c, temps[i], f, sizes[i], &sent, progress); err != nil {
+			return nil, temps, err
 		}
 	}
 	if !s.posix {
@@ -159,19 +221,19 @@ func (s *session) publish(ctx context.Context, c *Client, dir string, files []Fi
 	}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
-			return temps, err
+			return nil, temps, err
 		}
 		final := path.Join(dir, f.Name)
 		if err := s.replace(c, temps[i], final); err != nil {
-			return temps, renameError(files, i, err)
+			return nil, temps, renameError(files, i, err)
 		}
 		temps[i] = ""
 		// The size by path after the rename; servers that refuse stat-by-path are tolerated.
 		if fi, err := s.sftp.Stat(final); err == nil && fi.Size() != sizes[i] {
-			return temps, renameError(files, i+1, fmt.Errorf("%s holds %d bytes after the rename, expected %d", final, fi.Size(), sizes[i]))
+			return nil, temps, renameError(files, i+1, fmt.Errorf("%s holds %d bytes after the rename, expected %d", final, fi.Size(), sizes[i]))
 		}
 	}
-	return nil, nil
+	return out, nil, nil
 }
 
 func renameError(files []File, done int, err error) error {
@@ -206,71 +268,253 @@ func isUnsupported(err error) bool {
 	return errors.As(err, &se) && se.FxCode() == sftp.ErrSSHFxOpUnsupported
 }
 
-// upload sends one file to its temporary name and checks its size on the server.
-func (s *session) upload(tmp string, f File, size int64, sent *int64, progress func(int64)) error {
+// upload sends one file to its temporary name, reads it back as it goes and compares its
+// SHA-256 with that of the bytes sent, then checks its size on the server.
+func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, size int64, sent *int64, progress func(int64)) (Sent, error) {
+	out := Sent{Name: f.Name, Bytes: size}
 	lf, err := os.Open(f.Path)
 	if err != nil {
-		return &localError{err: err}
+		return out, &localError{err: err}
 	}
 	defer lf.Close()
 	// Write-only: drop boxes that refuse reading would refuse O_RDWR (pkg/sftp#227).
 	rf, err := s.sftp.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", tmp, err)
+		return out, fmt.Errorf("create %s: %w", tmp, err)
 	}
-	src := &sourceReader{f: lf, size: size, sent: sent, progress: progress}
-	n, err := rf.ReadFrom(src)
+	// 0600 before the first byte, as OpenSSH's sftp put sends the local mode: the server's
+	// umask (0644 by default) would leave the roster readable by every account there, and the
+	// rename keeps the mode. pkg/sftp's open sends no attributes, hence the fsetstat.
+	if err := rf.Chmod(0o600); err != nil {
+		if perr := s.sftp.Chmod(tmp, 0o600); perr != nil {
+			if !s.warnedMode {
+				c.cfg.Logf("warning: %s refused to make %s private (0600): %v; the server's default mode applies", c.addr, tmp, err)
+				s.warnedMode = true
+			}
+		}
+	}
+	src := newSourceReader(ctx, lf, sent, progress)
+	n, back, err := s.sendPipelined(c, rf, tmp, src)
 	if err == nil && src.err != nil {
 		err = src.err
 	}
 	if err != nil {
 		rf.Close()
 		if src.err != nil {
-			return &localError{err: src.err}
+			return out, &localError{err: src.err}
 		}
-		return fmt.Errorf("upload %s: %w", f.Name, err)
+		return out, fmt.Errorf("upload %s: %w", f.Name, err)
 	}
 	if n != size {
 		rf.Close()
-		return &localError{err: fmt.Errorf("%s changed while it was sent: %d bytes, expected %d", f.Path, n, size)}
+		return out, &localError{err: fmt.Errorf("%s changed while it was sent: %d bytes, expected %d", f.Path, n, size)}
+	}
+	out.SHA256 = src.sum()
+	if f.SHA256 != "" && !strings.EqualFold(out.SHA256, f.SHA256) {
+		rf.Close()
+		return out, &localError{err: fmt.Errorf("%s changed after it was checked: the SHA-256 of the bytes read to send is %s, not the %s checked; nothing was published", f.Path, out.SHA256, f.SHA256)}
 	}
 	if s.fsync {
 		if err := rf.Sync(); err != nil && !isUnsupported(err) {
 			rf.Close()
-			return fmt.Errorf("fsync %s: %w", tmp, err)
+			return out, fmt.Errorf("fsync %s: %w", tmp, err)
 		}
 	}
 	fi, statErr := rf.Stat()
 	if err := rf.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
+		return out, fmt.Errorf("close %s: %w", tmp, err)
 	}
 	if statErr != nil {
 		// Some servers refuse fstat; try the path.
 		if fi, statErr = s.sftp.Stat(tmp); statErr != nil {
-			return fmt.Errorf("check the size of %s: %w", tmp, statErr)
+			return out, fmt.Errorf("check the size of %s: %w", tmp, statErr)
 		}
 	}
 	if fi.Size() != size {
-		return fmt.Errorf("%s holds %d bytes on the server, expected %d", tmp, fi.Size(), size)
+		return out, fmt.Errorf("%s holds %d bytes on the server, expected %d", tmp, fi.Size(), size)
 	}
-	return nil
+	if out.Verified, err = back.check(tmp, size, out.SHA256); err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
-// sourceReader reads the local file for pkg/sftp's ReadFrom. Size lets ReadFrom use
-// concurrent writes; local read errors are kept apart from remote ones.
-type sourceReader struct {
-	f        *os.File
-	size     int64
-	sent     *int64
-	progress func(int64)
+// pipeBlock is how much of a file one write call sends (with concurrent requests); pipeDepth
+// blocks are in flight at once, so the connection never drains between blocks, and each block
+// is read back once its writes are acknowledged, while later ones are written: the read-back
+// overlaps the upload instead of following it. Memory stays at pipeDepth+1 blocks whatever
+// the file's size.
+const (
+	pipeBlock = 4 << 20
+	pipeDepth = 3
+)
+
+// readBack is the outcome of reading a file back as it was written.
+type readBack struct {
+	n        int64
+	sum      string
+	verified string
 	err      error
 }
 
-func (r *sourceReader) Size() int64 { return r.size }
+func (r *readBack) check(tmp string, size int64, want string) (string, error) {
+	if r.err != nil {
+		return "", r.err
+	}
+	if r.verified == VerifiedSize {
+		return VerifiedSize, nil
+	}
+	if r.n != size || r.sum != want {
+		return "", fmt.Errorf("%s on the server does not hold the bytes sent: read back %d bytes with SHA-256 %s, sent %d with %s", tmp, r.n, r.sum, size, want)
+	}
+	return VerifiedSHA256, nil
+}
+
+// pipeWrite is one block being written.
+type pipeWrite struct {
+	off  int64
+	buf  []byte
+	done chan error
+}
+
+// sendPipelined writes src to rf in blocks, pipeDepth of them in flight, while a second handle
+// reads back, and hashes, each block in order once its writes are acknowledged. OpenSSH offers
+// no server-side hash (the check-file extension), so the bytes come back over the connection.
+// A server that refuses to open the file for reading (a write-only drop box) leaves the size
+// check alone, with a warning. It returns the bytes written, the read-back and the first write
+// or local read error.
+func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourceReader) (int64, *readBack, error) {
+	back := &readBack{verified: VerifiedSHA256}
+	free := make(chan []byte, pipeDepth)
+	for range pipeDepth {
+		free <- make([]byte, pipeBlock)
+	}
+	order := make(chan *pipeWrite, pipeDepth)
+	var writeErr error
+	failed := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h := sha256.New()
+		var rd *sftp.File
+		var rbuf []byte
+		for w := range order {
+			err := <-w.done
+			n := len(w.buf)
+			free <- w.buf[:cap(w.buf)]
+			if err != nil && writeErr == nil {
+				writeErr = err
+				close(failed)
+			}
+			if writeErr != nil || back.err != nil || back.verified == VerifiedSize {
+				continue
+			}
+			if rd == nil {
+				if rd, err = s.sftp.Open(tmp); err != nil {
+					rd = nil
+					if isPermission(err) {
+						s.noteNoReadBack(c, tmp)
+						back.verified = VerifiedSize
+					} else {
+						back.err = fmt.Errorf("read back %s: %w", tmp, err)
+					}
+					continue
+				}
+				defer rd.Close()
+				rbuf = make([]byte, pipeBlock)
+			}
+			m, err := rd.ReadAt(rbuf[:n], w.off)
+			if err != nil && !(errors.Is(err, io.EOF) && m == n) {
+				if isPermission(err) {
+					s.noteNoReadBack(c, tmp)
+					back.verified = VerifiedSize
+				} else {
+					back.err = fmt.Errorf("read back %s: %w", tmp, err)
+				}
+				continue
+			}
+			h.Write(rbuf[:m])
+			back.n += int64(m)
+		}
+		back.sum = hex.EncodeToString(h.Sum(nil))
+	}()
+	var off int64
+	var err error
+	for {
+		var buf []byte
+		select {
+		case <-failed:
+		default:
+			select {
+			case buf = <-free:
+			case <-failed:
+			}
+		}
+		if buf == nil {
+			break // a write failed: the reader records it
+		}
+		m, rerr := io.ReadFull(src, buf)
+		if m > 0 {
+			w := &pipeWrite{off: off, buf: buf[:m], done: make(chan error, 1)}
+			go func() {
+				_, err := rf.WriteAt(w.buf, w.off)
+				w.done <- err
+			}()
+			order <- w
+			off += int64(m)
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	close(order)
+	<-done
+	if writeErr != nil {
+		err = writeErr
+	}
+	return off, back, err
+}
+
+func (s *session) noteNoReadBack(c *Client, tmp string) {
+	if !s.warnedReadBack {
+		c.cfg.Logf("warning: %s does not let %s be read back: only its size was checked", c.addr, tmp)
+		s.warnedReadBack = true
+	}
+}
+
+func isPermission(err error) bool {
+	var se *sftp.StatusError
+	return errors.Is(err, fs.ErrPermission) || errors.As(err, &se) && se.FxCode() == sftp.ErrSSHFxPermissionDenied
+}
+
+// sourceReader reads the local file to send (in order), hashing what it reads: the SHA-256 of
+// the bytes sent. Local read errors are kept apart from remote ones; a canceled context stops
+// it at the next read.
+type sourceReader struct {
+	ctx      context.Context
+	f        *os.File
+	sent     *int64
+	progress func(int64)
+	h        hash.Hash
+	err      error
+}
+
+func newSourceReader(ctx context.Context, f *os.File, sent *int64, progress func(int64)) *sourceReader {
+	return &sourceReader{ctx: ctx, f: f, sent: sent, progress: progress, h: sha256.New()}
+}
 
 func (r *sourceReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		r.err = err
+		return 0, err
+	}
 	n, err := r.f.Read(p)
 	if n > 0 {
+		r.h.Write(p[:n])
 		*r.sent += int64(n)
 		if r.progress != nil {
 			r.progress(*r.sent)
@@ -281,6 +525,9 @@ func (r *sourceReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// sum is the hex SHA-256 of the bytes read.
+func (r *sourceReader) sum() string { return hex.EncodeToString(r.h.Sum(nil)) }
 
 // CleanLeftovers removes the temporary files a failed run left in the remote folder dir (names
 // matching .rostersync-*.part, and only those) and returns their names.
@@ -311,20 +558,25 @@ func (c *Client) CleanLeftovers(ctx context.Context, dir string) ([]string, erro
 }
 
 // LocalPublish is Publish for a local destination folder: every file is copied to a temporary
-// name in dir (0600, synced), and only when all are complete is each renamed onto its final
-// name. dir is created 0700 when missing. On failure the temporaries are removed.
-func LocalPublish(ctx context.Context, dir string, files []File, progress func(int64)) error {
+// name in dir (0600, synced, read back and its SHA-256 compared with the bytes read), and only
+// when all are complete is each renamed onto its final name. dir is created 0700 when missing.
+// A killed run's temporaries are removed first; on failure or interruption this run's are.
+func LocalPublish(ctx context.Context, dir string, files []File, progress func(int64)) ([]Sent, error) {
 	sizes, err := checkSet(files)
 	if err != nil {
-		return unwrapLocal(err)
+		return nil, unwrapLocal(err)
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
+			return nil, err
 		}
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	// A killed run (SIGKILL, a power cut) left its temporaries: remove them, and only them.
+	if _, err := CleanLocalLeftovers(dir); err != nil {
+		return nil, err
 	}
 	temps := make([]string, 0, len(files))
 	defer func() {
@@ -333,29 +585,33 @@ func LocalPublish(ctx context.Context, dir string, files []File, progress func(i
 		}
 	}()
 	var sent int64
+	out := make([]Sent, len(files))
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		name, err := tempName(f.Name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tmp := filepath.Join(dir, name)
 		temps = append(temps, tmp)
-		if err := copyLocal(tmp, f.Path, sizes[i], &sent, progress); err != nil {
-			return err
+		if out[i], err = copyLocal(ctx, tmp, f, sizes[i], &sent, progress); err != nil {
+			return nil, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	for i, f := range files {
 		if err := os.Rename(temps[i], filepath.Join(dir, f.Name)); err != nil {
-			return renameError(files, i, err)
+			return nil, renameError(files, i, err)
 		}
 		temps[i] = ""
 	}
 	temps = nil
 	syncDir(dir)
-	return nil
+	return out, nil
 }
 
 func unwrapLocal(err error) error {
@@ -366,20 +622,46 @@ func unwrapLocal(err error) error {
 	return err
 }
 
-func copyLocal(tmp, src string, size int64, sent *int64, progress func(int64)) error {
-	in, err := os.Open(src)
+// CleanLocalLeftovers removes the temporary files a killed run left in the local folder dir
+// (names matching .rostersync-*.part, regular files or links, and only those) and returns
+// their names.
+func CleanLocalLeftovers(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		if !IsTempName(e.Name()) || e.IsDir() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("remove the leftover %s: %w", filepath.Join(dir, e.Name()), err)
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
+}
+
+func copyLocal(ctx context.Context, tmp string, f File, size int64, sent *int64, progress func(int64)) (Sent, error) {
+	res := Sent{Name: f.Name, Bytes: size}
+	in, err := os.Open(f.Path)
+	if err != nil {
+		return res, err
 	}
 	defer in.Close()
 	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return err
+		return res, err
 	}
-	r := &sourceReader{f: in, size: size, sent: sent, progress: progress}
+	r := newSourceReader(ctx, in, sent, progress)
 	n, err := io.Copy(out, r)
 	if err == nil && n != size {
-		err = fmt.Errorf("%s changed while it was copied: %d bytes, expected %d", src, n, size)
+		err = fmt.Errorf("%s changed while it was copied: %d bytes, expected %d", f.Path, n, size)
+	}
+	res.SHA256 = r.sum()
+	if err == nil && f.SHA256 != "" && !strings.EqualFold(res.SHA256, f.SHA256) {
+		err = fmt.Errorf("%s changed after it was checked: the SHA-256 of the bytes read to send is %s, not the %s checked; nothing was published", f.Path, res.SHA256, f.SHA256)
 	}
 	if err == nil {
 		err = out.Chmod(0o600)
@@ -390,7 +672,25 @@ func copyLocal(tmp, src string, size int64, sent *int64, progress func(int64)) e
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return res, err
+	}
+	// Read back what was written, as for a server.
+	back, err := os.Open(tmp)
+	if err != nil {
+		return res, err
+	}
+	defer back.Close()
+	h := sha256.New()
+	m, err := io.Copy(h, back)
+	if err != nil {
+		return res, err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); m != size || got != res.SHA256 {
+		return res, fmt.Errorf("%s does not hold the bytes copied: read back %d bytes with SHA-256 %s, copied %d with %s", tmp, m, got, size, res.SHA256)
+	}
+	res.Verified = VerifiedSHA256
+	return res, nil
 }
 
 // syncDir makes the renames durable where the platform allows it.

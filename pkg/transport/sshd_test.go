@@ -58,12 +58,12 @@ func TestRealSSHD(t *testing.T) {
 	second := randomBytes(t, 2<<20+17)
 	writeFile(t, filepath.Join(src, "students.csv"), first)
 	files := []transport.File{{Name: "students.csv", Path: filepath.Join(src, "students.csv")}}
-	if err := c.Publish(t.Context(), u.Dir(), files, nil); err != nil {
+	if _, err := c.Publish(t.Context(), u.Dir(), files, nil); err != nil {
 		t.Fatalf("first Publish: %v", err)
 	}
 	assertContent(t, d.Path("Upload/students.csv"), first)
 	writeFile(t, filepath.Join(src, "students.csv"), second)
-	if err := c.Publish(t.Context(), u.Dir(), files, nil); err != nil {
+	if _, err := c.Publish(t.Context(), u.Dir(), files, nil); err != nil {
 		t.Fatalf("second Publish onto the existing name: %v", err)
 	}
 	assertContent(t, d.Path("Upload/students.csv"), second)
@@ -72,7 +72,7 @@ func TestRealSSHD(t *testing.T) {
 	writeFile(t, filepath.Join(src, "users.csv"), []byte("sourcedId\nu1\n"))
 	writeFile(t, filepath.Join(src, "orgs.csv"), []byte("sourcedId\ns1\n"))
 	set := []transport.File{{Name: "orgs.csv", Path: filepath.Join(src, "orgs.csv")}, {Name: "users.csv", Path: filepath.Join(src, "users.csv")}}
-	if err := c.Publish(t.Context(), u.Dir(), set, nil); err != nil {
+	if _, err := c.Publish(t.Context(), u.Dir(), set, nil); err != nil {
 		t.Fatalf("Publish set: %v", err)
 	}
 	removed, err := c.CleanLeftovers(t.Context(), u.Dir())

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	rsconfig "github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/transport"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
@@ -139,7 +140,7 @@ func TestPublishReplacesExistingFile(t *testing.T) {
 		newData := randomBytes(t, 300_000)
 		writeFile(t, local, newData)
 		var last int64
-		err := c.Publish(t.Context(), srv.Path("out"), []transport.File{{Name: "roster.csv", Path: local}}, func(n int64) { last = n })
+		_, err := c.Publish(t.Context(), srv.Path("out"), []transport.File{{Name: "roster.csv", Path: local}}, func(n int64) { last = n })
 		if err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
@@ -152,7 +153,7 @@ func TestPublishReplacesExistingFile(t *testing.T) {
 		}
 		// Publishing again over the new file works too (the rename replaces).
 		writeFile(t, local, []byte("third\n"))
-		if err := c.Publish(t.Context(), srv.Path("out"), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
+		if _, err := c.Publish(t.Context(), srv.Path("out"), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 			t.Fatalf("second Publish: %v", err)
 		}
 		assertContent(t, srv.Path("out/roster.csv"), []byte("third\n"))
@@ -175,7 +176,7 @@ func TestPublishSet(t *testing.T) {
 			want[n] = data
 		}
 		// A relative folder is relative to the login folder (the server's root).
-		if err := c.Publish(t.Context(), ".", files, nil); err != nil {
+		if _, err := c.Publish(t.Context(), ".", files, nil); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
 		for n, data := range want {
@@ -193,16 +194,16 @@ func TestPublishRefusesBadNames(t *testing.T) {
 	local := filepath.Join(t.TempDir(), "x.csv")
 	writeFile(t, local, []byte("x"))
 	for _, name := range []string{"", "..", "a/b.csv", "../x.csv", ".rostersync-x.csv.abc.part"} {
-		err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: name, Path: local}}, nil)
+		_, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: name, Path: local}}, nil)
 		if !errors.Is(err, transport.ErrConfig) {
 			t.Errorf("Publish as %q: %v, want ErrConfig", name, err)
 		}
 	}
-	err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "a.csv", Path: local}, {Name: "a.csv", Path: local}}, nil)
+	_, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "a.csv", Path: local}, {Name: "a.csv", Path: local}}, nil)
 	if !errors.Is(err, transport.ErrConfig) {
 		t.Errorf("a name twice: %v, want ErrConfig", err)
 	}
-	err = c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "a.csv", Path: filepath.Join(t.TempDir(), "missing")}}, nil)
+	_, err = c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "a.csv", Path: filepath.Join(t.TempDir(), "missing")}}, nil)
 	if !transport.IsLocal(err) || errors.Is(err, transport.ErrRemote) || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing local file: %v, want a local not-exist error", err)
 	}
@@ -230,7 +231,7 @@ func TestPublishCutMidUpload(t *testing.T) {
 				cfg.Retries = -1
 				c := dial(t, cfg)
 				srv.CutAfter(cut)
-				err := c.Publish(t.Context(), srv.Path("Upload"), []transport.File{{Name: "students.csv", Path: local}}, nil)
+				_, err := c.Publish(t.Context(), srv.Path("Upload"), []transport.File{{Name: "students.csv", Path: local}}, nil)
 				if err == nil {
 					t.Fatal("Publish succeeded through a cut connection")
 				}
@@ -306,7 +307,7 @@ func TestPublishCutDuringRenames(t *testing.T) {
 			cfg.Retries = -1
 			c := dial(t, cfg)
 			srv.CutAfter(total + extra)
-			err := c.Publish(t.Context(), srv.Root(), files, nil)
+			_, err := c.Publish(t.Context(), srv.Root(), files, nil)
 			replaced := 0
 			for _, f := range files {
 				got, rerr := os.ReadFile(srv.Path(f.Name))
@@ -342,7 +343,7 @@ func TestPublishRetriesAfterCut(t *testing.T) {
 		local := filepath.Join(t.TempDir(), "roster.csv")
 		writeFile(t, local, newData)
 		srv.CutOnceAfter(1 << 20)
-		if err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
+		if _, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
 		assertContent(t, srv.Path("roster.csv"), newData)
@@ -371,7 +372,7 @@ func TestPublishWithoutPosixRename(t *testing.T) {
 		}
 		local := filepath.Join(t.TempDir(), "roster.csv")
 		writeFile(t, local, []byte("new"))
-		if err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
+		if _, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
 		assertContent(t, srv.Path("roster.csv"), []byte("new"))
@@ -392,13 +393,13 @@ func TestPublishCanceled(t *testing.T) {
 	writeFile(t, local, randomBytes(t, 1<<20))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err := c.Publish(ctx, srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
+	_, err := c.Publish(ctx, srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Publish with a canceled context: %v", err)
 	}
 	assertContent(t, srv.Path("roster.csv"), []byte("old"))
 	// The client connects afresh for the next call.
-	if err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
+	if _, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 		t.Fatalf("Publish after the cancel: %v", err)
 	}
 }
@@ -569,7 +570,8 @@ func TestKeyConfigErrors(t *testing.T) {
 		os.Chmod(p, 0o644)
 		cfg.IdentityFiles = []string{p}
 		_, err := transport.Dial(t.Context(), cfg)
-		if !errors.Is(err, transport.ErrConfig) || !strings.Contains(err.Error(), "chmod 600") {
+		ie, ok := errors.AsType[*rsconfig.InsecureError](err)
+		if !errors.Is(err, transport.ErrConfig) || !ok || ie.Hint() != "chmod 600 "+p {
 			t.Fatalf("Dial: %v, want ErrConfig with a chmod hint", err)
 		}
 	})
@@ -647,7 +649,8 @@ func TestStalledServer(t *testing.T) {
 	srv.StallAfter(1 << 20)
 	done := make(chan error, 1)
 	go func() {
-		done <- c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
+		_, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
+		done <- err
 	}()
 	select {
 	case err := <-done:
@@ -761,7 +764,7 @@ func TestLocalPublish(t *testing.T) {
 	writeFile(t, filepath.Join(src, "a.csv"), []byte("new a"))
 	writeFile(t, filepath.Join(src, "b.csv"), []byte("new b"))
 	files := []transport.File{{Name: "a.csv", Path: filepath.Join(src, "a.csv")}, {Name: "b.csv", Path: filepath.Join(src, "b.csv")}}
-	if err := transport.LocalPublish(t.Context(), dest, files, nil); err != nil {
+	if _, err := transport.LocalPublish(t.Context(), dest, files, nil); err != nil {
 		t.Fatalf("LocalPublish: %v", err)
 	}
 	if fi, _ := os.Stat(dest); fi.Mode().Perm() != 0o700 {
@@ -776,14 +779,14 @@ func TestLocalPublish(t *testing.T) {
 	// A second set with one missing source: nothing is replaced, no temporaries remain.
 	writeFile(t, filepath.Join(src, "a.csv"), []byte("newer a"))
 	bad := []transport.File{files[0], {Name: "b.csv", Path: filepath.Join(src, "gone.csv")}}
-	if err := transport.LocalPublish(t.Context(), dest, bad, nil); err == nil || !errors.Is(err, fs.ErrNotExist) {
+	if _, err := transport.LocalPublish(t.Context(), dest, bad, nil); err == nil || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("LocalPublish with a missing source: %v", err)
 	}
 	assertContent(t, filepath.Join(dest, "a.csv"), []byte("new a"))
 	if got := names(t, dest); !slices.Equal(got, []string{"a.csv", "b.csv"}) {
 		t.Errorf("outbox holds %v", got)
 	}
-	if err := transport.LocalPublish(t.Context(), dest, files, nil); err != nil {
+	if _, err := transport.LocalPublish(t.Context(), dest, files, nil); err != nil {
 		t.Fatal(err)
 	}
 	assertContent(t, filepath.Join(dest, "a.csv"), []byte("newer a"))

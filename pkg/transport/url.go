@@ -11,6 +11,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/rostersync/rostersync/pkg/config"
 )
 
 // ErrConfig marks a transfer setting that cannot work (a password in a URL, a malformed URL, a
@@ -46,6 +48,11 @@ func ParseURL(s string) (*URL, error) {
 	if !IsURL(s) {
 		return nil, fmt.Errorf("%w: not an sftp:// URL", ErrConfig)
 	}
+	// A password is refused before anything else, so no message repeats any of it; this also
+	// catches sftp://user:pa/ss@host, which parses as host "user", port "pa", path "/ss@host".
+	if config.HasURLPassword(s) {
+		return nil, fmt.Errorf("%w: sftp URL: a password in the URL is refused; use --password-env or --password-file (write an @ in a path as %%40)", ErrConfig)
+	}
 	rest := s[len("sftp://"):]
 	if strings.ContainsAny(rest, "?#") {
 		return nil, fmt.Errorf("%w: sftp URL: '?' and '#' must be percent-encoded (%%3F, %%23)", ErrConfig)
@@ -59,9 +66,6 @@ func ParseURL(s string) (*URL, error) {
 	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
 		userinfo := authority[:i]
 		hostPort = authority[i+1:]
-		if strings.Contains(userinfo, ":") {
-			return nil, fmt.Errorf("%w: sftp URL: a password in the URL is refused; use --password-env or --password-file", ErrConfig)
-		}
 		name, err := url.PathUnescape(userinfo)
 		if err != nil || name == "" {
 			return nil, fmt.Errorf("%w: sftp URL: bad user name", ErrConfig)
@@ -116,7 +120,8 @@ func splitHostPort(hp string) (string, int, error) {
 	if portStr != "" {
 		n, err := strconv.Atoi(portStr)
 		if err != nil || n < 1 || n > 65535 {
-			return "", 0, fmt.Errorf("bad port %q", portStr)
+			// The text is not repeated: it may be part of a password (user:secret@host).
+			return "", 0, errors.New("bad port: want a number from 1 to 65535")
 		}
 		port = n
 	}
@@ -138,7 +143,7 @@ func parsePath(raw string) (string, error) {
 	}
 	p, err := url.PathUnescape(raw)
 	if err != nil {
-		return "", fmt.Errorf("bad percent-encoding in path: %v", err)
+		return "", errors.New("bad percent-encoding in path (a % must start %XX)") // the text is not repeated
 	}
 	if strings.ContainsRune(p, 0) {
 		return "", errors.New("NUL in path")

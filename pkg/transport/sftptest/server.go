@@ -68,6 +68,7 @@ type Option func(*options)
 type options struct {
 	goServer      bool
 	noPosixRename bool
+	deny          []string
 	ecdsaKey      bool
 	methods       map[string]bool
 }
@@ -79,6 +80,13 @@ func GoServer() Option { return func(o *options) { o.goServer = true } }
 // NoPosixRename makes the server not advertise posix-rename@openssh.com (and OpenSSH's
 // sftp-server also refuses the request), like many vendor servers.
 func NoPosixRename() Option { return func(o *options) { o.noPosixRename = true } }
+
+// DenyRequests makes OpenSSH's sftp-server refuse the named SFTP requests with "permission
+// denied" (its -P option; sftp-server -Q requests lists them): DenyRequests("read") is a
+// write-only drop box. It needs OpenSSH's sftp-server, so New fails the test without it.
+func DenyRequests(names ...string) Option {
+	return func(o *options) { o.deny = append(o.deny, names...) }
+}
 
 // ExtraECDSAHostKey gives the server a second host key, ECDSA P-256, which the known_hosts
 // file does not list: a client that does not restrict its host key algorithms to what it knows
@@ -119,6 +127,7 @@ type Server struct {
 	authLog  []string
 	cutAfter int64 // for new sessions; < 0: off
 	cutOnce  bool
+	corrupt  bool  // the next session gets one flipped data byte
 	stallAt  int64 // for new sessions; < 0: off
 	sessions map[*faults]bool
 	closed   bool
@@ -144,6 +153,9 @@ func New(t testing.TB, opts ...Option) *Server {
 	s.backend = BackendGo
 	if s.binary != "" {
 		s.backend = BackendOpenSSH
+	}
+	if len(s.opts.deny) > 0 && s.binary == "" {
+		t.Fatal("sftptest.DenyRequests needs OpenSSH's sftp-server")
 	}
 
 	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
@@ -358,6 +370,15 @@ func (s *Server) StallAfter(n int64) {
 	}
 }
 
+// CorruptOnce makes the next SFTP session deliver one of the client's written bytes to the
+// server flipped: the last data byte of the tenth large packet (a write of file data), so sizes
+// still match and only a check of the content finds it. Later sessions are left alone.
+func (s *Server) CorruptOnce() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.corrupt = true
+}
+
 func (s *Server) close() {
 	s.mu.Lock()
 	s.closed = true
@@ -442,6 +463,9 @@ func (s *Server) serveSFTP(ch ssh.Channel, tcp net.Conn, connDone <-chan struct{
 	f := &faults{s: s, r: ch, tcp: tcp, done: connDone}
 	s.mu.Lock()
 	f.cut, f.stall = s.cutAfter, s.stallAt
+	if s.corrupt {
+		f.flip, s.corrupt = &flipper{target: 10}, false
+	}
 	s.sessions[f] = true
 	s.mu.Unlock()
 	defer func() {
@@ -473,8 +497,12 @@ func (s *Server) serveSFTP(ch ssh.Channel, tcp net.Conn, connDone <-chan struct{
 	}
 
 	args := []string{"-e", "-l", "ERROR", "-d", s.root}
+	deny := s.opts.deny
 	if s.opts.noPosixRename {
-		args = append(args, "-P", "posix-rename")
+		deny = append(deny, "posix-rename")
+	}
+	if len(deny) > 0 {
+		args = append(args, "-P", strings.Join(deny, ","))
 	}
 	cmd := exec.Command(s.binary, args...)
 	stdin, err := cmd.StdinPipe()
@@ -512,6 +540,45 @@ type faults struct {
 	done  <-chan struct{}
 	cut   int64 // bytes left before the cut; < 0: off (guarded by s.mu)
 	stall int64 // bytes left before the stall; < 0: off (guarded by s.mu)
+	flip  *flipper
+}
+
+// flipper follows the SFTP packets of a stream (uint32 length, then the packet) and flips the
+// last byte of the target-th packet larger than 1 KiB: data of a write request.
+type flipper struct {
+	hdr    [4]byte
+	hn     int
+	left   uint32
+	big    bool
+	frames int
+	target int
+	done   bool
+}
+
+func (f *flipper) feed(p []byte) {
+	for i := 0; i < len(p); {
+		if f.left == 0 {
+			f.hdr[f.hn] = p[i]
+			f.hn++
+			i++
+			if f.hn == 4 {
+				f.hn = 0
+				f.left = binary.BigEndian.Uint32(f.hdr[:])
+				f.big = f.left > 1024
+				if f.big {
+					f.frames++
+				}
+			}
+			continue
+		}
+		k := min(uint32(len(p)-i), f.left)
+		if !f.done && f.big && f.frames == f.target && k == f.left {
+			p[i+int(k)-1] ^= 0xff
+			f.done = true
+		}
+		f.left -= k
+		i += int(k)
+	}
 }
 
 func (f *faults) Read(p []byte) (int, error) {
@@ -532,6 +599,9 @@ func (f *faults) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := f.r.Read(p)
+	if f.flip != nil {
+		f.flip.feed(p[:n])
+	}
 	f.s.mu.Lock()
 	if f.cut > 0 {
 		f.cut = max(f.cut-int64(n), 0)

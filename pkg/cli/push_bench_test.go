@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rostersync/rostersync/pkg/transport/sftptest"
+)
+
+// BenchmarkPushVsOpenSSH times `rostersync push` of a roster, end to end (the built binary:
+// read, check, guard, upload, verify, record), against OpenSSH's `sftp` putting the same file
+// to the same real sshd on loopback, in alternated pairs, and reports both, their ratio and
+// push's peak memory. The roster is $ROSTERSYNC_BENCH_ROSTER (see README: a ~200 MB Capti
+// roster made with rostergen and convert); without it the benchmark is skipped.
+//
+//	ROSTERSYNC_BENCH_ROSTER=/tmp/roster.csv go test ./pkg/cli -run '^$' -bench PushVsOpenSSH -benchtime 3x
+func BenchmarkPushVsOpenSSH(b *testing.B) {
+	src := os.Getenv("ROSTERSYNC_BENCH_ROSTER")
+	if src == "" {
+		b.Skip("set ROSTERSYNC_BENCH_ROSTER to a roster file (a ~200 MB Capti roster: see README)")
+	}
+	sftpBin, err := exec.LookPath("sftp")
+	if err != nil {
+		b.Skip("OpenSSH sftp client is not installed")
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(b.TempDir(), "rostersync")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/rostersync").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	d := sftptest.NewSSHD(b)
+	batch := filepath.Join(b.TempDir(), "batch")
+	if err := os.WriteFile(batch, fmt.Appendf(nil, "put %s %s\n", src, d.Path("put.csv")), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	put := exec.Command(sftpBin, "-q", "-b", batch, "-i", d.ClientKeyPath, "-P", fmt.Sprint(d.Port),
+		"-o", "UserKnownHostsFile="+d.KnownHostsPath, "-o", "StrictHostKeyChecking=yes",
+		"-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-F", "/dev/null", d.User+"@127.0.0.1")
+	home, state := b.TempDir(), b.TempDir()
+	push := exec.Command(bin, "push", "--quiet", "--allow-shrink", "--to", d.URL(""), "--known-hosts", d.KnownHostsPath,
+		"--identity-file", d.ClientKeyPath, "--state-dir", state, src)
+	push.Env = append(os.Environ(), "HOME="+home)
+	timed := func(tmpl *exec.Cmd) (time.Duration, int64) {
+		c := exec.Command(tmpl.Path, tmpl.Args[1:]...)
+		c.Env = tmpl.Env
+		t0 := time.Now()
+		if out, err := c.CombinedOutput(); err != nil {
+			b.Fatalf("%s: %v\n%s", filepath.Base(tmpl.Path), err, out)
+		}
+		el := time.Since(t0)
+		var rss int64
+		if ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage); ok && runtime.GOOS == "linux" {
+			rss = int64(ru.Maxrss) << 10 // KiB on Linux
+		}
+		return el, rss
+	}
+	var tPut, tPush time.Duration
+	var peak int64
+	b.SetBytes(fi.Size())
+	b.ResetTimer()
+	for b.Loop() {
+		p, _ := timed(put)
+		q, rss := timed(push)
+		tPut += p
+		tPush += q
+		peak = max(peak, rss)
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(tPut.Seconds()/n, "sftp-put-s")
+	b.ReportMetric(tPush.Seconds()/n, "push-s")
+	b.ReportMetric(tPush.Seconds()/tPut.Seconds(), "push/put")
+	b.ReportMetric(float64(peak)/(1<<20), "push-peak-MiB")
+}
