@@ -28,8 +28,10 @@ import (
 // publish errors to exit codes, and the rendering of a report.
 
 // checker reads a copy (a file, a folder or a zip) with its format, reports its problems, and
-// returns the set to publish. Problems with errors refuse it (errFindings).
-func checker(deps *Deps, formatName string, fopts format.Options, quiet bool) publish.Checker {
+// returns the set to publish. Problems with errors refuse it (errFindings). With show false
+// (sync's JSON log) it prints nothing: the refusal comes back as an error with the counts only,
+// for the log record, and no problem line (which holds cells) is written.
+func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bool) publish.Checker {
 	return func(ctx context.Context, c *publish.Copy) (*publish.Set, error) {
 		shown, as := c.Input.Shown, c.Input.As
 		if shown == "" {
@@ -50,7 +52,10 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet bool) pu
 		if err != nil {
 			return nil, err
 		}
-		if probs.Errors > 0 || (!quiet && probs.Warnings > 0) {
+		if !show && probs.Errors > 0 {
+			return nil, withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was sent (see 'rostersync validate')", plural(probs.Errors, "error")))
+		}
+		if show && (probs.Errors > 0 || (!quiet && probs.Warnings > 0)) {
 			for _, p := range probs.List() {
 				if p.Severity != roster.Info {
 					fmt.Fprintln(deps.IO.ErrOut, problemLine(p))

@@ -107,7 +107,7 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 		return err
 	}
 	req := publish.Request{Target: opts.Conn.To, Inputs: inputs, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
-		Check: checker(deps, opts.Format.Format, fopts, quiet), Conn: opts.Conn.held(),
+		Check: checker(deps, opts.Format.Format, fopts, quiet, true), Conn: opts.Conn.held(),
 		Progress: func(total int64) (func(int64), func()) { return progressFor(deps, quiet, total, "uploading") }}
 	if p != nil {
 		req.Profile = p.Name

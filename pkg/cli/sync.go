@@ -277,7 +277,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	if err != nil {
 		return exitCode(err, nil), err
 	}
-	check := checker(deps, from, fopts, true)
+	check := checker(deps, from, fopts, true, opts.LogFormat == "text")
 	req := publish.Request{Target: p.Destination, Profile: p.Name, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
 		Inputs: []publish.Input{{Path: out, Shown: sum.Source, As: as}}, Conn: conn.held(),
 		Check: func(ctx context.Context, c *publish.Copy) (*publish.Set, error) {
