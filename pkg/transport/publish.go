@@ -398,6 +398,16 @@ func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourc
 		h := sha256.New()
 		var rd *sftp.File
 		var rbuf []byte
+		// A server that lets us write but not read (a drop box) gets a size check only;
+		// any other read-back failure fails the upload.
+		readBackFailed := func(err error) {
+			if isPermission(err) {
+				s.noteNoReadBack(c, tmp)
+				back.verified = VerifiedSize
+			} else {
+				back.err = fmt.Errorf("read back %s: %w", tmp, err)
+			}
+		}
 		for w := range order {
 			err := <-w.done
 			n := len(w.buf)
@@ -412,12 +422,7 @@ func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourc
 			if rd == nil {
 				if rd, err = s.sftp.Open(tmp); err != nil {
 					rd = nil
-					if isPermission(err) {
-						s.noteNoReadBack(c, tmp)
-						back.verified = VerifiedSize
-					} else {
-						back.err = fmt.Errorf("read back %s: %w", tmp, err)
-					}
+					readBackFailed(err)
 					continue
 				}
 				defer rd.Close()
@@ -425,12 +430,7 @@ func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourc
 			}
 			m, err := rd.ReadAt(rbuf[:n], w.off)
 			if err != nil && !(errors.Is(err, io.EOF) && m == n) {
-				if isPermission(err) {
-					s.noteNoReadBack(c, tmp)
-					back.verified = VerifiedSize
-				} else {
-					back.err = fmt.Errorf("read back %s: %w", tmp, err)
-				}
+				readBackFailed(err)
 				continue
 			}
 			h.Write(rbuf[:m])
