@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -167,31 +165,7 @@ func TestPushInterruptedOverSFTP(t *testing.T) {
 // TestPushTimeoutBoundsHandshake: --timeout bounds the SSH handshake, not a fixed 30 s: a
 // server that accepts the connection and never speaks fails the push (exit 4) in time.
 func TestPushTimeoutBoundsHandshake(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	silent := sftptest.Silent(t)
 	pw := filepath.Join(t.TempDir(), "pw")
 	if err := os.WriteFile(pw, []byte("x\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -201,7 +175,7 @@ func TestPushTimeoutBoundsHandshake(t *testing.T) {
 	defer cancel()
 	streams, _, _, eo := iostreams.Test()
 	deps := &Deps{IO: streams, Formats: formats.Registry(), Getenv: func(k string) string { return env[k] }}
-	code := Run(ctx, deps, []string{"push", "--to", "sftp://u@" + ln.Addr().String() + "/in/", "--password-file", pw,
+	code := Run(ctx, deps, []string{"push", "--to", "sftp://u@" + silent.Addr + "/in/", "--password-file", pw,
 		"--known-hosts", filepath.Join(t.TempDir(), "kh"), "--timeout", "400ms", "--retries", "0", filepath.Join(examples, "capti", "roster.csv")})
 	if code != ExitRemote || !strings.Contains(eo.String(), "within 400ms") {
 		t.Fatalf("exit %d, want 4 with a handshake timeout of 400ms: %s", code, eo.String())

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -155,38 +153,14 @@ func TestLocalPublishRemovesLeftovers(t *testing.T) {
 // handshake when no separate dial timeout is given, against a server that accepts TCP and never
 // says a word.
 func TestTimeoutBoundsHandshake(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
-	u, _ := transport.ParseURL("sftp://u@" + ln.Addr().String() + "/")
+	silent := sftptest.Silent(t)
+	u, _ := transport.ParseURL("sftp://u@" + silent.Addr + "/")
 	cfg := transport.Config{URL: u, KnownHosts: filepath.Join(t.TempDir(), "kh"), Password: "x",
 		IOTimeout: 300 * time.Millisecond, Retries: -1}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err = transport.Dial(ctx, cfg)
+	_, err := transport.Dial(ctx, cfg)
 	if !errors.Is(err, transport.ErrTimeout) || !strings.Contains(err.Error(), "300ms") {
 		t.Fatalf("Dial after %s: %v, want ErrTimeout within 300ms", time.Since(start).Round(time.Millisecond), err)
 	}

@@ -591,46 +591,19 @@ func TestKeyConfigErrors(t *testing.T) {
 
 func TestDialTimeoutOnSilentServer(t *testing.T) {
 	// A server that accepts TCP and never says a word.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var mu sync.Mutex
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
-	u, _ := transport.ParseURL("sftp://u@" + ln.Addr().String() + "/")
+	silent := sftptest.Silent(t)
+	u, _ := transport.ParseURL("sftp://u@" + silent.Addr + "/")
 	cfg := transport.Config{URL: u, KnownHosts: filepath.Join(t.TempDir(), "kh"), Password: "x",
 		DialTimeout: 300 * time.Millisecond, Retries: 1, RetryDelay: 10 * time.Millisecond}
 	start := time.Now()
-	_, err = transport.Dial(t.Context(), cfg)
+	_, err := transport.Dial(t.Context(), cfg)
 	if !errors.Is(err, transport.ErrTimeout) || !errors.Is(err, transport.ErrRemote) {
 		t.Fatalf("Dial: %v, want ErrTimeout and ErrRemote", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Dial took %s with a 300ms timeout and one retry", d)
 	}
-	mu.Lock()
-	n := len(held)
-	mu.Unlock()
-	if n != 2 {
+	if n := silent.Accepted(); n != 2 {
 		t.Errorf("%d connections, want 2 (a timeout is retried once)", n)
 	}
 }
