@@ -150,6 +150,10 @@ func CheckHeader(file string, got []string, spec HeaderSpec, rep roster.Reporter
 			report(name, fmt.Sprintf("column %d is %q, expected %q (misspelled?)", j+1, name, spec.Columns[best].Name))
 			continue
 		}
+		if dataLike(name) { // perhaps a birth date or an e-mail: never shown
+			report(fmt.Sprintf("column %d", j+1), fmt.Sprintf("column %d: its name looks like a value (a number, a date or an e-mail), not a column name; it is not shown", j+1))
+			continue
+		}
 		if spec.Extra != nil {
 			report(name, fmt.Sprintf("column %d: unexpected column %q", j+1, name))
 		} else {
@@ -217,17 +221,46 @@ func notAHeader(got []string, spec HeaderSpec) string {
 	for _, c := range spec.Columns {
 		known[strings.ToLower(c.Name)] = true
 	}
+	names, values := 0, 0
 	for _, name := range got {
 		n := strings.TrimSpace(name)
-		if known[strings.ToLower(n)] || spec.Extra != nil && spec.Extra(n) {
-			return ""
+		switch {
+		case known[strings.ToLower(n)] || spec.Extra != nil && spec.Extra(n):
+			names++
+		case dataLike(n):
+			values++
 		}
+	}
+	// A header with a column name is a header, unless most of it is not and some of it looks
+	// like values: a row of data whose password happens to be "password".
+	if names > 0 && (values == 0 || 2*names > len(got)) {
+		return ""
 	}
 	msg := fmt.Sprintf("the first row looks like data, not a header: none of its %s is a column name (its values are not shown); add the header row", plural(len(got), "cell"))
 	if spec.Hint == "" { // a hint gives the columns already
 		msg += " (" + orderList(spec.Columns) + ")"
 	}
 	return msg
+}
+
+// dataLike reports whether a header cell looks like a value rather than a column name: an
+// e-mail address, or only digits with date separators (a number, a date).
+func dataLike(s string) bool {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "@") {
+		return true
+	}
+	digits := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = true
+		case r == '-' || r == '/' || r == '.' || r == ':' || r == ' ' || r == 'T' || r == 'Z':
+		default:
+			return false
+		}
+	}
+	return digits
 }
 
 // OtherSeparator says, for a header line with no comma that splits on ";" or tabs, which

@@ -65,6 +65,25 @@ func TestCheckHeader(t *testing.T) {
 
 // A header that is not one (another separator, or a first row of data) gets one problem, shows
 // no cell of the row, and leaves the file unread (nil).
+// TestUnknownColumnLooksLikeData: in a header that is read, an unknown column whose name looks
+// like a value (a date, a number, an e-mail) is reported without it: it may be a birth date.
+func TestUnknownColumnLooksLikeData(t *testing.T) {
+	spec := HeaderSpec{Columns: Columns("STUDENT_ID", "FIRST_NAME", "LAST_NAME", "PASSWORD", "BIRTHDATE"), Ordered: true}
+	for _, cell := range []string{"2013-07-23", "7/23/2013", "nadia@example.org", "0600000010"} {
+		var ps []roster.Problem
+		CheckHeader("f.csv", []string{"STUDENT_ID", "FIRST_NAME", "LAST_NAME", "PASSWORD", cell}, spec,
+			roster.ReporterFunc(func(p roster.Problem) { ps = append(ps, p) }))
+		if len(ps) == 0 {
+			t.Fatalf("%s: no problem", cell)
+		}
+		for _, p := range ps {
+			if strings.Contains(p.Message+p.Column, cell) {
+				t.Errorf("%s: the problem shows the cell: %+v", cell, p)
+			}
+		}
+	}
+}
+
 func TestCheckHeaderUnusable(t *testing.T) {
 	students := HeaderSpec{Columns: Columns("STUDENT_ID", "FIRST_NAME", "LAST_NAME", "PASSWORD", "BIRTHDATE"), Ordered: true}
 	tests := []struct {
@@ -76,6 +95,8 @@ func TestCheckHeaderUnusable(t *testing.T) {
 		{"tabs", []string{"STUDENT_ID\tFIRST_NAME\tLAST_NAME\tPASSWORD\tBIRTHDATE"}, `the header splits on tabs, not on ","`},
 		{"data", []string{"1000000", "Nadia", "Ramirez", "3U8VWTwtCZ", "2013-07-23"}, "the first row looks like data, not a header"},
 		{"data one column", []string{"3U8VWTwtCZ"}, "the first row looks like data, not a header"},
+		// A password that happens to be a column name does not make a row of data a header.
+		{"data with a column name", []string{"1000000", "Nadia", "Ramirez", "password", "2013-07-23"}, "the first row looks like data, not a header"},
 		{"semicolon data", []string{"1000000;Nadia;Ramirez;3U8VWTwtCZ;2013-07-23"}, `splits on ";"`},
 	}
 	for _, tt := range tests {
