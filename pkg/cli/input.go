@@ -68,8 +68,8 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 }
 
 // spoolStream copies a PATH that can be read only once, and maybe only when a writer comes,
-// into a private temporary file and returns its path: "-" (stdin), or a named pipe, socket or
-// device (<(zcat export.csv.gz)). It returns "" for any other PATH, which is read in place.
+// into a private temporary file and returns its path: "-" (stdin), or a named pipe or socket
+// (<(zcat export.csv.gz)). It returns "" for any other PATH, which is read in place.
 func spoolStream(ctx context.Context, path string, stdin io.Reader) (string, error) {
 	switch {
 	case path == "-":
@@ -80,9 +80,10 @@ func spoolStream(ctx context.Context, path string, stdin io.Reader) (string, err
 	return "", nil
 }
 
-// isStream reports whether PATH is read once, like stdin: "-", or a named pipe, socket or device.
+// isStream reports whether PATH is read once, like stdin: "-", or a named pipe or socket. A
+// device is not (/dev/zero never ends): openLocal refuses it.
 func isStream(path string) bool {
-	const stream = fs.ModeNamedPipe | fs.ModeSocket | fs.ModeDevice | fs.ModeCharDevice
+	const stream = fs.ModeNamedPipe | fs.ModeSocket
 	st, err := os.Stat(path)
 	return path == "-" || err == nil && st.Mode()&stream != 0
 }
@@ -102,6 +103,9 @@ func openLocal(path, shown string) (*input, error) {
 		in := &input{Path: shown}
 		in.Dir, in.FS = format.OpenDir(path, name, collect(in))
 		return in, nil
+	}
+	if !st.Mode().IsRegular() {
+		return nil, withExit(ExitLocal, fmt.Errorf("%s is a device, not a file (a device such as /dev/zero may never end): give a file, a folder, or - for stdin", shown))
 	}
 	// Read the start once: an unreadable file is exit 3 up front, and a zip shows itself.
 	f, err := os.Open(path)

@@ -129,3 +129,22 @@ func TestBrokenPipe(t *testing.T) {
 		t.Errorf("stderr %q", errOut.String())
 	}
 }
+
+// TestDeviceRefused: a device PATH (/dev/zero never ends) is refused at once with exit 3 by
+// every command that reads one, instead of being copied until the disk is full.
+func TestDeviceRefused(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero here")
+	}
+	for _, args := range [][]string{
+		{"validate", "/dev/zero"},
+		{"diff", "/dev/zero", "/dev/zero"},
+		{"convert", "--to", "capti", "/dev/zero", filepath.Join(t.TempDir(), "out.csv")},
+		{"push", "--to", t.TempDir(), "--state-dir", t.TempDir(), "--as", "roster.csv", "/dev/zero"},
+	} {
+		code, _, errOut := runCLI(t, nil, false, args...)
+		if code != ExitLocal || !strings.Contains(errOut, "/dev/zero") || !strings.Contains(errOut, "not a") {
+			t.Errorf("%v: exit %d, %q; want exit 3 saying /dev/zero is not a file", args, code, errOut)
+		}
+	}
+}

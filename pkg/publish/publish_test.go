@@ -126,3 +126,16 @@ func TestPublishSendsTheCopy(t *testing.T) {
 		t.Errorf("the hold is still there: %v", err)
 	}
 }
+
+// TestCopyRefusesDevices: a device (/dev/zero would fill the disk) is not a file to send; a
+// named pipe is (read once, as stdin is).
+func TestCopyRefusesDevices(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero here")
+	}
+	_, err := makeCopy(t.Context(), t.TempDir(), Input{Path: "/dev/zero", As: "roster.csv"})
+	var pe *Error
+	if !errors.As(err, &pe) || pe.Kind != KindLocal || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("/dev/zero: err = %v, want a local error saying it is not a regular file", err)
+	}
+}

@@ -48,10 +48,11 @@ type fileSum struct {
 	size   int64
 }
 
-// stream reports whether a PATH is read once: a named pipe, socket or device (following a
-// link: <(zcat …) is /dev/fd/63, a link to a pipe).
+// stream reports whether a PATH is read once: a named pipe or socket (following a link:
+// <(zcat …) is /dev/fd/63, a link to a pipe). A device is no file to send (/dev/zero never
+// ends): it is refused as not a regular file.
 func stream(path string) bool {
-	const streamBits = fs.ModeNamedPipe | fs.ModeSocket | fs.ModeDevice | fs.ModeCharDevice
+	const streamBits = fs.ModeNamedPipe | fs.ModeSocket
 	st, err := os.Stat(path)
 	return err == nil && st.Mode()&streamBits != 0
 }
