@@ -148,3 +148,16 @@ func TestDeviceRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutAndRetriesBounded: a negative --timeout (no bound at all) and --retries outside
+// 0–10 are usage errors, before anything is dialled.
+func TestTimeoutAndRetriesBounded(t *testing.T) {
+	src := filepath.Join("..", "..", "examples", "capti", "roster.csv")
+	for _, flag := range [][]string{{"--timeout", "-1s"}, {"--retries", "-1"}, {"--retries", "99999"}} {
+		args := append([]string{"push", "--to", "sftp://u@127.0.0.1:1/in/", "--state-dir", t.TempDir()}, flag...)
+		code, _, errOut := runCLI(t, nil, false, append(args, src)...)
+		if code != ExitUsage || !strings.Contains(errOut, flag[0]) {
+			t.Errorf("%v: exit %d, %q; want exit 2 naming %s", flag, code, errOut, flag[0])
+		}
+	}
+}

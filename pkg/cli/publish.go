@@ -257,8 +257,17 @@ func dial(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, raw 
 	return cl, u, err
 }
 
+// maxRetries bounds --retries, so a run ends in bounded time whatever it is given.
+const maxRetries = 10
+
 // dialURL connects to the server of u with the connection settings.
 func dialURL(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, u *transport.URL) (*transport.Client, error) {
+	switch {
+	case c.Timeout < 0:
+		return nil, usageError(fmt.Errorf("--timeout %s: a timeout must be positive (0 or unset: the default 30s); nothing waits without one", c.Timeout))
+	case c.Retries < 0 || c.Retries > maxRetries:
+		return nil, usageError(fmt.Errorf("--retries %d: use a number from 0 to %d", c.Retries, maxRetries))
+	}
 	cfg := transport.Config{URL: u, KnownHosts: c.KnownHosts, UseAgent: c.Agent, IOTimeout: c.Timeout, Retries: c.Retries}
 	if cfg.Retries == 0 {
 		cfg.Retries = -1 // transport: negative is none, 0 the default
