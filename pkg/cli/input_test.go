@@ -161,3 +161,12 @@ func TestTimeoutAndRetriesBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownHostsAddNoPassword: a user:password@host argument is a usage error that never
+// repeats the password (it had been echoed in a DNS lookup error, exit 4).
+func TestKnownHostsAddNoPassword(t *testing.T) {
+	code, out, errOut := runCLI(t, nil, false, "known-hosts", "add", "--yes", "--known-hosts", filepath.Join(t.TempDir(), "kh"), "u:Hunter2@127.0.0.1:1")
+	if code != ExitUsage || strings.Contains(out+errOut, "Hunter2") {
+		t.Errorf("exit %d, %q %q; want exit 2 without the password", code, out, errOut)
+	}
+}
