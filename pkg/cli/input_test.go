@@ -170,3 +170,15 @@ func TestKnownHostsAddNoPassword(t *testing.T) {
 		t.Errorf("exit %d, %q %q; want exit 2 without the password", code, out, errOut)
 	}
 }
+
+// TestHoldFlags: a refusal's hint names the --config and --state-dir the run was held under,
+// quoted for a shell, so the hinted hold command finds it.
+func TestHoldFlags(t *testing.T) {
+	if got := holdFlags(&GlobalOptions{}, ""); got != "" {
+		t.Errorf("no flags: %q", got)
+	}
+	got := holdFlags(&GlobalOptions{ConfigPath: "/etc/rs.yaml"}, "/var/lib/my state")
+	if want := ` --config /etc/rs.yaml --state-dir '/var/lib/my state'`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

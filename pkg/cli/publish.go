@@ -361,7 +361,30 @@ func publishError(err error) error {
 // renderReport prints what a push did on stderr: notes and stale-source warnings (unless
 // quiet), the plan of a dry run, each refusal with the comparison that tripped it, and the
 // outcome.
-func renderReport(deps *Deps, rep *publish.Report, quiet, dryRun, allowShrink bool) {
+// holdFlags are the flags a hold command needs to find a run held under them: the --config and
+// --state-dir given (a profile's state_dir comes with its config file).
+func holdFlags(g *GlobalOptions, stateDirFlag string) string {
+	var b strings.Builder
+	if g != nil && g.ConfigPath != "" {
+		b.WriteString(" --config " + shellQuote(g.ConfigPath))
+	}
+	if stateDirFlag != "" {
+		b.WriteString(" --state-dir " + shellQuote(stateDirFlag))
+	}
+	return b.String()
+}
+
+// shellQuote quotes s for a shell command line when it holds anything but plain characters.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./~:=+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func renderReport(deps *Deps, rep *publish.Report, quiet, dryRun, allowShrink bool, where string) {
 	if rep == nil {
 		return
 	}
@@ -404,7 +427,7 @@ func renderReport(deps *Deps, rep *publish.Report, quiet, dryRun, allowShrink bo
 	switch rep.Result {
 	case "held":
 		fmt.Fprintf(w, "rostersync: refused by the shrink guard: nothing was sent; held as run %s\n", rep.Held)
-		fmt.Fprintf(w, "rostersync: hint: check the export; 'rostersync hold approve %s' sends exactly these files, 'rostersync hold discard %s' drops them\n", rep.Held, rep.Held)
+		fmt.Fprintf(w, "rostersync: hint: check the export; to send exactly these files: rostersync hold approve %s%s; to drop them: rostersync hold discard %s%s\n", rep.Held, where, rep.Held, where)
 	case "refused":
 		fmt.Fprintln(w, "rostersync: refused by the shrink guard: nothing was sent (check the export; --allow-shrink sends it anyway, once)")
 	case "dry-run":

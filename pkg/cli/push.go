@@ -113,7 +113,7 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 		req.Profile = p.Name
 	}
 	rep, err := pub.Publish(ctx, req)
-	renderReport(deps, rep, quiet, opts.DryRun, opts.AllowShrink)
+	renderReport(deps, rep, quiet, opts.DryRun, opts.AllowShrink, holdFlags(opts.Global, opts.Conn.StateDir))
 	if rep != nil && style == "json" {
 		if werr := writeJSON(deps, rep); err == nil {
 			err = werr

@@ -293,7 +293,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	}
 	rep, err := pub.Publish(ctx, req)
 	// The job's log says what happened; a dry run prints its plan.
-	renderReport(deps, rep, !opts.DryRun, opts.DryRun, opts.AllowShrink)
+	renderReport(deps, rep, !opts.DryRun, opts.DryRun, opts.AllowShrink, holdFlags(opts.Global, opts.StateDir))
 	err = publishError(err)
 	if rep != nil {
 		sum.Result, sum.Files = rep.Result, rep.Files
