@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rostersync/rostersync/pkg/guard"
@@ -355,6 +356,10 @@ type pending struct {
 func (p *Publisher) connect(ctx context.Context, target string) (*pending, error) {
 	pd := &pending{done: make(chan struct{})}
 	if !transport.IsURL(target) {
+		if scheme := otherScheme(target); scheme != "" {
+			return nil, fail(KindUsage, fmt.Errorf("%s:// is not a destination rostersync sends to", scheme),
+				"give an sftp://user@host[:port]/folder/ URL, or a local folder as a plain path")
+		}
 		id, err := LocalIdentity(target)
 		if err != nil {
 			return nil, fail(KindLocal, err)
@@ -657,4 +662,20 @@ func redact(target string) string {
 		}
 	}
 	return target
+}
+
+// otherScheme returns the scheme of a URL of another kind than sftp:// (ftp://, file://), so a
+// mistyped destination is not taken for a local folder named "ftp:"; "" for a path.
+func otherScheme(s string) string {
+	i := strings.Index(s, "://")
+	if i <= 0 {
+		return ""
+	}
+	for j, r := range s[:i] {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (j == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return ""
+		}
+	}
+	return s[:i]
 }

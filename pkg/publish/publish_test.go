@@ -139,3 +139,16 @@ func TestCopyRefusesDevices(t *testing.T) {
 		t.Fatalf("/dev/zero: err = %v, want a local error saying it is not a regular file", err)
 	}
 }
+
+// TestOtherSchemeIsNoFolder: a destination written as another scheme's URL (ftp://, file://)
+// is a usage error, not a local folder named "ftp:".
+func TestOtherSchemeIsNoFolder(t *testing.T) {
+	p := &Publisher{}
+	for _, target := range []string{"ftp://x/y", "file:///tmp/out", "https://example.org/in/"} {
+		_, err := p.connect(t.Context(), target)
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Kind != KindUsage || !strings.Contains(err.Error(), "is not a destination") {
+			t.Errorf("%s: err = %v, want a usage error: not a destination", target, err)
+		}
+	}
+}
