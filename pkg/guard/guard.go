@@ -150,6 +150,9 @@ func Check(old, new *snapshot.Snapshot, rows int, p Policy) Verdict {
 	switch {
 	case rows == 0:
 		v.Allowed, v.Reason = false, "the file is empty or has only a header: the vendor would remove every user"
+		if v.Delta {
+			v.Reason = "the delta is empty (only headers): it changes nothing, which an export that worked never sends; check the export"
+		}
 		return v
 	case rows < p.minRows():
 		v.Allowed, v.Reason = false, fmt.Sprintf("%d data rows, fewer than min_rows %d", rows, p.minRows())

@@ -163,6 +163,15 @@ func TestRunDelta(t *testing.T) {
 		t.Errorf("a delta deleting everyone: allowed %v, %q", v.Allowed, v.Reason)
 	}
 
+	// An empty delta is refused for what it is, not as a file that would remove every user.
+	v, err = Run(last, snap(t, &roster.Roster{}, deltaModes), key, 0, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Allowed || !strings.Contains(v.Reason, "the delta is empty") || strings.Contains(v.Reason, "remove every user") {
+		t.Errorf("an empty delta: allowed %v, %q", v.Allowed, v.Reason)
+	}
+
 	// A normal delta: 2 users changed, 1 added, 1 deleted; the other 97 left out, as deltas do.
 	d := &roster.Roster{Users: []roster.User{
 		{SourcedID: "u1", Status: "active", GivenName: "Ben", Role: "student"},
