@@ -182,3 +182,17 @@ func TestHoldFlags(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestRemoteNameControlCharacters: a remote name (--as) with a control character is refused
+// (exit 2) before anything is sent; it would break the vendor's listing and our own output.
+func TestRemoteNameControlCharacters(t *testing.T) {
+	src := filepath.Join("..", "..", "examples", "capti", "roster.csv")
+	out := t.TempDir()
+	code, _, errOut := runCLI(t, nil, false, "push", "--to", out, "--state-dir", t.TempDir(), "--as", "new\nline.csv", src)
+	if code != ExitUsage || strings.Contains(errOut, "new\nline") {
+		t.Errorf("exit %d, %q: want exit 2 with the name escaped", code, errOut)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("the destination holds %v", entries)
+	}
+}

@@ -151,8 +151,11 @@ func fileRows(info format.Info, name string, lone bool, total int) int {
 }
 
 func checkRemoteName(n string) error {
-	if n == "" || n == "." || n == ".." || strings.ContainsAny(n, `/\`) || strings.HasPrefix(n, ".rostersync-") {
-		return fmt.Errorf("remote name %q: want a plain file name", n)
+	if err := transport.CheckPlainName(n); err != nil {
+		return fmt.Errorf("remote name: %w", err)
+	}
+	if strings.HasPrefix(n, ".rostersync-") {
+		return fmt.Errorf("remote name %q: names starting .rostersync- are rostersync's temporary files", n)
 	}
 	return nil
 }

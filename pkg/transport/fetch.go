@@ -39,7 +39,7 @@ func (c *Client) List(ctx context.Context, dir string) ([]Entry, error) {
 			if name == "." || name == ".." {
 				continue
 			}
-			if err := checkPlainName(name); err != nil {
+			if err := CheckPlainName(name); err != nil {
 				c.cfg.Logf("warning: %s lists an unsafe name, skipped: %v", dir, err)
 				continue
 			}
@@ -92,7 +92,7 @@ func Newest(entries []Entry) (Entry, bool) {
 // checked against the server's, and only then is it renamed onto localPath. Transient failures
 // are retried on a fresh connection.
 func (c *Client) Fetch(ctx context.Context, remoteDir, name, localPath string) error {
-	if err := checkPlainName(name); err != nil {
+	if err := CheckPlainName(name); err != nil {
 		return &Error{Op: "pull", Addr: c.addr, Err: &permanentError{err: fmt.Errorf("refusing remote name: %v", err)}}
 	}
 	if remoteDir == "" {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/pkg/sftp"
 )
@@ -73,13 +74,16 @@ func tempName(name string) (string, error) {
 	return tempPrefix + name + "." + hex.EncodeToString(b[:]) + tempSuffix, nil
 }
 
-// checkPlainName refuses names that are not a single plain file name.
-func checkPlainName(name string) error {
+// CheckPlainName refuses names that are not a single plain file name: a path, "." or "..", or
+// a name holding a control character (a line break would break a listing and our output).
+func CheckPlainName(name string) error {
 	switch {
 	case name == "", name == ".", name == "..":
 		return fmt.Errorf("%q is not a file name", name)
 	case strings.ContainsAny(name, "/\\\x00"):
 		return fmt.Errorf("%q is not a plain file name (it holds a path separator or NUL)", name)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return fmt.Errorf("%q is not a plain file name (it holds a control character)", name)
 	case !filepath.IsLocal(name):
 		return fmt.Errorf("%q is not a plain file name", name)
 	}
@@ -94,7 +98,7 @@ func checkSet(files []File) ([]int64, error) {
 	seen := map[string]bool{}
 	sizes := make([]int64, len(files))
 	for i, f := range files {
-		if err := checkPlainName(f.Name); err != nil {
+		if err := CheckPlainName(f.Name); err != nil {
 			return nil, fmt.Errorf("%w: destination name: %v", ErrConfig, err)
 		}
 		if IsTempName(f.Name) {
