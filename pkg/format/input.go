@@ -37,7 +37,7 @@ func OpenZip(zr *zip.Reader, size int64, name string, rep roster.Reporter) (fsys
 	}
 	var total uint64
 	tops := map[string]bool{}
-	seen := map[string]bool{}
+	seen := map[string]string{} // folded name → the name as written
 	rootFiles := 0
 	for _, f := range zr.File {
 		n := f.Name
@@ -55,11 +55,18 @@ func OpenZip(zr *zip.Reader, size int64, name string, rep roster.Reporter) (fsys
 		}
 		// Two entries with one name (as the zip package cleans it): which one a reader would
 		// get is up to the archive's order, so neither is read.
+		// Names that differ only in case count as one: they are one file on Windows and macOS,
+		// and to an importer that ignores case.
 		clean := path.Clean(n)
-		if seen[clean] {
-			return refuse(fmt.Sprintf("zip has two entries named %q: refused, as either could be read; make the zip again from the folder", clean))
+		folded := strings.ToLower(clean)
+		if prev, dup := seen[folded]; dup {
+			named := fmt.Sprintf("%q", clean)
+			if prev != clean {
+				named = fmt.Sprintf("%q and %q", clean, prev)
+			}
+			return refuse(fmt.Sprintf("zip has two entries named %s: refused, as either could be read; make the zip again from the folder", named))
 		}
-		seen[clean] = true
+		seen[folded] = clean
 		if strings.HasPrefix(path.Base(n), ".") || strings.HasPrefix(n, "__MACOSX/") {
 			continue
 		}

@@ -59,6 +59,10 @@ func TestOpenZip(t *testing.T) {
 		{name: "bomb", entries: []entry{{"users.csv", strings.Repeat("0", 80<<20)}}, code: roster.CodeParse, severity: roster.Error, msg: "zip bomb"},
 		{name: "duplicate entry", entries: []entry{{"users.csv", "x"}, {"orgs.csv", "y"}, {"users.csv", "z"}},
 			code: roster.CodeParse, severity: roster.Error, msg: `two entries named "users.csv"`},
+		// Names that differ only in case are one file on Windows and macOS, and to an importer
+		// that ignores case: which one it reads is as unknown.
+		{name: "duplicate in another case", entries: []entry{{"users.csv", "x"}, {"Users.csv", "z"}},
+			code: roster.CodeParse, severity: roster.Error, msg: `two entries named "Users.csv" and "users.csv"`},
 		{name: "duplicate in top folder", entries: []entry{{"export/users.csv", "x"}, {"export/./users.csv", "z"}},
 			code: roster.CodeParse, severity: roster.Error, msg: `two entries named "export/users.csv"`},
 		{name: "top folder", entries: []entry{{"export/users.csv", "x"}, {"export/orgs.csv", "y"}, {"__MACOSX/export/._users.csv", "z"}},
