@@ -85,7 +85,10 @@ func runHistory(cmd *cobra.Command, deps *Deps, opts *HistoryOptions) error {
 			return withExit(ExitLocal, err)
 		}
 	}
-	store := &state.Store{Dir: dir}
+	store, err := openStore(dir)
+	if err != nil {
+		return err
+	}
 	if opts.Target == "" {
 		dests, err := store.Destinations()
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -196,3 +196,21 @@ func TestRemoteNameControlCharacters(t *testing.T) {
 		t.Errorf("the destination holds %v", entries)
 	}
 }
+
+// TestHistoryChecksStateFolder: history and hold trust the state folder as push does: one that
+// others can write is refused with exit 2 and the chmod that fixes it.
+func TestHistoryChecksStateFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"history", "--state-dir", dir}, {"hold", "list", "--state-dir", dir}} {
+		code, _, errOut := runCLI(t, nil, false, args...)
+		if code != ExitUsage || !strings.Contains(errOut, "chmod") {
+			t.Errorf("%v: exit %d, %q; want exit 2 with a chmod hint", args, code, errOut)
+		}
+	}
+}

@@ -228,7 +228,19 @@ func (c *connFlags) store(deps *Deps) (*state.Store, error) {
 		}
 		dir = d
 	}
-	return &state.Store{Dir: dir}, nil
+	return openStore(dir)
+}
+
+// openStore returns the state folder at dir, refused (exit 2, with the fix) when it exists and
+// others could change it: what history and hold read is trusted like what push writes.
+func openStore(dir string) (*state.Store, error) {
+	store := &state.Store{Dir: dir}
+	if _, err := os.Stat(dir); err == nil {
+		if err := store.Check(); err != nil {
+			return nil, err
+		}
+	}
+	return store, nil
 }
 
 // secret reads a secret from an environment variable or a file (first line, trimmed).
