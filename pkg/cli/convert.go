@@ -250,12 +250,16 @@ func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format
 		return usageError(fmt.Errorf("%s is not a delta (its manifest marks no file delta): --base applies a delta to a full package", opts.Src),
 			"leave out --base")
 	}
-	in, _, coll, _, err := readChecked(ctx, deps, opts.Base, "", to, fopts)
+	in, baseFormat, coll, _, err := readChecked(ctx, deps, opts.Base, "", to, fopts)
 	if in != nil {
 		defer in.Close()
 	}
 	if err != nil {
 		return err
+	}
+	if baseFormat.Name() != "oneroster" {
+		return usageError(fmt.Errorf("the base %s is a %s roster: a OneRoster delta applies to the OneRoster package it follows", opts.Base, baseFormat.Name()),
+			"give the last full OneRoster export as --base")
 	}
 	if bk := coll.Roster.DeltaKinds(); len(bk) > 0 {
 		return usageError(fmt.Errorf("the base %s is itself a delta (manifest.csv marks %s delta): the base must be a full package", opts.Base, deltaKindList(bk)),
