@@ -214,3 +214,16 @@ func TestHistoryChecksStateFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorMessageEscaped: an error that quotes a file name holding a terminal escape shows it
+// escaped, like every text output (it had cleared the screen).
+func TestErrorMessageEscaped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x\x1b[2Jy.csv")
+	if err := os.WriteFile(path, []byte("no,format,here\n1,2,3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, nil, false, "validate", path)
+	if code == 0 || strings.Contains(errOut, "\x1b") || !strings.Contains(errOut, `\x1b[2J`) {
+		t.Errorf("exit %d, %q: want the escape shown as \\x1b", code, errOut)
+	}
+}

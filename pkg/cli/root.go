@@ -125,9 +125,10 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 			fmt.Fprintln(deps.IO.ErrOut, "rostersync: interrupted")
 			return code
 		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: error: %v\n", err)
+		// A message may quote a file name or a value: escaped, as every text output is.
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: error: %s\n", termSafe(err.Error()))
 		for _, h := range hintsOf(err) {
-			fmt.Fprintf(deps.IO.ErrOut, "rostersync: hint: %s\n", h)
+			fmt.Fprintf(deps.IO.ErrOut, "rostersync: hint: %s\n", termSafe(h))
 		}
 	}
 	return code
