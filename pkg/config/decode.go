@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"slices"
@@ -89,16 +90,11 @@ type fileStu struct {
 // fileGuard is a profile's guard: block. The limits at its top apply to every guarded kind;
 // users:, enrollments: and classes: override them for one kind.
 type fileGuard struct {
-	MinRows           *int        `yaml:"min_rows"`
-	MaxRemovedPercent *float64    `yaml:"max_removed_percent"`
-	MaxRemoved        *int        `yaml:"max_removed"`
-	MaxAddedPercent   *float64    `yaml:"max_added_percent"`
-	MaxAdded          *int        `yaml:"max_added"`
-	MaxChangedPercent *float64    `yaml:"max_changed_percent"`
-	MaxChanged        *int        `yaml:"max_changed"`
-	Users             *fileLimits `yaml:"users"`
-	Enrollments       *fileLimits `yaml:"enrollments"`
-	Classes           *fileLimits `yaml:"classes"`
+	MinRows     *int `yaml:"min_rows"`
+	fileLimits  `yaml:",inline"`
+	Users       *fileLimits `yaml:"users"`
+	Enrollments *fileLimits `yaml:"enrollments"`
+	Classes     *fileLimits `yaml:"classes"`
 }
 
 // fileLimits are one kind's limits in a guard: block.
@@ -121,7 +117,7 @@ func (g *fileGuard) policy() (guard.Policy, error) {
 		}
 		p.MinRows = *g.MinRows
 	}
-	top := fileLimits{g.MaxRemovedPercent, g.MaxRemoved, g.MaxAddedPercent, g.MaxAdded, g.MaxChangedPercent, g.MaxChanged}
+	top := g.fileLimits
 	for _, k := range guard.Guarded {
 		l := p.Limits[k]
 		if err := top.apply(&l, "guard."); err != nil {
@@ -292,7 +288,11 @@ func join(path, key string) string {
 func structKeys(t reflect.Type) map[string]reflect.Type {
 	m := map[string]reflect.Type{}
 	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" && opts == "inline" {
+			maps.Copy(m, structKeys(f.Type))
+			continue
+		}
 		if name == "" || name == "-" {
 			continue
 		}
