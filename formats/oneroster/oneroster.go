@@ -20,7 +20,9 @@ import (
 )
 
 // Format is the OneRoster CSV format.
-type Format struct{}
+type Format struct {
+	opts Options // the writer's settings (WithOptions)
+}
 
 // New returns the OneRoster format.
 func New() *Format { return &Format{} }

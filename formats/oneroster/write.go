@@ -12,7 +12,8 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// Write writes r as a spec-clean OneRoster 1.1 package: a manifest with every file.* row, the
+// Write writes r as a spec-clean OneRoster package of the version set (1.1 by default; 1.2 adds
+// roles.csv and writes the 1.2.1 users columns, see write12.go): a manifest with every file.* row, the
 // spec's header order, lists quoted, LF line endings and no BOM. A kind r holds in full is a
 // bulk file with blank status and dateLastModified, without the records whose status is
 // tobedeleted (a bulk file lists the records that exist: they are counted, not written); a
@@ -20,9 +21,10 @@ import (
 // is left out and marked absent (an importer rejects header-only files). metadata.* values
 // become trailing columns.
 func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
+	version := f.Options().Version
 	modes := map[string]string{}
 	fill := newFiller(r, opts, rep)
-	for _, spec := range v11 {
+	for _, spec := range writeSpecs(version) {
 		if spec.kind == "" {
 			continue
 		}
@@ -46,14 +48,23 @@ func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, o
 			modes[spec.name] = "delta"
 		}
 	}
+	if version == "1.2" {
+		mode, err := writeRoles(ctx, dst, r, rep)
+		if err != nil {
+			return err
+		}
+		if mode != "" {
+			modes["roles.csv"] = mode
+		}
+	}
 	fill.report()
 	if len(r.Demographics) > 0 {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "demographics.csv",
 			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when the vendor needs them", len(r.Demographics))})
 	}
 	return writeCSV(dst, "manifest.csv", []string{"propertyName", "value"}, func(write func([]string) error) error {
-		rows := [][]string{{"manifest.version", "1.0"}, {"oneroster.version", "1.1"}}
-		for _, n := range manifestFiles1 {
+		rows := [][]string{{"manifest.version", "1.0"}, {"oneroster.version", version}}
+		for _, n := range manifestFiles(version) {
 			m := modes[n+".csv"]
 			if m == "" {
 				m = "absent"
@@ -193,6 +204,13 @@ var userColumns = columns[roster.User]{
 		"agentSourcedIds":  func(u *roster.User, _ *filler) string { return joined(u.AgentIDs) },
 		"grades":           func(u *roster.User, f *filler) string { return f.grades(u.Grades) },
 		"password":         func(u *roster.User, _ *filler) string { return u.Password },
+		// OneRoster 1.2.
+		"userMasterIdentifier": func(u *roster.User, _ *filler) string { return u.UserMasterIdentifier },
+		"preferredGivenName":   func(u *roster.User, _ *filler) string { return u.PreferredGivenName },
+		"preferredMiddleName":  func(u *roster.User, _ *filler) string { return u.PreferredMiddleName },
+		"preferredFamilyName":  func(u *roster.User, _ *filler) string { return u.PreferredFamilyName },
+		"primaryOrgSourcedId":  func(u *roster.User, _ *filler) string { return u.PrimaryOrgID },
+		"pronouns":             func(u *roster.User, _ *filler) string { return u.Pronouns },
 	},
 	status: func(u *roster.User) string { return u.Status },
 	meta:   func(u *roster.User) []roster.KV { return u.Metadata },

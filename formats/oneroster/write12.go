@@ -1,0 +1,150 @@
+package oneroster
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// v12Write is what the writer writes as OneRoster 1.2: the 1.2 rostering files, users.csv in
+// the 1.2.1 layout (without 1.2 Final's optional resourceSourcedIds), and roles.csv, written
+// apart (writeRoles).
+var v12Write = func() []*fileSpec {
+	var out []*fileSpec
+	for _, f := range v12 {
+		if f.kind == "" {
+			continue
+		}
+		g := *f
+		g.cols = slices.DeleteFunc(slices.Clone(f.cols), func(c col) bool { return c.optional })
+		out = append(out, &g)
+	}
+	return out
+}()
+
+// writeSpecs returns the rostering files the writer writes for a version.
+func writeSpecs(version string) []*fileSpec {
+	if version == "1.2" {
+		return v12Write
+	}
+	return v11
+}
+
+// roleRow is one row of a written 1.2 roles.csv.
+type roleRow struct {
+	sourcedID, status, dateLastModified string
+	user, role, org                     string
+}
+
+var roleColumns = columns[roleRow]{
+	fields: map[string]field[roleRow]{
+		"sourcedId":        func(r *roleRow, _ *filler) string { return r.sourcedID },
+		"status":           func(r *roleRow, _ *filler) string { return r.status },
+		"dateLastModified": func(r *roleRow, _ *filler) string { return r.dateLastModified },
+		"userSourcedId":    func(r *roleRow, _ *filler) string { return r.user },
+		"roleType":         func(*roleRow, *filler) string { return "primary" },
+		"role":             func(r *roleRow, _ *filler) string { return r.role },
+		"orgSourcedId":     func(r *roleRow, _ *filler) string { return r.org },
+	},
+	status: func(r *roleRow) string { return r.status },
+	meta:   func(*roleRow) []roster.KV { return nil },
+}
+
+// writeRoles writes the roles.csv of a 1.2 package: for each user, one primary role in each of
+// its orgs (in the order of its orgs, each once), the role mapped to the 1.2 vocabulary
+// (mapRole11to12). A role's sourcedId is role-<user sourcedId>-<n>, n counting the user's roles from
+// 0. roles.csv is a delta file when users.csv is one, its rows carrying their user's status and
+// dateLastModified. It returns the file's manifest mode, "" when no row was written.
+func writeRoles(ctx context.Context, dst format.Dest, r *roster.Roster, rep roster.Reporter) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	types := make(map[string]string, len(r.Orgs))
+	for i := range r.Orgs {
+		types[r.Orgs[i].SourcedID] = r.Orgs[i].Type
+	}
+	bulk := !r.Delta[roster.UserKind]
+	var rows []roleRow
+	noRole, first := 0, ""
+	for i := range r.Users {
+		u := &r.Users[i]
+		if bulk && roster.Deleted(u.Status) {
+			continue
+		}
+		n := 0
+		for k, org := range u.OrgIDs {
+			if org == "" || u.Role == "" || slices.Contains(u.OrgIDs[:k], org) {
+				continue
+			}
+			rows = append(rows, roleRow{sourcedID: roleID(u.SourcedID, n), status: u.Status, dateLastModified: u.DateLastModified,
+				user: u.SourcedID, role: mapRole11to12(u.Role, types[org]), org: org})
+			n++
+		}
+		if n == 0 {
+			if noRole++; first == "" {
+				first = u.SourcedID
+			}
+		}
+	}
+	if noRole > 0 {
+		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeLossy, File: "roles.csv", Column: "role",
+			Message: fmt.Sprintf("%s no role in roles.csv (the first is %q): a 1.2 role needs a role and an org, and %s none", hasHave(noRole), first, hasHaveWord(noRole))})
+	}
+	spec := v12Spec("roles.csv")
+	n, _, err := writeRecords(dst, spec, rows, roleColumns, nil, bulk)
+	if err != nil || n == 0 {
+		return "", err
+	}
+	if bulk {
+		return "bulk", nil
+	}
+	return "delta", nil
+}
+
+func hasHaveWord(n int) string {
+	if n == 1 {
+		return "it has"
+	}
+	return "they have"
+}
+
+// v12Spec returns the 1.2 file called name.
+func v12Spec(name string) *fileSpec {
+	for _, f := range v12 {
+		if f.name == name {
+			return f
+		}
+	}
+	panic("oneroster: no 1.2 file " + name)
+}
+
+// roleID is the sourcedId of a user's n-th written role: role-<user>-<n>, one to one with
+// (user, n) since n is the digits after the last '-'. An ID that would pass the 255 characters
+// of a GUID takes the user's hash instead of the user.
+func roleID(user string, n int) string {
+	id := "role-" + user + "-" + strconv.Itoa(n)
+	if len(id) > 255 {
+		id = "role-" + strconv.FormatUint(xxhash.Sum64String(user), 16) + "-" + strconv.Itoa(n)
+	}
+	return id
+}
+
+// mapRole11to12 maps a role of the model (the 1.1 vocabulary) to 1.2 in an org of orgType: an
+// administrator is a siteAdministrator in a school or department and a districtAdministrator
+// in any other org (district, local, state, national, or one the roster does not hold); the
+// other 1.1 roles are 1.2 roles too. Reading maps these back (map12to11).
+func mapRole11to12(role, orgType string) string {
+	if role != "administrator" {
+		return role
+	}
+	if orgType == "school" || orgType == "department" {
+		return "siteAdministrator"
+	}
+	return "districtAdministrator"
+}
