@@ -308,17 +308,20 @@ func (a aliasFS) Open(name string) (fs.File, error) {
 
 // release drops the ID set of a file no later file refers to.
 func (r *reader) release(name string) {
-	if unreferenced(name) {
+	if unreferenced(r.version, name) {
 		delete(r.ids, name)
 	}
 }
 
-// unreferenced reports whether no file refers to the IDs of the file called name.
-func unreferenced(name string) bool {
+// unreferenced reports whether no file of a version refers to the IDs of the file called name.
+func unreferenced(version, name string) bool {
 	switch name {
-	case "enrollments.csv", "demographics.csv", "results.csv", "roles.csv", "classResources.csv",
-		"courseResources.csv", "userResources.csv":
+	case "enrollments.csv", "demographics.csv", "roles.csv", "classResources.csv",
+		"courseResources.csv", "userResources.csv", "lineItemScoreScales.csv", "resultScoreScales.csv",
+		"lineItemLearningObjectiveIds.csv", "resultLearningObjectiveIds.csv":
 		return true
+	case "results.csv": // 1.2's resultScoreScales and resultLearningObjectiveIds refer to results
+		return version != "1.2"
 	}
 	return false
 }

@@ -131,7 +131,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 	}
 	switch {
 	case !check:
-	case unreferenced(name) && !self:
+	case unreferenced(r.version, name) && !self:
 		fr.bag = idset.NewBag(hint)
 	default:
 		fr.ids = idset.New(hint)
@@ -141,7 +141,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		Hint:  "OneRoster " + r.version + " " + name + " is " + strings.Join(spec.names(), ",") + " (extensions only as trailing metadata.* columns)"}
 	for _, c := range spec.cols {
 		hspec.Columns = append(hspec.Columns, csvio.HeaderColumn{Name: c.name, Optional: c.optional})
-		if c.typ == tGUIDList || c.typ == tStringList || c.typ == tGrades || c.typ == tUserIDs || c.typ == tEnumList {
+		if c.typ == tGUIDList || c.typ == tStringList || c.typ == tGrades || c.typ == tUserIDs || c.typ == tEnumList || c.typ == tScoreScale {
 			fr.lists = true
 		}
 	}
@@ -254,7 +254,8 @@ func (fr *fileReader) report(sev roster.Severity, code string, line int, col, ms
 var entityWord = map[string]string{
 	"orgs.csv": "org", "academicSessions.csv": "academic session", "courses.csv": "course",
 	"classes.csv": "class", "users.csv": "user", "resources.csv": "resource", "categories.csv": "category",
-	"lineItems.csv": "line item", "userProfiles.csv": "user profile",
+	"lineItems.csv": "line item", "userProfiles.csv": "user profile", "results.csv": "result",
+	"scoreScales.csv": "score scale",
 }
 
 func (fr *fileReader) dangling(line int, col, v, target, why string) {
@@ -358,6 +359,9 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		if v := rec[j]; csvio.Formula(v) {
 			fr.formula(line, fr.header[j], v)
 		}
+	}
+	if fr.r.version == "1.2" {
+		fr.gradebook12(rec, line)
 	}
 	return rec, clean
 }
@@ -618,6 +622,16 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 		for item := range strings.SplitSeq(v, ",") {
 			if p := userIDProblem(item); p != "" {
 				fr.report(roster.Error, roster.CodeBadID, line, c.name, fmt.Sprintf("userIds item %q %s", item, p))
+			}
+		}
+	case tScoreScale:
+		if p := listProblem(v); p != "" {
+			fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s %s: %s", c.name, show(), p))
+			return true
+		}
+		for item := range strings.SplitSeq(v, ",") {
+			if !scoreScaleItem(item) {
+				fr.report(roster.Error, roster.CodeBadList, line, c.name, fmt.Sprintf("%s item %q is not written {lhs:rhs}, as in \"{A:90},{B:80}\"", c.name, item))
 			}
 		}
 	case tFloat:

@@ -23,6 +23,7 @@ const (
 	tStringList     // a list of strings
 	tUserIDs        // a list of {type:id}
 	tFloat          // a decimal number
+	tScoreScale     // a list of {lhs:rhs} (1.2 scoreScales.scoreScaleValue)
 	tIdent          // free text that is an identifier (a student number): checked for spreadsheet damage
 )
 
@@ -65,6 +66,7 @@ var (
 	importance     = []string{"primary", "secondary"}
 	scoreStatuses  = []string{"exempt", "fully graded", "not submitted", "partially graded", "submitted"}
 	roleTypes12    = []string{"primary", "secondary"}
+	loSources12    = []string{"case", "unknown"}
 	roles12        = []string{"aide", "counselor", "districtAdministrator", "guardian", "parent", "principal", "proctor", "relative", "siteAdministrator", "student", "systemAdministrator", "teacher"}
 	cedsGrades     = []string{"IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "13", "PS", "UG", "Other"}
 	manifestFiles1 = []string{"academicSessions", "categories", "classes", "classResources", "courses", "courseResources", "demographics", "enrollments", "lineItems", "orgs", "resources", "results", "users"}
@@ -229,19 +231,52 @@ var v12 = func() []*fileSpec {
 				}
 			}
 			out = append(out, &g)
-		case "lineItems.csv", "results.csv", "categories.csv":
-			// Changed in 1.2 (reference/oneroster.md §2): checked by header only.
-			out = append(out, &fileSpec{name: f.name})
+		case "categories.csv", "lineItems.csv", "results.csv":
+			out = append(out, files12[f.name])
 		default:
 			out = append(out, f)
 		}
 	}
 	for _, n := range []string{"userResources.csv", "scoreScales.csv", "lineItemScoreScales.csv", "resultScoreScales.csv",
 		"lineItemLearningObjectiveIds.csv", "resultLearningObjectiveIds.csv"} {
-		out = append(out, &fileSpec{name: n})
+		out = append(out, files12[n])
 	}
 	return out
 }()
+
+// files12 holds the 1.2 files that changed from 1.1 or are new, outside rostering
+// (reference/oneroster.md §2; required columns and types as in 1EdTech's 1.2.1 binding, as the
+// LongsightGroup validator reads it). Each refers only to files before it in v12.
+var files12 = map[string]*fileSpec{
+	// weight: a number (1.2.1 writes an integer percentage; a decimal is accepted).
+	"categories.csv": file("categories.csv", "", reqStr("title"), col{name: "weight", typ: tFloat}),
+	"lineItems.csv": file("lineItems.csv", "",
+		reqStr("title"), str("description"), reqDate("assignDate"), reqDate("dueDate"),
+		reqRef("classSourcedId", "classes.csv"), reqRef("categorySourcedId", "categories.csv"),
+		reqRef("academicSessionSourcedId", "academicSessions.csv"),
+		col{name: "resultValueMin", typ: tFloat}, col{name: "resultValueMax", typ: tFloat},
+		col{name: "schoolSourcedId", req: true, typ: tGUID, ref: "orgs.csv", refType: "school"}),
+	"results.csv": file("results.csv", "",
+		reqRef("lineItemSourcedId", "lineItems.csv"), reqRef("studentSourcedId", "users.csv"),
+		reqEnum("scoreStatus", scoreStatuses), col{name: "score", typ: tFloat}, reqDate("scoreDate"),
+		str("comment"), str("textScore"), ref("classSourcedId", "classes.csv"), boolean("inProgress"),
+		boolean("incomplete"), boolean("late"), boolean("missing")),
+	"userResources.csv": file("userResources.csv", "",
+		reqRef("userSourcedId", "users.csv"), ref("orgSourcedId", "orgs.csv"), ref("classSourcedId", "classes.csv"),
+		reqRef("resourceSourcedId", "resources.csv")),
+	"scoreScales.csv": file("scoreScales.csv", "",
+		reqStr("title"), reqStr("type"), reqRef("orgSourcedId", "orgs.csv"), reqRef("courseSourcedId", "courses.csv"),
+		reqRef("classSourcedId", "classes.csv"), col{name: "scoreScaleValue", req: true, typ: tScoreScale}),
+	"lineItemScoreScales.csv": file("lineItemScoreScales.csv", "",
+		str("title"), reqRef("lineItemSourcedId", "lineItems.csv"), reqRef("scoreScaleSourcedId", "scoreScales.csv")),
+	"resultScoreScales.csv": file("resultScoreScales.csv", "",
+		str("title"), reqRef("resultSourcedId", "results.csv"), reqRef("scoreScaleSourcedId", "scoreScales.csv")),
+	"lineItemLearningObjectiveIds.csv": file("lineItemLearningObjectiveIds.csv", "",
+		reqRef("lineItemSourcedId", "lineItems.csv"), reqEnum("source", loSources12), reqStr("learningObjectiveId")),
+	"resultLearningObjectiveIds.csv": file("resultLearningObjectiveIds.csv", "",
+		reqRef("resultSourcedId", "results.csv"), reqEnum("source", loSources12), reqStr("learningObjectiveId"),
+		col{name: "score", typ: tFloat}, str("textScore")),
+}
 
 // specsFor returns the files of a version.
 func specsFor(version string) []*fileSpec {
