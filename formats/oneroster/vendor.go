@@ -16,6 +16,10 @@ import (
 type role12 struct {
 	role string
 	orgs []string
+	// first is the user's first 1.2 role as written, and mixed whether another row of theirs
+	// gives another (what the model, one role per user, cannot keep).
+	first string
+	mixed bool
 }
 
 // preReadRoles reads roles.csv of a 1.2 package before users.csv, so the users sent to the
@@ -44,9 +48,13 @@ func (r *reader) preReadRoles() error {
 		return nil
 	}
 	r.roles12 = map[uint64]*role12{}
+	var lost roleLoss
 	for {
-		rec, _, err := cr.Next()
+		rec, line, err := cr.Next()
 		if errors.Is(err, io.EOF) {
+			if !r.discard && !r.opts.Reread { // validate builds no roster; a reread reported it before
+				lost.report(r.rep)
+			}
 			return nil
 		}
 		if err != nil {
@@ -58,14 +66,85 @@ func (r *reader) preReadRoles() error {
 		h := hash(rec[u])
 		e := r.roles12[h]
 		if e == nil {
-			e = &role12{}
+			e = &role12{first: strings.Clone(rec[rl])}
 			r.roles12[h] = e
+		} else if rec[rl] != e.first && !e.mixed {
+			e.mixed = true
+			lost.mixed++
+			if lost.mixedLine == 0 {
+				lost.mixedLine, lost.mixedUser = line, strings.Clone(rec[u])
+			}
 		}
 		if e.role == "" || rec[rt] == "primary" {
 			e.role = map12to11(rec[rl])
 		}
 		e.orgs = append(e.orgs, rec[org])
+		lost.row(rec, pos, line)
 	}
+}
+
+// roleLoss counts what a 1.2 roles.csv says that the roster model (one role per user, in the
+// 1.1 vocabulary, and the orgs) has no place for.
+type roleLoss struct {
+	mapped             map[string]int // a 1.2-only role -> rows
+	mappedLine         int
+	mixed, mixedLine   int
+	mixedUser          string
+	detail, detailLine int
+	detailCol          string
+}
+
+func (l *roleLoss) row(rec []string, pos map[string]int, line int) {
+	if role := rec[pos["role"]]; map12to11(role) != role && role != "districtAdministrator" && role != "siteAdministrator" {
+		if l.mapped == nil {
+			l.mapped = map[string]int{}
+		}
+		countKey(l.mapped, role)
+		if l.mappedLine == 0 {
+			l.mappedLine = line
+		}
+	}
+	for _, c := range []string{"beginDate", "endDate", "userProfileSourcedId"} {
+		if j, ok := pos[c]; ok && rec[j] != "" {
+			if l.detail++; l.detailLine == 0 {
+				l.detailLine, l.detailCol = line, c
+			}
+			break
+		}
+	}
+}
+
+// report says what was lost, once per kind, at the first row concerned (info: the mapping is
+// the model's, not a defect of the package).
+func (l *roleLoss) report(rep roster.Reporter) {
+	info := func(line int, col, msg string) {
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "roles.csv", Line: line, Column: col, Message: msg})
+	}
+	if len(l.mapped) > 0 {
+		n, how := 0, []string{}
+		for _, role := range slices.Sorted(maps.Keys(l.mapped)) {
+			n += l.mapped[role]
+			how = append(how, role+" as "+map12to11(role))
+		}
+		info(l.mappedLine, "role", fmt.Sprintf("%s of the 1.2 vocabulary read as 1.1 roles (%s): the roster keeps the 1.1 roles", plural(n, "role"), strings.Join(how, ", ")))
+	}
+	if l.mixed > 0 {
+		who := "user has"
+		if l.mixed > 1 {
+			who = "users have"
+		}
+		info(l.mixedLine, "role", fmt.Sprintf("%d %s different roles in different orgs (%s): the roster keeps each user's primary role, given in all their orgs", l.mixed, who, l.mixedUser))
+	}
+	if l.detail > 0 {
+		info(l.detailLine, l.detailCol, fmt.Sprintf("%s beginDate, endDate or userProfileSourcedId not kept: the roster has no place for them", possessive(l.detail, "role")))
+	}
+}
+
+func possessive(n int, word string) string {
+	if n == 1 {
+		return "1 " + word + "'s"
+	}
+	return fmt.Sprintf("%d %ss'", n, word)
 }
 
 // map12to11 maps a 1.2 role to the 1.1 vocabulary the model uses.

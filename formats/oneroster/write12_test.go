@@ -198,3 +198,42 @@ func TestWriteRoles12Rows(t *testing.T) {
 		t.Errorf("manifest.csv:\n%s", man)
 	}
 }
+
+// What a 1.2 roles.csv says that the roster model has no place for is reported when the package
+// is read into a roster (convert, diff), once per kind with the count and the first line, and
+// not by validate, which builds no roster.
+func TestRead12RoleDetailLost(t *testing.T) {
+	m := pkgFS(t)
+	to12(t, m)
+	edit(t, m, "roles.csv", "role-adm38,,,adm38,primary,districtAdministrator,,,district1,", "role-adm38,,,adm38,primary,principal,2026-08-01,,district1,")
+	m["roles.csv"].Data = append(m["roles.csv"].Data, []byte("role-tch37-b,,,tch37,secondary,counselor,,,sch1,\n")...)
+	r, _, probs := collect(t, m, format.Options{})
+	var got []string
+	for _, p := range probs {
+		got = append(got, key(p)+" "+p.Message)
+	}
+	want := []string{
+		`roles.csv:40 info lossy [beginDate] 1 role's beginDate, endDate or userProfileSourcedId not kept: the roster has no place for them`,
+		`roles.csv:40 info lossy [role] 2 roles of the 1.2 vocabulary read as 1.1 roles (counselor as teacher, principal as administrator): the roster keeps the 1.1 roles`,
+		`roles.csv:42 info lossy [role] 1 user has different roles in different orgs (tch37): the roster keeps each user's primary role, given in all their orgs`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, u := range r.Users {
+		if u.SourcedID == "tch37" && (u.Role != "teacher" || strings.Join(u.OrgIDs, ",") != "sch0,sch1") {
+			t.Errorf("tch37 read as %s in %v", u.Role, u.OrgIDs)
+		}
+	}
+	if _, probs := read(t, m, format.Options{}, roster.Discard{}); len(probs) != 0 {
+		t.Errorf("validate reports %v", keys(probs))
+	}
+	for _, p := range func() []roster.Problem {
+		_, p := read(t, m, format.Options{Vendor: "capti"}, roster.Discard{})
+		return p
+	}() {
+		if p.Code == roster.CodeLossy && p.File == "roles.csv" {
+			t.Errorf("validate --vendor capti reports %s %s", key(p), p.Message)
+		}
+	}
+}
