@@ -16,19 +16,19 @@ type Options struct {
 	Version string
 }
 
-// WithOptions returns the format with o set, or an error naming the versions there are.
-func (f *Format) WithOptions(o Options) (*Format, error) {
+// WithOptions returns the format with o set, or an error naming the versions there are. The
+// format's other methods read them (Write: Options().Version).
+func (f Format) WithOptions(o Options) (Format, error) {
 	v, err := ParseVersion(o.Version)
 	if err != nil {
-		return nil, err
+		return Format{}, err
 	}
-	g := *f
-	g.opts = Options{Version: v}
-	return &g, nil
+	f.opts = Options{Version: v}
+	return f, nil
 }
 
 // Options returns the format's settings, the version filled in.
-func (f *Format) Options() Options {
+func (f Format) Options() Options {
 	o := f.opts
 	if o.Version == "" {
 		o.Version = Versions[0]
