@@ -36,23 +36,25 @@ func writeSpecs(version string) []*fileSpec {
 	return v11
 }
 
-// roleRow is one row of a written 1.2 roles.csv.
+// roleRow is one row of a written 1.2 roles.csv: the n-th role of user u, in org.
 type roleRow struct {
-	sourcedID, status, dateLastModified string
-	user, role, org                     string
+	u    *roster.User
+	n    int
+	role string
+	org  string
 }
 
 var roleColumns = columns[roleRow]{
 	fields: map[string]field[roleRow]{
-		"sourcedId":        func(r *roleRow, _ *filler) string { return r.sourcedID },
-		"status":           func(r *roleRow, _ *filler) string { return r.status },
-		"dateLastModified": func(r *roleRow, _ *filler) string { return r.dateLastModified },
-		"userSourcedId":    func(r *roleRow, _ *filler) string { return r.user },
+		"sourcedId":        func(r *roleRow, _ *filler) string { return roleID(r.u.SourcedID, r.n) },
+		"status":           func(r *roleRow, _ *filler) string { return r.u.Status },
+		"dateLastModified": func(r *roleRow, _ *filler) string { return r.u.DateLastModified },
+		"userSourcedId":    func(r *roleRow, _ *filler) string { return r.u.SourcedID },
 		"roleType":         func(*roleRow, *filler) string { return "primary" },
 		"role":             func(r *roleRow, _ *filler) string { return r.role },
 		"orgSourcedId":     func(r *roleRow, _ *filler) string { return r.org },
 	},
-	status: func(r *roleRow) string { return r.status },
+	status: func(r *roleRow) string { return r.u.Status },
 	meta:   func(*roleRow) []roster.KV { return nil },
 }
 
@@ -70,7 +72,7 @@ func writeRoles(ctx context.Context, dst format.Dest, r *roster.Roster, rep rost
 		types[r.Orgs[i].SourcedID] = r.Orgs[i].Type
 	}
 	bulk := !r.Delta[roster.UserKind]
-	var rows []roleRow
+	rows := make([]roleRow, 0, len(r.Users))
 	noRole, first := 0, ""
 	for i := range r.Users {
 		u := &r.Users[i]
@@ -82,8 +84,7 @@ func writeRoles(ctx context.Context, dst format.Dest, r *roster.Roster, rep rost
 			if org == "" || u.Role == "" || slices.Contains(u.OrgIDs[:k], org) {
 				continue
 			}
-			rows = append(rows, roleRow{sourcedID: roleID(u.SourcedID, n), status: u.Status, dateLastModified: u.DateLastModified,
-				user: u.SourcedID, role: mapRole11to12(u.Role, types[org]), org: org})
+			rows = append(rows, roleRow{u: u, n: n, role: mapRole11to12(u.Role, types[org]), org: org})
 			n++
 		}
 		if n == 0 {

@@ -1,0 +1,100 @@
+package oneroster
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// dirDest writes a package's files into a folder.
+type dirDest string
+
+func (d dirDest) Create(name string) (io.WriteCloser, error) {
+	return os.OpenFile(filepath.Join(string(d), name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+}
+
+// quiet drops what a writer reports.
+var quiet = roster.ReporterFunc(func(roster.Problem) {})
+
+type discardDest struct{}
+
+func (discardDest) Create(string) (io.WriteCloser, error) { return nopCloser{io.Discard}, nil }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// benchRoster reads the bench package (benchDir) into a roster.
+func benchRoster(b *testing.B, dir string) *roster.Roster {
+	coll := &roster.Collector{}
+	var probs roster.Problems
+	if _, err := New().Read(context.Background(), os.DirFS(dir), format.Options{}, coll, &probs); err != nil {
+		b.Fatal(err)
+	}
+	return &coll.Roster
+}
+
+// BenchmarkWriteVersion writes the same roster as 1.1 and as 1.2 (roles.csv besides users.csv):
+// go test -run XXX -bench WriteVersion -benchmem ./formats/oneroster/
+func BenchmarkWriteVersion(b *testing.B) {
+	r := benchRoster(b, benchDir(b))
+	for _, v := range Versions {
+		b.Run(v, func(b *testing.B) {
+			f, err := New().WithOptions(Options{Version: v})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if err := f.Write(context.Background(), discardDest{}, r, format.Options{}, quiet); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkValidateVersion validates the bench package as it is (1.1) and converted to 1.2,
+// side by side: go test -run XXX -bench ValidateVersion ./formats/oneroster/
+func BenchmarkValidateVersion(b *testing.B) {
+	src := benchDir(b)
+	r := benchRoster(b, src)
+	dir12 := b.TempDir()
+	f, err := New().WithOptions(Options{Version: "1.2"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Write(context.Background(), dirDest(dir12), r, format.Options{}, quiet); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct{ name, dir string }{{"1.1", src}, {"1.2", dir12}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(dirSize(c.dir))
+			for b.Loop() {
+				var probs roster.Problems
+				if _, err := New().Read(context.Background(), os.DirFS(c.dir), format.Options{}, roster.Discard{}, &probs); err != nil {
+					b.Fatal(err)
+				}
+				if probs.Errors > 0 {
+					b.Fatalf("%d errors: %v", probs.Errors, probs.List()[0])
+				}
+			}
+		})
+	}
+}
+
+// dirSize is the size of the .csv files in dir.
+func dirSize(dir string) int64 {
+	var size int64
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && filepath.Ext(e.Name()) == ".csv" {
+			size += fi.Size()
+		}
+	}
+	return size
+}
