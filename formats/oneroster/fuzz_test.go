@@ -2,12 +2,15 @@ package oneroster
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -49,6 +52,46 @@ func FuzzRead(f *testing.F) {
 		coll := &roster.Collector{}
 		if _, err := New().Read(context.Background(), fsys, format.Options{Fix: fix}, coll, roster.ReporterFunc(func(roster.Problem) {})); err != nil {
 			t.Skip() // an error, not a panic, is a fine answer to some bytes
+		}
+	})
+}
+
+// FuzzRead12 replaces one file of a 1.2 package with gradebook files (or roles.csv) with
+// arbitrary bytes: it is read to the end, never a panic, and what was read is written as 1.2
+// and read again, never a panic either.
+func FuzzRead12(f *testing.F) {
+	base := gradebookPkg(f, nil)
+	var names []string
+	for n := range gradebookFiles12 {
+		names = append(names, n)
+	}
+	names = append(names, "roles.csv", "users.csv")
+	slices.Sort(names)
+	for i, n := range names {
+		f.Add(uint8(i), base[n].Data)
+	}
+	f12, err := New().WithOptions(Options{Version: "1.2"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	quiet := roster.ReporterFunc(func(roster.Problem) {})
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		fsys := maps.Clone(base)
+		fsys[names[int(which)%len(names)]] = &fstest.MapFile{Data: data}
+		coll := &roster.Collector{}
+		if _, err := New().Read(context.Background(), fsys, format.Options{}, coll, quiet); err != nil {
+			t.Skip()
+		}
+		out := formattest.MemDest{}
+		if err := f12.Write(context.Background(), out, &coll.Roster, format.Options{}, quiet); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+		again := fstest.MapFS{}
+		for n, b := range out {
+			again[n] = &fstest.MapFile{Data: b.Bytes()}
+		}
+		if _, err := New().Read(context.Background(), again, format.Options{}, roster.Discard{}, quiet); err != nil {
+			t.Fatalf("the 1.2 package written does not read: %v", err)
 		}
 	})
 }

@@ -39,7 +39,7 @@ var gradebookFiles12 = map[string]string{
 
 // gradebookPkg is the example package as OneRoster 1.2 with the gradebook files, each file
 // rewritten by its edit.
-func gradebookPkg(t *testing.T, edits map[string]func(string) string) fstest.MapFS {
+func gradebookPkg(t testing.TB, edits map[string]func(string) string) fstest.MapFS {
 	t.Helper()
 	m := pkgFS(t)
 	for n, s := range gradebookFiles12 {

@@ -83,7 +83,7 @@ func TestLMSToolkitV10(t *testing.T) {
 }
 
 // pkgFS is the shipped example package as a MapFS, so each case can damage one file.
-func pkgFS(t *testing.T) fstest.MapFS {
+func pkgFS(t testing.TB) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
 	entries, err := os.ReadDir("../../examples/oneroster")
@@ -333,7 +333,7 @@ func TestRaggedRepeat(t *testing.T) {
 
 // to12 rewrites the example package as OneRoster 1.2: users without role and orgs, which
 // roles.csv carries (one primary role each; administrators become districtAdministrator).
-func to12(t *testing.T, m fstest.MapFS) {
+func to12(t testing.TB, m fstest.MapFS) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSuffix(string(m["users.csv"].Data), "\n"), "\n")
 	head := strings.Split(lines[0], ",")
