@@ -48,7 +48,9 @@ func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, o
 			modes[spec.name] = "delta"
 		}
 	}
-	if version == "1.2" {
+	if version == "1.1" {
+		report12Columns(r, rep)
+	} else {
 		mode, err := writeRoles(ctx, dst, r, rep)
 		if err != nil {
 			return err

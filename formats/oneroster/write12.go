@@ -149,3 +149,25 @@ func mapRole11to12(role, orgType string) string {
 	}
 	return "districtAdministrator"
 }
+
+// report12Columns says, for a 1.1 package, how many users had OneRoster 1.2 columns filled
+// (from a 1.2 package) that 1.1 has no place for. Bulk's tobedeleted users are not written and
+// not counted.
+func report12Columns(r *roster.Roster, rep roster.Reporter) {
+	bulk := !r.Delta[roster.UserKind]
+	n := 0
+	for i := range r.Users {
+		u := &r.Users[i]
+		if bulk && roster.Deleted(u.Status) {
+			continue
+		}
+		if u.UserMasterIdentifier != "" || u.PreferredGivenName != "" || u.PreferredMiddleName != "" ||
+			u.PreferredFamilyName != "" || u.PrimaryOrgID != "" || u.Pronouns != "" {
+			n++
+		}
+	}
+	if n > 0 {
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "users.csv",
+			Message: fmt.Sprintf("%s OneRoster 1.2 columns (userMasterIdentifier, preferred names, primaryOrgSourcedId, pronouns) not written: 1.1 has no place for them (write OneRoster 1.2 to keep them)", possessive(n, "user"))})
+	}
+}

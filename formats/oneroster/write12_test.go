@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -235,5 +236,29 @@ func TestRead12RoleDetailLost(t *testing.T) {
 		if p.Code == roster.CodeLossy && p.File == "roles.csv" {
 			t.Errorf("validate --vendor capti reports %s %s", key(p), p.Message)
 		}
+	}
+}
+
+// Writing 1.1 from a roster with 1.2 user columns filled says what 1.1 has no column for.
+func TestWrite11Drops12UserColumns(t *testing.T) {
+	r := &roster.Roster{
+		Orgs: []roster.Org{{SourcedID: "s1", Name: "S", Type: "school"}},
+		Users: []roster.User{
+			{SourcedID: "u1", EnabledUser: "true", OrgIDs: []string{"s1"}, Role: "student", Username: "a", GivenName: "A", FamilyName: "B", PreferredGivenName: "Al", Pronouns: "he/him"},
+			{SourcedID: "u2", EnabledUser: "true", OrgIDs: []string{"s1"}, Role: "student", Username: "b", GivenName: "B", FamilyName: "C", PrimaryOrgID: "s1"},
+			{SourcedID: "u3", EnabledUser: "true", OrgIDs: []string{"s1"}, Role: "student", Username: "c", GivenName: "C", FamilyName: "D"},
+		},
+	}
+	_, probs := writeAs(t, r, "1.1", format.Options{})
+	want := "users.csv info lossy 2 users' OneRoster 1.2 columns (userMasterIdentifier, preferred names, primaryOrgSourcedId, pronouns) not written: 1.1 has no place for them (write OneRoster 1.2 to keep them)"
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.File+" "+string(p.Severity)+" "+p.Code+" "+p.Message)
+	}
+	if !slices.Contains(got, want) {
+		t.Errorf("reports:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+	if _, probs := writeAs(t, r, "1.2", format.Options{}); len(probs) != 0 {
+		t.Errorf("1.2 reports %v", keys(probs))
 	}
 }
