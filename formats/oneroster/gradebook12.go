@@ -67,3 +67,72 @@ func scoreScaleItem(item string) bool {
 	i := strings.IndexByte(inner, ':')
 	return i > 0 && i == strings.LastIndexByte(inner, ':') && i < len(inner)-1
 }
+
+// lineItem12 is what a 1.2 result is checked against: its line item's class and score range.
+type lineItem12 struct {
+	class          string
+	min, max       float64
+	hasMin, hasMax bool
+}
+
+// gradebookRow12 checks a 1.2 result against its line item, read before it: the score within
+// the line item's resultValueMin and resultValueMax, and classSourcedId, when given, the line
+// item's class. It keeps what a line item says for that, on the checking goroutine.
+func (fr *fileReader) gradebookRow12(rec []string, line int) {
+	r := fr.r
+	switch fr.file {
+	case "lineItems.csv":
+		id := fr.get(rec, "sourcedId")
+		if id == "" {
+			return
+		}
+		li := lineItem12{class: strings.Clone(fr.get(rec, "classSourcedId"))}
+		var err error
+		if v := fr.get(rec, "resultValueMin"); v != "" {
+			li.min, err = strconv.ParseFloat(v, 64)
+			li.hasMin = err == nil
+		}
+		if v := fr.get(rec, "resultValueMax"); v != "" {
+			li.max, err = strconv.ParseFloat(v, 64)
+			li.hasMax = err == nil
+		}
+		if li.hasMin && li.hasMax && li.min > li.max {
+			li.hasMin, li.hasMax = false, false // reported (gradebook12): no range to hold scores to
+		}
+		if r.lineItems12 == nil {
+			r.lineItems12 = map[uint64]lineItem12{}
+		}
+		if _, seen := r.lineItems12[hash(id)]; !seen { // a repeated ID is reported; the first counts
+			r.lineItems12[hash(id)] = li
+		}
+	case "results.csv":
+		liID := fr.get(rec, "lineItemSourcedId")
+		li, ok := r.lineItems12[hash(liID)]
+		if !ok {
+			return // blank, or not in lineItems.csv (reported as a reference)
+		}
+		if v := fr.get(rec, "score"); v != "" && (li.hasMin || li.hasMax) {
+			if s, err := strconv.ParseFloat(v, 64); err == nil && (li.hasMin && s < li.min || li.hasMax && s > li.max) {
+				fr.report(roster.Error, roster.CodeBadEnum, line, "score", fmt.Sprintf(
+					"score %s is outside its line item's resultValueMin %s and resultValueMax %s (line item %q): correct the score or the line item's range",
+					v, bound(li.hasMin, li.min), bound(li.hasMax, li.max), liID))
+			}
+		}
+		c := fr.get(rec, "classSourcedId")
+		if classes := r.ids["classes.csv"]; classes != nil && !classes.Has(hash(c)) {
+			return // not in classes.csv: reported as a reference
+		}
+		if c != "" && li.class != "" && c != li.class {
+			fr.report(roster.Error, roster.CodeDanglingRef, line, "classSourcedId", fmt.Sprintf(
+				"class %q is not the class of line item %q (%s): a result is in its line item's class (leave classSourcedId blank or write %s)", c, liID, li.class, li.class))
+		}
+	}
+}
+
+// bound writes a score bound for a message, "none" when the line item has none.
+func bound(has bool, v float64) string {
+	if !has {
+		return "none"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}

@@ -345,8 +345,11 @@ type reader struct {
 	// roles12 maps a 1.2 user to the role and orgs roles.csv gives it.
 	roles12 map[uint64]*role12
 	capti   *captiRules
-	roled   *idset.Map        // 1.2: the users roles.csv gives a role
-	alias   map[string]string // OneRoster name -> the name in the package, when they differ
+	roled   *idset.Map // 1.2: the users roles.csv gives a role
+	// lineItems12 holds what 1.2 results are checked against: each line item's class and
+	// score range, by the hash of its sourcedId.
+	lineItems12 map[uint64]lineItem12
+	alias       map[string]string // OneRoster name -> the name in the package, when they differ
 	// absentRefs are files the package leaves out that only optional columns refer to; the
 	// first value in such a column reports the file missing, and refSaid notes that it was.
 	absentRefs map[string]bool

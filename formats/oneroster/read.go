@@ -435,6 +435,9 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 			r.roled.Set(hash(u), 0)
 		}
 	}
+	if r.version == "1.2" {
+		fr.gradebookRow12(rec, line)
+	}
 	if r.capti != nil {
 		r.capti.row(fr, rec, line)
 	}
