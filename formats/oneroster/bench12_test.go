@@ -2,10 +2,14 @@ package oneroster
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -97,4 +101,45 @@ func dirSize(dir string) int64 {
 		}
 	}
 	return size
+}
+
+// BenchmarkValidateGradebook12 validates a 1.2 package with n results (over 1,000 line items of
+// the example's classes), to see time and memory grow with the results, whose IDs are kept for
+// resultScoreScales and resultLearningObjectiveIds: go test -run XXX -bench ValidateGradebook12
+// -benchmem ./formats/oneroster/
+func BenchmarkValidateGradebook12(b *testing.B) {
+	for _, n := range []int{100_000, 400_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m := gradebookPkg(b, nil)
+			var li, res strings.Builder
+			li.WriteString(strings.SplitAfter(string(m["lineItems.csv"].Data), "\n")[0])
+			for i := range 1000 {
+				fmt.Fprintf(&li, "li%d,,,Quiz %d,,2026-09-01,2026-09-08,cls0,cat1,sem1,0,100,sch0\n", i, i)
+			}
+			res.WriteString(strings.SplitAfter(string(m["results.csv"].Data), "\n")[0])
+			for i := range n {
+				fmt.Fprintf(&res, "res%d,,,li%d,stu%02d,fully graded,%d,2026-09-09,,,cls0,,,,\n", i, i%1000, i%37, i%101)
+			}
+			m["lineItems.csv"] = &fstest.MapFile{Data: []byte(li.String())}
+			m["results.csv"] = &fstest.MapFile{Data: []byte(res.String())}
+			m["lineItemScoreScales.csv"] = &fstest.MapFile{Data: []byte("sourcedId,status,dateLastModified,title,lineItemSourcedId,scoreScaleSourcedId\nliss1,,,,li1,ss1\n")}
+			m["lineItemLearningObjectiveIds.csv"] = &fstest.MapFile{Data: []byte("sourcedId,status,dateLastModified,lineItemSourcedId,source,learningObjectiveId\nlilo2,,,li2,unknown,ELA.W.1\n")}
+			dir := b.TempDir()
+			for name, f := range m {
+				if err := os.WriteFile(filepath.Join(dir, name), f.Data, 0o600); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(dirSize(dir))
+			for b.Loop() {
+				var probs roster.Problems
+				if _, err := New().Read(context.Background(), os.DirFS(dir), format.Options{}, roster.Discard{}, &probs); err != nil {
+					b.Fatal(err)
+				}
+				if probs.Errors > 0 {
+					b.Fatalf("%d errors: %v", probs.Errors, probs.List()[0])
+				}
+			}
+		})
+	}
 }
