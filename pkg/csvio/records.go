@@ -1,11 +1,15 @@
 package csvio
 
-import "io"
+import (
+	"io"
+	"strings"
+)
 
 // Records hands a Reader's rows to a decoder that takes a whole small file at once and maps
 // columns by header name (gocsv's CSVReader: Read and ReadAll), without losing what the
 // decoder drops: the physical line each data record starts on (Lines) and its number of cells
-// (Widths). Data record i of ReadAll is Lines[i], Widths[i]. Every problem of the reader
+// (Widths), and whether every cell was blank (Blank). Data record i of ReadAll is Lines[i],
+// Widths[i], Blank[i]. Every problem of the reader
 // still goes to its Reporter.
 //
 // For small fixed-shape files only (a manifest, a site map): ReadAll holds the whole file. The
@@ -15,8 +19,9 @@ type Records struct {
 	header []string
 	sent   bool // the header was returned
 	limit  int
-	// Lines and Widths describe the data records returned so far.
+	// Lines, Widths and Blank describe the data records returned so far.
 	Lines, Widths []int
+	Blank         []bool
 	// Truncated is set when ReadAll stopped at the limit with rows left.
 	Truncated bool
 }
@@ -51,6 +56,14 @@ func (t *Records) Read() ([]string, error) {
 	}
 	t.Lines = append(t.Lines, line)
 	t.Widths = append(t.Widths, len(rec))
+	blank := true
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			blank = false
+			break
+		}
+	}
+	t.Blank = append(t.Blank, blank)
 	return append([]string(nil), rec...), nil // Next reuses the slice, not the strings
 }
 
