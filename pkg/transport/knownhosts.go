@@ -29,6 +29,15 @@ var preferredHostKeyAlgorithms = []string{
 	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
 }
 
+// unknownHostKeyAlgorithms are asked for when known_hosts knows nothing of a host: the
+// preferred plain keys first, then host certificates, so that a server with only a certificate
+// is shown and refused with its authority named (not a bare "no common algorithm").
+var unknownHostKeyAlgorithms = append(slices.Clone(preferredHostKeyAlgorithms),
+	ssh.CertAlgoED25519v01,
+	ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+	ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01,
+)
+
 // hostKeys is a parsed known_hosts file. skeema/knownhosts wraps x/crypto's parser with what
 // it lacks: a lookup of the keys and key types known for a host, @cert-authority lines turned
 // into certificate algorithms, and OpenSSH's matching of wildcard patterns on any port.
@@ -64,13 +73,13 @@ func (h *hostKeys) known(address string) []ssh.PublicKey {
 // algorithms restricts the host key algorithms to the types known_hosts holds for address
 // (certificate types for a @cert-authority line), so a server with several host keys shows the
 // one we can check. An RSA key is asked to sign with SHA-2, never SHA-1 (every server of the
-// last decade can). For an unknown host it is the preferred order.
+// last decade can). For an unknown host it is the preferred order, certificates last.
 func (h *hostKeys) algorithms(address string) []string {
 	algos := slices.DeleteFunc(h.db.HostKeyAlgorithms(address), func(a string) bool {
 		return a == ssh.KeyAlgoRSA || a == ssh.CertAlgoRSAv01
 	})
 	if len(algos) == 0 {
-		return preferredHostKeyAlgorithms
+		return unknownHostKeyAlgorithms
 	}
 	return algos
 }
