@@ -1,6 +1,8 @@
 package students
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -48,4 +50,39 @@ func TestSiteMapCSVColumnsAndLines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzSiteMapCSV: any CSV site map is read into sites or refused with an error naming the
+// file, never a panic.
+func FuzzSiteMapCSV(f *testing.F) {
+	for _, s := range []string{
+		"SITE_ID,SITE_NAME\n0101,Lincoln High\n", ",,\nNOTES,site_name,site_id\n,x,1\n", "SITE_ID,SITE_NAME\n1,\"x\n",
+		"\xff\xfeS\x00", "SITE_ID;SITE_NAME\n1;x\n", "SITE_ID,SITE_NAME,SITE_ID\n1,x,2\n\n,,\n3\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "sites.csv")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sites, err := LoadSiteMap(p)
+		if err != nil {
+			if !strings.Contains(err.Error(), "sites.csv") {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		if len(sites) == 0 {
+			t.Error("no sites and no error")
+		}
+		seen := map[string]bool{}
+		for _, s := range sites {
+			if s.ID == "" || s.Name == "" || seen[s.ID] {
+				t.Errorf("site %+v: blank or repeated", s)
+			}
+			seen[s.ID] = true
+		}
+	})
 }
