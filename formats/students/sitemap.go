@@ -5,8 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/gocarina/gocsv"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rostersync/rostersync/pkg/csvio"
@@ -30,7 +33,7 @@ const (
 // without an ID or a name, or an ID given twice, is an error naming the file and the row.
 func LoadSiteMap(path string) ([]format.Site, error) {
 	var (
-		rows [][]string
+		rows []siteRow
 		err  error
 	)
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -44,11 +47,47 @@ func LoadSiteMap(path string) ([]format.Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseSiteMap(path, rows)
+	return checkSites(path, rows)
 }
 
-// siteMapCSV reads every row of a CSV site map. Each row keeps its line number in front.
-func siteMapCSV(path string) ([][]string, error) {
+// siteRow is one row of a site map below its header. In a CSV file gocsv fills ID and Name
+// from the columns named SITE_ID and SITE_NAME: a small fixed-shape file, where its
+// header-name mapping fits and its reflection costs nothing (the roster files stream through
+// csvio).
+type siteRow struct {
+	ID    string `csv:"SITE_ID"`
+	Name  string `csv:"SITE_NAME"`
+	row   string // the CSV line or sheet row it came from
+	blank bool   // every cell of the row is blank, other columns included
+}
+
+// siteColumns finds the columns SITE_ID and SITE_NAME in a header row (in any case, spaces
+// around ignored, the first of each); -1 when absent.
+func siteColumns(header []string) (id, name int) {
+	id, name = -1, -1
+	for j, h := range header {
+		switch strings.ToUpper(strings.TrimSpace(h)) {
+		case "SITE_ID":
+			if id < 0 {
+				id = j
+			}
+		case "SITE_NAME":
+			if name < 0 {
+				name = j
+			}
+		}
+	}
+	return id, name
+}
+
+// badHeader is the error for a header row without SITE_ID or SITE_NAME.
+func badHeader(path, row string, header []string) error {
+	return fmt.Errorf("site map %s, row %s: the header row must name the columns SITE_ID and SITE_NAME, found %q", path, row, strings.Join(header, ","))
+}
+
+// siteMapCSV reads the rows of a CSV site map below its header (the first row that is not
+// blank), each with its line number.
+func siteMapCSV(path string) ([]siteRow, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("site map: %w", err)
@@ -60,39 +99,54 @@ func siteMapCSV(path string) ([][]string, error) {
 			first = &p
 		}
 	})
+	fail := func(err error) ([]siteRow, error) {
+		if first != nil {
+			return nil, fmt.Errorf("site map %s, line %d: %s", path, first.Line, first.Message)
+		}
+		return nil, fmt.Errorf("site map %s: %w", path, err)
+	}
 	rd, err := csvio.NewReader(f, path, csvio.Options{}, rep)
-	if err == nil && first == nil && rd.Empty {
+	if err != nil || first != nil {
+		return fail(err)
+	}
+	if rd.Empty {
 		return nil, fmt.Errorf("site map %s is empty: expected a header row SITE_ID,SITE_NAME", path)
 	}
-	var rows [][]string
-	if err == nil && first == nil {
-		rows = append(rows, append([]string{"1"}, rd.Header()...))
-		for {
-			rec, line, rerr := rd.Next()
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				err = rerr
-				break
-			}
-			if len(rows) >= MaxSiteMapRows {
-				return nil, tooBig(path, fmt.Sprintf("more than %d rows", MaxSiteMapRows))
-			}
-			rows = append(rows, append([]string{fmt.Sprint(line)}, rec...))
+	header, hline := rd.Header(), 1
+	for blankRow(header) {
+		rec, line, err := rd.Next()
+		if err == io.EOF && first == nil {
+			return nil, fmt.Errorf("site map %s: no header row SITE_ID,SITE_NAME", path)
 		}
+		if err != nil || first != nil {
+			return fail(err)
+		}
+		header, hline = slices.Clone(rec), line
 	}
-	if first != nil {
-		return nil, fmt.Errorf("site map %s, line %d: %s", path, first.Line, first.Message)
+	id, name := siteColumns(header)
+	if id < 0 || name < 0 {
+		return nil, badHeader(path, strconv.Itoa(hline), header)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("site map %s: %w", path, err)
+	named := make([]string, len(header)) // gocsv matches names exactly: give the two theirs
+	named[id], named[name] = "SITE_ID", "SITE_NAME"
+	recs := rd.Records(named, MaxSiteMapRows)
+	var rows []siteRow
+	err = gocsv.UnmarshalCSV(recs, &rows)
+	if err != nil || first != nil {
+		return fail(err)
+	}
+	if recs.Truncated {
+		return nil, tooBig(path, fmt.Sprintf("more than %d rows", MaxSiteMapRows))
+	}
+	for i := range rows {
+		rows[i].row, rows[i].blank = strconv.Itoa(recs.Lines[i]), recs.Blank[i]
 	}
 	return rows, nil
 }
 
-// siteMapXLSX reads every row of the first sheet of a workbook, each with its row number in front.
-func siteMapXLSX(path string) ([][]string, error) {
+// siteMapXLSX reads the rows of the first sheet of a workbook below its header (the first row
+// that is not blank), each with its row number.
+func siteMapXLSX(path string) ([]siteRow, error) {
 	wb, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: siteMapUnzipLimit, UnzipXMLSizeLimit: siteMapXMLInMemory})
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size") {
@@ -110,7 +164,11 @@ func siteMapXLSX(path string) ([][]string, error) {
 		return nil, fmt.Errorf("site map %s, sheet %q: %w", path, sheets[0], err)
 	}
 	defer it.Close()
-	var rows [][]string
+	var (
+		rows     []siteRow
+		header   []string
+		id, name int
+	)
 	cells := 0
 	for n := 1; it.Next(); n++ {
 		if n > MaxSiteMapRows {
@@ -129,10 +187,23 @@ func siteMapXLSX(path string) ([][]string, error) {
 		for last > 0 && cols[last-1] == "" {
 			last--
 		}
-		rows = append(rows, append([]string{fmt.Sprint(n)}, cols[:last]...))
+		cols = cols[:last]
+		switch {
+		case header == nil && blankRow(cols):
+		case header == nil:
+			header = cols
+			if id, name = siteColumns(header); id < 0 || name < 0 {
+				return nil, badHeader(path, strconv.Itoa(n), header)
+			}
+		default:
+			rows = append(rows, siteRow{ID: at(cols, id), Name: at(cols, name), row: strconv.Itoa(n), blank: blankRow(cols)})
+		}
 	}
 	if err := it.Error(); err != nil {
 		return nil, fmt.Errorf("site map %s, sheet %q: %w", path, sheets[0], err)
+	}
+	if header == nil {
+		return nil, fmt.Errorf("site map %s: no header row SITE_ID,SITE_NAME", path)
 	}
 	return rows, nil
 }
@@ -142,53 +213,29 @@ func tooBig(path, why string) error {
 	return fmt.Errorf("site map %s is too big to be one: %s; a site map lists each site once (SITE_ID,SITE_NAME)", path, why)
 }
 
-// parseSiteMap turns rows (row number first, then the cells) into sites.
-func parseSiteMap(path string, rows [][]string) ([]format.Site, error) {
+// checkSites turns the rows below a site map's header into sites: blank rows are skipped, an
+// ID or name left blank or an ID given twice is an error naming the row.
+func checkSites(path string, rows []siteRow) ([]format.Site, error) {
 	bad := func(row, msg string, args ...any) error {
 		return fmt.Errorf("site map %s, row %s: %s", path, row, fmt.Sprintf(msg, args...))
 	}
-	// The header is the first row that is not blank.
-	for len(rows) > 0 && blankRow(rows[0][1:]) {
-		rows = rows[1:]
-	}
-	if len(rows) == 0 {
-		return nil, fmt.Errorf("site map %s: no header row SITE_ID,SITE_NAME", path)
-	}
-	idCol, nameCol := -1, -1
-	for j, h := range rows[0][1:] {
-		switch strings.ToUpper(strings.TrimSpace(h)) {
-		case "SITE_ID":
-			if idCol < 0 {
-				idCol = j
-			}
-		case "SITE_NAME":
-			if nameCol < 0 {
-				nameCol = j
-			}
-		}
-	}
-	if idCol < 0 || nameCol < 0 {
-		return nil, bad(rows[0][0], "the header row must name the columns SITE_ID and SITE_NAME, found %q", strings.Join(rows[0][1:], ","))
-	}
 	var sites []format.Site
 	seen := map[string]string{}
-	for _, row := range rows[1:] {
-		n, cells := row[0], row[1:]
-		if blankRow(cells) {
+	for _, r := range rows {
+		if r.blank {
 			continue
 		}
-		id := strings.TrimSpace(at(cells, idCol))
-		name := strings.TrimSpace(at(cells, nameCol))
+		id, name := strings.TrimSpace(r.ID), strings.TrimSpace(r.Name)
 		if id == "" {
-			return nil, bad(n, "SITE_ID is blank")
+			return nil, bad(r.row, "SITE_ID is blank")
 		}
 		if name == "" {
-			return nil, bad(n, "SITE_NAME is blank for SITE_ID %q", id)
+			return nil, bad(r.row, "SITE_NAME is blank for SITE_ID %q", id)
 		}
 		if prev, dup := seen[id]; dup {
-			return nil, bad(n, "SITE_ID %q is already on row %s", id, prev)
+			return nil, bad(r.row, "SITE_ID %q is already on row %s", id, prev)
 		}
-		seen[id] = n
+		seen[id] = r.row
 		sites = append(sites, format.Site{ID: id, Name: name})
 	}
 	if len(sites) == 0 {

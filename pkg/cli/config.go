@@ -7,38 +7,22 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 
 	"github.com/rostersync/rostersync/formats/students"
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/format"
 )
 
-// bindEnv gives the global flags their ROSTERSYNC_* environment values (ROSTERSYNC_OUTPUT,
+// bindEnv gives the global flags their ROSTERSYNC_* values from deps.Getenv (ROSTERSYNC_OUTPUT,
 // ROSTERSYNC_PROFILE, ROSTERSYNC_QUIET; ROSTERSYNC_CONFIG is read by pkg/config): a flag on the
 // command line wins over the environment, which wins over the defaults.
 func bindEnv(deps *Deps, flags *pflag.FlagSet) error {
-	v := viper.New()
-	v.SetEnvPrefix("ROSTERSYNC")
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	for _, name := range []string{"output", "profile", "quiet"} {
-		f := flags.Lookup(name)
-		if f == nil || f.Changed {
-			continue
-		}
-		if err := v.BindEnv(name); err != nil {
-			return err
-		}
-		if deps.Getenv != nil && deps.Getenv("ROSTERSYNC_"+strings.ToUpper(name)) == "" {
-			continue
-		}
-		val := v.GetString(name)
-		if val == "" {
-			continue
-		}
-		if err := f.Value.Set(val); err != nil {
-			return usageError(fmt.Errorf("ROSTERSYNC_%s=%q: %w", strings.ToUpper(name), val, err))
-		}
+	getenv := deps.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if err := config.ApplyEnv(flags, getenv, "output", "profile", "quiet"); err != nil {
+		return usageError(err)
 	}
 	return nil
 }

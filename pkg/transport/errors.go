@@ -49,6 +49,11 @@ type HostKeyError struct {
 	Known bool
 	// Revoked is true when known_hosts marks the presented key @revoked.
 	Revoked bool
+	// Authority is set when the server presented a host certificate that known_hosts does not
+	// vouch for: the fingerprint of the authority that signed it (Fingerprint is then the
+	// certified key's), and Reason says what was wrong (no @cert-authority line for that
+	// authority and host, another host's certificate, expired).
+	Authority, Reason string
 	// KnownHosts is the file that was consulted.
 	KnownHosts string
 }
@@ -56,6 +61,10 @@ type HostKeyError struct {
 func (e *HostKeyError) Error() string {
 	if e.Revoked {
 		return fmt.Sprintf("host key for %s is REVOKED: the server presented %s %s, which %s marks @revoked", e.Host, e.KeyType, e.Fingerprint, e.KnownHosts)
+	}
+	if e.Authority != "" {
+		return fmt.Sprintf("host certificate for %s is not trusted: the server presented %s %s signed by %s: %s (%s)",
+			e.Host, e.KeyType, e.Fingerprint, e.Authority, e.Reason, e.KnownHosts)
 	}
 	if e.Known {
 		return fmt.Sprintf("host key for %s CHANGED: the server presented %s %s, which is not the key in %s (someone may be intercepting the connection, or the server was reinstalled)",
@@ -71,6 +80,9 @@ func (e *HostKeyError) Is(target error) bool { return target == ErrRemote }
 func (e *HostKeyError) Hint() string {
 	if e.Revoked {
 		return fmt.Sprintf("the key was revoked on purpose: ask the server's administrator for the new key of %s", e.Addr)
+	}
+	if e.Authority != "" {
+		return fmt.Sprintf("check with the server's administrator which authority signs its host certificates, and trust it with a line \"@cert-authority %s <its public key>\" in %s", e.Host, e.KnownHosts)
 	}
 	if e.Known {
 		return fmt.Sprintf("check the new key with the server's administrator, remove the old line for %s from %s, then run: rostersync known-hosts add %s", e.Host, e.KnownHosts, e.Addr)

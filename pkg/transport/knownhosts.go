@@ -4,19 +4,20 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
+	xknownhosts "golang.org/x/crypto/ssh/knownhosts"
 )
 
 // preferredHostKeyAlgorithms is the order in which host key types are asked for when
@@ -28,81 +29,66 @@ var preferredHostKeyAlgorithms = []string{
 	ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256,
 }
 
-// hostKeys is a parsed known_hosts file.
+// unknownHostKeyAlgorithms are asked for when known_hosts knows nothing of a host: the
+// preferred plain keys first, then host certificates, so that a server with only a certificate
+// is shown and refused with its authority named (not a bare "no common algorithm").
+var unknownHostKeyAlgorithms = append(slices.Clone(preferredHostKeyAlgorithms),
+	ssh.CertAlgoED25519v01,
+	ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+	ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01,
+)
+
+// hostKeys is a parsed known_hosts file. skeema/knownhosts wraps x/crypto's parser with what
+// it lacks: a lookup of the keys and key types known for a host, @cert-authority lines turned
+// into certificate algorithms, and OpenSSH's matching of wildcard patterns on any port.
 type hostKeys struct {
-	file  string
-	check ssh.HostKeyCallback
+	file string
+	db   *knownhosts.HostKeyDB
 }
 
 // loadHostKeys reads known_hosts; a missing file knows no host.
 func loadHostKeys(file string) (*hostKeys, error) {
-	cb, err := knownhosts.New(file)
+	db, err := knownhosts.NewDB(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		cb, err = knownhosts.New()
+		db, err = knownhosts.NewDB()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: known_hosts: %v", ErrConfig, err)
 	}
-	return &hostKeys{file: file, check: cb}, nil
+	return &hostKeys{file: file, db: db}, nil
 }
 
-// known returns the keys known_hosts holds for address (host:port).
+// known returns the host keys known_hosts holds for address (host:port), @cert-authority
+// keys left out.
 func (h *hostKeys) known(address string) []ssh.PublicKey {
-	// knownhosts has no lookup: check a key no one has and read what it wanted
-	// (golang/go#29286).
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil
-	}
-	probe, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		return nil
-	}
-	err = h.check(address, &net.TCPAddr{IP: net.IPv4zero}, probe)
-	var ke *knownhosts.KeyError
-	if !errors.As(err, &ke) {
-		return nil
-	}
-	keys := make([]ssh.PublicKey, 0, len(ke.Want))
-	for _, k := range ke.Want {
-		keys = append(keys, k.Key)
+	var keys []ssh.PublicKey
+	for _, k := range h.db.HostKeys(address) {
+		if !k.Cert {
+			keys = append(keys, k.PublicKey)
+		}
 	}
 	return keys
 }
 
-// algorithms restricts the host key algorithms to the types known_hosts holds for address,
-// so a server with several host keys shows the one we can check. For an unknown host it is
-// the preferred order.
+// algorithms restricts the host key algorithms to the types known_hosts holds for address
+// (certificate types for a @cert-authority line), so a server with several host keys shows the
+// one we can check. An RSA key is asked to sign with SHA-2, never SHA-1 (every server of the
+// last decade can). For an unknown host it is the preferred order, certificates last.
 func (h *hostKeys) algorithms(address string) []string {
-	var algos []string
-	seen := map[string]bool{}
-	add := func(a ...string) {
-		for _, x := range a {
-			if !seen[x] {
-				seen[x] = true
-				algos = append(algos, x)
-			}
-		}
-	}
-	for _, k := range h.known(address) {
-		switch t := k.Type(); t {
-		case ssh.KeyAlgoRSA:
-			// An ssh-rsa key signs with SHA-2 on any server of the last decade.
-			add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256)
-		default:
-			add(t)
-		}
-	}
+	algos := slices.DeleteFunc(h.db.HostKeyAlgorithms(address), func(a string) bool {
+		return a == ssh.KeyAlgoRSA || a == ssh.CertAlgoRSAv01
+	})
 	if len(algos) == 0 {
-		return preferredHostKeyAlgorithms
+		return unknownHostKeyAlgorithms
 	}
 	return algos
 }
 
 // callback checks the server's key and records a *HostKeyError in *failed.
 func (h *hostKeys) callback(u *URL, failed **HostKeyError) ssh.HostKeyCallback {
+	check := h.db.HostKeyCallback()
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
-		err := h.check(hostname, remote, key)
+		err := check(hostname, remote, key)
 		if err == nil {
 			return nil
 		}
@@ -113,13 +99,24 @@ func (h *hostKeys) callback(u *URL, failed **HostKeyError) ssh.HostKeyCallback {
 			Fingerprint: ssh.FingerprintSHA256(key),
 			KnownHosts:  h.file,
 		}
-		var ke *knownhosts.KeyError
-		var re *knownhosts.RevokedError
+		var ke *xknownhosts.KeyError
+		var re *xknownhosts.RevokedError
+		cert, isCert := key.(*ssh.Certificate)
 		switch {
 		case errors.As(err, &ke):
 			he.Known = len(ke.Want) > 0
 		case errors.As(err, &re):
 			he.Known, he.Revoked = true, true
+		case isCert:
+			// A host certificate that no @cert-authority line vouches for, or one that does
+			// not fit (another host, expired, revoked).
+			he.Fingerprint = ssh.FingerprintSHA256(cert.Key)
+			he.Authority = ssh.FingerprintSHA256(cert.SignatureKey)
+			he.Reason = trimSSHPrefix(err).Error()
+			if strings.Contains(he.Reason, "no authorities for hostname") {
+				he.Reason = "no @cert-authority line names that authority for this host"
+			}
+			he.Known = len(h.db.HostKeys(hostname)) > 0
 		default:
 			return err
 		}
@@ -195,8 +192,9 @@ func FetchHostKey(ctx context.Context, hostport string, timeout time.Duration) (
 // Fingerprint is the key's SHA-256 fingerprint as OpenSSH prints it: "SHA256:...".
 func Fingerprint(key ssh.PublicKey) string { return ssh.FingerprintSHA256(key) }
 
-// KnownHostKeys returns the keys the known_hosts file holds for hostport ("host" or
-// "host:port"); none when the file does not exist.
+// KnownHostKeys returns the host keys the known_hosts file holds for hostport ("host" or
+// "host:port"), not the @cert-authority keys that sign host certificates; none when the file
+// does not exist.
 func KnownHostKeys(file, hostport string) ([]ssh.PublicKey, error) {
 	h, err := loadHostKeys(expandHome(file))
 	if err != nil {

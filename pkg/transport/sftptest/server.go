@@ -70,6 +70,7 @@ type options struct {
 	noPosixRename bool
 	deny          []string
 	ecdsaKey      bool
+	hostCert      bool
 	methods       map[string]bool
 }
 
@@ -93,6 +94,11 @@ func DenyRequests(names ...string) Option {
 // would be shown this one first and fail.
 func ExtraECDSAHostKey() Option { return func(o *options) { o.ecdsaKey = true } }
 
+// HostCertificate makes the server present its ed25519 host key as an OpenSSH host
+// certificate for 127.0.0.1, signed by a certificate authority of its own (CAKey): a
+// known_hosts file can then trust it by a @cert-authority line (KnownHostsCALine) alone.
+func HostCertificate() Option { return func(o *options) { o.hostCert = true } }
+
 // AuthMethods limits the login methods the server accepts ("publickey", "password",
 // "keyboard-interactive"); by default all three.
 func AuthMethods(methods ...string) Option {
@@ -115,6 +121,7 @@ type Server struct {
 	binary   string
 	hostKey  ssh.PublicKey
 	ecdsaKey ssh.PublicKey
+	caKey    ssh.PublicKey
 	clientPK ed25519.PrivateKey
 	password string
 	keyPath  string
@@ -218,6 +225,14 @@ func New(t testing.TB, opts ...Option) *Server {
 			return nil, errors.New("wrong password")
 		}
 	}
+	if s.opts.hostCert {
+		certSigner, caKey, err := hostCertificate(hostSigner, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.caKey = caKey
+		hostSigner = certSigner
+	}
 	s.config.AddHostKey(hostSigner)
 	if s.opts.ecdsaKey {
 		ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -283,6 +298,44 @@ func (s *Server) KnownHostsPath() string { return s.khPath }
 // KnownHostsLine is a known_hosts line for this server with key.
 func (s *Server) KnownHostsLine(key ssh.PublicKey) string {
 	return knownhosts.Line([]string{s.Addr()}, key) + "\n"
+}
+
+// KnownHostsCALine is a known_hosts line that trusts the server's certificate authority for
+// this server's address (with HostCertificate).
+func (s *Server) KnownHostsCALine() string {
+	return "@cert-authority " + knownhosts.Line([]string{s.Addr()}, s.caKey) + "\n"
+}
+
+// CAKey is the key of the authority that signed the host certificate (nil without
+// HostCertificate).
+func (s *Server) CAKey() ssh.PublicKey { return s.caKey }
+
+// hostCertificate signs host's key with a new ed25519 authority as a host certificate valid
+// for principal, and returns a signer presenting it and the authority's key.
+func hostCertificate(host ssh.Signer, principal string) (ssh.Signer, ssh.PublicKey, error) {
+	_, caPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	ca, err := ssh.NewSignerFromKey(caPriv)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert := &ssh.Certificate{
+		Key:             host.PublicKey(),
+		CertType:        ssh.HostCert,
+		KeyId:           "sftptest",
+		ValidPrincipals: []string{principal},
+		ValidBefore:     ssh.CertTimeInfinity,
+	}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		return nil, nil, err
+	}
+	signer, err := ssh.NewCertSigner(cert, host)
+	if err != nil {
+		return nil, nil, err
+	}
+	return signer, ca.PublicKey(), nil
 }
 
 // HostKey is the server's ed25519 host key; ECDSAHostKey the extra one (nil without

@@ -38,6 +38,23 @@ type SSHD struct {
 	KnownHostsPath string // lists the host key as [127.0.0.1]:PORT
 	ClientKeyPath  string // unencrypted ed25519 key, 0600
 	HostKey        ssh.PublicKey
+	// CAKey signed the host certificate sshd also presents (nil without SSHDHostCertificate).
+	CAKey ssh.PublicKey
+}
+
+// SSHDOption changes the sshd NewSSHD starts.
+type SSHDOption func(*sshdOptions)
+
+type sshdOptions struct{ hostCert bool }
+
+// SSHDHostCertificate gives sshd a host certificate for 127.0.0.1 (HostCertificate), signed by
+// an authority of its own (SSHD.CAKey), besides its plain host key.
+func SSHDHostCertificate() SSHDOption { return func(o *sshdOptions) { o.hostCert = true } }
+
+// KnownHostsCALine is a known_hosts line that trusts sshd's certificate authority for its
+// address (with SSHDHostCertificate).
+func (d *SSHD) KnownHostsCALine() string {
+	return "@cert-authority " + knownhosts.Line([]string{d.Addr()}, d.CAKey) + "\n"
 }
 
 // syncBuffer is a bytes.Buffer safe for the process's writer and the test's reader.
@@ -61,8 +78,12 @@ func (b *syncBuffer) String() string {
 // NewSSHD starts /usr/sbin/sshd -D -e -f <generated config> on a free port of 127.0.0.1 and
 // stops it when the test ends. Without sshd the test is skipped, unless ROSTERSYNC_TEST_SSHD=1,
 // which makes it fail.
-func NewSSHD(t testing.TB) *SSHD {
+func NewSSHD(t testing.TB, opts ...SSHDOption) *SSHD {
 	t.Helper()
+	var o sshdOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if _, err := os.Stat(SSHDBinary); err != nil {
 		if os.Getenv(RequireSSHDEnv) == "1" {
 			t.Fatalf("%s=1 but %s is missing: %v", RequireSSHDEnv, SSHDBinary, err)
@@ -94,6 +115,19 @@ func NewSSHD(t testing.TB) *SSHD {
 	d.HostKey = hostSigner.PublicKey()
 	hostKeyPath := filepath.Join(dir, "ssh_host_ed25519_key")
 	writePEM(t, hostKeyPath, hostPriv)
+	var hostCert []string
+	if o.hostCert {
+		certSigner, caKey, err := hostCertificate(hostSigner, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.CAKey = caKey
+		certPath := hostKeyPath + "-cert.pub"
+		if err := os.WriteFile(certPath, ssh.MarshalAuthorizedKey(certSigner.PublicKey()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		hostCert = []string{"HostCertificate " + certPath}
+	}
 
 	_, clientPriv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -117,7 +151,7 @@ func NewSSHD(t testing.TB) *SSHD {
 		t.Fatal(err)
 	}
 
-	cfg := strings.Join([]string{
+	cfg := strings.Join(append([]string{
 		fmt.Sprintf("Port %d", d.Port),
 		"ListenAddress 127.0.0.1",
 		"HostKey " + hostKeyPath,
@@ -132,8 +166,7 @@ func NewSSHD(t testing.TB) *SSHD {
 		"AllowUsers " + d.User,
 		"Subsystem sftp internal-sftp",
 		"LogLevel VERBOSE",
-		"",
-	}, "\n")
+	}, append(hostCert, "")...), "\n")
 	cfgPath := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
