@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/config"
-	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -405,7 +405,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 		return "", withExit(ExitLocal, err)
 	}
 	var outPath string
-	var output csvio.Output
+	var output atomicfile.Output
 	switch {
 	case to.Name() == "oneroster" && p.Zip:
 		name := p.FileName
@@ -413,17 +413,17 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 			name = "oneroster.zip"
 		}
 		outPath = filepath.Join(dir, name)
-		output = csvio.NewZipOutput(outPath)
+		output = atomicfile.NewZip(outPath)
 	case to.Name() == "oneroster":
 		outPath = dir
-		output = csvio.NewDirOutput(dir)
+		output = atomicfile.NewDir(dir)
 	default:
 		name := p.FileName
 		if name == "" {
 			name = defaultFileName(to.Name())
 		}
 		outPath = filepath.Join(dir, name)
-		output = csvio.NewFileOutput(outPath)
+		output = atomicfile.NewFile(outPath)
 	}
 	dropped, err := writeConverted(ctx, to, output, &coll.Roster, fopts)
 	if errors.Is(err, errUnwritable) {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/config"
 )
 
@@ -195,7 +196,7 @@ func (s *Store) SaveRun(run *Run) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "run.json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "run.json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("save run: %w", err)
 	}
 	return s.prune(run.Destination)
@@ -213,7 +214,7 @@ func (s *Store) WriteRunFile(dest, runID, name string, write func(io.Writer) err
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, name), func(w io.Writer) error {
+	return atomicfile.WriteFile(filepath.Join(dir, name), func(w io.Writer) error {
 		zw := gzip.NewWriter(w)
 		if err := write(zw); err != nil {
 			return err
@@ -353,30 +354,4 @@ func (s *Store) prune(dest string) error {
 		}
 	}
 	return nil
-}
-
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
