@@ -156,7 +156,7 @@ type jobSummary struct {
 
 // runJob runs one profile and returns its exit code.
 func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger) int {
-	sum := &jobSummary{Profile: p.Name, Source: redactURL(p.Source), Destination: redactURL(p.Destination)}
+	sum := &jobSummary{Profile: p.Name, Source: transport.RedactURL(p.Source), Destination: transport.RedactURL(p.Destination)}
 	code, err := job(ctx, deps, opts, p, log, sum)
 	sum.ExitCode = code
 	if err != nil && !errors.Is(err, errFindings) {
@@ -187,16 +187,6 @@ func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profil
 		}
 	}
 	return code
-}
-
-func redactURL(s string) string {
-	if transport.IsURL(s) {
-		if u, err := transport.ParseURL(s); err == nil {
-			return u.String()
-		}
-		return "sftp://(an invalid URL, not shown)" // it may hold a secret
-	}
-	return s
 }
 
 func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) (int, error) {
