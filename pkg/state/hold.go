@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,10 +124,7 @@ func (s *Store) SaveHold(h *Hold, data string, extra map[string]func(io.Writer) 
 
 // Holds lists every held run, oldest first.
 func (s *Store) Holds() ([]*Hold, error) {
-	dests, err := os.ReadDir(filepath.Join(s.Dir, "destinations"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	dests, err := readDirIfAny(filepath.Join(s.Dir, "destinations"))
 	if err != nil {
 		return nil, err
 	}
@@ -145,10 +141,7 @@ func (s *Store) Holds() ([]*Hold, error) {
 }
 
 func (s *Store) holdsIn(root string) ([]*Hold, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(root)
 	if err != nil {
 		return nil, err
 	}

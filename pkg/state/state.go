@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -257,10 +258,7 @@ func (s *Store) Runs(dest string) ([]*Run, error) {
 
 // Destinations lists every destination with runs recorded.
 func (s *Store) Destinations() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(s.Dir, "destinations"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(filepath.Join(s.Dir, "destinations"))
 	if err != nil {
 		return nil, err
 	}
@@ -276,10 +274,7 @@ func (s *Store) Destinations() ([]string, error) {
 }
 
 func (s *Store) runsIn(destDir string) ([]*Run, error) {
-	entries, err := os.ReadDir(filepath.Join(destDir, "runs"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(filepath.Join(destDir, "runs"))
 	if err != nil {
 		return nil, err
 	}
@@ -354,4 +349,14 @@ func (s *Store) prune(dest string) error {
 		}
 	}
 	return nil
+}
+
+// readDirIfAny is os.ReadDir for a folder that may not exist yet (nothing recorded): no
+// entries then, not an error.
+func readDirIfAny(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return entries, err
 }
