@@ -25,13 +25,17 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 	return in, inputError(ctx, err)
 }
 
-// inputError gives an error of source.Open or source.OpenURL its exit class.
+// inputError gives an error of source.Open or source.OpenURL its exit class: a download's
+// failure is remote, an interrupt of the wait for stdin is an interrupt, the rest is local.
 func inputError(ctx context.Context, err error) error {
-	if err == nil || ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return err
+	if err == nil {
+		return nil
 	}
 	if re, ok := errors.AsType[*source.RemoteError](err); ok {
 		return remoteError(re.Err)
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return err
 	}
 	return withExit(ExitLocal, err)
 }
