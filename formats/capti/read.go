@@ -2,7 +2,6 @@ package capti
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -25,89 +24,40 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 	if err != nil {
 		return info, fmt.Errorf("capti: %w", err)
 	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return info, fmt.Errorf("capti: open %s: %w", name, err)
-	}
-	defer f.Close()
-
-	// Problems may come from the parsing goroutine too (csvio.EachPre).
-	watch := &encodingWatch{rep: csvio.NewSyncReporter(rep)}
-	rep = watch
-	rd, err := csvio.NewReader(f, name, csvio.Options{Encoding: opts.InputEncoding}, rep)
-	if err != nil {
-		if errors.Is(err, csvio.ErrEncoding) {
-			// Already reported with its position: the file is simply not text.
-			info.Files = []format.FileInfo{{Name: name, Rows: 0}}
-			return info, nil
-		}
-		return info, fmt.Errorf("capti: %w", err)
-	}
-	if rd.Empty {
-		if watch.bad {
-			// A bare CR stopped the reading at the header: that problem is reported already.
-			info.Files = []format.FileInfo{{Name: name, Rows: 0}}
-			return info, nil
-		}
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
-			Message: "the file is empty: a Capti roster starts with a header row (" + strings.Join(DefaultColumns, ",") + ")"})
-		info.Files = []format.FileInfo{{Name: name, Rows: 0}}
-		return info, nil
-	}
-
-	r := newReader(name, rd.Header(), opts, rep, sizeHint(f))
-	if r == nil {
-		info.Files = []format.FileInfo{{Name: name, Rows: 0}}
-		return info, nil
-	}
-	if opts.Org != "" {
-		org := roster.Org{SourcedID: slug(opts.Org), Name: opts.Org, Type: "school"}
-		if err := sink.Org(&org); err != nil {
-			return info, fmt.Errorf("capti: %w", err)
-		}
-		r.orgID = org.SourcedID
-	}
-	// The stateless checks (pre) run on whichever of two cores has time, the ID tables and the
-	// sink on the caller's goroutine, as OneRoster's reader does.
-	copyStrings := !roster.Borrows(sink)
-	if _, ok := sink.(roster.Discard); ok {
-		copyStrings = false // nothing keeps the strings: no copy per row
-	}
-	var sinkErr error
-	var keep []string
-	err = csvio.EachPre(ctx, rd, r.pre, func(rec []string, line int, ok bool) error {
-		if !ok {
-			return nil // not read (reported)
-		}
-		if copyStrings {
-			keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
-			rec = keep
-		}
-		if err := sink.User(r.row(rec, line)); err != nil {
-			sinkErr = fmt.Errorf("capti: %s line %d: %w", name, line, err)
-			return sinkErr
-		}
-		return nil
-	})
-	if sinkErr != nil {
-		return info, sinkErr
-	}
+	var r *reader
+	rows, err := csvio.ReadSingle(ctx, fsys, csvio.SingleFile{
+		Name: name, Encoding: opts.InputEncoding,
+		Empty:  "the file is empty: a Capti roster starts with a header row (" + strings.Join(DefaultColumns, ",") + ")",
+		NoRows: "the file has a header but no users",
+		Begin: func(header []string, sizeHint int, rep roster.Reporter) (csvio.Rows, bool, error) {
+			if r = newReader(name, header, opts, rep, sizeHint); r == nil {
+				return csvio.Rows{}, false, nil
+			}
+			if opts.Org != "" {
+				org := roster.Org{SourcedID: slug(opts.Org), Name: opts.Org, Type: "school"}
+				if err := sink.Org(&org); err != nil {
+					return csvio.Rows{}, false, err
+				}
+				r.orgID = org.SourcedID
+			}
+			_, discard := sink.(roster.Discard) // nothing keeps the strings: no copy per row
+			return csvio.Rows{Pre: r.pre, Copy: !roster.Borrows(sink) && !discard, Row: func(rec []string, line int) error {
+				if err := sink.User(r.row(rec, line)); err != nil {
+					return fmt.Errorf("%s line %d: %w", name, line, err)
+				}
+				return nil
+			}}, true, nil
+		},
+		End: func() error { return r.reportRepeats(fsys, opts.InputEncoding) },
+	}, rep)
 	if err != nil {
 		if ctx.Err() != nil {
 			return info, err
 		}
 		return info, fmt.Errorf("capti: %w", err)
 	}
-	if err := r.reportRepeats(fsys, opts.InputEncoding); err != nil {
-		return info, fmt.Errorf("capti: %w", err)
-	}
-	rows := rd.Rows()
 	info.Files = []format.FileInfo{{Name: name, Rows: rows}}
-	if rows == 0 && !watch.bad && !rd.Lost() {
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
-			Message: "the file has a header but no users"})
-	}
-	if r.noPassword > 0 {
+	if r != nil && r.noPassword > 0 {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeMissingRequired, File: name, Column: ColPassword,
 			Message: fmt.Sprintf("%s no password: their initial password will be their Capti ID",
 				plural(r.noPassword, "user has", "users have"))})
@@ -406,27 +356,4 @@ func appendLower(b []byte, s string) []byte {
 		b = append(b, c)
 	}
 	return b
-}
-
-// encodingWatch passes problems on and notes an encoding error, after which an empty-looking
-// file is not reported again as empty: the reading stopped.
-type encodingWatch struct {
-	rep roster.Reporter
-	bad bool
-}
-
-func (w *encodingWatch) Report(p roster.Problem) {
-	if p.Code == roster.CodeEncoding && p.Severity == roster.Error {
-		w.bad = true
-	}
-	w.rep.Report(p)
-}
-
-// sizeHint guesses the number of rows from the file's size, to size the ID tables once.
-func sizeHint(f fs.File) int {
-	fi, err := f.Stat()
-	if err != nil || fi.Size() <= 0 {
-		return 0
-	}
-	return int(min(fi.Size()/64, 1<<26))
 }

@@ -2,7 +2,7 @@ package capti
 
 import (
 	"context"
-	"encoding/csv"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -83,72 +84,61 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 	w := &writer{cols: cols, id: id, domain: opts.Capti.Domain, rep: rep,
 		users: r.Users, seenUID: idset.New(len(r.Users)), seenID: idset.New(len(r.Users))}
 
-	out, err := dst.Create(OutputFile)
-	if err != nil {
-		return fmt.Errorf("capti: create %s: %w", OutputFile, err)
-	}
-	cw := csv.NewWriter(out)
-	cw.UseCRLF = false
-	werr := cw.Write(cols)
-
 	faculty, deleted := 0, 0
 	dropped := map[string]int{}
 	unwritten := map[string]int{} // the non-ID column's values left out
 	grades, middle := 0, 0        // users written without their grades, middle names
-	rec := make([]string, len(cols))
-	for i := range r.Users {
-		if werr != nil {
-			break
-		}
-		if i%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				out.Close()
+	err := csvio.WriteFile(dst, OutputFile, cols, func(write func([]string) error) error {
+		rec := make([]string, len(cols))
+		for i := range r.Users {
+			if i%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			u := &r.Users[i]
+			if roster.Deleted(u.Status) {
+				deleted++ // never written as an active user
+				continue
+			}
+			switch u.Role {
+			case "", "student":
+			case "teacher", "proctor":
+				faculty++
+			default:
+				dropped[u.Role]++
+				continue
+			}
+			if !w.check(u, i) {
+				continue
+			}
+			for j, c := range cols {
+				rec[j] = userValue(u, c)
+			}
+			for _, c := range [...]string{ColEmail, ColUsername} {
+				// A value the row holds in another column (a username that is the e-mail address or
+				// the student number) loses nothing.
+				if v := userValue(u, c); v != "" && !slices.Contains(cols, c) && !slices.ContainsFunc(rec, func(w string) bool { return strings.EqualFold(v, w) }) {
+					unwritten[c]++
+				}
+			}
+			if len(u.Grades) > 0 {
+				grades++
+			}
+			if u.MiddleName != "" {
+				middle++
+			}
+			if err := write(rec); err != nil {
 				return err
 			}
 		}
-		u := &r.Users[i]
-		if roster.Deleted(u.Status) {
-			deleted++ // never written as an active user
-			continue
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err
 		}
-		switch u.Role {
-		case "", "student":
-		case "teacher", "proctor":
-			faculty++
-		default:
-			dropped[u.Role]++
-			continue
-		}
-		if !w.check(u, i) {
-			continue
-		}
-		for j, c := range cols {
-			rec[j] = userValue(u, c)
-		}
-		for _, c := range [...]string{ColEmail, ColUsername} {
-			// A value the row holds in another column (a username that is the e-mail address or
-			// the student number) loses nothing.
-			if v := userValue(u, c); v != "" && !slices.Contains(cols, c) && !slices.ContainsFunc(rec, func(w string) bool { return strings.EqualFold(v, w) }) {
-				unwritten[c]++
-			}
-		}
-		if len(u.Grades) > 0 {
-			grades++
-		}
-		if u.MiddleName != "" {
-			middle++
-		}
-		werr = cw.Write(rec)
-	}
-	if werr == nil {
-		cw.Flush()
-		werr = cw.Error()
-	}
-	if cerr := out.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return fmt.Errorf("capti: write %s: %w", OutputFile, werr)
+		return fmt.Errorf("capti: %w", err)
 	}
 
 	lossy := func(msg string) {

@@ -1,13 +1,12 @@
 package oneroster
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -441,25 +440,5 @@ func writeRecords[T any](dst format.Dest, spec *fileSpec, items []T, cols column
 
 // writeCSV creates name in dst and writes header, then the rows rows hands to write.
 func writeCSV(dst format.Dest, name string, header []string, rows func(write func([]string) error) error) error {
-	w, err := dst.Create(name)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(w, 256<<10)
-	cw := csv.NewWriter(bw)
-	err = cw.Write(header)
-	if err == nil {
-		err = rows(cw.Write)
-	}
-	cw.Flush()
-	if err == nil {
-		err = cw.Error()
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return csvio.WriteFile(dst, name, header, rows)
 }

@@ -2,7 +2,6 @@ package students
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -29,68 +28,23 @@ func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options,
 	if err != nil {
 		return info, err
 	}
-	fh, err := fsys.Open(name)
-	if err != nil {
-		return info, fmt.Errorf("open %s: %w", name, err)
-	}
-	defer fh.Close()
-	info.Files = []format.FileInfo{{Name: name}}
-	// Problems may come from the parsing goroutine too (csvio.EachPre).
-	watch := &encodingWatch{rep: csvio.NewSyncReporter(rep)}
-	rep = watch
-	rd, err := csvio.NewReader(fh, name, csvio.Options{Encoding: opts.InputEncoding}, rep)
-	if err != nil {
-		if errors.Is(err, csvio.ErrEncoding) {
-			return info, nil // reported: the file is not text
-		}
-		return info, fmt.Errorf("read %s: %w", name, err)
-	}
-	if rd.Empty {
-		if watch.bad {
-			return info, nil // a bare CR stopped the reading at the header: reported
-		}
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
-			Message: "the file is empty: a header row and one row per student are expected"})
-		return info, nil
-	}
-	r := newRowReader(name, cols, opts, sink, rep, sizeHint(fh))
-	if !r.header(rd.Header()) {
-		return info, nil // not a header (another separator, a first row of data): reported
-	}
-	// The stateless checks (pre) run on whichever of two cores has time, the ID table, the
-	// schools and the sink on the caller's goroutine, as OneRoster's reader does.
-	copyStrings := !roster.Borrows(sink) && !r.validating
-	var sinkErr error
-	var keep []string
-	err = csvio.EachPre(ctx, rd, r.pre, func(rec []string, line int, ok bool) error {
-		if !ok {
-			return nil // not read (reported)
-		}
-		if copyStrings {
-			keep = csvio.Clone(keep, rec) // the sink keeps the strings: not the file's whole block
-			rec = keep
-		}
-		if err := r.row(rec, line); err != nil {
-			sinkErr = err
-			return err
-		}
-		return nil
-	})
-	if sinkErr != nil {
-		return info, sinkErr
-	}
-	if err != nil {
-		return info, err
-	}
-	if err := r.reportRepeats(fsys, opts.InputEncoding); err != nil {
-		return info, err
-	}
-	info.Files[0].Rows = rd.Rows()
-	if rd.Rows() == 0 && !watch.bad && !rd.Lost() {
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
-			Message: "the file has a header but no students"})
-	}
-	return info, nil
+	var r *rowReader
+	rows, err := csvio.ReadSingle(ctx, fsys, csvio.SingleFile{
+		Name: name, Encoding: opts.InputEncoding,
+		Empty:  "the file is empty: a header row and one row per student are expected",
+		NoRows: "the file has a header but no students",
+		Begin: func(header []string, sizeHint int, rep roster.Reporter) (csvio.Rows, bool, error) {
+			r = newRowReader(name, cols, opts, sink, rep, sizeHint)
+			if !r.header(header) {
+				return csvio.Rows{}, false, nil // not a header (another separator, a first row of data): reported
+			}
+			// The ID table, the schools and the sink are on the caller's goroutine (Row).
+			return csvio.Rows{Pre: r.pre, Row: r.row, Copy: !roster.Borrows(sink) && !r.validating}, true, nil
+		},
+		End: func() error { return r.reportRepeats(fsys, opts.InputEncoding) },
+	}, rep)
+	info.Files = []format.FileInfo{{Name: name, Rows: rows}}
+	return info, err
 }
 
 // rowReader checks and converts the rows of one file.
@@ -420,32 +374,9 @@ func (r *rowReader) zerosHint(site string) string {
 	return ""
 }
 
-// encodingWatch passes problems on and notes an encoding error, after which an empty-looking
-// file is not reported again as empty: the reading stopped.
-type encodingWatch struct {
-	rep roster.Reporter
-	bad bool
-}
-
-func (w *encodingWatch) Report(p roster.Problem) {
-	if p.Code == roster.CodeEncoding && p.Severity == roster.Error {
-		w.bad = true
-	}
-	w.rep.Report(p)
-}
-
 func (r *rowReader) siteMapName() string {
 	if r.opts.Students.SiteMapName != "" {
 		return r.opts.Students.SiteMapName
 	}
 	return "(--site-map)"
-}
-
-// sizeHint guesses the number of rows from the file's size, to size the ID table once.
-func sizeHint(f fs.File) int {
-	fi, err := f.Stat()
-	if err != nil || fi.Size() <= 0 {
-		return 0
-	}
-	return int(min(fi.Size()/64, 1<<26))
 }

@@ -1,13 +1,12 @@
 package students
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -103,37 +102,18 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 	}
 	w.lossy(r, roles, names)
 
-	f, err := dst.Create(FileName)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", FileName, err)
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	cw := csv.NewWriter(bw)
-	werr := cw.Write(names)
-	rec := make([]string, len(names))
-	for _, row := range rows {
-		if werr != nil {
-			break
+	return csvio.WriteFile(dst, FileName, names, func(write func([]string) error) error {
+		rec := make([]string, len(names))
+		for _, row := range rows {
+			for j, i := range at {
+				rec[j] = row[i]
+			}
+			if err := write(rec); err != nil {
+				return err
+			}
 		}
-		for j, i := range at {
-			rec[j] = row[i]
-		}
-		werr = cw.Write(rec)
-	}
-	cw.Flush()
-	if werr == nil {
-		werr = cw.Error()
-	}
-	if werr == nil {
-		werr = bw.Flush()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return fmt.Errorf("write %s: %w", FileName, werr)
-	}
-	return nil
+		return nil
+	})
 }
 
 // writer maps canonical students to rows.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -352,14 +352,14 @@ func (unwritable) Is(target error) bool { return target == errUnwritable }
 // published and the error wraps errUnwritable; the returned problems say what the mapping
 // dropped and, then, what the check found. r is emptied once written, so the check does not
 // hold the roster and the read of the output at once.
-func writeConverted(ctx context.Context, to format.Format, out csvio.Output, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
+func writeConverted(ctx context.Context, to format.Format, out atomicfile.Output, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
 	return writeConvertedIn(ctx, to, out, "", r, fopts)
 }
 
 // writeConvertedIn is writeConverted with the checked files staged in a hidden folder made in
 // stageIn ("" for the system's temporary folder): next to the destination, the output does not
 // have to fit in a small /tmp.
-func writeConvertedIn(ctx context.Context, to format.Format, out csvio.Output, stageIn string, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
+func writeConvertedIn(ctx context.Context, to format.Format, out atomicfile.Output, stageIn string, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
 	dropped := &roster.Problems{}
 	if kinds := r.DeltaKinds(); len(kinds) > 0 && to.Name() != "oneroster" {
 		out.Abort()
@@ -384,7 +384,7 @@ func writeConvertedIn(ctx context.Context, to format.Format, out csvio.Output, s
 		return dropped, err
 	}
 	defer os.RemoveAll(tmp)
-	st := &stagedDest{Output: csvio.NewDirOutput(tmp)}
+	st := &stagedDest{Output: atomicfile.NewDir(tmp)}
 	if err := to.Write(ctx, st, r, fopts, dropped); err != nil {
 		st.Abort()
 		out.Abort()
@@ -459,7 +459,7 @@ func checkOutput(ctx context.Context, to format.Format, fsys fs.FS, fopts format
 // stagedDest is the private folder a writer writes into before its output is checked; it
 // remembers the names created, in order.
 type stagedDest struct {
-	csvio.Output
+	atomicfile.Output
 	names []string
 }
 
@@ -469,7 +469,7 @@ func (s *stagedDest) Create(name string) (io.WriteCloser, error) {
 }
 
 // copyInto copies the checked file dir/name into out under its name.
-func copyInto(out csvio.Output, dir, name string) error {
+func copyInto(out atomicfile.Output, dir, name string) error {
 	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		return err
@@ -518,7 +518,7 @@ func countLine(c map[string]int) string {
 
 // openOutput picks the atomic output for dest: stdout ("-"), a .zip, a directory (existing, or
 // ending in a separator, or any path for a multi-file format), or a file.
-func openOutput(deps *Deps, dest, target string) (csvio.Output, error) {
+func openOutput(deps *Deps, dest, target string) (atomicfile.Output, error) {
 	multi := target == "oneroster"
 	switch {
 	case dest == "-":
@@ -526,24 +526,24 @@ func openOutput(deps *Deps, dest, target string) (csvio.Output, error) {
 			if deps.IO.IsStdoutTTY {
 				return nil, usageError(errors.New("a OneRoster package written to stdout is a zip: redirect stdout or give a DEST"))
 			}
-			return csvio.NewZipWriterOutput(deps.IO.Out), nil
+			return atomicfile.NewZipStream(deps.IO.Out), nil
 		}
-		return csvio.NewWriterOutput(deps.IO.Out), nil
+		return atomicfile.NewStream(deps.IO.Out), nil
 	case strings.HasSuffix(strings.ToLower(dest), ".zip"):
-		return csvio.NewZipOutput(dest), nil
+		return atomicfile.NewZip(dest), nil
 	}
 	fi, err := os.Stat(dest)
 	isDir := err == nil && fi.IsDir()
 	if isDir || strings.HasSuffix(dest, string(os.PathSeparator)) || strings.HasSuffix(dest, "/") || multi {
 		if !multi {
-			return csvio.NewFileOutput(filepath.Join(dest, defaultFileName(target))), dirMustExist(dest)
+			return atomicfile.NewFile(filepath.Join(dest, defaultFileName(target))), dirMustExist(dest)
 		}
-		return csvio.NewDirOutput(dest), nil
+		return atomicfile.NewDir(dest), nil
 	}
 	if err := dirMustExist(filepath.Dir(dest)); err != nil {
 		return nil, err
 	}
-	return csvio.NewFileOutput(dest), nil
+	return atomicfile.NewFile(dest), nil
 }
 
 func dirMustExist(dir string) error {

@@ -9,7 +9,7 @@ import (
 	"github.com/rostersync/rostersync/formats/capti"
 	"github.com/rostersync/rostersync/formats/oneroster"
 	"github.com/rostersync/rostersync/formats/students"
-	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/rostergen"
@@ -43,9 +43,9 @@ func BenchmarkConvertWrite(b *testing.B) {
 				dir := b.TempDir()
 				for b.Loop() {
 					r := coll.Roster // writeConverted empties its roster, not the slices
-					var out csvio.Output = csvio.NewDirOutput(dir)
+					var out atomicfile.Output = atomicfile.NewDir(dir)
 					if to.Name() != "oneroster" {
-						out = csvio.NewFileOutput(filepath.Join(dir, defaultFileName(to.Name())))
+						out = atomicfile.NewFile(filepath.Join(dir, defaultFileName(to.Name())))
 					}
 					if checked {
 						if _, err := writeConverted(ctx, to, out, &r, format.Options{}); err != nil {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/rostersync/rostersync/formats/capti"
-	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -20,7 +20,7 @@ func TestWriteConvertedRefusesDeltaToFullRoster(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "roster.csv")
 	r := &roster.Roster{Delta: map[roster.Kind]bool{roster.UserKind: true},
 		Users: []roster.User{{SourcedID: "u1", Status: roster.StatusToBeDeleted, Role: "student", GivenName: "A", FamilyName: "B", Email: "a@example.org"}}}
-	_, err := writeConverted(context.Background(), capti.New(), csvio.NewFileOutput(dest), r, format.Options{})
+	_, err := writeConverted(context.Background(), capti.New(), atomicfile.NewFile(dest), r, format.Options{})
 	if !errors.Is(err, errUnwritable) || !strings.Contains(err.Error(), "not a roster") {
 		t.Fatalf("err = %v, want an errUnwritable saying a delta is not a roster", err)
 	}
@@ -38,7 +38,7 @@ func TestWriteConvertedPublishesOnlyCheckedOutput(t *testing.T) {
 		{SourcedID: "u1", Role: "student", GivenName: "Ann", FamilyName: "Lee", Email: "ann@example.org"},
 		{SourcedID: "u2", Role: "student", GivenName: "Bo", FamilyName: "Ng", Email: "bo@example.org"},
 	}}
-	if _, err := writeConvertedIn(context.Background(), capti.New(), csvio.NewFileOutput(dest), dir, r, format.Options{}); err != nil {
+	if _, err := writeConvertedIn(context.Background(), capti.New(), atomicfile.NewFile(dest), dir, r, format.Options{}); err != nil {
 		t.Fatalf("clean roster: %v", err)
 	}
 	b, err := os.ReadFile(dest)
@@ -62,7 +62,7 @@ func TestWriteConvertedRefusesOutputFailingItsCheck(t *testing.T) {
 	dest := filepath.Join(dir, "roster.csv")
 	r := &roster.Roster{Users: []roster.User{{SourcedID: "u1", Role: "student", GivenName: "Ann", FamilyName: "Lee",
 		Email: "ann@example.org", Identifier: "1.23457E+11"}}}
-	probs, err := writeConvertedIn(context.Background(), capti.New(), csvio.NewFileOutput(dest), dir, r, format.Options{})
+	probs, err := writeConvertedIn(context.Background(), capti.New(), atomicfile.NewFile(dest), dir, r, format.Options{})
 	if !errors.Is(err, errUnwritable) || !strings.Contains(err.Error(), "fails its own validation") {
 		t.Fatalf("err = %v, want the output's check to refuse it", err)
 	}

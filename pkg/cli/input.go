@@ -1,136 +1,43 @@
 package cli
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/source"
 )
 
 // input is one PATH argument opened as a file system.
-type input struct {
-	Path   string // as given
-	FS     fs.FS
-	Single string // the base name of a single-file input; "" for a directory or zip
-	Dir    string // a directory input: the folder read (PATH, or the one folder inside it)
-	Pre    []roster.Problem
-	// Refused is set for a zip refused before reading (its problems are in Pre): there is
-	// nothing to detect or read.
-	Refused bool
-	file    *format.FileFS // a single file's FS, renamed by a format's Namer
-	close   func() error
-}
+type input = source.Input
 
-func (in *input) Close() error {
-	if in.close != nil {
-		return in.close()
-	}
-	return nil
-}
-
-// openInput opens a file, a directory, a .zip or "-". Stdin and named pipes are spooled to a
-// private temporary file first (spoolStream), so they can be read twice and may be zips. A zip
-// is known by its first bytes, so a zip saved under another name is read as one.
+// openInput opens a file, a directory, a .zip or "-" (source.Open), with the exit class of
+// its failures: an interrupt as it is, anything else local (exit 3).
 func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error) {
-	tmp, err := spoolStream(ctx, path, stdin)
-	if err != nil {
-		return nil, err
-	}
-	if tmp == "" {
-		return openLocal(path, path)
-	}
-	in, err := openLocal(tmp, path)
-	if err != nil {
-		os.Remove(tmp)
-		return nil, err
-	}
-	inner := in.close
-	in.close = func() error {
-		if inner != nil {
-			inner() //nolint:errcheck // the file goes next
-		}
-		return os.Remove(tmp)
-	}
-	return in, nil
+	in, err := source.Open(ctx, path, stdin)
+	return in, inputError(ctx, err)
 }
 
-// spoolStream copies a PATH that can be read only once, and maybe only when a writer comes,
-// into a private temporary file and returns its path: "-" (stdin), or a named pipe or socket
-// (<(zcat export.csv.gz)). It returns "" for any other PATH, which is read in place.
-func spoolStream(ctx context.Context, path string, stdin io.Reader) (string, error) {
-	switch {
-	case path == "-":
-		return spool(ctx, "stdin", func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil })
-	case isStream(path):
-		return spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
+// inputError gives an error of source.Open or source.OpenURL its exit class: a download's
+// failure is remote, an interrupt of the wait for stdin is an interrupt, the rest is local.
+func inputError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
 	}
-	return "", nil
-}
-
-// isStream reports whether PATH is read once, like stdin: "-", or a named pipe or socket. A
-// device is not (/dev/zero never ends): openLocal refuses it.
-func isStream(path string) bool {
-	const stream = fs.ModeNamedPipe | fs.ModeSocket
-	st, err := os.Stat(path)
-	return path == "-" || err == nil && st.Mode()&stream != 0
-}
-
-// openLocal opens the local file or folder at path, shown as shown (the PATH given: "-" for
-// spooled stdin) in messages and problems.
-func openLocal(path, shown string) (*input, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", shown, unwrapPathError(err)))
+	if re, ok := errors.AsType[*source.RemoteError](err); ok {
+		return remoteError(re.Err)
 	}
-	name := filepath.Base(shown)
-	collect := func(in *input) roster.Reporter {
-		return roster.ReporterFunc(func(p roster.Problem) { in.Pre = append(in.Pre, p) })
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return err
 	}
-	if st.IsDir() {
-		in := &input{Path: shown}
-		in.Dir, in.FS = format.OpenDir(path, name, collect(in))
-		return in, nil
-	}
-	if !st.Mode().IsRegular() {
-		return nil, withExit(ExitLocal, fmt.Errorf("%s is a device, not a file (a device such as /dev/zero may never end): give a file, a folder, or - for stdin", shown))
-	}
-	// Read the start once: an unreadable file is exit 3 up front, and a zip shows itself.
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, withExit(ExitLocal, fmt.Errorf("open %s: %w", shown, unwrapPathError(err)))
-	}
-	magic := make([]byte, 4)
-	n, _ := io.ReadFull(f, magic)
-	if strings.EqualFold(filepath.Ext(path), ".zip") || bytes.Equal(magic[:n], []byte("PK\x03\x04")) {
-		zr, err := zip.NewReader(f, st.Size())
-		if err != nil {
-			f.Close()
-			return nil, withExit(ExitLocal, fmt.Errorf("read zip %s: %w", shown, err))
-		}
-		in := &input{Path: shown, close: f.Close}
-		fsys, ok := format.OpenZip(zr, st.Size(), name, collect(in))
-		in.FS, in.Refused = fsys, !ok
-		if !ok {
-			in.FS = emptyFS{}
-		}
-		return in, nil
-	}
-	f.Close()
-	file := &format.FileFS{Name: name, Size: st.Size(), Open: func() (io.ReadCloser, error) { return os.Open(path) }}
-	return &input{Path: shown, Single: name, FS: file.AsFS(), file: file}, nil
+	return withExit(ExitLocal, err)
 }
 
 // refused is the error of a command that must read an input a zip check refused (diff,
@@ -141,58 +48,6 @@ func refused(in *input) error {
 		why = in.Pre[0].Message
 	}
 	return refusal(fmt.Errorf("%s: %s", in.Path, why))
-}
-
-// spool copies what open gives (stdin, a named pipe) into a private temporary file (0600) and
-// returns its path. Opening and reading happen on another goroutine, so an interrupt stops
-// the wait for a writer or for more input.
-func spool(ctx context.Context, what string, open func() (io.ReadCloser, error)) (string, error) {
-	f, err := os.CreateTemp("", "rostersync-stdin-*")
-	if err != nil {
-		return "", withExit(ExitLocal, err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		r, err := open()
-		if err == nil {
-			_, err = io.Copy(f, r)
-			r.Close()
-		}
-		done <- err
-	}()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		err = ctx.Err() // the copy blocks until the process ends
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		if ctx.Err() != nil {
-			return "", ctx.Err()
-		}
-		var errno syscall.Errno
-		if errors.As(err, &errno) {
-			err = errno // not the temporary file's name: "is a directory", "permission denied"
-		}
-		return "", withExit(ExitLocal, fmt.Errorf("read %s: %w", what, err))
-	}
-	return f.Name(), nil
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
-type emptyFS struct{}
-
-func (emptyFS) Open(name string) (fs.File, error) {
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
 // formatFlags are the format options every reading command takes (SPEC §2).
@@ -260,9 +115,9 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 	if err != nil {
 		return nil, err
 	}
-	if nm, ok := f.(format.Namer); ok && in.file != nil {
-		if n := nm.NameFor(in.file.Name, format.HeaderLine(in.FS, in.file.Name)); n != in.file.Name {
-			in.file.Name, in.Single = n, n
+	if nm, ok := f.(format.Namer); ok && in.File != nil {
+		if n := nm.NameFor(in.File.Name, format.HeaderLine(in.FS, in.File.Name)); n != in.File.Name {
+			in.File.Name, in.Single = n, n
 		}
 	}
 	return f, nil
@@ -280,7 +135,7 @@ func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 		return f, nil
 	}
 	f, err := deps.Formats.Detect(in.FS)
-	if err != nil && in.file != nil && in.file.Size == 0 {
+	if err != nil && in.File != nil && in.File.Size == 0 {
 		// Named students.csv or users.csv it would be detected, and its format says it is
 		// empty (exit 1); otherwise there is no format to ask.
 		return nil, withExit(ExitLocal, fmt.Errorf("%s is empty: there is nothing to check", in.Path))
@@ -317,10 +172,10 @@ func loneName(f format.Format, in *input) string {
 // undetectedWhy says why a lone file's header matched no format when its bytes tell: UTF-16, a
 // binary file, or another separator than the comma.
 func undetectedWhy(in *input) string {
-	if in.file == nil {
+	if in.File == nil {
 		return ""
 	}
-	rc, err := in.file.Open()
+	rc, err := in.File.Open()
 	if err != nil {
 		return ""
 	}

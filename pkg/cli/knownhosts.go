@@ -39,13 +39,13 @@ key's SHA256 fingerprint and, once you confirm it matches the one your vendor ga
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			hostport := args[0]
-			if !strings.HasPrefix(hostport, "sftp://") && strings.Contains(hostport, "@") {
+			if !transport.IsURL(hostport) && strings.Contains(hostport, "@") {
 				// user@host, or user:password@host: a host key belongs to the host alone, and
 				// the argument is not repeated (it may hold a password).
 				return usageError(errors.New("known-hosts add takes HOST[:PORT], without a user (or password) and @"),
 					"give the server's name and port only, e.g. rostersync known-hosts add sftp.example.org:2222")
 			}
-			if strings.HasPrefix(hostport, "sftp://") {
+			if transport.IsURL(hostport) {
 				u, err := transport.ParseURL(hostport)
 				if err != nil {
 					return usageError(err)

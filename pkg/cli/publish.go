@@ -19,6 +19,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/snapshot"
+	"github.com/rostersync/rostersync/pkg/source"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
 )
@@ -37,9 +38,9 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 		if shown == "" {
 			shown = c.Input.Path
 		}
-		in, err := openLocal(c.Path, shown)
+		in, err := source.OpenLocal(c.Path, shown)
 		if err != nil {
-			return nil, err
+			return nil, withExit(ExitLocal, err)
 		}
 		defer in.Close()
 		f, err := pickFormat(deps, formatName, in)

@@ -11,6 +11,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/guard"
 	"github.com/rostersync/rostersync/pkg/publish"
+	"github.com/rostersync/rostersync/pkg/source"
 )
 
 // PushOptions are the parsed flags and arguments of push.
@@ -97,7 +98,7 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Op
 	for _, path := range opts.Paths {
 		// stdin, or a named pipe (<(zcat …)): sent under --as (the pipe's own name means
 		// nothing to a vendor).
-		if isStream(path) && opts.As == "" {
+		if source.IsStream(path) && opts.As == "" {
 			return usageError(fmt.Errorf("push %s needs --as NAME (the file name on the server)", path))
 		}
 		inputs = append(inputs, publish.Input{Path: path, Shown: path, As: opts.As, Stdin: deps.IO.In})

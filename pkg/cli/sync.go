@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/config"
-	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -156,7 +156,7 @@ type jobSummary struct {
 
 // runJob runs one profile and returns its exit code.
 func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger) int {
-	sum := &jobSummary{Profile: p.Name, Source: redactURL(p.Source), Destination: redactURL(p.Destination)}
+	sum := &jobSummary{Profile: p.Name, Source: transport.RedactURL(p.Source), Destination: transport.RedactURL(p.Destination)}
 	code, err := job(ctx, deps, opts, p, log, sum)
 	sum.ExitCode = code
 	if err != nil && !errors.Is(err, errFindings) {
@@ -187,16 +187,6 @@ func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profil
 		}
 	}
 	return code
-}
-
-func redactURL(s string) string {
-	if transport.IsURL(s) {
-		if u, err := transport.ParseURL(s); err == nil {
-			return u.String()
-		}
-		return "sftp://(an invalid URL, not shown)" // it may hold a secret
-	}
-	return s
 }
 
 func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) (int, error) {
@@ -405,7 +395,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 		return "", withExit(ExitLocal, err)
 	}
 	var outPath string
-	var output csvio.Output
+	var output atomicfile.Output
 	switch {
 	case to.Name() == "oneroster" && p.Zip:
 		name := p.FileName
@@ -413,17 +403,17 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 			name = "oneroster.zip"
 		}
 		outPath = filepath.Join(dir, name)
-		output = csvio.NewZipOutput(outPath)
+		output = atomicfile.NewZip(outPath)
 	case to.Name() == "oneroster":
 		outPath = dir
-		output = csvio.NewDirOutput(dir)
+		output = atomicfile.NewDir(dir)
 	default:
 		name := p.FileName
 		if name == "" {
 			name = defaultFileName(to.Name())
 		}
 		outPath = filepath.Join(dir, name)
-		output = csvio.NewFileOutput(outPath)
+		output = atomicfile.NewFile(outPath)
 	}
 	dropped, err := writeConverted(ctx, to, output, &coll.Roster, fopts)
 	if errors.Is(err, errUnwritable) {

@@ -155,7 +155,7 @@ func Load(opts LoadOptions) (*Config, error) {
 	var path string
 	mine := false // the implicit ./rostersync.yaml must be the user's own
 	if explicit != "" {
-		path = absFrom(wd, expandHome(explicit, home))
+		path = absFrom(wd, ExpandHome(explicit, home))
 		st, err := os.Stat(path)
 		if err != nil {
 			return nil, fmt.Errorf("%w: config file %s (from %s): %w", ErrConfig, path, how, unwrapPath(err))
@@ -356,31 +356,10 @@ func (p *Profile) FormatOptions(layouts map[string]format.Layout) (format.Option
 	return o, nil
 }
 
-// IsURL reports whether s is an sftp:// URL rather than a local path.
-func IsURL(s string) bool {
-	return len(s) >= 7 && strings.EqualFold(s[:7], "sftp://")
-}
-
-// HasURLPassword reports whether an sftp:// URL carries a password: user:secret@host, and also
-// user:sec/ret@host, which a URL parser reads as host "user", port "sec" and a path holding
-// "@" (an "@" in a path is written %40). The one test for config files and the command line.
-func HasURLPassword(s string) bool {
-	if !IsURL(s) {
-		return false
-	}
-	rest := s[len("sftp://"):]
-	authority, after := rest, ""
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		authority, after = rest[:i], rest[i:]
-	}
-	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
-		return strings.Contains(authority[:i], ":")
-	}
-	return strings.Contains(authority, ":") && strings.Contains(after, "@")
-}
-
-// expandHome replaces a leading "~/" (or a lone "~") with home.
-func expandHome(p, home string) string {
+// ExpandHome replaces a leading "~/" (or a lone "~"; `~\` too on Windows) with home; with
+// home "" it returns p unchanged. The one expansion of "~" for config files, flags and the
+// transport's key and known_hosts paths.
+func ExpandHome(p, home string) string {
 	if home == "" {
 		return p
 	}
@@ -406,7 +385,7 @@ func resolvePath(p, dir, home string) string {
 	if p == "" {
 		return ""
 	}
-	return absFrom(dir, expandHome(p, home))
+	return absFrom(dir, ExpandHome(p, home))
 }
 
 func mapKeys[V any](m map[string]V) []string {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/guard"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/suggest"
+	"github.com/rostersync/rostersync/pkg/transport/sftpurl"
 )
 
 // fileConfig is the file's schema. Its yaml tags are the only keys accepted.
@@ -492,19 +492,15 @@ func location(key, v, dir, home string) (string, error) {
 	if v == "" || v == "-" {
 		return v, nil
 	}
-	if !IsURL(v) {
+	if !sftpurl.Is(v) {
 		return resolvePath(v, dir, home), nil
 	}
-	if HasURLPassword(v) { // before parsing: an error must not repeat any of it
+	if sftpurl.HasPassword(v) { // before parsing: an error must not repeat any of it
 		return "", fmt.Errorf("%s: a password in the URL is refused; use password_env, password_file or an identity_file", key)
 	}
-	u, err := url.Parse(v)
-	if err != nil {
-		// The URL may hold a password: never repeat it.
-		return "", fmt.Errorf("%s is not a valid sftp:// URL", key)
-	}
-	if _, has := u.User.Password(); has {
-		return "", fmt.Errorf("%s: a password in the URL is refused; use password_env, password_file or an identity_file", key)
+	if _, err := sftpurl.Parse(v); err != nil {
+		// The reason never repeats the URL, which may hold a secret.
+		return "", fmt.Errorf("%s is not a valid sftp:// URL (%v)", key, err)
 	}
 	return v, nil
 }

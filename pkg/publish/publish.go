@@ -111,7 +111,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	if req.Target == "" {
 		return nil, fail(KindUsage, errors.New("no destination"))
 	}
-	rep := &Report{Target: redact(req.Target)}
+	rep := &Report{Target: transport.RedactURL(req.Target)}
 	// The copies go into the state folder: it must be private before anything is copied there.
 	if err := p.Store.Check(); err != nil {
 		return nil, fail(KindLocal, err)
@@ -655,14 +655,6 @@ func (p *Publisher) Discard(h *state.Hold) error {
 }
 
 // redact is a destination as shown: an sftp:// URL without any secret.
-func redact(target string) string {
-	if transport.IsURL(target) {
-		if u, err := transport.ParseURL(target); err == nil {
-			return u.String()
-		}
-	}
-	return target
-}
 
 // otherScheme returns the scheme of a URL of another kind than sftp:// (ftp://, file://), so a
 // mistyped destination is not taken for a local folder named "ftp:"; "" for a path.

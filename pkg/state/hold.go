@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 )
 
 // MaxHeld is how many held runs are kept per destination: a new hold beyond it discards the
@@ -94,7 +95,7 @@ func (s *Store) SaveHold(h *Hold, data string, extra map[string]func(io.Writer) 
 		h.Files[i].Local = "data/" + h.Files[i].Local
 	}
 	for name, write := range extra {
-		if err := writeAtomic(filepath.Join(dir, name), write); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), write); err != nil {
 			os.RemoveAll(dir)
 			return fmt.Errorf("hold: %w", err)
 		}
@@ -104,7 +105,7 @@ func (s *Store) SaveHold(h *Hold, data string, extra map[string]func(io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "hold.json"), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "hold.json"), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		os.RemoveAll(dir)
 		return fmt.Errorf("hold: %w", err)
 	}
@@ -123,10 +124,7 @@ func (s *Store) SaveHold(h *Hold, data string, extra map[string]func(io.Writer) 
 
 // Holds lists every held run, oldest first.
 func (s *Store) Holds() ([]*Hold, error) {
-	dests, err := os.ReadDir(filepath.Join(s.Dir, "destinations"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	dests, err := readDirIfAny(filepath.Join(s.Dir, "destinations"))
 	if err != nil {
 		return nil, err
 	}
@@ -143,10 +141,7 @@ func (s *Store) Holds() ([]*Hold, error) {
 }
 
 func (s *Store) holdsIn(root string) ([]*Hold, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(root)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +201,7 @@ func (s *Store) RemoveHold(h *Hold, why string) error {
 			path := filepath.Join(s.destDir(r.Destination), "runs", r.ID, "run.json")
 			b, err := json.MarshalIndent(r, "", "  ")
 			if err == nil {
-				_ = writeAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+				_ = atomicfile.WriteFile(path, func(w io.Writer) error { _, err := w.Write(b); return err })
 			}
 		}
 	}
@@ -236,7 +231,7 @@ func (s *Store) SetAlias(name, id string) error {
 	if b, err := os.ReadFile(path); err == nil && string(b) == id {
 		return nil
 	}
-	return writeAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, id); return err })
+	return atomicfile.WriteFile(path, func(w io.Writer) error { _, err := io.WriteString(w, id); return err })
 }
 
 // Alias returns the identity recorded for a destination name, or name itself.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/config"
 )
 
@@ -195,7 +197,7 @@ func (s *Store) SaveRun(run *Run) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "run.json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "run.json"), func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return fmt.Errorf("save run: %w", err)
 	}
 	return s.prune(run.Destination)
@@ -213,7 +215,7 @@ func (s *Store) WriteRunFile(dest, runID, name string, write func(io.Writer) err
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, name), func(w io.Writer) error {
+	return atomicfile.WriteFile(filepath.Join(dir, name), func(w io.Writer) error {
 		zw := gzip.NewWriter(w)
 		if err := write(zw); err != nil {
 			return err
@@ -256,10 +258,7 @@ func (s *Store) Runs(dest string) ([]*Run, error) {
 
 // Destinations lists every destination with runs recorded.
 func (s *Store) Destinations() ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(s.Dir, "destinations"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(filepath.Join(s.Dir, "destinations"))
 	if err != nil {
 		return nil, err
 	}
@@ -275,10 +274,7 @@ func (s *Store) Destinations() ([]string, error) {
 }
 
 func (s *Store) runsIn(destDir string) ([]*Run, error) {
-	entries, err := os.ReadDir(filepath.Join(destDir, "runs"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(filepath.Join(destDir, "runs"))
 	if err != nil {
 		return nil, err
 	}
@@ -355,28 +351,12 @@ func (s *Store) prune(dest string) error {
 	return nil
 }
 
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
+// readDirIfAny is os.ReadDir for a folder that may not exist yet (nothing recorded): no
+// entries then, not an error.
+func readDirIfAny(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
 	}
-	bw := bufio.NewWriter(f)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return entries, err
 }

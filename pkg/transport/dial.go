@@ -116,14 +116,10 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
-// expandHome replaces a leading "~/" with the home folder.
+// expandHome replaces a leading "~/" with the user's home folder (config.ExpandHome).
 func expandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, p[1:])
-		}
-	}
-	return p
+	home, _ := os.UserHomeDir() // "" leaves p as it is
+	return config.ExpandHome(p, home)
 }
 
 // Client is a connection to one SFTP server. It reconnects by itself when a transient failure

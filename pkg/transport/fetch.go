@@ -8,9 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 )
 
 // Entry is a regular file in a remote folder.
@@ -99,7 +100,6 @@ func (c *Client) Fetch(ctx context.Context, remoteDir, name, localPath string) e
 		remoteDir = "."
 	}
 	remote := path.Join(remoteDir, name)
-	dir := filepath.Dir(localPath)
 	return c.run(ctx, "pull", func(s *session) error {
 		fi, err := s.sftp.Lstat(remote)
 		if err != nil {
@@ -120,23 +120,12 @@ func (c *Client) Fetch(ctx context.Context, remoteDir, name, localPath string) e
 			}
 			fi = hfi
 		}
-		tmpName, err := tempName(filepath.Base(localPath))
+		lf, err := atomicfile.Create(localPath)
 		if err != nil {
 			return &localError{err: err}
 		}
-		tmp := filepath.Join(dir, tmpName)
-		lf, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return &localError{err: err}
-		}
-		ok := false
-		defer func() {
-			if !ok {
-				lf.Close()
-				os.Remove(tmp)
-			}
-		}()
-		dst := &localWriter{f: lf}
+		defer lf.Abort()
+		dst := &localWriter{f: lf.File}
 		n, err := rf.WriteTo(dst)
 		if err != nil {
 			if dst.err != nil {
@@ -150,17 +139,9 @@ func (c *Client) Fetch(ctx context.Context, remoteDir, name, localPath string) e
 		if err := lf.Chmod(0o600); err != nil {
 			return &localError{err: err}
 		}
-		if err := lf.Sync(); err != nil {
+		if err := lf.Commit(); err != nil {
 			return &localError{err: err}
 		}
-		if err := lf.Close(); err != nil {
-			return &localError{err: err}
-		}
-		if err := os.Rename(tmp, localPath); err != nil {
-			return &localError{err: err}
-		}
-		ok = true
-		syncDir(dir)
 		return nil
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/transport"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
@@ -51,7 +52,7 @@ func TestRemoteModes(t *testing.T) {
 				return
 			}
 			for _, e := range names(t, tg.path("Upload")) {
-				if transport.IsTempName(e) {
+				if atomicfile.IsTempName(e) {
 					fi, err := os.Stat(tg.path("Upload/" + e))
 					if err == nil {
 						partModes = append(partModes, fi.Mode().Perm())
@@ -87,7 +88,7 @@ func TestPublishInterruptedRemovesPart(t *testing.T) {
 			if n < 2<<20 || sawPart {
 				return
 			}
-			sawPart = slices.ContainsFunc(names(t, tg.path("Upload")), transport.IsTempName)
+			sawPart = slices.ContainsFunc(names(t, tg.path("Upload")), atomicfile.IsTempName)
 			if sawPart {
 				cancel()
 			}

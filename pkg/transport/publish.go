@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/pkg/sftp"
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 )
 
 // File is one file of a set to publish.
@@ -49,31 +49,6 @@ type Sent struct {
 	Verified string // VerifiedSHA256 or VerifiedSize
 }
 
-// tempPrefix and tempSuffix frame the temporary names: dot-prefixed and not *.csv, so vendor
-// pollers skip them, and recognisable, so the next run removes leftovers and only those.
-const (
-	tempPrefix = ".rostersync-"
-	tempSuffix = ".part"
-)
-
-// leftoverPattern matches temporary names (path.Match syntax).
-const leftoverPattern = tempPrefix + "*" + tempSuffix
-
-// IsTempName reports whether name has the form of a rostersync temporary file,
-// ".rostersync-<name>.<random>.part".
-func IsTempName(name string) bool {
-	ok, _ := path.Match(leftoverPattern, name)
-	return ok
-}
-
-func tempName(name string) (string, error) {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return tempPrefix + name + "." + hex.EncodeToString(b[:]) + tempSuffix, nil
-}
-
 // CheckPlainName refuses names that are not a single plain file name: a path, "." or "..", or
 // a name holding a control character (a line break would break a listing and our output).
 func CheckPlainName(name string) error {
@@ -101,7 +76,7 @@ func checkSet(files []File) ([]int64, error) {
 		if err := CheckPlainName(f.Name); err != nil {
 			return nil, fmt.Errorf("%w: destination name: %v", ErrConfig, err)
 		}
-		if IsTempName(f.Name) {
+		if atomicfile.IsTempName(f.Name) {
 			return nil, fmt.Errorf("%w: destination name %q has the form of a temporary file", ErrConfig, f.Name)
 		}
 		if seen[f.Name] {
@@ -211,7 +186,7 @@ func (s *session) publish(ctx context.Context, c *Client, dir string, files []Fi
 		if err := ctx.Err(); err != nil {
 			return nil, temps, err
 		}
-		name, err := tempName(f.Name)
+		name, err := atomicfile.TempName(f.Name)
 		if err != nil {
 			return nil, temps, &localError{err: err}
 		}
@@ -547,7 +522,7 @@ func (c *Client) CleanLeftovers(ctx context.Context, dir string) ([]string, erro
 			return fmt.Errorf("list %s: %w", dir, err)
 		}
 		for _, e := range entries {
-			if !IsTempName(e.Name()) || e.IsDir() {
+			if !atomicfile.IsTempName(e.Name()) || e.IsDir() {
 				continue
 			}
 			p := path.Join(dir, e.Name())
@@ -579,13 +554,13 @@ func LocalPublish(ctx context.Context, dir string, files []File, progress func(i
 		}
 	}
 	// A killed run (SIGKILL, a power cut) left its temporaries: remove them, and only them.
-	if _, err := CleanLocalLeftovers(dir); err != nil {
+	if _, err := atomicfile.CleanLeftovers(dir); err != nil {
 		return nil, err
 	}
-	temps := make([]string, 0, len(files))
+	temps := make([]*atomicfile.File, 0, len(files))
 	defer func() {
 		for _, t := range temps {
-			os.Remove(t)
+			t.Abort()
 		}
 	}()
 	var sent int64
@@ -594,11 +569,10 @@ func LocalPublish(ctx context.Context, dir string, files []File, progress func(i
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		name, err := tempName(f.Name)
+		tmp, err := atomicfile.Create(filepath.Join(dir, f.Name))
 		if err != nil {
 			return nil, err
 		}
-		tmp := filepath.Join(dir, name)
 		temps = append(temps, tmp)
 		if out[i], err = copyLocal(ctx, tmp, f, sizes[i], &sent, progress); err != nil {
 			return nil, err
@@ -607,14 +581,11 @@ func LocalPublish(ctx context.Context, dir string, files []File, progress func(i
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for i, f := range files {
-		if err := os.Rename(temps[i], filepath.Join(dir, f.Name)); err != nil {
+	for i := range files {
+		if err := temps[i].Commit(); err != nil {
 			return nil, renameError(files, i, err)
 		}
-		temps[i] = ""
 	}
-	temps = nil
-	syncDir(dir)
 	return out, nil
 }
 
@@ -626,38 +597,14 @@ func unwrapLocal(err error) error {
 	return err
 }
 
-// CleanLocalLeftovers removes the temporary files a killed run left in the local folder dir
-// (names matching .rostersync-*.part, regular files or links, and only those) and returns
-// their names.
-func CleanLocalLeftovers(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var removed []string
-	for _, e := range entries {
-		if !IsTempName(e.Name()) || e.IsDir() {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return removed, fmt.Errorf("remove the leftover %s: %w", filepath.Join(dir, e.Name()), err)
-		}
-		removed = append(removed, e.Name())
-	}
-	return removed, nil
-}
-
-func copyLocal(ctx context.Context, tmp string, f File, size int64, sent *int64, progress func(int64)) (Sent, error) {
+func copyLocal(ctx context.Context, out *atomicfile.File, f File, size int64, sent *int64, progress func(int64)) (Sent, error) {
 	res := Sent{Name: f.Name, Bytes: size}
 	in, err := os.Open(f.Path)
 	if err != nil {
 		return res, err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return res, err
-	}
+	tmp := out.TempPath()
 	r := newSourceReader(ctx, in, sent, progress)
 	n, err := io.Copy(out, r)
 	if err == nil && n != size {
@@ -669,9 +616,6 @@ func copyLocal(ctx context.Context, tmp string, f File, size int64, sent *int64,
 	}
 	if err == nil {
 		err = out.Chmod(0o600)
-	}
-	if err == nil {
-		err = out.Sync()
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
@@ -695,12 +639,4 @@ func copyLocal(ctx context.Context, tmp string, f File, size int64, sent *int64,
 	}
 	res.Verified = VerifiedSHA256
 	return res, nil
-}
-
-// syncDir makes the renames durable where the platform allows it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

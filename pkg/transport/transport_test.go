@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	rsconfig "github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/transport"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
@@ -243,7 +244,7 @@ func TestPublishCutMidUpload(t *testing.T) {
 				srv.CutAfter(-1)
 				leftovers := slices.DeleteFunc(names(t, srv.Path("Upload")), func(n string) bool { return n == "students.csv" })
 				for _, n := range leftovers {
-					if !transport.IsTempName(n) {
+					if !atomicfile.IsTempName(n) {
 						t.Errorf("unexpected file %q after the cut", n)
 					}
 				}
@@ -266,7 +267,7 @@ func TestPublishCutMidUpload(t *testing.T) {
 					}
 				}
 				for _, n := range removed {
-					if !transport.IsTempName(n) {
+					if !atomicfile.IsTempName(n) {
 						t.Errorf("CleanLeftovers removed %q", n)
 					}
 				}

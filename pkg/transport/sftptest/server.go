@@ -17,15 +17,16 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/pkg/sftp"
+	"github.com/rostersync/rostersync/pkg/transport/sftpurl"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -165,24 +166,11 @@ func New(t testing.TB, opts ...Option) *Server {
 		t.Fatal("sftptest.DenyRequests needs OpenSSH's sftp-server")
 	}
 
-	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostSigner, err := ssh.NewSignerFromKey(hostPriv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, hostSigner := newKey(t)
 	s.hostKey = hostSigner.PublicKey()
-	clientPub, clientPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	clientPriv, clientSigner := newKey(t)
 	s.clientPK = clientPriv
-	authorized, err := ssh.NewPublicKey(clientPub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	authorized := clientSigner.PublicKey()
 	var pw [12]byte
 	if _, err := rand.Read(pw[:]); err != nil {
 		t.Fatal(err)
@@ -247,6 +235,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		s.config.AddHostKey(es)
 	}
 
+	var err error
 	s.ln, err = net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -358,16 +347,24 @@ func (s *Server) Password() string { return s.password }
 
 // URL is sftp://tester@127.0.0.1:PORT/<absolute path of p inside Root>; a trailing "/" on p
 // is kept (a folder URL).
-func (s *Server) URL(p string) string {
-	full := filepath.ToSlash(filepath.Join(s.root, p))
+func (s *Server) URL(p string) string { return localURL(User, s.Addr(), s.root, p) }
+
+// localURL is the sftp:// URL of p inside root on a test server at addr (127.0.0.1:PORT); a
+// trailing "/" on p is kept.
+func localURL(user, addr, root, p string) string {
+	full := filepath.ToSlash(filepath.Join(root, p))
 	if strings.HasSuffix(p, "/") || p == "" {
 		full += "/"
 	}
-	segs := strings.Split(full, "/")
-	for i, seg := range segs {
-		segs[i] = url.PathEscape(seg)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		panic(err)
 	}
-	return "sftp://" + User + "@" + s.Addr() + strings.Join(segs, "/")
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		panic(err)
+	}
+	return (&sftpurl.URL{User: user, Host: host, Port: n, Path: full}).String()
 }
 
 // Path is the local path of p inside Root.
@@ -391,21 +388,16 @@ func (s *Server) Connections() int {
 // CutAfter makes every SFTP session, running or started later, deliver n more bytes of the
 // client's SFTP stream to the server and then close the TCP connection: a dropped upload.
 // n < 0 turns it off.
-func (s *Server) CutAfter(n int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cutAfter, s.cutOnce = n, false
-	for f := range s.sessions {
-		f.cut = n
-	}
-}
+func (s *Server) CutAfter(n int64) { s.setCut(n, false) }
 
 // CutOnceAfter is CutAfter for one cut only: once a connection has been cut, the others are
 // left alone.
-func (s *Server) CutOnceAfter(n int64) {
+func (s *Server) CutOnceAfter(n int64) { s.setCut(n, true) }
+
+func (s *Server) setCut(n int64, once bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cutAfter, s.cutOnce = n, true
+	s.cutAfter, s.cutOnce = n, once
 	for f := range s.sessions {
 		f.cut = n
 	}
@@ -755,4 +747,18 @@ func dropExtension(pkt []byte, name string) ([]byte, error) {
 		out = append(out, v...)
 	}
 	return out, nil
+}
+
+// newKey makes a fresh Ed25519 key and its signer.
+func newKey(t testing.TB) (ed25519.PrivateKey, ssh.Signer) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return priv, signer
 }

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/pem"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -104,14 +102,7 @@ func NewSSHD(t testing.TB, opts ...SSHDOption) *SSHD {
 	dir := t.TempDir()
 	d := &SSHD{User: me.Username, Root: t.TempDir()}
 
-	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostSigner, err := ssh.NewSignerFromKey(hostPriv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hostPriv, hostSigner := newKey(t)
 	d.HostKey = hostSigner.PublicKey()
 	hostKeyPath := filepath.Join(dir, "ssh_host_ed25519_key")
 	writePEM(t, hostKeyPath, hostPriv)
@@ -129,14 +120,7 @@ func NewSSHD(t testing.TB, opts ...SSHDOption) *SSHD {
 		hostCert = []string{"HostCertificate " + certPath}
 	}
 
-	_, clientPriv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientSigner, err := ssh.NewSignerFromKey(clientPriv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	clientPriv, clientSigner := newKey(t)
 	d.ClientKeyPath = filepath.Join(dir, "id_ed25519")
 	writePEM(t, d.ClientKeyPath, clientPriv)
 	authKeys := filepath.Join(dir, "authorized_keys")
@@ -216,17 +200,7 @@ func (d *SSHD) Addr() string { return fmt.Sprintf("127.0.0.1:%d", d.Port) }
 
 // URL is sftp://USER@127.0.0.1:PORT/<absolute path of p inside Root>; a trailing "/" on p is
 // kept.
-func (d *SSHD) URL(p string) string {
-	full := filepath.ToSlash(filepath.Join(d.Root, p))
-	if strings.HasSuffix(p, "/") || p == "" {
-		full += "/"
-	}
-	segs := strings.Split(full, "/")
-	for i, seg := range segs {
-		segs[i] = url.PathEscape(seg)
-	}
-	return "sftp://" + url.PathEscape(d.User) + "@" + d.Addr() + strings.Join(segs, "/")
-}
+func (d *SSHD) URL(p string) string { return localURL(d.User, d.Addr(), d.Root, p) }
 
 // Path is the local path of p inside Root.
 func (d *SSHD) Path(p string) string { return filepath.Join(d.Root, p) }

@@ -1,4 +1,4 @@
-package format
+package source
 
 import (
 	"archive/zip"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -87,7 +88,7 @@ func TestOpenZip(t *testing.T) {
 				}
 			}
 			if tt.files != nil {
-				got, err := Files(fsys)
+				got, err := format.Files(fsys)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -96,5 +97,22 @@ func TestOpenZip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The package opening inputs knows no format: the warning for files in a top folder names
+// none (any format's package may be zipped that way).
+func TestTopFolderWarningNamesNoFormat(t *testing.T) {
+	zr, size := makeZip(t, []entry{{"export/users.csv", "x"}, {"export/orgs.csv", "y"}})
+	var probs roster.Problems
+	if _, ok := OpenZip(zr, size, "in.zip", &probs); !ok {
+		t.Fatal("refused")
+	}
+	for _, p := range probs.List() {
+		for _, name := range []string{"OneRoster", "Capti", "students.csv"} {
+			if strings.Contains(p.Message, name) {
+				t.Errorf("%q names the format %s", p.Message, name)
+			}
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package format_test
+package source_test
 
 import (
 	"archive/zip"
@@ -13,6 +13,7 @@ import (
 	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/source"
 )
 
 // zipOf packs the files of dir (under prefix inside the archive).
@@ -59,7 +60,7 @@ func FuzzZipInput(f *testing.F) {
 			return
 		}
 		rep := roster.ReporterFunc(func(roster.Problem) {})
-		fsys, ok := format.OpenZip(zr, int64(len(data)), "in.zip", rep)
+		fsys, ok := source.OpenZip(zr, int64(len(data)), "in.zip", rep)
 		if !ok {
 			return
 		}
@@ -123,7 +124,7 @@ func FuzzDirInput(f *testing.F) {
 			os.WriteFile(filepath.Join(into, name), parts[i+1], 0o600) //nolint:errcheck // a name the system refuses is skipped
 		}
 		rep := roster.ReporterFunc(func(roster.Problem) {})
-		_, fsys := format.OpenDir(dir, "in", rep)
+		_, fsys := source.OpenDir(dir, "in", rep)
 		names, err := format.Files(fsys)
 		if err != nil {
 			return

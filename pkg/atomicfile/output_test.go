@@ -1,4 +1,4 @@
-package csvio
+package atomicfile
 
 import (
 	"archive/zip"
@@ -13,9 +13,9 @@ func TestStreamOutputsWriteOnCommit(t *testing.T) {
 	for _, zipped := range []bool{false, true} {
 		for _, commit := range []bool{false, true} {
 			var out bytes.Buffer
-			o := NewWriterOutput(&out)
+			o := NewStream(&out)
 			if zipped {
-				o = NewZipWriterOutput(&out)
+				o = NewZipStream(&out)
 			}
 			w, err := o.Create("roster.csv")
 			if err != nil {

@@ -1,0 +1,255 @@
+// Package source opens what a command reads into an fs.FS: a file, a folder, a zip (checked
+// against the zip limits first), stdin or a named pipe (copied privately first, so they can be
+// read twice), and sftp:// URLs (downloaded into a private folder). Formats read the fs.FS; they
+// never open the operating system's files themselves.
+package source
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/transport"
+)
+
+// Input is one PATH opened as a file system.
+type Input struct {
+	Path   string // as given
+	FS     fs.FS
+	Single string // the base name of a single-file input; "" for a directory or zip
+	Dir    string // a directory input: the folder read (PATH, or the one folder inside it)
+	Pre    []roster.Problem
+	// Refused is set for a zip refused before reading (its problems are in Pre): there is
+	// nothing to detect or read.
+	Refused bool
+	// File is a single file's FS (renamed by a format's Namer); nil for a folder or zip.
+	File  *FileFS
+	close func() error
+}
+
+// Close releases what the input holds (an open zip, a private copy or download).
+func (in *Input) Close() error {
+	if in.close != nil {
+		return in.close()
+	}
+	return nil
+}
+
+// onClose runs f after what Close did before.
+func (in *Input) onClose(f func() error) {
+	inner := in.close
+	in.close = func() error {
+		if inner != nil {
+			inner() //nolint:errcheck // f removes what is left
+		}
+		return f()
+	}
+}
+
+// Open opens a file, a directory, a .zip or "-" (stdin, read from stdin). Stdin and named pipes
+// are copied into a private temporary file first, so they can be read twice and may be zips. A
+// zip is known by its first bytes, so a zip saved under another name is read as one. An
+// interrupt (ctx) stops the wait for stdin or a pipe's writer and returns ctx.Err().
+func Open(ctx context.Context, path string, stdin io.Reader) (*Input, error) {
+	tmp, err := spoolStream(ctx, path, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if tmp == "" {
+		return OpenLocal(path, path)
+	}
+	in, err := OpenLocal(tmp, path)
+	if err != nil {
+		os.Remove(tmp)
+		return nil, err
+	}
+	in.onClose(func() error { return os.Remove(tmp) })
+	return in, nil
+}
+
+// spoolStream copies a PATH that can be read only once, and maybe only when a writer comes,
+// into a private temporary file and returns its path: "-" (stdin), or a named pipe or socket
+// (<(zcat export.csv.gz)). It returns "" for any other PATH, which is read in place.
+func spoolStream(ctx context.Context, path string, stdin io.Reader) (string, error) {
+	switch {
+	case path == "-":
+		return spool(ctx, "stdin", func() (io.ReadCloser, error) { return io.NopCloser(stdin), nil })
+	case IsStream(path):
+		return spool(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
+	}
+	return "", nil
+}
+
+// IsStream reports whether PATH is read once, like stdin: "-", or a named pipe or socket. A
+// device is not (/dev/zero never ends): Open refuses it.
+func IsStream(path string) bool {
+	const stream = fs.ModeNamedPipe | fs.ModeSocket
+	st, err := os.Stat(path)
+	return path == "-" || err == nil && st.Mode()&stream != 0
+}
+
+// OpenLocal opens the local file or folder at path, shown as shown (the PATH given: "-" for
+// spooled stdin) in messages and problems.
+func OpenLocal(path, shown string) (*Input, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", shown, UnwrapPath(err))
+	}
+	name := filepath.Base(shown)
+	collect := func(in *Input) roster.Reporter {
+		return roster.ReporterFunc(func(p roster.Problem) { in.Pre = append(in.Pre, p) })
+	}
+	if st.IsDir() {
+		in := &Input{Path: shown}
+		in.Dir, in.FS = OpenDir(path, name, collect(in))
+		return in, nil
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is a device, not a file (a device such as /dev/zero may never end): give a file, a folder, or - for stdin", shown)
+	}
+	// Read the start once: an unreadable file fails up front, and a zip shows itself.
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", shown, UnwrapPath(err))
+	}
+	magic := make([]byte, 4)
+	n, _ := io.ReadFull(f, magic)
+	if strings.EqualFold(filepath.Ext(path), ".zip") || bytes.Equal(magic[:n], []byte("PK\x03\x04")) {
+		zr, err := zip.NewReader(f, st.Size())
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("read zip %s: %w", shown, err)
+		}
+		in := &Input{Path: shown, close: f.Close}
+		fsys, ok := OpenZip(zr, st.Size(), name, collect(in))
+		in.FS, in.Refused = fsys, !ok
+		if !ok {
+			in.FS = emptyFS{}
+		}
+		return in, nil
+	}
+	f.Close()
+	file := &FileFS{Name: name, Size: st.Size(), Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	return &Input{Path: shown, Single: name, FS: file.AsFS(), File: file}, nil
+}
+
+// spool copies what open gives (stdin, a named pipe) into a private temporary file (0600) and
+// returns its path. Opening and reading happen on another goroutine, so an interrupt stops
+// the wait for a writer or for more input.
+func spool(ctx context.Context, what string, open func() (io.ReadCloser, error)) (string, error) {
+	f, err := os.CreateTemp("", "rostersync-stdin-*")
+	if err != nil {
+		return "", err
+	}
+	done := make(chan error, 1)
+	go func() {
+		r, err := open()
+		if err == nil {
+			_, err = io.Copy(f, r)
+			r.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = ctx.Err() // the copy blocks until the process ends
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			err = errno // not the temporary file's name: "is a directory", "permission denied"
+		}
+		return "", fmt.Errorf("read %s: %w", what, err)
+	}
+	return f.Name(), nil
+}
+
+// UnwrapPath returns the reason of a *fs.PathError (its path is said otherwise), else err.
+func UnwrapPath(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+type emptyFS struct{}
+
+func (emptyFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+// Remote is what OpenURL needs of an SFTP connection (a *transport.Client).
+type Remote interface {
+	List(ctx context.Context, dir string) ([]transport.Entry, error)
+	Fetch(ctx context.Context, remoteDir, name, localPath string) error
+}
+
+// RemoteError is a failure of the server or the connection while an sftp:// input was
+// downloaded (or a folder URL that holds no files); other errors of OpenURL are local.
+type RemoteError struct{ Err error }
+
+func (e *RemoteError) Error() string { return e.Err.Error() }
+func (e *RemoteError) Unwrap() error { return e.Err }
+
+// OpenURL downloads the sftp:// input u (a file, or every regular file of a folder URL ending in
+// /) into a private temporary folder (0700, files 0600, removed by Close) and opens it like a
+// local PATH, shown as raw.
+func OpenURL(ctx context.Context, cl Remote, u *transport.URL, raw string) (*Input, error) {
+	dir, err := os.MkdirTemp("", "rostersync-in-*")
+	if err != nil {
+		return nil, err
+	}
+	cleanup := func() error { return os.RemoveAll(dir) }
+	in, err := download(ctx, cl, u, dir)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	in.onClose(cleanup)
+	in.Path = raw
+	return in, nil
+}
+
+func download(ctx context.Context, cl Remote, u *transport.URL, dir string) (*Input, error) {
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, err
+	}
+	local := dir
+	if u.IsDir() {
+		entries, err := cl.List(ctx, u.Dir())
+		if err != nil {
+			return nil, &RemoteError{err}
+		}
+		if len(entries) == 0 {
+			return nil, &RemoteError{fmt.Errorf("%s holds no files", u.String())}
+		}
+		for _, e := range entries {
+			if err := cl.Fetch(ctx, u.Dir(), e.Name, filepath.Join(dir, e.Name)); err != nil {
+				return nil, &RemoteError{err}
+			}
+		}
+	} else {
+		local = filepath.Join(dir, u.Name())
+		if err := cl.Fetch(ctx, u.Dir(), u.Name(), local); err != nil {
+			return nil, &RemoteError{err}
+		}
+	}
+	return Open(ctx, local, nil)
+}
