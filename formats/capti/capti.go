@@ -44,8 +44,10 @@ var known = map[string]bool{
 // Format is the Capti roster format. The zero value is ready to use.
 type Format struct{}
 
+var _ format.Format = Format{}
+
 // New returns the Capti format.
-func New() format.Format { return Format{} }
+func New() Format { return Format{} }
 
 // Name returns "capti".
 func (Format) Name() string { return Name }

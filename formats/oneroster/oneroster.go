@@ -19,17 +19,19 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// Format is the OneRoster CSV format.
+// Format is the OneRoster CSV format. The zero value is ready to use.
 type Format struct{}
 
+var _ format.Format = Format{}
+
 // New returns the OneRoster format.
-func New() *Format { return &Format{} }
+func New() Format { return Format{} }
 
 // Name returns "oneroster".
-func (*Format) Name() string { return "oneroster" }
+func (Format) Name() string { return "oneroster" }
 
 // Detect recognises a package (manifest.csv or OneRoster file names) or a lone OneRoster file.
-func (*Format) Detect(fsys fs.FS) format.Match {
+func (Format) Detect(fsys fs.FS) format.Match {
 	names, err := format.Files(fsys)
 	if err != nil {
 		return format.NoMatch
@@ -59,7 +61,7 @@ func (*Format) Detect(fsys fs.FS) format.Match {
 // NameFor is format.Namer: the OneRoster file a lone file is read as. A OneRoster file name is
 // kept; another name (stdin, "export.csv") takes the name of the OneRoster file whose header
 // its header is, when there is one.
-func (*Format) NameFor(name, header string) string {
+func (Format) NameFor(name, header string) string {
 	if c := canonicalFile(name); c != "" {
 		return c
 	}
@@ -117,7 +119,7 @@ func fileByHeader(header string) string {
 }
 
 // Carries lists the OneRoster columns every entity of the model carries: all of them.
-func (*Format) Carries() map[roster.Kind][]string {
+func (Format) Carries() map[roster.Kind][]string {
 	out := map[roster.Kind][]string{}
 	for _, f := range v11 {
 		if f.kind != "" {
@@ -128,13 +130,13 @@ func (*Format) Carries() map[roster.Kind][]string {
 }
 
 // UserKey is the column users are keyed by.
-func (*Format) UserKey() string { return "sourcedId" }
+func (Format) UserKey() string { return "sourcedId" }
 
 // Needs: a OneRoster writer uses every kind.
-func (*Format) Needs() []roster.Kind { return roster.Kinds }
+func (Format) Needs() []roster.Kind { return roster.Kinds }
 
 // Read reads and validates a package (or one lone OneRoster file) from fsys.
-func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
+func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
 	rep = csvio.NewSyncReporter(rep)
 	names, err := format.Files(fsys)
 	if err != nil {

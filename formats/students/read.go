@@ -19,7 +19,7 @@ import (
 // Read reads the students.csv in fsys, sends one school org per distinct SITE_ID (before the
 // first student of that site), one user per student and a demographics record for each valid
 // BIRTHDATE to sink, and reports every problem with its line and column to rep.
-func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
+func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
 	info := format.Info{Format: Name, Version: ""}
 	cols, err := layoutColumns(opts)
 	if err != nil {

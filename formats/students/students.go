@@ -119,29 +119,32 @@ func (c column) needed(opts format.Options) bool {
 	return c.required
 }
 
-type studentsFormat struct{}
+// Format is the uppercase students.csv format. The zero value is ready to use.
+type Format struct{}
+
+var _ format.Format = Format{}
 
 // New returns the students.csv format.
-func New() format.Format { return studentsFormat{} }
+func New() Format { return Format{} }
 
 // Name returns "students".
-func (studentsFormat) Name() string { return Name }
+func (Format) Name() string { return Name }
 
 // Carries lists the canonical fields a students.csv carries, as OneRoster column names.
-func (studentsFormat) Carries() map[roster.Kind][]string {
+func (Format) Carries() map[roster.Kind][]string {
 	return map[roster.Kind][]string{
 		roster.UserKind: {"identifier", "givenName", "familyName", "middleName", "email", "password", "grades", "orgSourcedIds"},
 	}
 }
 
 // UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier.
-func (studentsFormat) UserKey() string { return "identifier" }
+func (Format) UserKey() string { return "identifier" }
 
 // Roles: a students.csv holds students only.
-func (studentsFormat) Roles() []string { return []string{"student"} }
+func (Format) Roles() []string { return []string{"student"} }
 
 // Needs lists the entity kinds the writer uses.
-func (studentsFormat) Needs() []roster.Kind {
+func (Format) Needs() []roster.Kind {
 	return []roster.Kind{roster.OrgKind, roster.UserKind, roster.DemographicsKind}
 }
 
@@ -177,7 +180,7 @@ func pickFile(fsys fs.FS) (string, error) {
 // Detect is HeaderMatch when the header is the built-in layout (exact names and order, the
 // optional columns possibly left out), NameMatch when the file is named students.csv or the
 // header holds the layout's names in another case or order, else NoMatch.
-func (studentsFormat) Detect(fsys fs.FS) format.Match {
+func (Format) Detect(fsys fs.FS) format.Match {
 	name, err := pickFile(fsys)
 	if err != nil {
 		return format.NoMatch

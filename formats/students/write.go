@@ -22,7 +22,7 @@ type outRow []string
 // demographics other than the birth date are dropped, each kind reported once as lossy; a
 // student that cannot be written (no school, no password, a site not in the site map …) is an
 // error and is left out.
-func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
+func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
 	cols, err := layoutColumns(opts)
 	if err != nil {
 		return err
