@@ -169,3 +169,12 @@ func singleFile(fsys fs.FS) (string, error) {
 // Needs lists the entity kinds the writer uses: the others are only counted as dropped, so a
 // district-sized conversion does not hold its enrollments in memory.
 func (Format) Needs() []roster.Kind { return []roster.Kind{roster.OrgKind, roster.UserKind} }
+
+// Title returns "Capti".
+func (Format) Title() string { return "Capti" }
+
+// Packaging says a Capti roster is one file, roster.csv by default; Capti exports have no
+// fixed name, so a job pulls any *.csv.
+func (Format) Packaging() format.Packaging {
+	return format.Packaging{FileName: "roster.csv", Files: []string{"roster.csv"}, Pull: "*.csv"}
+}

@@ -408,3 +408,21 @@ func (r *reader) checkDependencies(present map[string]bool) {
 		}
 	}
 }
+
+// Title returns "OneRoster".
+func (Format) Title() string { return "OneRoster" }
+
+// Packaging says a OneRoster roster is a package of CSV files, zipped as oneroster.zip.
+func (Format) Packaging() format.Packaging {
+	return format.Packaging{Multi: true, FileName: "oneroster.zip",
+		Files: []string{"manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv",
+			"enrollments.csv", "demographics.csv", "roles.csv", "userProfiles.csv", "categories.csv", "lineItems.csv",
+			"results.csv", "resources.csv", "classResources.csv", "courseResources.csv"},
+		Meta: []string{"manifest.csv"}}
+}
+
+// HoldsDeltas reports that a OneRoster package can be a delta (manifest.csv says so per file).
+func (Format) HoldsDeltas() bool { return true }
+
+// OrgUse says every OneRoster user needs a school (users.orgSourcedIds is required).
+func (Format) OrgUse() format.OrgUse { return format.OrgsRequired }

@@ -236,3 +236,14 @@ func headerIs(hdr []string, loose bool) bool {
 	}
 	return false
 }
+
+// Title returns "students.csv".
+func (Format) Title() string { return "students.csv" }
+
+// Packaging says the roster is one file, students.csv.
+func (Format) Packaging() format.Packaging {
+	return format.Packaging{FileName: "students.csv", Files: []string{"students.csv"}}
+}
+
+// OrgUse says SITE_ID comes from each user's school.
+func (Format) OrgUse() format.OrgUse { return format.OrgsReferenced }

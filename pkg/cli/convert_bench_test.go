@@ -45,7 +45,7 @@ func BenchmarkConvertWrite(b *testing.B) {
 					r := coll.Roster // writeConverted empties its roster, not the slices
 					var out csvio.Output = csvio.NewDirOutput(dir)
 					if to.Name() != "oneroster" {
-						out = csvio.NewFileOutput(filepath.Join(dir, defaultFileName(to.Name())))
+						out = csvio.NewFileOutput(filepath.Join(dir, format.PackagingOf(to).FileName))
 					}
 					if checked {
 						if _, err := writeConverted(ctx, to, out, &r, format.Options{}); err != nil {

@@ -334,14 +334,14 @@ func kindList() string {
 	return strings.Join(names, ", ")
 }
 
-// loneKinds restricts a diff to the kind a lone OneRoster file holds (users.csv alone): every
-// other kind of the other side would otherwise count as removed or added.
+// loneKinds restricts a diff to the kind a lone file of a package holds (OneRoster's users.csv
+// alone): every other kind of the other side would otherwise count as removed or added.
 func loneKinds(deps *Deps, sides [2]*diffSide, dopts *diff.Options, quiet bool) error {
 	var held []roster.Kind
 	var from []string
 	for _, s := range sides {
 		lone := loneName(s.format, s.in)
-		if lone == "" || s.format.Name() != "oneroster" {
+		if lone == "" || !format.PackagingOf(s.format).Multi {
 			continue
 		}
 		if k := roster.Kind(strings.TrimSuffix(lone, ".csv")); slices.Contains(roster.Kinds, k) {

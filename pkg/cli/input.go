@@ -253,7 +253,7 @@ func (f *formatFlags) options() (format.Options, error) {
 }
 
 // pickFormat returns the --format named, or the one detected for in. A refused zip is taken
-// for a OneRoster package (the only format that comes zipped). A lone file is then named the
+// for a package of the first multi-file format registered (format.Packaging). A lone file is then named the
 // way the format reads it (format.Namer): stdin holding a OneRoster users.csv is users.csv.
 func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 	f, err := lookupOrDetect(deps, name, in)
@@ -270,7 +270,11 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 
 func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 	if name == "" && in.Refused {
-		name = "oneroster"
+		for _, f := range deps.Formats.Formats() {
+			if format.PackagingOf(f).Multi {
+				return f, nil
+			}
+		}
 	}
 	if name != "" {
 		f, err := deps.Formats.Lookup(name)

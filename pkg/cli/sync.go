@@ -356,13 +356,30 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 		return "", err
 	}
 	defer cl.Close()
-	pl := publish.Pull{Files: p.Files, From: p.From, Newest: p.Newest, MaxAge: p.MaxAge,
+	names, fallback := sourceFiles(deps.Formats, p.From)
+	pl := publish.Pull{Files: p.Files, Names: names, Fallback: fallback, Newest: p.Newest, MaxAge: p.MaxAge,
 		Pulled: func(name string, size int64) { log.Info("pulled", "step", "pull", "file", name, "bytes", size) }}
 	got, err := pl.Fetch(ctx, cl, u, dir)
 	if pe, ok := errors.AsType[*publish.Error](err); ok && pe.Kind == publish.KindUsage {
 		return "", usageError(fmt.Errorf("profile %s: %w", p.Name, pe.Err))
 	}
 	return got, publishError(err)
+}
+
+// sourceFiles are the file names a job pulls by default from an sftp:// folder for its source
+// format from (format.Packaging's Files; when from is not given, those of the multi-file
+// formats: a package), and the glob pulled from a folder holding none of them.
+func sourceFiles(reg *format.Registry, from string) (names []string, fallback string) {
+	if f, err := reg.Lookup(from); err == nil {
+		pkg := format.PackagingOf(f)
+		return pkg.Files, pkg.Pull
+	}
+	for _, f := range reg.Formats() {
+		if pkg := format.PackagingOf(f); pkg.Multi && from == "" {
+			names = append(names, pkg.Files...)
+		}
+	}
+	return names, ""
 }
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
@@ -395,10 +412,10 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 		}
 		return "", withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 	}
-	if err := needsOrg(to.Name(), f.Name(), loneName(f, in) != "", &coll.Roster); err != nil {
+	if err := needsOrg(to, f, loneName(f, in) != "", &coll.Roster); err != nil {
 		return "", err
 	}
-	if err := needsRoles(f.Name(), &coll.Roster); err != nil {
+	if err := needsRoles(&coll.Roster); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -406,21 +423,22 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	}
 	var outPath string
 	var output csvio.Output
+	pkg := format.PackagingOf(to)
 	switch {
-	case to.Name() == "oneroster" && p.Zip:
+	case pkg.Multi && p.Zip:
 		name := p.FileName
 		if name == "" {
-			name = "oneroster.zip"
+			name = pkg.FileName
 		}
 		outPath = filepath.Join(dir, name)
 		output = csvio.NewZipOutput(outPath)
-	case to.Name() == "oneroster":
+	case pkg.Multi:
 		outPath = dir
 		output = csvio.NewDirOutput(dir)
 	default:
 		name := p.FileName
 		if name == "" {
-			name = defaultFileName(to.Name())
+			name = pkg.FileName
 		}
 		outPath = filepath.Join(dir, name)
 		output = csvio.NewFileOutput(outPath)

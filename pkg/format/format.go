@@ -245,3 +245,91 @@ func RaggedRow(rec []string, width, key int) (out []string, ok bool) {
 	copy(out, rec)
 	return out, true
 }
+
+// Titler is an optional ability of a Format: how messages name it ("OneRoster",
+// "students.csv"). Without it, messages use its Name.
+type Titler interface {
+	Title() string
+}
+
+// Title is how messages name f.
+func Title(f Format) string {
+	if t, ok := f.(Titler); ok {
+		return t.Title()
+	}
+	return f.Name()
+}
+
+// Packaging says how a format's files are named and packaged.
+type Packaging struct {
+	// Multi marks a format whose roster is a set of files (a package): it is written into a
+	// folder or one .zip (a zip on stdout), and a zip refused unread is taken for the first
+	// such format registered.
+	Multi bool
+	// FileName is the file a single-file format writes into a folder DEST, or the .zip a
+	// multi-file format is zipped into by a job (zip: true).
+	FileName string
+	// Files are the names the format reads, in package order: what a job pulls by default
+	// from an sftp:// folder.
+	Files []string
+	// Meta are files of a package that hold no rows (manifest.csv) but are sent with it.
+	Meta []string
+	// Pull is the glob a job pulls from an sftp:// folder holding none of Files ("" is
+	// "*.zip").
+	Pull string
+}
+
+// Packager is an optional ability of a Format: how its output is named and packaged. A
+// Format without it writes one file, named <name>.csv.
+type Packager interface {
+	Packaging() Packaging
+}
+
+// PackagingOf returns f's packaging, or the default of a single-file format.
+func PackagingOf(f Format) Packaging {
+	if p, ok := f.(Packager); ok {
+		return p.Packaging()
+	}
+	return Packaging{FileName: f.Name() + ".csv", Files: []string{f.Name() + ".csv"}}
+}
+
+// DeltaHolder is an optional ability of a Format that can hold a delta (only the changes
+// since the last export, rows marked tobedeleted): a delta read from it is written as a delta,
+// and it is the format a delta's --base is read in. A format without it holds whole rosters.
+type DeltaHolder interface {
+	HoldsDeltas() bool
+}
+
+// HoldsDeltas reports whether f can hold a delta.
+func HoldsDeltas(f Format) bool {
+	d, ok := f.(DeltaHolder)
+	return ok && d.HoldsDeltas()
+}
+
+// OrgUse is how a Format's writer uses the schools (orgs) of a roster.
+type OrgUse int
+
+// OrgUse values.
+const (
+	// OrgsIgnored: the format is written without schools (the default).
+	OrgsIgnored OrgUse = iota
+	// OrgsReferenced: users are written with their school (students.csv's SITE_ID), so one
+	// file of a package, read without the package's orgs, is refused.
+	OrgsReferenced
+	// OrgsRequired: every user needs a school; a roster without orgs needs --org.
+	OrgsRequired
+)
+
+// OrgUser is an optional ability of a Format: how its writer uses schools, a precondition of
+// converting into it.
+type OrgUser interface {
+	OrgUse() OrgUse
+}
+
+// OrgUseOf returns how f uses schools.
+func OrgUseOf(f Format) OrgUse {
+	if o, ok := f.(OrgUser); ok {
+		return o.OrgUse()
+	}
+	return OrgsIgnored
+}
