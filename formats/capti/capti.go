@@ -102,7 +102,7 @@ func (Format) Carries() map[roster.Kind][]string {
 }
 
 // UserKey returns "sourcedId": unique_id identifies a user.
-func (Format) UserKey() string { return "sourcedId" }
+func (Format) UserKey(format.Options) (user, org string) { return "sourcedId", "" }
 
 // Roles: a Capti roster holds students, teachers and proctors (administrators and others are
 // managed by hand).
@@ -110,7 +110,7 @@ func (Format) Roles() []string { return []string{"student", "teacher", "proctor"
 
 // idColumn returns the column the options make the Capti ID.
 func idColumn(opts format.Options) string {
-	if opts.Capti.ID == ColUsername {
+	if settingsOf(opts).ID == ColUsername {
 		return ColUsername
 	}
 	return ColEmail

@@ -130,7 +130,15 @@ func (Format) Carries() map[roster.Kind][]string {
 }
 
 // UserKey is the column users are keyed by.
-func (Format) UserKey() string { return "sourcedId" }
+func (Format) UserKey(format.Options) (user, org string) { return "sourcedId", "" }
+
+// VendorCapti is the --vendor value of Capti's rules: what its ClassLink import ignores or maps.
+const VendorCapti = "capti"
+
+// Vendors lists the vendor rule sets of --vendor.
+func (Format) Vendors() []format.Vendor {
+	return []format.Vendor{{Name: VendorCapti, About: "what Capti's ClassLink import ignores or maps"}}
+}
 
 // Needs: a OneRoster writer uses every kind.
 func (Format) Needs() []roster.Kind { return roster.Kinds }
@@ -155,7 +163,7 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 	if _, ok := sink.(roster.Discard); ok {
 		r.discard = true
 	}
-	if opts.Vendor == "capti" {
+	if opts.Vendor == VendorCapti {
 		r.capti = newCaptiRules(rep)
 	}
 	present := map[string]bool{}

@@ -10,7 +10,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rostersync/rostersync/pkg/csvio"
-	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -28,7 +27,7 @@ const (
 // header row names the columns SITE_ID and SITE_NAME (in any case; other columns are ignored).
 // Each further row maps a district site ID to a school name. Blank rows are skipped; a row
 // without an ID or a name, or an ID given twice, is an error naming the file and the row.
-func LoadSiteMap(path string) ([]format.Site, error) {
+func LoadSiteMap(path string) ([]Site, error) {
 	var (
 		rows [][]string
 		err  error
@@ -143,7 +142,7 @@ func tooBig(path, why string) error {
 }
 
 // parseSiteMap turns rows (row number first, then the cells) into sites.
-func parseSiteMap(path string, rows [][]string) ([]format.Site, error) {
+func parseSiteMap(path string, rows [][]string) ([]Site, error) {
 	bad := func(row, msg string, args ...any) error {
 		return fmt.Errorf("site map %s, row %s: %s", path, row, fmt.Sprintf(msg, args...))
 	}
@@ -170,7 +169,7 @@ func parseSiteMap(path string, rows [][]string) ([]format.Site, error) {
 	if idCol < 0 || nameCol < 0 {
 		return nil, bad(rows[0][0], "the header row must name the columns SITE_ID and SITE_NAME, found %q", strings.Join(rows[0][1:], ","))
 	}
-	var sites []format.Site
+	var sites []Site
 	seen := map[string]string{}
 	for _, row := range rows[1:] {
 		n, cells := row[0], row[1:]
@@ -189,7 +188,7 @@ func parseSiteMap(path string, rows [][]string) ([]format.Site, error) {
 			return nil, bad(n, "SITE_ID %q is already on row %s", id, prev)
 		}
 		seen[id] = n
-		sites = append(sites, format.Site{ID: id, Name: name})
+		sites = append(sites, Site{ID: id, Name: name})
 	}
 	if len(sites) == 0 {
 		return nil, fmt.Errorf("site map %s: no sites below the header row", path)

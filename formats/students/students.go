@@ -80,7 +80,7 @@ func columnsOf(l *format.Layout, opts format.Options) ([]column, error) {
 		}
 		seen[c.Name] = true
 		cols[i] = column{name: c.Name, required: c.Required}
-		if cols[i].needed(opts) {
+		if cols[i].needed(settingsOf(opts)) {
 			last = i
 		}
 	}
@@ -103,16 +103,16 @@ func layoutColumns(opts format.Options) ([]column, error) {
 }
 
 // needed reports whether c's values are required under opts.
-func (c column) needed(opts format.Options) bool {
+func (c column) needed(set Settings) bool {
 	switch c.name {
 	case ColStudentID:
 		return true
 	case ColPassword:
-		if opts.Students.GoogleSSO {
+		if set.GoogleSSO {
 			return false
 		}
 	case ColEmail:
-		if opts.Students.GoogleSSO {
+		if set.GoogleSSO {
 			return true
 		}
 	}
@@ -137,8 +137,14 @@ func (Format) Carries() map[roster.Kind][]string {
 	}
 }
 
-// UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier.
-func (Format) UserKey() string { return "identifier" }
+// UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier
+// (sourcedId with --student-id sourcedId), and SITE_ID a school's identifier.
+func (Format) UserKey(opts format.Options) (user, org string) {
+	if strings.EqualFold(settingsOf(opts).StudentID, "sourcedId") {
+		return "sourcedId", "identifier" // STUDENT_ID written from sourcedId (--student-id sourcedId)
+	}
+	return "identifier", "identifier" // schools named by their identifier (SITE_ID), as users are
+}
 
 // Roles: a students.csv holds students only.
 func (Format) Roles() []string { return []string{"student"} }
@@ -217,7 +223,7 @@ func headerIs(hdr []string, loose bool) bool {
 		slices.Sort(got)
 	}
 	for _, sso := range []bool{false, true} {
-		cols, err := columnsOf(&defaultLayout, format.Options{Students: format.StudentsOptions{GoogleSSO: sso}})
+		cols, err := columnsOf(&defaultLayout, format.Options{}.WithSettings(Name, Settings{GoogleSSO: sso}))
 		if err != nil {
 			panic(err) // the built-in layout is valid
 		}

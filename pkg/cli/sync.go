@@ -245,13 +245,8 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 			return ExitUsage, configError(err)
 		}
 	}
-	if p.Students.SiteMap != "" {
-		ff := formatFlags{SiteMap: p.Students.SiteMap}
-		o, err := ff.loadSiteMap(fopts)
-		if err != nil {
-			return exitCode(err, nil), err
-		}
-		fopts = o
+	if fopts, err = formatSettings(deps.Formats, nil, p, fopts); err != nil {
+		return exitCode(err, nil), err
 	}
 	from := p.From
 	if from == "" {

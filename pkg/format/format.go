@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -105,31 +108,11 @@ func (l *Layout) Names() []string {
 	return out
 }
 
-// Site is one row of a students.csv site map.
-type Site struct {
-	ID, Name string
-}
-
-// CaptiOptions are the Capti format's settings (profile key capti).
-type CaptiOptions struct {
-	ID     string // "email" (default) or "username": which column is the Capti ID
-	Domain string // the domain Capti appends to usernames, for messages and collision checks
-}
-
-// StudentsOptions are the students.csv format's settings (profile key students).
-type StudentsOptions struct {
-	GoogleSSO         bool
-	PasswordsAreDates bool
-	SiteMap           []Site // nil: no site map given, no check
-	SiteMapName       string // the file the site map came from, for messages
-	StudentID         string // "identifier" (default) or "sourcedId": what STUDENT_ID holds from OneRoster
-}
-
 // Options carries every setting a format may use. Formats ignore what is not theirs.
 type Options struct {
 	// InputEncoding is "" (UTF-8) or "windows-1252" / "latin1", which are transcoded.
 	InputEncoding string
-	// Vendor selects a vendor rule set on top of the format's own rules ("capti").
+	// Vendor selects a vendor rule set on top of the format's own rules (format.Vendors).
 	Vendor string
 	// Fix makes readers repair safe, common export damage, reporting each repair.
 	Fix bool
@@ -150,8 +133,81 @@ type Options struct {
 	// as removed. Its problem is reported as always.
 	Ragged bool
 
-	Capti    CaptiOptions
-	Students StudentsOptions
+	// settings are the formats' own settings by format name (Settings.Value).
+	settings map[string]any
+}
+
+// Settings returns the settings of the format called name (what its Settings.Value gave),
+// or nil when there are none.
+func (o Options) Settings(name string) any { return o.settings[name] }
+
+// WithSettings returns o with v as the settings of the format called name. o is unchanged.
+func (o Options) WithSettings(name string, v any) Options {
+	m := make(map[string]any, len(o.settings)+1)
+	maps.Copy(m, o.settings)
+	m[name] = v
+	o.settings = m
+	return o
+}
+
+// SettingsOf returns the settings of the format called name as a T: the zero T (the format's
+// defaults) when none were given.
+func SettingsOf[T any](o Options, name string) T {
+	v, _ := o.settings[name].(T)
+	return v
+}
+
+// Configurable is an optional ability of a Format with settings of its own: its flags, its
+// section of a config-file profile (keyed by its name) and what they load.
+type Configurable interface {
+	// NewSettings returns settings holding the defaults, ready to have flags bound and a
+	// profile section decoded into them.
+	NewSettings() Settings
+}
+
+// Settings are one run's settings of a Configurable format: a pointer to a struct whose yaml
+// tags are the keys of the format's config-file section. Flags given on the command line win
+// over the profile's section, which wins over the defaults.
+type Settings interface {
+	// AddFlags registers the format's flags on fs, bound to the settings; each flag's default
+	// is its current value.
+	AddFlags(fs *pflag.FlagSet)
+	// Configured is called once the profile's section was decoded into the settings: it
+	// resolves paths with resolve (from the config file's folder, ~ expanded), normalizes
+	// values and checks them. Its error names the key (capti.id).
+	Configured(resolve func(path string) string) error
+	// Value checks the final settings and loads what they name (a site map); it returns what
+	// the format's Read and Write find with SettingsOf. A bad value is a *SettingError; any
+	// other error is a file that could not be loaded.
+	Value() (any, error)
+}
+
+// SettingError is a setting's value a format refuses, with a hint on what to give.
+type SettingError struct {
+	Err  error
+	Hint string
+}
+
+func (e *SettingError) Error() string { return e.Err.Error() }
+func (e *SettingError) Unwrap() error { return e.Err }
+
+// Vendors is an optional ability of a Format with vendor rule sets (--vendor): each name with
+// what it adds, for help.
+type Vendors interface {
+	Vendors() []Vendor
+}
+
+// Vendor is one vendor rule set of a Format.
+type Vendor struct {
+	Name  string // the --vendor value
+	About string // what the rules do, for help
+}
+
+// LayoutChecker is an optional ability of a single-file Format whose column layout a config
+// file's layouts: can replace: it checks that a layout holds the columns the format cannot do
+// without.
+type LayoutChecker interface {
+	CheckLayout(l *Layout) error
 }
 
 // ErrUnknownFormat is returned for a --format value no format has.
@@ -223,10 +279,12 @@ type Carrier interface {
 	Carries() map[roster.Kind][]string
 }
 
-// UserKeyer is an optional ability of a Format: the canonical field that identifies a user in
-// it when that is not sourcedId (students.csv's STUDENT_ID is the OneRoster identifier).
+// UserKeyer is an optional ability of a Format: the canonical fields that identify a user
+// and a school in it, with opts, when that is not sourcedId (students.csv's STUDENT_ID is the
+// OneRoster identifier, or the sourcedId with --student-id sourcedId; its SITE_ID is the
+// school's identifier). org is "" when schools are keyed by sourcedId.
 type UserKeyer interface {
-	UserKey() string
+	UserKey(opts Options) (user, org string)
 }
 
 // RaggedRow returns a ragged record cut or padded to width cells, when its key (the cell at
