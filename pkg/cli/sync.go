@@ -362,19 +362,17 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 }
 
 // sourceFiles are the file names a job pulls by default from an sftp:// folder for its source
-// format from (format.Packaging's Files; when from is not given, those of the multi-file
-// formats: a package), and the glob pulled from a folder holding none of them.
+// format from (format.Packaging's Files; when from is not given, those of the first multi-file
+// format registered, as for a refused zip), and the glob pulled from a folder holding none of
+// them ("" for *.zip).
 func sourceFiles(reg *format.Registry, from string) (names []string, fallback string) {
-	if f, err := reg.Lookup(from); err == nil {
-		pkg := format.PackagingOf(f)
-		return pkg.Files, pkg.Pull
-	}
 	for _, f := range reg.Formats() {
-		if pkg := format.PackagingOf(f); pkg.Multi && from == "" {
-			names = append(names, pkg.Files...)
+		pkg := format.PackagingOf(f)
+		if f.Name() == from || from == "" && pkg.Multi {
+			return pkg.Files, pkg.Pull
 		}
 	}
-	return names, ""
+	return nil, ""
 }
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
