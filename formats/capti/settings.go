@@ -18,7 +18,11 @@ type Settings struct {
 	Domain string `yaml:"domain,omitempty"` // the domain Capti appends to usernames, for messages and collision checks
 }
 
-var _ format.Configurable = Format{}
+var (
+	_ format.Configurable = Format{}
+	_ format.Settings     = (*Settings)(nil)
+	_ format.FlagValuer   = (*Settings)(nil)
+)
 
 // NewSettings returns the defaults.
 func (Format) NewSettings() format.Settings { return &Settings{} }

@@ -29,7 +29,11 @@ type Settings struct {
 	Sites []Site `yaml:"-"`
 }
 
-var _ format.Configurable = Format{}
+var (
+	_ format.Configurable = Format{}
+	_ format.Settings     = (*Settings)(nil)
+	_ format.FlagValuer   = (*Settings)(nil)
+)
 
 // NewSettings returns the defaults.
 func (Format) NewSettings() format.Settings { return &Settings{} }

@@ -226,7 +226,7 @@ func (f *formatFlags) AddFlags(cmd *cobra.Command, reg *format.Registry) {
 		}
 		s := c.NewSettings()
 		s.AddFlags(fs)
-		if fv, ok := s.(interface{ FlagValues() map[string][]string }); ok {
+		if fv, ok := s.(format.FlagValuer); ok {
 			for name, values := range fv.FlagValues() {
 				_ = cmd.RegisterFlagCompletionFunc(name, fixedCompletion(values...))
 			}

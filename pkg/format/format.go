@@ -182,6 +182,12 @@ type Settings interface {
 	Value() (any, error)
 }
 
+// FlagValuer is an optional ability of Settings: the values some of its flags take, for
+// shell completion (--capti-id: email, username).
+type FlagValuer interface {
+	FlagValues() map[string][]string
+}
+
 // SettingError is a setting's value a format refuses, with a hint on what to give.
 type SettingError struct {
 	Err  error
