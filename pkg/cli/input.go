@@ -272,8 +272,8 @@ func (f *formatFlags) options(reg *format.Registry) (format.Options, error) {
 
 // formatSettings gives each format with settings of its own (format.Configurable) its
 // settings in o: its section of profile p (nil: none), with the flags given on the command
-// line in flags (nil: none) over it. A bad value is a usage error; a file a setting names that
-// cannot be loaded (a site map) is exit 3.
+// line in flags (nil: none) over it. A bad value is a *format.SettingError, which exitCode
+// maps to a usage error; a file a setting names that cannot be loaded (a site map) is exit 3.
 func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profile, o format.Options) (format.Options, error) {
 	for _, ft := range reg.Formats() {
 		c, ok := ft.(format.Configurable)
@@ -300,11 +300,8 @@ func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profil
 			}
 		}
 		v, err := s.Value()
-		if se, ok := errors.AsType[*format.SettingError](err); ok {
-			return o, usageError(se.Err, se.Hint)
-		}
 		if err != nil {
-			return o, withExit(ExitLocal, err)
+			return o, err
 		}
 		o = o.WithSettings(ft.Name(), v)
 	}
