@@ -241,6 +241,12 @@ func TestPluginFormat(t *testing.T) {
 			t.Errorf("section value: exit %d: %s", code, errOut)
 		}
 	})
+	t.Run("config show", func(t *testing.T) {
+		code, out, errOut := runWith(t, reg, false, "--config", cfg, "config", "show")
+		if code != 0 || !strings.Contains(out, "    to: tally\n    tally: {domain: profile.example}\n    org: Lincoln High\n") {
+			t.Errorf("exit %d (%s):\n%s", code, errOut, out)
+		}
+	})
 	t.Run("help", func(t *testing.T) {
 		_, out, _ := runWith(t, reg, false, "convert", "--help")
 		if !strings.Contains(out, "--tally-domain") || !strings.Contains(out, "output format: oneroster, students, capti, tally") {
