@@ -14,8 +14,8 @@ import (
 // Settings are the Capti format's own settings: the flags --capti-id and --capti-domain, and
 // a profile's capti: section (id, domain). Read and Write find them with format.SettingsOf.
 type Settings struct {
-	ID     string `yaml:"id,omitempty"`     // "email" (default) or "username": which column is the Capti ID
-	Domain string `yaml:"domain,omitempty"` // the domain Capti appends to usernames, for messages and collision checks
+	ID     string `yaml:"id"`     // "email" (default) or "username": which column is the Capti ID
+	Domain string `yaml:"domain"` // the domain Capti appends to usernames, for messages and collision checks
 }
 
 var (

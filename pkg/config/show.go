@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -205,12 +206,12 @@ func showOf(p *Profile, reg *format.Registry) (*yaml.Node, error) {
 		if _, err := p.DecodeSettings(name, st); err != nil {
 			return nil, err
 		}
+		if reflect.Indirect(reflect.ValueOf(st)).IsZero() {
+			continue // nothing set: as if left out
+		}
 		var v yaml.Node
 		if err := v.Encode(st); err != nil {
 			return nil, err
-		}
-		if len(v.Content) == 0 {
-			continue // nothing set: as if left out
 		}
 		v.Style = yaml.FlowStyle
 		sections = append(sections, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}, &v)
