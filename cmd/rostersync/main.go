@@ -6,6 +6,7 @@ package main
 import (
 	"os"
 
+	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/cli"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 )
@@ -18,5 +19,5 @@ var (
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:], iostreams.System(), cli.BuildInfo{Version: version, Commit: commit, Date: date}))
+	os.Exit(cli.Main(os.Args[1:], iostreams.System(), formats.Registry(), cli.BuildInfo{Version: version, Commit: commit, Date: date}))
 }

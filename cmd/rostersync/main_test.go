@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/cli"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 )
@@ -20,7 +21,7 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"rostersync": func() {
-			os.Exit(cli.Main(os.Args[1:], iostreams.System(), cli.BuildInfo{Version: "test"}))
+			os.Exit(cli.Main(os.Args[1:], iostreams.System(), formats.Registry(), cli.BuildInfo{Version: "test"}))
 		},
 	})
 }
@@ -105,7 +106,7 @@ func TestInvalidExamples(t *testing.T) {
 	for name, problem := range want {
 		t.Run(name, func(t *testing.T) {
 			streams, _, out, errOut := iostreams.Test()
-			code := cli.Main([]string{"validate", "-o", "text", filepath.Join(dir, name)}, streams, cli.BuildInfo{Version: "test"})
+			code := cli.Main([]string{"validate", "-o", "text", filepath.Join(dir, name)}, streams, formats.Registry(), cli.BuildInfo{Version: "test"})
 			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 			if len(lines) != 1 || !strings.HasPrefix(lines[0], problem+":") {
 				t.Errorf("validate printed %q, want one problem %q (stderr %q)", out.String(), problem, errOut.String())

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/cli"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 )
@@ -117,7 +118,7 @@ func TestREADMEExamples(t *testing.T) {
 						argv = append(argv, a)
 					}
 					streams, _, out, errOut := iostreams.Test()
-					code := cli.Main(argv, streams, cli.BuildInfo{Version: "test"})
+					code := cli.Main(argv, streams, formats.Registry(), cli.BuildInfo{Version: "test"})
 					printed = out.String() + errOut.String()
 					if code == 2 || code >= 3 {
 						t.Fatalf("README line %d: %s: exit %d\n%s", blk.line, st.cmd, code, printed)

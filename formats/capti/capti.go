@@ -44,8 +44,10 @@ var known = map[string]bool{
 // Format is the Capti roster format. The zero value is ready to use.
 type Format struct{}
 
+var _ format.Format = Format{}
+
 // New returns the Capti format.
-func New() format.Format { return Format{} }
+func New() Format { return Format{} }
 
 // Name returns "capti".
 func (Format) Name() string { return Name }
@@ -100,7 +102,7 @@ func (Format) Carries() map[roster.Kind][]string {
 }
 
 // UserKey returns "sourcedId": unique_id identifies a user.
-func (Format) UserKey() string { return "sourcedId" }
+func (Format) UserKey(format.Options) (user, org string) { return "sourcedId", "" }
 
 // Roles: a Capti roster holds students, teachers and proctors (administrators and others are
 // managed by hand).
@@ -108,7 +110,7 @@ func (Format) Roles() []string { return []string{"student", "teacher", "proctor"
 
 // idColumn returns the column the options make the Capti ID.
 func idColumn(opts format.Options) string {
-	if opts.Capti.ID == ColUsername {
+	if settingsOf(opts).ID == ColUsername {
 		return ColUsername
 	}
 	return ColEmail
@@ -167,3 +169,12 @@ func singleFile(fsys fs.FS) (string, error) {
 // Needs lists the entity kinds the writer uses: the others are only counted as dropped, so a
 // district-sized conversion does not hold its enrollments in memory.
 func (Format) Needs() []roster.Kind { return []roster.Kind{roster.OrgKind, roster.UserKind} }
+
+// Title returns "Capti".
+func (Format) Title() string { return "Capti" }
+
+// Packaging says a Capti roster is one file, roster.csv by default; Capti exports have no
+// fixed name, so a job pulls any *.csv.
+func (Format) Packaging() format.Packaging {
+	return format.Packaging{FileName: "roster.csv", Files: []string{"roster.csv"}, Pull: "*.csv"}
+}

@@ -45,8 +45,8 @@ var (
 )
 
 func TestReadRules(t *testing.T) {
-	username := format.Options{Capti: format.CaptiOptions{ID: "username"}}
-	domain := format.Options{Capti: format.CaptiOptions{ID: "username", Domain: "lincolnsd"}}
+	username := format.Options{}.WithSettings(Name, Settings{ID: "username"})
+	domain := format.Options{}.WithSettings(Name, Settings{ID: "username", Domain: "lincolnsd"})
 	tests := []struct {
 		name    string
 		fixture string
@@ -103,7 +103,7 @@ func TestReadRules(t *testing.T) {
 		{name: "domain shown in collisions", fixture: "username_mode.csv", opts: domain, rows: 3, users: 3,
 			want: []want{{"error id-collision 4 username", `Capti ID "JDoe@lincolnsd" is also the ID on line 2`}}},
 		{name: "a domain must be letters and digits", fixture: "rules/blank_password.csv", rows: 3, users: 3,
-			opts: format.Options{Capti: format.CaptiOptions{ID: "username", Domain: "lincoln.sd"}},
+			opts: format.Options{}.WithSettings(Name, Settings{ID: "username", Domain: "lincoln.sd"}),
 			want: []want{
 				{"warning bad-id 0 username", `the Capti domain "lincoln.sd" has characters other than letters and digits`},
 				{"info missing-required 0 password", "2 users have no password"},
@@ -145,10 +145,10 @@ func TestReadInline(t *testing.T) {
 		{name: "CRLF and quoted values", data: strings.ReplaceAll(hdr+"a@x.org,a,\"p,w\",Ann,\"Lee, Jr\",,1\n", "\n", "\r\n")},
 		{name: "username is not checked when email is the ID",
 			data: hdr + "a@x.org,a.b,P,Ann,Lee,,1\n"},
-		{name: "email is checked when username is the ID", opts: format.Options{Capti: format.CaptiOptions{ID: "username"}},
+		{name: "email is checked when username is the ID", opts: format.Options{}.WithSettings(Name, Settings{ID: "username"}),
 			data: hdr + "not-an-address,ab,P,Ann,Lee,,1\n",
 			want: []want{{"error bad-email 2 email", `email "not-an-address" has no @`}}},
-		{name: "blank username when it is the ID", opts: format.Options{Capti: format.CaptiOptions{ID: "username"}},
+		{name: "blank username when it is the ID", opts: format.Options{}.WithSettings(Name, Settings{ID: "username"}),
 			data: hdr + "a@x.org,,P,Ann,Lee,,1\n",
 			want: []want{{"error missing-required 2 username", "username is blank: it is the Capti ID"}}},
 		{name: "every too-long value is reported",
@@ -392,7 +392,7 @@ func TestWriteRoles(t *testing.T) {
 
 func TestWriteUsernameID(t *testing.T) {
 	r := &roster.Roster{Users: []roster.User{student("1", "anna", "anna@x.org"), student("2", "bo2", "")}}
-	out, probs := write(t, r, format.Options{Capti: format.CaptiOptions{ID: "username", Domain: "lincolnsd"}})
+	out, probs := write(t, r, format.Options{}.WithSettings(Name, Settings{ID: "username", Domain: "lincolnsd"}))
 	wantOut := "username,password,first_name,last_name,person_number,unique_id\nanna,pw1,G1,F1,n1,1\nbo2,pw2,G2,F2,n2,2\n"
 	if out != wantOut {
 		t.Errorf("output:\n%s\nwant:\n%s", out, wantOut)
@@ -409,7 +409,7 @@ func TestWriteRefusesRows(t *testing.T) {
 		rows  int // data rows written
 		want  []want
 	}{
-		{name: "username that breaks the rule is never mangled", opts: format.Options{Capti: format.CaptiOptions{ID: "username"}},
+		{name: "username that breaks the rule is never mangled", opts: format.Options{}.WithSettings(Name, Settings{ID: "username"}),
 			users: []roster.User{student("1", "ana.lopez", "a@x.org"), student("2", "bo", "b@x.org")}, rows: 1,
 			want: []want{{"error bad-id 0 username", `user "1": username "ana.lopez" has characters other than letters and digits`}}},
 		{name: "a bad username is fine when email is the ID",
@@ -422,7 +422,7 @@ func TestWriteRefusesRows(t *testing.T) {
 			want: []want{{"error missing-required 0 email", `user "1": email is blank: it is the Capti ID`}}},
 		{name: "bad email", users: []roster.User{{SourcedID: "1", Email: "a@x", GivenName: "G", FamilyName: "F"}},
 			want: []want{{"error bad-email 0 email", `email "a@x" has no dot in the domain`}}},
-		{name: "two users with one Capti ID", opts: format.Options{Capti: format.CaptiOptions{ID: "username", Domain: "lincolnsd"}},
+		{name: "two users with one Capti ID", opts: format.Options{}.WithSettings(Name, Settings{ID: "username", Domain: "lincolnsd"}),
 			users: []roster.User{student("1", "ana", ""), student("2", "ANA", "")}, rows: 1,
 			want: []want{{"error id-collision 0 username", `Capti ID "ANA@lincolnsd" is already the ID of user "1"`}}},
 		{name: "duplicate unique_id",
@@ -479,7 +479,7 @@ func TestWriteQuoting(t *testing.T) {
 
 // TestRoundTrip reads the clean fixture, writes it and reads the result again: the same users.
 func TestRoundTrip(t *testing.T) {
-	for _, opts := range []format.Options{{}, {Capti: format.CaptiOptions{ID: "username"}}} {
+	for _, opts := range []format.Options{{}, format.Options{}.WithSettings(Name, Settings{ID: "username"})} {
 		t.Run("id="+idColumn(opts), func(t *testing.T) {
 			_, coll, probs := read(t, fixture(t, "clean.csv"), opts)
 			checkProblems(t, probs, nil)
@@ -525,7 +525,7 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, username bool) {
 		opts := format.Options{}
 		if username {
-			opts.Capti.ID = "username"
+			opts = opts.WithSettings(Name, Settings{ID: "username"})
 		}
 		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
 		rep := roster.ReporterFunc(func(p roster.Problem) {

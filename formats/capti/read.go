@@ -117,7 +117,7 @@ func newReader(file string, header []string, opts format.Options, rep roster.Rep
 		return nil // not a header (another separator, a first row of data): reported
 	}
 	r := &reader{
-		file: file, header: header, rep: rep, role: opts.Role, domain: opts.Capti.Domain, id: -1, ragged: opts.Ragged,
+		file: file, header: header, rep: rep, role: opts.Role, domain: settingsOf(opts).Domain, id: -1, ragged: opts.Ragged,
 		seenUID: idset.NewBag(sizeHint),
 		seenID:  idset.NewBag(sizeHint),
 	}

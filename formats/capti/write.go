@@ -81,7 +81,7 @@ var dropReasons = map[string]string{
 // identity is never changed to make it fit.
 func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
 	cols, id := writeColumns(opts)
-	w := &writer{cols: cols, id: id, domain: opts.Capti.Domain, rep: rep,
+	w := &writer{cols: cols, id: id, domain: settingsOf(opts).Domain, rep: rep,
 		users: r.Users, seenUID: idset.New(len(r.Users)), seenID: idset.New(len(r.Users))}
 
 	faculty, deleted := 0, 0

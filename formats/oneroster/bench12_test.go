@@ -49,12 +49,12 @@ func BenchmarkWriteVersion(b *testing.B) {
 	r := benchRoster(b, benchDir(b))
 	for _, v := range Versions {
 		b.Run(v, func(b *testing.B) {
-			f, err := New().WithOptions(Options{Version: v})
+			opts, err := WithVersion(format.Options{}, v)
 			if err != nil {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				if err := f.Write(context.Background(), discardDest{}, r, format.Options{}, quiet); err != nil {
+				if err := New().Write(context.Background(), discardDest{}, r, opts, quiet); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -68,11 +68,11 @@ func BenchmarkValidateVersion(b *testing.B) {
 	src := benchDir(b)
 	r := benchRoster(b, src)
 	dir12 := b.TempDir()
-	f, err := New().WithOptions(Options{Version: "1.2"})
+	opts12, err := WithVersion(format.Options{}, "1.2")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := f.Write(context.Background(), dirDest(dir12), r, format.Options{}, quiet); err != nil {
+	if err := New().Write(context.Background(), dirDest(dir12), r, opts12, quiet); err != nil {
 		b.Fatal(err)
 	}
 	for _, c := range []struct{ name, dir string }{{"1.1", src}, {"1.2", dir12}} {

@@ -70,7 +70,7 @@ func FuzzRead12(f *testing.F) {
 	for i, n := range names {
 		f.Add(uint8(i), base[n].Data)
 	}
-	f12, err := New().WithOptions(Options{Version: "1.2"})
+	opts12, err := WithVersion(format.Options{}, "1.2")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func FuzzRead12(f *testing.F) {
 			t.Skip()
 		}
 		out := formattest.MemDest{}
-		if err := f12.Write(context.Background(), out, &coll.Roster, format.Options{}, quiet); err != nil {
+		if err := New().Write(context.Background(), out, &coll.Roster, opts12, quiet); err != nil {
 			t.Fatalf("Write: %v", err)
 		}
 		again := fstest.MapFS{}

@@ -19,19 +19,22 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// Format is the OneRoster CSV format.
-type Format struct {
-	opts Options // the writer's settings (WithOptions)
-}
+// Format is the OneRoster CSV format. The zero value is ready to use.
+type Format struct{}
+
+var _ format.Format = Format{}
 
 // New returns the OneRoster format.
-func New() *Format { return &Format{} }
+func New() Format { return Format{} }
+
+// Name is the format's name: the --format value and the profile section of its settings.
+const Name = "oneroster"
 
 // Name returns "oneroster".
-func (*Format) Name() string { return "oneroster" }
+func (Format) Name() string { return Name }
 
 // Detect recognises a package (manifest.csv or OneRoster file names) or a lone OneRoster file.
-func (*Format) Detect(fsys fs.FS) format.Match {
+func (Format) Detect(fsys fs.FS) format.Match {
 	names, err := format.Files(fsys)
 	if err != nil {
 		return format.NoMatch
@@ -61,7 +64,7 @@ func (*Format) Detect(fsys fs.FS) format.Match {
 // NameFor is format.Namer: the OneRoster file a lone file is read as. A OneRoster file name is
 // kept; another name (stdin, "export.csv") takes the name of the OneRoster file whose header
 // its header is, when there is one.
-func (*Format) NameFor(name, header string) string {
+func (Format) NameFor(name, header string) string {
 	if c := canonicalFile(name); c != "" {
 		return c
 	}
@@ -119,7 +122,7 @@ func fileByHeader(header string) string {
 }
 
 // Carries lists the OneRoster columns every entity of the model carries: all of them.
-func (*Format) Carries() map[roster.Kind][]string {
+func (Format) Carries() map[roster.Kind][]string {
 	out := map[roster.Kind][]string{}
 	for _, f := range v11 {
 		if f.kind != "" {
@@ -130,13 +133,21 @@ func (*Format) Carries() map[roster.Kind][]string {
 }
 
 // UserKey is the column users are keyed by.
-func (*Format) UserKey() string { return "sourcedId" }
+func (Format) UserKey(format.Options) (user, org string) { return "sourcedId", "" }
+
+// VendorCapti is the --vendor value of Capti's rules: what its ClassLink import ignores or maps.
+const VendorCapti = "capti"
+
+// Vendors lists the vendor rule sets of --vendor.
+func (Format) Vendors() []format.Vendor {
+	return []format.Vendor{{Name: VendorCapti, About: "what Capti's ClassLink import ignores or maps"}}
+}
 
 // Needs: a OneRoster writer uses every kind.
-func (*Format) Needs() []roster.Kind { return roster.Kinds }
+func (Format) Needs() []roster.Kind { return roster.Kinds }
 
 // Read reads and validates a package (or one lone OneRoster file) from fsys.
-func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
+func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
 	rep = csvio.NewSyncReporter(rep)
 	names, err := format.Files(fsys)
 	if err != nil {
@@ -155,7 +166,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	if _, ok := sink.(roster.Discard); ok {
 		r.discard = true
 	}
-	if opts.Vendor == "capti" {
+	if opts.Vendor == VendorCapti {
 		r.capti = newCaptiRules(rep)
 	}
 	present := map[string]bool{}
@@ -414,3 +425,21 @@ func (r *reader) checkDependencies(present map[string]bool) {
 		}
 	}
 }
+
+// Title returns "OneRoster".
+func (Format) Title() string { return "OneRoster" }
+
+// Packaging says a OneRoster roster is a package of CSV files, zipped as oneroster.zip.
+func (Format) Packaging() format.Packaging {
+	return format.Packaging{Multi: true, FileName: "oneroster.zip",
+		Files: []string{"manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv",
+			"enrollments.csv", "demographics.csv", "roles.csv", "userProfiles.csv", "categories.csv", "lineItems.csv",
+			"results.csv", "resources.csv", "classResources.csv", "courseResources.csv"},
+		Meta: []string{"manifest.csv"}}
+}
+
+// HoldsDeltas reports that a OneRoster package can be a delta (manifest.csv says so per file).
+func (Format) HoldsDeltas() bool { return true }
+
+// OrgUse says every OneRoster user needs a school (users.orgSourcedIds is required).
+func (Format) OrgUse() format.OrgUse { return format.OrgsRequired }

@@ -4,36 +4,75 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rostersync/rostersync/pkg/format"
 )
 
 // Versions are the OneRoster versions the writer writes, the default first.
 var Versions = []string{"1.1", "1.2"}
 
-// Options are the OneRoster format's own settings (the --oneroster-version flag, the
-// oneroster: section of a profile).
-type Options struct {
+// Settings are the OneRoster format's own settings: the --oneroster-version flag and a
+// profile's oneroster: section (version). Read and Write find them with format.SettingsOf.
+type Settings struct {
 	// Version is the version Write writes: "1.1" (also for "") or "1.2".
-	Version string
+	Version string `yaml:"version"`
 }
 
-// WithOptions returns the format with o set, or an error naming the versions there are. The
-// format's other methods read them (Write: Options().Version).
-func (f Format) WithOptions(o Options) (Format, error) {
-	v, err := ParseVersion(o.Version)
+var (
+	_ format.Configurable = Format{}
+	_ format.Settings     = (*Settings)(nil)
+	_ format.FlagValuer   = (*Settings)(nil)
+)
+
+// NewSettings returns the defaults.
+func (Format) NewSettings() format.Settings { return &Settings{} }
+
+// AddFlags registers --oneroster-version.
+func (s *Settings) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.Version, "oneroster-version", s.Version, "oneroster: the version convert writes, 1.1 or 1.2 (default 1.1)")
+}
+
+// FlagValues lists the values --oneroster-version takes, for shell completion.
+func (s *Settings) FlagValues() map[string][]string {
+	return map[string][]string{"oneroster-version": Versions}
+}
+
+// Configured checks a profile's oneroster: section.
+func (s *Settings) Configured(func(string) string) error {
+	if _, err := ParseVersion(s.Version); err != nil {
+		return fmt.Errorf("oneroster.version: %w", err)
+	}
+	return nil
+}
+
+// Value checks --oneroster-version and returns the settings, the version filled in.
+func (s *Settings) Value() (any, error) {
+	v, err := ParseVersion(s.Version)
 	if err != nil {
-		return Format{}, err
+		return nil, &format.SettingError{Err: err, Hint: "use --oneroster-version 1.1 or --oneroster-version 1.2"}
 	}
-	f.opts = Options{Version: v}
-	return f, nil
+	return Settings{Version: v}, nil
 }
 
-// Options returns the format's settings, the version filled in.
-func (f Format) Options() Options {
-	o := f.opts
-	if o.Version == "" {
-		o.Version = Versions[0]
+// WithVersion returns opts with the OneRoster writer set to version, or an error naming the
+// versions there are.
+func WithVersion(opts format.Options, version string) (format.Options, error) {
+	v, err := ParseVersion(version)
+	if err != nil {
+		return opts, err
 	}
-	return o
+	return opts.WithSettings(Name, Settings{Version: v}), nil
+}
+
+// settingsOf returns the OneRoster settings of opts, the version filled in.
+func settingsOf(opts format.Options) Settings {
+	s := format.SettingsOf[Settings](opts, Name)
+	if s.Version == "" {
+		s.Version = Versions[0]
+	}
+	return s
 }
 
 // ParseVersion checks a OneRoster output version: "" is the default, 1.1; "1.2.1" is 1.2 (the

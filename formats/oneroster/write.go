@@ -19,8 +19,8 @@ import (
 // kind r holds as a delta stays a delta file with its statuses and dates. A file with no rows
 // is left out and marked absent (an importer rejects header-only files). metadata.* values
 // become trailing columns.
-func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
-	version := f.Options().Version
+func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
+	version := settingsOf(opts).Version
 	modes := map[string]string{}
 	fill := newFiller(r, opts, rep)
 	for _, spec := range writeSpecs(version) {

@@ -18,13 +18,13 @@ import (
 // writeAs writes r with the writer set to version and returns the files written.
 func writeAs(t *testing.T, r *roster.Roster, version string, opts format.Options) (fstest.MapFS, []roster.Problem) {
 	t.Helper()
-	f, err := New().WithOptions(Options{Version: version})
+	opts, err := WithVersion(opts, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := formattest.MemDest{}
 	var probs roster.Problems
-	if err := f.Write(context.Background(), out, r, opts, &probs); err != nil {
+	if err := New().Write(context.Background(), out, r, opts, &probs); err != nil {
 		t.Fatal(err)
 	}
 	m := fstest.MapFS{}
@@ -149,8 +149,8 @@ func TestParseVersion(t *testing.T) {
 			t.Errorf("ParseVersion(%q): %v", in, err)
 		}
 	}
-	if _, err := New().WithOptions(Options{Version: "1.3"}); err == nil {
-		t.Error("WithOptions took version 1.3")
+	if _, err := WithVersion(format.Options{}, "1.3"); err == nil {
+		t.Error("WithVersion took version 1.3")
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 // Read reads the students.csv in fsys, sends one school org per distinct SITE_ID (before the
 // first student of that site), one user per student and a demographics record for each valid
 // BIRTHDATE to sink, and reports every problem with its line and column to rep.
-func (studentsFormat) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
+func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink roster.Sink, rep roster.Reporter) (format.Info, error) {
 	info := format.Info{Format: Name, Version: ""}
 	cols, err := layoutColumns(opts)
 	if err != nil {
@@ -52,6 +52,7 @@ type rowReader struct {
 	file  string
 	cols  []column
 	opts  format.Options
+	set   Settings // the students settings of opts
 	sink  roster.Sink
 	rep   roster.Reporter
 	width int   // header cells
@@ -80,17 +81,17 @@ type rowReader struct {
 }
 
 func newRowReader(file string, cols []column, opts format.Options, sink roster.Sink, rep roster.Reporter, sizeHint int) *rowReader {
-	r := &rowReader{file: file, cols: cols, opts: opts, sink: sink, rep: rep,
+	r := &rowReader{file: file, cols: cols, opts: opts, set: settingsOf(opts), sink: sink, rep: rep,
 		sites: make(map[string]bool), orgOthers: make(map[string]bool)}
 	if _, ok := sink.(roster.Discard); ok {
 		r.validating, r.bag = true, idset.NewBag(sizeHint)
 	} else {
 		r.ids = idset.New(sizeHint)
 	}
-	if opts.Students.SiteMap != nil {
-		r.smap = make(map[string]string, len(opts.Students.SiteMap))
-		r.zmap = make(map[string]string, len(opts.Students.SiteMap))
-		for _, s := range opts.Students.SiteMap {
+	if sites := r.set.Sites; sites != nil {
+		r.smap = make(map[string]string, len(sites))
+		r.zmap = make(map[string]string, len(sites))
+		for _, s := range sites {
 			r.smap[s.ID] = s.Name
 			if z := strings.TrimLeft(s.ID, "0"); r.zmap[z] == "" {
 				r.zmap[z] = s.ID
@@ -119,7 +120,7 @@ func (r *rowReader) header(hdr []string) bool {
 	r.need = make([]bool, len(r.cols))
 	r.id, r.first, r.last, r.grade, r.site, r.email, r.pass, r.middle, r.birth = -1, -1, -1, -1, -1, -1, -1, -1, -1
 	for i, c := range r.cols {
-		r.need[i] = c.needed(r.opts)
+		r.need[i] = c.needed(r.set)
 		j := r.pos[i]
 		if j < 0 && c.optional && r.need[i] {
 			r.problem(roster.Error, roster.CodeHeader, 1, c.name,
@@ -153,7 +154,7 @@ func (r *rowReader) header(hdr []string) bool {
 
 func ssoNote(col string, opts format.Options) string {
 	switch {
-	case col == ColEmail && opts.Students.GoogleSSO:
+	case col == ColEmail && settingsOf(opts).GoogleSSO:
 		return " when students sign in with Google (--google-sso)"
 	case col == ColPassword:
 		return " (blank passwords are allowed only with --google-sso)"
@@ -224,7 +225,7 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 			fmt.Sprintf("EMAIL %q is not a valid e-mail address (expected name@domain.org)", email))
 	}
 	pass := cell(rec, r.pass)
-	if r.opts.Students.PasswordsAreDates && !blank(pass) {
+	if r.set.PasswordsAreDates && !blank(pass) {
 		if t, ok := parseDate(pass); ok {
 			// The password the vendor keeps: M/D/YYYY, however the file wrote the date.
 			rec[r.pass] = slashDate(t)
@@ -309,7 +310,7 @@ func (r *rowReader) row(rec []string, line int) error {
 	// The login: the e-mail address with Google SSO, else the student ID (OneRoster needs a
 	// username).
 	u.Username = id
-	if r.opts.Students.GoogleSSO && !blank(email) {
+	if r.set.GoogleSSO && !blank(email) {
 		u.Username = email
 	}
 	if g := cell(rec, r.grade); !blank(g) {
@@ -375,8 +376,8 @@ func (r *rowReader) zerosHint(site string) string {
 }
 
 func (r *rowReader) siteMapName() string {
-	if r.opts.Students.SiteMapName != "" {
-		return r.opts.Students.SiteMapName
+	if r.set.SiteMap != "" {
+		return r.set.SiteMap
 	}
 	return "(--site-map)"
 }

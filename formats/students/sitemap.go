@@ -13,7 +13,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rostersync/rostersync/pkg/csvio"
-	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -31,7 +30,7 @@ const (
 // header row names the columns SITE_ID and SITE_NAME (in any case; other columns are ignored).
 // Each further row maps a district site ID to a school name. Blank rows are skipped; a row
 // without an ID or a name, or an ID given twice, is an error naming the file and the row.
-func LoadSiteMap(path string) ([]format.Site, error) {
+func LoadSiteMap(path string) ([]Site, error) {
 	var (
 		rows []siteRow
 		err  error
@@ -215,11 +214,11 @@ func tooBig(path, why string) error {
 
 // checkSites turns the rows below a site map's header into sites: blank rows are skipped, an
 // ID or name left blank or an ID given twice is an error naming the row.
-func checkSites(path string, rows []siteRow) ([]format.Site, error) {
+func checkSites(path string, rows []siteRow) ([]Site, error) {
 	bad := func(row, msg string, args ...any) error {
 		return fmt.Errorf("site map %s, row %s: %s", path, row, fmt.Sprintf(msg, args...))
 	}
-	var sites []format.Site
+	var sites []Site
 	seen := map[string]string{}
 	for _, r := range rows {
 		if r.blank {
@@ -236,7 +235,7 @@ func checkSites(path string, rows []siteRow) ([]format.Site, error) {
 			return nil, bad(r.row, "SITE_ID %q is already on row %s", id, prev)
 		}
 		seen[id] = r.row
-		sites = append(sites, format.Site{ID: id, Name: name})
+		sites = append(sites, Site{ID: id, Name: name})
 	}
 	if len(sites) == 0 {
 		return nil, fmt.Errorf("site map %s: no sites below the header row", path)

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/rostersync/rostersync/pkg/format"
 )
 
 // A CSV site map's columns are found by name wherever they are, and every error names the
@@ -20,7 +18,7 @@ func TestSiteMapCSVColumnsAndLines(t *testing.T) {
 		{"repeated column: the first counts", "SITE_ID,SITE_NAME,site_id\n0101,Lincoln High,9\n102,Roosevelt Middle,9\n"},
 		{"short rows of other columns", "SITE_ID,SITE_NAME,NOTES\n0101,Lincoln High\n102,Roosevelt Middle,x,y\n"},
 	}
-	want := []format.Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt Middle"}}
+	want := []Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt Middle"}}
 	for _, tt := range ok {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := LoadSiteMap(csvFile(t, dir, "ok.csv", tt.data))

@@ -61,7 +61,7 @@ func csvFile(t *testing.T, dir, name, data string) string {
 
 func TestLoadSiteMap(t *testing.T) {
 	dir := t.TempDir()
-	want := []format.Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt Middle"}, {ID: "7", Name: "Adams Elementary"}}
+	want := []Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt Middle"}, {ID: "7", Name: "Adams Elementary"}}
 	tests := []struct {
 		name string
 		path string
@@ -138,7 +138,7 @@ func TestSiteMapCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := format.Options{Students: format.StudentsOptions{SiteMap: sites, SiteMapName: p}}
+	opts := format.Options{}.WithSettings(Name, Settings{Sites: sites, SiteMap: p})
 	_, coll, probs := read(t, lines(header, "1,A,B,9,0101,,pw", "2,A,B,9,102,,pw", "3,A,B,9,999,,pw", "4,A,B,9,101,,pw"), opts)
 	checkProblems(t, probs, []want{
 		{"error dangling-ref 4 SITE_ID", `SITE_ID "999" is not in the site map ` + p},

@@ -80,7 +80,7 @@ func columnsOf(l *format.Layout, opts format.Options) ([]column, error) {
 		}
 		seen[c.Name] = true
 		cols[i] = column{name: c.Name, required: c.Required}
-		if cols[i].needed(opts) {
+		if cols[i].needed(settingsOf(opts)) {
 			last = i
 		}
 	}
@@ -103,45 +103,54 @@ func layoutColumns(opts format.Options) ([]column, error) {
 }
 
 // needed reports whether c's values are required under opts.
-func (c column) needed(opts format.Options) bool {
+func (c column) needed(set Settings) bool {
 	switch c.name {
 	case ColStudentID:
 		return true
 	case ColPassword:
-		if opts.Students.GoogleSSO {
+		if set.GoogleSSO {
 			return false
 		}
 	case ColEmail:
-		if opts.Students.GoogleSSO {
+		if set.GoogleSSO {
 			return true
 		}
 	}
 	return c.required
 }
 
-type studentsFormat struct{}
+// Format is the uppercase students.csv format. The zero value is ready to use.
+type Format struct{}
+
+var _ format.Format = Format{}
 
 // New returns the students.csv format.
-func New() format.Format { return studentsFormat{} }
+func New() Format { return Format{} }
 
 // Name returns "students".
-func (studentsFormat) Name() string { return Name }
+func (Format) Name() string { return Name }
 
 // Carries lists the canonical fields a students.csv carries, as OneRoster column names.
-func (studentsFormat) Carries() map[roster.Kind][]string {
+func (Format) Carries() map[roster.Kind][]string {
 	return map[roster.Kind][]string{
 		roster.UserKind: {"identifier", "givenName", "familyName", "middleName", "email", "password", "grades", "orgSourcedIds"},
 	}
 }
 
-// UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier.
-func (studentsFormat) UserKey() string { return "identifier" }
+// UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier
+// (sourcedId with --student-id sourcedId), and SITE_ID a school's identifier.
+func (Format) UserKey(opts format.Options) (user, org string) {
+	if strings.EqualFold(settingsOf(opts).StudentID, "sourcedId") {
+		return "sourcedId", "identifier" // STUDENT_ID written from sourcedId (--student-id sourcedId)
+	}
+	return "identifier", "identifier" // schools named by their identifier (SITE_ID), as users are
+}
 
 // Roles: a students.csv holds students only.
-func (studentsFormat) Roles() []string { return []string{"student"} }
+func (Format) Roles() []string { return []string{"student"} }
 
 // Needs lists the entity kinds the writer uses.
-func (studentsFormat) Needs() []roster.Kind {
+func (Format) Needs() []roster.Kind {
 	return []roster.Kind{roster.OrgKind, roster.UserKind, roster.DemographicsKind}
 }
 
@@ -177,7 +186,7 @@ func pickFile(fsys fs.FS) (string, error) {
 // Detect is HeaderMatch when the header is the built-in layout (exact names and order, the
 // optional columns possibly left out), NameMatch when the file is named students.csv or the
 // header holds the layout's names in another case or order, else NoMatch.
-func (studentsFormat) Detect(fsys fs.FS) format.Match {
+func (Format) Detect(fsys fs.FS) format.Match {
 	name, err := pickFile(fsys)
 	if err != nil {
 		return format.NoMatch
@@ -214,7 +223,7 @@ func headerIs(hdr []string, loose bool) bool {
 		slices.Sort(got)
 	}
 	for _, sso := range []bool{false, true} {
-		cols, err := columnsOf(&defaultLayout, format.Options{Students: format.StudentsOptions{GoogleSSO: sso}})
+		cols, err := columnsOf(&defaultLayout, format.Options{}.WithSettings(Name, Settings{GoogleSSO: sso}))
 		if err != nil {
 			panic(err) // the built-in layout is valid
 		}
@@ -233,3 +242,14 @@ func headerIs(hdr []string, loose bool) bool {
 	}
 	return false
 }
+
+// Title returns "students.csv".
+func (Format) Title() string { return "students.csv" }
+
+// Packaging says the roster is one file, students.csv.
+func (Format) Packaging() format.Packaging {
+	return format.Packaging{FileName: "students.csv", Files: []string{"students.csv"}}
+}
+
+// OrgUse says SITE_ID comes from each user's school.
+func (Format) OrgUse() format.OrgUse { return format.OrgsReferenced }

@@ -44,10 +44,10 @@ var (
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 
 func TestReadRules(t *testing.T) {
-	sso := format.Options{Students: format.StudentsOptions{GoogleSSO: true}}
-	dates := format.Options{Students: format.StudentsOptions{PasswordsAreDates: true}}
-	sites := format.Options{Students: format.StudentsOptions{SiteMapName: "sites.xlsx",
-		SiteMap: []format.Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt Middle"}}}}
+	sso := format.Options{}.WithSettings(Name, Settings{GoogleSSO: true})
+	dates := format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true})
+	sites := format.Options{}.WithSettings(Name, Settings{SiteMap: "sites.xlsx",
+		Sites: []Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt Middle"}}})
 	tests := []struct {
 		name  string
 		data  string
@@ -176,7 +176,7 @@ func TestReadMapping(t *testing.T) {
 		"00123,Ana,López,9,0101,ana@x.org,2/5/2010,Maria,2/5/2010",
 		"00124,Ben,Okafor,K,102,,pw2,,",
 		"00125,Cy,Lee,10,0101,,pw3,,2009-12-01")
-	opts := format.Options{Students: format.StudentsOptions{SiteMap: []format.Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt"}}}}
+	opts := format.Options{}.WithSettings(Name, Settings{Sites: []Site{{ID: "0101", Name: "Lincoln High"}, {ID: "102", Name: "Roosevelt"}}})
 	info, coll, probs := read(t, data, opts)
 	checkProblems(t, probs, nil)
 	if info.Files[0].Rows != 3 {
@@ -209,13 +209,13 @@ func TestReadMapping(t *testing.T) {
 	}
 
 	// With --passwords-are-dates the password is the date as the vendor keeps it, M/D/YYYY.
-	_, coll, _ = read(t, lines(header, "1,Ana,Lopez,9,s1,,02/05/2010", "2,Ben,Okafor,9,s1,,2009-12-01"), format.Options{Students: format.StudentsOptions{PasswordsAreDates: true}})
+	_, coll, _ = read(t, lines(header, "1,Ana,Lopez,9,s1,,02/05/2010", "2,Ben,Okafor,9,s1,,2009-12-01"), format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true}))
 	if a, b := coll.Roster.Users[0].Password, coll.Roster.Users[1].Password; a != "2/5/2010" || b != "12/1/2009" {
 		t.Errorf("date passwords read as %q, %q; want 2/5/2010, 12/1/2009", a, b)
 	}
 
 	// With Google SSO the username is the e-mail address.
-	_, coll, _ = read(t, lines(header, "1,Ana,Lopez,9,s1,ana@x.org,"), format.Options{Students: format.StudentsOptions{GoogleSSO: true}})
+	_, coll, _ = read(t, lines(header, "1,Ana,Lopez,9,s1,ana@x.org,"), format.Options{}.WithSettings(Name, Settings{GoogleSSO: true}))
 	if got := coll.Roster.Users[0].Username; got != "ana@x.org" {
 		t.Errorf("username with SSO = %q, want the e-mail", got)
 	}
@@ -235,7 +235,7 @@ func TestReadOrg(t *testing.T) {
 		t.Errorf("orgs = %+v, want the second named by its ID", o)
 	}
 	// A site map names the schools; --org names only a site the map leaves unnamed (none here).
-	opts := format.Options{Org: "Lincoln High", Students: format.StudentsOptions{SiteMap: []format.Site{{ID: "0101", Name: "L"}, {ID: "0102", Name: "R"}}}}
+	opts := format.Options{Org: "Lincoln High"}.WithSettings(Name, Settings{Sites: []Site{{ID: "0101", Name: "L"}, {ID: "0102", Name: "R"}}})
 	_, coll, probs = read(t, lines(header, "1,A,B,9,0101,,pw", "2,A,B,9,0102,,pw"), opts)
 	checkProblems(t, probs, nil)
 	if o := coll.Roster.Orgs; len(o) != 2 || o[0].Name != "L" || o[1].Name != "R" {
@@ -388,7 +388,7 @@ func oneRoster() *roster.Roster {
 }
 
 func TestWriteFromOneRoster(t *testing.T) {
-	out, probs := write(t, oneRoster(), format.Options{Students: format.StudentsOptions{GoogleSSO: true}})
+	out, probs := write(t, oneRoster(), format.Options{}.WithSettings(Name, Settings{GoogleSSO: true}))
 	// Google SSO requires EMAIL: Ben and Cy have none.
 	checkProblems(t, probs, []want{
 		{"error missing-required 0 EMAIL", `student "u2" has no value for EMAIL (required with --google-sso): not written`},
@@ -425,7 +425,7 @@ func TestWriteFromOneRoster(t *testing.T) {
 func TestWritePasswordsAreDates(t *testing.T) {
 	r := oneRoster()
 	r.Users[2].Password = "" // Cy takes the birth date too
-	out, probs := write(t, r, format.Options{Students: format.StudentsOptions{PasswordsAreDates: true, StudentID: "sourcedId"}})
+	out, probs := write(t, r, format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true, StudentID: "sourcedId"}))
 	for _, p := range probs {
 		if p.Severity == roster.Error {
 			t.Errorf("unexpected %s: %s", key(p), p.Message)
@@ -442,7 +442,7 @@ func TestWritePasswordsAreDates(t *testing.T) {
 
 	// A password that is not a date is an error for that student, the value not shown.
 	r = oneRoster()
-	out, probs = write(t, r, format.Options{Students: format.StudentsOptions{PasswordsAreDates: true}})
+	out, probs = write(t, r, format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true}))
 	var errs []roster.Problem
 	for _, p := range probs {
 		if p.Severity == roster.Error {
@@ -456,8 +456,8 @@ func TestWritePasswordsAreDates(t *testing.T) {
 }
 
 func TestWriteSiteMap(t *testing.T) {
-	sm := []format.Site{{ID: "0101", Name: "Lincoln High"}, {ID: "0202", Name: "roosevelt middle "}}
-	out, probs := write(t, oneRoster(), format.Options{Students: format.StudentsOptions{GoogleSSO: true, SiteMap: sm, SiteMapName: "sites.csv"}})
+	sm := []Site{{ID: "0101", Name: "Lincoln High"}, {ID: "0202", Name: "roosevelt middle "}}
+	out, probs := write(t, oneRoster(), format.Options{}.WithSettings(Name, Settings{GoogleSSO: true, Sites: sm, SiteMap: "sites.csv"}))
 	// sch2 has no identifier and its sourcedId is not a SITE_ID: matched by name (any case).
 	if !strings.Contains(out, "\n00123,Ana,López,9,0101,ana@x.org,") {
 		t.Errorf("output:\n%s", out)
@@ -469,8 +469,8 @@ func TestWriteSiteMap(t *testing.T) {
 	}
 
 	// A school neither a SITE_ID nor a SITE_NAME is an error naming the site map.
-	sm = []format.Site{{ID: "0101", Name: "Lincoln High"}}
-	_, probs = write(t, oneRoster(), format.Options{Students: format.StudentsOptions{PasswordsAreDates: true, SiteMap: sm, SiteMapName: "sites.csv"}})
+	sm = []Site{{ID: "0101", Name: "Lincoln High"}}
+	_, probs = write(t, oneRoster(), format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true, Sites: sm, SiteMap: "sites.csv"}))
 	var dangling []roster.Problem
 	for _, p := range probs {
 		if p.Code == roster.CodeDanglingRef {
@@ -480,8 +480,8 @@ func TestWriteSiteMap(t *testing.T) {
 	checkProblems(t, dangling, []want{{"error dangling-ref 0 SITE_ID", `student "u2": school "Roosevelt Middle" (sch2) is neither a SITE_ID nor a SITE_NAME in sites.csv`}})
 
 	// Two sites with the school's name: ambiguous.
-	sm = []format.Site{{ID: "0101", Name: "Lincoln High"}, {ID: "7", Name: "Roosevelt Middle"}, {ID: "8", Name: "ROOSEVELT MIDDLE"}}
-	_, probs = write(t, oneRoster(), format.Options{Students: format.StudentsOptions{PasswordsAreDates: true, SiteMap: sm}})
+	sm = []Site{{ID: "0101", Name: "Lincoln High"}, {ID: "7", Name: "Roosevelt Middle"}, {ID: "8", Name: "ROOSEVELT MIDDLE"}}
+	_, probs = write(t, oneRoster(), format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true, Sites: sm}))
 	dangling = nil
 	for _, p := range probs {
 		if p.Code == roster.CodeDanglingRef {
@@ -537,12 +537,12 @@ func TestWriteIDCollision(t *testing.T) {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
 	// --student-id sourcedId keeps them apart.
-	out, probs = write(t, r, format.Options{Students: format.StudentsOptions{StudentID: "sourcedId"}})
+	out, probs = write(t, r, format.Options{}.WithSettings(Name, Settings{StudentID: "sourcedId"}))
 	checkProblems(t, probs, nil)
 	if want := lines(header, "u1,A,B,1,s,,p", "u2,C,D,1,s,,p"); out != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
-	if err := New().Write(t.Context(), memDest{}, r, format.Options{Students: format.StudentsOptions{StudentID: "ssid"}}, roster.ReporterFunc(func(roster.Problem) {})); err == nil {
+	if err := New().Write(t.Context(), memDest{}, r, format.Options{}.WithSettings(Name, Settings{StudentID: "ssid"}), roster.ReporterFunc(func(roster.Problem) {})); err == nil {
 		t.Error("an unknown --student-id was accepted")
 	}
 }
@@ -561,8 +561,8 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("round trip changed the file:\n%s\nwant:\n%s", out, b)
 	}
 	// Passwords that are dates come back as M/D/YYYY.
-	_, coll, _ = read(t, lines(header, "1,A,B,9,s,,1997-02-05", "2,A,B,9,s,,02/05/1997"), format.Options{Students: format.StudentsOptions{PasswordsAreDates: true}})
-	out, _ = write(t, &coll.Roster, format.Options{Students: format.StudentsOptions{PasswordsAreDates: true}})
+	_, coll, _ = read(t, lines(header, "1,A,B,9,s,,1997-02-05", "2,A,B,9,s,,02/05/1997"), format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true}))
+	out, _ = write(t, &coll.Roster, format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true}))
 	if want := lines(header, "1,A,B,9,s,,2/5/1997", "2,A,B,9,s,,2/5/1997"); out != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
@@ -579,12 +579,11 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(lines(header+",MIDDLE_NAME,BIRTHDATE", "1,A,B,9,s,,2/5/2010,,2010-02-30", "1,A,B,9,s,,x")), uint8(3))
 	f.Add([]byte("student_id,GRADE\r\n\"1,2\n"), uint8(1))
 	f.Fuzz(func(t *testing.T, data []byte, flags uint8) {
-		opts := format.Options{Org: "Lincoln High"}
-		opts.Students.GoogleSSO = flags&1 != 0
-		opts.Students.PasswordsAreDates = flags&2 != 0
+		set := Settings{GoogleSSO: flags&1 != 0, PasswordsAreDates: flags&2 != 0}
 		if flags&4 != 0 {
-			opts.Students.SiteMap = []format.Site{{ID: "0101", Name: "L"}}
+			set.Sites = []Site{{ID: "0101", Name: "L"}}
 		}
+		opts := format.Options{Org: "Lincoln High"}.WithSettings(Name, set)
 		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
 		rep := roster.ReporterFunc(func(p roster.Problem) {
 			if p.Severity == "" || p.Code == "" || p.Line < 0 || p.Line > lines {

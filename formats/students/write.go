@@ -21,20 +21,20 @@ type outRow []string
 // demographics other than the birth date are dropped, each kind reported once as lossy; a
 // student that cannot be written (no school, no password, a site not in the site map …) is an
 // error and is left out.
-func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
+func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
 	cols, err := layoutColumns(opts)
 	if err != nil {
 		return err
 	}
 	var bySourcedID bool
-	switch strings.ToLower(opts.Students.StudentID) {
+	switch strings.ToLower(settingsOf(opts).StudentID) {
 	case "", "identifier":
 	case "sourcedid":
 		bySourcedID = true
 	default:
-		return fmt.Errorf("students: student ID %q: want identifier or sourcedId", opts.Students.StudentID)
+		return fmt.Errorf("students: student ID %q: want identifier or sourcedId", settingsOf(opts).StudentID)
 	}
-	w := &writer{opts: opts, rep: rep, cols: cols, bySourcedID: bySourcedID,
+	w := &writer{opts: opts, stu: settingsOf(opts), rep: rep, cols: cols, bySourcedID: bySourcedID,
 		orgs: make(map[string]*roster.Org, len(r.Orgs)), births: map[string]string{}, seen: map[string]string{},
 		idx: make(map[string]int, len(cols)), set: make([]bool, len(cols))}
 	for i := len(cols) - 1; i >= 0; i-- {
@@ -48,7 +48,7 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 			w.births[d.SourcedID] = d.BirthDate
 		}
 	}
-	if sm := opts.Students.SiteMap; sm != nil {
+	if sm := settingsOf(opts).Sites; sm != nil {
 		w.siteIDs = make(map[string]bool, len(sm))
 		w.siteByName = make(map[string][]string, len(sm))
 		for _, s := range sm {
@@ -119,6 +119,7 @@ func (studentsFormat) Write(ctx context.Context, dst format.Dest, r *roster.Rost
 // writer maps canonical students to rows.
 type writer struct {
 	opts        format.Options
+	stu         Settings // the students settings of opts
 	rep         roster.Reporter
 	cols        []column
 	bySourcedID bool
@@ -170,7 +171,7 @@ func (w *writer) missingHint(col string) string {
 		return " (no school org: give --org NAME when the input has no schools)"
 	case col == ColGrade:
 		return " (no grade in the input: a layout whose GRADE is not required leaves it blank)"
-	case col == ColPassword && w.opts.Students.PasswordsAreDates:
+	case col == ColPassword && w.stu.PasswordsAreDates:
 		return " (no password and no birth date to take)"
 	case col == ColPassword:
 		return " (use --passwords-are-dates to take birth dates, or --google-sso)"
@@ -232,7 +233,7 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 		}
 	}
 	pass := u.Password
-	if w.opts.Students.PasswordsAreDates {
+	if w.stu.PasswordsAreDates {
 		from := "password"
 		if pass == "" && birth != "" {
 			pass, from = birth, "birth date"
@@ -255,7 +256,7 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 	}
 	missing := false
 	for _, c := range w.cols {
-		if c.needed(w.opts) && blank(v[w.idx[c.name]]) {
+		if c.needed(w.stu) && blank(v[w.idx[c.name]]) {
 			missing = true
 			w.missingValue(c.name, who(u.SourcedID))
 		}
@@ -300,7 +301,7 @@ func (w *writer) site(u *roster.User) (string, bool) {
 	if len(ids) == 1 {
 		return ids[0], true
 	}
-	name := w.opts.Students.SiteMapName
+	name := w.stu.SiteMap
 	if name == "" {
 		name = "the site map"
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/rostersync/rostersync/formats/students"
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/format"
 )
@@ -33,7 +32,7 @@ func (d *Deps) loadConfig(g *GlobalOptions) (*config.Config, error) {
 	if d.config != nil {
 		return d.config, nil
 	}
-	c, err := config.Load(config.LoadOptions{Path: g.ConfigPath, Getenv: d.Getenv})
+	c, err := config.Load(config.LoadOptions{Path: g.ConfigPath, Getenv: d.Getenv, Formats: d.Formats})
 	if err != nil {
 		return nil, configError(err)
 	}
@@ -65,9 +64,9 @@ func (d *Deps) profile(g *GlobalOptions) (*config.Config, *config.Profile, error
 	return c, p, nil
 }
 
-// formatOptions resolves the format options of a command: flags given on the command line win
-// over the --profile's settings, which win over the defaults. It loads the site map and the
-// layout they name.
+// resolve resolves the format options of a command: flags given on the command line win over
+// the --profile's settings, which win over the defaults. It takes the layout they name, and
+// the formats' own settings load what they name (the site map).
 func (f *formatFlags) resolve(cmd *cobra.Command, deps *Deps, g *GlobalOptions) (format.Options, *config.Profile, error) {
 	cfg, p, err := deps.profile(g)
 	if err != nil {
@@ -80,26 +79,15 @@ func (f *formatFlags) resolve(cmd *cobra.Command, deps *Deps, g *GlobalOptions) 
 				*dst = val
 			}
 		}
-		pickBool := func(name string, dst *bool, val bool) {
-			if !changed(name) && val {
-				*dst = true
-			}
-		}
 		format := p.Format
 		if format == "" {
 			format = p.From
 		}
 		pick("format", &f.Format, format)
 		pick("vendor", &f.Vendor, p.Vendor)
-		pick("capti-id", &f.CaptiID, p.Capti.ID)
-		pick("capti-domain", &f.CaptiDomain, p.Capti.Domain)
-		pick("site-map", &f.SiteMap, p.Students.SiteMap)
-		pick("student-id", &f.StudentID, p.Students.StudentID)
 		pick("layout", &f.Layout, p.Layout)
-		pickBool("google-sso", &f.GoogleSSO, p.Students.GoogleSSO)
-		pickBool("passwords-are-dates", &f.PasswordsAreDates, p.Students.PasswordsAreDates)
 	}
-	o, err := f.options()
+	o, err := f.options(deps.Formats)
 	if err != nil {
 		return o, nil, err
 	}
@@ -123,22 +111,10 @@ func (f *formatFlags) resolve(cmd *cobra.Command, deps *Deps, g *GlobalOptions) 
 		}
 		o.Layout = &l
 	}
-	if f.SiteMap != "" {
-		if o, err = f.loadSiteMap(o); err != nil {
-			return o, nil, err
-		}
+	if o, err = formatSettings(deps.Formats, cmd.Flags(), p, o); err != nil {
+		return o, nil, err
 	}
 	return o, p, nil
-}
-
-// loadSiteMap reads the site map f names into o.
-func (f *formatFlags) loadSiteMap(o format.Options) (format.Options, error) {
-	sites, err := students.LoadSiteMap(f.SiteMap)
-	if err != nil {
-		return o, withExit(ExitLocal, err)
-	}
-	o.Students.SiteMap, o.Students.SiteMapName = sites, f.SiteMap
-	return o, nil
 }
 
 func newConfigCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
@@ -178,7 +154,7 @@ and secrets (password, passphrase) shown as ***. With --profile, only that profi
 // profileCompletion completes --profile with the profile names of the config file.
 func profileCompletion(deps *Deps, g *GlobalOptions) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		c, err := config.Load(config.LoadOptions{Path: g.ConfigPath, Getenv: deps.Getenv})
+		c, err := config.Load(config.LoadOptions{Path: g.ConfigPath, Getenv: deps.Getenv, Formats: deps.Formats})
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

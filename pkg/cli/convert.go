@@ -75,7 +75,7 @@ written as an active record.
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(f, deps.Formats.Names())
+	opts.Format.AddFlags(cmd, deps.Formats)
 	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
@@ -136,16 +136,16 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err := applyDelta(ctx, deps, opts, to, fopts, &coll.Roster); err != nil {
 		return err
 	}
-	if err := needsOrg(to.Name(), from.Name(), loneName(from, in) != "", &coll.Roster); err != nil {
+	if err := needsOrg(to, from, loneName(from, in) != "", &coll.Roster); err != nil {
 		return err
 	}
-	if err := needsRoles(from.Name(), &coll.Roster); err != nil {
+	if err := needsRoles(&coll.Roster); err != nil {
 		return err
 	}
 	if opts.Dest == "" {
 		opts.Dest = "-"
 	}
-	out, err := openOutput(deps, opts.Dest, to.Name())
+	out, err := openOutput(deps, opts.Dest, to)
 	if err != nil {
 		return err
 	}
@@ -239,11 +239,11 @@ func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.
 func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format.Format, fopts format.Options, r *roster.Roster) error {
 	kinds := r.DeltaKinds()
 	if opts.Base == "" {
-		if len(kinds) == 0 || to.Name() == "oneroster" {
+		if len(kinds) == 0 || format.HoldsDeltas(to) {
 			return nil
 		}
 		return refusal(fmt.Errorf("%s is a OneRoster delta (manifest.csv marks %s delta): a delta lists the changes since the last export, not a roster, and %s holds a whole roster; nothing was written",
-			opts.Src, deltaKindList(kinds), formatTitle(to.Name())),
+			opts.Src, deltaKindList(kinds), format.Title(to)),
 			"give the last full package it follows with --base OLD to apply it to, or convert the full export")
 	}
 	if len(kinds) == 0 {
@@ -257,7 +257,7 @@ func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format
 	if err != nil {
 		return err
 	}
-	if baseFormat.Name() != "oneroster" {
+	if !format.HoldsDeltas(baseFormat) {
 		return usageError(fmt.Errorf("the base %s is a %s roster: a OneRoster delta applies to the OneRoster package it follows", opts.Base, baseFormat.Name()),
 			"give the last full OneRoster export as --base")
 	}
@@ -361,10 +361,10 @@ func writeConverted(ctx context.Context, to format.Format, out atomicfile.Output
 // have to fit in a small /tmp.
 func writeConvertedIn(ctx context.Context, to format.Format, out atomicfile.Output, stageIn string, r *roster.Roster, fopts format.Options) (*roster.Problems, error) {
 	dropped := &roster.Problems{}
-	if kinds := r.DeltaKinds(); len(kinds) > 0 && to.Name() != "oneroster" {
+	if kinds := r.DeltaKinds(); len(kinds) > 0 && !format.HoldsDeltas(to) {
 		out.Abort()
 		return dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
-			deltaKindList(kinds), formatTitle(to.Name())))
+			deltaKindList(kinds), format.Title(to)))
 	}
 	gone := roster.DropDeleted(r)
 	for _, k := range roster.Kinds {
@@ -409,7 +409,7 @@ func writeConvertedIn(ctx context.Context, to format.Format, out atomicfile.Outp
 			return dropped, err
 		}
 		return dropped, unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
-			formatTitle(to.Name()), plural(n, "error")))
+			format.Title(to), plural(n, "error")))
 	}
 	for _, name := range st.names {
 		if err := copyInto(out, tmp, name); err != nil {
@@ -486,19 +486,6 @@ func copyInto(out atomicfile.Output, dir, name string) error {
 	return err
 }
 
-// formatTitle is how messages name a format.
-func formatTitle(name string) string {
-	switch name {
-	case "oneroster":
-		return "OneRoster"
-	case "capti":
-		return "Capti"
-	case "students":
-		return "students.csv"
-	}
-	return name
-}
-
 func countLine(c map[string]int) string {
 	var parts []string
 	for _, k := range roster.Kinds {
@@ -518,13 +505,14 @@ func countLine(c map[string]int) string {
 
 // openOutput picks the atomic output for dest: stdout ("-"), a .zip, a directory (existing, or
 // ending in a separator, or any path for a multi-file format), or a file.
-func openOutput(deps *Deps, dest, target string) (atomicfile.Output, error) {
-	multi := target == "oneroster"
+func openOutput(deps *Deps, dest string, target format.Format) (atomicfile.Output, error) {
+	pkg := format.PackagingOf(target)
+	multi := pkg.Multi
 	switch {
 	case dest == "-":
 		if multi {
 			if deps.IO.IsStdoutTTY {
-				return nil, usageError(errors.New("a OneRoster package written to stdout is a zip: redirect stdout or give a DEST"))
+				return nil, usageError(fmt.Errorf("a %s package written to stdout is a zip: redirect stdout or give a DEST", format.Title(target)))
 			}
 			return atomicfile.NewZipStream(deps.IO.Out), nil
 		}
@@ -536,7 +524,7 @@ func openOutput(deps *Deps, dest, target string) (atomicfile.Output, error) {
 	isDir := err == nil && fi.IsDir()
 	if isDir || strings.HasSuffix(dest, string(os.PathSeparator)) || strings.HasSuffix(dest, "/") || multi {
 		if !multi {
-			return atomicfile.NewFile(filepath.Join(dest, defaultFileName(target))), dirMustExist(dest)
+			return atomicfile.NewFile(filepath.Join(dest, pkg.FileName)), dirMustExist(dest)
 		}
 		return atomicfile.NewDir(dest), nil
 	}
@@ -553,23 +541,10 @@ func dirMustExist(dir string) error {
 	return nil
 }
 
-func defaultFileName(target string) string {
-	switch target {
-	case "students":
-		return "students.csv"
-	case "capti":
-		return "roster.csv"
-	}
-	return target + ".csv"
-}
-
-// needsRoles refuses to convert OneRoster users without a role (1.2 users that roles.csv gives
-// none, which validate warns about): a 1.1 users.csv requires one, and Capti and students.csv
-// must tell students from staff.
-func needsRoles(from string, r *roster.Roster) error {
-	if from != "oneroster" {
-		return nil
-	}
+// needsRoles refuses to convert users without a role (OneRoster 1.2 users that roles.csv gives
+// none, which validate warns about; the single-file readers give every user one): a 1.1
+// users.csv requires one, and Capti and students.csv must tell students from staff.
+func needsRoles(r *roster.Roster) error {
 	none := 0
 	for i := range r.Users {
 		if r.Users[i].Role == "" {
@@ -590,20 +565,22 @@ func hasHave(n int) string {
 	return fmt.Sprintf("%d users have", n)
 }
 
-// needsOrg refuses to write OneRoster users without any org: the package would fail its own
-// validation (users.orgSourcedIds is required), so the user must name the school. One file of
-// a OneRoster package (lone: users.csv alone) refers to orgs it does not hold: the whole
-// package is needed, for OneRoster or students.csv (whose SITE_ID comes from the school).
-func needsOrg(to, from string, lone bool, r *roster.Roster) error {
+// needsOrg refuses to write users without any org to a format that requires one (OneRoster:
+// the package would fail its own validation, users.orgSourcedIds is required), so the user must
+// name the school. One file of a package (lone: users.csv alone) refers to orgs it does not
+// hold: the whole package is needed for a format that writes users with their school
+// (format.OrgUse: OneRoster, or students.csv whose SITE_ID comes from the school).
+func needsOrg(to, from format.Format, lone bool, r *roster.Roster) error {
 	if r.IsDelta() {
 		return nil // a delta package leaves out what did not change, orgs included
 	}
-	if from == "oneroster" && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && (to == "oneroster" || to == "students") {
-		return usageError(fmt.Errorf("the input is one file of a OneRoster package, without orgs.csv: converting it to %s needs the schools its users refer to", to),
+	use := format.OrgUseOf(to)
+	if format.PackagingOf(from).Multi && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && use != format.OrgsIgnored {
+		return usageError(fmt.Errorf("the input is one file of a %s package, without orgs.csv: converting it to %s needs the schools its users refer to", format.Title(from), to.Name()),
 			"convert the whole package: its folder or zip")
 	}
-	if to == "oneroster" && len(r.Orgs) == 0 && len(r.Users) > 0 {
-		return usageError(fmt.Errorf("a %s file has no schools: converting it to oneroster needs --org NAME", formatTitle(from)),
+	if use == format.OrgsRequired && len(r.Orgs) == 0 && len(r.Users) > 0 {
+		return usageError(fmt.Errorf("a %s file has no schools: converting it to %s needs --org NAME", format.Title(from), to.Name()),
 			`add --org "School Name" (the school the users belong to)`)
 	}
 	return nil

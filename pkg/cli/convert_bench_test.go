@@ -45,7 +45,7 @@ func BenchmarkConvertWrite(b *testing.B) {
 					r := coll.Roster // writeConverted empties its roster, not the slices
 					var out atomicfile.Output = atomicfile.NewDir(dir)
 					if to.Name() != "oneroster" {
-						out = atomicfile.NewFile(filepath.Join(dir, defaultFileName(to.Name())))
+						out = atomicfile.NewFile(filepath.Join(dir, format.PackagingOf(to).FileName))
 					}
 					if checked {
 						if _, err := writeConverted(ctx, to, out, &r, format.Options{}); err != nil {

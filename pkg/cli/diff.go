@@ -105,7 +105,7 @@ per summary kind, note and changed field), json (the whole comparison as one doc
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(f, deps.Formats.Names())
+	opts.Format.AddFlags(cmd, deps.Formats)
 	f.Lookup("format").Usage = "format of both inputs: " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.OldFormat, "old-format", "", "format of OLD (overrides --format)")
 	f.StringVar(&opts.NewFormat, "new-format", "", "format of NEW (overrides --format)")
@@ -126,8 +126,6 @@ per summary kind, note and changed field), json (the whole comparison as one doc
 	_ = cmd.RegisterFlagCompletionFunc("entity", fixedCompletion(kinds...))
 	_ = cmd.RegisterFlagCompletionFunc("key", fixedCompletion("sourcedId", "email", "identifier", "username"))
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
-	_ = cmd.RegisterFlagCompletionFunc("capti-id", fixedCompletion("email", "username"))
-	_ = cmd.RegisterFlagCompletionFunc("student-id", fixedCompletion("identifier", "sourcedId"))
 	return cmd
 }
 
@@ -334,14 +332,14 @@ func kindList() string {
 	return strings.Join(names, ", ")
 }
 
-// loneKinds restricts a diff to the kind a lone OneRoster file holds (users.csv alone): every
-// other kind of the other side would otherwise count as removed or added.
+// loneKinds restricts a diff to the kind a lone file of a package holds (OneRoster's users.csv
+// alone): every other kind of the other side would otherwise count as removed or added.
 func loneKinds(deps *Deps, sides [2]*diffSide, dopts *diff.Options, quiet bool) error {
 	var held []roster.Kind
 	var from []string
 	for _, s := range sides {
 		lone := loneName(s.format, s.in)
-		if lone == "" || s.format.Name() != "oneroster" {
+		if lone == "" || !format.PackagingOf(s.format).Multi {
 			continue
 		}
 		if k := roster.Kind(strings.TrimSuffix(lone, ".csv")); slices.Contains(roster.Kinds, k) {
@@ -440,15 +438,14 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 	// Users are keyed as the format that does not use sourcedId keys them.
 	key := "sourcedId"
 	for _, f := range []format.Format{of, nf} {
-		if uk, ok := f.(format.UserKeyer); ok && uk.UserKey() != "" && uk.UserKey() != "sourcedId" {
-			key = uk.UserKey()
-			break
-		}
-	}
-	if key == "identifier" {
-		dopts.OrgKey = "identifier" // schools named by their identifier (SITE_ID), as users are
-		if strings.EqualFold(opts.Options.Students.StudentID, "sourcedId") {
-			key = "sourcedId" // STUDENT_ID written from sourcedId (--student-id sourcedId)
+		if uk, ok := f.(format.UserKeyer); ok {
+			if user, org := uk.UserKey(opts.Options); user != "" && (user != "sourcedId" || org != "") {
+				key = user
+				if org != "" {
+					dopts.OrgKey = org // schools named by their identifier (SITE_ID), as users are
+				}
+				break
+			}
 		}
 	}
 	dopts.UserKey = key

@@ -86,6 +86,8 @@ func exitCode(err error, mappers []codeMapper) int {
 		return ExitInterrupted
 	case errors.Is(err, format.ErrUnknownFormat):
 		return ExitUsage
+	case isSettingError(err):
+		return ExitUsage // a format refused one of its settings (--capti-id x)
 	case errors.Is(err, format.ErrUndetected):
 		return ExitLocal
 	}
@@ -118,5 +120,13 @@ func hintsOf(err error) []string {
 	if ie, ok := errors.AsType[*config.InsecureError](err); ok && !slices.Contains(hints, ie.Hint()) {
 		hints = append(slices.Clip(hints), ie.Hint())
 	}
+	if se, ok := errors.AsType[*format.SettingError](err); ok && se.Hint != "" && !slices.Contains(hints, se.Hint) {
+		hints = append(slices.Clip(hints), se.Hint)
+	}
 	return hints
+}
+
+func isSettingError(err error) bool {
+	_, ok := errors.AsType[*format.SettingError](err)
+	return ok
 }

@@ -26,6 +26,9 @@ type HistoryOptions struct {
 	StateDir string
 	Diff     []string // RUN FILE
 	Target   string
+	// Options are the resolved format options (flags over the profile) FILE of --diff is
+	// read with.
+	Options format.Options
 }
 
 func newHistoryCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
@@ -57,13 +60,20 @@ without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique pr
 			} else if len(args) > 1 {
 				return usageError(errors.New("history takes one PROFILE or URL"))
 			}
-			return runHistory(cmd, deps, opts)
+			if opts.Diff != nil {
+				fopts, _, err := opts.Format.resolve(cmd, deps, g)
+				if err != nil {
+					return err
+				}
+				opts.Options = fopts
+			}
+			return runHistory(cmd.Context(), deps, opts)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.StateDir, "state-dir", "", "state folder (default $XDG_STATE_HOME/rostersync)")
 	f.Bool("diff", false, "compare a run's snapshot with a file: history DEST --diff RUN FILE")
-	opts.Format.AddFlags(f, deps.Formats.Names())
+	opts.Format.AddFlags(cmd, deps.Formats)
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	cmd.ValidArgsFunction = func(c *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 		if len(args) == 0 {
@@ -74,7 +84,7 @@ without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique pr
 	return cmd
 }
 
-func runHistory(cmd *cobra.Command, deps *Deps, opts *HistoryOptions) error {
+func runHistory(ctx context.Context, deps *Deps, opts *HistoryOptions) error {
 	style, err := opts.Global.outputStyle(deps)
 	if err != nil {
 		return err
@@ -120,7 +130,7 @@ func runHistory(cmd *cobra.Command, deps *Deps, opts *HistoryOptions) error {
 		}
 		return printRuns(deps, style, runs)
 	}
-	return historyDiff(cmd, deps, opts, store, dest, runs)
+	return historyDiff(ctx, deps, opts, store, dest, runs)
 }
 
 // historyKey is the destination identity of a profile name, a URL or a local folder: a local
@@ -221,7 +231,7 @@ func printRuns(deps *Deps, style string, runs []*state.Run) error {
 	return nil
 }
 
-func historyDiff(cmd *cobra.Command, deps *Deps, opts *HistoryOptions, store *state.Store, dest string, runs []*state.Run) error {
+func historyDiff(ctx context.Context, deps *Deps, opts *HistoryOptions, store *state.Store, dest string, runs []*state.Run) error {
 	runID, file := opts.Diff[0], opts.Diff[1]
 	var run *state.Run
 	for _, r := range runs {
@@ -265,11 +275,7 @@ func historyDiff(cmd *cobra.Command, deps *Deps, opts *HistoryOptions, store *st
 	if err != nil {
 		return withExit(ExitLocal, err)
 	}
-	fopts, _, err := opts.Format.resolve(cmd, deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	cur, err := snapshotOf(cmd.Context(), deps, file, opts.Format.Format, fopts)
+	cur, err := snapshotOf(ctx, deps, file, opts.Format.Format, opts.Options)
 	if err != nil {
 		return err
 	}

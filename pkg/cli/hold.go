@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 type HoldOptions struct {
 	Global   *GlobalOptions
 	StateDir string
+	Run      string // RUN: a held run's ID or a unique prefix of it (show, approve, discard)
 }
 
 func newHoldCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
@@ -44,7 +46,7 @@ it, and needs no other flag than the --config and --state-dir it was held under.
 		Short: "List the held runs (-o json: an array of id, destination, created, reason)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runHoldList(deps, opts)
+			return runHoldList(cmd.Context(), deps, opts)
 		},
 	}
 	show := &cobra.Command{
@@ -52,7 +54,8 @@ it, and needs no other flag than the --config and --state-dir it was held under.
 		Short: "Show a held run: the comparison that tripped the guard, and its files",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runHoldShow(deps, opts, args[0])
+			opts.Run = args[0]
+			return runHoldShow(cmd.Context(), deps, opts)
 		},
 	}
 	approve := &cobra.Command{
@@ -60,7 +63,8 @@ it, and needs no other flag than the --config and --state-dir it was held under.
 		Short: "Publish exactly the files of a held run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runHoldApprove(cmd, deps, opts, args[0])
+			opts.Run = args[0]
+			return runHoldApprove(cmd.Context(), deps, opts)
 		},
 	}
 	discard := &cobra.Command{
@@ -68,7 +72,8 @@ it, and needs no other flag than the --config and --state-dir it was held under.
 		Short: "Drop a held run and its files",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runHoldDiscard(deps, opts, args[0])
+			opts.Run = args[0]
+			return runHoldDiscard(cmd.Context(), deps, opts)
 		},
 	}
 	for _, c := range []*cobra.Command{show, approve, discard} {
@@ -117,7 +122,7 @@ type heldRun struct {
 	Reason      string `json:"reason"`
 }
 
-func runHoldList(deps *Deps, opts *HoldOptions) error {
+func runHoldList(_ context.Context, deps *Deps, opts *HoldOptions) error {
 	style, err := opts.Global.outputStyle(deps)
 	if err != nil {
 		return err
@@ -173,12 +178,12 @@ func findHold(deps *Deps, opts *HoldOptions, id string) (*state.Store, *state.Ho
 	return store, h, nil
 }
 
-func runHoldShow(deps *Deps, opts *HoldOptions, id string) error {
+func runHoldShow(_ context.Context, deps *Deps, opts *HoldOptions) error {
 	style, err := opts.Global.outputStyle(deps)
 	if err != nil {
 		return err
 	}
-	_, h, err := findHold(deps, opts, id)
+	_, h, err := findHold(deps, opts, opts.Run)
 	if err != nil {
 		return err
 	}
@@ -203,12 +208,12 @@ func runHoldShow(deps *Deps, opts *HoldOptions, id string) error {
 	return nil
 }
 
-func runHoldApprove(cmd *cobra.Command, deps *Deps, opts *HoldOptions, id string) error {
+func runHoldApprove(ctx context.Context, deps *Deps, opts *HoldOptions) error {
 	style, err := opts.Global.outputStyle(deps)
 	if err != nil {
 		return err
 	}
-	store, h, err := findHold(deps, opts, id)
+	store, h, err := findHold(deps, opts, opts.Run)
 	if err != nil {
 		return err
 	}
@@ -233,7 +238,7 @@ func runHoldApprove(cmd *cobra.Command, deps *Deps, opts *HoldOptions, id string
 	}
 	pub := &publish.Publisher{Store: store, Dial: publisherDial(deps, conn, p)}
 	quiet := opts.Global.Quiet
-	rep, err := pub.Approve(cmd.Context(), h, func(total int64) (func(int64), func()) { return progressFor(deps, quiet, total, "uploading") })
+	rep, err := pub.Approve(ctx, h, func(total int64) (func(int64), func()) { return progressFor(deps, quiet, total, "uploading") })
 	if err != nil {
 		return publishError(err)
 	}
@@ -250,8 +255,8 @@ func runHoldApprove(cmd *cobra.Command, deps *Deps, opts *HoldOptions, id string
 	return nil
 }
 
-func runHoldDiscard(deps *Deps, opts *HoldOptions, id string) error {
-	store, h, err := findHold(deps, opts, id)
+func runHoldDiscard(_ context.Context, deps *Deps, opts *HoldOptions) error {
+	store, h, err := findHold(deps, opts, opts.Run)
 	if err != nil {
 		return err
 	}

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -50,65 +53,118 @@ func refused(in *input) error {
 	return refusal(fmt.Errorf("%s: %s", in.Path, why))
 }
 
-// formatFlags are the format options every reading command takes (SPEC §2).
+// formatFlags are the format options every reading command takes (SPEC §2). The formats'
+// own flags (--capti-id, --site-map …) are registered by the formats (format.Settings) and
+// read by formatSettings.
 type formatFlags struct {
-	Format            string
-	InputEncoding     string
-	Vendor            string
-	CaptiID           string
-	CaptiDomain       string
-	GoogleSSO         bool
-	PasswordsAreDates bool
-	SiteMap           string
-	StudentID         string
-	Layout            string
+	Format        string
+	InputEncoding string
+	Vendor        string
+	Layout        string
 }
 
-func (f *formatFlags) AddFlags(fs *pflag.FlagSet, names []string) {
-	fs.StringVarP(&f.Format, "format", "f", "", "input format: "+strings.Join(names, ", ")+" (default: detected)")
+// AddFlags registers the format options on cmd: the shared ones, then each format's own, with
+// their shell completions.
+func (f *formatFlags) AddFlags(cmd *cobra.Command, reg *format.Registry) {
+	fs := cmd.Flags()
+	var vendors, about []string
+	for _, v := range vendorsOf(reg) {
+		vendors, about = append(vendors, v.Name), append(about, v.Name+" ("+v.About+")")
+	}
+	fs.StringVarP(&f.Format, "format", "f", "", "input format: "+strings.Join(reg.Names(), ", ")+" (default: detected)")
 	fs.StringVar(&f.InputEncoding, "input-encoding", "", "transcode input from windows-1252 or latin1 (default: UTF-8, checked)")
-	fs.StringVar(&f.Vendor, "vendor", "", "add a vendor's reading rules: capti (what Capti's ClassLink import ignores or maps)")
-	fs.StringVar(&f.CaptiID, "capti-id", "", "capti: which column is the Capti ID, email or username (default email)")
-	fs.StringVar(&f.CaptiDomain, "capti-domain", "", "capti: the domain Capti appends to usernames")
-	fs.BoolVar(&f.GoogleSSO, "google-sso", false, "students: students sign in with Google (EMAIL required, PASSWORD not)")
-	fs.BoolVar(&f.PasswordsAreDates, "passwords-are-dates", false, "students: PASSWORD is a date, written M/D/YYYY")
-	fs.StringVar(&f.SiteMap, "site-map", "", "students: .csv or .xlsx with SITE_ID,SITE_NAME; every SITE_ID must be in it")
-	fs.StringVar(&f.StudentID, "student-id", "", "students: what STUDENT_ID holds from OneRoster, identifier or sourcedId")
+	fs.StringVar(&f.Vendor, "vendor", "", "add a vendor's reading rules: "+strings.Join(about, ", "))
+	for _, ft := range reg.Formats() {
+		c, ok := ft.(format.Configurable)
+		if !ok {
+			continue
+		}
+		s := c.NewSettings()
+		s.AddFlags(fs)
+		if fv, ok := s.(format.FlagValuer); ok {
+			for name, values := range fv.FlagValues() {
+				_ = cmd.RegisterFlagCompletionFunc(name, fixedCompletion(values...))
+			}
+		}
+	}
 	fs.StringVar(&f.Layout, "layout", "", "column layout from the config file's layouts section")
+	_ = cmd.RegisterFlagCompletionFunc("vendor", fixedCompletion(vendors...))
 }
 
-// options turns the flags into format options.
-func (f *formatFlags) options() (format.Options, error) {
+// vendorsOf lists the vendor rule sets of the formats of reg (format.Vendors).
+func vendorsOf(reg *format.Registry) []format.Vendor {
+	var out []format.Vendor
+	for _, ft := range reg.Formats() {
+		if v, ok := ft.(format.Vendors); ok {
+			for _, vd := range v.Vendors() {
+				if !slices.ContainsFunc(out, func(x format.Vendor) bool { return x.Name == vd.Name }) {
+					out = append(out, vd)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// options turns the shared flags into format options.
+func (f *formatFlags) options(reg *format.Registry) (format.Options, error) {
 	o := format.Options{
 		InputEncoding: f.InputEncoding,
 		Vendor:        f.Vendor,
-		Capti:         format.CaptiOptions{ID: f.CaptiID, Domain: f.CaptiDomain},
-		Students: format.StudentsOptions{GoogleSSO: f.GoogleSSO, PasswordsAreDates: f.PasswordsAreDates,
-			StudentID: f.StudentID},
 	}
 	if !csvio.ValidEncoding(f.InputEncoding) {
 		return o, usageError(fmt.Errorf("unknown --input-encoding %q", f.InputEncoding), "use windows-1252 or latin1")
 	}
-	switch f.Vendor {
-	case "", "capti":
-	default:
-		return o, usageError(fmt.Errorf("unknown --vendor %q", f.Vendor), "the vendor rule sets are: capti")
+	var vendors []string
+	for _, v := range vendorsOf(reg) {
+		vendors = append(vendors, v.Name)
 	}
-	switch f.CaptiID {
-	case "", "email", "username":
-	default:
-		return o, usageError(fmt.Errorf("unknown --capti-id %q", f.CaptiID), "use --capti-id email or --capti-id username")
+	if f.Vendor != "" && !slices.Contains(vendors, f.Vendor) {
+		return o, usageError(fmt.Errorf("unknown --vendor %q", f.Vendor), "the vendor rule sets are: "+strings.Join(vendors, ", "))
 	}
-	switch f.StudentID {
-	case "", "identifier", "sourcedId":
-	default:
-		return o, usageError(fmt.Errorf("unknown --student-id %q", f.StudentID), "use --student-id identifier or --student-id sourcedId")
+	return o, nil
+}
+
+// formatSettings gives each format with settings of its own (format.Configurable) its
+// settings in o: its section of profile p (nil: none), with the flags given on the command
+// line in flags (nil: none) over it. A bad value is a *format.SettingError, which exitCode
+// maps to a usage error; a file a setting names that cannot be loaded (a site map) is exit 3.
+func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profile, o format.Options) (format.Options, error) {
+	for _, ft := range reg.Formats() {
+		c, ok := ft.(format.Configurable)
+		if !ok {
+			continue
+		}
+		s := c.NewSettings()
+		if p != nil {
+			if _, err := p.DecodeSettings(ft.Name(), s); err != nil {
+				return o, configError(fmt.Errorf("%w: profile %s: %w", config.ErrConfig, p.Name, err))
+			}
+		}
+		if flags != nil {
+			own := pflag.NewFlagSet(ft.Name(), pflag.ContinueOnError)
+			s.AddFlags(own) // bound to s, the profile's values as defaults
+			var err error
+			own.VisitAll(func(fl *pflag.Flag) {
+				if given := flags.Lookup(fl.Name); given != nil && given.Changed && err == nil {
+					err = fl.Value.Set(given.Value.String())
+				}
+			})
+			if err != nil {
+				return o, usageError(err)
+			}
+		}
+		v, err := s.Value()
+		if err != nil {
+			return o, err
+		}
+		o = o.WithSettings(ft.Name(), v)
 	}
 	return o, nil
 }
 
 // pickFormat returns the --format named, or the one detected for in. A refused zip is taken
-// for a OneRoster package (the only format that comes zipped). A lone file is then named the
+// for a package of the first multi-file format registered (format.Packaging). A lone file is then named the
 // way the format reads it (format.Namer): stdin holding a OneRoster users.csv is users.csv.
 func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 	f, err := lookupOrDetect(deps, name, in)
@@ -125,7 +181,11 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 
 func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 	if name == "" && in.Refused {
-		name = "oneroster"
+		for _, f := range deps.Formats.Formats() {
+			if format.PackagingOf(f).Multi {
+				return f, nil
+			}
+		}
 	}
 	if name != "" {
 		f, err := deps.Formats.Lookup(name)

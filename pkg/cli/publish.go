@@ -84,7 +84,7 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 			if as != "" {
 				return nil, usageError(errors.New("--as names one file: a directory is sent under its files' names"))
 			}
-			set.Files, err = folderFiles(deps, in.Dir, info, quiet)
+			set.Files, err = folderFiles(deps, in.Dir, info, format.PackagingOf(f).Meta, quiet)
 			if err != nil {
 				return nil, err
 			}
@@ -106,9 +106,10 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 }
 
 // folderFiles are the files of a folder to send: those the format read, under the names it
-// read them by (Users.csv goes as users.csv, which validate warned of), and the manifest. Any
-// other file is left behind, with a note: a file validate did not read is not sent.
-func folderFiles(deps *Deps, dir string, info format.Info, quiet bool) ([]transport.File, error) {
+// read them by (Users.csv goes as users.csv, which validate warned of), and the files of the
+// package that hold no rows (meta: the manifest). Any other file is left behind, with a note: a
+// file validate did not read is not sent.
+func folderFiles(deps *Deps, dir string, info format.Info, meta []string, quiet bool) ([]transport.File, error) {
 	names, err := format.Files(os.DirFS(dir))
 	if err != nil {
 		return nil, withExit(ExitLocal, err)
@@ -128,7 +129,7 @@ func folderFiles(deps *Deps, dir string, info format.Info, quiet bool) ([]transp
 	for _, n := range names {
 		switch {
 		case sent[n]:
-		case n == "manifest.csv" && info.Format == "oneroster":
+		case slices.Contains(meta, n):
 			out = append(out, transport.File{Name: n, Path: filepath.Join(dir, n)})
 		case !quiet:
 			fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: %s is not sent: it is not part of the %s package that was checked\n", n, info.Format)

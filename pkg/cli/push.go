@@ -23,6 +23,10 @@ type PushOptions struct {
 	AllowShrink bool
 	DryRun      bool
 	Paths       []string
+	// Options are the resolved format options (flags over the profile).
+	Options format.Options
+	// Profile is the --profile given (nil: none).
+	Profile *config.Profile
 }
 
 func newPushCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
@@ -65,11 +69,12 @@ the data, except a held run's); an overlapping run to the same destination exits
 				return err
 			}
 			opts.Conn.merge(cmd.Flags().Changed, p)
-			return runPush(cmd.Context(), deps, opts, fopts, p)
+			opts.Options, opts.Profile = fopts, p
+			return runPush(cmd.Context(), deps, opts)
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(f, deps.Formats.Names())
+	opts.Format.AddFlags(cmd, deps.Formats)
 	opts.Conn.AddFlags(f)
 	f.StringVar(&opts.As, "as", "", "remote file name for a single PATH (required for -)")
 	f.BoolVar(&opts.AllowShrink, "allow-shrink", false, "publish even if the shrink guard refuses (this run only)")
@@ -78,7 +83,8 @@ the data, except a held run's); an overlapping run to the same destination exits
 	return cmd
 }
 
-func runPush(ctx context.Context, deps *Deps, opts *PushOptions, fopts format.Options, p *config.Profile) error {
+func runPush(ctx context.Context, deps *Deps, opts *PushOptions) error {
+	fopts, p := opts.Options, opts.Profile
 	style, err := opts.Global.outputStyle(deps)
 	if err != nil {
 		return err

@@ -17,7 +17,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
@@ -49,9 +48,10 @@ type GlobalOptions struct {
 	Quiet      bool
 }
 
-// Main runs rostersync with args (without the program name) and returns the exit code.
-func Main(args []string, streams *iostreams.IOStreams, build BuildInfo) int {
-	deps := &Deps{IO: streams, Formats: formats.Registry(), Build: build, Getenv: os.Getenv}
+// Main runs rostersync with args (without the program name) and the formats of reg, and
+// returns the exit code.
+func Main(args []string, streams *iostreams.IOStreams, reg *format.Registry, build BuildInfo) int {
+	deps := &Deps{IO: streams, Formats: reg, Build: build, Getenv: os.Getenv}
 	// Every way a run can be stopped cancels ctx, so temporary files (spooled stdin holds
 	// student data) are removed: Ctrl-C, kill, a dropped SSH session (SIGHUP), unless the run
 	// was started to ignore SIGHUP (nohup), which asking for it would undo.

@@ -235,13 +235,8 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 			return ExitUsage, configError(err)
 		}
 	}
-	if p.Students.SiteMap != "" {
-		ff := formatFlags{SiteMap: p.Students.SiteMap}
-		o, err := ff.loadSiteMap(fopts)
-		if err != nil {
-			return exitCode(err, nil), err
-		}
-		fopts = o
+	if fopts, err = formatSettings(deps.Formats, nil, p, fopts); err != nil {
+		return exitCode(err, nil), err
 	}
 	from := p.From
 	if from == "" {
@@ -346,13 +341,28 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 		return "", err
 	}
 	defer cl.Close()
-	pl := publish.Pull{Files: p.Files, From: p.From, Newest: p.Newest, MaxAge: p.MaxAge,
+	names, fallback := sourceFiles(deps.Formats, p.From)
+	pl := publish.Pull{Files: p.Files, Names: names, Fallback: fallback, Newest: p.Newest, MaxAge: p.MaxAge,
 		Pulled: func(name string, size int64) { log.Info("pulled", "step", "pull", "file", name, "bytes", size) }}
 	got, err := pl.Fetch(ctx, cl, u, dir)
 	if pe, ok := errors.AsType[*publish.Error](err); ok && pe.Kind == publish.KindUsage {
 		return "", usageError(fmt.Errorf("profile %s: %w", p.Name, pe.Err))
 	}
 	return got, publishError(err)
+}
+
+// sourceFiles are the file names a job pulls by default from an sftp:// folder for its source
+// format from (format.Packaging's Files; when from is not given, those of the first multi-file
+// format registered, as for a refused zip), and the glob pulled from a folder holding none of
+// them ("" for *.zip).
+func sourceFiles(reg *format.Registry, from string) (names []string, fallback string) {
+	for _, f := range reg.Formats() {
+		pkg := format.PackagingOf(f)
+		if f.Name() == from || from == "" && pkg.Multi {
+			return pkg.Files, pkg.Pull
+		}
+	}
+	return nil, ""
 }
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
@@ -385,10 +395,10 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 		}
 		return "", withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 	}
-	if err := needsOrg(to.Name(), f.Name(), loneName(f, in) != "", &coll.Roster); err != nil {
+	if err := needsOrg(to, f, loneName(f, in) != "", &coll.Roster); err != nil {
 		return "", err
 	}
-	if err := needsRoles(f.Name(), &coll.Roster); err != nil {
+	if err := needsRoles(&coll.Roster); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -396,21 +406,22 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	}
 	var outPath string
 	var output atomicfile.Output
+	pkg := format.PackagingOf(to)
 	switch {
-	case to.Name() == "oneroster" && p.Zip:
+	case pkg.Multi && p.Zip:
 		name := p.FileName
 		if name == "" {
-			name = "oneroster.zip"
+			name = pkg.FileName
 		}
 		outPath = filepath.Join(dir, name)
 		output = atomicfile.NewZip(outPath)
-	case to.Name() == "oneroster":
+	case pkg.Multi:
 		outPath = dir
 		output = atomicfile.NewDir(dir)
 	default:
 		name := p.FileName
 		if name == "" {
-			name = defaultFileName(to.Name())
+			name = pkg.FileName
 		}
 		outPath = filepath.Join(dir, name)
 		output = atomicfile.NewFile(outPath)

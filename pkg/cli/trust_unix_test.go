@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
@@ -128,7 +129,7 @@ func TestSignalHelper(t *testing.T) {
 			break
 		}
 	}
-	os.Exit(Main(args, iostreams.System(), BuildInfo{Version: "test"}))
+	os.Exit(Main(args, iostreams.System(), formats.Registry(), BuildInfo{Version: "test"}))
 }
 
 // TestPushSignals: a real rostersync process stuck mid-upload is sent SIGINT, SIGTERM or SIGHUP:

@@ -62,7 +62,7 @@ every problem. --max-problems caps the listing, never the counts per code (summa
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(f, deps.Formats.Names())
+	opts.Format.AddFlags(cmd, deps.Formats)
 	f.BoolVar(&opts.Strict, "strict", false, "warnings count as errors for the exit code")
 	f.StringSliceVar(&opts.Ignore, "ignore", nil, "drop problems with this code (repeatable, or comma-separated)")
 	f.IntVar(&opts.MaxProblems, "max-problems", 1000, "list at most N problems (text, table: rows) per PATH (counts are never capped; 0: no cap)")
@@ -71,9 +71,6 @@ every problem. --max-problems caps the listing, never the counts per code (summa
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("ignore", problemCodeCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
-	_ = cmd.RegisterFlagCompletionFunc("vendor", fixedCompletion("capti"))
-	_ = cmd.RegisterFlagCompletionFunc("capti-id", fixedCompletion("email", "username"))
-	_ = cmd.RegisterFlagCompletionFunc("student-id", fixedCompletion("identifier", "sourcedId"))
 	return cmd
 }
 

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/guard"
 )
@@ -45,6 +47,9 @@ type LoadOptions struct {
 	UserConfigDir string
 	// HomeDir replaces "~/" in paths (os.UserHomeDir if "").
 	HomeDir string
+	// Formats are the formats whose sections a profile may hold (format.Configurable, keyed
+	// by format name) and whose layouts the file may define (format.LayoutChecker).
+	Formats *format.Registry
 }
 
 // Config is the decoded configuration file.
@@ -59,6 +64,8 @@ type Config struct {
 	Warnings []string
 	// Searched lists the files looked for when none was found.
 	Searched []string
+
+	formats *format.Registry
 }
 
 // Profile is one named job of the config file.
@@ -78,9 +85,6 @@ type Profile struct {
 	Zip         bool
 	Archive     bool
 	Layout      string // the name of a layout of the config file (lower-case)
-
-	Capti    Capti
-	Students Students
 
 	Vendor string
 	Org    string
@@ -106,20 +110,25 @@ type Profile struct {
 	CollectFrom string // remote folder they are fetched from, e.g. log/
 	OnSuccess   string
 	OnFailure   string
+
+	// sections are the formats' own sections (capti:, students: …) by format name, checked
+	// at Load and decoded by DecodeSettings; dir and home resolve their paths.
+	sections  map[string]*yaml.Node
+	dir, home string
 }
 
-// Capti are the Capti format's settings of a profile.
-type Capti struct {
-	ID     string // "email" or "username"
-	Domain string
-}
-
-// Students are the students.csv format's settings of a profile.
-type Students struct {
-	PasswordsAreDates bool
-	SiteMap           string // path of the site map (absolute after Load); loading it is the caller's job
-	GoogleSSO         bool
-	StudentID         string // "identifier" or "sourcedId"
+// DecodeSettings decodes the profile's section of the format called name into s and lets the
+// format resolve and check it (format.Settings.Configured). It reports whether the profile
+// has that section.
+func (p *Profile) DecodeSettings(name string, s format.Settings) (bool, error) {
+	n := p.sections[name]
+	if n == nil {
+		return false, nil
+	}
+	if err := n.Decode(s); err != nil {
+		return true, fmt.Errorf("%s: %s", name, yamlMessage(err))
+	}
+	return true, s.Configured(func(path string) string { return resolvePath(path, p.dir, p.home) })
 }
 
 // Guard is the shrink guard of a profile's uploads: guard.Default() with what the file's
@@ -151,7 +160,10 @@ func Load(opts LoadOptions) (*Config, error) {
 	if explicit == "" {
 		explicit, how = getenv(EnvConfig), EnvConfig
 	}
-	c := &Config{Layouts: map[string]format.Layout{}, Profiles: map[string]*Profile{}}
+	c := &Config{Layouts: map[string]format.Layout{}, Profiles: map[string]*Profile{}, formats: opts.Formats}
+	if c.formats == nil {
+		c.formats = format.NewRegistry()
+	}
 	var path string
 	mine := false // the implicit ./rostersync.yaml must be the user's own
 	if explicit != "" {
@@ -232,7 +244,7 @@ func load(c *Config, path, home string, mine bool) error {
 	if err != nil {
 		return fmt.Errorf("%w: read config file %s: %w", ErrConfig, path, err)
 	}
-	raw, err := decode(path, data)
+	raw, err := decode(path, data, sectionTypes(c.formats))
 	if err != nil {
 		return err
 	}
@@ -249,7 +261,7 @@ func load(c *Config, path, home string, mine bool) error {
 		if _, dup := c.Layouts[key]; dup {
 			return fmt.Errorf("%w: %s: layout %q is defined twice (layout names ignore case)", ErrConfig, path, name)
 		}
-		lay, err := l.layout(key)
+		lay, err := l.layout(key, c.formats)
 		if err != nil {
 			return fmt.Errorf("%w: %s: layouts.%s: %w", ErrConfig, path, name, err)
 		}
@@ -263,7 +275,7 @@ func load(c *Config, path, home string, mine bool) error {
 		if _, dup := c.Profiles[key]; dup {
 			return fmt.Errorf("%w: %s: profile %q is defined twice (profile names ignore case)", ErrConfig, path, name)
 		}
-		p, err := fp.profile(key, dir, home)
+		p, err := fp.profile(key, dir, home, c.formats)
 		if err != nil {
 			return fmt.Errorf("%w: %s: profiles.%s: %w", ErrConfig, path, name, err)
 		}
@@ -330,20 +342,14 @@ func (c *Config) Profile(name string) (*Profile, error) {
 }
 
 // FormatOptions converts the profile's format settings to format.Options, with the profile's
-// layout taken from layouts. The site map is not loaded: Students.SiteMap stays nil, and the
-// caller loads the file named by p.Students.SiteMap.
+// layout taken from layouts. The formats' own sections are not in them: the caller decodes
+// them with DecodeSettings.
 func (p *Profile) FormatOptions(layouts map[string]format.Layout) (format.Options, error) {
 	o := format.Options{
 		Vendor: p.Vendor,
 		Org:    p.Org,
 		Role:   p.Role,
 		Zip:    p.Zip,
-		Capti:  format.CaptiOptions{ID: p.Capti.ID, Domain: p.Capti.Domain},
-		Students: format.StudentsOptions{
-			GoogleSSO:         p.Students.GoogleSSO,
-			PasswordsAreDates: p.Students.PasswordsAreDates,
-			StudentID:         p.Students.StudentID,
-		},
 	}
 	if p.Layout != "" {
 		l, ok := layouts[strings.ToLower(p.Layout)]

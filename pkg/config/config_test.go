@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rostersync/rostersync/formats"
+	"github.com/rostersync/rostersync/formats/capti"
+	"github.com/rostersync/rostersync/formats/students"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/guard"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -53,7 +56,21 @@ func newFolders(t *testing.T) folders {
 }
 
 func (f folders) opts(path string, getenv func(string) string) LoadOptions {
-	return LoadOptions{Path: path, Getenv: getenv, WorkDir: f.wd, UserConfigDir: f.ucd, HomeDir: f.home}
+	return LoadOptions{Path: path, Getenv: getenv, WorkDir: f.wd, UserConfigDir: f.ucd, HomeDir: f.home, Formats: formats.Registry()}
+}
+
+// settingsOf decodes p's section of the format called name into that format's settings.
+func settingsOf(t *testing.T, p *Profile, name string) format.Settings {
+	t.Helper()
+	f, err := formats.Registry().Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.(format.Configurable).NewSettings()
+	if _, err := p.DecodeSettings(name, s); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // profileOnly is a config file whose one profile is called name.
@@ -280,7 +297,7 @@ func TestLoadProfiles(t *testing.T) {
 	}
 	want := Profile{
 		Name: "capti-nightly", Source: filepath.Join(dir, "exports/oneroster.zip"), From: "oneroster", To: "capti",
-		Layout: "lincoln-capti", Capti: Capti{ID: "username", Domain: "lincolnsd"},
+		Layout:      "lincoln-capti",
 		Destination: "sftp://lincolnsd@sftp.example.org:2222/", Password: "hunter2",
 		KnownHosts: filepath.Join(f.home, ".ssh/known_hosts"), IdentityFile: filepath.Join(dir, "keys/id_ed25519"),
 		StateDir: "/var/lib/rostersync", Guard: wantGuard,
@@ -290,12 +307,15 @@ func TestLoadProfiles(t *testing.T) {
 	if !equalProfile(p, &want) {
 		t.Errorf("profile:\n%+v\nwant:\n%+v", *p, want)
 	}
+	if c := settingsOf(t, p, "capti").(*capti.Settings); *c != (capti.Settings{ID: "username", Domain: "lincolnsd"}) {
+		t.Errorf("capti = %+v", c)
+	}
 	s, err := c.Profile("S4S")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Students != (Students{PasswordsAreDates: true, SiteMap: filepath.Join(dir, "sites.xlsx"), GoogleSSO: true, StudentID: "sourcedId"}) {
-		t.Errorf("students = %+v", s.Students)
+	if st := settingsOf(t, s, "students").(*students.Settings); !reflect.DeepEqual(*st, students.Settings{PasswordsAreDates: true, SiteMap: filepath.Join(dir, "sites.xlsx"), GoogleSSO: true, StudentID: "sourcedId"}) {
+		t.Errorf("students = %+v", st)
 	}
 	if s.Source != "/exports/students.csv" || s.Destination != filepath.Join(dir, "outbox") {
 		t.Errorf("source %q destination %q", s.Source, s.Destination)
@@ -318,7 +338,7 @@ func TestLoadProfiles(t *testing.T) {
 func equalProfile(a, b *Profile) bool {
 	x, y := *a, *b
 	return x.Name == y.Name && x.Source == y.Source && x.From == y.From && x.To == y.To && x.Format == y.Format &&
-		x.Destination == y.Destination && x.Layout == y.Layout && x.Capti == y.Capti && x.Students == y.Students &&
+		x.Destination == y.Destination && x.Layout == y.Layout &&
 		x.Password == y.Password && x.KnownHosts == y.KnownHosts && x.IdentityFile == y.IdentityFile &&
 		x.StateDir == y.StateDir && reflect.DeepEqual(x.Guard, y.Guard) && x.MaxAge == y.MaxAge && x.Timeout == y.Timeout &&
 		x.Retries == y.Retries && x.Collect == y.Collect && x.CollectFrom == y.CollectFrom &&
@@ -349,7 +369,7 @@ func TestPaths(t *testing.T) {
 		{"stdout", p.Destination, "-"},
 		{"~/", p.PasswordFile, filepath.Join(f.home, "secrets", "sftp")},
 		{"lone ~", p.PassphraseFile, f.home},
-		{"site map from the file's folder", p.Students.SiteMap, filepath.Join(f.root, "etc", "maps", "sites.csv")},
+		{"site map from the file's folder", settingsOf(t, p, "students").(*students.Settings).SiteMap, filepath.Join(f.root, "etc", "maps", "sites.csv")},
 		{"URL kept", q.Source, "sftp://h/~/drop/"},
 		// Local destinations are folders; their paths are clean, the key push and history share.
 		{"~/ destination", q.Destination, filepath.Join(f.home, "outbox")},
@@ -527,8 +547,8 @@ func TestFormatOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Capti != (format.CaptiOptions{ID: "username", Domain: "lincolnsd"}) {
-		t.Errorf("capti options %+v", o.Capti)
+	if c := settingsOf(t, p, "capti").(*capti.Settings); *c != (capti.Settings{ID: "username", Domain: "lincolnsd"}) {
+		t.Errorf("capti settings %+v", c)
 	}
 	if o.Layout == nil || o.Layout.Name != "lincoln-capti" || o.Layout.Format != "capti" ||
 		!slices.Equal(o.Layout.Names(), []string{"email", "first_name", "last_name", "unique_id"}) {
@@ -544,8 +564,9 @@ func TestFormatOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Layout != nil || !s.Students.GoogleSSO || !s.Students.PasswordsAreDates || s.Students.StudentID != "sourcedId" || s.Students.SiteMap != nil {
-		t.Errorf("students options %+v (the site map is loaded by the caller)", s)
+	st := settingsOf(t, c.Profiles["s4s"], "students").(*students.Settings)
+	if s.Layout != nil || !st.GoogleSSO || !st.PasswordsAreDates || st.StudentID != "sourcedId" || st.Sites != nil {
+		t.Errorf("students settings %+v (the site map is loaded by Value)", st)
 	}
 
 	// A layout for the format read, on a profile converting to another format.

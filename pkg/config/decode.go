@@ -36,23 +36,21 @@ type fileColumn struct {
 }
 
 type fileProfile struct {
-	Source      string    `yaml:"source"`
-	From        string    `yaml:"from"`
-	To          string    `yaml:"to"`
-	Format      string    `yaml:"format"`
-	Destination string    `yaml:"destination"`
-	FileName    string    `yaml:"file_name"`
-	Files       []string  `yaml:"files"`
-	Newest      bool      `yaml:"newest"`
-	MaxAge      string    `yaml:"max_age"`
-	Zip         bool      `yaml:"zip"`
-	Archive     bool      `yaml:"archive"`
-	Layout      string    `yaml:"layout"`
-	Capti       fileCapti `yaml:"capti"`
-	Students    fileStu   `yaml:"students"`
-	Vendor      string    `yaml:"vendor"`
-	Org         string    `yaml:"org"`
-	Role        string    `yaml:"role"`
+	Source      string   `yaml:"source"`
+	From        string   `yaml:"from"`
+	To          string   `yaml:"to"`
+	Format      string   `yaml:"format"`
+	Destination string   `yaml:"destination"`
+	FileName    string   `yaml:"file_name"`
+	Files       []string `yaml:"files"`
+	Newest      bool     `yaml:"newest"`
+	MaxAge      string   `yaml:"max_age"`
+	Zip         bool     `yaml:"zip"`
+	Archive     bool     `yaml:"archive"`
+	Layout      string   `yaml:"layout"`
+	Vendor      string   `yaml:"vendor"`
+	Org         string   `yaml:"org"`
+	Role        string   `yaml:"role"`
 
 	User           string    `yaml:"user"`
 	Password       string    `yaml:"password"`
@@ -73,18 +71,22 @@ type fileProfile struct {
 	CollectFrom string `yaml:"collect_from"`
 	OnSuccess   string `yaml:"on_success"`
 	OnFailure   string `yaml:"on_failure"`
+
+	// Sections are the formats' own sections (capti:, students: …), decoded by the formats
+	// (format.Configurable); checkKeys accepts only the registered ones.
+	Sections map[string]yaml.Node `yaml:",inline"`
 }
 
-type fileCapti struct {
-	ID     string `yaml:"id"`
-	Domain string `yaml:"domain"`
-}
-
-type fileStu struct {
-	PasswordsAreDates bool   `yaml:"passwords_are_dates"`
-	SiteMap           string `yaml:"site_map"`
-	GoogleSSO         bool   `yaml:"google_sso"`
-	StudentID         string `yaml:"student_id"`
+// sectionTypes maps the name of each format with settings of its own to its settings' type,
+// whose yaml tags are the keys of its profile section.
+func sectionTypes(reg *format.Registry) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for _, f := range reg.Formats() {
+		if c, ok := f.(format.Configurable); ok {
+			out[f.Name()] = reflect.TypeOf(c.NewSettings())
+		}
+	}
+	return out
 }
 
 // fileGuard is a profile's guard: block. The limits at its top apply to every guarded kind;
@@ -166,8 +168,9 @@ func (f *fileLimits) apply(l *guard.Limits, prefix string) error {
 	)
 }
 
-// decode parses data strictly: unknown keys are errors naming the key path.
-func decode(file string, data []byte) (*fileConfig, error) {
+// decode parses data strictly: unknown keys are errors naming the key path. sections are the
+// formats' profile sections and their settings' types.
+func decode(file string, data []byte, sections map[string]reflect.Type) (*fileConfig, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, file, yamlMessage(err))
@@ -184,7 +187,8 @@ func decode(file string, data []byte) (*fileConfig, error) {
 		return nil, fmt.Errorf("%w: %s:%d: the file must be a mapping with layouts: and profiles:", ErrConfig, file, root.Line)
 	}
 	var unknown []unknownKey
-	checkKeys(root, reflect.TypeFor[fileConfig](), "", &unknown, 0)
+	kc := keyChecker{sections: sections, out: &unknown}
+	kc.check(root, reflect.TypeFor[fileConfig](), "", 0)
 	if len(unknown) > 0 {
 		u := unknown[0]
 		more := ""
@@ -213,8 +217,16 @@ type unknownKey struct {
 	hint string
 }
 
-// checkKeys walks n against the schema type t and records every mapping key t does not have.
-func checkKeys(n *yaml.Node, t reflect.Type, path string, out *[]unknownKey, depth int) {
+// keyChecker walks a document against its schema and records every unknown key in out. A
+// profile's keys are fileProfile's and the format sections'.
+type keyChecker struct {
+	sections map[string]reflect.Type
+	out      *[]unknownKey
+}
+
+// check walks n against the schema type t and records every mapping key t does not have.
+func (kc keyChecker) check(n *yaml.Node, t reflect.Type, path string, depth int) {
+	out := kc.out
 	if n == nil || depth > 32 {
 		return
 	}
@@ -231,10 +243,13 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, out *[]unknownKey, dep
 			return // a type error, reported by Decode
 		}
 		fields := structKeys(t)
+		if t == reflect.TypeFor[fileProfile]() {
+			maps.Copy(fields, kc.sections)
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" {
-				checkMerge(v, t, path, out, depth+1)
+				kc.merge(v, t, path, depth+1)
 				continue
 			}
 			ft, ok := fields[k.Value]
@@ -242,7 +257,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, out *[]unknownKey, dep
 				*out = append(*out, unknownKey{path: join(path, k.Value), line: k.Line, hint: keyHint(k.Value, fields)})
 				continue
 			}
-			checkKeys(v, ft, join(path, k.Value), out, depth+1)
+			kc.check(v, ft, join(path, k.Value), depth+1)
 		}
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
@@ -251,30 +266,30 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, out *[]unknownKey, dep
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" {
-				checkMerge(v, t, path, out, depth+1)
+				kc.merge(v, t, path, depth+1)
 				continue
 			}
-			checkKeys(v, t.Elem(), join(path, k.Value), out, depth+1)
+			kc.check(v, t.Elem(), join(path, k.Value), depth+1)
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return
 		}
 		for i, item := range n.Content {
-			checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), out, depth+1)
+			kc.check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1)
 		}
 	}
 }
 
-// checkMerge checks the mappings merged in by a "<<" key.
-func checkMerge(v *yaml.Node, t reflect.Type, path string, out *[]unknownKey, depth int) {
+// merge checks the mappings merged in by a "<<" key.
+func (kc keyChecker) merge(v *yaml.Node, t reflect.Type, path string, depth int) {
 	if v.Kind == yaml.SequenceNode {
 		for _, item := range v.Content {
-			checkKeys(item, t, path, out, depth)
+			kc.check(item, t, path, depth)
 		}
 		return
 	}
-	checkKeys(v, t, path, out, depth)
+	kc.check(v, t, path, depth)
 }
 
 func join(path, key string) string {
@@ -290,7 +305,9 @@ func structKeys(t reflect.Type) map[string]reflect.Type {
 	for f := range t.Fields() {
 		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 		if name == "" && opts == "inline" {
-			maps.Copy(m, structKeys(f.Type))
+			if f.Type.Kind() == reflect.Struct { // an inline map holds the keys checked elsewhere
+				maps.Copy(m, structKeys(f.Type))
+			}
 			continue
 		}
 		if name == "" || name == "-" {
@@ -333,18 +350,26 @@ func (c *fileConfig) hasSecret() bool {
 	return false
 }
 
-// layout checks a layout and converts it.
-func (l *fileLayout) layout(name string) (format.Layout, error) {
+// layout checks a layout and converts it. Its format must be one of reg whose column layout a
+// config file can replace (format.LayoutChecker), which checks its columns.
+func (l *fileLayout) layout(name string, reg *format.Registry) (format.Layout, error) {
 	if l == nil {
 		return format.Layout{}, errors.New("empty layout: give format and columns")
 	}
+	var names []string
+	for _, f := range reg.Formats() {
+		if _, ok := f.(format.LayoutChecker); ok {
+			names = append(names, f.Name())
+		}
+	}
+	slices.Sort(names)
 	f := strings.ToLower(strings.TrimSpace(l.Format))
-	switch f {
-	case "capti", "students":
-	case "":
-		return format.Layout{}, errors.New("format is missing (capti or students)")
+	switch {
+	case slices.Contains(names, f):
+	case f == "":
+		return format.Layout{}, fmt.Errorf("format is missing (%s)", strings.Join(names, " or "))
 	default:
-		return format.Layout{}, fmt.Errorf("format %q has no column layout (use capti or students)", l.Format)
+		return format.Layout{}, fmt.Errorf("format %q has no column layout (use %s)", l.Format, strings.Join(names, " or "))
 	}
 	if len(l.Columns) == 0 {
 		return format.Layout{}, errors.New("columns is empty")
@@ -362,27 +387,18 @@ func (l *fileLayout) layout(name string) (format.Layout, error) {
 		seen[strings.ToLower(n)] = i
 		out.Columns[i] = format.Column{Name: n, Required: c.Required}
 	}
-	has := func(name string) bool {
-		return slices.ContainsFunc(out.Columns, func(c format.Column) bool { return c.Name == name })
+	ft, err := reg.Lookup(f)
+	if err != nil {
+		return format.Layout{}, err
 	}
-	switch f {
-	case "capti":
-		if !has("email") && !has("username") {
-			return format.Layout{}, errors.New("a capti layout needs an email or a username column, the Capti ID (names are lower case)")
-		}
-		if !has("unique_id") {
-			return format.Layout{}, errors.New("a capti layout needs the unique_id column (the sync key)")
-		}
-	case "students":
-		if !has("STUDENT_ID") {
-			return format.Layout{}, errors.New("a students layout needs the STUDENT_ID column (names are upper case)")
-		}
+	if err := ft.(format.LayoutChecker).CheckLayout(&out); err != nil {
+		return format.Layout{}, err
 	}
 	return out, nil
 }
 
 // profile checks a profile, resolves its paths from dir and applies defaults.
-func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
+func (fp *fileProfile) profile(name, dir, home string, reg *format.Registry) (*Profile, error) {
 	if fp == nil {
 		fp = &fileProfile{}
 	}
@@ -397,7 +413,6 @@ func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
 		Zip:            fp.Zip,
 		Archive:        fp.Archive,
 		Layout:         strings.ToLower(strings.TrimSpace(fp.Layout)),
-		Capti:          Capti{ID: fp.Capti.ID, Domain: fp.Capti.Domain},
 		Vendor:         fp.Vendor,
 		Org:            fp.Org,
 		Role:           fp.Role,
@@ -418,11 +433,9 @@ func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
 		KnownHosts:     resolvePath(fp.KnownHosts, dir, home),
 		StateDir:       resolvePath(fp.StateDir, dir, home),
 		Collect:        resolvePath(fp.Collect, dir, home),
-		Students: Students{
-			PasswordsAreDates: fp.Students.PasswordsAreDates,
-			GoogleSSO:         fp.Students.GoogleSSO,
-			SiteMap:           resolvePath(fp.Students.SiteMap, dir, home),
-		},
+		sections:       map[string]*yaml.Node{},
+		dir:            dir,
+		home:           home,
 	}
 	var err error
 	if p.Source, err = location("source", fp.Source, dir, home); err != nil {
@@ -431,21 +444,17 @@ func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
 	if p.Destination, err = location("destination", fp.Destination, dir, home); err != nil {
 		return nil, err
 	}
-	switch strings.ToLower(fp.Capti.ID) {
-	case "":
-	case "email", "username":
-		p.Capti.ID = strings.ToLower(fp.Capti.ID)
-	default:
-		return nil, fmt.Errorf("capti.id %q: use email or username", fp.Capti.ID)
-	}
-	switch strings.ToLower(fp.Students.StudentID) {
-	case "":
-	case "identifier":
-		p.Students.StudentID = "identifier"
-	case "sourcedid":
-		p.Students.StudentID = "sourcedId"
-	default:
-		return nil, fmt.Errorf("students.student_id %q: use identifier or sourcedId", fp.Students.StudentID)
+	for _, key := range slices.Sorted(maps.Keys(fp.Sections)) {
+		f, err := reg.Lookup(key)
+		c, ok := f.(format.Configurable)
+		if err != nil || !ok {
+			return nil, fmt.Errorf("unknown key %q", key) // checkKeys reports it first
+		}
+		n := fp.Sections[key]
+		p.sections[key] = &n
+		if _, err := p.DecodeSettings(key, c.NewSettings()); err != nil {
+			return nil, err
+		}
 	}
 	if p.MaxAge, err = duration("max_age", fp.MaxAge); err != nil {
 		return nil, err

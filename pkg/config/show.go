@@ -3,6 +3,9 @@ package config
 import (
 	"fmt"
 	"io"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,10 +20,10 @@ import (
 const Redacted = "***"
 
 type showConfig struct {
-	File     string                  `yaml:"file"`
-	Warnings []string                `yaml:"warnings,omitempty"`
-	Layouts  map[string]showLayout   `yaml:"layouts,omitempty"`
-	Profiles map[string]*showProfile `yaml:"profiles"`
+	File     string                `yaml:"file"`
+	Warnings []string              `yaml:"warnings,omitempty"`
+	Layouts  map[string]showLayout `yaml:"layouts,omitempty"`
+	Profiles map[string]*yaml.Node `yaml:"profiles"`
 }
 
 type showLayout struct {
@@ -34,23 +37,22 @@ type showColumn struct {
 }
 
 type showProfile struct {
-	Source      string     `yaml:"source,omitempty"`
-	From        string     `yaml:"from,omitempty"`
-	To          string     `yaml:"to,omitempty"`
-	Format      string     `yaml:"format,omitempty"`
-	Layout      string     `yaml:"layout,omitempty"`
-	Capti       *fileCapti `yaml:"capti,omitempty,flow"`
-	Students    *showStu   `yaml:"students,omitempty,flow"`
-	Vendor      string     `yaml:"vendor,omitempty"`
-	Org         string     `yaml:"org,omitempty"`
-	Role        string     `yaml:"role,omitempty"`
-	Files       []string   `yaml:"files,omitempty,flow"`
-	Newest      bool       `yaml:"newest,omitempty"`
-	MaxAge      string     `yaml:"max_age,omitempty"`
-	Destination string     `yaml:"destination,omitempty"`
-	FileName    string     `yaml:"file_name,omitempty"`
-	Zip         bool       `yaml:"zip,omitempty"`
-	Archive     bool       `yaml:"archive,omitempty"`
+	Source string `yaml:"source,omitempty"`
+	From   string `yaml:"from,omitempty"`
+	To     string `yaml:"to,omitempty"`
+	Format string `yaml:"format,omitempty"`
+	Layout string `yaml:"layout,omitempty"`
+	// The formats' own sections (capti:, students: …) follow layout (showOf).
+	Vendor      string   `yaml:"vendor,omitempty"`
+	Org         string   `yaml:"org,omitempty"`
+	Role        string   `yaml:"role,omitempty"`
+	Files       []string `yaml:"files,omitempty,flow"`
+	Newest      bool     `yaml:"newest,omitempty"`
+	MaxAge      string   `yaml:"max_age,omitempty"`
+	Destination string   `yaml:"destination,omitempty"`
+	FileName    string   `yaml:"file_name,omitempty"`
+	Zip         bool     `yaml:"zip,omitempty"`
+	Archive     bool     `yaml:"archive,omitempty"`
 
 	User           string `yaml:"user,omitempty"`
 	Password       string `yaml:"password,omitempty"`
@@ -72,13 +74,6 @@ type showProfile struct {
 	CollectFrom string `yaml:"collect_from,omitempty"`
 	OnSuccess   string `yaml:"on_success,omitempty"`
 	OnFailure   string `yaml:"on_failure,omitempty"`
-}
-
-type showStu struct {
-	PasswordsAreDates bool   `yaml:"passwords_are_dates,omitempty"`
-	SiteMap           string `yaml:"site_map,omitempty"`
-	GoogleSSO         bool   `yaml:"google_sso,omitempty"`
-	StudentID         string `yaml:"student_id,omitempty"`
 }
 
 // showGuard is the effective guard: min_rows, then each guarded kind's limits (limits not set
@@ -129,7 +124,7 @@ func showGuardOf(g Guard) showGuard {
 // "***"; the names of environment variables and files that hold secrets are shown. With
 // profile != "", only that profile (and no layout but its own) is shown.
 func Show(w io.Writer, c *Config, profile string) error {
-	out := showConfig{File: c.File, Warnings: c.Warnings, Profiles: map[string]*showProfile{}}
+	out := showConfig{File: c.File, Warnings: c.Warnings, Profiles: map[string]*yaml.Node{}}
 	if c.File == "" {
 		out.File = "(none: looked for " + strings.Join(c.Searched, ", ") + ")"
 	}
@@ -157,7 +152,11 @@ func Show(w io.Writer, c *Config, profile string) error {
 		}
 	}
 	for name, p := range profiles {
-		out.Profiles[name] = showOf(p)
+		n, err := showOf(p, c.formats)
+		if err != nil {
+			return fmt.Errorf("show configuration: %w", err)
+		}
+		out.Profiles[name] = n
 	}
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)
@@ -167,7 +166,9 @@ func Show(w io.Writer, c *Config, profile string) error {
 	return enc.Close()
 }
 
-func showOf(p *Profile) *showProfile {
+// showOf is a profile as Show prints it: its keys in the file's order, the formats' sections
+// (in name order, each on one line) after layout.
+func showOf(p *Profile, reg *format.Registry) (*yaml.Node, error) {
 	s := &showProfile{
 		Source: p.Source, From: p.From, To: p.To, Format: p.Format, Layout: p.Layout,
 		Vendor: p.Vendor, Org: p.Org, Role: p.Role, Files: p.Files, Newest: p.Newest,
@@ -186,14 +187,37 @@ func showOf(p *Profile) *showProfile {
 	if p.Passphrase != "" {
 		s.Passphrase = Redacted
 	}
-	if p.Capti != (Capti{}) {
-		s.Capti = &fileCapti{ID: p.Capti.ID, Domain: p.Capti.Domain}
+	var n yaml.Node
+	if err := n.Encode(s); err != nil {
+		return nil, err
 	}
-	if p.Students != (Students{}) {
-		st := showStu(p.Students)
-		s.Students = &st
+	at := 0 // after source, from, to, format and layout
+	for at+1 < len(n.Content) && slices.Contains([]string{"source", "from", "to", "format", "layout"}, n.Content[at].Value) {
+		at += 2
 	}
-	return s
+	var sections []*yaml.Node
+	for _, name := range slices.Sorted(maps.Keys(p.sections)) {
+		f, err := reg.Lookup(name)
+		c, ok := f.(format.Configurable)
+		if err != nil || !ok {
+			continue
+		}
+		st := c.NewSettings()
+		if _, err := p.DecodeSettings(name, st); err != nil {
+			return nil, err
+		}
+		if reflect.Indirect(reflect.ValueOf(st)).IsZero() {
+			continue // nothing set: as if left out
+		}
+		var v yaml.Node
+		if err := v.Encode(st); err != nil {
+			return nil, err
+		}
+		v.Style = yaml.FlowStyle
+		sections = append(sections, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}, &v)
+	}
+	n.Content = slices.Insert(n.Content, at, sections...)
+	return &n, nil
 }
 
 // durationString prints d without trailing zero units ("26h", not "26h0m0s").

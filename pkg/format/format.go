@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -105,31 +108,11 @@ func (l *Layout) Names() []string {
 	return out
 }
 
-// Site is one row of a students.csv site map.
-type Site struct {
-	ID, Name string
-}
-
-// CaptiOptions are the Capti format's settings (profile key capti).
-type CaptiOptions struct {
-	ID     string // "email" (default) or "username": which column is the Capti ID
-	Domain string // the domain Capti appends to usernames, for messages and collision checks
-}
-
-// StudentsOptions are the students.csv format's settings (profile key students).
-type StudentsOptions struct {
-	GoogleSSO         bool
-	PasswordsAreDates bool
-	SiteMap           []Site // nil: no site map given, no check
-	SiteMapName       string // the file the site map came from, for messages
-	StudentID         string // "identifier" (default) or "sourcedId": what STUDENT_ID holds from OneRoster
-}
-
 // Options carries every setting a format may use. Formats ignore what is not theirs.
 type Options struct {
 	// InputEncoding is "" (UTF-8) or "windows-1252" / "latin1", which are transcoded.
 	InputEncoding string
-	// Vendor selects a vendor rule set on top of the format's own rules ("capti").
+	// Vendor selects a vendor rule set on top of the format's own rules (format.Vendors).
 	Vendor string
 	// Fix makes readers repair safe, common export damage, reporting each repair.
 	Fix bool
@@ -150,8 +133,87 @@ type Options struct {
 	// as removed. Its problem is reported as always.
 	Ragged bool
 
-	Capti    CaptiOptions
-	Students StudentsOptions
+	// settings are the formats' own settings by format name (Settings.Value).
+	settings map[string]any
+}
+
+// Settings returns the settings of the format called name (what its Settings.Value gave),
+// or nil when there are none.
+func (o Options) Settings(name string) any { return o.settings[name] }
+
+// WithSettings returns o with v as the settings of the format called name. o is unchanged.
+func (o Options) WithSettings(name string, v any) Options {
+	m := make(map[string]any, len(o.settings)+1)
+	maps.Copy(m, o.settings)
+	m[name] = v
+	o.settings = m
+	return o
+}
+
+// SettingsOf returns the settings of the format called name as a T: the zero T (the format's
+// defaults) when none were given.
+func SettingsOf[T any](o Options, name string) T {
+	v, _ := o.settings[name].(T)
+	return v
+}
+
+// Configurable is an optional ability of a Format with settings of its own: its flags, its
+// section of a config-file profile (keyed by its name) and what they load.
+type Configurable interface {
+	// NewSettings returns settings holding the defaults, ready to have flags bound and a
+	// profile section decoded into them.
+	NewSettings() Settings
+}
+
+// Settings are one run's settings of a Configurable format: a pointer to a struct whose yaml
+// tags are the keys of the format's config-file section. Flags given on the command line win
+// over the profile's section, which wins over the defaults.
+type Settings interface {
+	// AddFlags registers the format's flags on fs, bound to the settings; each flag's default
+	// is its current value.
+	AddFlags(fs *pflag.FlagSet)
+	// Configured is called once the profile's section was decoded into the settings: it
+	// resolves paths with resolve (from the config file's folder, ~ expanded), normalizes
+	// values and checks them. Its error names the key (capti.id).
+	Configured(resolve func(path string) string) error
+	// Value checks the final settings and loads what they name (a site map); it returns what
+	// the format's Read and Write find with SettingsOf. A bad value is a *SettingError; any
+	// other error is a file that could not be loaded.
+	Value() (any, error)
+}
+
+// FlagValuer is an optional ability of Settings: the values some of its flags take, for
+// shell completion (--capti-id: email, username).
+type FlagValuer interface {
+	FlagValues() map[string][]string
+}
+
+// SettingError is a setting's value a format refuses, with a hint on what to give.
+type SettingError struct {
+	Err  error
+	Hint string
+}
+
+func (e *SettingError) Error() string { return e.Err.Error() }
+func (e *SettingError) Unwrap() error { return e.Err }
+
+// Vendors is an optional ability of a Format with vendor rule sets (--vendor): each name with
+// what it adds, for help.
+type Vendors interface {
+	Vendors() []Vendor
+}
+
+// Vendor is one vendor rule set of a Format.
+type Vendor struct {
+	Name  string // the --vendor value
+	About string // what the rules do, for help
+}
+
+// LayoutChecker is an optional ability of a single-file Format whose column layout a config
+// file's layouts: can replace: it checks that a layout holds the columns the format cannot do
+// without.
+type LayoutChecker interface {
+	CheckLayout(l *Layout) error
 }
 
 // ErrUnknownFormat is returned for a --format value no format has.
@@ -223,10 +285,12 @@ type Carrier interface {
 	Carries() map[roster.Kind][]string
 }
 
-// UserKeyer is an optional ability of a Format: the canonical field that identifies a user in
-// it when that is not sourcedId (students.csv's STUDENT_ID is the OneRoster identifier).
+// UserKeyer is an optional ability of a Format: the canonical fields that identify a user
+// and a school in it, with opts, when that is not sourcedId (students.csv's STUDENT_ID is the
+// OneRoster identifier, or the sourcedId with --student-id sourcedId; its SITE_ID is the
+// school's identifier). org is "" when schools are keyed by sourcedId.
 type UserKeyer interface {
-	UserKey() string
+	UserKey(opts Options) (user, org string)
 }
 
 // RaggedRow returns a ragged record cut or padded to width cells, when its key (the cell at
@@ -244,4 +308,92 @@ func RaggedRow(rec []string, width, key int) (out []string, ok bool) {
 	out = make([]string, width)
 	copy(out, rec)
 	return out, true
+}
+
+// Titler is an optional ability of a Format: how messages name it ("OneRoster",
+// "students.csv"). Without it, messages use its Name.
+type Titler interface {
+	Title() string
+}
+
+// Title is how messages name f.
+func Title(f Format) string {
+	if t, ok := f.(Titler); ok {
+		return t.Title()
+	}
+	return f.Name()
+}
+
+// Packaging says how a format's files are named and packaged.
+type Packaging struct {
+	// Multi marks a format whose roster is a set of files (a package): it is written into a
+	// folder or one .zip (a zip on stdout), and a zip refused unread is taken for the first
+	// such format registered.
+	Multi bool
+	// FileName is the file a single-file format writes into a folder DEST, or the .zip a
+	// multi-file format is zipped into by a job (zip: true).
+	FileName string
+	// Files are the names the format reads, in package order: what a job pulls by default
+	// from an sftp:// folder.
+	Files []string
+	// Meta are files of a package that hold no rows (manifest.csv) but are sent with it.
+	Meta []string
+	// Pull is the glob a job pulls from an sftp:// folder holding none of Files ("" is
+	// "*.zip").
+	Pull string
+}
+
+// Packager is an optional ability of a Format: how its output is named and packaged. A
+// Format without it writes one file, named <name>.csv.
+type Packager interface {
+	Packaging() Packaging
+}
+
+// PackagingOf returns f's packaging, or the default of a single-file format.
+func PackagingOf(f Format) Packaging {
+	if p, ok := f.(Packager); ok {
+		return p.Packaging()
+	}
+	return Packaging{FileName: f.Name() + ".csv", Files: []string{f.Name() + ".csv"}}
+}
+
+// DeltaHolder is an optional ability of a Format that can hold a delta (only the changes
+// since the last export, rows marked tobedeleted): a delta read from it is written as a delta,
+// and it is the format a delta's --base is read in. A format without it holds whole rosters.
+type DeltaHolder interface {
+	HoldsDeltas() bool
+}
+
+// HoldsDeltas reports whether f can hold a delta.
+func HoldsDeltas(f Format) bool {
+	d, ok := f.(DeltaHolder)
+	return ok && d.HoldsDeltas()
+}
+
+// OrgUse is how a Format's writer uses the schools (orgs) of a roster.
+type OrgUse int
+
+// OrgUse values.
+const (
+	// OrgsIgnored: the format is written without schools (the default).
+	OrgsIgnored OrgUse = iota
+	// OrgsReferenced: users are written with their school (students.csv's SITE_ID), so one
+	// file of a package, read without the package's orgs, is refused.
+	OrgsReferenced
+	// OrgsRequired: every user needs a school; a roster without orgs needs --org.
+	OrgsRequired
+)
+
+// OrgUser is an optional ability of a Format: how its writer uses schools, a precondition of
+// converting into it.
+type OrgUser interface {
+	OrgUse() OrgUse
+}
+
+// OrgUseOf returns how f uses schools.
+func OrgUseOf(f Format) OrgUse {
+	if o, ok := f.(OrgUser); ok {
+		return o.OrgUse()
+	}
+	return OrgsIgnored
 }

@@ -13,11 +13,14 @@ import (
 
 // Pull says what a job fetches from an sftp:// source.
 type Pull struct {
-	// Files are globs (a job's files:); empty: the source format's files when the folder holds
-	// any, else *.zip (Capti: *.csv).
+	// Files are globs (a job's files:); empty: the source format's files (Names) when the
+	// folder holds any, else Fallback.
 	Files []string
-	// From is the source format ("" is OneRoster).
-	From string
+	// Names are the file names of the source format (format.Packaging's Files), pulled by
+	// default.
+	Names []string
+	// Fallback is the glob pulled from a folder holding none of Names ("" is "*.zip").
+	Fallback string
 	// Newest keeps only the newest match of the globs.
 	Newest bool
 	// MaxAge refuses a match older than this (0: no limit).
@@ -26,23 +29,6 @@ type Pull struct {
 	Now func() time.Time
 	// Pulled, when not nil, is told of each file fetched.
 	Pulled func(name string, size int64)
-}
-
-// SourceFileNames are the file names a job pulls by default from an sftp:// folder for its
-// source format (from:; OneRoster when not given): a OneRoster package's CSV files, or the lone
-// file of the other formats.
-func SourceFileNames(from string) []string {
-	switch from {
-	case "students":
-		return []string{"students.csv"}
-	case "capti":
-		return []string{"roster.csv"}
-	case "", "oneroster":
-		return []string{"manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv",
-			"enrollments.csv", "demographics.csv", "roles.csv", "userProfiles.csv", "categories.csv", "lineItems.csv",
-			"results.csv", "resources.csv", "classResources.csv", "courseResources.csv"}
-	}
-	return nil
 }
 
 // Fetch pulls a job's source files from the server of u (a file URL: that file; a folder URL:
@@ -65,15 +51,15 @@ func (pl Pull) Fetch(ctx context.Context, cl *transport.Client, u *transport.URL
 	case len(patterns) == 0:
 		// The format's files when the folder holds them (a package as CSV files), else zips.
 		for _, e := range entries {
-			if slices.ContainsFunc(SourceFileNames(pl.From), func(n string) bool { return strings.EqualFold(n, e.Name) }) {
+			if slices.ContainsFunc(pl.Names, func(n string) bool { return strings.EqualFold(n, e.Name) }) {
 				picked = append(picked, e)
 			}
 		}
 		patterns = []string{"*.zip"}
 		if len(picked) > 0 {
 			patterns = nil
-		} else if pl.From == "capti" {
-			patterns = []string{"*.csv"} // Capti exports have no fixed name
+		} else if pl.Fallback != "" {
+			patterns = []string{pl.Fallback} // Capti exports have no fixed name: *.csv
 		}
 	}
 	for _, pat := range patterns {
@@ -94,7 +80,7 @@ func (pl Pull) Fetch(ctx context.Context, cl *transport.Client, u *transport.URL
 	if len(picked) == 0 {
 		what := strings.Join(patterns, ", ")
 		if len(pl.Files) == 0 && only == "" {
-			what = strings.Join(append(SourceFileNames(pl.From), patterns...), ", ")
+			what = strings.Join(append(slices.Clone(pl.Names), patterns...), ", ")
 		}
 		return "", failf(KindRemote, "no file matching %s in %s", what, u.String())
 	}

@@ -1,0 +1,75 @@
+package capti
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rostersync/rostersync/pkg/format"
+)
+
+// Settings are the Capti format's own settings: the flags --capti-id and --capti-domain, and
+// a profile's capti: section (id, domain). Read and Write find them with format.SettingsOf.
+type Settings struct {
+	ID     string `yaml:"id"`     // "email" (default) or "username": which column is the Capti ID
+	Domain string `yaml:"domain"` // the domain Capti appends to usernames, for messages and collision checks
+}
+
+var (
+	_ format.Configurable = Format{}
+	_ format.Settings     = (*Settings)(nil)
+	_ format.FlagValuer   = (*Settings)(nil)
+)
+
+// NewSettings returns the defaults.
+func (Format) NewSettings() format.Settings { return &Settings{} }
+
+// AddFlags registers --capti-id and --capti-domain.
+func (s *Settings) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.ID, "capti-id", s.ID, "capti: which column is the Capti ID, email or username (default email)")
+	fs.StringVar(&s.Domain, "capti-domain", s.Domain, "capti: the domain Capti appends to usernames")
+}
+
+// FlagValues lists the values --capti-id takes, for shell completion.
+func (s *Settings) FlagValues() map[string][]string {
+	return map[string][]string{"capti-id": {ColEmail, ColUsername}}
+}
+
+// Configured checks a profile's capti: section; id ignores case there.
+func (s *Settings) Configured(func(string) string) error {
+	switch id := strings.ToLower(s.ID); id {
+	case "", ColEmail, ColUsername:
+		s.ID = id
+		return nil
+	}
+	return fmt.Errorf("capti.id %q: use email or username", s.ID)
+}
+
+// Value checks --capti-id and returns the settings as a Settings value.
+func (s *Settings) Value() (any, error) {
+	switch s.ID {
+	case "", ColEmail, ColUsername:
+		return *s, nil
+	}
+	return nil, &format.SettingError{Err: fmt.Errorf("unknown --capti-id %q", s.ID), Hint: "use --capti-id email or --capti-id username"}
+}
+
+// settingsOf returns the Capti settings of opts (the defaults when none were given).
+func settingsOf(opts format.Options) Settings { return format.SettingsOf[Settings](opts, Name) }
+
+// CheckLayout checks that a config file's capti layout holds the Capti ID (email or username)
+// and unique_id, the sync key.
+func (Format) CheckLayout(l *format.Layout) error {
+	names := l.Names()
+	has := func(n string) bool { return slices.Contains(names, n) }
+	if !has(ColEmail) && !has(ColUsername) {
+		return errors.New("a capti layout needs an email or a username column, the Capti ID (names are lower case)")
+	}
+	if !has(ColUniqueID) {
+		return errors.New("a capti layout needs the unique_id column (the sync key)")
+	}
+	return nil
+}

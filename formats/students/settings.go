@@ -1,0 +1,100 @@
+package students
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rostersync/rostersync/pkg/format"
+)
+
+// Site is one row of a site map: a district site ID and its school's name.
+type Site struct {
+	ID, Name string
+}
+
+// Settings are the students.csv format's own settings: the flags --google-sso,
+// --passwords-are-dates, --site-map and --student-id, and a profile's students: section
+// (passwords_are_dates, site_map, google_sso, student_id). Read and Write find them with
+// format.SettingsOf.
+type Settings struct {
+	PasswordsAreDates bool   `yaml:"passwords_are_dates,omitempty"`
+	SiteMap           string `yaml:"site_map,omitempty"` // the site map's path (also how messages name it)
+	GoogleSSO         bool   `yaml:"google_sso,omitempty"`
+	StudentID         string `yaml:"student_id,omitempty"` // "identifier" (default) or "sourcedId": what STUDENT_ID holds from OneRoster
+	// Sites is the site map loaded from SiteMap by Value; nil: no site map given, no check.
+	Sites []Site `yaml:"-"`
+}
+
+var (
+	_ format.Configurable = Format{}
+	_ format.Settings     = (*Settings)(nil)
+	_ format.FlagValuer   = (*Settings)(nil)
+)
+
+// NewSettings returns the defaults.
+func (Format) NewSettings() format.Settings { return &Settings{} }
+
+// AddFlags registers the students.csv flags.
+func (s *Settings) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&s.GoogleSSO, "google-sso", s.GoogleSSO, "students: students sign in with Google (EMAIL required, PASSWORD not)")
+	fs.BoolVar(&s.PasswordsAreDates, "passwords-are-dates", s.PasswordsAreDates, "students: PASSWORD is a date, written M/D/YYYY")
+	fs.StringVar(&s.SiteMap, "site-map", s.SiteMap, "students: .csv or .xlsx with SITE_ID,SITE_NAME; every SITE_ID must be in it")
+	fs.StringVar(&s.StudentID, "student-id", s.StudentID, "students: what STUDENT_ID holds from OneRoster, identifier or sourcedId")
+}
+
+// FlagValues lists the values --student-id takes, for shell completion.
+func (s *Settings) FlagValues() map[string][]string {
+	return map[string][]string{"student-id": {"identifier", "sourcedId"}}
+}
+
+// Configured checks a profile's students: section: student_id ignores case there, and
+// site_map is a path from the config file's folder.
+func (s *Settings) Configured(resolve func(string) string) error {
+	switch strings.ToLower(s.StudentID) {
+	case "":
+	case "identifier":
+		s.StudentID = "identifier"
+	case "sourcedid":
+		s.StudentID = "sourcedId"
+	default:
+		return fmt.Errorf("students.student_id %q: use identifier or sourcedId", s.StudentID)
+	}
+	if s.SiteMap != "" {
+		s.SiteMap = resolve(s.SiteMap)
+	}
+	return nil
+}
+
+// Value checks --student-id, loads the site map named and returns the settings as a
+// Settings value.
+func (s *Settings) Value() (any, error) {
+	switch s.StudentID {
+	case "", "identifier", "sourcedId":
+	default:
+		return nil, &format.SettingError{Err: fmt.Errorf("unknown --student-id %q", s.StudentID), Hint: "use --student-id identifier or --student-id sourcedId"}
+	}
+	v := *s
+	if s.SiteMap != "" {
+		sites, err := LoadSiteMap(s.SiteMap)
+		if err != nil {
+			return nil, err
+		}
+		v.Sites = sites
+	}
+	return v, nil
+}
+
+// settingsOf returns the students.csv settings of opts (the defaults when none were given).
+func settingsOf(opts format.Options) Settings { return format.SettingsOf[Settings](opts, Name) }
+
+// CheckLayout checks that a config file's students layout holds STUDENT_ID.
+func (Format) CheckLayout(l *format.Layout) error {
+	if !slices.Contains(l.Names(), ColStudentID) {
+		return errors.New("a students layout needs the STUDENT_ID column (names are upper case)")
+	}
+	return nil
+}
