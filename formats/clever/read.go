@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
@@ -95,14 +94,13 @@ type reader struct {
 
 	schools        *idset.Map // School_id -> line
 	teachers       *idset.Map // Teacher_id -> line of its first row
-	sections       *idset.Map // Section_id -> line
-	sectionSchool  *idset.Map // Section_id -> low half of the hash of its School_id
-	enrolled       *idset.Map // Section_id -> 1 once a student is enrolled
-	students       *idset.Map // Student_id -> line of its first row
-	studentFields  *idset.Map // Student_id -> low half of the hash of its non-contact fields
-	studentNumbers *idset.Map // Student_number -> line
-	teacherNumbers *idset.Map // Teacher_number -> line
-	pairs          *idset.Bag // (Section_id, Student_id) of each enrollment
+	sections       *idset.Map // Section_id -> index in secs
+	secs           []sectionInfo
+	students       *idset.Map    // Student_id -> index in studentRows
+	studentRows    []studentInfo // per student, in the order first seen (the Map's values index it)
+	studentNumbers *idset.Map    // Student_number -> line
+	teacherNumbers *idset.Map    // Teacher_number -> line
+	pairs          *idset.Bag    // (Section_id, Student_id) of each enrollment
 	enrollFile     string
 
 	teacherIdx  map[string]int // Teacher_id -> index in teacherRows
@@ -116,6 +114,19 @@ type reader struct {
 
 	digest xxhash.Digest
 	keep   []string
+}
+
+// studentInfo is what a repeated Student_id is compared with: its first row.
+type studentInfo struct {
+	line   int32
+	fields uint32 // low half of the hash of its non-contact fields
+}
+
+// sectionInfo is what enrollments.csv needs of a section.
+type sectionInfo struct {
+	line     int32
+	school   uint32 // low half of the hash of its School_id
+	enrolled bool
 }
 
 // person is a teacher or staff member kept until their file is read: one per ID, with the
@@ -182,7 +193,7 @@ func (r *reader) readFile(ctx context.Context, fsys fs.FS, name string, s *fileS
 	if !fr.checkHeader(rd.Header()) {
 		return 0, nil
 	}
-	row := fr.rowFunc(sizeHint(fh))
+	row := fr.rowFunc(sizeHint(fh, s))
 	if r.read == nil {
 		r.read = map[string]bool{}
 	}
@@ -535,7 +546,7 @@ func cloneUser(u roster.User) roster.User {
 }
 
 func (fr *fileReader) sectionRow(hint int) func([]string, int) error {
-	fr.sections, fr.sectionSchool, fr.enrolled = idset.New(hint), idset.New(hint), idset.New(hint)
+	fr.sections = idset.New(hint)
 	school, id, teacher := fr.at(cSchoolID), fr.at(cSectionID), fr.at(cTeacherID)
 	var co []int
 	for i := 2; i <= 10; i++ {
@@ -568,12 +579,12 @@ func (fr *fileReader) sectionRow(hint int) func([]string, int) error {
 			return nil
 		}
 		h := xxhash.Sum64String(v)
-		if first, dup := fr.sections.Add(h, int32(line)); dup {
+		if i, dup := fr.sections.Add(h, int32(len(fr.secs))); dup {
 			fr.report(roster.Error, roster.CodeDuplicateID, line, cSectionID,
-				fmt.Sprintf("Section_id %q is already on line %d: every section needs its own Section_id", v, first))
+				fmt.Sprintf("Section_id %q is already on line %d: every section needs its own Section_id", v, fr.secs[i].line))
 			return nil
 		}
-		fr.sectionSchool.Set(h, int32(xxhash.Sum64String(sch)))
+		fr.secs = append(fr.secs, sectionInfo{line: int32(line), school: uint32(xxhash.Sum64String(sch))})
 		if !fr.build {
 			return nil
 		}
@@ -649,7 +660,8 @@ func termID(name, start, end string) string {
 }
 
 func (fr *fileReader) studentRow(hint int) func([]string, int) error {
-	fr.students, fr.studentFields, fr.studentNumbers = idset.New(hint), idset.New(hint), idset.New(hint)
+	fr.students, fr.studentNumbers = idset.New(hint), idset.New(hint)
+	fr.studentRows = make([]studentInfo, 0, hint)
 	school, id, number := fr.at(cSchoolID), fr.at(cStudentID), fr.at("Student_number")
 	first, middle, last, email := fr.at("First_name"), fr.at("Middle_name"), fr.at("Last_name"), fr.at("Student_email")
 	user, pass, grade := fr.at("Username"), fr.at("Password"), fr.at("Grade")
@@ -684,15 +696,16 @@ func (fr *fileReader) studentRow(hint int) func([]string, int) error {
 			return nil
 		}
 		hv := xxhash.Sum64String(v)
-		fh := int32(fr.hashOf(rec, fields))
-		if at, dup := fr.students.Add(hv, int32(line)); dup {
-			if f, _ := fr.studentFields.Get(hv); f != fh {
+		fh := uint32(fr.hashOf(rec, fields))
+		if i, dup := fr.students.Add(hv, int32(len(fr.studentRows))); dup {
+			if first := fr.studentRows[i]; first.fields != fh {
+				at := first.line
 				fr.report(roster.Error, roster.CodeDuplicateID, line, cStudentID,
 					fmt.Sprintf("Student_id %q is already on line %d with other student details: a student is repeated only to add a contact, with the same details on every row", v, at))
 			}
 			return nil // a contact row: the student is sent once
 		}
-		fr.studentFields.Set(hv, fh)
+		fr.studentRows = append(fr.studentRows, studentInfo{line: int32(line), fields: fh})
 		if n := get(rec, number); !blank(n) {
 			if at, dup := fr.studentNumbers.Add(xxhash.Sum64String(n), int32(line)); dup {
 				fr.report(roster.Error, roster.CodeDuplicateID, line, "Student_number",
@@ -757,27 +770,52 @@ func (fr *fileReader) enrollmentRow(hint int) func([]string, int) error {
 	fr.enrollFile = fr.file
 	school, section, student := fr.at(cSchoolID), fr.at(cSectionID), fr.at(cStudentID)
 	var enr roster.Enrollment
+	// Exports are sorted by student or by section: a value equal to the previous row's was
+	// looked up already.
+	var prevSch, prevStu, prevSec string
+	var hStu, hSec uint64
+	var sec0 *sectionInfo
+	checkStudents, checkSections := fr.read[StudentsFile], fr.read[SectionsFile]
 	return func(rec []string, line int) error {
 		sch, sec, stu := get(rec, school), get(rec, section), get(rec, student)
-		fr.schoolRef(sch, line)
-		fr.ref(fr.students, StudentsFile, cStudentID, stu, line)
-		if !blank(sec) && fr.read[SectionsFile] {
-			hs := xxhash.Sum64String(sec)
-			if s, ok := fr.sectionSchool.Get(hs); !ok {
-				fr.report(roster.Error, roster.CodeDanglingRef, line, cSectionID,
-					fmt.Sprintf("Section_id %q is not in sections.csv: Clever drops a row whose link does not resolve", sec))
+		if sch != prevSch {
+			if fr.schoolRef(sch, line) {
+				prevSch = strings.Clone(sch)
+			}
+		}
+		if stu != prevStu || prevStu == "" {
+			hStu = xxhash.Sum64String(stu)
+			prevStu = ""
+			if blank(stu) || !checkStudents || fr.students.Has(hStu) {
+				prevStu = strings.Clone(stu)
 			} else {
-				fr.enrolled.Set(hs, 1)
-				if !blank(sch) && s != int32(xxhash.Sum64String(sch)) {
-					fr.report(roster.Warning, roster.CodeDanglingRef, line, cSchoolID,
-						fmt.Sprintf("School_id %q is not the School_id of section %q in sections.csv", sch, sec))
+				fr.report(roster.Error, roster.CodeDanglingRef, line, cStudentID,
+					fmt.Sprintf("Student_id %q is not in students.csv: Clever drops a row whose link does not resolve", stu))
+			}
+		}
+		if sec != prevSec || sec0 == nil {
+			hSec = xxhash.Sum64String(sec)
+			prevSec, sec0 = "", nil
+			if !blank(sec) && checkSections {
+				if i, ok := fr.sections.Get(hSec); ok {
+					sec0, prevSec = &fr.secs[i], strings.Clone(sec)
+				} else {
+					fr.report(roster.Error, roster.CodeDanglingRef, line, cSectionID,
+						fmt.Sprintf("Section_id %q is not in sections.csv: Clever drops a row whose link does not resolve", sec))
 				}
+			}
+		}
+		if sec0 != nil {
+			sec0.enrolled = true
+			if !blank(sch) && sec0.school != uint32(xxhash.Sum64String(sch)) {
+				fr.report(roster.Warning, roster.CodeDanglingRef, line, cSchoolID,
+					fmt.Sprintf("School_id %q is not the School_id of section %q in sections.csv", sch, sec))
 			}
 		}
 		if blank(sec) || blank(stu) {
 			return nil
 		}
-		fr.pairs.Add(pairHash(sec, stu), int32(line))
+		fr.pairs.Add(hSec^(hStu*0x9e3779b97f4a7c15), int32(line))
 		if !fr.build {
 			return nil
 		}
@@ -843,25 +881,27 @@ func (r *reader) finish() error {
 	if r.sections == nil || !r.read[EnrollmentsFile] {
 		return nil
 	}
-	var lines []int
-	r.sections.All(func(k uint64, line int32) {
-		if !r.enrolled.Has(k) {
-			lines = append(lines, int(line))
+	for _, s := range r.secs {
+		if s.enrolled {
+			continue
 		}
-	})
-	sort.Ints(lines)
-	for _, l := range lines {
+		l := int(s.line)
 		r.rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeDanglingRef, File: SectionsFile, Line: l, Column: cSectionID,
 			Message: "no student is enrolled in this section: Clever processes only sections with enrolled students, so it is dropped"})
 	}
 	return nil
 }
 
-// sizeHint guesses the number of rows from the file's size, to size the ID tables once.
-func sizeHint(f fs.File) int {
+// sizeHint guesses the number of rows from the file's size, to size the ID tables once: a
+// low guess costs a table's doubling, a high one memory that is never used.
+func sizeHint(f fs.File, s *fileSpec) int {
 	fi, err := f.Stat()
 	if err != nil || fi.Size() <= 0 {
 		return 1024
 	}
-	return int(min(fi.Size()/48, 1<<26))
+	per := int64(128) // bytes a row of students.csv or sections.csv takes at least, about
+	if s.name == EnrollmentsFile {
+		per = 64
+	}
+	return int(min(fi.Size()/per, 1<<26))
 }
