@@ -770,35 +770,34 @@ func (fr *fileReader) enrollmentRow(hint int) func([]string, int) error {
 	fr.enrollFile = fr.file
 	school, section, student := fr.at(cSchoolID), fr.at(cSectionID), fr.at(cStudentID)
 	var enr roster.Enrollment
-	// Exports are sorted by student or by section: a value equal to the previous row's was
-	// looked up already.
-	var prevSch, prevStu, prevSec string
-	var hStu, hSec uint64
+	// Exports are sorted by student or by section: a value whose hash is the previous row's
+	// was looked up already, and found.
+	var okSch, okStu, okSec uint64 // hashes of the last values found (0: none)
 	var sec0 *sectionInfo
 	checkStudents, checkSections := fr.read[StudentsFile], fr.read[SectionsFile]
 	return func(rec []string, line int) error {
 		sch, sec, stu := get(rec, school), get(rec, section), get(rec, student)
-		if sch != prevSch {
+		hSch, hStu, hSec := xxhash.Sum64String(sch), xxhash.Sum64String(stu), xxhash.Sum64String(sec)
+		if hSch != okSch {
+			okSch = 0
 			if fr.schoolRef(sch, line) {
-				prevSch = strings.Clone(sch)
+				okSch = hSch
 			}
 		}
-		if stu != prevStu || prevStu == "" {
-			hStu = xxhash.Sum64String(stu)
-			prevStu = ""
+		if hStu != okStu {
+			okStu = 0
 			if blank(stu) || !checkStudents || fr.students.Has(hStu) {
-				prevStu = strings.Clone(stu)
+				okStu = hStu
 			} else {
 				fr.report(roster.Error, roster.CodeDanglingRef, line, cStudentID,
 					fmt.Sprintf("Student_id %q is not in students.csv: Clever drops a row whose link does not resolve", stu))
 			}
 		}
-		if sec != prevSec || sec0 == nil {
-			hSec = xxhash.Sum64String(sec)
-			prevSec, sec0 = "", nil
+		if hSec != okSec || sec0 == nil {
+			okSec, sec0 = 0, nil
 			if !blank(sec) && checkSections {
 				if i, ok := fr.sections.Get(hSec); ok {
-					sec0, prevSec = &fr.secs[i], strings.Clone(sec)
+					sec0, okSec = &fr.secs[i], hSec
 				} else {
 					fr.report(roster.Error, roster.CodeDanglingRef, line, cSectionID,
 						fmt.Sprintf("Section_id %q is not in sections.csv: Clever drops a row whose link does not resolve", sec))
@@ -807,7 +806,7 @@ func (fr *fileReader) enrollmentRow(hint int) func([]string, int) error {
 		}
 		if sec0 != nil {
 			sec0.enrolled = true
-			if !blank(sch) && sec0.school != uint32(xxhash.Sum64String(sch)) {
+			if !blank(sch) && sec0.school != uint32(hSch) {
 				fr.report(roster.Warning, roster.CodeDanglingRef, line, cSchoolID,
 					fmt.Sprintf("School_id %q is not the School_id of section %q in sections.csv", sch, sec))
 			}
