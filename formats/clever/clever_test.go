@@ -372,11 +372,83 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add(uint8(0), []byte("School_id,School_id\n\"x\n"))
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
-		fsys := example(t)
+		fsys := fstest.MapFS{}
+		for n, file := range m {
+			fsys[n] = &fstest.MapFile{Data: file.Data, Mode: file.Mode}
+		}
 		fsys[names[int(which)%len(names)]].Data = data
 		var coll roster.Collector
 		if _, err := (Format{}).Read(context.Background(), fsys, format.Options{Ragged: which&0x80 != 0}, &coll, roster.ReporterFunc(func(roster.Problem) {})); err != nil {
 			t.Logf("error: %v", err)
 		}
 	})
+}
+
+// What Clever has no place for is counted by reason; a row Clever would refuse is an error
+// and is not written, and nothing that depends on it dangles.
+func TestWriteLossyAndRefused(t *testing.T) {
+	r := &roster.Roster{
+		Orgs: []roster.Org{
+			{SourcedID: "d", Name: "District", Type: "district"},
+			{SourcedID: "s", Name: "School", Type: "school"},
+		},
+		Users: []roster.User{
+			{SourcedID: "stu", Role: "student", GivenName: "A", FamilyName: "B", OrgIDs: []string{"s"}, Grades: []string{"KG"}},
+			{SourcedID: "lost", Role: "student", GivenName: "C", FamilyName: "D", OrgIDs: []string{"d"}},
+			{SourcedID: "tch", Role: "teacher", GivenName: "E", FamilyName: "F", OrgIDs: []string{"s"}},
+			{SourcedID: "adm", Role: "administrator", GivenName: "G", FamilyName: "H", Email: "g@x.org", OrgIDs: []string{"d"}},
+			{SourcedID: "par", Role: "parent", GivenName: "I", FamilyName: "J"},
+		},
+		Classes: []roster.Class{
+			{SourcedID: "c1", Title: "One", SchoolID: "s"},
+			{SourcedID: "c2", Title: "Empty", SchoolID: "s"},
+		},
+		Enrollments: []roster.Enrollment{
+			{SourcedID: "e1", ClassID: "c1", UserID: "stu", Role: "student"},
+			{SourcedID: "e2", ClassID: "c1", UserID: "tch", Role: "teacher", Primary: "true"},
+			{SourcedID: "e3", ClassID: "c1", UserID: "lost", Role: "student"},
+			{SourcedID: "e4", ClassID: "c2", UserID: "tch", Role: "teacher"},
+		},
+	}
+	out, probs := write(t, r)
+	var errs, lossy []string
+	for _, p := range probs {
+		switch p.Code {
+		case roster.CodeLossy:
+			lossy = append(lossy, p.File+": "+p.Message)
+		default:
+			errs = append(errs, p.File+" "+p.Code+": "+p.Message)
+		}
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0], `student "lost"`) || !strings.Contains(errs[0], "missing-required") {
+		t.Errorf("errors: %q", errs)
+	}
+	for _, want := range []string{
+		`org of type "district" not written`,
+		`role "parent" not written`,
+		"class without students not written",
+		"student enrollment not written: its class or student is not written",
+		"enrollment sourcedId not written",
+	} {
+		if !slices.ContainsFunc(lossy, func(s string) bool { return strings.Contains(s, want) }) {
+			t.Errorf("no lossy %q in %q", want, lossy)
+		}
+	}
+	_, back, probs := formattest.Read(t, Format{}, out, format.Options{})
+	formattest.CheckProblems(t, probs, nil)
+	if len(back.Roster.Classes) != 1 || len(back.Roster.Enrollments) != 2 {
+		t.Fatalf("read back %d classes, %d enrollments", len(back.Roster.Classes), len(back.Roster.Enrollments))
+	}
+	if !strings.Contains(string(out[StaffFile].Data), "DEFAULT_DISTRICT_OFFICE,adm,") {
+		t.Errorf("staff.csv:\n%s", out[StaffFile].Data)
+	}
+}
+
+func TestLenientDates(t *testing.T) {
+	m := example(t)
+	edit(t, m, SectionsFile, "Year,08/15/2026", "Year,8/15/2026")
+	_, _, probs := formattest.Read(t, Format{}, m, format.Options{})
+	formattest.CheckProblems(t, probs, []want{{"error bad-date 2 Term_start", "MM/DD/YYYY"}})
+	_, _, probs = formattest.Read(t, Format{Options: Options{LenientDates: true}}, m, format.Options{})
+	formattest.CheckProblems(t, probs, nil)
 }
