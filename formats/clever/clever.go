@@ -212,18 +212,24 @@ func (Format) Detect(fsys fs.FS) format.Match {
 	return format.NoMatch
 }
 
-// Carries lists the canonical fields a Clever upload holds, as OneRoster column names.
+// Carries lists the canonical fields a Clever upload holds, as OneRoster column names. Courses
+// and terms are made from section columns, with no IDs of their own, and a section's subject is
+// one of Clever's eleven: none of them is compared. Enrollments have no IDs either (a diff
+// matches them by class and user).
 func (Format) Carries() map[roster.Kind][]string {
 	return map[roster.Kind][]string{
-		roster.OrgKind:    {"sourcedId", "name", "type", "identifier"},
-		roster.ClassKind:  {"sourcedId", "title", "classCode", "schoolSourcedId", "grades", "subjects", "periods", "courseSourcedId", "termSourcedIds"},
-		roster.CourseKind: {"sourcedId", "title", "courseCode", "orgSourcedId"},
+		roster.OrgKind:   {"sourcedId", "name", "type", "identifier"},
+		roster.ClassKind: {"sourcedId", "title", "classCode", "schoolSourcedId", "grades", "periods"},
 		roster.UserKind: {"sourcedId", "role", "username", "givenName", "familyName", "middleName", "identifier",
 			"email", "grades", "password", "orgSourcedIds"},
 		roster.EnrollmentKind:   {"classSourcedId", "userSourcedId", "role", "primary"},
 		roster.DemographicsKind: {"sourcedId", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity"},
 	}
 }
+
+// Roles: a Clever upload holds students, teachers and staff (read as administrators); a diff
+// against another format compares users of these roles only.
+func (Format) Roles() []string { return []string{"student", "teacher", "administrator"} }
 
 // UserKey returns "sourcedId": Student_id, Teacher_id and Staff_id identify users.
 func (Format) UserKey() string { return "sourcedId" }

@@ -296,6 +296,12 @@ func (w *writer) people(t *table, spec *fileSpec, role string, base []string, va
 		if len(u.Grades) > 0 {
 			w.drop(spec.name, "grades of a "+role+" not written: "+spec.name+" has no grade column")
 		}
+		if role == "administrator" && u.MiddleName != "" {
+			w.drop(StaffFile, "middle name of a staff member not written: staff.csv has no Middle_name column")
+		}
+		if role == "administrator" && u.Identifier != "" {
+			w.drop(StaffFile, "identifier (staff number) of a staff member not written: staff.csv has no number column")
+		}
 		for _, s := range schools {
 			rec := vals(u, s)
 			for _, c := range extra {
@@ -319,9 +325,6 @@ func (w *writer) teachers(t *table) error {
 func (w *writer) staff(t *table) error {
 	base := []string{cSchoolID, cStaffID, "Staff_email", "First_name", "Last_name", "Username", "Password"}
 	return w.people(t, &staffSpec, "administrator", base, func(u *roster.User, s string) []string {
-		if u.MiddleName != "" {
-			w.drop(StaffFile, "middle name of a staff member not written: staff.csv has no Middle_name column")
-		}
 		return []string{s, u.SourcedID, u.Email, u.GivenName, u.FamilyName, u.Username, u.Password}
 	})
 }
