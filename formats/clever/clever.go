@@ -58,7 +58,8 @@ const (
 	kSubject
 	kLanguage
 	kPhoneType
-	kSecret // a password: never shown
+	kSecret    // a password: never shown
+	kStaffRole // staff.csv's Role: School Tech Lead, the only role Clever supports
 )
 
 // column is one column Clever defines.
@@ -132,7 +133,7 @@ var enrollmentsSpec = fileSpec{EnrollmentsFile, true, []column{
 var staffSpec = fileSpec{StaffFile, false, []column{
 	reqCol(cSchoolID, kID), reqCol(cStaffID, kID), reqCol("Staff_email", kEmail), reqCol("First_name", kString),
 	reqCol("Last_name", kString), col("Department", kString), col("Title", kString), col("Username", kString),
-	col("Password", kSecret), col("Role", kString),
+	col("Password", kSecret), col("Role", kStaffRole),
 }}
 
 // specs lists the files in the order they are read: every file after the ones it refers to.

@@ -284,6 +284,10 @@ func checkValue(c *column, v string, lenient bool) (problem, bool) {
 		if oneOf(v, languages) == "" {
 			return bad(roster.CodeBadEnum, fmt.Sprintf("Home_language %q is not one of the languages Clever lists (English, Spanish, Vietnamese …)", v))
 		}
+	case kStaffRole:
+		if oneOf(v, []string{"School Tech Lead", "SchoolTechLead", "STL"}) == "" {
+			return bad(roster.CodeBadEnum, fmt.Sprintf("Role %q is not School Tech Lead (or SchoolTechLead, STL), the only staff role Clever supports", v))
+		}
 	case kPhoneType:
 		if oneOf(v, []string{"Cell", "Home", "Work", "Other"}) == "" {
 			return bad(roster.CodeBadEnum, fmt.Sprintf("Contact_phone_type %q is not Cell, Home, Work or Other", v))
