@@ -291,7 +291,11 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			return rec, false
 		}
 		var ok bool
-		if rec, ok = format.RaggedRow(rec, len(fr.header), fr.pos[1]); !ok {
+		key := fr.pos[1] // Student_id, Teacher_id, Section_id, Staff_id (enrollments: Section_id)
+		if fr.file == SchoolsFile {
+			key = fr.pos[0]
+		}
+		if rec, ok = format.RaggedRow(rec, len(fr.header), key); !ok {
 			return rec, false
 		}
 	}
