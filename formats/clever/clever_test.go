@@ -457,3 +457,22 @@ func TestLenientDates(t *testing.T) {
 	_, _, probs = formattest.Read(t, Format{Options: Options{LenientDates: true}}, m, format.Options{})
 	formattest.CheckProblems(t, probs, nil)
 }
+
+// With format.Options.Ragged (as diff reads), a ragged row is still read when its key, its
+// file's ID column, can be told (the first cell of schools.csv): nothing that refers to it
+// dangles.
+func TestRaggedRowKept(t *testing.T) {
+	m := example(t)
+	edit(t, m, SchoolsFile, `"12 Oak Street, Building A"`, `12 Oak Street, Building A`)
+	_, coll, probs := formattest.Read(t, Format{}, m, format.Options{Ragged: true})
+	formattest.CheckProblems(t, probs, []want{
+		{"error ragged-row 2 ", "14 cells"},
+		// The cells past the comma are one column off, and checked where they are.
+		{"error bad-enum 2 School_phone", "90210"},
+		{"error bad-enum 2 School_state", "Springfield"},
+		{"error bad-enum 2 School_zip", "CA"},
+	})
+	if len(coll.Roster.Orgs) != 3 {
+		t.Fatalf("read %d orgs, want the 2 schools and the district office", len(coll.Roster.Orgs))
+	}
+}
