@@ -58,3 +58,48 @@ func TestRostergenClever(t *testing.T) {
 		}
 	}
 }
+
+// Night 2's summary of a Clever upload counts the same student changes as the OneRoster
+// package's, and what the files hold.
+func TestRostergenCleverSummary(t *testing.T) {
+	o := rostergen.Options{Users: 3000, Seed: 5, Night: 2, Split: true, Added: 3, Removed: 2, Changed: 4}
+	or, err := rostergen.Generate(context.Background(), t.TempDir(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Format = rostergen.FormatClever
+	dir := t.TempDir()
+	cl, err := rostergen.Generate(context.Background(), dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl.RemovedStudents != or.RemovedStudents || cl.AddedUsers != or.AddedUsers || cl.MovedStudents != or.MovedStudents ||
+		cl.AddedEnrollments != or.AddedEnrollments || cl.RemovedEnrollments != or.RemovedEnrollments || cl.Students != or.Students {
+		t.Fatalf("clever summary %+v\noneroster summary %+v", cl, or)
+	}
+	if cl.RemovedStudents == 0 || cl.MovedStudents == 0 || cl.ChangedUsers == 0 {
+		t.Fatalf("no changes to compare: %+v", cl)
+	}
+	_, coll, _ := formattest.Read(t, Format{}, dirFS(t, dir), format.Options{})
+	students, staff := 0, 0
+	for _, u := range coll.Roster.Users {
+		switch u.Role {
+		case "student":
+			students++
+		default:
+			staff++
+		}
+	}
+	if students != cl.Students || staff != cl.Teachers+cl.Administrators || cl.Users != students+staff {
+		t.Fatalf("read %d students and %d staff; summary %+v", students, staff, cl)
+	}
+	studentEnr := 0
+	for _, e := range coll.Roster.Enrollments {
+		if e.Role == "student" {
+			studentEnr++
+		}
+	}
+	if studentEnr != cl.Enrollments {
+		t.Fatalf("read %d student enrollments, summary says %d", studentEnr, cl.Enrollments)
+	}
+}

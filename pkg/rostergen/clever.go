@@ -8,7 +8,8 @@ import (
 // FormatClever is a Clever SFTP CSV upload of the same roster as the OneRoster package: the
 // files rostersync's Clever writer makes from it (schools, teachers, staff, students with their
 // demographics, sections with their teacher, course and term, student enrollments). Aides and
-// guardians have no place in Clever's files and are left out.
+// guardians have no place in Clever's files and are left out; the Summary counts what the
+// upload holds (users and changes of students, teachers and staff; student enrollments).
 const FormatClever = "clever"
 
 // CleverFiles lists the files of a generated Clever upload.
@@ -67,6 +68,9 @@ func (g *gen) cleverTeachers(w *rowWriter, sum *Summary) error {
 		u := g.userAt(n)
 		sum.Teachers++
 		sum.Users++
+		if g.p.changed(n) {
+			sum.ChangedUsers++
+		}
 		name, pw := g.username(u), g.password(n)
 		for k := range u.nSchools {
 			w.start()
@@ -103,6 +107,9 @@ func (g *gen) cleverStaff(w *rowWriter, sum *Summary) error {
 		u := g.userAt(n)
 		sum.Administrators++
 		sum.Users++
+		if g.p.changed(n) {
+			sum.ChangedUsers++
+		}
 		name, pw := g.username(u), g.password(n)
 		schools := []string{"DEFAULT_DISTRICT_OFFICE"}
 		if u.nSchools > 0 {
@@ -167,10 +174,17 @@ func (g *gen) cleverStudents(w *rowWriter, sum *Summary) error {
 		}
 		if !g.present(n) {
 			sum.RemovedStudents++
+			sum.RemovedUsers++
 			continue
 		}
 		sum.Students++
 		sum.Users++
+		if n >= g.p.sh.users {
+			sum.AddedUsers++
+		}
+		if g.p.changed(n) {
+			sum.ChangedUsers++
+		}
 		u := g.userAt(n)
 		h := g.p.hash(saltDemo, n)
 		year := 2026 - 6 - u.grade + int(h%2)
@@ -208,10 +222,21 @@ func (g *gen) cleverEnrollments(w *rowWriter, sum *Summary) error {
 	sh := g.p.sh
 	var slots []int
 	for n := range g.lastUser() {
-		if n >= sh.students && n < sh.users || !g.present(n) {
+		if n >= sh.students && n < sh.users {
+			continue
+		}
+		if !g.present(n) {
+			sum.RemovedEnrollments += len(g.studentClasses(n, false, slots))
 			continue
 		}
 		slots = g.studentClasses(n, g.p.night2, slots)
+		if n >= sh.users {
+			sum.AddedEnrollments += len(slots)
+		} else if g.p.moved(n) && len(slots) < sh.inSchool(sh.classes, n%sh.schools) {
+			sum.MovedStudents++
+			sum.AddedEnrollments++
+			sum.RemovedEnrollments++
+		}
 		s := n % sh.schools
 		for _, q := range slots {
 			c := s + q*sh.schools
