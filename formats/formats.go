@@ -4,6 +4,7 @@ package formats
 
 import (
 	"github.com/rostersync/rostersync/formats/capti"
+	"github.com/rostersync/rostersync/formats/clever"
 	"github.com/rostersync/rostersync/formats/oneroster"
 	"github.com/rostersync/rostersync/formats/students"
 	"github.com/rostersync/rostersync/pkg/format"
@@ -11,5 +12,5 @@ import (
 
 // Registry returns the registered formats in detection precedence order.
 func Registry() *format.Registry {
-	return format.NewRegistry(oneroster.New(), students.New(), capti.New())
+	return format.NewRegistry(oneroster.New(), students.New(), capti.New(), clever.New())
 }

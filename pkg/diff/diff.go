@@ -55,7 +55,8 @@ type Options struct {
 	// Fields restricts, per kind, the fields compared (OneRoster column names, "metadata.<key>",
 	// or "metadata.*" for every metadata key). A nil map, or a kind absent from it, compares all
 	// fields; an empty list compares presence only. A cross-format diff passes the fields both
-	// formats carry, and restricts Entities to the kinds both carry.
+	// formats carry, and restricts Entities to the kinds both carry. Enrollment fields without
+	// sourcedId (a format whose enrollments have no IDs) match enrollments by class and user.
 	Fields map[roster.Kind][]string
 	// Detail collects field-level changes and notes (a second read of both inputs when they
 	// differ); false gives counts only.
@@ -183,6 +184,9 @@ type config struct {
 	userField string         // its name, for roster.UserKey
 	emailKey  bool
 	orgIdent  bool
+	// enrollPair: enrollments are keyed by class and user, the enrollment fields compared
+	// leaving out sourcedId (a format without enrollment IDs on one side).
+	enrollPair bool
 }
 
 func newConfig(opts Options) (*config, error) {
@@ -240,6 +244,9 @@ func newConfig(opts Options) (*config, error) {
 			}
 		}
 		c.include[k] = inc
+		if k == kEnroll && restricted && !allowed["sourcedId"] {
+			c.enrollPair = true
+		}
 		c.metaAll[k] = !restricted || allowed["metadata.*"]
 		if !c.metaAll[k] {
 			c.metaOK[k] = map[string]bool{}

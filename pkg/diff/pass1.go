@@ -53,8 +53,8 @@ func (h *hasher) noteOrg(o *roster.Org) {
 
 // key returns the key of entity e of kind k from its values. Users are keyed by
 // roster.UserKey (the key field, else sourcedId: as convert writes them; an email compared
-// without case). An enrollment without sourcedId is keyed by class/user, after a 0 byte so it
-// never equals a real key.
+// without case). An enrollment without sourcedId, or any enrollment when sourcedId is not a
+// compared field, is keyed by class/user, after a 0 byte so it never equals a real key.
 func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
 	b := h.kbuf[:0]
 	switch {
@@ -64,7 +64,7 @@ func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
 			v = strings.ToLower(v)
 		}
 		b = append(b, v...)
-	case k == kEnroll && vals[fSourcedID] == "":
+	case k == kEnroll && (vals[fSourcedID] == "" || h.cfg.enrollPair):
 		b = append(append(b, 0), vals[eClassID]...)
 		b = append(append(b, '/'), vals[eUserID]...)
 	default:

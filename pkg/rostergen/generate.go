@@ -38,7 +38,8 @@ type Summary struct {
 // Files lists the files of a generated package.
 var Files = []string{"manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv", "users.csv", "demographics.csv", "enrollments.csv"}
 
-// Generate writes a OneRoster 1.1 bulk package into dir (created 0700; files 0600). The same
+// Generate writes a OneRoster 1.1 bulk package (or, with Options.Format FormatClever, a Clever
+// upload of the same roster) into dir (created 0700; files 0600). The same
 // Options always give the same bytes. Memory does not grow with Users.
 func Generate(ctx context.Context, dir string, o Options) (Summary, error) {
 	o, err := o.normalize()
@@ -51,13 +52,13 @@ func Generate(ctx context.Context, dir string, o Options) (Summary, error) {
 	g := newGen(newPlan(o))
 	sh := g.p.sh
 	sum := Summary{Night: o.Night, Schools: sh.schools, Courses: sh.courses, Classes: sh.classes}
-	steps := []struct {
-		name string
-		fn   func(*rowWriter, *Summary) error
-	}{
+	steps := []step{
 		{"manifest.csv", g.manifest}, {"orgs.csv", g.orgs}, {"academicSessions.csv", g.sessions},
 		{"courses.csv", g.courses}, {"classes.csv", g.classes}, {"users.csv", g.users},
 		{"demographics.csv", g.demographics}, {"enrollments.csv", g.enrollments},
+	}
+	if o.Format == FormatClever {
+		steps = g.cleverSteps()
 	}
 	for _, st := range steps {
 		path := filepath.Join(dir, st.name)
@@ -74,6 +75,12 @@ func Generate(ctx context.Context, dir string, o Options) (Summary, error) {
 		}
 	}
 	return sum, nil
+}
+
+// step writes one file of the output.
+type step struct {
+	name string
+	fn   func(*rowWriter, *Summary) error
 }
 
 func writeFile(ctx context.Context, path string, fn func(*rowWriter) error) error {
