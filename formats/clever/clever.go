@@ -32,7 +32,6 @@ const (
 // DistrictOffice is the School_id a staff.csv row uses for Clever's own district office.
 const DistrictOffice = "DEFAULT_DISTRICT_OFFICE"
 
-
 // kind is the kind of value a column holds.
 type kind int
 
@@ -238,7 +237,6 @@ func (Format) Carries() map[roster.Kind][]string {
 // Roles: a Clever upload holds students, teachers and staff (read as administrators); a diff
 // against another format compares users of these roles only.
 func (Format) Roles() []string { return []string{"student", "teacher", "administrator"} }
-
 
 // Needs lists the entity kinds the writer uses.
 func (Format) Needs() []roster.Kind {
