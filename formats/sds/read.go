@@ -391,6 +391,11 @@ func (r *reader) readFile(spec *fileSpec) error {
 		if len(rec) != fr.width {
 			if r.check {
 				fr.report(roster.Error, roster.CodeRaggedRow, line, "", fr.raggedMessage(len(rec)))
+				if fr.own != nil && fr.idx[0] == 0 && len(rec) > 0 && rec[0] != "" {
+					// The row's own ID is its first cell whatever its other cells: kept, so the
+					// rows that refer to it are not reported as well.
+					fr.own.Add(hash(rec[0]), int32(line))
+				}
 			}
 			return nil
 		}
@@ -455,8 +460,12 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 
 // checkValue checks one non-blank value; it returns the problem code and message, or "".
 func checkValue(c *col, v string) (code, msg string) {
-	if r := csvio.Invisible(v); r != 0 && !c.secret {
-		return roster.CodeBadID, csvio.InvisibleMessage(c.name, r)
+	switch c.typ {
+	case tID, tIDList, tUsername, tEmail:
+		// An ID that looks like another but is not (a line break is reported as a parse problem).
+		if r := csvio.Invisible(v); r != 0 && r != '\n' && r != '\r' {
+			return roster.CodeBadID, csvio.InvisibleMessage(c.name, r)
+		}
 	}
 	show := func() string {
 		if c.secret {
@@ -561,7 +570,7 @@ func emailProblem(s string) string {
 func (fr *fileReader) row(rec []string, line int) {
 	r, spec := fr.r, fr.spec
 	if fr.own != nil {
-		if v := rec[fr.idx[0]]; v != "" {
+		if v := at(rec, fr.idx[0]); v != "" {
 			if first, dup := fr.own.Add(hash(v), int32(line)); dup {
 				fr.report(roster.Error, roster.CodeDuplicateID, line, "sourcedId", fmt.Sprintf("sourcedId %q is also on line %d: IDs must be unique in %s", v, first, spec.name))
 			}
@@ -593,23 +602,26 @@ func (fr *fileReader) row(rec []string, line int) {
 			vals = strings.Split(rec[j], ",")
 		}
 		for _, v := range vals {
-			if v != "" && !ids.Has(hash(v)) {
+			if v == "" || strings.TrimSpace(v) != v {
+				continue // reported as bad-id or bad-list
+			}
+			if !ids.Has(hash(v)) {
 				fr.report(roster.Error, roster.CodeDanglingRef, line, c.name, fmt.Sprintf("%s %q is not a sourcedId in %s", c.name, v, c.ref))
 			}
 		}
 	}
 	switch spec.name {
 	case fileOrgs:
-		id := rec[fr.idx[0]]
+		id := at(rec, fr.idx[0])
 		if _, ok := r.orgLine[id]; !ok && id != "" {
 			id = strings.Clone(id)
 			r.orgLine[id] = line
-			if j := fr.idx[3]; j >= 0 && rec[j] != "" {
-				r.orgParent[id] = strings.Clone(rec[j])
+			if p := at(rec, fr.idx[3]); p != "" {
+				r.orgParent[id] = strings.Clone(p)
 			}
 		}
 	case fileUsers:
-		id := rec[fr.idx[0]]
+		id := at(rec, fr.idx[0])
 		if un := at(rec, fr.pos["username"]); un != "" {
 			if first, dup := r.usernames.Add(hash(strings.ToLower(un)), int32(line)); dup {
 				fr.report(roster.Error, roster.CodeDuplicateID, line, "username", fmt.Sprintf("username %q is also on line %d (ignoring case): each user signs in with their own", un, first))
@@ -619,9 +631,9 @@ func (fr *fileReader) row(rec []string, line int) {
 			r.complete.Set(hash(id), int32(line))
 		}
 	case fileRoles:
-		r.roled.Set(hash(rec[fr.idx[0]]), 0)
+		r.roled.Set(hash(at(rec, fr.idx[0])), 0)
 	case fileRelationships:
-		cid := rec[fr.idx[1]]
+		cid := at(rec, fr.idx[1])
 		if cid == "" {
 			break
 		}

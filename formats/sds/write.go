@@ -344,7 +344,7 @@ func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, o
 			seen[id] = true
 			if write(fmt.Sprintf("enrollment %q", e.SourcedID), []string{e.ClassID, e.UserID, role}) {
 				if e.SourcedID != id {
-					w.drop(fileEnrollments, "enrollment sourcedIds not written: SDS enrollments have none, and read back each is class|user|role", 1)
+					w.drop(fileEnrollments, "enrollment sourcedIds not written: SDS enrollments have none, and read back each is class/user/role", 1)
 				}
 				if role != e.Role {
 					w.drop(fileEnrollments, fmt.Sprintf("enrollment role %q written as SDS's %q", e.Role, role), 1)
