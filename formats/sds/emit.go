@@ -1,6 +1,7 @@
 package sds
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -79,7 +80,18 @@ func (fr *fileReader) emit(rec []string) error {
 				u.PrimaryOrgID = ur.orgs[0]
 			}
 		} else if role, ok := r.contactR[u.SourcedID]; ok {
-			u.Role = role // a contact, who has no role row
+			// A contact, who has no role row: its role is its relationshipRole, its orgs its
+			// students' (the model, like OneRoster, gives every user an org).
+			u.Role = role
+			for _, s := range r.students[u.SourcedID] {
+				if ur := r.roles[s]; ur != nil {
+					for _, o := range ur.orgs {
+						if !slices.Contains(u.OrgIDs, o) {
+							u.OrgIDs = append(u.OrgIDs, o)
+						}
+					}
+				}
+			}
 		}
 		u.AgentIDs = r.agents[u.SourcedID]
 		return r.sink.User(u)

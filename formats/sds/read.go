@@ -64,6 +64,7 @@ type reader struct {
 	roles    map[string]*userRole
 	agents   map[string][]string // student -> contacts, from relationships.csv
 	contactR map[string]string   // contact -> relationshipRole
+	students map[string][]string // contact -> the students it is a contact of
 	school   map[string]string   // class -> org
 	info     format.Info
 }
@@ -111,7 +112,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	for _, n := range requiredFiles {
 		if !r.present[n] {
 			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
-				Message: fmt.Sprintf("%s is missing: SDS v2.1 requires orgs.csv, users.csv and roles.csv", n)})
+				Message: fmt.Sprintf("%s is missing: SDS v2.1 requires orgs.csv, users.csv and roles.csv (roles.csv links each user to an org with a role); add it to the export", n)})
 		}
 	}
 	for _, pair := range [][2]string{{fileClasses, fileEnrollments}, {fileEnrollments, fileClasses}} {
@@ -236,7 +237,7 @@ func (r *reader) preRead() error {
 		}
 	}
 	if r.present[fileRelationships] {
-		r.agents, r.contactR = map[string][]string{}, map[string]string{}
+		r.agents, r.contactR, r.students = map[string][]string{}, map[string]string{}, map[string][]string{}
 		idx := r.columnsOf(fileRelationships, "userSourcedId", "relationshipUserSourcedId", "relationshipRole")
 		err := csvio.Reread(r.fsys, fileRelationships, copts, func(rec []string, _ int) {
 			s, c, role := at(rec, idx[0]), at(rec, idx[1]), at(rec, idx[2])
@@ -245,6 +246,9 @@ func (r *reader) preRead() error {
 			}
 			if !slices.Contains(r.agents[s], c) {
 				r.agents[strings.Clone(s)] = append(r.agents[s], strings.Clone(c))
+			}
+			if !slices.Contains(r.students[c], s) {
+				r.students[strings.Clone(c)] = append(r.students[c], strings.Clone(s))
 			}
 			if _, ok := r.contactR[c]; !ok {
 				r.contactR[strings.Clone(c)] = canon(relationshipRoles, role)

@@ -56,8 +56,9 @@ func TestMicrosoftSampleClean(t *testing.T) {
 		t.Errorf("user 114007: role %q orgs %v primary %q", u.Role, u.OrgIDs, u.PrimaryOrgID)
 	}
 	// A guardian has no role row: its role is its relationshipRole, and the student names it.
-	if u := byID["114002"]; u.Role != "guardian" {
-		t.Errorf("contact 114002 has role %q", u.Role)
+	// It takes the orgs of its students (114001 and 114003, both at 110003).
+	if u := byID["114002"]; u.Role != "guardian" || strings.Join(u.OrgIDs, ",") != "110003" {
+		t.Errorf("contact 114002 has role %q, orgs %v", u.Role, u.OrgIDs)
 	}
 	if u := byID["114001"]; strings.Join(u.AgentIDs, ",") != "114002" || strings.Join(u.UserIDs, ",") != "{activeDirectoryMatchId:jcraig@classrmtest31.org}" {
 		t.Errorf("user 114001: agents %v userIds %v", u.AgentIDs, u.UserIDs)
