@@ -32,6 +32,7 @@ func run(args []string) int {
 	fs.IntVar(&o.Users, "users", 1000, "number of users on night 1: about 86% students, 4% teachers, 9% guardians, 1% aides and administrators")
 	fs.StringVar(&out, "out", "", "directory to write the package into (created)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed: the same seed gives the same data")
+	fs.StringVar(&o.Format, "format", rostergen.FormatOneRoster, "output format: oneroster (a OneRoster 1.1 package) or sds (SDS v2.1, the same roster)")
 	fs.IntVar(&o.Night, "night", 1, "1 or 2: night 2 is night 1 with changes")
 	night2 := fs.Bool("night2", false, "write night 2 (the same as --night 2)")
 	fs.Float64Var(&o.Added, "added", 1, "night 2: percent of night 1's students added")

@@ -13,7 +13,7 @@ const (
 	MaxUsers = 100_000_000
 )
 
-// FormatOneRoster is the only output format: a OneRoster 1.1 CSV package.
+// FormatOneRoster is the default output format: a OneRoster 1.1 CSV package.
 const FormatOneRoster = "oneroster"
 
 // DefaultChangePercent is the default of rostergen's --change flag (Generate takes
@@ -54,8 +54,8 @@ func (o Options) normalize() (Options, error) {
 		o.Format = FormatOneRoster
 	}
 	switch {
-	case o.Format != FormatOneRoster:
-		return o, fmt.Errorf("%w: format %q is not supported (use %q)", ErrOptions, o.Format, FormatOneRoster)
+	case o.Format != FormatOneRoster && o.Format != FormatSDS:
+		return o, fmt.Errorf("%w: format %q is not supported (use %q or %q)", ErrOptions, o.Format, FormatOneRoster, FormatSDS)
 	case o.Users < MinUsers || o.Users > MaxUsers:
 		return o, fmt.Errorf("%w: users must be between %d and %d, got %d", ErrOptions, MinUsers, MaxUsers, o.Users)
 	case o.Night != 1 && o.Night != 2:
