@@ -1,9 +1,11 @@
 package sds
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -20,18 +22,27 @@ import (
 
 func hash(s string) uint64 { return xxhash.Sum64String(s) }
 
-// keyHash hashes the values that together identify a row, each followed by a separator no
-// value holds (a line break is refused in every value).
+// keyHash hashes the values that together identify a row: each value's hash mixed into the
+// last, so that the order of the values counts and no allocation is made.
 func keyHash(rec []string, idx []int) uint64 {
-	d := xxhash.New()
+	var h uint64
 	for _, j := range idx {
+		v := ""
 		if j >= 0 && j < len(rec) {
-			d.WriteString(rec[j]) //nolint:errcheck // a hash never fails
+			v = rec[j]
 		}
-		d.WriteString("\n") //nolint:errcheck // a hash never fails
+		h = (h^xxhash.Sum64String(v))*0x9e3779b97f4a7c15 + 1
 	}
-	return d.Sum64()
+	return h
 }
+
+// The users' ID table holds each user's line with two flags in the bits no line reaches: the
+// user has givenName, familyName and email (as a contact needs), and roles.csv gives it a role.
+const (
+	flagComplete = 1 << 30
+	flagRoled    = 1 << 29
+	lineMask     = flagRoled - 1
+)
 
 // userRole is what roles.csv says of one user, kept to build the model's users.
 type userRole struct {
@@ -56,7 +67,7 @@ type reader struct {
 	said    map[string]bool       // missing referenced files already reported
 	// users: the users whose givenName, familyName and email are all filled (a contact needs
 	// them), those with a role row, and those that are someone's contact.
-	complete, roled, contacts *idset.Map
+	contacts                  *idset.Map
 	usernames                 *idset.Map
 	orgParent                 map[string]string // org -> parent, for the cycle check
 	orgLine                   map[string]int
@@ -78,7 +89,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	}
 	r := &reader{ctx: ctx, fsys: fsys, opts: opts, sink: sink, rep: rep,
 		present: map[string]bool{}, ids: map[string]*idset.Map{}, said: map[string]bool{},
-		complete: idset.New(0), roled: idset.New(0), contacts: idset.New(0),
+		contacts: idset.New(0),
 		orgParent: map[string]string{}, orgLine: map[string]int{},
 		info: format.Info{Format: Name, Version: "2.1", Files: []format.FileInfo{}}}
 	_, discard := sink.(roster.Discard)
@@ -297,6 +308,9 @@ type fileReader struct {
 	bag   *idset.Bag
 	key   []int // record indexes of the key columns
 	refs  []*idset.Map
+	// last is, per column, the hash of the last reference found good: exports are sorted by
+	// user or class, so a value often repeats on the next row and its lookup is skipped.
+	last []uint64
 	lists bool
 	pos   map[string]int
 }
@@ -329,6 +343,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		return nil
 	}
 	fr := &fileReader{r: r, spec: spec, width: len(cr.Header()), pos: map[string]int{}}
+	hint := rowsHint(r.fsys, f, name)
 	known := spec.names()
 	hs := csvio.HeaderSpec{
 		// An unknown column that is no near miss of a known one is a warning (below), not an error.
@@ -363,10 +378,10 @@ func (r *reader) readFile(spec *fileSpec) error {
 	if r.check {
 		switch {
 		case spec.own && fr.idx[0] >= 0:
-			fr.own = idset.New(0)
+			fr.own = idset.New(hint)
 			r.ids[name] = fr.own
 		case len(spec.key) > 0:
-			fr.bag = idset.NewBag(0)
+			fr.bag = idset.NewBag(hint)
 			for _, k := range spec.key {
 				j, ok := fr.pos[k]
 				if !ok {
@@ -376,6 +391,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 			}
 		}
 		fr.refs = make([]*idset.Map, len(spec.cols))
+		fr.last = make([]uint64, len(spec.cols))
 		for i, c := range spec.cols {
 			if c.ref != "" && fr.idx[i] >= 0 {
 				fr.refs[i] = r.ids[c.ref] // nil: the file is absent (reported once, on first use)
@@ -383,7 +399,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		}
 	}
 	if spec.name == fileUsers && r.check {
-		r.usernames = idset.New(0)
+		r.usernames = idset.New(hint)
 	}
 	var pre csvio.Pre
 	if r.check {
@@ -428,6 +444,28 @@ func (fr *fileReader) raggedMessage(n int) string {
 		msg += ": a list (several IDs or codes in one cell) must be quoted, \"a,b\""
 	}
 	return msg
+}
+
+// rowsHint estimates the rows of a file from its size and the length of its first lines, so
+// that ID tables are made at their size rather than grown (and copied) row by row.
+func rowsHint(fsys fs.FS, f fs.File, name string) int {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() <= 0 {
+		return 0
+	}
+	g, err := fsys.Open(name)
+	if err != nil {
+		return 0
+	}
+	defer g.Close()
+	buf := make([]byte, 64<<10)
+	n, _ := io.ReadFull(g, buf)
+	lines := bytes.Count(buf[:n], []byte{'\n'})
+	if lines < 2 {
+		return 0
+	}
+	per := max(int64(n)/int64(lines), 8)
+	return int(min(fi.Size()/per, 1<<26))
 }
 
 // pre checks the values of one row on their own: required, vocabularies, dates, forms.
@@ -576,7 +614,7 @@ func (fr *fileReader) row(rec []string, line int) {
 	if fr.own != nil {
 		if v := at(rec, fr.idx[0]); v != "" {
 			if first, dup := fr.own.Add(hash(v), int32(line)); dup {
-				fr.report(roster.Error, roster.CodeDuplicateID, line, "sourcedId", fmt.Sprintf("sourcedId %q is also on line %d: IDs must be unique in %s", v, first, spec.name))
+				fr.report(roster.Error, roster.CodeDuplicateID, line, "sourcedId", fmt.Sprintf("sourcedId %q is also on line %d: IDs must be unique in %s", v, first&lineMask, spec.name))
 			}
 		}
 	}
@@ -601,18 +639,13 @@ func (fr *fileReader) row(rec []string, line int) {
 		if ids == nil || c.ref == spec.name {
 			continue // the file was not read (reported), or refers to itself (checked after)
 		}
-		vals := []string{rec[j]}
 		if c.typ == tIDList {
-			vals = strings.Split(rec[j], ",")
-		}
-		for _, v := range vals {
-			if v == "" || strings.TrimSpace(v) != v {
-				continue // reported as bad-id or bad-list
+			for _, v := range strings.Split(rec[j], ",") {
+				fr.ref(i, c, ids, v, line)
 			}
-			if !ids.Has(hash(v)) {
-				fr.report(roster.Error, roster.CodeDanglingRef, line, c.name, fmt.Sprintf("%s %q is not a sourcedId in %s", c.name, v, c.ref))
-			}
+			continue
 		}
+		fr.ref(i, c, ids, rec[j], line)
 	}
 	switch spec.name {
 	case fileOrgs:
@@ -632,10 +665,20 @@ func (fr *fileReader) row(rec []string, line int) {
 			}
 		}
 		if at(rec, fr.pos["givenName"]) != "" && at(rec, fr.pos["familyName"]) != "" && at(rec, fr.pos["email"]) != "" {
-			r.complete.Set(hash(id), int32(line))
+			if users := r.ids[fileUsers]; users != nil {
+				h := hash(id)
+				if l, ok := users.Get(h); ok && int(l) == line {
+					users.Set(h, l|flagComplete)
+				}
+			}
 		}
 	case fileRoles:
-		r.roled.Set(hash(at(rec, fr.idx[0])), 0)
+		if users := r.ids[fileUsers]; users != nil {
+			h := hash(at(rec, fr.idx[0]))
+			if l, ok := users.Get(h); ok {
+				users.Set(h, l|flagRoled)
+			}
+		}
 	case fileRelationships:
 		cid := at(rec, fr.idx[1])
 		if cid == "" {
@@ -643,12 +686,29 @@ func (fr *fileReader) row(rec []string, line int) {
 		}
 		h := hash(cid)
 		r.contacts.Set(h, 0)
-		if users := r.ids[fileUsers]; users != nil && users.Has(h) && !r.complete.Has(h) {
-			ul, _ := users.Get(h)
+		if users := r.ids[fileUsers]; users != nil {
+			if ul, ok := users.Get(h); ok && ul&flagComplete == 0 {
 			fr.report(roster.Error, roster.CodeMissingRequired, line, "relationshipUserSourcedId",
-				fmt.Sprintf("contact %q (users.csv line %d) lacks a givenName, familyName or email: SDS requires all three for a contact", cid, ul))
+				fmt.Sprintf("contact %q (users.csv line %d) lacks a givenName, familyName or email: SDS requires all three for a contact", cid, ul&lineMask))
+			}
 		}
 	}
+}
+
+// ref checks that v, in column i, is an ID of the file ids holds.
+func (fr *fileReader) ref(i int, c *col, ids *idset.Map, v string, line int) {
+	if v == "" || strings.TrimSpace(v) != v {
+		return // reported as bad-id or bad-list
+	}
+	h := hash(v)
+	if h == fr.last[i] {
+		return
+	}
+	if ids.Has(h) {
+		fr.last[i] = h
+		return
+	}
+	fr.report(roster.Error, roster.CodeDanglingRef, line, c.name, fmt.Sprintf("%s %q is not a sourcedId in %s", c.name, v, c.ref))
 }
 
 // repeats reports every row whose key repeats an earlier row's (a second pass, only when the
@@ -709,8 +769,9 @@ func (r *reader) checkRoles() {
 		return
 	}
 	none, first := 0, int32(0)
-	users.All(func(h uint64, line int32) {
-		if !r.roled.Has(h) && !r.contacts.Has(h) {
+	users.All(func(h uint64, v int32) {
+		line := v & lineMask
+		if v&flagRoled == 0 && !r.contacts.Has(h) {
 			if none++; first == 0 || line < first {
 				first = line
 			}
