@@ -67,10 +67,10 @@ type reader struct {
 	said    map[string]bool       // missing referenced files already reported
 	// users: the users whose givenName, familyName and email are all filled (a contact needs
 	// them), those with a role row, and those that are someone's contact.
-	contacts                  *idset.Map
-	usernames                 *idset.Map
-	orgParent                 map[string]string // org -> parent, for the cycle check
-	orgLine                   map[string]int
+	contacts  *idset.Map
+	usernames *idset.Map
+	orgParent map[string]string // org -> parent, for the cycle check
+	orgLine   map[string]int
 	// building only
 	roles    map[string]*userRole
 	agents   map[string][]string // student -> contacts, from relationships.csv
@@ -89,7 +89,7 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 	}
 	r := &reader{ctx: ctx, fsys: fsys, opts: opts, sink: sink, rep: rep,
 		present: map[string]bool{}, ids: map[string]*idset.Map{}, said: map[string]bool{},
-		contacts: idset.New(0),
+		contacts:  idset.New(0),
 		orgParent: map[string]string{}, orgLine: map[string]int{},
 		info: format.Info{Format: Name, Version: "2.1", Files: []format.FileInfo{}}}
 	_, discard := sink.(roster.Discard)
@@ -310,7 +310,7 @@ type fileReader struct {
 	refs  []*idset.Map
 	// last is, per column, the hash of the last reference found good: exports are sorted by
 	// user or class, so a value often repeats on the next row and its lookup is skipped.
-	last []uint64
+	last  []uint64
 	lists bool
 	pos   map[string]int
 }
@@ -688,8 +688,8 @@ func (fr *fileReader) row(rec []string, line int) {
 		r.contacts.Set(h, 0)
 		if users := r.ids[fileUsers]; users != nil {
 			if ul, ok := users.Get(h); ok && ul&flagComplete == 0 {
-			fr.report(roster.Error, roster.CodeMissingRequired, line, "relationshipUserSourcedId",
-				fmt.Sprintf("contact %q (users.csv line %d) lacks a givenName, familyName or email: SDS requires all three for a contact", cid, ul&lineMask))
+				fr.report(roster.Error, roster.CodeMissingRequired, line, "relationshipUserSourcedId",
+					fmt.Sprintf("contact %q (users.csv line %d) lacks a givenName, familyName or email: SDS requires all three for a contact", cid, ul&lineMask))
 			}
 		}
 	}
