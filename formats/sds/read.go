@@ -65,8 +65,7 @@ type reader struct {
 	present map[string]bool
 	ids     map[string]*idset.Map // own sourcedIds of each file read, with their lines
 	said    map[string]bool       // missing referenced files already reported
-	// users: the users whose givenName, familyName and email are all filled (a contact needs
-	// them), those with a role row, and those that are someone's contact.
+	// contacts are the users that are someone's contact (relationshipUserSourcedId).
 	contacts  *idset.Map
 	usernames *idset.Map
 	orgParent map[string]string // org -> parent, for the cycle check
