@@ -103,12 +103,21 @@ func (fr *fileReader) emit(rec []string) error {
 	case fileDemographics:
 		d := &roster.Demographics{SourcedID: get("userSourcedId"), Sex: canon(sexes, get("sex")), BirthDate: get("birthDate"),
 			CityOfBirth: get("birthCity"), StateOfBirthAbbreviation: get("birthState"), CountryOfBirthCode: get("birthCountry")}
-		for _, v := range list("ethnicityCodes") {
+		eth, races := list("ethnicityCodes"), list("raceCodes")
+		if len(eth)+len(races) > 0 {
+			// A row that names any race or ethnicity code says no to the others; a row that
+			// names none leaves them unknown (blank).
+			d.HispanicOrLatinoEthnicity = "false"
+			for _, code := range raceOrder {
+				*raceField(d, code) = "false"
+			}
+		}
+		for _, v := range eth {
 			if canon(ethnicityCodes, v) == "hispanicOrLatinoEthnicity" {
 				d.HispanicOrLatinoEthnicity = "true"
 			}
 		}
-		for _, v := range list("raceCodes") {
+		for _, v := range races {
 			if p := raceField(d, canon(raceCodes, v)); p != nil {
 				*p = "true"
 			}
@@ -117,6 +126,9 @@ func (fr *fileReader) emit(rec []string) error {
 	}
 	return nil
 }
+
+// raceOrder lists SDS's race codes in the order they are written.
+var raceOrder = []string{"americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces"}
 
 // raceField returns the model's field for an SDS race code, or nil.
 func raceField(d *roster.Demographics, code string) *string {

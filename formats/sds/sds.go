@@ -89,9 +89,11 @@ func (*Format) Carries() map[roster.Kind][]string {
 		roster.AcademicSessionKind: {"sourcedId", "title", "type", "startDate", "endDate", "schoolYear"},
 		roster.CourseKind:          {"sourcedId", "schoolYearSourcedId", "title", "courseCode", "orgSourcedId"},
 		roster.ClassKind:           {"sourcedId", "title", "courseSourcedId", "schoolSourcedId", "termSourcedIds"},
-		roster.UserKind:            {"sourcedId", "orgSourcedIds", "role", "username", "givenName", "familyName", "email", "sms", "phone", "agentSourcedIds", "password"},
-		roster.EnrollmentKind:      {"classSourcedId", "userSourcedId", "role"},
-		roster.DemographicsKind:    {"sourcedId", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth"},
+		// Not username: an SDS username is name@domain, made from the e-mail when the source's has
+		// no domain, so it differs from a OneRoster username by design (the e-mail is compared).
+		roster.UserKind:         {"sourcedId", "orgSourcedIds", "role", "givenName", "familyName", "email", "sms", "phone", "agentSourcedIds", "password"},
+		roster.EnrollmentKind:   {"classSourcedId", "userSourcedId", "role"},
+		roster.DemographicsKind: {"sourcedId", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth"},
 	}
 }
 

@@ -377,7 +377,7 @@ func (f *Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, o
 				}
 			}
 			var races []string
-			for _, code := range []string{"americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces"} {
+			for _, code := range raceOrder {
 				if strings.EqualFold(*raceField(d, code), "true") {
 					races = append(races, code)
 				}
