@@ -312,6 +312,9 @@ type fileReader struct {
 	last  []uint64
 	lists bool
 	pos   map[string]int
+	// header and secret name each record cell's column, and whether it is never shown.
+	header []string
+	secret []bool
 }
 
 func (fr *fileReader) report(sev roster.Severity, code string, line int, column, msg string) {
@@ -346,7 +349,9 @@ func (r *reader) readFile(spec *fileSpec) error {
 	known := spec.names()
 	hs := csvio.HeaderSpec{
 		// An unknown column that is no near miss of a known one is a warning (below), not an error.
-		Extra: func(n string) bool { return suggest.Closest(n, known) == "" },
+		// Only a word (letters, '.', '_') can be such a column: a cell with digits or an @ may be
+		// a value of a file without its header, which is never shown.
+		Extra: func(n string) bool { return isWord(n) && suggest.Closest(n, known) == "" },
 		Hint:  "SDS v2.1 " + name + " has the columns " + strings.Join(known, ",") + " (case-sensitive)",
 	}
 	for _, c := range spec.cols {
@@ -363,6 +368,13 @@ func (r *reader) readFile(spec *fileSpec) error {
 		}
 		if c.typ == tIDList || c.typ == tEnumList {
 			fr.lists = true
+		}
+	}
+	fr.header = cr.Header()
+	fr.secret = make([]bool, len(fr.header))
+	for i, c := range spec.cols {
+		if fr.idx[i] >= 0 {
+			fr.secret[fr.idx[i]] = c.secret
 		}
 	}
 	for j, h := range cr.Header() {
@@ -437,6 +449,20 @@ func (r *reader) readFile(spec *fileSpec) error {
 	return nil
 }
 
+// isWord reports whether s is a word of ASCII letters, '.' and '_' (a column name's form).
+func isWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func (fr *fileReader) raggedMessage(n int) string {
 	msg := fmt.Sprintf("the row has %d cells, the header %d", n, fr.width)
 	if fr.lists && n > fr.width {
@@ -471,6 +497,11 @@ func rowsHint(fsys fs.FS, f fs.File, name string) int {
 func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != fr.width {
 		return rec, false
+	}
+	for j, v := range rec {
+		if csvio.Formula(v) { // every column, passwords too, for what a spreadsheet would run
+			fr.report(roster.Warning, roster.CodeFormula, line, fr.header[j], csvio.FormulaMessage(fr.header[j], v, fr.secret[j]))
+		}
 	}
 	ok := true
 	for i := range fr.spec.cols {
