@@ -527,6 +527,15 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			fr.report(sev, code, line, c.name, msg)
 		}
 	}
+	// An end before its start (both valid dates; *choice*: SDS would take the row as ended).
+	for _, pair := range [][2]string{{"startDate", "endDate"}, {"roleStartDate", "roleEndDate"}} {
+		a, aok := fr.pos[pair[0]]
+		b, bok := fr.pos[pair[1]]
+		if aok && bok && isDate(rec[a]) && isDate(rec[b]) && rec[b] < rec[a] {
+			ok = false
+			fr.report(roster.Error, roster.CodeBadDate, line, pair[1], fmt.Sprintf("%s %s is before %s %s", pair[1], rec[b], pair[0], rec[a]))
+		}
+	}
 	return rec, ok
 }
 
