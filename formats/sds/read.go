@@ -176,12 +176,14 @@ func (r *reader) legacy(names []string) bool {
 		}
 	}
 	if len(v1) > 0 && !slices.Contains(names, fileUsers) && !slices.Contains(names, fileOrgs) {
+		r.info.Version = "1"
 		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: v1[0],
 			Message: fmt.Sprintf("%s: this is the legacy SDS v1 format (School.csv, Student.csv, Teacher.csv …), which rostersync does not read: export SDS v2.1 instead (orgs.csv, users.csv, roles.csv …)", strings.Join(v1, ", "))})
 		return true
 	}
 	if slices.Contains(names, fileUsers) && !slices.Contains(names, fileRoles) {
 		if v2Users(format.HeaderLine(r.fsys, fileUsers)) {
+			r.info.Version = "2"
 			r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: fileRoles,
 				Message: "this is the retired SDS v2 format (users.csv with orgSourcedIds and role, no roles.csv), which Microsoft stopped accepting in 2022: export SDS v2.1 instead (roles.csv links users to orgs)"})
 			return true

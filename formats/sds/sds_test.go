@@ -78,7 +78,10 @@ func TestV1Refused(t *testing.T) {
 	if m := New().Detect(fsys); m != format.HeaderMatch {
 		t.Errorf("Detect = %v, want HeaderMatch", m)
 	}
-	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
+	info, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
+	if info.Version != "1" {
+		t.Errorf("version %q, want 1", info.Version)
+	}
 	if len(probs) != 1 || probs[0].Code != roster.CodeMissingFile || !strings.Contains(probs[0].Message, "legacy SDS v1") {
 		t.Fatalf("problems %v", probs)
 	}
