@@ -62,10 +62,9 @@ func (fr *fileReader) emit(rec []string) error {
 	case fileClasses:
 		c := &roster.Class{SourcedID: get("sourcedId"), SchoolID: get("orgSourcedId"), Title: get("title"),
 			TermIDs: list("sessionSourcedIds"), CourseID: get("courseSourcedId"), ClassType: classType}
-		if r.school == nil {
-			r.school = map[string]string{}
+		if r.school != nil {
+			r.school[strings.Clone(c.SourcedID)] = strings.Clone(c.SchoolID)
 		}
-		r.school[strings.Clone(c.SourcedID)] = strings.Clone(c.SchoolID)
 		return r.sink.Class(c)
 	case fileUsers:
 		u := &roster.User{SourcedID: get("sourcedId"), Username: get("username"), GivenName: get("givenName"),

@@ -131,7 +131,8 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 				Message: fmt.Sprintf("%s is missing: SDS v2.1 takes classes.csv and enrollments.csv together", pair[1])})
 		}
 	}
-	if r.build {
+	if r.wants(roster.UserKind) {
+		// Users need their roles and contacts, read ahead (only when users are kept).
 		if err := r.preRead(); err != nil {
 			return r.info, err
 		}
@@ -154,6 +155,18 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		r.checkRoles()
 	}
 	return r.info, nil
+}
+
+// wants reports whether entities of kind k are sent to the sink: not in a validation, nor to a
+// sink that keeps none of them (roster.Selective).
+func (r *reader) wants(k roster.Kind) bool {
+	if !r.build || k == "" {
+		return false
+	}
+	if sel, ok := r.sink.(roster.Selective); ok {
+		return sel.Wants(k)
+	}
+	return true
 }
 
 // folded returns the SDS v2.1 file name that name is in another case ("Users.csv"), or "".
@@ -418,6 +431,14 @@ func (r *reader) readFile(spec *fileSpec) error {
 	if r.check {
 		pre = fr.pre
 	}
+	// emit: the rows' entities are built and sent; skip: the sink keeps none of this kind, so
+	// they are only counted; schools: enrollments (kept) need their classes' schools.
+	emit := r.wants(spec.kind)
+	skip := !emit && r.build && spec.kind != ""
+	schools := !emit && name == fileClasses && r.wants(roster.EnrollmentKind)
+	if schools || emit && name == fileClasses && r.wants(roster.EnrollmentKind) {
+		r.school = map[string]string{}
+	}
 	rows := 0
 	err = csvio.EachPre(r.ctx, cr, pre, func(rec []string, line int, ok bool) error {
 		rows++
@@ -435,12 +456,18 @@ func (r *reader) readFile(spec *fileSpec) error {
 		if r.check {
 			fr.row(rec, line)
 		}
-		if r.build {
+		if emit {
 			return fr.emit(rec)
+		}
+		if schools {
+			r.school[strings.Clone(at(rec, fr.pos["sourcedId"]))] = strings.Clone(at(rec, fr.pos["orgSourcedId"]))
 		}
 		return nil
 	})
 	fi.Rows = rows
+	if skip {
+		r.sink.(roster.Selective).SkipN(spec.kind, rows)
+	}
 	r.info.Files = append(r.info.Files, fi)
 	if err != nil {
 		return err

@@ -113,3 +113,20 @@ func TestExampleClean(t *testing.T) {
 		t.Errorf("read %d users, %d enrollments", len(coll.Roster.Users), len(coll.Roster.Enrollments))
 	}
 }
+
+// A sink that keeps only some kinds gets only those; the others are counted, and enrollments
+// kept without their classes still get their classes' schools.
+func TestSelectiveSink(t *testing.T) {
+	coll := &roster.Collector{Skip: map[roster.Kind]bool{roster.ClassKind: true, roster.UserKind: true, roster.DemographicsKind: true}}
+	if _, err := New().Read(t.Context(), sample(t), format.Options{}, coll, roster.ReporterFunc(func(roster.Problem) {})); err != nil {
+		t.Fatal(err)
+	}
+	r := &coll.Roster
+	if len(r.Classes)+len(r.Users)+len(r.Demographics) != 0 || r.Count(roster.ClassKind) != 2 || r.Count(roster.UserKind) != 8 || r.Count(roster.DemographicsKind) != 6 {
+		t.Errorf("kept %d classes, %d users, %d demographics; counted %d, %d, %d", len(r.Classes), len(r.Users), len(r.Demographics),
+			r.Count(roster.ClassKind), r.Count(roster.UserKind), r.Count(roster.DemographicsKind))
+	}
+	if len(r.Enrollments) != 6 || r.Enrollments[0].SchoolID != "110001" {
+		t.Errorf("enrollments %+v", r.Enrollments)
+	}
+}
