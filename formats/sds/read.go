@@ -324,9 +324,12 @@ type fileReader struct {
 	refs  []*idset.Map
 	// last is, per column, the hash of the last reference found good: exports are sorted by
 	// user or class, so a value often repeats on the next row and its lookup is skipped.
-	last  []uint64
-	lists bool
-	pos   map[string]int
+	last []uint64
+	// queued are the references of the current batch, looked up together in flush: lookups
+	// that do not wait on each other overlap their cache misses.
+	queued []queuedRef
+	lists  bool
+	pos    map[string]int
 	// header and secret name each record cell's column, and whether it is never shown.
 	header []string
 	secret []bool
@@ -440,7 +443,11 @@ func (r *reader) readFile(spec *fileSpec) error {
 		r.school = map[string]string{}
 	}
 	rows := 0
-	err = csvio.EachPre(r.ctx, cr, pre, func(rec []string, line int, ok bool) error {
+	var flush func() error
+	if r.check {
+		flush = fr.flush
+	}
+	err = csvio.EachPreBatch(r.ctx, cr, pre, func(rec []string, line int, ok bool) error {
 		rows++
 		if len(rec) != fr.width {
 			if r.check {
@@ -463,7 +470,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 			r.school[strings.Clone(at(rec, fr.pos["sourcedId"]))] = strings.Clone(at(rec, fr.pos["orgSourcedId"]))
 		}
 		return nil
-	})
+	}, flush)
 	fi.Rows = rows
 	if skip {
 		r.sink.(roster.Selective).SkipN(spec.kind, rows)
@@ -681,7 +688,11 @@ func (fr *fileReader) row(rec []string, line int) {
 	r, spec := fr.r, fr.spec
 	if fr.own != nil {
 		if v := at(rec, fr.idx[0]); v != "" {
-			if first, dup := fr.own.Add(hash(v), int32(line)); dup {
+			val := int32(line)
+			if spec.name == fileUsers && at(rec, fr.pos["givenName"]) != "" && at(rec, fr.pos["familyName"]) != "" && at(rec, fr.pos["email"]) != "" {
+				val |= flagComplete
+			}
+			if first, dup := fr.own.Add(hash(v), val); dup {
 				fr.report(roster.Error, roster.CodeDuplicateID, line, "sourcedId", fmt.Sprintf("sourcedId %q is also on line %d: IDs must be unique in %s", v, first&lineMask, spec.name))
 			}
 		}
@@ -709,11 +720,11 @@ func (fr *fileReader) row(rec []string, line int) {
 		}
 		if c.typ == tIDList {
 			for _, v := range strings.Split(rec[j], ",") {
-				fr.ref(i, c, ids, v, line)
+				fr.ref(i, v, line)
 			}
 			continue
 		}
-		fr.ref(i, c, ids, rec[j], line)
+		fr.ref(i, rec[j], line)
 	}
 	switch spec.name {
 	case fileOrgs:
@@ -726,18 +737,9 @@ func (fr *fileReader) row(rec []string, line int) {
 			}
 		}
 	case fileUsers:
-		id := at(rec, fr.idx[0])
 		if un := at(rec, fr.pos["username"]); un != "" {
 			if first, dup := r.usernames.Add(hash(strings.ToLower(un)), int32(line)); dup {
 				fr.report(roster.Error, roster.CodeDuplicateID, line, "username", fmt.Sprintf("username %q is also on line %d (ignoring case): each user signs in with their own", un, first))
-			}
-		}
-		if at(rec, fr.pos["givenName"]) != "" && at(rec, fr.pos["familyName"]) != "" && at(rec, fr.pos["email"]) != "" {
-			if users := r.ids[fileUsers]; users != nil {
-				h := hash(id)
-				if l, ok := users.Get(h); ok && int(l) == line {
-					users.Set(h, l|flagComplete)
-				}
 			}
 		}
 	case fileRoles:
@@ -763,20 +765,38 @@ func (fr *fileReader) row(rec []string, line int) {
 	}
 }
 
-// ref checks that v, in column i, is an ID of the file ids holds.
-func (fr *fileReader) ref(i int, c *col, ids *idset.Map, v string, line int) {
+// queuedRef is one reference waiting for its batch's lookups (flush).
+type queuedRef struct {
+	h     uint64
+	col   int32
+	line  int32
+	value string // valid until the batch is flushed
+}
+
+// ref queues v, in column i, to be looked up in the file it refers to.
+func (fr *fileReader) ref(i int, v string, line int) {
 	if v == "" || strings.TrimSpace(v) != v {
 		return // reported as bad-id or bad-list
 	}
-	h := hash(v)
-	if h == fr.last[i] {
-		return
+	fr.queued = append(fr.queued, queuedRef{h: hash(v), col: int32(i), line: int32(line), value: v})
+}
+
+// flush looks up the references of a batch, in order, skipping a value the column's last
+// reference found good (exports are sorted by user or class).
+func (fr *fileReader) flush() error {
+	for _, q := range fr.queued {
+		if q.h == fr.last[q.col] {
+			continue
+		}
+		if fr.refs[q.col].Has(q.h) {
+			fr.last[q.col] = q.h
+			continue
+		}
+		c := &fr.spec.cols[q.col]
+		fr.report(roster.Error, roster.CodeDanglingRef, int(q.line), c.name, fmt.Sprintf("%s %q is not a sourcedId in %s", c.name, q.value, c.ref))
 	}
-	if ids.Has(h) {
-		fr.last[i] = h
-		return
-	}
-	fr.report(roster.Error, roster.CodeDanglingRef, line, c.name, fmt.Sprintf("%s %q is not a sourcedId in %s", c.name, v, c.ref))
+	fr.queued = fr.queued[:0]
+	return nil
 }
 
 // repeats reports every row whose key repeats an earlier row's (a second pass, only when the
