@@ -73,16 +73,17 @@ func (fr *fileReader) emit(rec []string) error {
 		if ad := get("activeDirectoryMatchId"); ad != "" {
 			u.UserIDs = []string{"{" + ADMatchType + ":" + ad + "}"}
 		}
-		if ur := r.roles[u.SourcedID]; ur != nil {
+		h := hash(u.SourcedID)
+		if ur := r.roles[h]; ur != nil {
 			u.Role, u.OrgIDs, u.Grades = ur.role, ur.orgs, ur.grades
 			if ur.primary && len(ur.orgs) > 0 {
 				u.PrimaryOrgID = ur.orgs[0]
 			}
-		} else if role, ok := r.contactR[u.SourcedID]; ok {
+		} else if role, ok := r.contactR[h]; ok {
 			// A contact, who has no role row: its role is its relationshipRole, its orgs its
 			// students' (the model, like OneRoster, gives every user an org).
 			u.Role = role
-			for _, s := range r.students[u.SourcedID] {
+			for _, s := range r.students[h] {
 				if ur := r.roles[s]; ur != nil {
 					for _, o := range ur.orgs {
 						if !slices.Contains(u.OrgIDs, o) {
@@ -92,7 +93,7 @@ func (fr *fileReader) emit(rec []string) error {
 				}
 			}
 		}
-		u.AgentIDs = r.agents[u.SourcedID]
+		u.AgentIDs = r.agents[h]
 		return r.sink.User(u)
 	case fileEnrollments:
 		e := &roster.Enrollment{ClassID: get("classSourcedId"), UserID: get("userSourcedId"), Role: canon(enrollmentRoles, get("role"))}

@@ -71,11 +71,12 @@ type reader struct {
 	orgParent map[string]string // org -> parent, for the cycle check
 	orgLine   map[string]int
 	// building only
-	roles    map[string]*userRole
-	agents   map[string][]string // student -> contacts, from relationships.csv
-	contactR map[string]string   // contact -> relationshipRole
-	students map[string][]string // contact -> the students it is a contact of
-	school   map[string]string   // class -> org
+	roles    map[uint64]*userRole // hash of the user's sourcedId -> what roles.csv says
+	agents   map[uint64][]string  // student -> contacts, from relationships.csv
+	contactR map[uint64]string    // contact -> relationshipRole
+	students map[uint64][]uint64  // contact -> the students it is a contact of
+	interned map[string]string    // orgs, roles and grades, kept once
+	school   map[string]string    // class -> org
 	info     format.Info
 }
 
@@ -230,31 +231,32 @@ func v2Users(h string) bool {
 func (r *reader) preRead() error {
 	copts := csvio.Options{Encoding: r.opts.InputEncoding}
 	if r.present[fileRoles] {
-		r.roles = map[string]*userRole{}
+		r.roles = map[uint64]*userRole{}
 		idx := r.columnsOf(fileRoles, "userSourcedId", "orgSourcedId", "role", "grade", "isPrimary")
 		err := csvio.Reread(r.fsys, fileRoles, copts, func(rec []string, _ int) {
 			u, org, role, grade, prim := at(rec, idx[0]), at(rec, idx[1]), at(rec, idx[2]), at(rec, idx[3]), at(rec, idx[4])
 			if u == "" {
 				return
 			}
-			ur := r.roles[u]
+			h := hash(u)
+			ur := r.roles[h]
 			if ur == nil {
 				ur = &userRole{}
-				r.roles[strings.Clone(u)] = ur
+				r.roles[h] = ur
 			}
 			isPrim := strings.EqualFold(prim, "true")
 			if role != "" && (ur.role == "" || isPrim && !ur.primary) {
-				ur.role, ur.primary = canon(roleValues, role), isPrim
+				ur.role, ur.primary = r.intern(canon(roleValues, role)), isPrim
 			}
 			if org != "" && !slices.Contains(ur.orgs, org) {
 				if isPrim {
-					ur.orgs = slices.Insert(ur.orgs, 0, strings.Clone(org))
+					ur.orgs = slices.Insert(ur.orgs, 0, r.intern(org))
 				} else {
-					ur.orgs = append(ur.orgs, strings.Clone(org))
+					ur.orgs = append(ur.orgs, r.intern(org))
 				}
 			}
 			if grade != "" && !slices.Contains(ur.grades, grade) {
-				ur.grades = append(ur.grades, strings.Clone(grade))
+				ur.grades = append(ur.grades, r.intern(grade))
 			}
 		})
 		if err != nil && !errors.Is(err, csvio.ErrEncoding) {
@@ -262,21 +264,22 @@ func (r *reader) preRead() error {
 		}
 	}
 	if r.present[fileRelationships] {
-		r.agents, r.contactR, r.students = map[string][]string{}, map[string]string{}, map[string][]string{}
+		r.agents, r.contactR, r.students = map[uint64][]string{}, map[uint64]string{}, map[uint64][]uint64{}
 		idx := r.columnsOf(fileRelationships, "userSourcedId", "relationshipUserSourcedId", "relationshipRole")
 		err := csvio.Reread(r.fsys, fileRelationships, copts, func(rec []string, _ int) {
 			s, c, role := at(rec, idx[0]), at(rec, idx[1]), at(rec, idx[2])
 			if s == "" || c == "" {
 				return
 			}
-			if !slices.Contains(r.agents[s], c) {
-				r.agents[strings.Clone(s)] = append(r.agents[s], strings.Clone(c))
+			hs, hc := hash(s), hash(c)
+			if !slices.Contains(r.agents[hs], c) {
+				r.agents[hs] = append(r.agents[hs], strings.Clone(c))
 			}
-			if !slices.Contains(r.students[c], s) {
-				r.students[strings.Clone(c)] = append(r.students[c], strings.Clone(s))
+			if !slices.Contains(r.students[hc], hs) {
+				r.students[hc] = append(r.students[hc], hs)
 			}
-			if _, ok := r.contactR[c]; !ok {
-				r.contactR[strings.Clone(c)] = canon(relationshipRoles, role)
+			if _, ok := r.contactR[hc]; !ok {
+				r.contactR[hc] = r.intern(canon(relationshipRoles, role))
 			}
 		})
 		if err != nil && !errors.Is(err, csvio.ErrEncoding) {
@@ -284,6 +287,19 @@ func (r *reader) preRead() error {
 		}
 	}
 	return nil
+}
+
+// intern returns s kept once for the read (s may point into a read buffer that is reused).
+func (r *reader) intern(s string) string {
+	if v, ok := r.interned[s]; ok {
+		return v
+	}
+	if r.interned == nil {
+		r.interned = map[string]string{}
+	}
+	c := strings.Clone(s)
+	r.interned[c] = c
+	return c
 }
 
 // columnsOf returns the index of each named column in file's header (-1 when absent).
