@@ -63,6 +63,7 @@ type reader struct {
 	borrow  bool
 	check   bool
 	present map[string]bool
+	lone    bool                  // one SDS file given alone
 	ids     map[string]*idset.Map // own sourcedIds of each file read, with their lines
 	said    map[string]bool       // missing referenced files already reported
 	// contacts are the users that are someone's contact (relationshipUserSourcedId).
@@ -120,14 +121,23 @@ func (f *Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: ignored[0],
 			Message: fmt.Sprintf("ignored what is not an SDS v2.1 file: %s", strings.Join(ignored, ", "))})
 	}
+	// One SDS file given alone (validate users.csv): its own rules are checked, and the files
+	// it would need are named as warnings, as for a lone OneRoster file.
+	r.lone = len(names) == 1 && len(r.present) == 1
 	for _, n := range requiredFiles {
-		if !r.present[n] {
-			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
-				Message: fmt.Sprintf("%s is missing: SDS v2.1 requires orgs.csv, users.csv and roles.csv (roles.csv links each user to an org with a role); add it to the export", n)})
+		if r.present[n] {
+			continue
 		}
+		if r.lone {
+			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: n,
+				Message: fmt.Sprintf("%s is not here: only the rules of the file given were checked, not references into other files", n)})
+			continue
+		}
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
+			Message: fmt.Sprintf("%s is missing: SDS v2.1 requires orgs.csv, users.csv and roles.csv (roles.csv links each user to an org with a role); add it to the export", n)})
 	}
 	for _, pair := range [][2]string{{fileClasses, fileEnrollments}, {fileEnrollments, fileClasses}} {
-		if r.present[pair[0]] && !r.present[pair[1]] {
+		if r.present[pair[0]] && !r.present[pair[1]] && !r.lone {
 			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: pair[1],
 				Message: fmt.Sprintf("%s is missing: SDS v2.1 takes classes.csv and enrollments.csv together", pair[1])})
 		}
@@ -723,7 +733,7 @@ func (fr *fileReader) row(rec []string, line int) {
 			continue
 		}
 		if !r.present[c.ref] {
-			if !r.said[c.ref] && !slices.Contains(requiredFiles, c.ref) {
+			if !r.said[c.ref] && !slices.Contains(requiredFiles, c.ref) && !r.lone {
 				r.said[c.ref] = true
 				r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: c.ref,
 					Message: fmt.Sprintf("%s is missing, but %s refers to it in %s (line %d): SDS needs it to avoid import errors", c.ref, spec.name, c.name, line)})

@@ -122,6 +122,8 @@ func TestRules(t *testing.T) {
 			want: []formattest.Want{{"error bad-enum 3 raceCodes", `item "Caucasian"`}}},
 		{name: "contact relationship role", edits: []edit{{"relationships.csv", ",guardian", ",mother"}},
 			want: []formattest.Want{{"error bad-enum 2 relationshipRole", "one of aide, doctor, guardian, other, parent, relative"}}},
+		{name: "one file alone", fsys: func(f fstest.MapFS) fstest.MapFS { return fstest.MapFS{"classes.csv": f["classes.csv"]} },
+			want: []formattest.Want{{"warning missing-file 0 ", "only the rules of the file given"}, {"warning missing-file 0 ", "only the rules"}, {"warning missing-file 0 ", "only the rules"}}},
 		{name: "header only file is fine", edits: []edit{{"userFlags.csv", "stu2,freeLunch\r\n", ""}}},
 		{name: "zero-byte file", edits: []edit{{"userFlags.csv", "userSourcedId,flag\r\nstu2,freeLunch\r\n", ""}},
 			want: []formattest.Want{{"error empty-file 0 ", "at least its header row"}}},
