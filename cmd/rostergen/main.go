@@ -32,7 +32,7 @@ func run(args []string) int {
 	var out string
 	fs.IntVar(&o.Users, "users", 1000, "number of users on night 1: about 86% students, 4% teachers, 9% guardians, 1% aides and administrators")
 	fs.StringVar(&out, "out", "", "directory to write the package into (created)")
-	fs.StringVar(&o.Format, "format", rostergen.FormatOneRoster, "output format: oneroster (a OneRoster 1.1 package) or clever (a Clever SFTP upload of the same roster)")
+	fs.StringVar(&o.Format, "format", rostergen.FormatOneRoster, "output format: oneroster (a OneRoster 1.1 package), clever (a Clever SFTP upload of the same roster) or sds (SDS v2.1, the same roster)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed: the same seed gives the same data")
 	fs.IntVar(&o.Night, "night", 1, "1 or 2: night 2 is night 1 with changes")
 	night2 := fs.Bool("night2", false, "write night 2 (the same as --night 2)")
@@ -41,7 +41,7 @@ func run(args []string) int {
 	fs.Float64Var(&o.Changed, "changed", 2, "night 2: percent of users changed (a new given name); a fifth as many students move class")
 	fs.Float64Var(&o.ChangePercent, "change", rostergen.DefaultChangePercent, "night 2: one rate instead of the three above (half added, half removed, all changed); used only when given")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: rostergen --users N --out DIR [--format oneroster|clever] [--night2 [--added PCT] [--removed PCT] [--changed PCT]] [--seed S]")
+		fmt.Fprintln(fs.Output(), "usage: rostergen --users N --out DIR [--format oneroster|clever|sds] [--night2 [--added PCT] [--removed PCT] [--changed PCT]] [--seed S]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

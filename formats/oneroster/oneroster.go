@@ -53,7 +53,7 @@ func (Format) Detect(fsys fs.FS) format.Match {
 		first = strings.Trim(first, `"`)
 		if n == "manifest.csv" && first == "propertyName" {
 			m = format.HeaderMatch
-		} else if first == "sourcedId" || (n == "demographics.csv" && first == "userSourcedId") {
+		} else if (first == "sourcedId" || (n == "demographics.csv" && first == "userSourcedId")) && stamped(h) {
 			m = format.HeaderMatch
 		}
 		best = max(best, m)
@@ -443,3 +443,11 @@ func (Format) HoldsDeltas() bool { return true }
 
 // OrgUse says every OneRoster user needs a school (users.orgSourcedIds is required).
 func (Format) OrgUse() format.OrgUse { return format.OrgsRequired }
+
+// stamped reports whether a header row has the status or dateLastModified column every
+// OneRoster file has (1.0 to 1.2): SDS v2.1 files of the same names begin with sourcedId too,
+// without them.
+func stamped(header string) bool {
+	h := strings.ToLower(header)
+	return strings.Contains(h, "status") || strings.Contains(h, "datelastmodified")
+}

@@ -46,6 +46,9 @@ func Generate(ctx context.Context, dir string, o Options) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	if o.Format == FormatSDS {
+		return generateSDS(ctx, dir, o)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Summary{}, err
 	}

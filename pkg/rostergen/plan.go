@@ -54,8 +54,8 @@ func (o Options) normalize() (Options, error) {
 		o.Format = FormatOneRoster
 	}
 	switch {
-	case o.Format != FormatOneRoster && o.Format != FormatClever:
-		return o, fmt.Errorf("%w: format %q is not supported (use %q or %q)", ErrOptions, o.Format, FormatOneRoster, FormatClever)
+	case o.Format != FormatOneRoster && o.Format != FormatClever && o.Format != FormatSDS:
+		return o, fmt.Errorf("%w: format %q is not supported (use %q, %q or %q)", ErrOptions, o.Format, FormatOneRoster, FormatClever, FormatSDS)
 	case o.Users < MinUsers || o.Users > MaxUsers:
 		return o, fmt.Errorf("%w: users must be between %d and %d, got %d", ErrOptions, MinUsers, MaxUsers, o.Users)
 	case o.Night != 1 && o.Night != 2:

@@ -1,0 +1,485 @@
+package sds
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// contactRoles are the model's roles of users SDS keeps as contacts: a users.csv row and
+// relationships.csv rows, no roles.csv row.
+var contactRoles = map[string]string{"guardian": "guardian", "parent": "parent", "relative": "relative"}
+
+// writer holds the state of one Write.
+type writer struct {
+	ctx   context.Context
+	dst   format.Dest
+	rep   roster.Reporter
+	lossy map[string]map[string]int // file -> reason -> count
+	order []string                  // file|reason in the order first seen
+}
+
+func (w *writer) drop(file, reason string, n int) {
+	if n <= 0 {
+		return
+	}
+	if w.lossy[file] == nil {
+		w.lossy[file] = map[string]int{}
+	}
+	if _, ok := w.lossy[file][reason]; !ok {
+		w.order = append(w.order, file+"\x00"+reason)
+	}
+	w.lossy[file][reason] += n
+}
+
+func (w *writer) fail(file, code, column, msg string) {
+	w.rep.Report(roster.Problem{Severity: roster.Error, Code: code, File: file, Column: column, Message: msg + " (not written)"})
+}
+
+// file writes one file: its header, then the rows rows sends to write. A row with a line break
+// in a value is refused (SDS accepts none, even quoted).
+func (w *writer) file(name string, header []string, rows func(write func(what string, rec []string) bool) error) error {
+	out, err := w.dst.Create(name)
+	if err != nil {
+		return fmt.Errorf("sds: create %s: %w", name, err)
+	}
+	cw := csv.NewWriter(out)
+	cw.UseCRLF = true // as Microsoft's samples
+	werr := cw.Write(header)
+	n := 0
+	write := func(what string, rec []string) bool {
+		if werr != nil {
+			return false
+		}
+		for i, v := range rec {
+			if strings.ContainsAny(v, "\r\n") {
+				w.fail(name, roster.CodeParse, header[i], fmt.Sprintf("%s: %s holds a line break, which SDS refuses even quoted", what, header[i]))
+				return false
+			}
+		}
+		if n++; n%4096 == 0 {
+			if err := w.ctx.Err(); err != nil {
+				werr = err
+				return false
+			}
+		}
+		werr = cw.Write(rec)
+		return werr == nil
+	}
+	if werr == nil {
+		if err := rows(write); err != nil && werr == nil {
+			werr = err
+		}
+	}
+	if werr == nil {
+		cw.Flush()
+		werr = cw.Error()
+	}
+	if cerr := out.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("sds: write %s: %w", name, werr)
+	}
+	return nil
+}
+
+// Write writes r as an SDS v2.1 file set: all ten files every time, a file with no rows as its
+// header alone (SDS marks the records of a file left out of a later upload inactive), UTF-8
+// without BOM, CRLF line endings as Microsoft's samples. Records with status tobedeleted are
+// not written (a file set is a full snapshot). A username without a domain takes the user's
+// e-mail, else the username at the Domain option; a user with neither is refused with an
+// error, as are rows SDS would reject. What SDS has no place for is counted by reason (lossy).
+func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
+	w := &writer{ctx: ctx, dst: dst, rep: rep, lossy: map[string]map[string]int{}}
+	domain := strings.TrimPrefix(strings.TrimSpace(settingsOf(opts).Domain), "@")
+
+	deleted := func(file string, n int) {
+		w.drop(file, "with status tobedeleted not written: an SDS upload lists the records that exist", n)
+	}
+	orgs := map[string]bool{}
+	err := w.file(fileOrgs, specByName(fileOrgs).names(), func(write func(string, []string) bool) error {
+		del := 0
+		for i := range r.Orgs {
+			o := &r.Orgs[i]
+			if roster.Deleted(o.Status) {
+				del++
+				continue
+			}
+			what := fmt.Sprintf("org %q", o.SourcedID)
+			if _, ok := orgTypes[strings.ToLower(o.Type)]; !ok {
+				w.fail(fileOrgs, roster.CodeBadEnum, "type", fmt.Sprintf("%s: type %q is not an SDS org type", what, o.Type))
+				continue
+			}
+			if write(what, []string{o.SourcedID, o.Name, canon(orgTypes, o.Type), o.ParentID}) {
+				orgs[o.SourcedID] = true
+			}
+			if o.Identifier != "" {
+				w.drop(fileOrgs, "identifiers not written: SDS orgs have no identifier column", 1)
+			}
+		}
+		deleted(fileOrgs, del)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.file(fileSessions, specByName(fileSessions).names(), func(write func(string, []string) bool) error {
+		del := 0
+		for i := range r.AcademicSessions {
+			s := &r.AcademicSessions[i]
+			if roster.Deleted(s.Status) {
+				del++
+				continue
+			}
+			write(fmt.Sprintf("academic session %q", s.SourcedID), []string{s.SourcedID, s.Title, canon(sessionTypes, s.Type), s.SchoolYear, s.StartDate, s.EndDate})
+			if s.ParentID != "" {
+				w.drop(fileSessions, "parentSourcedIds not written: SDS academic sessions have no parent", 1)
+			}
+		}
+		deleted(fileSessions, del)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.file(fileCourses, specByName(fileCourses).names(), func(write func(string, []string) bool) error {
+		del := 0
+		for i := range r.Courses {
+			c := &r.Courses[i]
+			if roster.Deleted(c.Status) {
+				del++
+				continue
+			}
+			subject := first(c.SubjectCodes)
+			if subject == "" {
+				subject = first(c.Subjects)
+			}
+			write(fmt.Sprintf("course %q", c.SourcedID), []string{c.SourcedID, c.OrgID, c.Title, c.CourseCode, c.SchoolYearID, subject, first(c.Grades)})
+			if len(c.Grades) > 1 {
+				w.drop(fileCourses, "grades past the first not written: an SDS course has one grade", 1)
+			}
+			if len(c.SubjectCodes)+len(c.Subjects) > 1 {
+				w.drop(fileCourses, "subjects past the first not written: an SDS course has one subject", 1)
+			}
+		}
+		deleted(fileCourses, del)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	classes := map[string]bool{}
+	err = w.file(fileClasses, specByName(fileClasses).names(), func(write func(string, []string) bool) error {
+		del := 0
+		for i := range r.Classes {
+			c := &r.Classes[i]
+			if roster.Deleted(c.Status) {
+				del++
+				continue
+			}
+			what := fmt.Sprintf("class %q", c.SourcedID)
+			if c.SchoolID == "" {
+				w.fail(fileClasses, roster.CodeMissingRequired, "orgSourcedId", what+": it has no school, and SDS requires a class's orgSourcedId")
+				continue
+			}
+			if write(what, []string{c.SourcedID, c.SchoolID, c.Title, strings.Join(c.TermIDs, ","), c.CourseID}) {
+				classes[c.SourcedID] = true
+			}
+			for _, x := range []struct {
+				has  bool
+				what string
+			}{{c.ClassCode != "", "class codes"}, {c.ClassType != "" && c.ClassType != classType, "class types other than scheduled"}, {c.Location != "", "locations"},
+				{len(c.Grades) > 0, "class grades"}, {len(c.Subjects)+len(c.SubjectCodes) > 0, "class subjects"}, {len(c.Periods) > 0, "periods"}} {
+				if x.has {
+					w.drop(fileClasses, x.what+" not written: SDS classes have no such column", 1)
+				}
+			}
+		}
+		deleted(fileClasses, del)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	// Users: usernames made name@domain first, so that roles and enrollments of a user who
+	// cannot be written are left out with it.
+	users := map[string]*roster.User{}
+	names := map[string]string{} // folded username -> user
+	refused := map[string]bool{} // users not written for an error
+	err = w.file(fileUsers, specByName(fileUsers).names(), func(write func(string, []string) bool) error {
+		del := 0
+		for i := range r.Users {
+			u := &r.Users[i]
+			if roster.Deleted(u.Status) {
+				del++
+				continue
+			}
+			what := fmt.Sprintf("user %q", u.SourcedID)
+			un := u.Username
+			switch {
+			case strings.Contains(un, "@"):
+			case u.Email != "":
+				if un != "" {
+					w.drop(fileUsers, "usernames without a domain written as the user's e-mail (SDS usernames are name@domain)", 1)
+				}
+				un = u.Email
+			case un != "" && domain != "":
+				un += "@" + domain
+				w.drop(fileUsers, "usernames without a domain written with the sds domain option's @"+domain, 1)
+			default:
+				w.fail(fileUsers, roster.CodeBadID, "username", fmt.Sprintf("%s: username %q has no domain and the user has no e-mail; SDS usernames are name@domain: give the sds format's domain option", what, un))
+				refused[u.SourcedID] = true
+				continue
+			}
+			if why := emailProblem(un); why != "" {
+				w.fail(fileUsers, roster.CodeBadID, "username", fmt.Sprintf("%s: username %q %s, and SDS usernames are name@domain", what, un, why))
+				refused[u.SourcedID] = true
+				continue
+			}
+			if other, dup := names[strings.ToLower(un)]; dup {
+				w.fail(fileUsers, roster.CodeIDCollision, "username", fmt.Sprintf("%s: username %q is already user %q's: two users would share one sign-in", what, un, other))
+				refused[u.SourcedID] = true
+				continue
+			}
+			ad := ""
+			for _, id := range u.UserIDs {
+				if t, v, ok := strings.Cut(strings.Trim(id, "{}"), ":"); ok && t == ADMatchType {
+					ad = v
+				} else {
+					w.drop(fileUsers, "userIds not written: SDS users have only activeDirectoryMatchId", 1)
+				}
+			}
+			if !write(what, []string{u.SourcedID, un, u.GivenName, u.FamilyName, u.Password, ad, u.Email, u.Phone, u.SMS}) {
+				refused[u.SourcedID] = true
+				continue
+			}
+			names[strings.ToLower(un)] = u.SourcedID
+			users[u.SourcedID] = u
+			for _, x := range []struct {
+				has  bool
+				what string
+			}{{u.MiddleName != "", "middle names"}, {u.Identifier != "", "identifiers (student and staff numbers)"},
+				{strings.EqualFold(u.EnabledUser, "false"), "users with enabledUser false written (SDS has no disabled users)"}, {len(u.Grades) > 1, "grades past the first"},
+				{u.PreferredGivenName+u.PreferredMiddleName+u.PreferredFamilyName != "", "preferred names"},
+				{u.Pronouns != "", "pronouns"}, {u.UserMasterIdentifier != "", "userMasterIdentifiers"}, {len(u.Metadata) > 0, "metadata values"}} {
+				if x.has {
+					w.drop(fileUsers, x.what+lossyTail(x.what), 1)
+				}
+			}
+		}
+		deleted(fileUsers, del)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.file(fileRoles, specByName(fileRoles).names(), func(write func(string, []string) bool) error {
+		for i := range r.Users {
+			u := &r.Users[i]
+			if users[u.SourcedID] != u {
+				continue
+			}
+			if _, contact := contactRoles[u.Role]; contact {
+				continue
+			}
+			role := sdsRole(u.Role)
+			if role == "" {
+				w.drop(fileRoles, "users without a role written without a roles.csv row", 1)
+				continue
+			}
+			if role != u.Role {
+				w.drop(fileRoles, fmt.Sprintf("role %q written as SDS's %q", u.Role, role), 1)
+			}
+			if len(u.OrgIDs) == 0 {
+				w.drop(fileRoles, "users without an org written without a roles.csv row (SDS links users to orgs there)", 1)
+				continue
+			}
+			prim := u.PrimaryOrgID
+			if prim == "" || !slices.Contains(u.OrgIDs, prim) {
+				prim = u.OrgIDs[0]
+			}
+			for _, org := range u.OrgIDs {
+				isPrim := "false"
+				if org == prim {
+					isPrim = "true"
+				}
+				write(fmt.Sprintf("user %q", u.SourcedID), []string{u.SourcedID, org, role, "", first(u.Grades), isPrim, "", ""})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.file(fileEnrollments, specByName(fileEnrollments).names(), func(write func(string, []string) bool) error {
+		del := 0
+		seen := map[string]bool{}
+		for i := range r.Enrollments {
+			e := &r.Enrollments[i]
+			if roster.Deleted(e.Status) {
+				del++
+				continue
+			}
+			if refused[e.UserID] {
+				w.drop(fileEnrollments, "enrollments of users not written left out", 1)
+				continue
+			}
+			role := sdsEnrollmentRole(e.Role)
+			if role == "" {
+				w.drop(fileEnrollments, fmt.Sprintf("enrollments with role %q not written: SDS enrollments have no such role", e.Role), 1)
+				continue
+			}
+			id := EnrollmentID(e.ClassID, e.UserID, role)
+			if seen[id] {
+				w.drop(fileEnrollments, "enrollments repeating another's class, user and role not written (SDS keeps one)", 1)
+				continue
+			}
+			seen[id] = true
+			if write(fmt.Sprintf("enrollment %q", e.SourcedID), []string{e.ClassID, e.UserID, role}) {
+				if e.SourcedID != id {
+					w.drop(fileEnrollments, "enrollment sourcedIds not written: SDS enrollments have none, and read back each is class/user/role", 1)
+				}
+				if role != e.Role {
+					w.drop(fileEnrollments, fmt.Sprintf("enrollment role %q written as SDS's %q", e.Role, role), 1)
+				}
+				if e.Primary != "" || e.BeginDate != "" || e.EndDate != "" {
+					w.drop(fileEnrollments, "enrollment primary flags and dates not written: SDS enrollments have no such columns", 1)
+				}
+			}
+		}
+		deleted(fileEnrollments, del)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.file(fileDemographics, specByName(fileDemographics).names(), func(write func(string, []string) bool) error {
+		del := 0
+		for i := range r.Demographics {
+			d := &r.Demographics[i]
+			if roster.Deleted(d.Status) {
+				del++
+				continue
+			}
+			sex := ""
+			if d.Sex != "" {
+				if _, ok := sexes[strings.ToLower(d.Sex)]; ok {
+					sex = canon(sexes, d.Sex)
+				} else {
+					w.drop(fileDemographics, fmt.Sprintf("sex %q not written: SDS has male, female and notSelected", d.Sex), 1)
+				}
+			}
+			var races []string
+			for _, code := range raceOrder {
+				if strings.EqualFold(*raceField(d, code), "true") {
+					races = append(races, code)
+				}
+			}
+			eth := ""
+			if strings.EqualFold(d.HispanicOrLatinoEthnicity, "true") {
+				eth = "hispanicOrLatinoEthnicity"
+			}
+			write(fmt.Sprintf("demographics of %q", d.SourcedID), []string{d.SourcedID, sex, d.BirthDate, d.CityOfBirth, d.StateOfBirthAbbreviation, d.CountryOfBirthCode, eth, strings.Join(races, ",")})
+			if d.PublicSchoolResidenceStatus != "" {
+				w.drop(fileDemographics, "publicSchoolResidenceStatus values not written: SDS has no such column", 1)
+			}
+		}
+		deleted(fileDemographics, del)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = w.file(fileUserFlags, specByName(fileUserFlags).names(), func(func(string, []string) bool) error { return nil })
+	if err != nil {
+		return err
+	}
+	err = w.file(fileRelationships, specByName(fileRelationships).names(), func(write func(string, []string) bool) error {
+		for i := range r.Users {
+			u := &r.Users[i]
+			if users[u.SourcedID] != u {
+				continue
+			}
+			for _, a := range u.AgentIDs {
+				c := users[a]
+				if c == nil {
+					w.drop(fileRelationships, "agentSourcedIds naming a user not written left out", 1)
+					continue
+				}
+				if c.GivenName == "" || c.FamilyName == "" || c.Email == "" {
+					w.fail(fileRelationships, roster.CodeMissingRequired, "relationshipUserSourcedId",
+						fmt.Sprintf("user %q's contact %q lacks a givenName, familyName or email, which SDS requires of a contact", u.SourcedID, a))
+					continue
+				}
+				role := contactRoles[c.Role]
+				if role == "" {
+					role = canon(relationshipRoles, c.Role)
+					if _, ok := relationshipRoles[strings.ToLower(c.Role)]; !ok {
+						role = "other"
+						w.drop(fileRelationships, fmt.Sprintf("contacts of role %q written with relationshipRole other", c.Role), 1)
+					}
+				}
+				write(fmt.Sprintf("user %q's contact %q", u.SourcedID, a), []string{u.SourcedID, a, role})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range w.order {
+		file, reason, _ := strings.Cut(k, "\x00")
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: file, Message: fmt.Sprintf("%d %s", w.lossy[file][reason], reason)})
+	}
+	if len(r.Demographics) > 0 {
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: fileDemographics,
+			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when SDS needs them", len(r.Demographics))})
+	}
+	return nil
+}
+
+func lossyTail(what string) string {
+	if strings.Contains(what, "written") {
+		return ""
+	}
+	return " not written: SDS has no place for them"
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// sdsRole maps a model role to an SDS roles.csv role ("" for none).
+func sdsRole(role string) string {
+	switch role {
+	case "":
+		return ""
+	case "aide":
+		return "teacherAssistant"
+	}
+	if _, ok := roleValues[strings.ToLower(role)]; ok {
+		return canon(roleValues, role)
+	}
+	return "other"
+}
+
+// sdsEnrollmentRole maps a model enrollment role to an SDS enrollments.csv role ("" for none).
+func sdsEnrollmentRole(role string) string {
+	if role == "aide" {
+		return "teacherAssistant"
+	}
+	if _, ok := enrollmentRoles[strings.ToLower(role)]; ok {
+		return canon(enrollmentRoles, role)
+	}
+	return ""
+}

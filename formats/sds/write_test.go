@@ -1,0 +1,149 @@
+package sds
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+func writeRoster(t *testing.T, f Format, r *roster.Roster, set ...Settings) (formattest.MemDest, []roster.Problem) {
+	t.Helper()
+	dst := formattest.MemDest{}
+	var probs []roster.Problem
+	opts := format.Options{}
+	for _, s := range set {
+		opts = opts.WithSettings(Name, s)
+	}
+	if err := f.Write(t.Context(), dst, r, opts, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) })); err != nil {
+		t.Fatal(err)
+	}
+	return dst, probs
+}
+
+func smallRoster() *roster.Roster {
+	return &roster.Roster{
+		Orgs: []roster.Org{{SourcedID: "sch1", Name: "Lincoln", Type: "school"}},
+		Users: []roster.User{
+			{SourcedID: "u1", Username: "ada@school.org", Role: "student", OrgIDs: []string{"sch1"}, GivenName: "Ada", FamilyName: "L"},
+			{SourcedID: "u2", Username: "bob", Email: "bob@school.org", Role: "teacher", OrgIDs: []string{"sch1"}, GivenName: "Bob", FamilyName: "K"},
+			{SourcedID: "u3", Username: "cy", Role: "student", OrgIDs: []string{"sch1"}, GivenName: "Cy", FamilyName: "M"},
+		},
+	}
+}
+
+// A username without a domain takes the e-mail, else the domain option; with neither the
+// user is refused with a problem, and is not written.
+func TestWriteUsernameDomain(t *testing.T) {
+	dst, probs := writeRoster(t, New(), smallRoster())
+	users := dst["users.csv"].String()
+	if !strings.Contains(users, "u2,bob@school.org,") {
+		t.Errorf("bob's username did not take his e-mail:\n%s", users)
+	}
+	if strings.Contains(users, "u3,") {
+		t.Errorf("cy, with no domain and no e-mail, was written:\n%s", users)
+	}
+	if strings.Contains(dst["roles.csv"].String(), "u3,") {
+		t.Errorf("cy's role was written without cy")
+	}
+	var refused bool
+	for _, p := range probs {
+		if p.Severity == roster.Error && p.Code == roster.CodeBadID && p.Column == "username" && strings.Contains(p.Message, `user "u3"`) && strings.Contains(p.Message, "domain option") {
+			refused = true
+		}
+	}
+	if !refused {
+		t.Errorf("no bad-id problem refusing u3: %v", probs)
+	}
+
+	dst, probs = writeRoster(t, New(), smallRoster(), Settings{Domain: "school.org"})
+	if !strings.Contains(dst["users.csv"].String(), "u3,cy@school.org,") {
+		t.Errorf("the domain option was not used:\n%s", dst["users.csv"])
+	}
+	for _, p := range probs {
+		if p.Severity == roster.Error {
+			t.Errorf("with a domain: %v", p)
+		}
+	}
+}
+
+// What SDS has no place for is counted by reason; records to be deleted are not written.
+func TestWriteLossy(t *testing.T) {
+	r := smallRoster()
+	r.Users[0].MiddleName = "Q"
+	r.Users = append(r.Users, roster.User{SourcedID: "u4", Status: "tobedeleted", Username: "d@school.org"})
+	r.Classes = []roster.Class{{SourcedID: "c1", SchoolID: "sch1", Title: "Math", ClassCode: "M1", Periods: []string{"1"}}}
+	r.Enrollments = []roster.Enrollment{
+		{SourcedID: "e1", ClassID: "c1", UserID: "u1", Role: "student"},
+		{SourcedID: "e2", ClassID: "c1", UserID: "u1", Role: "student"},
+		{SourcedID: "e3", ClassID: "c1", UserID: "u3", Role: "student"},
+	}
+	dst, probs := writeRoster(t, New(), r)
+	var lossy []string
+	for _, p := range probs {
+		if p.Code == roster.CodeLossy {
+			lossy = append(lossy, p.File+": "+p.Message)
+		}
+	}
+	for _, want := range []string{
+		"users.csv: 1 middle names not written",
+		"users.csv: 1 with status tobedeleted not written",
+		"classes.csv: 1 class codes not written",
+		"classes.csv: 1 periods not written",
+		"enrollments.csv: 1 enrollments repeating another's class, user and role not written",
+		"enrollments.csv: 1 enrollments of users not written left out",
+		"enrollments.csv: 1 enrollment sourcedIds not written: SDS enrollments have none, and read back each is class/user/role",
+	} {
+		found := false
+		for _, l := range lossy {
+			found = found || strings.HasPrefix(l, want)
+		}
+		if !found {
+			t.Errorf("no lossy %q in:\n%s", want, strings.Join(lossy, "\n"))
+		}
+	}
+	if got := dst["enrollments.csv"].String(); got != "classSourcedId,userSourcedId,role\r\nc1,u1,student\r\n" {
+		t.Errorf("enrollments.csv:\n%q", got)
+	}
+}
+
+// A value with a line break is refused (SDS accepts none, even quoted), never written.
+func TestWriteLineBreakRefused(t *testing.T) {
+	r := smallRoster()
+	r.Orgs[0].Name = "Lincoln\nElementary"
+	dst, probs := writeRoster(t, New(), r)
+	if strings.Contains(dst["orgs.csv"].String(), "Lincoln") {
+		t.Errorf("an org with a line break was written:\n%s", dst["orgs.csv"])
+	}
+	if len(probs) == 0 || probs[0].Code != roster.CodeParse || probs[0].Column != "name" {
+		t.Errorf("problems %v", probs)
+	}
+}
+
+// Guardians become users with relationships, not roles; the file set reads back clean.
+func TestWriteContacts(t *testing.T) {
+	r := smallRoster()
+	r.Users[0].AgentIDs = []string{"g1"}
+	r.Users = append(r.Users[:2], roster.User{SourcedID: "g1", Username: "gia@home.net", Email: "gia@home.net", Role: "parent", GivenName: "Gia", FamilyName: "L"})
+	dst, _ := writeRoster(t, New(), r)
+	if got := dst["relationships.csv"].String(); got != "userSourcedId,relationshipUserSourcedId,relationshipRole\r\nu1,g1,parent\r\n" {
+		t.Errorf("relationships.csv:\n%q", got)
+	}
+	if strings.Contains(dst["roles.csv"].String(), "g1") {
+		t.Errorf("a parent has a roles.csv row:\n%s", dst["roles.csv"])
+	}
+	fsys := fstest.MapFS{}
+	for n, b := range dst {
+		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
+	}
+	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
+	formattest.CheckProblems(t, probs, nil)
+	for _, u := range coll.Roster.Users {
+		if u.SourcedID == "g1" && u.Role != "parent" {
+			t.Errorf("g1 read back with role %q", u.Role)
+		}
+	}
+}
