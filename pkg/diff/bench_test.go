@@ -59,17 +59,19 @@ func dirSize(b *testing.B, dirs ...string) int64 {
 }
 
 // BenchmarkDiff compares two nights read through the OneRoster reader: counts only
-// (summary) and with field-level detail and notes (detail).
+// (summary), with field-level detail and notes (detail), and users and enrollments alone with
+// detail (users+enrollments: what the README compares with csvdiff on those two files).
 func BenchmarkDiff(b *testing.B) {
 	o, n := benchNights(b)
 	for _, bc := range []struct {
-		name   string
-		detail bool
-	}{{"summary", false}, {"detail", true}} {
+		name     string
+		detail   bool
+		entities []roster.Kind
+	}{{"summary", false, nil}, {"detail", true, nil}, {"users+enrollments", true, []roster.Kind{roster.UserKind, roster.EnrollmentKind}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(dirSize(b, o, n))
 			for b.Loop() {
-				res, err := diff.Compare(context.Background(), oneRosterSource(o), oneRosterSource(n), diff.Options{Detail: bc.detail})
+				res, err := diff.Compare(context.Background(), oneRosterSource(o), oneRosterSource(n), diff.Options{Detail: bc.detail, Entities: bc.entities})
 				if err != nil {
 					b.Fatal(err)
 				}

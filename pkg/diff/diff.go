@@ -355,6 +355,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		return res, nil
 	}
 	sides = [2]*pass1{} // the tables are freed; let the rest go too
+	sets.seal()
 	_, err = runBoth(ctx, old, new, func(ctx context.Context, side int, src Source) (struct{}, error) {
 		p := newPass2(ctx, cfg, sets, side)
 		if err := src(ctx, p); err != nil && !errors.Is(err, errPass2Done) {
