@@ -261,3 +261,87 @@ func TestReportInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestPushReport: a profile's report: writes the run's report at its path and beside the run
+// record: what was checked, the outcome and the run, for a push and for a run the guard holds.
+func TestPushReport(t *testing.T) {
+	dir := t.TempDir()
+	stateDir := filepath.Join(dir, "state")
+	out := filepath.Join(dir, "outbox")
+	path := filepath.Join(dir, "reports", "push.html")
+	if err := os.Mkdir(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "rostersync.yaml")
+	if err := os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    destination: "+out+"\n    state_dir: "+stateDir+"\n    report: reports/push.html\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOME": dir}
+	roster := filepath.Join(examples, "capti", "roster.csv")
+	runs := func() []string {
+		var dirs []string
+		filepath.WalkDir(stateDir, func(p string, d os.DirEntry, err error) error { //nolint:errcheck
+			if err == nil && d.Name() == "run.json" {
+				dirs = append(dirs, filepath.Dir(p))
+			}
+			return nil
+		})
+		return dirs
+	}
+	check := func(what, result string) {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatalf("%s: no report at the profile's path: %v", what, err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: report mode %v, want 0600", what, fi.Mode().Perm())
+		}
+		b, _ := os.ReadFile(path)
+		if !strings.Contains(string(b), `data-result="`+result+`"`) || !strings.Contains(string(b), `<section class="input"`) {
+			t.Errorf("%s: the report does not say %s, or shows no input checked", what, result)
+		}
+		rs := runs()
+		last := rs[len(rs)-1]
+		beside, err := os.ReadFile(filepath.Join(last, "report.html"))
+		if err != nil {
+			t.Errorf("%s: no report beside the run record %s: %v", what, last, err)
+		} else if string(beside) != string(b) {
+			t.Errorf("%s: the report beside the run record differs from the profile's", what)
+		}
+		if run := filepath.Base(last); !strings.Contains(string(b), run) {
+			t.Errorf("%s: the report does not name the run %s", what, run)
+		}
+	}
+	code, _, errOut := run(t, env, "--config", cfg, "--profile", "nightly", "push", roster)
+	if code != 0 {
+		t.Fatalf("push: exit %d\n%s", code, errOut)
+	}
+	check("push", "pushed")
+
+	b, _ := os.ReadFile(roster)
+	small := filepath.Join(dir, "roster.csv")
+	if err := os.WriteFile(small, []byte(strings.Join(strings.SplitAfter(string(b), "\n")[:3], "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, env, "--config", cfg, "--profile", "nightly", "push", small)
+	if code != ExitFindings {
+		t.Fatalf("push of a shrunk roster: exit %d, want 1\n%s", code, errOut)
+	}
+	check("held", "held")
+
+	// sync: the job's report, the input checked is the converted file.
+	src, err := filepath.Abs(filepath.Join(examples, "oneroster"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    source: "+src+
+		"\n    to: capti\n    destination: "+filepath.Join(dir, "outbox2")+"\n    state_dir: "+stateDir+"\n    report: reports/push.html\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, env, "--config", cfg, "sync", "nightly")
+	if code != 0 {
+		t.Fatalf("sync: exit %d\n%s", code, errOut)
+	}
+	check("sync", "pushed")
+}

@@ -106,6 +106,10 @@ type Profile struct {
 	CollectFrom string // remote folder they are fetched from, e.g. log/
 	OnSuccess   string
 	OnFailure   string
+
+	// Report is where push and sync write the run's HTML report (absolute after Load; a copy
+	// goes beside the run record); "" for none.
+	Report string
 }
 
 // Capti are the Capti format's settings of a profile.

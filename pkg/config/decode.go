@@ -73,6 +73,7 @@ type fileProfile struct {
 	CollectFrom string `yaml:"collect_from"`
 	OnSuccess   string `yaml:"on_success"`
 	OnFailure   string `yaml:"on_failure"`
+	Report      string `yaml:"report"`
 }
 
 type fileCapti struct {
@@ -418,6 +419,7 @@ func (fp *fileProfile) profile(name, dir, home string) (*Profile, error) {
 		KnownHosts:     resolvePath(fp.KnownHosts, dir, home),
 		StateDir:       resolvePath(fp.StateDir, dir, home),
 		Collect:        resolvePath(fp.Collect, dir, home),
+		Report:         resolvePath(fp.Report, dir, home),
 		Students: Students{
 			PasswordsAreDates: fp.Students.PasswordsAreDates,
 			GoogleSSO:         fp.Students.GoogleSSO,

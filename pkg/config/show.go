@@ -72,6 +72,7 @@ type showProfile struct {
 	CollectFrom string `yaml:"collect_from,omitempty"`
 	OnSuccess   string `yaml:"on_success,omitempty"`
 	OnFailure   string `yaml:"on_failure,omitempty"`
+	Report      string `yaml:"report,omitempty"`
 }
 
 type showStu struct {
@@ -179,6 +180,7 @@ func showOf(p *Profile) *showProfile {
 		StateDir: p.StateDir,
 		Guard:    showGuardOf(p.Guard),
 		Collect:  p.Collect, CollectFrom: p.CollectFrom, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure,
+		Report: p.Report,
 	}
 	if p.Password != "" {
 		s.Password = Redacted

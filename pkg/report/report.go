@@ -20,6 +20,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/state"
 )
 
 // Summary counts problems by severity and by code (validate's JSON summary).
@@ -93,8 +94,34 @@ func max1(p float64) float64 { return max(p, 0.5) } // a non-zero count stays vi
 type view struct {
 	Title  string
 	Meta   Meta
+	Run    *Run
 	Inputs []inputView
 	Diff   *diffView
+}
+
+// Run is what a push or sync did (its report: in a profile).
+type Run struct {
+	Command     string // push or sync
+	Profile     string
+	Destination string
+	Result      string // pushed, held, refused, dry-run, failed
+	ID          string // the run record's (a held run's)
+	Error       string // why it failed or was refused, when it was
+	Guard       []*state.GuardStats
+	Notes       []string
+	Warnings    []string
+}
+
+// Publish writes the report of a push or sync: the run, then each input checked.
+func Publish(w io.Writer, meta Meta, run Run, checked []Validation) error {
+	v := view{Title: "rostersync " + run.Command, Meta: meta, Run: &run}
+	if run.Profile != "" {
+		v.Title += " " + run.Profile
+	}
+	for _, r := range checked {
+		v.Inputs = append(v.Inputs, inputOf(r))
+	}
+	return page.Execute(w, v)
 }
 
 type inputView struct {
