@@ -106,11 +106,15 @@ type shown struct {
 	Kinds    map[string]map[string]int `json:"kinds"`
 	Schools  map[string]map[string]int `json:"schools"`
 	Pwned    bool                      `json:"pwned"`
+	PerFile  [3]int                    `json:"perFile"` // errors, warnings, infos summed over the files
 }
 
 const readCounts = `(() => {
   const num = e => Number(e.textContent.replace(/,/g, ""));
-  const out = {severity: {}, codes: {}, kinds: {}, schools: {}, pwned: !!window.pwned};
+  const out = {severity: {}, codes: {}, kinds: {}, schools: {}, pwned: !!window.pwned, perFile: [0, 0, 0]};
+  document.querySelectorAll("section.input tr[data-file]").forEach(r => {
+    const td = r.querySelectorAll("td"); for (let i = 0; i < 3; i++) out.perFile[i] += num(td[2 + i]);
+  });
   document.querySelectorAll("section.input .card [data-count]").forEach(e => { out.severity[e.dataset.count] = num(e); });
   document.querySelectorAll("section.input td[data-code]").forEach(e => { out.codes[e.dataset.code] = num(e); });
   const by = (sel, key, into) => document.querySelectorAll(sel).forEach(r => {
@@ -219,6 +223,9 @@ func TestReportInBrowser(t *testing.T) {
 		want := map[string]int{"errors": res.Summary.Errors, "warnings": res.Summary.Warnings, "infos": res.Summary.Infos}
 		if fmt.Sprint(got.Severity) != fmt.Sprint(want) {
 			t.Errorf("%s: severities shown %v, JSON %v", input, got.Severity, want)
+		}
+		if got.PerFile != [3]int{res.Summary.Errors, res.Summary.Warnings, res.Summary.Infos} {
+			t.Errorf("%s: per file the report shows %v errors, warnings and infos, JSON %v", input, got.PerFile, want)
 		}
 		if fmt.Sprint(got.Codes) != fmt.Sprint(res.Summary.ByCode) || len(got.Codes) == 0 {
 			t.Errorf("%s: codes shown %v, JSON by_code %v", input, got.Codes, res.Summary.ByCode)

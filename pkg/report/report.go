@@ -126,10 +126,20 @@ func Publish(w io.Writer, meta Meta, run Run, checked []Validation) error {
 
 type inputView struct {
 	Validation
-	Rows  int
-	Codes []codeCount
-	Table []problemRow
-	Sevs  []string
+	PerFile []fileRow
+	Rows    int
+	Codes   []codeCount
+	Table   []problemRow
+	Sevs    []string
+}
+
+// fileRow is a file's rows (Read false for a file that is not data, such as a manifest with
+// problems) and its problems by severity.
+type fileRow struct {
+	Name                    string
+	Rows                    int
+	Read                    bool
+	Errors, Warnings, Infos int
 }
 
 type codeCount struct {
@@ -166,8 +176,27 @@ var meanings = func() map[string]string {
 
 func inputOf(r Validation) inputView {
 	in := inputView{Validation: r}
+	at := map[string]int{}
 	for _, f := range r.Files {
 		in.Rows += f.Rows
+		at[f.Name] = len(in.PerFile)
+		in.PerFile = append(in.PerFile, fileRow{Name: f.Name, Rows: f.Rows, Read: true})
+	}
+	for _, g := range r.Groups {
+		name := g.Kept[0].File
+		i, ok := at[name]
+		if !ok {
+			i, at[name] = len(in.PerFile), len(in.PerFile)
+			in.PerFile = append(in.PerFile, fileRow{Name: name})
+		}
+		switch g.Kept[0].Severity {
+		case roster.Error:
+			in.PerFile[i].Errors += g.Count
+		case roster.Warning:
+			in.PerFile[i].Warnings += g.Count
+		default:
+			in.PerFile[i].Infos += g.Count
+		}
 	}
 	for c, n := range r.Summary.ByCode {
 		in.Codes = append(in.Codes, codeCount{c, n, meanings[c]})

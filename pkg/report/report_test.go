@@ -77,6 +77,9 @@ func text(n *html.Node) string {
 	}
 	var b strings.Builder
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (c.Data == "td" || c.Data == "th") && b.Len() > 0 {
+			b.WriteByte(' ') // cells apart
+		}
 		b.WriteString(text(c))
 	}
 	return b.String()
@@ -122,6 +125,14 @@ func TestValidateReport(t *testing.T) {
 	}
 	if got := texts(doc, "data-rows")["enrollments.csv"]; len(got) != 1 || got[0] != "10,732" {
 		t.Errorf("rows of enrollments.csv: %q", got)
+	}
+	// Per file: its rows and its problems by severity, every problem counted; a file with
+	// problems that is no data file (the manifest) has its row too.
+	files := texts(doc, "data-file")
+	for file, want := range map[string]string{"enrollments.csv": "10,732 0 10,732 0", "users.csv": "3,000 1 0 0"} {
+		if got := files[file]; len(got) != 1 || strings.Join(strings.Fields(got[0]), " ") != file+" "+want {
+			t.Errorf("the row of %s: %q, want %s %s", file, got, file, want)
+		}
 	}
 	if n := bytes.Count(b.Bytes(), []byte(`class="p"`)); n != 2 {
 		t.Errorf("%d problem rows, want 2 (one group, one problem)", n)
