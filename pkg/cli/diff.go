@@ -33,6 +33,7 @@ type DiffOptions struct {
 	Key         string
 	AllFields   bool
 	ShowSecrets bool
+	Report      string // an HTML report to write (--report)
 	Old, New    string
 	// Options are the resolved format options (flags over the profile), for both sides.
 	Options format.Options
@@ -79,9 +80,14 @@ read of both inputs, which --summary skips.
 Output (-o): table (summary, notes, then the first --limit changes, default 50), text (one line
 per summary kind, note and changed field), json (the whole comparison as one document), csv
 (entity,id,kind,field,old,new). json, csv and text list everything unless --limit is given.
+
+--report FILE.html also writes one self-contained HTML report (mode 0600): the counts per kind
+and per school as bar charts, the notes, the changed fields and the first changes; passwords
+and birth dates always masked.
 ` + exitStatusHelp,
 		Example: `  rostersync diff night1/ night2/
   rostersync diff --summary --entity users night1.zip night2.zip
+  rostersync diff --report changes.html night1/ night2/
   rostersync diff -o json --limit 100 night1/ night2/ > changes.json
   rostersync diff -o csv --entity enrollments night1/ night2/ > enrollments.csv
   rostersync diff --key email --show-secrets old/users.csv new/users.csv
@@ -115,6 +121,7 @@ per summary kind, note and changed field), json (the whole comparison as one doc
 	f.StringVar(&opts.Key, "key", "", "field that identifies a user: sourcedId, email, identifier or username (default sourcedId; identifier for students.csv)")
 	f.BoolVar(&opts.AllFields, "all-fields", false, "compare status and dateLastModified too")
 	f.BoolVar(&opts.ShowSecrets, "show-secrets", false, "show passwords and birth dates in changes instead of ***")
+	f.StringVar(&opts.Report, "report", "", "also write a self-contained HTML report to `FILE`")
 	names := deps.Formats.Names()
 	for _, n := range []string{"format", "old-format", "new-format"} {
 		_ = cmd.RegisterFlagCompletionFunc(n, fixedCompletion(names...))
@@ -186,7 +193,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		return usageError(fmt.Errorf("--limit must be 0 or more"))
 	case opts.LimitSet:
 		dopts.Limit = opts.Limit
-	case style == "table":
+	case style == "table" && opts.Report == "": // a report counts every changed field
 		dopts.Limit = defaultTableLimit
 	}
 	switch opts.Key {
@@ -288,6 +295,15 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	}
 	rep := &DiffReport{Old: opts.Old, New: opts.New, OldFormat: sides[0].format.Name(), NewFormat: sides[1].format.Name(), Result: res}
 	rep.Validation.Old, rep.Validation.New = summaryOf(sides[0].probs), summaryOf(sides[1].probs)
+	if opts.Report != "" {
+		if err := writeDiffReport(deps, opts.Report, rep); err != nil {
+			return err
+		}
+		if style == "table" && !opts.LimitSet {
+			rep = tableCut(rep, defaultTableLimit)
+			dopts.Limit = defaultTableLimit
+		}
+	}
 	if !opts.Global.Quiet || !res.Identical() {
 		if err := writeDiff(deps, style, rep, dopts.Limit); err != nil {
 			return withExit(ExitLocal, fmt.Errorf("write the comparison: %w", err))
@@ -297,6 +313,18 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		return errFindings
 	}
 	return nil
+}
+
+// tableCut is rep with its changes cut to the first limit, as the table lists them.
+func tableCut(rep *DiffReport, limit int) *DiffReport {
+	if len(rep.Changes) <= limit {
+		return rep
+	}
+	res := *rep.Result
+	res.Changes = res.Changes[:limit]
+	cut := *rep
+	cut.Result = &res
+	return &cut
 }
 
 // orList joins items with commas and a last "or".

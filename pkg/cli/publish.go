@@ -17,6 +17,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/publish"
+	"github.com/rostersync/rostersync/pkg/report"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/snapshot"
 	"github.com/rostersync/rostersync/pkg/source"
@@ -31,8 +32,9 @@ import (
 // checker reads a copy (a file, a folder or a zip) with its format, reports its problems, and
 // returns the set to publish. Problems with errors refuse it (errFindings). With show false
 // (sync's JSON log) it prints nothing: the refusal comes back as an error with the counts only,
-// for the log record, and no problem line (which holds cells) is written.
-func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bool) publish.Checker {
+// for the log record, and no problem line (which holds cells) is written. Each input read is
+// added to checked, when not nil, for a report.
+func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bool, checked *[]report.Validation) publish.Checker {
 	return func(ctx context.Context, c *publish.Copy) (*publish.Set, error) {
 		shown, as := c.Input.Shown, c.Input.As
 		if shown == "" {
@@ -52,6 +54,10 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 		info, err := readInput(ctx, f, in, fopts, b, probs)
 		if err != nil {
 			return nil, err
+		}
+		if checked != nil {
+			*checked = append(*checked, report.Validation{Path: shown, Format: f.Name(), Version: info.Version,
+				Files: info.Files, Summary: reportSummary(summaryOf(probs)), Groups: probs.Groups()})
 		}
 		if !show && probs.Errors > 0 {
 			return nil, withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was sent (see 'rostersync validate')", plural(probs.Errors, "error")))

@@ -11,6 +11,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/guard"
 	"github.com/rostersync/rostersync/pkg/publish"
+	"github.com/rostersync/rostersync/pkg/report"
 	"github.com/rostersync/rostersync/pkg/source"
 )
 
@@ -113,14 +114,20 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions) error {
 	if err != nil {
 		return err
 	}
+	var checked []report.Validation
 	req := publish.Request{Target: opts.Conn.To, Inputs: inputs, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
-		Check: checker(deps, opts.Format.Format, fopts, quiet, true), Conn: opts.Conn.held(),
+		Check: checker(deps, opts.Format.Format, fopts, quiet, true, &checked), Conn: opts.Conn.held(),
 		Progress: func(total int64) (func(int64), func()) { return progressFor(deps, quiet, total, "uploading") }}
 	if p != nil {
 		req.Profile = p.Name
 	}
 	rep, err := pub.Publish(ctx, req)
 	renderReport(deps, rep, quiet, opts.DryRun, opts.AllowShrink, holdFlags(opts.Global, opts.Conn.StateDir))
+	if p != nil && p.Report != "" {
+		if rerr := writeRunReport(deps, pub.Store, p.Report, "push", p.Name, opts.Conn.To, rep, err, checked); rerr != nil {
+			fmt.Fprintln(deps.IO.ErrOut, "rostersync: warning:", rerr)
+		}
+	}
 	if rep != nil && style == "json" {
 		if werr := writeJSON(deps, rep); err == nil {
 			err = werr

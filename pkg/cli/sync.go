@@ -20,6 +20,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/publish"
+	"github.com/rostersync/rostersync/pkg/report"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -262,7 +263,8 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	if err != nil {
 		return exitCode(err, nil), err
 	}
-	check := checker(deps, from, fopts, true, opts.LogFormat == "text")
+	var checked []report.Validation
+	check := checker(deps, from, fopts, true, opts.LogFormat == "text", &checked)
 	req := publish.Request{Target: p.Destination, Profile: p.Name, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
 		Inputs: []publish.Input{{Path: out, Shown: sum.Source, As: as}}, Conn: conn.held(),
 		Check: func(ctx context.Context, c *publish.Copy) (*publish.Set, error) {
@@ -279,6 +281,11 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	rep, err := pub.Publish(ctx, req)
 	// The job's log says what happened; a dry run prints its plan.
 	renderReport(deps, rep, !opts.DryRun, opts.DryRun, opts.AllowShrink, holdFlags(opts.Global, opts.StateDir))
+	if p.Report != "" {
+		if rerr := writeRunReport(deps, pub.Store, p.Report, "sync", p.Name, p.Destination, rep, err, checked); err == nil && rerr != nil {
+			log.Warn("report not written", "step", "report", "error", rerr.Error())
+		}
+	}
 	err = publishError(err)
 	if rep != nil {
 		sum.Result, sum.Files = rep.Result, rep.Files

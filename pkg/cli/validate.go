@@ -23,8 +23,9 @@ type ValidateOptions struct {
 	Strict      bool
 	Ignore      []string
 	MaxProblems int
-	All         bool // list each problem in text and table output, not groups
-	Summary     bool // the counts only
+	All         bool   // list each problem in text and table output, not groups
+	Summary     bool   // the counts only
+	Report      string // an HTML report to write (--report)
 	Paths       []string
 	Options     format.Options
 }
@@ -44,11 +45,15 @@ json (one object per PATH; JSON Lines for several), csv (severity,code,file,line
 Text and table show a file, code and column repeated more than 3 times as one line with the
 count, the first and last lines and the first message (--all lists each); json and csv list
 every problem. --max-problems caps the listing, never the counts per code (summary.by_code).
+
+--report FILE.html also writes one self-contained HTML report (mode 0600): the inputs, counts
+per file and per code, and every group of problems in a table with a filter.
 ` + exitStatusHelp,
 		Example: `  rostersync validate examples/oneroster
   rostersync validate export.zip -o json
   rostersync validate --format students --site-map sites.xlsx students.csv
   rostersync validate --ignore formula --strict users.csv
+  rostersync validate --report night.html export.zip
   cat users.csv | rostersync validate --format oneroster -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,6 +73,7 @@ every problem. --max-problems caps the listing, never the counts per code (summa
 	f.IntVar(&opts.MaxProblems, "max-problems", 1000, "list at most N problems (text, table: rows) per PATH (counts are never capped; 0: no cap)")
 	f.BoolVar(&opts.All, "all", false, "text and table: list each problem (not one line per repeated file, code and column)")
 	f.BoolVar(&opts.Summary, "summary", false, "print the counts per code only")
+	f.StringVar(&opts.Report, "report", "", "also write a self-contained HTML report to `FILE`")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("ignore", problemCodeCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
@@ -178,6 +184,11 @@ func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
 	for _, r := range results {
 		if r.Summary.Errors > 0 || (opts.Strict && r.Summary.Warnings > 0) {
 			failing = true
+		}
+	}
+	if opts.Report != "" {
+		if err := writeValidateReport(deps, opts.Report, results); err != nil {
+			return err
 		}
 	}
 	list := listing{all: opts.All, summary: opts.Summary, max: opts.MaxProblems}

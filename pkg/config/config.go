@@ -115,6 +115,9 @@ type Profile struct {
 	// at Load and decoded by DecodeSettings; dir and home resolve their paths.
 	sections  map[string]*yaml.Node
 	dir, home string
+	// Report is where push and sync write the run's HTML report (absolute after Load; a copy
+	// goes beside the run record); "" for none.
+	Report string
 }
 
 // DecodeSettings decodes the profile's section of the format called name into s and lets the

@@ -71,6 +71,7 @@ type fileProfile struct {
 	CollectFrom string `yaml:"collect_from"`
 	OnSuccess   string `yaml:"on_success"`
 	OnFailure   string `yaml:"on_failure"`
+	Report      string `yaml:"report"`
 
 	// Sections are the formats' own sections (capti:, students: …), decoded by the formats
 	// (format.Configurable); checkKeys accepts only the registered ones.
@@ -436,6 +437,7 @@ func (fp *fileProfile) profile(name, dir, home string, reg *format.Registry) (*P
 		sections:       map[string]*yaml.Node{},
 		dir:            dir,
 		home:           home,
+		Report:         resolvePath(fp.Report, dir, home),
 	}
 	var err error
 	if p.Source, err = location("source", fp.Source, dir, home); err != nil {

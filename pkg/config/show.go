@@ -74,6 +74,7 @@ type showProfile struct {
 	CollectFrom string `yaml:"collect_from,omitempty"`
 	OnSuccess   string `yaml:"on_success,omitempty"`
 	OnFailure   string `yaml:"on_failure,omitempty"`
+	Report      string `yaml:"report,omitempty"`
 }
 
 // showGuard is the effective guard: min_rows, then each guarded kind's limits (limits not set
@@ -180,6 +181,7 @@ func showOf(p *Profile, reg *format.Registry) (*yaml.Node, error) {
 		StateDir: p.StateDir,
 		Guard:    showGuardOf(p.Guard),
 		Collect:  p.Collect, CollectFrom: p.CollectFrom, OnSuccess: p.OnSuccess, OnFailure: p.OnFailure,
+		Report: p.Report,
 	}
 	if p.Password != "" {
 		s.Password = Redacted

@@ -81,6 +81,21 @@ type Result struct {
 	Changes []Change `json:"changes"`
 	// Notes explain likely causes; they never change counts or kinds.
 	Notes []Note `json:"notes"`
+	// Schools counts the users that differ per school (empty without Options.Detail).
+	Schools []SchoolCounts `json:"schools"`
+}
+
+// SchoolCounts are the users added, removed and changed of one school: an org a user's
+// orgSourcedIds names (an added or changed user's new schools, a removed or changed user's old
+// ones), unless the inputs hold that org with a type other than school. Never capped by Limit.
+type SchoolCounts struct {
+	// Org is the org as users name it: its sourcedId, or its identifier (Options.OrgKey).
+	Org string `json:"org"`
+	// Name is the org's name, when an input holds the org.
+	Name    string `json:"name,omitempty"`
+	Added   int    `json:"added"`
+	Removed int    `json:"removed"`
+	Changed int    `json:"changed"`
 }
 
 // Counts are the numbers of one kind of entity.
@@ -332,6 +347,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		Summary:  map[roster.Kind]*Counts{},
 		Changes:  []Change{},
 		Notes:    []Note{},
+		Schools:  []SchoolCounts{},
 	}
 	modes := sides[1].effectiveModes() // a delta NEW applies to OLD
 	var sets *diffSets
@@ -367,6 +383,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		return nil, err
 	}
 	res.Changes, res.Notes = sets.report(cfg)
+	res.Schools = sets.schools()
 	return res, nil
 }
 

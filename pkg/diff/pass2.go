@@ -19,6 +19,8 @@ import (
 type diffSets struct {
 	idx   [numKinds]*idset.Map // key hash -> index in slots
 	slots [numKinds][]slot
+	// orgs holds, per side, the orgs read in pass 2 by the name users give them.
+	orgs [2]map[string]orgInfo
 	// filter, per kind, is a two-probe Bloom filter of idx's keys (seal): pass 2 reads every
 	// entity of both inputs and few of them differ, so most lookups stop at one bit in a
 	// table that stays in cache instead of probing the map.
@@ -63,6 +65,9 @@ func (s *diffSets) seal() {
 		}
 	}
 }
+
+// orgInfo is what the per-school counts show of an org.
+type orgInfo struct{ name, typ string }
 
 // slot is one differing entity.
 type slot struct {
@@ -139,7 +144,9 @@ func (p *pass2) add(k kindIdx, e any) error {
 		}
 	}
 	if k == kOrg {
-		p.h.noteOrg(e.(*roster.Org))
+		o := e.(*roster.Org)
+		p.h.noteOrg(o)
+		p.sets.noteOrg(p.side, o, p.h.cfg.orgIdent)
 	}
 	idx := p.sets.idx[k]
 	if idx == nil || !p.h.cfg.holds(k, e) {
@@ -246,12 +253,22 @@ func fieldChanges(cfg *config, k kindIdx, o, n *slotSide) map[string]FieldChange
 // fieldChange masks secret values unless they are to be shown; a blank value stays blank.
 func (c *config) fieldChange(name, o, n string) FieldChange {
 	if secretFields[name] && !c.opts.ShowSecrets {
-		if o != "" {
-			o = mask
-		}
-		if n != "" {
-			n = mask
-		}
+		return Masked(FieldChange{Old: o, New: n})
 	}
 	return FieldChange{Old: o, New: n}
+}
+
+// IsSecret reports whether a field's values are secrets (password, birthDate), masked in
+// changes unless Options.ShowSecrets.
+func IsSecret(field string) bool { return secretFields[field] }
+
+// Masked is a secret field's change as shown: each value "***", a blank one blank.
+func Masked(fc FieldChange) FieldChange {
+	if fc.Old != "" {
+		fc.Old = mask
+	}
+	if fc.New != "" {
+		fc.New = mask
+	}
+	return fc
 }
