@@ -289,10 +289,13 @@ func historyDiff(ctx context.Context, deps *Deps, opts *HistoryOptions, store *s
 	switch {
 	case old.Legacy():
 		note = "the run's snapshot was written by an older rostersync (not keyed): compared by IDs only, changed rows not counted"
+	case old.HMACKeyed(key): // an earlier rostersync's keying: cur is keyed alike
 	case old.ByIDsOnly(key):
 		note = "the run's snapshot was keyed with another " + snapshot.KeyFile + ": compared by IDs only, changed rows not counted"
 	}
-	if old, err = old.Keyed(key); err == nil {
+	if old.HMACKeyed(key) {
+		cur, err = cur.KeyedHMAC(key)
+	} else if old, err = old.Keyed(key); err == nil {
 		cur, err = cur.Keyed(key)
 	}
 	if err != nil {

@@ -3,15 +3,19 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rostersync/rostersync/formats"
+	"github.com/rostersync/rostersync/pkg/iostreams"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
 
@@ -19,7 +23,9 @@ import (
 // read, check, guard, upload, verify, record), against OpenSSH's `sftp` putting the same file
 // to the same real sshd on loopback, in alternated pairs, and reports both, their ratio and
 // push's peak memory. The roster is $ROSTERSYNC_BENCH_ROSTER (see README: a ~200 MB Capti
-// roster made with rostergen and convert); without it the benchmark is skipped.
+// roster made with rostergen and convert); without it the benchmark is skipped. With
+// $ROSTERSYNC_BENCH_BEFORE naming another rostersync binary (an earlier build), each pair is a
+// triple: that binary's push of the same file, with its own state folder, is timed too.
 //
 //	ROSTERSYNC_BENCH_ROSTER=/tmp/roster.csv go test ./pkg/cli -run '^$' -bench PushVsOpenSSH -benchtime 3x
 func BenchmarkPushVsOpenSSH(b *testing.B) {
@@ -51,6 +57,15 @@ func BenchmarkPushVsOpenSSH(b *testing.B) {
 	push := exec.Command(bin, "push", "--quiet", "--allow-shrink", "--to", d.URL(""), "--known-hosts", d.KnownHostsPath,
 		"--identity-file", d.ClientKeyPath, "--state-dir", state, src)
 	push.Env = append(os.Environ(), "HOME="+home)
+	var before *exec.Cmd
+	if bin := os.Getenv("ROSTERSYNC_BENCH_BEFORE"); bin != "" {
+		before = exec.Command(bin, "push", "--quiet", "--allow-shrink", "--to", d.URL("before/"), "--known-hosts", d.KnownHostsPath,
+			"--identity-file", d.ClientKeyPath, "--state-dir", b.TempDir(), src)
+		before.Env = push.Env
+		if err := os.Mkdir(d.Path("before"), 0o700); err != nil {
+			b.Fatal(err)
+		}
+	}
 	timed := func(tmpl *exec.Cmd) (time.Duration, int64) {
 		c := exec.Command(tmpl.Path, tmpl.Args[1:]...)
 		c.Env = tmpl.Env
@@ -65,8 +80,8 @@ func BenchmarkPushVsOpenSSH(b *testing.B) {
 		}
 		return el, rss
 	}
-	var tPut, tPush time.Duration
-	var peak int64
+	var tPut, tPush, tBefore time.Duration
+	var peak, peakBefore int64
 	b.SetBytes(fi.Size())
 	b.ResetTimer()
 	for b.Loop() {
@@ -75,6 +90,14 @@ func BenchmarkPushVsOpenSSH(b *testing.B) {
 		tPut += p
 		tPush += q
 		peak = max(peak, rss)
+		line := fmt.Sprintf("put %.2fs push %.2fs (%.2fx)", p.Seconds(), q.Seconds(), q.Seconds()/p.Seconds())
+		if before != nil {
+			r, rss := timed(before)
+			tBefore += r
+			peakBefore = max(peakBefore, rss)
+			line += fmt.Sprintf(" before %.2fs (%.2fx)", r.Seconds(), r.Seconds()/p.Seconds())
+		}
+		b.Log(line)
 	}
 	b.StopTimer()
 	n := float64(b.N)
@@ -82,4 +105,36 @@ func BenchmarkPushVsOpenSSH(b *testing.B) {
 	b.ReportMetric(tPush.Seconds()/n, "push-s")
 	b.ReportMetric(tPush.Seconds()/tPut.Seconds(), "push/put")
 	b.ReportMetric(float64(peak)/(1<<20), "push-peak-MiB")
+	if before != nil {
+		b.ReportMetric(tBefore.Seconds()/n, "before-s")
+		b.ReportMetric(tBefore.Seconds()/tPut.Seconds(), "before/put")
+		b.ReportMetric(float64(peakBefore)/(1<<20), "before-peak-MiB")
+	}
+}
+
+// BenchmarkPushInProcess runs the same push as BenchmarkPushVsOpenSSH inside the test binary,
+// so -cpuprofile and -memprofile show where push spends its time:
+//
+//	ROSTERSYNC_BENCH_ROSTER=/tmp/roster.csv go test ./pkg/cli -run '^$' -bench PushInProcess -benchtime 3x -cpuprofile cpu.out
+func BenchmarkPushInProcess(b *testing.B) {
+	src := os.Getenv("ROSTERSYNC_BENCH_ROSTER")
+	if src == "" {
+		b.Skip("set ROSTERSYNC_BENCH_ROSTER to a roster file (a ~200 MB Capti roster: see README)")
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := sftptest.NewSSHD(b)
+	state := b.TempDir()
+	args := []string{"push", "--quiet", "--allow-shrink", "--to", d.URL(""), "--known-hosts", d.KnownHostsPath,
+		"--identity-file", d.ClientKeyPath, "--state-dir", state, src}
+	b.SetBytes(fi.Size())
+	for b.Loop() {
+		var out, errOut bytes.Buffer
+		streams := &iostreams.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+		if code := Main(args, streams, formats.Registry(), BuildInfo{}); code != 0 {
+			b.Fatalf("push exited %d\n%s%s", code, out.String(), errOut.String())
+		}
+	}
 }

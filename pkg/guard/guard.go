@@ -109,7 +109,8 @@ type Verdict struct {
 // state folder's key, compares it with last (the snapshot of the last push, read back; nil on
 // the first push) and checks the policy. A snapshot of an older rostersync (not keyed), or one
 // keyed with another secret (the key file replaced), is compared by IDs only: removals and
-// additions count, changes cannot; a Note says so.
+// additions count, changes cannot; a Note says so. One whose rows were keyed with HMAC-SHA256
+// (the rostersync before this one) is compared exactly (sinceHMAC).
 func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) (Verdict, error) {
 	cur, err := built.Keyed(key)
 	if err != nil {
@@ -118,6 +119,8 @@ func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) 
 	var notes []string
 	if last != nil {
 		switch {
+		case last.HMACKeyed(key):
+			return sinceHMAC(last, built, cur, key, rows, p)
 		case last.Legacy():
 			notes = append(notes, "the last snapshot was written by an older rostersync (not keyed): compared by IDs only this once, changed rows not counted")
 		case last.ByIDsOnly(key):
@@ -129,6 +132,26 @@ func Run(last, built *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) 
 	}
 	v := Check(last, cur, rows, p)
 	v.Notes = append(notes, v.Notes...)
+	return v, nil
+}
+
+// sinceHMAC guards against the snapshot of a push by the rostersync that keyed rows with
+// HMAC-SHA256 (with the same secret): the input is keyed that way too for an exact comparison,
+// and the state left for the next push is keyed as rows are keyed now (cur), with the rows of
+// last a delta keeps compared by IDs from then on.
+func sinceHMAC(last, built, cur *snapshot.Snapshot, key *snapshot.Key, rows int, p Policy) (Verdict, error) {
+	asLast, err := built.KeyedHMAC(key)
+	if err != nil {
+		return Verdict{}, err
+	}
+	v := Check(last, asLast, rows, p)
+	byIDs, err := last.Keyed(key)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if _, v.State, err = snapshot.Compare(byIDs, cur); err != nil {
+		return Verdict{}, err
+	}
 	return v, nil
 }
 

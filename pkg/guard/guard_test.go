@@ -302,3 +302,55 @@ func TestExcelDamage(t *testing.T) {
 		t.Errorf("a new user 777: %+v", v)
 	}
 }
+
+// TestHMACKeyedLastPush: the last push's snapshot, written by the rostersync that keyed rows
+// with HMAC-SHA256, is compared exactly (changed rows counted, no "by IDs only" note), and the
+// state left for the next push is keyed as rows are keyed now.
+func TestHMACKeyedLastPush(t *testing.T) {
+	key, err := snapshot.NewKey([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := snap(t, district(10), nil).KeyedHMAC(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := before.Applied().Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	last, err := snapshot.Read(&buf)
+	if err != nil || !last.HMACKeyed(key) || last.ByIDsOnly(key) == false {
+		t.Fatalf("read back: %v, HMAC-keyed %v", err, last.HMACKeyed(key))
+	}
+	changed := district(10)
+	for i := range 3 {
+		changed.Users[i].GivenName = "Zed"
+	}
+	strict := Default()
+	l := strict.Limits[roster.UserKind]
+	l.MaxChangedPercent = 20
+	strict.Limits[roster.UserKind] = l
+	v, err := Run(last, snap(t, changed, nil), key, 11, strict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := v.Counts[roster.UserKind]; v.Allowed || c.Changed != 3 || c.Unchanged != 7 || len(v.Notes) != 0 {
+		t.Errorf("3 of 10 users changed since an HMAC-keyed push: allowed %v, %+v, notes %q", v.Allowed, c, v.Notes)
+	}
+	v, err = Run(last, snap(t, district(10), nil), key, 11, strict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := v.Counts[roster.UserKind]; !v.Allowed || c.Unchanged != 10 || len(v.Notes) != 0 || v.State.KeyID != key.ID {
+		t.Fatalf("unchanged since an HMAC-keyed push: allowed %v, %+v, notes %q, state key %q (want %q)", v.Allowed, c, v.Notes, v.State.KeyID, key.ID)
+	}
+	// The next push compares with that state, keyed as now: exactly, changes counted.
+	v, err = Run(v.State, snap(t, changed, nil), key, 11, strict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := v.Counts[roster.UserKind]; v.Allowed || c.Changed != 3 || len(v.Notes) != 0 {
+		t.Errorf("the push after: allowed %v, %+v, notes %q", v.Allowed, c, v.Notes)
+	}
+}

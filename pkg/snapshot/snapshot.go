@@ -3,9 +3,9 @@
 // entries are those of the diff engine's first pass (pkg/diff: the same fields, the same rules
 // for tobedeleted rows and deltas), so the guard, history --diff and diff count alike.
 //
-// What is written is keyed: each row hash is an HMAC-SHA256 (truncated to 64 bits) under a
-// secret kept beside the snapshots (Key), so a copy of the snapshots alone cannot be searched
-// for a password or a birth date. Key hashes stay the engine's hashes of the IDs (an ID is no
+// What is written is keyed: each row hash is encrypted with AES-256 under a key derived from a
+// secret kept beside the snapshots (Key; truncated to 64 bits), so a copy of the snapshots alone
+// cannot be searched for a password or a birth date. Key hashes stay the engine's hashes of the IDs (an ID is no
 // secret), so any two snapshots compare at least by IDs. A snapshot being built is not keyed;
 // Keyed turns it into one that can be written and compared with written ones.
 package snapshot

@@ -209,14 +209,20 @@ func (s *Store) RunDir(dest, runID string) (string, error) {
 	return dir, os.MkdirAll(dir, 0o700)
 }
 
-// WriteRunFile writes a gzip-compressed file in a run's folder atomically.
+// WriteRunFile writes a file in a run's folder atomically, in gzip's format with its bytes
+// stored as they are: a run file is a snapshot, keyed hashes that deflate cannot shrink (it
+// saved 2% of a 2M-user snapshot, for 0.5 s of CPU while the upload needed it), and any
+// rostersync reads it.
 func (s *Store) WriteRunFile(dest, runID, name string, write func(io.Writer) error) error {
 	dir, err := s.RunDir(dest, runID)
 	if err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, name), func(w io.Writer) error {
-		zw := gzip.NewWriter(w)
+		zw, err := gzip.NewWriterLevel(w, gzip.NoCompression)
+		if err != nil {
+			return err
+		}
 		if err := write(zw); err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ const (
 type Sent struct {
 	Name     string // the final name
 	Bytes    int64  // the size sent (and found on the server)
-	SHA256   string // hex SHA-256 of the bytes sent, as they were read from the local file
+	SHA256   string // hex SHA-256 of the bytes sent: as read back from the server (File.SHA256, which they matched), or as read from the local file
 	Verified string // VerifiedSHA256 or VerifiedSize
 }
 
@@ -272,8 +272,29 @@ func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, siz
 			}
 		}
 	}
-	src := newSourceReader(ctx, lf, sent, progress)
-	n, back, err := s.sendPipelined(c, rf, tmp, src)
+	// The second handle, opened before the first byte is sent: when the server lets the file be
+	// read back and the caller gave the SHA-256 it checked, the bytes read back are compared
+	// with that, and the bytes sent need no hash of their own (one SHA-256 pass less); a drop
+	// box that refuses reading gets the bytes sent hashed and compared instead.
+	back := &readBack{verified: VerifiedSHA256}
+	rd, err := s.sftp.Open(tmp)
+	if err == nil {
+		defer rd.Close()
+		// Servers that deny reading may allow the open: one read of the (empty) file tells.
+		if _, err = rd.ReadAt(make([]byte, 1), 0); errors.Is(err, io.EOF) {
+			err = nil
+		}
+	}
+	if err != nil {
+		if !isPermission(err) {
+			rf.Close()
+			return out, fmt.Errorf("read back %s: %w", tmp, err)
+		}
+		s.noteNoReadBack(c, tmp)
+		back.verified, rd = VerifiedSize, nil
+	}
+	src := newSourceReader(ctx, lf, sent, progress, rd == nil || f.SHA256 == "")
+	n, err := s.sendPipelined(rf, rd, tmp, src, back)
 	if err == nil && src.err != nil {
 		err = src.err
 	}
@@ -288,10 +309,23 @@ func (s *session) upload(ctx context.Context, c *Client, tmp string, f File, siz
 		rf.Close()
 		return out, &localError{err: fmt.Errorf("%s changed while it was sent: %d bytes, expected %d", f.Path, n, size)}
 	}
-	out.SHA256 = src.sum()
-	if f.SHA256 != "" && !strings.EqualFold(out.SHA256, f.SHA256) {
-		rf.Close()
-		return out, &localError{err: fmt.Errorf("%s changed after it was checked: the SHA-256 of the bytes read to send is %s, not the %s checked; nothing was published", f.Path, out.SHA256, f.SHA256)}
+	if src.h != nil {
+		out.SHA256 = src.sum()
+		if f.SHA256 != "" && !strings.EqualFold(out.SHA256, f.SHA256) {
+			rf.Close()
+			return out, &localError{err: changedError(f.Path, out.SHA256, f.SHA256)}
+		}
+	} else {
+		// Only the read-back was hashed: a difference is the local file changing after the
+		// check (not worth a retry) or the server's copy differing (worth one): the local file,
+		// hashed again, tells which.
+		out.SHA256 = strings.ToLower(f.SHA256)
+		if back.err == nil && (back.n != size || back.sum != out.SHA256) {
+			if now, _, herr := hashLocal(f.Path); herr == nil && now != out.SHA256 {
+				rf.Close()
+				return out, &localError{err: changedError(f.Path, now, f.SHA256)}
+			}
+		}
 	}
 	if s.fsync {
 		if err := rf.Sync(); err != nil && !isUnsupported(err) {
@@ -356,14 +390,29 @@ type pipeWrite struct {
 	done chan error
 }
 
-// sendPipelined writes src to rf in blocks, pipeDepth of them in flight, while a second handle
-// reads back, and hashes, each block in order once its writes are acknowledged. OpenSSH offers
-// no server-side hash (the check-file extension), so the bytes come back over the connection.
-// A server that refuses to open the file for reading (a write-only drop box) leaves the size
-// check alone, with a warning. It returns the bytes written, the read-back and the first write
-// or local read error.
-func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourceReader) (int64, *readBack, error) {
-	back := &readBack{verified: VerifiedSHA256}
+// changedError says the local file's bytes are not those checked.
+func changedError(path, got, checked string) error {
+	return fmt.Errorf("%s changed after it was checked: the SHA-256 of the bytes read to send is %s, not the %s checked; nothing was published", path, got, checked)
+}
+
+// hashLocal returns the SHA-256 and size of a local file.
+func hashLocal(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil)), n, err
+}
+
+// sendPipelined writes src to rf in blocks, pipeDepth of them in flight, while rd (the second
+// handle) reads back, and hashes, each block in order once its writes are acknowledged, into
+// back. OpenSSH offers no server-side hash (the check-file extension), so the bytes come back
+// over the connection. With rd nil (a write-only drop box) only the size is checked. It
+// returns the bytes written and the first write or local read error.
+func (s *session) sendPipelined(rf, rd *sftp.File, tmp string, src *sourceReader, back *readBack) (int64, error) {
 	free := make(chan []byte, pipeDepth)
 	for range pipeDepth {
 		free <- make([]byte, pipeBlock)
@@ -375,17 +424,9 @@ func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourc
 	go func() {
 		defer close(done)
 		h := sha256.New()
-		var rd *sftp.File
 		var rbuf []byte
-		// A server that lets us write but not read (a drop box) gets a size check only;
-		// any other read-back failure fails the upload.
-		readBackFailed := func(err error) {
-			if isPermission(err) {
-				s.noteNoReadBack(c, tmp)
-				back.verified = VerifiedSize
-			} else {
-				back.err = fmt.Errorf("read back %s: %w", tmp, err)
-			}
+		if rd != nil {
+			rbuf = make([]byte, pipeBlock)
 		}
 		for w := range order {
 			err := <-w.done
@@ -395,21 +436,12 @@ func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourc
 				writeErr = err
 				close(failed)
 			}
-			if writeErr != nil || back.err != nil || back.verified == VerifiedSize {
+			if writeErr != nil || back.err != nil || rd == nil {
 				continue
-			}
-			if rd == nil {
-				if rd, err = s.sftp.Open(tmp); err != nil {
-					rd = nil
-					readBackFailed(err)
-					continue
-				}
-				defer rd.Close()
-				rbuf = make([]byte, pipeBlock)
 			}
 			m, err := rd.ReadAt(rbuf[:n], w.off)
 			if err != nil && !(errors.Is(err, io.EOF) && m == n) {
-				readBackFailed(err)
+				back.err = fmt.Errorf("read back %s: %w", tmp, err)
 				continue
 			}
 			h.Write(rbuf[:m])
@@ -455,7 +487,7 @@ func (s *session) sendPipelined(c *Client, rf *sftp.File, tmp string, src *sourc
 	if writeErr != nil {
 		err = writeErr
 	}
-	return off, back, err
+	return off, err
 }
 
 func (s *session) noteNoReadBack(c *Client, tmp string) {
@@ -470,9 +502,9 @@ func isPermission(err error) bool {
 	return errors.Is(err, fs.ErrPermission) || errors.As(err, &se) && se.FxCode() == sftp.ErrSSHFxPermissionDenied
 }
 
-// sourceReader reads the local file to send (in order), hashing what it reads: the SHA-256 of
-// the bytes sent. Local read errors are kept apart from remote ones; a canceled context stops
-// it at the next read.
+// sourceReader reads the local file to send (in order), hashing what it reads when asked to:
+// the SHA-256 of the bytes sent. Local read errors are kept apart from remote ones; a canceled
+// context stops it at the next read.
 type sourceReader struct {
 	ctx      context.Context
 	f        *os.File
@@ -482,8 +514,12 @@ type sourceReader struct {
 	err      error
 }
 
-func newSourceReader(ctx context.Context, f *os.File, sent *int64, progress func(int64)) *sourceReader {
-	return &sourceReader{ctx: ctx, f: f, sent: sent, progress: progress, h: sha256.New()}
+func newSourceReader(ctx context.Context, f *os.File, sent *int64, progress func(int64), hashed bool) *sourceReader {
+	r := &sourceReader{ctx: ctx, f: f, sent: sent, progress: progress}
+	if hashed {
+		r.h = sha256.New()
+	}
+	return r
 }
 
 func (r *sourceReader) Read(p []byte) (int, error) {
@@ -493,7 +529,9 @@ func (r *sourceReader) Read(p []byte) (int, error) {
 	}
 	n, err := r.f.Read(p)
 	if n > 0 {
-		r.h.Write(p[:n])
+		if r.h != nil {
+			r.h.Write(p[:n])
+		}
 		*r.sent += int64(n)
 		if r.progress != nil {
 			r.progress(*r.sent)
@@ -605,14 +643,14 @@ func copyLocal(ctx context.Context, out *atomicfile.File, f File, size int64, se
 	}
 	defer in.Close()
 	tmp := out.TempPath()
-	r := newSourceReader(ctx, in, sent, progress)
+	r := newSourceReader(ctx, in, sent, progress, true)
 	n, err := io.Copy(out, r)
 	if err == nil && n != size {
 		err = fmt.Errorf("%s changed while it was copied: %d bytes, expected %d", f.Path, n, size)
 	}
 	res.SHA256 = r.sum()
 	if err == nil && f.SHA256 != "" && !strings.EqualFold(res.SHA256, f.SHA256) {
-		err = fmt.Errorf("%s changed after it was checked: the SHA-256 of the bytes read to send is %s, not the %s checked; nothing was published", f.Path, res.SHA256, f.SHA256)
+		err = changedError(f.Path, res.SHA256, f.SHA256)
 	}
 	if err == nil {
 		err = out.Chmod(0o600)

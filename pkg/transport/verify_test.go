@@ -69,6 +69,36 @@ func TestPublishRefusesOtherBytes(t *testing.T) {
 	}
 }
 
+// TestPublishDetectsCorruptionOfCheckedBytes: with the SHA-256 of the checked bytes given, a
+// byte changed on its way to the server is found by the read-back too, is reported as the
+// server's copy (not as the local file changing), and a retry on a fresh connection sends it.
+func TestPublishDetectsCorruptionOfCheckedBytes(t *testing.T) {
+	backends(t, func(t *testing.T, opts ...sftptest.Option) {
+		srv := sftptest.New(t, opts...)
+		writeFile(t, srv.Path("roster.csv"), []byte("old\n"))
+		cfg := config(t, srv, "")
+		cfg.Retries = -1
+		srv.CorruptOnce()
+		c := dial(t, cfg)
+		data := randomBytes(t, 2<<20)
+		local := filepath.Join(t.TempDir(), "roster.csv")
+		writeFile(t, local, data)
+		files := []transport.File{{Name: "roster.csv", Path: local, SHA256: sum(data)}}
+		_, err := c.Publish(t.Context(), srv.Root(), files, nil)
+		if err == nil || !strings.Contains(err.Error(), "on the server does not hold the bytes sent") {
+			t.Fatalf("Publish through a corrupting link: %v, want the server's copy named", err)
+		}
+		assertContent(t, srv.Path("roster.csv"), []byte("old\n"))
+		cfg.Retries = 1
+		srv.CorruptOnce()
+		sent, err := dial(t, cfg).Publish(t.Context(), srv.Root(), files, nil)
+		if err != nil || len(sent) != 1 || sent[0].SHA256 != sum(data) || sent[0].Verified != transport.VerifiedSHA256 {
+			t.Fatalf("Publish with a retry: %+v, %v", sent, err)
+		}
+		assertContent(t, srv.Path("roster.csv"), data)
+	})
+}
+
 // TestPublishDetectsCorruption: a byte changed on its way to the server (the size still right)
 // is found by reading the temporary file back; it is never renamed onto the final name, and a
 // retry on a fresh connection sends it right.
@@ -156,4 +186,15 @@ func TestPublishWriteOnlyDropBox(t *testing.T) {
 	if !strings.Contains(l.String(), "only its size was checked") {
 		t.Errorf("no warning: %q", l.String())
 	}
+	// With the SHA-256 checked given, the bytes sent are hashed as they are read instead.
+	sent, err = c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local, SHA256: sum(data)}}, nil)
+	if err != nil || !slices.Equal(sent, want) {
+		t.Fatalf("Publish with the SHA-256 = %+v, %v; want %+v", sent, err, want)
+	}
+	other := randomBytes(t, 5<<20)
+	_, err = c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local, SHA256: sum(other)}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "changed after it was checked") {
+		t.Fatalf("Publish of other bytes than checked: %v", err)
+	}
+	assertContent(t, srv.Path("roster.csv"), data)
 }
