@@ -183,6 +183,9 @@ func (s *diffSide) source(fopts format.Options) diff.Source {
 }
 
 func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
+	if err := checkReportPath(opts.Report); err != nil {
+		return err
+	}
 	style, err := opts.Global.outputStyle(deps)
 	if err != nil {
 		return err

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/report"
 	"github.com/rostersync/rostersync/pkg/state"
@@ -18,7 +18,7 @@ import (
 // temporary file and a rename, mode 0600. A failure is exit 3.
 func writeReport(deps *Deps, path string, render func(io.Writer, report.Meta) error) error {
 	meta := report.Meta{Version: deps.buildVersion().Version, Time: time.Now()}
-	if err := csvio.WriteFileAtomic(path, func(w io.Writer) error { return render(w, meta) }); err != nil {
+	if err := atomicfile.WriteFile(path, func(w io.Writer) error { return render(w, meta) }); err != nil {
 		return withExit(ExitLocal, fmt.Errorf("write the report %s: %w", path, err))
 	}
 	return nil
@@ -76,7 +76,7 @@ func writeRunReport(deps *Deps, store *state.Store, path, command, profile, dest
 		return err
 	}
 	write := func(p string) error {
-		return csvio.WriteFileAtomic(p, func(w io.Writer) error { _, err := w.Write(b.Bytes()); return err })
+		return atomicfile.WriteFile(p, func(w io.Writer) error { _, err := w.Write(b.Bytes()); return err })
 	}
 	if err := write(path); err != nil {
 		return fmt.Errorf("write the report %s: %w", path, err)
@@ -89,6 +89,15 @@ func writeRunReport(deps *Deps, store *state.Store, path, command, profile, dest
 		if err != nil {
 			return fmt.Errorf("write the report beside run %s: %w", run.ID, err)
 		}
+	}
+	return nil
+}
+
+// checkReportPath refuses a --report that is not a file path: "-" (the report is a file to
+// attach, never stdout, which carries the listing).
+func checkReportPath(path string) error {
+	if path == "-" {
+		return usageError(errors.New("--report writes a file, not stdout"), "give a file name, e.g. --report night.html")
 	}
 	return nil
 }

@@ -87,15 +87,23 @@ func TestReportTableKeepsLimit(t *testing.T) {
 // ROSTERSYNC_TEST_BROWSER=1.
 func browser(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+	if p := browserPath(); p != "" {
+		return p
 	}
 	if os.Getenv("ROSTERSYNC_TEST_BROWSER") == "1" {
 		t.Fatal("no chromium on PATH (ROSTERSYNC_TEST_BROWSER=1)")
 	}
 	t.Skip("no chromium on PATH (set ROSTERSYNC_TEST_BROWSER=1 to fail instead)")
+	return ""
+}
+
+// browserPath is the path of a Chromium on PATH, or "".
+func browserPath() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
 	return ""
 }
 
@@ -351,4 +359,17 @@ func TestPushReport(t *testing.T) {
 		t.Fatalf("sync: exit %d\n%s", code, errOut)
 	}
 	check("sync", "pushed")
+
+	// In a browser, where there is one: it loads with no console error.
+	if exe := browserPath(); exe != "" {
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU)
+		actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
+		defer cancel()
+		ctx, cancel := context.WithTimeout(actx, 60*time.Second)
+		defer cancel()
+		got := open(t, ctx, path)
+		if len(got.Severity) != 3 {
+			t.Errorf("the sync report shows the counts %v", got.Severity)
+		}
+	}
 }

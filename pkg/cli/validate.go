@@ -146,6 +146,9 @@ func byCodeText(by map[string]int) string {
 }
 
 func runValidate(ctx context.Context, deps *Deps, opts *ValidateOptions) error {
+	if err := checkReportPath(opts.Report); err != nil {
+		return err
+	}
 	style, err := opts.Global.outputStyle(deps)
 	if err != nil {
 		return err
