@@ -10,6 +10,7 @@ import (
 
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -394,6 +395,9 @@ func writeConvertedIn(ctx context.Context, to format.Format, out atomicfile.Outp
 		return dropped, err
 	}
 	*r = roster.Roster{}
+	// Collect the roster now: left to the pacer, its garbage (the size of the input) would
+	// still be held while the check reads the output, which set the peak.
+	runtime.GC()
 	if dropped.Errors > 0 {
 		st.Abort()
 		out.Abort()
