@@ -196,13 +196,9 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 // collector for the target format; an input with errors is refused with its problems listed.
 // The input it returns, once opened, is the caller's to close, whatever the error.
 func readChecked(ctx context.Context, deps *Deps, path, formatName string, to format.Format, fopts format.Options) (*input, format.Format, *roster.Collector, *roster.Problems, error) {
-	in, err := openInput(ctx, path, deps.IO.In)
+	in, from, err := openPicked(ctx, deps, nil, path, formatName)
 	if err != nil {
 		return nil, nil, nil, nil, err
-	}
-	from, err := pickFormat(deps, formatName, in)
-	if err != nil {
-		return in, nil, nil, nil, err
 	}
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 1000}

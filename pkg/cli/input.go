@@ -16,6 +16,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/source"
+	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // input is one PATH argument opened as a file system.
@@ -161,6 +162,28 @@ func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profil
 		o = o.WithSettings(ft.Name(), v)
 	}
 	return o, nil
+}
+
+// openPicked opens path (an sftp:// URL when g is given, else a file, a directory, a .zip or
+// "-") and takes its format: formatName, else the one detected. On an error nothing is left
+// open; otherwise the input is the caller's to close.
+func openPicked(ctx context.Context, deps *Deps, g *GlobalOptions, path, formatName string) (*input, format.Format, error) {
+	var in *input
+	var err error
+	if g != nil && transport.IsURL(path) {
+		in, err = openRemote(ctx, deps, g, path)
+	} else {
+		in, err = openInput(ctx, path, deps.IO.In)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := pickFormat(deps, formatName, in)
+	if err != nil {
+		in.Close()
+		return nil, nil, err
+	}
+	return in, f, nil
 }
 
 // pickFormat returns the --format named, or the one detected for in. A refused zip is taken

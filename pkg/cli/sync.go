@@ -379,15 +379,11 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	if err != nil {
 		return "", usageError(err)
 	}
-	in, err := openInput(ctx, src, deps.IO.In)
+	in, f, err := openPicked(ctx, deps, nil, src, from)
 	if err != nil {
 		return "", err
 	}
 	defer in.Close()
-	f, err := pickFormat(deps, from, in)
-	if err != nil {
-		return "", err
-	}
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 20}
 	if _, err := readInput(ctx, f, in, fopts, coll, probs); err != nil {

@@ -228,21 +228,11 @@ func codeList() string {
 
 // validatePath reads one PATH with its format and returns what was found.
 func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts format.Options, ignore map[string]bool, path string) (*ValidateResult, error) {
-	var in *input
-	var err error
-	if transport.IsURL(path) {
-		in, err = openRemote(ctx, deps, opts.Global, path)
-	} else {
-		in, err = openInput(ctx, path, deps.IO.In)
-	}
+	in, f, err := openPicked(ctx, deps, opts.Global, path, opts.Format.Format)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	f, err := pickFormat(deps, opts.Format.Format, in)
-	if err != nil {
-		return nil, err
-	}
 	probs := &roster.Problems{Max: opts.MaxProblems, Ignore: ignore}
 	counted := *in
 	var done func()
