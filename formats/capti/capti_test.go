@@ -13,6 +13,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // fileFS returns a file system holding one file called name.
@@ -556,8 +557,8 @@ func TestEmailProblem(t *testing.T) {
 		"a@x..org":            "has a misplaced dot in the domain",
 		"a.@x.org":            "has a misplaced dot before the @",
 	} {
-		if got := emailProblem(in); got != want {
-			t.Errorf("emailProblem(%q) = %q, want %q", in, got, want)
+		if got := value.EmailProblem(in); got != want {
+			t.Errorf("value.EmailProblem(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

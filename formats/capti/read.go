@@ -13,6 +13,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // Read reads the one CSV file in fsys, checks Capti's rules (SPEC §2.1) and sends one org (when
@@ -208,7 +209,7 @@ func (r *reader) pre(rec []string, line int) ([]string, bool) {
 		}
 	}
 	for _, k := range [...]int{iUniqueID, iPersonNumber} {
-		if v := r.get(rec, k); excelDamaged(v) {
+		if v := r.get(rec, k); value.ExcelDamaged(v) {
 			r.report(roster.Error, roster.CodeExcelDamage, line, DefaultColumns[k],
 				fmt.Sprintf("%s %q is a number in scientific notation: a spreadsheet rewrote the identifier; export it again with the column formatted as text", DefaultColumns[k], v))
 		}
@@ -221,7 +222,7 @@ func (r *reader) pre(rec []string, line int) ([]string, bool) {
 	}
 
 	if email := r.get(rec, iEmail); email != "" {
-		if why := emailProblem(email); why != "" {
+		if why := value.EmailProblem(email); why != "" {
 			r.report(roster.Error, roster.CodeBadEmail, line, ColEmail,
 				fmt.Sprintf("email %q %s: expected an address like name@school.org", email, why))
 		}

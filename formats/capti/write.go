@@ -14,6 +14,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // OutputFile is the name Write creates in its Dest.
@@ -228,7 +229,7 @@ func (w *writer) check(u *roster.User, i int) bool {
 			if v == "" {
 				break
 			}
-			if why := emailProblem(v); why != "" {
+			if why := value.EmailProblem(v); why != "" {
 				fail(roster.CodeBadEmail, c, fmt.Sprintf("email %q %s", v, why))
 			}
 		case ColUsername:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // namedGrades are Clever's grades that are not numbers, with their CEDS codes (the model's).
@@ -159,45 +160,6 @@ func digitsOnly(v string) bool {
 	return v != ""
 }
 
-// emailProblem returns what is wrong with the address s (Clever: "x@y.z"), "" when nothing.
-func emailProblem(s string) string {
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return "holds a space or control character"
-		}
-	}
-	at := strings.IndexByte(s, '@')
-	switch {
-	case at < 0:
-		return "has no @"
-	case strings.Count(s, "@") > 1:
-		return "has more than one @"
-	case at == 0:
-		return "has nothing before the @"
-	}
-	domain := s[at+1:]
-	switch {
-	case domain == "":
-		return "has nothing after the @"
-	case !strings.Contains(domain, "."):
-		return "has no dot in the domain"
-	case strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, ".."):
-		return "has a misplaced dot in the domain"
-	}
-	return ""
-}
-
-// excelDamaged reports whether an identifier looks like a number a spreadsheet rewrote in
-// scientific notation (1.02E+07).
-func excelDamaged(s string) bool {
-	p := strings.IndexByte(s, '+')
-	if p < 2 || p+1 >= len(s) || s[p-1] != 'e' && s[p-1] != 'E' {
-		return false
-	}
-	whole, frac, dot := strings.Cut(s[:p-1], ".")
-	return digitsOnly(s[p+1:]) && digitsOnly(whole) && (!dot || digitsOnly(frac))
-}
-
 // blank reports whether s is empty or only spaces.
 func blank(s string) bool {
 	if s != "" && s[0] > ' ' && s[0] < utf8.RuneSelf {
@@ -220,14 +182,14 @@ func checkValue(c *column, v string, lenient bool) (problem, bool) {
 		if r := csvio.Invisible(v); r != 0 {
 			return bad(roster.CodeBadID, csvio.InvisibleMessage(c.name, r))
 		}
-		if excelDamaged(v) {
+		if value.ExcelDamaged(v) {
 			return bad(roster.CodeExcelDamage, fmt.Sprintf("%s %q is a number in scientific notation: a spreadsheet rewrote the identifier; export it again with the column formatted as text", c.name, v))
 		}
 		if v != strings.TrimSpace(v) {
 			return bad(roster.CodeBadID, fmt.Sprintf("%s %q has spaces around it: Clever compares IDs exactly, so it would not match the same ID in another file", c.name, v))
 		}
 	case kEmail:
-		if why := emailProblem(v); why != "" {
+		if why := value.EmailProblem(v); why != "" {
 			return bad(roster.CodeBadEmail, fmt.Sprintf("%s %q %s: Clever expects an address like name@school.org", c.name, v, why))
 		}
 	case kDate:

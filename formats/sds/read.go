@@ -18,6 +18,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/suggest"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 func hash(s string) uint64 { return xxhash.Sum64String(s) }
@@ -654,14 +655,14 @@ func checkValue(c *col, v string) (code, msg string) {
 			return roster.CodeBadBoolean, fmt.Sprintf("%s %q is not true or false", c.name, v)
 		}
 	case tEmail:
-		if why := emailProblem(v); why != "" {
+		if why := value.EmailProblem(v); why != "" {
 			return roster.CodeBadEmail, fmt.Sprintf("%s %q %s", c.name, v, why)
 		}
 	case tUsername:
 		if !strings.Contains(v, "@") {
 			return roster.CodeBadID, fmt.Sprintf("username %q has no domain: SDS usernames are name@domain, the user's sign-in (%s@school.org)", v, v)
 		}
-		if why := emailProblem(v); why != "" {
+		if why := value.EmailProblem(v); why != "" {
 			return roster.CodeBadID, fmt.Sprintf("username %q %s: SDS usernames are name@domain", v, why)
 		}
 	}
@@ -686,27 +687,6 @@ func isDate(v string) bool {
 	}
 	_, err := time.Parse(time.DateOnly, v)
 	return err == nil
-}
-
-// emailProblem says what is wrong with an e-mail address, or "".
-func emailProblem(s string) string {
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return "holds a space or control character"
-	}
-	at := strings.IndexByte(s, '@')
-	switch {
-	case at < 0:
-		return "has no @"
-	case strings.Count(s, "@") > 1:
-		return "has more than one @"
-	case at == 0:
-		return "has nothing before the @"
-	case at == len(s)-1:
-		return "has nothing after the @"
-	case !strings.Contains(s[at+1:], ".") || strings.HasSuffix(s, ".") || strings.HasPrefix(s[at+1:], "."):
-		return "has no domain like school.org after the @"
-	}
-	return ""
 }
 
 // row checks what a row shares with others: unique IDs and keys, references.

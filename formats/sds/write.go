@@ -9,6 +9,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // contactRoles are the model's roles of users SDS keeps as contacts: a users.csv row and
@@ -238,7 +239,7 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 				refused[u.SourcedID] = true
 				continue
 			}
-			if why := emailProblem(un); why != "" {
+			if why := value.EmailProblem(un); why != "" {
 				w.fail(fileUsers, roster.CodeBadID, "username", fmt.Sprintf("%s: username %q %s, and SDS usernames are name@domain", what, un, why))
 				refused[u.SourcedID] = true
 				continue
