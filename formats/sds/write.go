@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/format"
@@ -132,13 +133,19 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 	}
 	err = w.file(fileSessions, specByName(fileSessions).names(), func(write func(string, []string) bool) error {
 		del := 0
+		yearEnds := map[string]string{} // school year sourcedId -> its end date
+		for i := range r.AcademicSessions {
+			if y := &r.AcademicSessions[i]; y.Type == "schoolYear" {
+				yearEnds[y.SourcedID] = y.EndDate
+			}
+		}
 		for i := range r.AcademicSessions {
 			s := &r.AcademicSessions[i]
 			if roster.Deleted(s.Status) {
 				del++
 				continue
 			}
-			write(fmt.Sprintf("academic session %q", s.SourcedID), []string{s.SourcedID, s.Title, canon(sessionTypes, s.Type), s.SchoolYear, s.StartDate, s.EndDate})
+			write(fmt.Sprintf("academic session %q", s.SourcedID), []string{s.SourcedID, s.Title, canon(sessionTypes, s.Type), schoolYearOf(yearEnds, s), s.StartDate, s.EndDate})
 			if s.ParentID != "" {
 				w.drop(fileSessions, "parentSourcedIds not written: SDS academic sessions have no parent", 1)
 			}
@@ -481,6 +488,25 @@ func sdsEnrollmentRole(role string) string {
 	}
 	if _, ok := enrollmentRoles[strings.ToLower(role)]; ok {
 		return canon(enrollmentRoles, role)
+	}
+	return ""
+}
+
+// schoolYearOf returns s's schoolYear or, when it has none (OneRoster 1.0 has no such column),
+// the year of its school year's end date: its parent's when the parent is a school year, else
+// its own. A session with neither stays blank, which the validator then names.
+func schoolYearOf(yearEnds map[string]string, s *roster.AcademicSession) string {
+	if s.SchoolYear != "" {
+		return s.SchoolYear
+	}
+	end := s.EndDate
+	if e, ok := yearEnds[s.ParentID]; ok {
+		end = e
+	}
+	if len(end) >= 10 && end[4] == '-' {
+		if _, err := strconv.Atoi(end[:4]); err == nil {
+			return end[:4]
+		}
 	}
 	return ""
 }

@@ -147,3 +147,20 @@ func TestWriteContacts(t *testing.T) {
 		}
 	}
 }
+
+// A session without a schoolYear (OneRoster 1.0 has none) takes the end date's year of its
+// school year (its parent, else its own), so the output meets SDS's required column.
+func TestWriteFillsSchoolYear(t *testing.T) {
+	r := smallRoster()
+	r.AcademicSessions = []roster.AcademicSession{
+		{SourcedID: "y", Title: "2020-2021", Type: "schoolYear", StartDate: "2020-08-01", EndDate: "2021-06-30"},
+		{SourcedID: "fall", Title: "Fall", Type: "semester", ParentID: "y", StartDate: "2020-08-01", EndDate: "2020-12-20"},
+	}
+	dst, _ := writeRoster(t, New(), r)
+	got := dst["academicSessions.csv"].String()
+	for _, want := range []string{"y,2020-2021,schoolYear,2021,", "fall,Fall,semester,2021,"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("academicSessions.csv lacks %q:\n%s", want, got)
+		}
+	}
+}
