@@ -499,3 +499,36 @@ func TestMadeIDsConvertToOneRoster(t *testing.T) {
 		}
 	}
 }
+
+// A student enrolled twice in one class (two terms with other dates in OneRoster) is written
+// once: Clever has one row per section and student, and a second is a duplicate it refuses.
+func TestWriteEnrollmentOncePerSectionAndStudent(t *testing.T) {
+	src := dirFS(t, filepath.Join("..", "..", "examples", "oneroster"))
+	_, coll, _ := formattest.Read(t, oneroster.New(), src, format.Options{})
+	r := &coll.Roster
+	var twice roster.Enrollment
+	for _, e := range r.Enrollments {
+		if e.Role == "student" {
+			twice = e
+			break
+		}
+	}
+	twice.SourcedID += "-spring"
+	r.Enrollments = append(r.Enrollments, twice)
+	out, probs := write(t, r)
+	found := false
+	for _, p := range probs {
+		if strings.Contains(p.Message, "already in not written") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the second enrollment was not counted as not written: %v", probs)
+	}
+	_, _, probs = formattest.Read(t, Format{}, out, format.Options{})
+	for _, p := range probs {
+		if p.Code == "duplicate-id" {
+			t.Errorf("the written upload has a duplicate: %s:%d %s", p.File, p.Line, p.Message)
+		}
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -549,6 +551,10 @@ func (w *writer) enrollments(t *table) error {
 	if err := t.header([]string{cSchoolID, cSectionID, cStudentID}); err != nil {
 		return err
 	}
+	// A student enrolled in one class twice (two terms, other dates: Clever has no dates) is
+	// one row: a second would be a duplicate Clever refuses.
+	written := idset.New(len(w.r.Enrollments))
+	var kb []byte
 	for i := range w.r.Enrollments {
 		e := &w.r.Enrollments[i]
 		switch {
@@ -567,6 +573,11 @@ func (w *writer) enrollments(t *table) error {
 		school, ok := w.classes[e.ClassID]
 		if !ok || w.userRole[e.UserID] != "student" {
 			w.drop(EnrollmentsFile, "student enrollment not written: its class or student is not written")
+			continue
+		}
+		kb = append(append(append(kb[:0], e.ClassID...), 0), e.UserID...)
+		if _, dup := written.Add(xxhash.Sum64(kb), 1); dup {
+			w.drop(EnrollmentsFile, "student enrollment in a section it is already in not written: Clever has one row per section and student (no dates)")
 			continue
 		}
 		if e.SourcedID != e.ClassID+"/"+e.UserID {
