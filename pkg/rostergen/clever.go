@@ -220,35 +220,12 @@ func (g *gen) cleverEnrollments(w *rowWriter, sum *Summary) error {
 		return err
 	}
 	sh := g.p.sh
-	var slots []int
-	for n := range g.lastUser() {
-		if n >= sh.students && n < sh.users {
-			continue
-		}
-		if !g.present(n) {
-			sum.RemovedEnrollments += len(g.studentClasses(n, false, slots))
-			continue
-		}
-		slots = g.studentClasses(n, g.p.night2, slots)
-		if n >= sh.users {
-			sum.AddedEnrollments += len(slots)
-		} else if g.p.moved(n) && len(slots) < sh.inSchool(sh.classes, n%sh.schools) {
-			sum.MovedStudents++
-			sum.AddedEnrollments++
-			sum.RemovedEnrollments++
-		}
-		s := n % sh.schools
-		for _, q := range slots {
-			c := s + q*sh.schools
-			w.start()
-			w.safe(g.schoolIDs[s])
-			w.uuid(g.p, idClass, uint64(c))
-			w.uuid(g.p, idUser, uint64(n))
-			sum.Enrollments++
-			if err := w.end(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return g.studentEnrollments(sum, func(c, n int) error {
+		w.start()
+		w.safe(g.schoolIDs[c%sh.schools])
+		w.uuid(g.p, idClass, uint64(c))
+		w.uuid(g.p, idUser, uint64(n))
+		sum.Enrollments++
+		return w.end()
+	})
 }

@@ -558,29 +558,14 @@ func (g *gen) studentClasses(n int, night2 bool, out []int) []int {
 	return out
 }
 
-func (g *gen) enrollments(w *rowWriter, sum *Summary) error {
-	if err := w.header([]string{"sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary", "beginDate", "endDate"}); err != nil {
-		return err
-	}
+// studentEnrollments calls fn with the class c and the student n of each student enrollment of
+// the night, counting into sum the enrollments removed and added with students and moves.
+func (g *gen) studentEnrollments(sum *Summary, fn func(c, n int) error) error {
 	sh := g.p.sh
 	var slots []int
-	write := func(c, n int, role, primary string) error {
-		w.start()
-		w.uuid(g.p, idEnrollment, uint64(c)<<32|uint64(n))
-		w.empty(2)
-		w.uuid(g.p, idClass, uint64(c))
-		w.safe(g.schoolIDs[c%sh.schools])
-		w.uuid(g.p, idUser, uint64(n))
-		w.safe(role)
-		w.safe(primary)
-		w.safe("2026-08-01")
-		w.safe("2027-06-30")
-		sum.Enrollments++
-		return w.end()
-	}
 	for n := range g.lastUser() {
 		if n >= sh.students && n < sh.users {
-			continue // staff and guardians: teachers below
+			continue // staff and guardians
 		}
 		if !g.present(n) {
 			sum.RemovedEnrollments += len(g.studentClasses(n, false, slots))
@@ -596,10 +581,36 @@ func (g *gen) enrollments(w *rowWriter, sum *Summary) error {
 		}
 		s := n % sh.schools
 		for _, q := range slots {
-			if err := write(s+q*sh.schools, n, "student", "false"); err != nil {
+			if err := fn(s+q*sh.schools, n); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+func (g *gen) enrollments(w *rowWriter, sum *Summary) error {
+	if err := w.header([]string{"sourcedId", "status", "dateLastModified", "classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary", "beginDate", "endDate"}); err != nil {
+		return err
+	}
+	sh := g.p.sh
+	write := func(c, n int, role, primary string) error {
+		w.start()
+		w.uuid(g.p, idEnrollment, uint64(c)<<32|uint64(n))
+		w.empty(2)
+		w.uuid(g.p, idClass, uint64(c))
+		w.safe(g.schoolIDs[c%sh.schools])
+		w.uuid(g.p, idUser, uint64(n))
+		w.safe(role)
+		w.safe(primary)
+		w.safe("2026-08-01")
+		w.safe("2027-06-30")
+		sum.Enrollments++
+		return w.end()
+	}
+	err := g.studentEnrollments(sum, func(c, n int) error { return write(c, n, "student", "false") })
+	if err != nil {
+		return err
 	}
 	for c := range sh.classes {
 		t := sh.classTeacher(c)
