@@ -42,3 +42,23 @@ func TestEnrollmentsMatchedByClassAndUserWithoutIDs(t *testing.T) {
 		t.Fatalf("enrollments keyed by sourcedId: %+v", got)
 	}
 }
+
+// A blank primary is OneRoster's false: an export that leaves it blank and one that writes
+// false (a Clever or SDS conversion read back) hold the same enrollment.
+func TestBlankPrimaryIsFalse(t *testing.T) {
+	old := &roster.Roster{Enrollments: []roster.Enrollment{
+		{SourcedID: "e1", ClassID: "c1", UserID: "u1", Role: "student", Primary: ""},
+		{SourcedID: "e2", ClassID: "c1", UserID: "t1", Role: "teacher", Primary: ""},
+	}}
+	new := &roster.Roster{Enrollments: []roster.Enrollment{
+		{SourcedID: "e1", ClassID: "c1", UserID: "u1", Role: "student", Primary: "false"},
+		{SourcedID: "e2", ClassID: "c1", UserID: "t1", Role: "teacher", Primary: "true"},
+	}}
+	res, err := Compare(context.Background(), FromRoster(old), FromRoster(new), Options{Detail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *res.Summary[roster.EnrollmentKind]; got.Changed != 1 || got.Unchanged != 1 {
+		t.Fatalf("enrollments: %+v, want e1 unchanged (blank is false) and e2 changed (blank to true)", got)
+	}
+}

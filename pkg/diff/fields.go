@@ -185,7 +185,11 @@ func (f *flattener) demographics(d *roster.Demographics) []string {
 }
 
 func (f *flattener) enrollment(e *roster.Enrollment) []string {
+	primary := e.Primary
+	if primary == "" {
+		primary = "false" // OneRoster: a blank primary is false; formats that write it write false
+	}
 	f.vals = append(f.vals[:0], e.SourcedID, e.Status, e.DateLastModified, e.ClassID, e.SchoolID, e.UserID, e.Role,
-		e.Primary, e.BeginDate, e.EndDate)
+		primary, e.BeginDate, e.EndDate)
 	return f.vals
 }
