@@ -11,9 +11,10 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 )
 
-// Registry returns the registered formats in detection precedence order. SDS v2.1 comes before
-// OneRoster: both have orgs.csv and users.csv with sourcedId first, and SDS claims a set only
-// by headers OneRoster's files never have (and never one with manifest.csv).
+// Registry returns the registered formats; a tie in detection goes to the first. OneRoster and
+// SDS v2.1 both have orgs.csv and users.csv with sourcedId first, but neither ties the other:
+// OneRoster claims a header only with status or dateLastModified, SDS only without them (and
+// never a set with manifest.csv).
 func Registry() *format.Registry {
 	return format.NewRegistry(oneroster.New(), sds.New(), students.New(), capti.New(), clever.New())
 }

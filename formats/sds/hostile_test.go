@@ -1,6 +1,7 @@
 package sds
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -79,4 +80,52 @@ func TestUTF16File(t *testing.T) {
 	fsys["userFlags.csv"] = &fstest.MapFile{Data: []byte{0xFF, 0xFE, 'u', 0, 's', 0}}
 	_, _, probs := formattest.Read(t, New(), fsys, format.Options{})
 	formattest.CheckProblems(t, probs, []formattest.Want{{"error encoding 1 ", "UTF-16"}})
+}
+
+// chainOrgs makes an orgs.csv of n orgs, each the parent of the next, with org back's parent
+// the last one, which closes a loop (no loop when back < 0).
+func chainOrgs(n, back int) []byte {
+	var b strings.Builder
+	b.WriteString("sourcedId,name,type,parentSourcedId\r\ndistrict1,Unified School District,district,\r\nsch1,Lincoln Elementary,school,district1\r\n")
+	for i := range n {
+		parent := "district1"
+		if i > 0 {
+			parent = fmt.Sprintf("o%d", i-1)
+		}
+		if i == back {
+			parent = fmt.Sprintf("o%d", n-1)
+		}
+		fmt.Fprintf(&b, "o%d,Org %d,department,%s\r\n", i, i, parent)
+	}
+	return []byte(b.String())
+}
+
+// A long chain of parents whose end loops back into it: exactly the orgs on the loop are
+// reported, each once; the orgs leading into it are not.
+func TestOrgChainCycle(t *testing.T) {
+	fsys := edited(t)
+	fsys["orgs.csv"] = &fstest.MapFile{Data: chainOrgs(2000, 1990)}
+	_, _, probs := formattest.Read(t, New(), fsys, format.Options{})
+	cycle := 0
+	for _, p := range probs {
+		if strings.Contains(p.Message, "cycle") {
+			cycle++
+		}
+	}
+	if cycle != 10 {
+		for _, p := range probs[:min(5, len(probs))] {
+			t.Log(formattest.Key(p), p.Message)
+		}
+		t.Errorf("%d orgs reported in a cycle, want the 10 on it (o1990 to o1999)", cycle)
+	}
+}
+
+// BenchmarkOrgChain reads an SDS set whose orgs.csv is one chain of 100,000 parents: the cycle
+// check walks each org once (it took time in the square of the chain's length before).
+func BenchmarkOrgChain(b *testing.B) {
+	fsys := edited(b)
+	fsys["orgs.csv"] = &fstest.MapFile{Data: chainOrgs(100_000, -1)}
+	for b.Loop() {
+		formattest.Read(b, New(), fsys, format.Options{})
+	}
 }

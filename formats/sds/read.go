@@ -834,6 +834,7 @@ func (r *reader) checkOrgTree() {
 			}
 		}
 	})
+	inCycle := r.orgCycles(ids)
 	for _, id := range ids {
 		p := r.orgParent[id]
 		if _, ok := r.orgLine[p]; !ok {
@@ -841,19 +842,38 @@ func (r *reader) checkOrgTree() {
 				Message: fmt.Sprintf("parentSourcedId %q is not a sourcedId in orgs.csv", p)})
 			continue
 		}
-		seen := map[string]bool{id: true}
-		for cur := p; cur != ""; cur = r.orgParent[cur] {
-			if cur == id {
-				r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeDanglingRef, File: fileOrgs, Line: r.orgLine[id], Column: "parentSourcedId",
-					Message: fmt.Sprintf("org %q is its own ancestor through parentSourcedId: the parents form a cycle", id)})
-				break
-			}
-			if seen[cur] {
-				break
-			}
-			seen[cur] = true
+		if inCycle[id] {
+			r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeDanglingRef, File: fileOrgs, Line: r.orgLine[id], Column: "parentSourcedId",
+				Message: fmt.Sprintf("org %q is its own ancestor through parentSourcedId: the parents form a cycle", id)})
 		}
 	}
+}
+
+// orgCycles returns the orgs whose parents lead back to themselves. Each org is walked once
+// (marked on the path, then done), so a long chain of parents costs its length, not its square.
+func (r *reader) orgCycles(ids []string) map[string]bool {
+	const onPath, done = 1, 2
+	inCycle := map[string]bool{}
+	state := make(map[string]uint8, len(ids))
+	var path []string
+	for _, id := range ids {
+		path = path[:0]
+		cur := id
+		for cur != "" && state[cur] == 0 {
+			state[cur] = onPath
+			path = append(path, cur)
+			cur = r.orgParent[cur]
+		}
+		if cur != "" && state[cur] == onPath {
+			for _, c := range path[slices.Index(path, cur):] {
+				inCycle[c] = true
+			}
+		}
+		for _, c := range path {
+			state[c] = done
+		}
+	}
+	return inCycle
 }
 
 // checkRoles warns, once, about the users roles.csv gives no role, other than contacts.

@@ -14,7 +14,7 @@ import (
 // "" deletes the file).
 type edit struct{ file, old, new string }
 
-func edited(t *testing.T, edits ...edit) fstest.MapFS {
+func edited(t testing.TB, edits ...edit) fstest.MapFS {
 	t.Helper()
 	fsys := dirFS(t, filepath.Join("..", "..", "examples", "sds"))
 	for _, e := range edits {
