@@ -532,3 +532,17 @@ func TestWriteEnrollmentOncePerSectionAndStudent(t *testing.T) {
 		}
 	}
 }
+
+// A file named in another case beside the right one (Students.csv beside students.csv) is not
+// read and is named as such: the right file is read.
+func TestCaseVariantBesideTheFile(t *testing.T) {
+	m := example(t)
+	m["Students.csv"] = &fstest.MapFile{Data: []byte("School_id,Student_id,Last_name,First_name\nsch-100,evil,X,Y\n")}
+	_, coll, probs := formattest.Read(t, Format{}, m, format.Options{})
+	formattest.CheckProblems(t, probs, []want{{"error missing-file 0 ", "Students.csv is not read"}})
+	for _, u := range coll.Roster.Users {
+		if u.SourcedID == "evil" {
+			t.Fatal("the wrongly named Students.csv was read")
+		}
+	}
+}

@@ -35,18 +35,24 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 	}
 	found := map[string]string{} // Clever file name -> name in the input
 	for _, n := range names {
+		// The exact lower-case name first: a Students.csv beside students.csv is not read.
+		if low := strings.ToLower(n); n == low && (specFor(low) != nil || low == AdminsFile) {
+			found[low] = n
+		}
+	}
+	for _, n := range names {
 		low := strings.ToLower(n)
-		if specFor(low) == nil && low != AdminsFile {
+		if n == low || specFor(low) == nil && low != AdminsFile {
 			continue
 		}
-		if _, dup := found[low]; dup {
+		if first, dup := found[low]; dup {
+			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
+				Message: fmt.Sprintf("%s is not read: it is %s in another case, and %s is read (remove one of them)", n, low, first)})
 			continue
 		}
 		found[low] = n
-		if n != low {
-			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
-				Message: fmt.Sprintf("%s is named %s: Clever's file names are lower case (rename it; it is read as %s)", low, n, low)})
-		}
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
+			Message: fmt.Sprintf("%s is named %s: Clever's file names are lower case (rename it; it is read as %s)", low, n, low)})
 	}
 	if n, ok := found[AdminsFile]; ok {
 		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: n,
