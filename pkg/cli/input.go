@@ -194,10 +194,16 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 	if err != nil {
 		return nil, err
 	}
-	if nm, ok := f.(format.Namer); ok && in.File != nil {
+	nm, ok := f.(format.Namer)
+	if ok && in.File != nil {
 		if n := nm.NameFor(in.File.Name, format.HeaderLine(in.FS, in.File.Name)); n != in.File.Name {
 			in.File.Name, in.Single = n, n
 		}
+	}
+	if !ok && in.File != nil && in.File.Name == "-" && format.PackagingOf(f).Multi {
+		// One unnamed file of a format read as a set of named files: nothing to read it as.
+		return nil, usageError(fmt.Errorf("%s rosters are sets of files, and stdin holds one file", format.Title(f)),
+			"give the folder or a .zip (a zip may come on stdin)")
 	}
 	return f, nil
 }
