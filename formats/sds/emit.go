@@ -96,7 +96,7 @@ func (fr *fileReader) emit(rec []string) error {
 		u.AgentIDs = r.agents[h]
 		return r.sink.User(u)
 	case fileEnrollments:
-		e := &roster.Enrollment{ClassID: get("classSourcedId"), UserID: get("userSourcedId"), Role: canon(enrollmentRoles, get("role"))}
+		e := &roster.Enrollment{ClassID: get("classSourcedId"), UserID: get("userSourcedId"), Role: modelRole(canon(enrollmentRoles, get("role")))}
 		e.SourcedID = EnrollmentID(e.ClassID, e.UserID, e.Role)
 		e.SchoolID = r.school[e.ClassID]
 		return r.sink.Enrollment(e)

@@ -257,7 +257,7 @@ func (r *reader) preRead() error {
 			}
 			isPrim := strings.EqualFold(prim, "true")
 			if role != "" && (ur.role == "" || isPrim && !ur.primary) {
-				ur.role, ur.primary = r.intern(canon(roleValues, role)), isPrim
+				ur.role, ur.primary = r.intern(modelRole(canon(roleValues, role))), isPrim
 			}
 			if org != "" && !slices.Contains(ur.orgs, org) {
 				if isPrim {
@@ -332,6 +332,16 @@ func at(rec []string, j int) string {
 
 // canon returns the form SDS stores an enumerated value in (values match ignoring case), or v
 // itself when it is not in vocab.
+// modelRole is the model's role for an SDS role (canonical spelling): SDS's teacherAssistant
+// is the model's (OneRoster's) aide, which the writer writes as teacherAssistant; every other
+// role is kept as SDS spells it.
+func modelRole(role string) string {
+	if role == "teacherAssistant" {
+		return "aide"
+	}
+	return role
+}
+
 func canon(vocab map[string]string, v string) string {
 	if c, ok := vocab[strings.ToLower(v)]; ok {
 		return c

@@ -164,3 +164,39 @@ func TestWriteFillsSchoolYear(t *testing.T) {
 		}
 	}
 }
+
+// An aide is written as SDS's teacherAssistant (SDS has no aide role) and read back as an
+// aide, in roles.csv and in enrollments.csv: a OneRoster package with aides goes to SDS and
+// back (OneRoster has no teacherAssistant).
+func TestAideRoundTrip(t *testing.T) {
+	r := smallRoster()
+	r.Users[1].Role = "aide"
+	r.Classes = []roster.Class{{SourcedID: "c1", SchoolID: "sch1", Title: "Math", ClassType: "scheduled"}}
+	r.Enrollments = []roster.Enrollment{
+		{SourcedID: "e1", ClassID: "c1", SchoolID: "sch1", UserID: "u1", Role: "student"},
+		{SourcedID: "e2", ClassID: "c1", SchoolID: "sch1", UserID: "u2", Role: "aide"},
+	}
+	dst, _ := writeRoster(t, New(), r)
+	if !strings.Contains(dst["roles.csv"].String(), "u2,sch1,teacherAssistant") {
+		t.Errorf("roles.csv:\n%s", dst["roles.csv"])
+	}
+	if !strings.Contains(dst["enrollments.csv"].String(), "c1,u2,teacherAssistant") {
+		t.Errorf("enrollments.csv:\n%s", dst["enrollments.csv"])
+	}
+	fsys := fstest.MapFS{}
+	for n, b := range dst {
+		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
+	}
+	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
+	formattest.CheckProblems(t, probs, nil)
+	for _, u := range coll.Roster.Users {
+		if u.SourcedID == "u2" && u.Role != "aide" {
+			t.Errorf("u2 read back with role %q, want aide", u.Role)
+		}
+	}
+	for _, e := range coll.Roster.Enrollments {
+		if e.UserID == "u2" && e.Role != "aide" {
+			t.Errorf("u2's enrollment read back with role %q, want aide", e.Role)
+		}
+	}
+}
