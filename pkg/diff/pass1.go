@@ -27,10 +27,13 @@ const statusDeleted = "tobedeleted"
 
 // hasher turns an entity's values into its key and row hashes. It reuses its buffers.
 type hasher struct {
-	cfg  *config
-	fl   flattener
-	kbuf []byte
-	rbuf []byte
+	cfg *config
+	// pairEnroll keys enrollments by class and user (Compare's vote: an input's enrollment
+	// IDs are made from them).
+	pairEnroll bool
+	fl         flattener
+	kbuf       []byte
+	rbuf       []byte
 }
 
 func newHasher(cfg *config) hasher {
@@ -54,7 +57,8 @@ func (h *hasher) noteOrg(o *roster.Org) {
 // key returns the key of entity e of kind k from its values. Users are keyed by
 // roster.UserKey (the key field, else sourcedId: as convert writes them; an email compared
 // without case). An enrollment without sourcedId, or any enrollment when sourcedId is not a
-// compared field, is keyed by class/user, after a 0 byte so it never equals a real key.
+// compared field or either input's enrollment IDs are made (config.vote), is keyed by
+// class/user, after a 0 byte so it never equals a real key.
 func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
 	b := h.kbuf[:0]
 	switch {
@@ -64,7 +68,7 @@ func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
 			v = strings.ToLower(v)
 		}
 		b = append(b, v...)
-	case k == kEnroll && (vals[fSourcedID] == "" || h.cfg.enrollPair):
+	case k == kEnroll && (vals[fSourcedID] == "" || h.cfg.enrollPair || h.pairEnroll):
 		b = append(append(b, 0), vals[eClassID]...)
 		b = append(append(b, '/'), vals[eUserID]...)
 	default:
@@ -176,6 +180,8 @@ type pass1 struct {
 	// leading zeros: the hash of the ID without them, and the ID's key hash.
 	stripped     [numKinds][][]Entry
 	keepStripped bool
+	side         int  // 0 old, 1 new: this input's vote (config.vote)
+	voted        bool // the vote on enrollment IDs is cast
 }
 
 // ModeSetter is implemented by the sinks Compare and a Builder hand to a Source: a source
@@ -225,6 +231,16 @@ func (p *pass1) add(k kindIdx, e any) error {
 	}
 	vals, meta := p.h.fl.values(k, e)
 	p.h.keyed(k, vals, e)
+	if k == kEnroll && p.h.cfg.vote != nil && !p.voted {
+		// Both inputs must key enrollments alike: wait for the other's first enrollment.
+		p.voted = true
+		p.h.cfg.vote.vote(p.side, madeEnrollmentID(vals))
+		pair, err := p.h.cfg.vote.result(p.ctx)
+		if err != nil {
+			return err
+		}
+		p.h.pairEnroll = pair
+	}
 	for _, kv := range meta {
 		if kv.Value == "" {
 			continue
