@@ -94,6 +94,14 @@ func (fr *fileReader) emit(rec []string) error {
 			}
 		}
 		u.AgentIDs = r.agents[h]
+		if u.Role != "" && r.roles[h] == nil {
+			// A contact's agentSourcedIds are its students (OneRoster lists the link on both).
+			for _, s := range r.studentIDs[h] {
+				if !slices.Contains(u.AgentIDs, s) {
+					u.AgentIDs = append(slices.Clip(u.AgentIDs), s)
+				}
+			}
+		}
 		return r.sink.User(u)
 	case fileEnrollments:
 		e := &roster.Enrollment{ClassID: get("classSourcedId"), UserID: get("userSourcedId"), Role: modelRole(canon(enrollmentRoles, get("role")))}

@@ -77,9 +77,12 @@ type reader struct {
 	agents   map[uint64][]string  // student -> contacts, from relationships.csv
 	contactR map[uint64]string    // contact -> relationshipRole
 	students map[uint64][]uint64  // contact -> the students it is a contact of
-	interned map[string]string    // orgs, roles and grades, kept once
-	school   map[string]string    // class -> org
-	info     format.Info
+	// studentIDs holds the same students' sourcedIds, in relationships.csv order: a contact's
+	// agentSourcedIds.
+	studentIDs map[uint64][]string
+	interned   map[string]string // orgs, roles and grades, kept once
+	school     map[string]string // class -> org
+	info       format.Info
 }
 
 // Read reads and validates an SDS v2.1 file set from fsys.
@@ -276,6 +279,7 @@ func (r *reader) preRead() error {
 	}
 	if r.present[fileRelationships] {
 		r.agents, r.contactR, r.students = map[uint64][]string{}, map[uint64]string{}, map[uint64][]uint64{}
+		r.studentIDs = map[uint64][]string{}
 		idx := r.columnsOf(fileRelationships, "userSourcedId", "relationshipUserSourcedId", "relationshipRole")
 		err := csvio.Reread(r.fsys, fileRelationships, copts, func(rec []string, _ int) {
 			s, c, role := at(rec, idx[0]), at(rec, idx[1]), at(rec, idx[2])
@@ -288,6 +292,7 @@ func (r *reader) preRead() error {
 			}
 			if !slices.Contains(r.students[hc], hs) {
 				r.students[hc] = append(r.students[hc], hs)
+				r.studentIDs[hc] = append(r.studentIDs[hc], strings.Clone(s))
 			}
 			if _, ok := r.contactR[hc]; !ok {
 				r.contactR[hc] = r.intern(canon(relationshipRoles, role))
