@@ -49,9 +49,9 @@ appears only when the whole output is written (temporary name, then rename). Wha
 drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file).
 What is written is first checked with the target format's validator: output with errors is
 refused and nothing appears. Converting a format to itself normalizes it. A OneRoster delta stays
-a delta in OneRoster; Capti and students.csv hold whole rosters, so a delta converts to them only
-with --base OLD, the last full package, which it is applied to. A tobedeleted row is never
-written as an active record.
+a delta in OneRoster; ` + wholeRosters(deps.Formats) + ` hold whole rosters, so a delta converts to
+them only with --base OLD, the last full package, which it is applied to. A tobedeleted row is
+never written as an active record.
 ` + exitStatusHelp,
 		Example: `  rostersync convert --to capti examples/oneroster capti.csv
   rostersync convert --to students --site-map sites.xlsx export.zip students.csv
@@ -80,7 +80,7 @@ written as an active record.
 	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
-	f.StringVar(&opts.Base, "base", "", "the last full package a OneRoster delta SRC is applied to (deltas convert to capti or students only onto a base)")
+	f.StringVar(&opts.Base, "base", "", "the last full package a OneRoster delta SRC is applied to (deltas convert to "+orList(wholeRosterNames(deps.Formats))+" only onto a base)")
 	f.BoolVar(&opts.Fix, "fix", false, "repair safe, common export damage before checking (each repair reported)")
 	f.Lookup("format").Usage = "input format (alias --from): " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.Format.Format, "from", "", "input format (same as --format)")
@@ -134,13 +134,13 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			}
 		}
 	}
-	if err := applyDelta(ctx, deps, opts, to, fopts, &coll.Roster); err != nil {
+	if err := applyDelta(ctx, deps, opts, from, to, fopts, &coll.Roster); err != nil {
 		return err
 	}
 	if err := needsOrg(to, from, loneName(from, in) != "", &coll.Roster); err != nil {
 		return err
 	}
-	if err := needsRoles(&coll.Roster); err != nil {
+	if err := needsRoles(from, &coll.Roster); err != nil {
 		return err
 	}
 	if opts.Dest == "" {
@@ -229,18 +229,44 @@ func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.
 	return errFindings
 }
 
+// wholeRosterNames lists the names of the formats of reg that hold whole rosters, no deltas.
+func wholeRosterNames(reg *format.Registry) []string {
+	var out []string
+	for _, f := range reg.Formats() {
+		if !format.HoldsDeltas(f) {
+			out = append(out, f.Name())
+		}
+	}
+	return out
+}
+
+// wholeRosters names, for help, the formats of reg that hold whole rosters: "Capti,
+// students.csv, Clever and SDS".
+func wholeRosters(reg *format.Registry) string {
+	var out []string
+	for _, f := range reg.Formats() {
+		if !format.HoldsDeltas(f) {
+			out = append(out, format.Title(f))
+		}
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
 // applyDelta settles what a OneRoster delta SRC becomes. Without --base, OneRoster keeps it
 // a delta, and a full-roster format (Capti, students.csv) refuses it: a delta lists changes,
 // and written as a roster its deleted rows would come back and everyone it leaves out would go.
 // With --base, the delta is applied to the base package, and the result is a full roster.
-func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format.Format, fopts format.Options, r *roster.Roster) error {
+func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, from, to format.Format, fopts format.Options, r *roster.Roster) error {
 	kinds := r.DeltaKinds()
 	if opts.Base == "" {
 		if len(kinds) == 0 || format.HoldsDeltas(to) {
 			return nil
 		}
-		return refusal(fmt.Errorf("%s is a OneRoster delta (manifest.csv marks %s delta): a delta lists the changes since the last export, not a roster, and %s holds a whole roster; nothing was written",
-			opts.Src, deltaKindList(kinds), format.Title(to)),
+		return refusal(fmt.Errorf("%s is a %s delta (manifest.csv marks %s delta): a delta lists the changes since the last export, not a roster, and %s holds a whole roster; nothing was written",
+			opts.Src, format.Title(from), deltaKindList(kinds), format.Title(to)),
 			"give the last full package it follows with --base OLD to apply it to, or convert the full export")
 	}
 	if len(kinds) == 0 {
@@ -255,8 +281,8 @@ func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format
 		return err
 	}
 	if !format.HoldsDeltas(baseFormat) {
-		return usageError(fmt.Errorf("the base %s is a %s roster: a OneRoster delta applies to the OneRoster package it follows", opts.Base, baseFormat.Name()),
-			"give the last full OneRoster export as --base")
+		return usageError(fmt.Errorf("the base %s is a %s roster: a %s delta applies to the %s package it follows", opts.Base, format.Title(baseFormat), format.Title(from), format.Title(from)),
+			"give the last full "+format.Title(from)+" export as --base")
 	}
 	if bk := coll.Roster.DeltaKinds(); len(bk) > 0 {
 		return usageError(fmt.Errorf("the base %s is itself a delta (manifest.csv marks %s delta): the base must be a full package", opts.Base, deltaKindList(bk)),
@@ -544,7 +570,7 @@ func dirMustExist(dir string) error {
 // needsRoles refuses to convert users without a role (OneRoster 1.2 users that roles.csv gives
 // none, which validate warns about; the single-file readers give every user one): a 1.1
 // users.csv requires one, and Capti and students.csv must tell students from staff.
-func needsRoles(r *roster.Roster) error {
+func needsRoles(from format.Format, r *roster.Roster) error {
 	none := 0
 	for i := range r.Users {
 		if r.Users[i].Role == "" {
@@ -552,8 +578,13 @@ func needsRoles(r *roster.Roster) error {
 		}
 	}
 	if none > 0 {
-		return refusal(fmt.Errorf("%s no role (in OneRoster 1.2, no roles.csv row): the conversion needs each user's role; nothing was written", hasHave(none)),
-			"give them a role in roles.csv (see 'rostersync validate')")
+		why, fix := "", "give each user a role"
+		if rs, ok := from.(format.RoleSourcer); ok {
+			why, fix = rs.NoRole()
+			why = " (" + why + ")"
+		}
+		return refusal(fmt.Errorf("%s no role%s: the conversion needs each user's role; nothing was written", hasHave(none), why),
+			fix+" (see 'rostersync validate')")
 	}
 	return nil
 }

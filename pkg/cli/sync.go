@@ -401,7 +401,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	if err := needsOrg(to, f, loneName(f, in) != "", &coll.Roster); err != nil {
 		return "", err
 	}
-	if err := needsRoles(&coll.Roster); err != nil {
+	if err := needsRoles(f, &coll.Roster); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {

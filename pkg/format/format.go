@@ -324,6 +324,14 @@ func Title(f Format) string {
 	return f.Name()
 }
 
+// RoleSourcer is an optional ability of a Format whose users can come without a role (a role
+// held in another file): messages refusing such users say why in the format's terms.
+type RoleSourcer interface {
+	// NoRole says why a user has no role ("in OneRoster 1.2, no roles.csv row") and how to
+	// give it one ("give them a role in roles.csv").
+	NoRole() (why, fix string)
+}
+
 // Packaging says how a format's files are named and packaged.
 type Packaging struct {
 	// Multi marks a format whose roster is a set of files (a package): it is written into a
