@@ -152,7 +152,9 @@ func mapRole11to12(role, orgType string) string {
 
 // report12Columns says, for a 1.1 package, how many users had OneRoster 1.2 columns filled
 // (from a 1.2 package) that 1.1 has no place for. Bulk's tobedeleted users are not written and
-// not counted.
+// not counted. A primaryOrgSourcedId that is the first of orgSourcedIds (every SDS user's) is
+// not counted: the orgs are written in order, and the first is the one the SDS and Clever
+// writers take for the primary of a user that names none.
 func report12Columns(r *roster.Roster, rep roster.Reporter) {
 	bulk := !r.Delta[roster.UserKind]
 	n := 0
@@ -162,7 +164,7 @@ func report12Columns(r *roster.Roster, rep roster.Reporter) {
 			continue
 		}
 		if u.UserMasterIdentifier != "" || u.PreferredGivenName != "" || u.PreferredMiddleName != "" ||
-			u.PreferredFamilyName != "" || u.PrimaryOrgID != "" || u.Pronouns != "" {
+			u.PreferredFamilyName != "" || u.Pronouns != "" || u.PrimaryOrgID != "" && (len(u.OrgIDs) == 0 || u.PrimaryOrgID != u.OrgIDs[0]) {
 			n++
 		}
 	}
