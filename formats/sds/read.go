@@ -122,8 +122,9 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 		ignored = append(ignored, n)
 	}
 	if len(ignored) > 0 {
-		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: ignored[0],
-			Message: fmt.Sprintf("ignored what is not an SDS v2.1 file: %s", strings.Join(ignored, ", "))})
+		// missing-file, as a file of the set not read (SDS has no manifest to name them).
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeMissingFile, File: ignored[0],
+			Message: fmt.Sprintf("not read, as no SDS v2.1 file is so named: %s", strings.Join(ignored, ", "))})
 	}
 	// One SDS file given alone (validate users.csv): its own rules are checked, and the files
 	// it would need are named as warnings, as for a lone OneRoster file.

@@ -59,6 +59,12 @@ func TestRules(t *testing.T) {
 			want: []formattest.Want{{"error missing-file 0 ", "courses.csv refers to it in schoolYearSourcedId (line 2)"}}},
 		{name: "file name in another case", fsys: func(f fstest.MapFS) fstest.MapFS { return rename(f, "userFlags.csv", "UserFlags.csv") },
 			want: []formattest.Want{{"error missing-file 0 ", "file names are case-sensitive, rename it userFlags.csv"}}},
+		{name: "files that are not SDS's are not read", fsys: func(f fstest.MapFS) fstest.MapFS {
+			f["notes.txt"] = &fstest.MapFile{Data: []byte("hello\n")}
+			f["Sections.csv"] = &fstest.MapFile{Data: []byte("a,b\n1,2\n")}
+			return f
+		},
+			want: []formattest.Want{{"info missing-file 0 ", "not read, as no SDS v2.1 file is so named: Sections.csv, notes.txt"}}},
 		{name: "header in another case", edits: []edit{{"users.csv", "sourcedId,username", "SourcedId,username"}},
 			want: []formattest.Want{{"error header 1 SourcedId", "header names are case-sensitive"}}},
 		{name: "roles.csv's sessionSourcedId is singular", edits: []edit{{"roles.csv", "sessionSourcedId", "sessionSourcedIds"}},
