@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // validGUID reports whether s is a OneRoster GUID: fewer than 256 characters drawn from
@@ -166,6 +168,16 @@ func enumHint(v string, e []string) string {
 		return " (one of " + strings.Join(e, ", ") + ")"
 	}
 	return ""
+}
+
+// gradeFixNote begins what a bad-grade message adds for a grade gradeFix knows: the writer
+// writes it so under --fix (Format.Fixes).
+const gradeFixNote = " (write "
+
+// Fixes is format.Fixer's: the writer, under --fix, writes zero-padded (or as CEDS spells
+// them) the grades whose bad-grade message suggests the CEDS code.
+func (Format) Fixes(p roster.Problem) bool {
+	return p.Code == roster.CodeBadGrade && strings.Contains(p.Message, gradeFixNote+`"`)
 }
 
 // gradeFix suggests the CEDS token for a grade written another way (9 → 09, K → KG).

@@ -611,7 +611,7 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 			}
 			msg := fmt.Sprintf("grade %q is not a CEDS grade", item)
 			if fix := gradeFix(item); fix != "" {
-				msg += fmt.Sprintf(" (write %q)", fix)
+				msg += fmt.Sprintf(gradeFixNote+"%q)", fix)
 			} else {
 				msg += " (KG, 01 … 12, PK, Other …)"
 			}

@@ -154,9 +154,10 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	dropped, err := writeConvertedIn(ctx, to, out, stageDir(opts.Dest), &coll.Roster, fopts)
 	if errors.Is(err, errUnwritable) {
 		grades := false
+		fixer, _ := to.(format.Fixer)
 		for _, p := range dropped.List() {
 			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
-			grades = grades || p.Code == roster.CodeBadGrade
+			grades = grades || fixer != nil && fixer.Fixes(p)
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %v\n", err)
 		if grades && !opts.Fix {

@@ -332,6 +332,13 @@ type RoleSourcer interface {
 	NoRole() (why, fix string)
 }
 
+// Fixer is an optional ability of a Format whose writer, under Options.Fix, repairs values its
+// own check refuses (OneRoster writes grades zero-padded): Fixes reports whether problem p, from
+// that check, is one it would repair. Without it, --fix is never suggested for a refused output.
+type Fixer interface {
+	Fixes(p roster.Problem) bool
+}
+
 // Packaging says how a format's files are named and packaged.
 type Packaging struct {
 	// Multi marks a format whose roster is a set of files (a package): it is written into a
