@@ -107,7 +107,7 @@ func TestInvalidExamples(t *testing.T) {
 	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
 		want[m[1]] = m[2]
 	}
-	for _, format := range []string{"oneroster", "students", "clever", "sds"} {
+	for _, format := range []string{"oneroster", "students", "capti", "clever", "sds"} {
 		ents, err := os.ReadDir(filepath.Join(dir, format))
 		if err != nil {
 			t.Fatal(err)
