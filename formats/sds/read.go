@@ -121,6 +121,23 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 		}
 		ignored = append(ignored, n)
 	}
+	// A Clever upload beside the SDS files (one zip of both exports): SDS is read, which the
+	// user may not have meant, so its files are named, as a warning.
+	var clever []string
+	ignored = slices.DeleteFunc(ignored, func(n string) bool {
+		if slices.Contains(cleverFiles, n) {
+			clever = append(clever, n)
+			return true
+		}
+		return false
+	})
+	if len(clever) >= 2 {
+		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: clever[0],
+			Message: fmt.Sprintf("%s are a Clever upload's files, not read: this input is read as SDS (give --format clever to read it as Clever, or keep the two in separate folders)", andList(clever))})
+	} else {
+		ignored = append(ignored, clever...)
+		slices.Sort(ignored)
+	}
 	if len(ignored) > 0 {
 		// missing-file, as a file of the set not read (SDS has no manifest to name them).
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeMissingFile, File: ignored[0],
@@ -338,6 +355,17 @@ func at(rec []string, j int) string {
 
 // canon returns the form SDS stores an enumerated value in (values match ignoring case), or v
 // itself when it is not in vocab.
+// cleverFiles are the files of a Clever upload (SDS has none of these names).
+var cleverFiles = []string{"schools.csv", "students.csv", "teachers.csv", "sections.csv", "staff.csv", "admins.csv"}
+
+// andList joins names as "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
 // modelRole is the model's role for an SDS role (canonical spelling): SDS's teacherAssistant
 // is the model's (OneRoster's) aide, which the writer writes as teacherAssistant; every other
 // role is kept as SDS spells it.

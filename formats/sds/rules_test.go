@@ -65,6 +65,13 @@ func TestRules(t *testing.T) {
 			return f
 		},
 			want: []formattest.Want{{"info missing-file 0 ", "not read, as no SDS v2.1 file is so named: Sections.csv, notes.txt"}}},
+		{name: "a Clever upload beside the SDS files is named", fsys: func(f fstest.MapFS) fstest.MapFS {
+			for _, n := range []string{"schools.csv", "students.csv", "teachers.csv", "sections.csv"} {
+				f[n] = &fstest.MapFile{Data: []byte("School_id,School_name\nsch1,Lincoln\n")}
+			}
+			return f
+		},
+			want: []formattest.Want{{"warning missing-file 0 ", "schools.csv, sections.csv, students.csv and teachers.csv are a Clever upload's files, not read: this input is read as SDS (give --format clever to read it as Clever, or keep the two in separate folders)"}}},
 		{name: "header in another case", edits: []edit{{"users.csv", "sourcedId,username", "SourcedId,username"}},
 			want: []formattest.Want{{"error header 1 SourcedId", "header names are case-sensitive"}}},
 		{name: "roles.csv's sessionSourcedId is singular", edits: []edit{{"roles.csv", "sessionSourcedId", "sessionSourcedIds"}},
