@@ -118,6 +118,12 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
 				Message: fmt.Sprintf("%s is not read: SDS file names are case-sensitive, rename it %s", n, c)})
 			continue
+		} else if c != "" {
+			// Beside the file of the right name: SDS reads that one, but which the district meant
+			// is not known, and a copy to Windows or macOS keeps only one of the two.
+			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: n,
+				Message: fmt.Sprintf("%s is not read: it is %s in another case, and %s is read (remove one of them: on Windows and macOS they are one file)", n, c, c)})
+			continue
 		}
 		ignored = append(ignored, n)
 	}

@@ -72,6 +72,11 @@ func TestRules(t *testing.T) {
 			return f
 		},
 			want: []formattest.Want{{"warning missing-file 0 ", "schools.csv, sections.csv, students.csv and teachers.csv are a Clever upload's files, not read: this input is read as SDS (give --format clever to read it as Clever, or keep the two in separate folders)"}}},
+		{name: "a file beside one of its name in another case", fsys: func(f fstest.MapFS) fstest.MapFS {
+			f["Users.csv"] = f["users.csv"]
+			return f
+		},
+			want: []formattest.Want{{"warning missing-file 0 ", "Users.csv is not read: it is users.csv in another case, and users.csv is read (remove one of them: on Windows and macOS they are one file)"}}},
 		{name: "header in another case", edits: []edit{{"users.csv", "sourcedId,username", "SourcedId,username"}},
 			want: []formattest.Want{{"error header 1 SourcedId", "header names are case-sensitive"}}},
 		{name: "roles.csv's sessionSourcedId is singular", edits: []edit{{"roles.csv", "sessionSourcedId", "sessionSourcedIds"}},
