@@ -196,7 +196,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 // collector for the target format; an input with errors is refused with its problems listed.
 // The input it returns, once opened, is the caller's to close, whatever the error.
 func readChecked(ctx context.Context, deps *Deps, path, formatName string, to format.Format, fopts format.Options) (*input, format.Format, *roster.Collector, *roster.Problems, error) {
-	in, from, err := openPicked(ctx, deps, nil, path, formatName)
+	in, from, err := openPicked(ctx, deps, nil, path, formatName, false)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
-	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // DiffOptions are the parsed flags and arguments of diff.
@@ -228,24 +227,11 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		if spec.format == "" {
 			spec.format = opts.Format.Format
 		}
-		var in *input
-		var err error
-		if transport.IsURL(spec.path) {
-			in, err = openRemote(ctx, deps, opts.Global, spec.path)
-		} else {
-			in, err = openInput(ctx, spec.path, deps.IO.In)
-		}
+		in, f, err := openPicked(ctx, deps, opts.Global, spec.path, spec.format, true)
 		if err != nil {
 			return err
 		}
 		defer in.Close()
-		if in.Refused {
-			return refused(in)
-		}
-		f, err := pickFormat(deps, spec.format, in)
-		if err != nil {
-			return err
-		}
 		probs := &roster.Problems{Max: 1}
 		for _, p := range in.Pre {
 			probs.Report(p)

@@ -343,18 +343,11 @@ func historyDiff(ctx context.Context, deps *Deps, opts *HistoryOptions, store *s
 // snapshotOf reads a local input into a snapshot (problems are not listed: diffing is not
 // validating).
 func snapshotOf(ctx context.Context, deps *Deps, path, formatName string, fopts format.Options) (*snapshot.Snapshot, error) {
-	in, err := openInput(ctx, path, deps.IO.In)
+	in, f, err := openPicked(ctx, deps, nil, path, formatName, true)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	if in.Refused {
-		return nil, refused(in)
-	}
-	f, err := pickFormat(deps, formatName, in)
-	if err != nil {
-		return nil, err
-	}
 	b := snapshot.NewBuilder()
 	probs := roster.Problems{Max: 1}
 	if _, err := readInput(ctx, f, in, fopts, b, &probs); err != nil {

@@ -165,9 +165,12 @@ func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profil
 }
 
 // openPicked opens path (an sftp:// URL when g is given, else a file, a directory, a .zip or
-// "-") and takes its format: formatName, else the one detected. On an error nothing is left
-// open; otherwise the input is the caller's to close.
-func openPicked(ctx context.Context, deps *Deps, g *GlobalOptions, path, formatName string) (*input, format.Format, error) {
+// "-") and takes its format: formatName, else the one detected. A command that must read the
+// input whole (diff, history: they compare what they read) passes whole, and a zip the zip
+// checks refused is then a refusal (exit 1) before any format is picked; validate, convert and
+// sync read it as an input whose problems (in.Pre) readInput reports. On an error nothing is
+// left open; otherwise the input is the caller's to close.
+func openPicked(ctx context.Context, deps *Deps, g *GlobalOptions, path, formatName string, whole bool) (*input, format.Format, error) {
 	var in *input
 	var err error
 	if g != nil && transport.IsURL(path) {
@@ -177,6 +180,10 @@ func openPicked(ctx context.Context, deps *Deps, g *GlobalOptions, path, formatN
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if whole && in.Refused {
+		in.Close()
+		return nil, nil, refused(in)
 	}
 	f, err := pickFormat(deps, formatName, in)
 	if err != nil {

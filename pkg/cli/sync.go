@@ -379,7 +379,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	if err != nil {
 		return "", usageError(err)
 	}
-	in, f, err := openPicked(ctx, deps, nil, src, from)
+	in, f, err := openPicked(ctx, deps, nil, src, from, false)
 	if err != nil {
 		return "", err
 	}
