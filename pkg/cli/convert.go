@@ -165,7 +165,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return errFindings
 	}
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
+		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
 		Counts: counts, Dropped: dropped.List()}
@@ -536,7 +536,7 @@ func openOutput(deps *Deps, dest string, target format.Format) (atomicfile.Outpu
 
 func dirMustExist(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	return nil
 }

@@ -272,7 +272,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return withExit(ExitLocal, fmt.Errorf("diff %s %s: %w", opts.Old, opts.New, err))
+		return fmt.Errorf("diff %s %s: %w", opts.Old, opts.New, err)
 	}
 	if !opts.Global.Quiet || !res.Identical() {
 		for _, s := range sides {
@@ -295,7 +295,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	}
 	if !opts.Global.Quiet || !res.Identical() {
 		if err := writeDiff(deps, style, rep, dopts.Limit); err != nil {
-			return withExit(ExitLocal, fmt.Errorf("write the comparison: %w", err))
+			return fmt.Errorf("write the comparison: %w", err)
 		}
 	}
 	if !res.Identical() {
@@ -440,7 +440,7 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return withExit(ExitLocal, fmt.Errorf("read %s: %w", sides[i].in.Path, err))
+			return fmt.Errorf("read %s: %w", sides[i].in.Path, err)
 		}
 		sides[i].calls = 0 // count the problems of the comparison's first read
 		sides[i].probs = &roster.Problems{Max: 1}
