@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +21,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/source"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
+	"github.com/rostersync/rostersync/pkg/transport/sftptest"
 )
 
 // TestExitCodeOfEachPackage walks errors as each package returns them (most made by the
@@ -122,27 +122,8 @@ func TestExitCodeOfEachPackage(t *testing.T) {
 // run as any interrupt does (exit 130, "interrupted"), not as a remote failure (exit 4), in
 // every command that connects.
 func TestInterruptedConnect(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() { // a server that takes the connection and never says a word
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	url := "sftp://u@" + ln.Addr().String() + "/in/"
+	silent := sftptest.Silent(t) // takes the connection and never says a word
+	url := "sftp://u@" + silent.Addr + "/in/"
 	roster := filepath.Join(examples, "capti", "roster.csv")
 	knownHosts := filepath.Join(t.TempDir(), "known_hosts")
 	cfg := filepath.Join(t.TempDir(), "rostersync.yaml")
@@ -154,7 +135,7 @@ func TestInterruptedConnect(t *testing.T) {
 		{"push", "--state-dir", t.TempDir(), "--known-hosts", knownHosts, "--password-env", "PW", "--to", url, roster},
 		append([]string{"validate", url + "roster.csv"}, profile...),
 		append([]string{"diff", roster, url + "roster.csv"}, profile...),
-		{"known-hosts", "add", "--yes", "--known-hosts", knownHosts, ln.Addr().String()},
+		{"known-hosts", "add", "--yes", "--known-hosts", knownHosts, silent.Addr},
 	} {
 		ctx, cancel := context.WithCancel(t.Context())
 		time.AfterFunc(300*time.Millisecond, cancel)
