@@ -166,7 +166,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return errFindings
 	}
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
+		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
 		Counts: counts, Dropped: dropped.List()}
@@ -197,7 +197,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 // collector for the target format; an input with errors is refused with its problems listed.
 // The input it returns, once opened, is the caller's to close, whatever the error.
 func readChecked(ctx context.Context, deps *Deps, path, formatName string, to format.Format, fopts format.Options) (*input, format.Format, *roster.Collector, *roster.Problems, error) {
-	in, from, err := openPicked(ctx, deps, nil, path, formatName)
+	in, from, err := openPicked(ctx, deps, nil, path, formatName, false)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -563,7 +563,7 @@ func openOutput(deps *Deps, dest string, target format.Format) (atomicfile.Outpu
 
 func dirMustExist(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	return nil
 }

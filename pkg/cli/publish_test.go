@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -440,20 +439,7 @@ func TestHoldApproveOverSFTP(t *testing.T) {
 // TestInvalidInputDoesNotWaitForServer: the connection is made while the input is checked; an
 // input refused by the check ends the run without waiting for a server that does not answer.
 func TestInvalidInputDoesNotWaitForServer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // accepted, never answered
-		}
-	}()
+	silent := sftptest.Silent(t) // accepts, never answers
 	bad := filepath.Join(t.TempDir(), "roster.csv")
 	os.WriteFile(bad, []byte("email,password,first_name,last_name,person_number,unique_id\nnot-an-email,,,,,\n"), 0o600) //nolint:errcheck
 	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
@@ -462,7 +448,7 @@ func TestInvalidInputDoesNotWaitForServer(t *testing.T) {
 	key := sftptest.New(t).ClientKeyPath()
 	done := make(chan int, 1)
 	go func() {
-		code, _, _ := run(t, env, "push", "--to", "sftp://u@"+ln.Addr().String()+"/in/", "--known-hosts", kh,
+		code, _, _ := run(t, env, "push", "--to", "sftp://u@"+silent.Addr+"/in/", "--known-hosts", kh,
 			"--identity-file", key, "--timeout", "10m", "--format", "capti", bad)
 		done <- code
 	}()

@@ -5,7 +5,6 @@ package format
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -197,6 +197,18 @@ type SettingError struct {
 func (e *SettingError) Error() string { return e.Err.Error() }
 func (e *SettingError) Unwrap() error { return e.Err }
 
+// ErrorClass is errclass.Usage (exit 2): a setting's value is given on the command line or in
+// a profile.
+func (e *SettingError) ErrorClass() errclass.Class { return errclass.Usage }
+
+// ErrorHints is the hint, if any.
+func (e *SettingError) ErrorHints() []string {
+	if e.Hint == "" {
+		return nil
+	}
+	return []string{e.Hint}
+}
+
 // Vendors is an optional ability of a Format with vendor rule sets (--vendor): each name with
 // what it adds, for help.
 type Vendors interface {
@@ -216,11 +228,11 @@ type LayoutChecker interface {
 	CheckLayout(l *Layout) error
 }
 
-// ErrUnknownFormat is returned for a --format value no format has.
-var ErrUnknownFormat = errors.New("unknown format")
+// ErrUnknownFormat is returned for a --format value no format has: errclass.Usage (exit 2).
+var ErrUnknownFormat = errclass.Sentinel(errclass.Usage, "unknown format")
 
-// ErrUndetected is returned when no format recognises the input.
-var ErrUndetected = errors.New("cannot tell the format of the input")
+// ErrUndetected is returned when no format recognises the input: errclass.Local (exit 3).
+var ErrUndetected = errclass.Sentinel(errclass.Local, "cannot tell the format of the input")
 
 // Registry is the explicit list of formats, in precedence order.
 type Registry struct {
