@@ -420,8 +420,8 @@ func writeConvertedIn(ctx context.Context, to format.Format, out atomicfile.Outp
 	return dropped, publishChecked(ctx, to, out, st, tmp, fopts, dropped)
 }
 
-// publishChecked publishes what a writer wrote into st (the private folder tmp) into out,
-// unless the writer reported rows it could not write or the output fails its check with to's
+// publishChecked publishes what a writer wrote into st (the private folder tmp) into out (each
+// file moved into a folder DEST, format.Adopter, else copied), unless the writer reported rows it could not write or the output fails its check with to's
 // validator (both errUnwritable, with nothing published).
 func publishChecked(ctx context.Context, to format.Format, out atomicfile.Output, st *stagedDest, tmp string, fopts format.Options, dropped *roster.Problems) error {
 	if dropped.Errors > 0 {
@@ -441,7 +441,11 @@ func publishChecked(ctx context.Context, to format.Format, out atomicfile.Output
 		return unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
 			format.Title(to), plural(n, "error")))
 	}
+	adopter, _ := out.(format.Adopter)
 	for _, name := range st.names {
+		if adopter != nil && adopter.Adopt(name, filepath.Join(tmp, name)) == nil {
+			continue // moved into a folder DEST, not copied
+		}
 		if err := copyInto(out, tmp, name); err != nil {
 			out.Abort()
 			return err
