@@ -120,10 +120,17 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		fopts.Role = opts.Role
 	}
 	fopts.Fix = opts.Fix
-	in, from, coll, probs, err := readChecked(ctx, deps, opts.Src, opts.Format.Format, to, fopts)
-	if in != nil {
-		defer in.Close()
+	in, from, err := openPicked(ctx, deps, nil, opts.Src, opts.Format.Format)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
+	if sw, ok := to.(format.StreamWriter); ok && opts.Base == "" {
+		if err := convertStream(ctx, deps, opts, style, in, from, to, sw, fopts); !errors.Is(err, errNoStream) {
+			return err
+		}
+	}
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, opts.Src, to, fopts)
 	if err != nil {
 		return err
 	}
@@ -152,6 +159,13 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	}
 	counts := entityCounts(&coll.Roster)
 	dropped, err := writeConvertedIn(ctx, to, out, stageDir(opts.Dest), &coll.Roster, fopts)
+	return convertWritten(deps, opts, style, from, to, counts, dropped, err)
+}
+
+// convertWritten reports how the write of a conversion went: the rows the target could not
+// hold (refused, exit 1), a failure to write (exit 3), or what was read and what the mapping
+// dropped.
+func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to format.Format, counts map[string]int, dropped *roster.Problems, err error) error {
 	if errors.Is(err, errUnwritable) {
 		grades := false
 		fixer, _ := to.(format.Fixer)
@@ -201,16 +215,25 @@ func readChecked(ctx context.Context, deps *Deps, path, formatName string, to fo
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, path, to, fopts)
+	if err != nil {
+		return in, nil, nil, nil, err
+	}
+	return in, from, coll, probs, nil
+}
+
+// readCheckedIn is readChecked of an input opened as format from.
+func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Format, path string, to format.Format, fopts format.Options) (*roster.Collector, *roster.Problems, error) {
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 1000}
 	info, err := readInput(ctx, from, in, fopts, coll, probs)
 	if err != nil {
-		return in, nil, nil, nil, err
+		return nil, nil, err
 	}
 	if probs.Errors > 0 {
-		return in, nil, nil, nil, refuseInput(deps, path, from.Name(), info, probs)
+		return nil, nil, refuseInput(deps, path, from.Name(), info, probs)
 	}
-	return in, from, coll, probs, nil
+	return coll, probs, nil
 }
 
 func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
@@ -421,33 +444,41 @@ func writeConvertedIn(ctx context.Context, to format.Format, out atomicfile.Outp
 	// Collect the roster now: left to the pacer, its garbage (the size of the input) would
 	// still be held while the check reads the output, which set the peak.
 	runtime.GC()
+	return dropped, publishChecked(ctx, to, out, st, tmp, fopts, dropped)
+}
+
+// publishChecked publishes what a writer wrote into st (the private folder tmp) into out (each
+// file moved into a folder DEST, format.Adopter, else copied), unless the writer reported rows it could not write or the output fails its check with to's
+// validator (both errUnwritable, with nothing published).
+func publishChecked(ctx context.Context, to format.Format, out atomicfile.Output, st *stagedDest, tmp string, fopts format.Options, dropped *roster.Problems) error {
 	if dropped.Errors > 0 {
 		st.Abort()
 		out.Abort()
-		return dropped, fmt.Errorf("%w: %s cannot be written as %s; nothing was written", errUnwritable, plural(dropped.Errors, "row"), to.Name())
+		return fmt.Errorf("%w: %s cannot be written as %s; nothing was written", errUnwritable, plural(dropped.Errors, "row"), to.Name())
 	}
 	if err := st.Commit(); err != nil {
 		out.Abort()
-		return dropped, err
+		return err
 	}
 	if n, err := checkOutput(ctx, to, os.DirFS(tmp), fopts, dropped); err != nil || n > 0 {
 		out.Abort()
 		if err != nil {
-			return dropped, err
+			return err
 		}
-		return dropped, unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
+		return unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
 			format.Title(to), plural(n, "error")))
 	}
+	adopter, _ := out.(format.Adopter)
 	for _, name := range st.names {
+		if adopter != nil && adopter.Adopt(name, filepath.Join(tmp, name)) == nil {
+			continue // moved into a folder DEST, not copied
+		}
 		if err := copyInto(out, tmp, name); err != nil {
 			out.Abort()
-			return dropped, err
+			return err
 		}
 	}
-	if err := out.Commit(); err != nil {
-		return dropped, err
-	}
-	return dropped, nil
+	return out.Commit()
 }
 
 // stageDir is where the output to dest is checked before it is published: the folder dest is
@@ -578,6 +609,11 @@ func needsRoles(from format.Format, r *roster.Roster) error {
 			none++
 		}
 	}
+	return needsRolesCount(none)
+}
+
+// needsRolesCount is needsRoles of a roster with none users without a role.
+func needsRolesCount(none int) error {
 	if none > 0 {
 		why, fix := "", "give each user a role"
 		if rs, ok := from.(format.RoleSourcer); ok {
@@ -603,15 +639,20 @@ func hasHave(n int) string {
 // hold: the whole package is needed for a format that writes users with their school
 // (format.OrgUse: OneRoster, or students.csv whose SITE_ID comes from the school).
 func needsOrg(to, from format.Format, lone bool, r *roster.Roster) error {
-	if r.IsDelta() {
+	return needsOrgCount(to, from, lone, r.IsDelta(), len(r.Orgs), len(r.Users))
+}
+
+// needsOrgCount is needsOrg of a roster (a delta or not) holding orgs orgs and users users.
+func needsOrgCount(to, from format.Format, lone, delta bool, orgs, users int) error {
+	if delta {
 		return nil // a delta package leaves out what did not change, orgs included
 	}
 	use := format.OrgUseOf(to)
-	if format.PackagingOf(from).Multi && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && use != format.OrgsIgnored {
+	if format.PackagingOf(from).Multi && lone && orgs == 0 && users > 0 && use != format.OrgsIgnored {
 		return usageError(fmt.Errorf("the input is one file of a %s package, without orgs.csv: converting it to %s needs the schools its users refer to", format.Title(from), to.Name()),
 			"convert the whole package: its folder or zip")
 	}
-	if use == format.OrgsRequired && len(r.Orgs) == 0 && len(r.Users) > 0 {
+	if use == format.OrgsRequired && orgs == 0 && users > 0 {
 		return usageError(fmt.Errorf("a %s file has no schools: converting it to %s needs --org NAME", format.Title(from), to.Name()),
 			`add --org "School Name" (the school the users belong to)`)
 	}
