@@ -309,10 +309,10 @@ func kindIndex(e roster.Kind) (kindIdx, bool) {
 	return 0, false
 }
 
-// holds reports whether entity e of kind k is compared: a user of a role Options.Roles leaves
-// out is not.
-func (c *config) holds(k kindIdx, e any) bool {
-	return k != kUser || c.opts.Roles == nil || roster.HoldsRole(c.opts.Roles, e.(*roster.User).Role)
+// holds reports whether the entity of kind k with the flattened values vals is compared: a
+// user of a role Options.Roles leaves out is not.
+func (c *config) holds(k kindIdx, vals []string) bool {
+	return k != kUser || c.opts.Roles == nil || roster.HoldsRole(c.opts.Roles, vals[uRole])
 }
 
 // metaIncluded reports whether the metadata key is compared for kind k.

@@ -27,10 +27,11 @@ const statusDeleted = "tobedeleted"
 
 // hasher turns an entity's values into its key and row hashes. It reuses its buffers.
 type hasher struct {
-	cfg  *config
-	fl   flattener
-	kbuf []byte
-	rbuf []byte
+	cfg   *config
+	fl    flattener
+	kbuf  []byte
+	rbuf  []byte
+	kvals []string // rawKey's
 }
 
 func newHasher(cfg *config) hasher {
@@ -55,11 +56,11 @@ func (h *hasher) noteOrg(o *roster.Org) {
 // roster.UserKey (the key field, else sourcedId: as convert writes them; an email compared
 // without case). An enrollment without sourcedId, or any enrollment when sourcedId is not a
 // compared field, is keyed by class/user, after a 0 byte so it never equals a real key.
-func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
+func (h *hasher) key(k kindIdx, vals []string) []byte {
 	b := h.kbuf[:0]
 	switch {
 	case k == kUser && h.cfg.userKey != fSourcedID:
-		v := roster.UserKey(e.(*roster.User), h.cfg.userField)
+		v := vals[h.cfg.userKey] // set to the key by keyed
 		if h.cfg.emailKey {
 			v = strings.ToLower(v)
 		}
@@ -74,11 +75,12 @@ func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
 	return b
 }
 
-// keyed sets, in a user's values, the key field to the key: convert writes a user without
-// one under its sourcedId, so that is the value it compares as.
-func (h *hasher) keyed(k kindIdx, vals []string, e any) {
+// keyed sets, in a user's values, the key field to the key (roster.UserKey: the field, else
+// sourcedId): convert writes a user without one under its sourcedId, so that is the value it
+// compares as.
+func (h *hasher) keyed(k kindIdx, vals []string) {
 	if k == kUser && h.cfg.userKey != fSourcedID && vals[h.cfg.userKey] == "" {
-		vals[h.cfg.userKey] = roster.UserKey(e.(*roster.User), h.cfg.userField)
+		vals[h.cfg.userKey] = vals[fSourcedID]
 	}
 }
 
@@ -220,11 +222,19 @@ func (p *pass1) add(k kindIdx, e any) error {
 	if k == kOrg {
 		p.h.noteOrg(e.(*roster.Org))
 	}
-	if !p.h.cfg.want[k] || !p.h.cfg.holds(k, e) {
+	if !p.h.cfg.want[k] {
 		return nil
 	}
 	vals, meta := p.h.fl.values(k, e)
-	p.h.keyed(k, vals, e)
+	return p.addValues(k, vals, meta)
+}
+
+// addValues keeps the entry of an entity of kind k from its flattened values and metadata.
+func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
+	if !p.h.cfg.holds(k, vals) {
+		return nil
+	}
+	p.h.keyed(k, vals)
 	for _, kv := range meta {
 		if kv.Value == "" {
 			continue
@@ -236,7 +246,7 @@ func (p *pass1) add(k kindIdx, e any) error {
 			p.metaKeys[k][strings.Clone(kv.Key)] = struct{}{}
 		}
 	}
-	kb := p.h.key(k, vals, e)
+	kb := p.h.key(k, vals)
 	x := Entry{Key: xxhash.Sum64(kb), Row: p.h.row(k, vals, meta)}
 	p.chunks[k] = appendEntry(p.chunks[k], x)
 	if p.keepStripped && x.Row != Tombstone {
