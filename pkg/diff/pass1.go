@@ -172,6 +172,7 @@ type pass1 struct {
 	n        int
 	chunks   [numKinds][][]Entry // while reading
 	tables   [numKinds][]Entry   // sorted, after finish
+	runs     [numKinds][][]Entry // each chunk sorted, after finishRuns
 	metaKeys [numKinds]map[string]struct{}
 	modes    [numKinds]Mode // as the source tells (SetMode); Bulk unless told
 	// stripped, when kept (Builder.KeepStripped), holds per kind an entry for each ID with
@@ -263,6 +264,22 @@ func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
 func (p *pass1) finish() {
 	for k := range p.chunks {
 		p.tables[k] = sortChunks(p.chunks[k])
+		p.chunks[k] = nil
+	}
+}
+
+// finishRuns sorts every chunk of every table in place (no second copy of a table is made),
+// for merge to read them as runs.
+func (p *pass1) finishRuns() {
+	var scratch []Entry
+	for k, chunks := range p.chunks {
+		for _, c := range chunks {
+			if len(scratch) < len(c) {
+				scratch = make([]Entry, max(len(c), chunkLen))
+			}
+			sortRun(c, scratch)
+		}
+		p.runs[k] = chunks
 		p.chunks[k] = nil
 	}
 }
@@ -365,61 +382,63 @@ const (
 // with equal keys on one side, the first counts and the rest are ignored. A tombstone on the
 // old side is an entity already gone; on the new side it removes the entity if the old side
 // has it, and is nothing otherwise.
-func merge(o, n []Entry, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Counts {
+func merge(o, n *runs, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Counts {
 	c := &Counts{}
 	keep := func(e Entry) {
 		if state != nil {
 			*state = append(*state, e)
 		}
 	}
-	next := func(t []Entry, i int) int {
-		for i++; i < len(t) && t[i].Key == t[i-1].Key; i++ {
-		}
-		return i
-	}
 	if mode == Kept {
-		n = nil
+		n = newRuns()
 	}
-	i, j := 0, 0
-	for i < len(o) || j < len(n) {
+	for o.more() || n.more() {
+		var oe, ne Entry
+		if o.more() {
+			oe = o.head()
+		}
+		if n.more() {
+			ne = n.head()
+		}
 		switch {
-		case j >= len(n) || (i < len(o) && o[i].Key < n[j].Key):
+		case !n.more() || (o.more() && oe.Key < ne.Key):
 			switch {
-			case o[i].Row == Tombstone:
+			case oe.Row == Tombstone:
 			case mode == Bulk:
 				c.Removed++
-				sets.add(k, o[i].Key, Removed, false)
+				sets.add(k, oe.Key, Removed, false)
 			default: // left out of a delta
 				c.Unchanged++
-				keep(o[i])
+				keep(oe)
 			}
-			i = next(o, i)
-		case i >= len(o) || n[j].Key < o[i].Key:
-			if n[j].Row != Tombstone {
+			o.skip()
+		case !o.more() || ne.Key < oe.Key:
+			if ne.Row != Tombstone {
 				c.Added++
-				sets.add(k, n[j].Key, Added, false)
-				keep(n[j])
+				sets.add(k, ne.Key, Added, false)
+				keep(ne)
 			}
-			j = next(n, j)
+			n.skip()
 		default:
 			switch {
-			case o[i].Row == Tombstone && n[j].Row == Tombstone:
-			case o[i].Row == Tombstone:
+			case oe.Row == Tombstone && ne.Row == Tombstone:
+			case oe.Row == Tombstone:
 				c.Added++
-				sets.add(k, n[j].Key, Added, false)
-				keep(n[j])
-			case n[j].Row == Tombstone:
+				sets.add(k, ne.Key, Added, false)
+				keep(ne)
+			case ne.Row == Tombstone:
 				c.Removed++
-				sets.add(k, o[i].Key, Removed, true)
-			case o[i].Row == n[j].Row || o[i].Row == Unknown:
+				sets.add(k, oe.Key, Removed, true)
+			case oe.Row == ne.Row || oe.Row == Unknown:
 				c.Unchanged++
-				keep(n[j])
+				keep(ne)
 			default:
 				c.Changed++
-				sets.add(k, o[i].Key, Changed, false)
-				keep(n[j])
+				sets.add(k, oe.Key, Changed, false)
+				keep(ne)
 			}
-			i, j = next(o, i), next(n, j)
+			o.skip()
+			n.skip()
 		}
 	}
 	return c
