@@ -187,6 +187,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		rs.Reserve(spec.kind, hint)
 	}
 	borrow := roster.Borrows(r.sink)
+	raw := r.rawRows(fr, build)
 	var sinkErr error
 	var keep []string
 	var pre csvio.Pre
@@ -199,6 +200,13 @@ func (r *reader) readFile(spec *fileSpec) error {
 		}
 		if check {
 			rec = fr.row(rec, line, clean)
+		}
+		if raw != nil {
+			if err := fr.emitRaw(rec, raw); err != nil {
+				sinkErr = err
+				return errStop
+			}
+			return nil
 		}
 		if build {
 			if !borrow {
@@ -791,4 +799,44 @@ func rowsHint(f fs.File, header []string) int {
 	}
 	per := max(40, len(strings.Join(header, ","))*3/4)
 	return int(min(fi.Size()/int64(per), 1<<26))
+}
+
+// rawRower is an optional ability of a sink (the diff's): it takes the rows of a kind as they
+// are read instead of entities, so nothing is built for rows it only hashes. It is asked once
+// per file, with col (the record index of a OneRoster 1.1 column, -1 when the file has none),
+// the header and the indexes of its metadata.* columns; a nil function declines (entities are
+// sent). A row is the header's width (a ragged one cut to it, as for entities) and is valid
+// only during the call.
+type rawRower interface {
+	RawRows(kind roster.Kind, col func(name string) int, header []string, meta []int) func(rec []string) error
+}
+
+// rawRows returns the sink's function for the rows of the file fr reads, when the sink takes
+// them raw: only of a 1.1 package (the columns of 1.0 and 1.2 are not one for one the
+// entities' fields), only for a kind the sink takes.
+func (r *reader) rawRows(fr *fileReader, build bool) func([]string) error {
+	rr, ok := r.sink.(rawRower)
+	if !ok || !build || r.version == "1.0" || r.version == "1.2" {
+		return nil
+	}
+	return rr.RawRows(fr.spec.kind, func(name string) int {
+		if j, ok := fr.pos[name]; ok {
+			return j
+		}
+		return -1
+	}, fr.header, fr.meta)
+}
+
+// emitRaw sends a row to a raw sink, one of the wrong width as emit sends its entity (or not).
+func (fr *fileReader) emitRaw(rec []string, raw func([]string) error) error {
+	if len(rec) != fr.width {
+		key, ok := fr.pos["sourcedId"]
+		if !fr.r.opts.Ragged || !ok {
+			return nil
+		}
+		if rec, ok = format.RaggedRow(rec, fr.width, key); !ok {
+			return nil
+		}
+	}
+	return raw(rec)
 }

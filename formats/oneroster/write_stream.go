@@ -134,8 +134,7 @@ func (s *stream) User(u *roster.User) error {
 			}
 		}
 	}
-	if s.roles == nil && written && (u.UserMasterIdentifier != "" || u.PreferredGivenName != "" || u.PreferredMiddleName != "" ||
-		u.PreferredFamilyName != "" || u.PrimaryOrgID != "" || u.Pronouns != "") {
+	if s.roles == nil && written && loses12Columns(u) {
 		s.with12++
 	}
 	return s.users.add(u)

@@ -120,7 +120,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		fopts.Role = opts.Role
 	}
 	fopts.Fix = opts.Fix
-	in, from, err := openPicked(ctx, deps, nil, opts.Src, opts.Format.Format)
+	in, from, err := openPicked(ctx, deps, nil, opts.Src, opts.Format.Format, false)
 	if err != nil {
 		return err
 	}
@@ -609,11 +609,11 @@ func needsRoles(from format.Format, r *roster.Roster) error {
 			none++
 		}
 	}
-	return needsRolesCount(none)
+	return needsRolesCount(from, none)
 }
 
 // needsRolesCount is needsRoles of a roster with none users without a role.
-func needsRolesCount(none int) error {
+func needsRolesCount(from format.Format, none int) error {
 	if none > 0 {
 		why, fix := "", "give each user a role"
 		if rs, ok := from.(format.RoleSourcer); ok {

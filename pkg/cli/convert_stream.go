@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/atomicfile"
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -34,19 +35,19 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 	stage := stageDir(dest)
 	tmp, err := os.MkdirTemp(stage, ".rostersync-check-")
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", dest, err))
+		return errclass.New(errclass.Local, fmt.Errorf("write %s: %w", dest, err))
 	}
 	defer os.RemoveAll(tmp)
 	scratch, err := os.MkdirTemp(stage, ".rostersync-rows-")
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", dest, err))
+		return errclass.New(errclass.Local, fmt.Errorf("write %s: %w", dest, err))
 	}
 	defer os.RemoveAll(scratch)
 	st := &adoptingDest{stagedDest: &stagedDest{Output: atomicfile.NewDir(tmp)}, dir: tmp}
 	wrep := &roster.Problems{}
 	ws, err := sw.WriteStream(ctx, st, scratch, fopts, wrep)
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", dest, err))
+		return errclass.New(errclass.Local, fmt.Errorf("write %s: %w", dest, err))
 	}
 	sink := newStreamSink(ws, to)
 	probs := &roster.Problems{Max: 1000}
@@ -59,7 +60,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", dest, sink.err))
+		return errclass.New(errclass.Local, fmt.Errorf("write %s: %w", dest, sink.err))
 	}
 	if err != nil {
 		st.Abort()
@@ -76,7 +77,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 			}
 		}
 	}
-	if err := applyDelta(ctx, deps, opts, to, fopts, &roster.Roster{Delta: sink.delta}); err != nil {
+	if err := applyDelta(ctx, deps, opts, from, to, fopts, &roster.Roster{Delta: sink.delta}); err != nil {
 		st.Abort()
 		return err
 	}
@@ -84,7 +85,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 		st.Abort()
 		return err
 	}
-	if err := needsRolesCount(sink.noRole); err != nil {
+	if err := needsRolesCount(from, sink.noRole); err != nil {
 		st.Abort()
 		return err
 	}

@@ -377,10 +377,10 @@ func kindIndex(e roster.Kind) (kindIdx, bool) {
 	return 0, false
 }
 
-// holds reports whether entity e of kind k is compared: a user of a role Options.Roles leaves
-// out is not.
-func (c *config) holds(k kindIdx, e any) bool {
-	return k != kUser || c.opts.Roles == nil || roster.HoldsRole(c.opts.Roles, e.(*roster.User).Role)
+// holds reports whether the entity of kind k with the flattened values vals is compared: a
+// user of a role Options.Roles leaves out is not.
+func (c *config) holds(k kindIdx, vals []string) bool {
+	return k != kUser || c.opts.Roles == nil || roster.HoldsRole(c.opts.Roles, vals[uRole])
 }
 
 // metaIncluded reports whether the metadata key is compared for kind k.
@@ -410,7 +410,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p.finish()
+		p.finishRuns()
 		return p, nil
 	})
 	if err != nil {
@@ -436,12 +436,12 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		sets = &diffSets{}
 	}
 	for k := range numKinds {
-		o, n := sides[0].tables[k], sides[1].tables[k]
+		o, n := sides[0].runs[k], sides[1].runs[k]
 		if !cfg.want[k] || (opts.Entities == nil && len(o) == 0 && len(n) == 0) {
 			continue
 		}
-		counts := merge(o, n, modes[k], sets, kindIdx(k), nil)
-		sides[0].tables[k], sides[1].tables[k] = nil, nil // free before the next pass
+		counts := merge(newRuns(o...), newRuns(n...), modes[k], sets, kindIdx(k), nil)
+		sides[0].runs[k], sides[1].runs[k] = nil, nil // free before the next pass
 		if old := counts.Old(); old > 0 {
 			counts.RemovedPercent = math.Round(float64(counts.Removed)/float64(old)*1000) / 10
 		}

@@ -59,6 +59,7 @@ var fieldNames = [numKinds][]string{
 // Positions of the user and enrollment fields the keys and notes use.
 const (
 	uOrgIDs     = 4
+	uRole       = 5
 	uUsername   = 6
 	uGivenName  = 8
 	uFamilyName = 9
@@ -78,6 +79,9 @@ type flattener struct {
 	scratch []string
 	refs    []string
 	meta    []roster.KV
+	// items and rmeta are rawValues' buffers.
+	items []string
+	rmeta []roster.KV
 	// orgs maps an org's sourcedId to its identifier when orgs are referred to by identifier
 	// (Options.OrgKey); nil otherwise.
 	orgs map[string]string

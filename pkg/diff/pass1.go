@@ -34,6 +34,7 @@ type hasher struct {
 	fl         flattener
 	kbuf       []byte
 	rbuf       []byte
+	kvals      []string // rawKey's
 }
 
 func newHasher(cfg *config) hasher {
@@ -59,11 +60,11 @@ func (h *hasher) noteOrg(o *roster.Org) {
 // without case). An enrollment without sourcedId, or any enrollment when sourcedId is not a
 // compared field or either input's enrollment IDs are made (config.vote), is keyed by
 // class/user, after a 0 byte so it never equals a real key.
-func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
+func (h *hasher) key(k kindIdx, vals []string) []byte {
 	b := h.kbuf[:0]
 	switch {
 	case k == kUser && h.cfg.userKey != fSourcedID:
-		v := roster.UserKey(e.(*roster.User), h.cfg.userField)
+		v := vals[h.cfg.userKey] // set to the key by keyed
 		if h.cfg.emailKey {
 			v = strings.ToLower(v)
 		}
@@ -78,11 +79,12 @@ func (h *hasher) key(k kindIdx, vals []string, e any) []byte {
 	return b
 }
 
-// keyed sets, in a user's values, the key field to the key: convert writes a user without
-// one under its sourcedId, so that is the value it compares as.
-func (h *hasher) keyed(k kindIdx, vals []string, e any) {
+// keyed sets, in a user's values, the key field to the key (roster.UserKey: the field, else
+// sourcedId): convert writes a user without one under its sourcedId, so that is the value it
+// compares as.
+func (h *hasher) keyed(k kindIdx, vals []string) {
 	if k == kUser && h.cfg.userKey != fSourcedID && vals[h.cfg.userKey] == "" {
-		vals[h.cfg.userKey] = roster.UserKey(e.(*roster.User), h.cfg.userField)
+		vals[h.cfg.userKey] = vals[fSourcedID]
 	}
 }
 
@@ -174,6 +176,7 @@ type pass1 struct {
 	n        int
 	chunks   [numKinds][][]Entry // while reading
 	tables   [numKinds][]Entry   // sorted, after finish
+	runs     [numKinds][][]Entry // each chunk sorted, after finishRuns
 	metaKeys [numKinds]map[string]struct{}
 	modes    [numKinds]Mode // as the source tells (SetMode); Bulk unless told
 	// stripped, when kept (Builder.KeepStripped), holds per kind an entry for each ID with
@@ -226,11 +229,19 @@ func (p *pass1) add(k kindIdx, e any) error {
 	if k == kOrg {
 		p.h.noteOrg(e.(*roster.Org))
 	}
-	if !p.h.cfg.want[k] || !p.h.cfg.holds(k, e) {
+	if !p.h.cfg.want[k] {
 		return nil
 	}
 	vals, meta := p.h.fl.values(k, e)
-	p.h.keyed(k, vals, e)
+	return p.addValues(k, vals, meta)
+}
+
+// addValues keeps the entry of an entity of kind k from its flattened values and metadata.
+func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
+	if !p.h.cfg.holds(k, vals) {
+		return nil
+	}
+	p.h.keyed(k, vals)
 	if k == kEnroll && p.h.cfg.vote != nil && !p.voted {
 		// Both inputs must key enrollments alike: wait for the other's first enrollment.
 		p.voted = true
@@ -252,7 +263,7 @@ func (p *pass1) add(k kindIdx, e any) error {
 			p.metaKeys[k][strings.Clone(kv.Key)] = struct{}{}
 		}
 	}
-	kb := p.h.key(k, vals, e)
+	kb := p.h.key(k, vals)
 	x := Entry{Key: xxhash.Sum64(kb), Row: p.h.row(k, vals, meta)}
 	p.chunks[k] = appendEntry(p.chunks[k], x)
 	if p.keepStripped && x.Row != Tombstone {
@@ -269,6 +280,22 @@ func (p *pass1) add(k kindIdx, e any) error {
 func (p *pass1) finish() {
 	for k := range p.chunks {
 		p.tables[k] = sortChunks(p.chunks[k])
+		p.chunks[k] = nil
+	}
+}
+
+// finishRuns sorts every chunk of every table in place (no second copy of a table is made),
+// for merge to read them as runs.
+func (p *pass1) finishRuns() {
+	var scratch []Entry
+	for k, chunks := range p.chunks {
+		for _, c := range chunks {
+			if len(scratch) < len(c) {
+				scratch = make([]Entry, max(len(c), chunkLen))
+			}
+			sortRun(c, scratch)
+		}
+		p.runs[k] = chunks
 		p.chunks[k] = nil
 	}
 }
@@ -371,61 +398,63 @@ const (
 // with equal keys on one side, the first counts and the rest are ignored. A tombstone on the
 // old side is an entity already gone; on the new side it removes the entity if the old side
 // has it, and is nothing otherwise.
-func merge(o, n []Entry, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Counts {
+func merge(o, n *runs, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Counts {
 	c := &Counts{}
 	keep := func(e Entry) {
 		if state != nil {
 			*state = append(*state, e)
 		}
 	}
-	next := func(t []Entry, i int) int {
-		for i++; i < len(t) && t[i].Key == t[i-1].Key; i++ {
-		}
-		return i
-	}
 	if mode == Kept {
-		n = nil
+		n = newRuns()
 	}
-	i, j := 0, 0
-	for i < len(o) || j < len(n) {
+	for o.more() || n.more() {
+		var oe, ne Entry
+		if o.more() {
+			oe = o.head()
+		}
+		if n.more() {
+			ne = n.head()
+		}
 		switch {
-		case j >= len(n) || (i < len(o) && o[i].Key < n[j].Key):
+		case !n.more() || (o.more() && oe.Key < ne.Key):
 			switch {
-			case o[i].Row == Tombstone:
+			case oe.Row == Tombstone:
 			case mode == Bulk:
 				c.Removed++
-				sets.add(k, o[i].Key, Removed, false)
+				sets.add(k, oe.Key, Removed, false)
 			default: // left out of a delta
 				c.Unchanged++
-				keep(o[i])
+				keep(oe)
 			}
-			i = next(o, i)
-		case i >= len(o) || n[j].Key < o[i].Key:
-			if n[j].Row != Tombstone {
+			o.skip()
+		case !o.more() || ne.Key < oe.Key:
+			if ne.Row != Tombstone {
 				c.Added++
-				sets.add(k, n[j].Key, Added, false)
-				keep(n[j])
+				sets.add(k, ne.Key, Added, false)
+				keep(ne)
 			}
-			j = next(n, j)
+			n.skip()
 		default:
 			switch {
-			case o[i].Row == Tombstone && n[j].Row == Tombstone:
-			case o[i].Row == Tombstone:
+			case oe.Row == Tombstone && ne.Row == Tombstone:
+			case oe.Row == Tombstone:
 				c.Added++
-				sets.add(k, n[j].Key, Added, false)
-				keep(n[j])
-			case n[j].Row == Tombstone:
+				sets.add(k, ne.Key, Added, false)
+				keep(ne)
+			case ne.Row == Tombstone:
 				c.Removed++
-				sets.add(k, o[i].Key, Removed, true)
-			case o[i].Row == n[j].Row || o[i].Row == Unknown:
+				sets.add(k, oe.Key, Removed, true)
+			case oe.Row == ne.Row || oe.Row == Unknown:
 				c.Unchanged++
-				keep(n[j])
+				keep(ne)
 			default:
 				c.Changed++
-				sets.add(k, o[i].Key, Changed, false)
-				keep(n[j])
+				sets.add(k, oe.Key, Changed, false)
+				keep(ne)
 			}
-			i, j = next(o, i), next(n, j)
+			o.skip()
+			n.skip()
 		}
 	}
 	return c

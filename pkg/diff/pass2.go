@@ -148,28 +148,46 @@ func (p *pass2) add(k kindIdx, e any) error {
 		p.h.noteOrg(o)
 		p.sets.noteOrg(p.side, o, p.h.cfg.orgIdent)
 	}
-	idx := p.sets.idx[k]
-	if idx == nil || !p.h.cfg.holds(k, e) {
+	if p.sets.idx[k] == nil {
 		return nil
 	}
 	vals, meta := p.h.fl.values(k, e)
-	p.h.keyed(k, vals, e)
+	if !p.h.cfg.holds(k, vals) {
+		return nil
+	}
+	p.h.keyed(k, vals)
 	if vals[fStatus] == statusDeleted {
 		return nil // gone from its side: pass 1 counted it so
 	}
-	key := p.h.key(k, vals, e)
+	key := p.h.key(k, vals)
+	s := p.slot(k, key)
+	if s == nil {
+		return nil
+	}
+	return p.keep(k, s, key, vals, meta)
+}
+
+// slot returns this side's part of the differing entity of kind k with the key, nil when the
+// entity does not differ or was already seen (a repeated key: the first counts).
+func (p *pass2) slot(k kindIdx, key []byte) *slotSide {
 	kh := xxhash.Sum64(key)
 	if !p.sets.filter[k].mayHold(kh) {
 		return nil
 	}
-	i, ok := idx.Get(kh)
+	i, ok := p.sets.idx[k].Get(kh)
 	if !ok {
 		return nil
 	}
 	s := &p.sets.slots[k][i].side[p.side]
-	if s.seen { // a repeated key: the first counts
+	if s.seen {
 		return nil
 	}
+	return s
+}
+
+// keep fills in s, this side of a differing entity, from its values, and stops the read once
+// every differing entity of this side is kept.
+func (p *pass2) keep(k kindIdx, s *slotSide, key []byte, vals []string, meta []roster.KV) error {
 	s.seen = true
 	s.id = displayID(key)
 	s.vals = csvio.Clone(nil, vals) // one allocation, not the reader's buffers
