@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -267,7 +268,10 @@ func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
 	x := Entry{Key: xxhash.Sum64(kb), Row: p.h.row(k, vals, meta)}
 	p.chunks[k] = appendEntry(p.chunks[k], x)
 	if p.keepStripped && x.Row != Tombstone {
-		if id := displayID(kb); len(id) > 1 && id[0] == '0' {
+		// The ID is made a string only when it has leading zeros (one allocation per
+		// entity otherwise).
+		if b := bytes.TrimPrefix(kb, []byte{0}); len(b) > 1 && b[0] == '0' {
+			id := displayID(kb)
 			if z := StripZeros(id); z != id {
 				p.stripped[k] = appendEntry(p.stripped[k], Entry{Key: xxhash.Sum64String(z), Row: x.Key})
 			}
