@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
@@ -21,7 +19,7 @@ func headerOf(r *reader, name string) string {
 	return format.HeaderLine(r.fsys, name)
 }
 
-func hash(s string) uint64 { return xxhash.Sum64String(s) }
+func hash(s string) uint64 { return idset.Hash(s) }
 
 // fileReader checks the rows of one file.
 type fileReader struct {
@@ -65,6 +63,10 @@ type refCheck struct {
 	// a value often repeats on the next row and its lookup (a likely cache miss) is skipped. A
 	// hash, not the string: the row's strings point into a read buffer that is reused.
 	last uint64
+	// prev is a copy of the value ref saw last in the column and prevH its hash: a value equal
+	// to it is not hashed again (the lookup is still made, and hits the cache).
+	prev  []byte
+	prevH uint64
 }
 
 // queuedRef is a reference to another file, looked up with the rest of its batch (lookups)
@@ -718,7 +720,13 @@ func (r *reader) refCheckFor(fr *fileReader, c col) refCheck {
 // ref checks that identifier v of column i resolves, when the package is complete enough to tell.
 func (fr *fileReader) ref(i int, v string, line int) {
 	rc := &fr.refs[i]
-	h := hash(v)
+	var h uint64
+	if rc.prev != nil && string(rc.prev) == v {
+		h = rc.prevH
+	} else {
+		h = hash(v)
+		rc.prev, rc.prevH = append(rc.prev[:0], v...), h
+	}
 	if h == rc.last && h != 0 {
 		return
 	}

@@ -245,6 +245,11 @@ func (sc *scanner) next(dst []string) ([]string, int, int, error) {
 			}
 			return splitCommas(dst, l), startLine, startLine, nil
 		default:
+			if len(l) <= MaxRecordBytes {
+				if out, ok := quotedLine(dst, l); ok {
+					return out, startLine, startLine, nil
+				}
+			}
 			sc.pos, sc.line = start, startLine
 			n0 := len(dst)
 			out, endLine, err := sc.quoted(dst)
@@ -468,6 +473,54 @@ fields:
 		prev = e
 	}
 	return dst, lineNo, nil
+}
+
+// quotedLine appends the fields of l, a whole line with quotes, cut straight out of it, when
+// every quoted field closes on the line and holds no doubled quote (a list quoted for its
+// commas: "a,b"): such a field is the text between its quotes, as quoted would copy it. For
+// any other line (a quote to unescape, a field going on to the next line, a syntax error, more
+// than MaxFields cells) it returns false and appends nothing, and quoted parses the line.
+func quotedLine(dst []string, l string) ([]string, bool) {
+	n0 := len(dst)
+	for {
+		if len(l) > 0 && l[0] == '"' {
+			i := strings.IndexByte(l[1:], '"') + 1
+			if i == 0 {
+				return dst[:n0], false // the field goes on to the next line, or never closes
+			}
+			dst = append(dst, l[1:i])
+			switch {
+			case i+1 == len(l):
+				return quotedDone(dst, n0)
+			case l[i+1] != ',':
+				return dst[:n0], false // a doubled quote, or text after the closing one
+			}
+			l = l[i+2:]
+			continue
+		}
+		i := strings.IndexByte(l, ',')
+		f := l
+		if i >= 0 {
+			f = l[:i]
+		}
+		if strings.IndexByte(f, '"') >= 0 {
+			return dst[:n0], false // a bare quote
+		}
+		dst = append(dst, f)
+		if i < 0 {
+			return quotedDone(dst, n0)
+		}
+		l = l[i+1:]
+	}
+}
+
+// quotedDone ends quotedLine: a record of more than MaxFields cells is left to quoted, which
+// reports it.
+func quotedDone(dst []string, n0 int) ([]string, bool) {
+	if len(dst)-n0 > MaxFields {
+		return dst[:n0], false
+	}
+	return dst, true
 }
 
 func (e *parseErr) Error() string { return "parse error" }
