@@ -2,6 +2,7 @@ package csvio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/bits"
@@ -529,10 +530,10 @@ func (e *parseErr) Error() string { return "parse error" }
 // (SWAR): the high bit of each byte of m is set where l holds a comma.
 func splitCommas(dst []string, l string) []string {
 	const ones, lows = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	b := unsafe.Slice(unsafe.StringData(l), len(l)) // read only: one bounds check per word
 	f, j := 0, 0
-	for ; j+8 <= len(l); j += 8 {
-		w := uint64(l[j]) | uint64(l[j+1])<<8 | uint64(l[j+2])<<16 | uint64(l[j+3])<<24 |
-			uint64(l[j+4])<<32 | uint64(l[j+5])<<40 | uint64(l[j+6])<<48 | uint64(l[j+7])<<56
+	for ; j+8 <= len(b); j += 8 {
+		w := binary.LittleEndian.Uint64(b[j:])
 		x := w ^ (',' * ones) // commas become zero bytes
 		m := ^((x&lows + lows) | x | lows)
 		for m != 0 {
