@@ -67,14 +67,24 @@ func BenchInput(b *testing.B, env string, pick func(fs.FS) (string, error), name
 func BenchValidate(b *testing.B, f format.Format, fsys fs.FS, size int64) {
 	b.SetBytes(size)
 	for b.Loop() {
-		var errs int
-		rep := roster.ReporterFunc(func(p roster.Problem) {
-			if p.Severity == roster.Error {
-				errs++
+		Validate(b, f, fsys)
+	}
+}
+
+// Validate reads fsys with f and every check, as rostersync validate does, keeping nothing; an
+// error problem fails t, naming the first.
+func Validate(t testing.TB, f format.Format, fsys fs.FS) {
+	var errs int
+	var first roster.Problem
+	rep := roster.ReporterFunc(func(p roster.Problem) {
+		if p.Severity == roster.Error {
+			if errs == 0 {
+				first = p
 			}
-		})
-		if _, err := f.Read(b.Context(), fsys, format.Options{}, roster.Discard{}, rep); err != nil || errs > 0 {
-			b.Fatalf("err %v, %d errors", err, errs)
+			errs++
 		}
+	})
+	if _, err := f.Read(t.Context(), fsys, format.Options{}, roster.Discard{}, rep); err != nil || errs > 0 {
+		t.Fatalf("err %v, %d errors, the first: %v", err, errs, first)
 	}
 }
