@@ -469,7 +469,8 @@ func appendRecord(buf []byte, rec []string) []byte {
 	return append(buf, '\n')
 }
 
-// fieldNeedsQuotes is encoding/csv's rule for a comma-separated field.
+// fieldNeedsQuotes is encoding/csv's rule for a comma-separated field: a comma, a quote, a
+// CR or LF anywhere, `\.`, or a leading space (unicode.IsSpace).
 func fieldNeedsQuotes(field string) bool {
 	if field == "" {
 		return false
@@ -478,10 +479,16 @@ func fieldNeedsQuotes(field string) bool {
 		return true
 	}
 	for i := 0; i < len(field); i++ {
-		if c := field[i]; c == '\n' || c == '\r' || c == '"' || c == ',' {
+		if quoted[field[i]] {
 			return true
 		}
+	}
+	if c := field[0]; c < utf8.RuneSelf {
+		return c == ' ' || c == '\t' || c == '\v' || c == '\f'
 	}
 	r1, _ := utf8.DecodeRuneInString(field)
 	return unicode.IsSpace(r1)
 }
+
+// quoted marks the bytes that make a field quoted wherever they are.
+var quoted = [256]bool{'\n': true, '\r': true, '"': true, ',': true}

@@ -191,7 +191,7 @@ func TestWriteStreamOrgAfterUsers(t *testing.T) {
 // quotes or not.
 func TestAppendRecordMatchesEncodingCSV(t *testing.T) {
 	fields := []string{"", "plain", "a,b", `say "hi"`, "line\nbreak", "cr\rhere", "crlf\r\nend", " lead", "\tlead", "\u00a0nbsp",
-		"trail ", `\.`, `\.x`, "ünï", "\xff\xfe", `"`, ",", "\n", "\u2028sep"}
+		"trail ", `\.`, `\.x`, "ünï", "\xff\xfe", `"`, ",", "\n", "\u2028sep", "\vv", "\ff", "\u0085nel", "\u3000ideo", "x\ty", "\x00nul", "é"}
 	var recs [][]string
 	for _, f := range fields {
 		recs = append(recs, []string{f}, []string{f, f}, []string{"x", f, ""})

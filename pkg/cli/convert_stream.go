@@ -99,7 +99,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 	if kinds := (&roster.Roster{Delta: sink.delta}).DeltaKinds(); len(kinds) > 0 && !format.HoldsDeltas(to) {
 		st.Abort()
 		out.Abort()
-		return convertWritten(deps, opts, style, from, to, sink.read, dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
+		return convertWritten(deps, opts, style, from, to, sink.counts(), dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
 			deltaKindList(kinds), format.Title(to))))
 	}
 	sink.reportDropped(dropped)
@@ -113,10 +113,10 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return convertWritten(deps, opts, style, from, to, sink.read, dropped, err)
+		return convertWritten(deps, opts, style, from, to, sink.counts(), dropped, err)
 	}
 	err = publishChecked(ctx, to, out, st.stagedDest, tmp, fopts, dropped)
-	return convertWritten(deps, opts, style, from, to, sink.read, dropped, err)
+	return convertWritten(deps, opts, style, from, to, sink.counts(), dropped, err)
 }
 
 // adoptingDest is the private folder a streaming writer writes into: a file it finished in its
@@ -145,12 +145,15 @@ func (d *adoptingDest) Adopt(name, path string) error {
 // publishing need. A deleted user or class after a demographics record or an enrollment was
 // passed on cannot take its own with it: that is format.ErrStreamOrder.
 type streamSink struct {
-	w     format.Stream
-	want  map[roster.Kind]bool
+	w format.Stream
+	// Per kind, by its index in roster.Kinds (arrays: a map per row costs more than the
+	// row's write).
+	want  [numKinds]bool
+	bulk  [numKinds]bool // not marked delta
+	read  [numKinds]int  // entities read, kept or not (entityCounts)
+	left  [numKinds]int  // what Roster.Count gives for the roster the writer was handed
+	gone  [numKinds]roster.Applied
 	delta map[roster.Kind]bool
-	read  map[string]int // entities read per kind, kept or not (entityCounts)
-	left  map[roster.Kind]int
-	gone  map[roster.Kind]roster.Applied
 
 	goneUsers, goneClasses map[string]bool
 	dependents             bool // a demographics record or an enrollment was passed on
@@ -158,59 +161,85 @@ type streamSink struct {
 	err                    error
 }
 
+// numKinds is len(roster.Kinds); the kinds' indexes in it follow.
+const numKinds = 7
+
+const (
+	iOrg = iota
+	iSession
+	iCourse
+	iClass
+	iUser
+	iDemographics
+	iEnrollment
+)
+
 func newStreamSink(w format.Stream, to format.Format) *streamSink {
-	s := &streamSink{w: w, want: map[roster.Kind]bool{}, delta: map[roster.Kind]bool{}, read: map[string]int{},
-		left: map[roster.Kind]int{}, gone: map[roster.Kind]roster.Applied{}}
+	s := &streamSink{w: w, delta: map[roster.Kind]bool{}}
 	coll := collectorFor(to)
-	for _, k := range roster.Kinds {
-		s.want[k] = !coll.Skip[k]
+	for i, k := range roster.Kinds {
+		s.want[i] = !coll.Skip[k]
+		s.bulk[i] = true
 	}
 	return s
 }
 
-func (s *streamSink) BorrowsStrings() bool     { return true }
-func (s *streamSink) Wants(k roster.Kind) bool { return s.want[k] }
+func (s *streamSink) BorrowsStrings() bool { return true }
+
+func (s *streamSink) Wants(k roster.Kind) bool { return s.want[slices.Index(roster.Kinds, k)] }
 
 func (s *streamSink) SkipN(k roster.Kind, n int) {
-	if n <= 0 {
-		return
+	if i := slices.Index(roster.Kinds, k); i >= 0 && n > 0 {
+		s.read[i] += n
+		s.left[i] += n
 	}
-	s.read[string(k)] += n
-	s.left[k] += n
 }
 
 func (s *streamSink) MarkDelta(k roster.Kind) {
 	s.delta[k] = true
+	if i := slices.Index(roster.Kinds, k); i >= 0 {
+		s.bulk[i] = false
+	}
 	s.w.MarkDelta(k)
 }
 
 // count is Roster.Count of the roster the writer was handed.
-func (s *streamSink) count(k roster.Kind) int { return s.left[k] }
-
-// take counts an entity of kind k and says whether it goes on to the writer: not when the
-// target does not use its kind, nor when it is deleted (deleted) or goes with a deleted user
-// or class (cascaded) in a kind read in full.
-func (s *streamSink) take(k roster.Kind, deleted, cascaded bool) bool {
-	s.read[string(k)]++
-	if !s.want[k] {
-		s.left[k]++
-		return false
+func (s *streamSink) count(k roster.Kind) int {
+	if i := slices.Index(roster.Kinds, k); i >= 0 {
+		return s.left[i]
 	}
-	if !s.delta[k] {
-		switch {
-		case deleted:
-			a := s.gone[k]
-			a.Deleted++
-			s.gone[k] = a
-			return false
-		case cascaded:
-			a := s.gone[k]
-			a.Cascaded++
-			s.gone[k] = a
-			return false
+	return 0
+}
+
+// counts are the entities read per kind, as entityCounts gives them.
+func (s *streamSink) counts() map[string]int {
+	out := map[string]int{}
+	for i, k := range roster.Kinds {
+		if s.read[i] > 0 {
+			out[string(k)] = s.read[i]
 		}
 	}
-	s.left[k]++
+	return out
+}
+
+// take counts an entity of the kind at index i and says whether it goes on to the writer: not
+// when the target does not use its kind, nor when it is deleted (deleted) or goes with a
+// deleted user or class (cascaded) in a kind read in full.
+func (s *streamSink) take(i int, deleted, cascaded bool) bool {
+	s.read[i]++
+	if !s.want[i] {
+		s.left[i]++
+		return false
+	}
+	if s.bulk[i] && (deleted || cascaded) {
+		if deleted {
+			s.gone[i].Deleted++
+		} else {
+			s.gone[i].Cascaded++
+		}
+		return false
+	}
+	s.left[i]++
 	return true
 }
 
@@ -235,24 +264,24 @@ func (s *streamSink) drop(set *map[string]bool, id string) error {
 }
 
 func (s *streamSink) Org(v *roster.Org) error {
-	if s.want[roster.OrgKind] {
+	if s.want[iOrg] {
 		s.orgs++
 	}
-	if !s.take(roster.OrgKind, roster.Deleted(v.Status), false) {
+	if !s.take(iOrg, roster.Deleted(v.Status), false) {
 		return nil
 	}
 	return s.pass(s.w.Org(v))
 }
 
 func (s *streamSink) AcademicSession(v *roster.AcademicSession) error {
-	if !s.take(roster.AcademicSessionKind, roster.Deleted(v.Status), false) {
+	if !s.take(iSession, roster.Deleted(v.Status), false) {
 		return nil
 	}
 	return s.pass(s.w.AcademicSession(v))
 }
 
 func (s *streamSink) Course(v *roster.Course) error {
-	if !s.take(roster.CourseKind, roster.Deleted(v.Status), false) {
+	if !s.take(iCourse, roster.Deleted(v.Status), false) {
 		return nil
 	}
 	return s.pass(s.w.Course(v))
@@ -260,8 +289,8 @@ func (s *streamSink) Course(v *roster.Course) error {
 
 func (s *streamSink) Class(v *roster.Class) error {
 	deleted := roster.Deleted(v.Status)
-	if !s.take(roster.ClassKind, deleted, false) {
-		if deleted && s.want[roster.ClassKind] && !s.delta[roster.ClassKind] {
+	if !s.take(iClass, deleted, false) {
+		if deleted && s.want[iClass] && s.bulk[iClass] {
 			return s.drop(&s.goneClasses, v.SourcedID)
 		}
 		return nil
@@ -270,15 +299,15 @@ func (s *streamSink) Class(v *roster.Class) error {
 }
 
 func (s *streamSink) User(v *roster.User) error {
-	if s.want[roster.UserKind] {
+	if s.want[iUser] {
 		s.users++
 		if v.Role == "" {
 			s.noRole++
 		}
 	}
 	deleted := roster.Deleted(v.Status)
-	if !s.take(roster.UserKind, deleted, false) {
-		if deleted && s.want[roster.UserKind] && !s.delta[roster.UserKind] {
+	if !s.take(iUser, deleted, false) {
+		if deleted && s.want[iUser] && s.bulk[iUser] {
 			return s.drop(&s.goneUsers, v.SourcedID)
 		}
 		return nil
@@ -287,7 +316,7 @@ func (s *streamSink) User(v *roster.User) error {
 }
 
 func (s *streamSink) Demographics(v *roster.Demographics) error {
-	if !s.take(roster.DemographicsKind, roster.Deleted(v.Status), s.goneUsers[v.SourcedID]) {
+	if !s.take(iDemographics, roster.Deleted(v.Status), s.goneUsers != nil && s.goneUsers[v.SourcedID]) {
 		return nil
 	}
 	s.dependents = true
@@ -295,7 +324,7 @@ func (s *streamSink) Demographics(v *roster.Demographics) error {
 }
 
 func (s *streamSink) Enrollment(v *roster.Enrollment) error {
-	if !s.take(roster.EnrollmentKind, roster.Deleted(v.Status), s.goneUsers[v.UserID] || s.goneClasses[v.ClassID]) {
+	if !s.take(iEnrollment, roster.Deleted(v.Status), (s.goneUsers != nil && s.goneUsers[v.UserID]) || (s.goneClasses != nil && s.goneClasses[v.ClassID])) {
 		return nil
 	}
 	s.dependents = true
@@ -304,14 +333,14 @@ func (s *streamSink) Enrollment(v *roster.Enrollment) error {
 
 // reportDropped reports what was not passed on, as writeConvertedIn does.
 func (s *streamSink) reportDropped(dropped *roster.Problems) {
-	for _, k := range roster.Kinds {
+	for i, k := range roster.Kinds {
 		lossy := func(msg string) {
 			dropped.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, Message: msg})
 		}
-		if a := s.gone[k]; a.Deleted > 0 {
+		if a := s.gone[i]; a.Deleted > 0 {
 			lossy(fmt.Sprintf("%s with status tobedeleted not written: a full roster lists the records that exist", pluralKind(a.Deleted, k)))
 		}
-		if a := s.gone[k]; a.Cascaded > 0 {
+		if a := s.gone[i]; a.Cascaded > 0 {
 			lossy(fmt.Sprintf("%s of a deleted user or class not written", pluralKind(a.Cascaded, k)))
 		}
 	}

@@ -144,3 +144,17 @@ func TestConvertStreamRefusesBadInput(t *testing.T) {
 		t.Errorf("left in DEST's folder: %v", left)
 	}
 }
+
+// streamSink's kind indexes are the kinds' places in roster.Kinds.
+func TestStreamSinkKindIndexes(t *testing.T) {
+	want := map[int]roster.Kind{iOrg: roster.OrgKind, iSession: roster.AcademicSessionKind, iCourse: roster.CourseKind,
+		iClass: roster.ClassKind, iUser: roster.UserKind, iDemographics: roster.DemographicsKind, iEnrollment: roster.EnrollmentKind}
+	if len(roster.Kinds) != numKinds || len(want) != numKinds {
+		t.Fatalf("%d kinds, streamSink has %d", len(roster.Kinds), numKinds)
+	}
+	for i, k := range want {
+		if roster.Kinds[i] != k {
+			t.Errorf("index %d is %s in roster.Kinds, streamSink takes it for %s", i, roster.Kinds[i], k)
+		}
+	}
+}
