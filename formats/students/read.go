@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rostersync/rostersync/pkg/csvio"
@@ -168,12 +169,9 @@ func cell(rec []string, j int) string {
 }
 
 // blank reports whether s is empty or only spaces; a value starting with a printable ASCII
-// character is decided without trimming.
+// character is decided without trimming, and without a call (blank is inlined).
 func blank(s string) bool {
-	if s != "" && s[0] > ' ' && s[0] < utf8.RuneSelf {
-		return false
-	}
-	return strings.TrimSpace(s) == ""
+	return (s == "" || s[0] <= ' ' || s[0] >= utf8.RuneSelf) && strings.TrimSpace(s) == ""
 }
 
 // pre checks one record on its own (csvio.Pre: it may run on the parsing goroutine, beside
@@ -233,8 +231,14 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 		}
 	}
 	if birth := cell(rec, r.birth); !blank(birth) {
-		if t, ok := parseDate(birth); ok {
-			if !isISO(birth) {
+		iso := isISO(birth)
+		var t time.Time
+		ok := iso && validISO(birth) // most: kept as written, no time built
+		if !ok {
+			t, ok = parseDate(birth)
+		}
+		if ok {
+			if !iso {
 				rec[r.birth] = isoDate(t)
 			}
 		} else {

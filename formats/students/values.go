@@ -46,6 +46,26 @@ func digits(s string) (int, bool) {
 	return n, err == nil
 }
 
+// validISO reports whether s, written YYYY-MM-DD, is a day that exists, as parseDate decides
+// (time.Date's calendar: year 0 is a leap year), without building the time.
+func validISO(s string) bool {
+	dg := func(c byte) bool { return '0' <= c && c <= '9' }
+	if !dg(s[0]) || !dg(s[1]) || !dg(s[2]) || !dg(s[3]) || !dg(s[5]) || !dg(s[6]) || !dg(s[8]) || !dg(s[9]) {
+		return false
+	}
+	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
+	m := int(s[5]-'0')*10 + int(s[6]-'0')
+	d := int(s[8]-'0')*10 + int(s[9]-'0')
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
+}
+
 // isISO reports whether s is written YYYY-MM-DD (parseDate checks that the date exists).
 func isISO(s string) bool { return len(s) == 10 && s[4] == '-' && s[7] == '-' }
 
@@ -117,10 +137,10 @@ func scientific(s string) bool {
 
 // validEmail is a plain check of an e-mail address: one @, a local part, a dotted domain, no
 // spaces and no empty labels.
-// emailForbidden holds the bytes an address may not contain: spaces and <>(),;:"[]\.
-var emailForbidden = func() (t [256]bool) {
+// emailForbidden is 1 for the bytes an address may not contain: spaces and <>(),;:"[]\.
+var emailForbidden = func() (t [256]uint8) {
 	for _, c := range []byte(" \t\r\n<>(),;:\"[]\\") {
-		t[c] = true
+		t[c] = 1
 	}
 	return t
 }()
@@ -130,10 +150,12 @@ func validEmail(s string) bool {
 	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") {
 		return false
 	}
-	for i := 0; i < len(s); i++ { // one pass over the bytes: the characters are all ASCII
-		if emailForbidden[s[i]] {
-			return false
-		}
+	bad := uint8(0)
+	for i := 0; i < len(s); i++ { // one pass over the bytes, no branch per byte
+		bad |= emailForbidden[s[i]]
+	}
+	if bad != 0 {
+		return false
 	}
 	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
 		return false
