@@ -13,34 +13,39 @@ func word(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i:]) }
 // bytesOf is s's bytes, only to read eight at a time.
 func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-// printable8 reports whether the eight bytes of w are all printable ASCII (0x20-0x7e): none
-// below 0x20 (the borrow test is exact for whether there is one), none 0x7f and up (adding 1
-// sets the high bit of 0x7f; 0x80 and up have it already).
-func printable8(w uint64) bool {
-	return (w-0x20*ones)&^w&highs == 0 && (w+ones|w)&highs == 0
+// inRange8 reports whether the eight bytes of w all lie in [lo, 0x7e] (lo at most 0x7f):
+// none below lo (the borrow test is exact for whether there is one), none 0x7f and up (adding
+// 1 sets the high bit of 0x7f; 0x80 and up have it already).
+func inRange8(w uint64, lo uint64) bool {
+	return (w-lo*ones)&^w&highs == 0 && (w+ones|w)&highs == 0
 }
 
 // PrintableASCII returns the length of the run of printable ASCII (0x20-0x7e) s starts with:
 // all of s for nearly every value. It reads eight bytes at a time, the last eight together
 // when the length is not a multiple of eight, and goes byte by byte only from a word that
 // holds another byte.
-func PrintableASCII(s string) int {
+func PrintableASCII(s string) int { return asciiRun(s, 0x20) }
+
+// GraphicASCII is PrintableASCII without the space: the run of 0x21-0x7e s starts with.
+func GraphicASCII(s string) int { return asciiRun(s, 0x21) }
+
+func asciiRun(s string, lo byte) int {
 	b := bytesOf(s)
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		if !printable8(word(b, i)) {
-			return i + slowPrintable(s[i:])
+		if !inRange8(word(b, i), uint64(lo)) {
+			return i + slowRun(s[i:], lo)
 		}
 	}
-	if i < len(b) && i >= 8 && printable8(word(b, len(b)-8)) {
+	if i < len(b) && i >= 8 && inRange8(word(b, len(b)-8), uint64(lo)) {
 		return len(b)
 	}
-	return i + slowPrintable(s[i:])
+	return i + slowRun(s[i:], lo)
 }
 
-func slowPrintable(s string) int {
+func slowRun(s string, lo byte) int {
 	i := 0
-	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
+	for i < len(s) && s[i] >= lo && s[i] < 0x7f {
 		i++
 	}
 	return i

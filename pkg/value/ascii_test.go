@@ -15,7 +15,7 @@ func TestASCIIWords(t *testing.T) {
 	for n := range 20 {
 		for p := range n {
 			for c := range 256 {
-				for _, fill := range []byte{' ', '~', 'a', 'A', 'Z', '@', '[', 0x7f, 0x80, 0xff, 0x1f, 0} {
+				for _, fill := range []byte{' ', '!', '~', 'a', 'A', 'Z', '@', '[', 0x7f, 0x80, 0xff, 0x1f, 0} {
 					b := make([]byte, n)
 					for i := range b {
 						b[i] = 'x'
@@ -25,8 +25,11 @@ func TestASCIIWords(t *testing.T) {
 					}
 					b[p] = byte(c)
 					s := string(b)
-					if got, want := PrintableASCII(s), slowPrintable(s); got != want {
+					if got, want := PrintableASCII(s), slowRun(s, 0x20); got != want {
 						t.Fatalf("PrintableASCII(%q) = %d, want %d", s, got, want)
+					}
+					if got, want := GraphicASCII(s), slowRun(s, 0x21); got != want {
+						t.Fatalf("GraphicASCII(%q) = %d, want %d", s, got, want)
 					}
 					if got, want := LowerASCII(s), slowLower(s); got != want {
 						t.Fatalf("LowerASCII(%q) = %v, want %v", s, got, want)

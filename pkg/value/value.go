@@ -11,12 +11,10 @@ import (
 // EmailProblem returns what is wrong with the address s, or "" when it looks valid: one @, a
 // non-empty local part, a domain with a dot inside it, no spaces or control characters.
 func EmailProblem(s string) string {
-	// A run of printable ASCII (eight bytes at a time), then what stopped it: a control
-	// character, or the first non-ASCII byte, from which on every rune is checked.
-	i := PrintableASCII(s)
-	if strings.IndexByte(s[:i], ' ') >= 0 {
-		return "holds a space or control character"
-	}
+	// A run of ASCII without spaces or controls (eight bytes at a time), then what stopped it:
+	// a space or control character, or the first non-ASCII byte, from which on every rune is
+	// checked.
+	i := GraphicASCII(s)
 	if i < len(s) {
 		if s[i] < utf8.RuneSelf {
 			return "holds a space or control character"
