@@ -192,8 +192,11 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 			return rec, false
 		}
 	}
-	for i, c := range r.cols {
-		if r.need[i] && r.pos[i] >= 0 && blank(cell(rec, r.pos[i])) {
+	pos := r.pos[:len(r.cols)]
+	need := r.need[:len(pos)]
+	for i, j := range pos { // by index: no copy of a column per cell
+		if need[i] && j >= 0 && blank(cell(rec, j)) {
+			c := &r.cols[i]
 			r.problem(roster.Error, roster.CodeMissingRequired, line, c.name,
 				fmt.Sprintf("%s is blank: a value is required%s", c.name, ssoNote(c.name, r.opts)))
 		}
@@ -210,8 +213,9 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 		r.problem(roster.Error, roster.CodeExcelDamage, line, ColStudentID,
 			fmt.Sprintf("STUDENT_ID %q is in scientific notation: a spreadsheet rewrote the number; export the IDs as text", id))
 	}
-	for i, c := range r.cols { // every column; a password's or birth date's value is not shown
-		if v := cell(rec, r.pos[i]); csvio.Formula(v) {
+	for i, j := range pos { // every column; a password's or birth date's value is not shown
+		if v := cell(rec, j); csvio.Formula(v) {
+			c := &r.cols[i]
 			r.problem(roster.Warning, roster.CodeFormula, line, c.name, csvio.FormulaMessage(c.name, v, c.name == ColPassword || c.name == ColBirthdate))
 		}
 	}

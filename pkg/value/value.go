@@ -40,16 +40,17 @@ func EmailProblem(s string) string {
 		return "has nothing after the @"
 	case strings.IndexByte(domain, '.') < 0:
 		return "has no dot in the domain"
-	case misplacedDot(domain):
+	case MisplacedDot(domain):
 		return "has a misplaced dot in the domain"
-	case misplacedDot(local):
+	case MisplacedDot(local):
 		return "has a misplaced dot before the @"
 	}
 	return ""
 }
 
-// misplacedDot reports whether s starts or ends with a dot or holds two in a row.
-func misplacedDot(s string) bool {
+// MisplacedDot reports whether s starts or ends with a dot or holds two in a row (an address
+// part with an empty label).
+func MisplacedDot(s string) bool {
 	if s == "" {
 		return false
 	}
