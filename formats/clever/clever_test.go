@@ -132,6 +132,12 @@ func TestReadRules(t *testing.T) {
 			[]want{{"error bad-date 2 Term_start", "MM/DD/YYYY"}}},
 		{"birth date not shown", func(t *testing.T, m fstest.MapFS) { edit(t, m, StudentsFile, "07/02/2019", "7/2/19") },
 			[]want{{"error bad-date 4 DOB", "not shown"}}},
+		{"a school named DEFAULT_DISTRICT_OFFICE", func(t *testing.T, m fstest.MapFS) {
+			for _, f := range []string{SchoolsFile, StudentsFile, TeachersFile, SectionsFile, EnrollmentsFile, StaffFile} {
+				b := m[f].Data
+				m[f] = &fstest.MapFile{Data: []byte(strings.ReplaceAll(string(b), "sch-100", DistrictOffice))}
+			}
+		}, []want{{"error bad-id 2 School_id", "DEFAULT_DISTRICT_OFFICE is Clever's School_id for the district office"}}},
 		{"grade K", func(t *testing.T, m fstest.MapFS) { edit(t, m, StudentsFile, "Noah,1,M", "Noah,K,M") },
 			[]want{{"error bad-grade 4 Grade", "Kindergarten"}}},
 		{"grade zero-padded", func(t *testing.T, m fstest.MapFS) { edit(t, m, StudentsFile, "Ava,7,X", "Ava,07,X") },

@@ -441,6 +441,12 @@ func (fr *fileReader) schoolRow() func([]string, int) error {
 				fmt.Sprintf("School_id %q is already on line %d: every school needs its own School_id", v, first))
 			return nil
 		}
+		if v == DistrictOffice {
+			// Read as a school still, so the rows at it are checked; staff.csv's
+			// DEFAULT_DISTRICT_OFFICE would be two places at once.
+			fr.report(roster.Error, roster.CodeBadID, line, cSchoolID,
+				DistrictOffice+" is Clever's School_id for the district office, which staff.csv uses without a schools.csv row: give the school another School_id")
+		}
 		if !fr.build {
 			return nil
 		}
