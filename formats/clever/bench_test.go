@@ -2,9 +2,12 @@ package clever
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/rostersync/rostersync/formats/oneroster"
 	"github.com/rostersync/rostersync/pkg/format"
@@ -62,4 +65,35 @@ func BenchmarkValidate(b *testing.B) {
 	b.ReportMetric(tCl/float64(b.N), "clever-s/op")
 	b.ReportMetric(tOr/float64(b.N), "oneroster-s/op")
 	b.ReportMetric(tCl/tOr, "clever/oneroster")
+}
+
+// BenchmarkTeacherInManySchools validates an upload where one teacher has a teachers.csv row
+// at each of 20,000 schools: time must grow with the rows, not their square.
+func BenchmarkTeacherInManySchools(b *testing.B) {
+	const n = 20000
+	fsys := example(b)
+	var schools, teachers strings.Builder
+	schools.Write(fsys[SchoolsFile].Data)
+	teachers.Write(fsys[TeachersFile].Data)
+	for i := range n {
+		fmt.Fprintf(&schools, "x%d,School %d,%d,,,,,,,,,,\n", i, i, 9000+i)
+		fmt.Fprintf(&teachers, "x%d,t-1,T001,ST-1,mgarcia@example.org,Maria,,Garcia,Teacher,mgarcia,\n", i)
+	}
+	fsys[SchoolsFile] = &fstest.MapFile{Data: []byte(schools.String())}
+	fsys[TeachersFile] = &fstest.MapFile{Data: []byte(teachers.String())}
+	f := New()
+	for b.Loop() {
+		var coll roster.Collector
+		var errs []roster.Problem
+		if _, err := f.Read(context.Background(), fsys, format.Options{}, &coll, roster.ReporterFunc(func(p roster.Problem) {
+			if p.Severity == roster.Error {
+				errs = append(errs, p)
+			}
+		})); err != nil {
+			b.Fatal(err)
+		}
+		if len(errs) > 0 {
+			b.Fatalf("errors: %v", errs[0])
+		}
+	}
 }

@@ -141,6 +141,32 @@ type person struct {
 	user   roster.User
 	line   int
 	fields uint64 // hash of the fields other than School_id
+	// schools holds user.OrgIDs once they are many (a person at thousands of schools), so
+	// checking a row's school stays constant time.
+	schools map[string]struct{}
+}
+
+// atSchool reports whether the person already has a row at School_id sch.
+func (p *person) atSchool(sch string) bool {
+	if p.schools == nil {
+		if len(p.user.OrgIDs) < 32 {
+			return containsOrg(p.user.OrgIDs, sch)
+		}
+		p.schools = make(map[string]struct{}, 2*len(p.user.OrgIDs))
+		for _, o := range p.user.OrgIDs {
+			p.schools[o] = struct{}{}
+		}
+	}
+	_, ok := p.schools[sch]
+	return ok
+}
+
+// addSchool adds School_id sch to the person's schools.
+func (p *person) addSchool(sch string) {
+	p.user.OrgIDs = append(p.user.OrgIDs, sch)
+	if p.schools != nil {
+		p.schools[sch] = struct{}{}
+	}
 }
 
 // fileReader reads the rows of one file.
@@ -494,11 +520,11 @@ func (fr *fileReader) personRow(teacher bool) func([]string, int) error {
 			case p.fields != h:
 				fr.report(roster.Error, roster.CodeDuplicateID, line, idName,
 					fmt.Sprintf("%s %q is already on line %d with other details: repeat a person only for another school, with the same details", idName, v, p.line))
-			case containsOrg(p.user.OrgIDs, sch):
+			case p.atSchool(sch):
 				fr.report(roster.Error, roster.CodeDuplicateID, line, idName,
 					fmt.Sprintf("%s %q at School_id %q is already on line %d", idName, v, sch, p.line))
 			case schoolOK && !blank(sch):
-				p.user.OrgIDs = append(p.user.OrgIDs, strings.Clone(sch))
+				p.addSchool(strings.Clone(sch))
 			}
 			return nil
 		}
