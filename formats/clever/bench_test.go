@@ -11,6 +11,7 @@ import (
 
 	"github.com/rostersync/rostersync/formats/oneroster"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/rostergen"
 )
@@ -94,6 +95,32 @@ func BenchmarkTeacherInManySchools(b *testing.B) {
 		}
 		if len(errs) > 0 {
 			b.Fatalf("errors: %v", errs[0])
+		}
+	}
+}
+
+// BenchmarkWriteClassOfManyTeachers writes a section with 20,000 teachers enrolled (ten are
+// written): time must grow with the enrollments, not their square.
+func BenchmarkWriteClassOfManyTeachers(b *testing.B) {
+	const n = 20000
+	r := &roster.Roster{
+		Orgs:        []roster.Org{{SourcedID: "s", Name: "School", Type: "school"}},
+		Users:       []roster.User{{SourcedID: "stu", Role: "student", GivenName: "A", FamilyName: "B", OrgIDs: []string{"s"}}},
+		Classes:     []roster.Class{{SourcedID: "c1", Title: "One", SchoolID: "s"}},
+		Enrollments: []roster.Enrollment{{SourcedID: "e", ClassID: "c1", UserID: "stu", Role: "student"}},
+	}
+	for i := range n {
+		id := fmt.Sprintf("t%d", i)
+		r.Users = append(r.Users, roster.User{SourcedID: id, Role: "teacher", GivenName: "T", FamilyName: "U", OrgIDs: []string{"s"}})
+		r.Enrollments = append(r.Enrollments, roster.Enrollment{SourcedID: "e" + id, ClassID: "c1", UserID: id, Role: "teacher"})
+	}
+	for b.Loop() {
+		dst := formattest.MemDest{}
+		if err := New().Write(context.Background(), dst, r, format.Options{}, roster.ReporterFunc(func(roster.Problem) {})); err != nil {
+			b.Fatal(err)
+		}
+		if got := strings.Count(dst[SectionsFile].String(), ",t"); got != 10 {
+			b.Fatalf("sections.csv names %d teachers, want 10:\n%s", got, dst[SectionsFile])
 		}
 	}
 }
