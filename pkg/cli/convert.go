@@ -549,6 +549,12 @@ func openOutput(deps *Deps, dest string, target format.Format) (atomicfile.Outpu
 	}
 	fi, err := os.Stat(dest)
 	isDir := err == nil && fi.IsDir()
+	if multi && !isDir && strings.HasSuffix(strings.ToLower(dest), ".csv") {
+		// It would be made a folder of that name.
+		base := strings.ToLower(strings.TrimSuffix(pkg.FileName, ".zip"))
+		return nil, usageError(fmt.Errorf("%s rosters are sets of files, and %s names one CSV file", format.Title(target), dest),
+			fmt.Sprintf("give a folder (%s/) or a .zip (%s.zip)", base, base))
+	}
 	if isDir || strings.HasSuffix(dest, string(os.PathSeparator)) || strings.HasSuffix(dest, "/") || multi {
 		if !multi {
 			return atomicfile.NewFile(filepath.Join(dest, pkg.FileName)), dirMustExist(dest)
