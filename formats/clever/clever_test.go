@@ -116,6 +116,16 @@ func TestReadRules(t *testing.T) {
 			m["Schools.csv"] = m[SchoolsFile]
 			delete(m, SchoolsFile)
 		}, []want{{"error missing-file 0 ", "lower case"}}},
+		{"one file alone", func(t *testing.T, m fstest.MapFS) {
+			for n := range m {
+				if n != StudentsFile {
+					delete(m, n)
+				}
+			}
+		}, []want{
+			{"warning missing-file 0 ", "only the rules of the file given"}, {"warning missing-file 0 ", "only the rules"},
+			{"warning missing-file 0 ", "only the rules"}, {"warning missing-file 0 ", "only the rules"},
+		}},
 		{"admins.csv deprecated", func(t *testing.T, m fstest.MapFS) {
 			m[AdminsFile] = &fstest.MapFile{Data: []byte("School_id,Staff_id\n")}
 		}, []want{{"warning missing-file 0 ", "staff.csv"}}},

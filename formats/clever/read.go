@@ -58,13 +58,19 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: n,
 			Message: "admins.csv is deprecated by Clever and not read: move its rows to staff.csv (Admin_email becomes Staff_email, Admin_title Title)"})
 	}
+	lone := len(names) == 1 && len(found) == 1
 	for _, s := range specs {
 		if err := ctx.Err(); err != nil {
 			return info, err
 		}
 		name, ok := found[s.name]
 		if !ok {
-			if s.required {
+			switch {
+			case s.required && lone:
+				// One Clever file given alone (validate students.csv), as a lone OneRoster or SDS file.
+				rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: s.name,
+					Message: s.name + " is not here: only the rules of the file given were checked, not references into other files"})
+			case s.required:
 				rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: s.name,
 					Message: s.name + " is missing: Clever processes an upload only when schools.csv, students.csv, teachers.csv, sections.csv and enrollments.csv are all there"})
 			}

@@ -137,7 +137,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err := applyDelta(ctx, deps, opts, from, to, fopts, &coll.Roster); err != nil {
 		return err
 	}
-	if err := needsOrg(to, from, loneName(from, in) != "", &coll.Roster); err != nil {
+	if err := needsOrg(to, from, loneName(from, in), &coll.Roster); err != nil {
 		return err
 	}
 	if err := needsRoles(from, &coll.Roster); err != nil {
@@ -605,17 +605,17 @@ func hasHave(n int) string {
 
 // needsOrg refuses to write users without any org to a format that requires one (OneRoster:
 // the package would fail its own validation, users.orgSourcedIds is required), so the user must
-// name the school. One file of a package (lone: users.csv alone) refers to orgs it does not
+// name the school. One file of a package (lone names it: users.csv alone) refers to orgs it does not
 // hold: the whole package is needed for a format that writes users with their school
 // (format.OrgUse: OneRoster, or students.csv whose SITE_ID comes from the school).
-func needsOrg(to, from format.Format, lone bool, r *roster.Roster) error {
+func needsOrg(to, from format.Format, lone string, r *roster.Roster) error {
 	if r.IsDelta() {
 		return nil // a delta package leaves out what did not change, orgs included
 	}
 	use := format.OrgUseOf(to)
-	if format.PackagingOf(from).Multi && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && use != format.OrgsIgnored {
-		return usageError(fmt.Errorf("the input is one file of a %s package, without orgs.csv: converting it to %s needs the schools its users refer to", format.Title(from), to.Name()),
-			"convert the whole package: its folder or zip")
+	if format.PackagingOf(from).Multi && lone != "" && len(r.Orgs) == 0 && len(r.Users) > 0 && use != format.OrgsIgnored {
+		return usageError(fmt.Errorf("the input is one %s file, %s, without the others of its set: converting it to %s needs the schools its users refer to", format.Title(from), lone, format.Title(to)),
+			"convert the whole set: its folder or zip")
 	}
 	if use == format.OrgsRequired && len(r.Orgs) == 0 && len(r.Users) > 0 {
 		return usageError(fmt.Errorf("a %s file has no schools: converting it to %s needs --org NAME", format.Title(from), to.Name()),
