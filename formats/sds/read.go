@@ -844,6 +844,11 @@ func (fr *fileReader) row(rec []string, line int) {
 		if cid == "" {
 			break
 		}
+		if cid == at(rec, fr.idx[0]) {
+			fr.report(roster.Error, roster.CodeDanglingRef, line, "relationshipUserSourcedId",
+				fmt.Sprintf("relationshipUserSourcedId %q is the user of the row: a contact is another user", cid))
+			break
+		}
 		h := hash(cid)
 		r.contacts.Set(h, 0)
 		if users := r.ids[fileUsers]; users != nil {

@@ -77,6 +77,8 @@ func TestRules(t *testing.T) {
 			return f
 		},
 			want: []formattest.Want{{"warning missing-file 0 ", "Users.csv is not read: it is users.csv in another case, and users.csv is read (remove one of them: on Windows and macOS they are one file)"}}},
+		{name: "a user who is their own contact", edits: []edit{{"relationships.csv", "stu1,grd1,guardian\r\n", "stu1,grd1,guardian\r\nstu2,stu2,parent\r\n"}},
+			want: []formattest.Want{{"error dangling-ref 3 relationshipUserSourcedId", `"stu2" is the user of the row: a contact is another user`}}},
 		{name: "header in another case", edits: []edit{{"users.csv", "sourcedId,username", "SourcedId,username"}},
 			want: []formattest.Want{{"error header 1 SourcedId", "header names are case-sensitive"}}},
 		{name: "roles.csv's sessionSourcedId is singular", edits: []edit{{"roles.csv", "sessionSourcedId", "sessionSourcedIds"}},
