@@ -126,6 +126,19 @@ func TestReadRules(t *testing.T) {
 			{"warning missing-file 0 ", "only the rules of the file given"}, {"warning missing-file 0 ", "only the rules"},
 			{"warning missing-file 0 ", "only the rules"}, {"warning missing-file 0 ", "only the rules"},
 		}},
+		{"an eleventh teacher column", func(t *testing.T, m fstest.MapFS) {
+			lines := strings.SplitAfter(string(m[SectionsFile].Data), "\n")
+			for i, l := range lines {
+				if l != "" {
+					cell := ",zz"
+					if i == 0 {
+						cell = ",Teacher_11_id"
+					}
+					lines[i] = strings.TrimSuffix(l, "\n") + cell + "\n"
+				}
+			}
+			m[SectionsFile] = &fstest.MapFile{Data: []byte(strings.Join(lines, ""))}
+		}, []want{{"error header 1 Teacher_11_id", "at most ten teachers (Teacher_id to Teacher_10_id): the column is not read"}}},
 		{"admins.csv deprecated", func(t *testing.T, m fstest.MapFS) {
 			m[AdminsFile] = &fstest.MapFile{Data: []byte("School_id,Staff_id\n")}
 		}, []want{{"warning missing-file 0 ", "staff.csv"}}},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
@@ -287,6 +288,22 @@ func (fr *fileReader) checkHeader(got []string) bool {
 		Extra: isExt,
 		Hint:  "Clever's " + fr.file + " columns are " + columnList(fr.spec) + " in any order and case, and ext.* extension columns",
 	}
+	if fr.file == SectionsFile {
+		// Teacher_11_id and on are no misspelling of a column to read instead: Clever has none.
+		told := map[string]bool{}
+		spec.Extra = func(name string) bool {
+			if !teacherBeyondTen(name) {
+				return isExt(name)
+			}
+			if told[name] {
+				return true
+			}
+			told[name] = true
+			fr.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: fr.file, Line: 1, Column: name,
+				Message: fmt.Sprintf("%s: Clever's sections.csv names at most ten teachers (Teacher_id to Teacher_10_id): the column is not read", name)})
+			return true
+		}
+	}
 	for _, c := range fr.spec.cols {
 		spec.Columns = append(spec.Columns, csvio.HeaderColumn{Name: c.name, Optional: !c.req})
 	}
@@ -308,6 +325,20 @@ func (fr *fileReader) checkHeader(got []string) bool {
 }
 
 func isExt(name string) bool { return len(name) > 4 && strings.EqualFold(name[:4], "ext.") }
+
+// teacherBeyondTen reports whether name is Teacher_N_id with N past 10, in any case.
+func teacherBeyondTen(name string) bool {
+	l := strings.ToLower(strings.TrimSpace(name))
+	n, ok := strings.CutPrefix(l, "teacher_")
+	if !ok {
+		return false
+	}
+	if n, ok = strings.CutSuffix(n, "_id"); !ok {
+		return false
+	}
+	v, err := strconv.Atoi(n)
+	return err == nil && v > 10
+}
 
 func columnList(s *fileSpec) string {
 	var req []string
