@@ -400,7 +400,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 		}
 		return "", findings(fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 	}
-	if err := needsOrg(to, f, loneName(f, in) != "", &coll.Roster); err != nil {
+	if err := needsOrg(to, f, loneName(f, in), &coll.Roster); err != nil {
 		return "", err
 	}
 	if err := needsRoles(f, &coll.Roster); err != nil {
