@@ -12,6 +12,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // Read reads the students.csv in fsys, sends one school org per distinct SITE_ID (before the
@@ -237,7 +238,7 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 	if birth := cell(rec, r.birth); !blank(birth) {
 		iso := isISO(birth)
 		var t time.Time
-		ok := iso && validISO(birth) // most: kept as written, no time built
+		ok := iso && value.ISODate(birth) // most: kept as written, no time built
 		if !ok {
 			t, ok = parseDate(birth)
 		}

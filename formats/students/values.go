@@ -48,26 +48,6 @@ func digits(s string) (int, bool) {
 	return n, err == nil
 }
 
-// validISO reports whether s, written YYYY-MM-DD, is a day that exists, as parseDate decides
-// (time.Date's calendar: year 0 is a leap year), without building the time.
-func validISO(s string) bool {
-	dg := func(c byte) bool { return '0' <= c && c <= '9' }
-	if !dg(s[0]) || !dg(s[1]) || !dg(s[2]) || !dg(s[3]) || !dg(s[5]) || !dg(s[6]) || !dg(s[8]) || !dg(s[9]) {
-		return false
-	}
-	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
-	m := int(s[5]-'0')*10 + int(s[6]-'0')
-	d := int(s[8]-'0')*10 + int(s[9]-'0')
-	if m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
-	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-		days = 29
-	}
-	return d <= days
-}
-
 // isISO reports whether s is written YYYY-MM-DD (parseDate checks that the date exists).
 func isISO(s string) bool { return len(s) == 10 && s[4] == '-' && s[7] == '-' }
 
