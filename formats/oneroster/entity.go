@@ -85,7 +85,7 @@ func (fr *fileReader) emit(rec []string) error {
 		if !fr.r.opts.Ragged || !ok {
 			return nil
 		}
-		if rec, ok = format.RaggedRow(rec, fr.width, key); !ok {
+		if rec, ok = format.RaggedRow(rec, fr.width, key, format.SecretColumns(fr.header)...); !ok {
 			return nil
 		}
 	}

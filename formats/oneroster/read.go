@@ -897,7 +897,7 @@ func (fr *fileReader) emitRaw(rec []string, raw func([]string) error) error {
 		if !fr.r.opts.Ragged || !ok {
 			return nil
 		}
-		if rec, ok = format.RaggedRow(rec, fr.width, key); !ok {
+		if rec, ok = format.RaggedRow(rec, fr.width, key, format.SecretColumns(fr.header)...); !ok {
 			return nil
 		}
 	}
