@@ -196,7 +196,7 @@ func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profil
 	return err
 }
 
-func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) error {
+func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) (retErr error) {
 	conn := &connFlags{Retries: transport.DefaultRetries, StateDir: opts.StateDir}
 	conn.merge(func(name string) bool { return name == "state-dir" && opts.StateDir != "" }, p)
 	store, err := conn.store(deps)
@@ -208,6 +208,19 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		return err
 	}
 	defer lock.Unlock()
+	// The report: written once the publish step ends (below); a job that stops before it (a
+	// source with errors, a failed pull) writes its own, so the report at p.Report is never an
+	// earlier run's.
+	var checked []report.Validation
+	reported := false
+	defer func() {
+		if p.Report == "" || reported || retErr == nil {
+			return
+		}
+		if rerr := writeRunReport(deps, store, p.Report, "sync", p.Name, p.Destination, nil, retErr, checked); rerr != nil {
+			log.Warn("report not written", "step", "report", "error", rerr.Error())
+		}
+	}()
 	work, err := os.MkdirTemp("", "rostersync-"+p.Name+"-*")
 	if err != nil {
 		return err
@@ -248,7 +261,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	}
 	out := src
 	if p.To != "" {
-		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text")
+		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text", &checked)
 		if err != nil {
 			return err
 		}
@@ -266,7 +279,6 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	if err != nil {
 		return err
 	}
-	var checked []report.Validation
 	check := checker(deps, from, fopts, true, opts.LogFormat == "text", &checked)
 	req := publish.Request{Target: p.Destination, Profile: p.Name, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
 		Inputs: []publish.Input{{Path: out, Shown: sum.Source, As: as}}, Conn: conn.held(),
@@ -285,7 +297,8 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	// The job's log says what happened; a dry run prints its plan.
 	renderReport(deps, rep, !opts.DryRun, opts.DryRun, opts.AllowShrink, holdFlags(opts.Global, opts.StateDir))
 	if p.Report != "" {
-		if rerr := writeRunReport(deps, pub.Store, p.Report, "sync", p.Name, p.Destination, rep, err, checked); err == nil && rerr != nil {
+		reported = true
+		if rerr := writeRunReport(deps, pub.Store, p.Report, "sync", p.Name, p.Destination, rep, err, checked); rerr != nil {
 			log.Warn("report not written", "step", "report", "error", rerr.Error())
 		}
 	}
@@ -376,7 +389,7 @@ func sourceFiles(reg *format.Registry, from string) (names []string, fallback st
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
 // format under dir. It returns the path to publish: a file, a zip or a folder.
-func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger, showProblems bool) (string, error) {
+func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger, showProblems bool, checked *[]report.Validation) (string, error) {
 	to, err := deps.Formats.Lookup(p.To)
 	if err != nil {
 		return "", usageError(err)
@@ -388,8 +401,13 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	defer in.Close()
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 20}
-	if _, err := readInput(ctx, f, in, fopts, coll, probs); err != nil {
+	info, err := readInput(ctx, f, in, fopts, coll, probs)
+	if err != nil {
 		return "", err
+	}
+	if probs.Errors > 0 { // the report of a job its source stops shows why
+		*checked = append(*checked, report.Validation{Path: transport.RedactURL(p.Source), Format: f.Name(), Version: info.Version,
+			Files: info.Files, Summary: reportSummary(summaryOf(probs)), Groups: probs.Groups()})
 	}
 	log.Info("read", "step", "validate", "format", f.Name(), "errors", probs.Errors, "warnings", probs.Warnings)
 	if probs.Errors > 0 {
