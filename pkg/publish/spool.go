@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/rostersync/rostersync/pkg/source"
 )
 
 // Input is one PATH to publish.
@@ -299,7 +301,7 @@ func (c *Copy) spoolStream(ctx context.Context, what string, open func() (io.Rea
 		r, err := open()
 		var n int64
 		if err == nil {
-			n, err = io.Copy(io.MultiWriter(out, h), r)
+			n, err = io.Copy(io.MultiWriter(out, h), source.StreamReader(r)) // bounded: an endless stream is refused
 			r.Close()
 		}
 		done <- result{n, err}
