@@ -303,6 +303,17 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		}
 	}
 	if rep != nil {
+		// push prints these on stderr; a job's log carries them (a stale source, a server that
+		// kept its own file mode), and --quiet hides them as push's (an unchanged export over a
+		// school holiday is no reason for a cron mail every night).
+		for _, n := range rep.Notes {
+			log.Info("note", "step", "publish", "note", n)
+		}
+		for _, w := range rep.Warnings {
+			if !opts.Global.Quiet {
+				log.Warn("warning", "step", "publish", "warning", w)
+			}
+		}
 		sum.Result, sum.Files = rep.Result, rep.Files
 		if len(rep.Guard) > 0 {
 			sum.Guard = rep.Guard[0]
