@@ -422,9 +422,9 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	}
 	log.Info("read", "step", "validate", "format", f.Name(), "errors", probs.Errors, "warnings", probs.Warnings)
 	if probs.Errors > 0 {
-		for _, pr := range probs.List() {
-			if pr.Severity == roster.Error && showProblems { // JSON logs carry counts, never values
-				fmt.Fprintln(deps.IO.ErrOut, problemLine(pr))
+		if showProblems { // JSON logs carry counts, never values
+			for _, l := range groupedLines(probs, probs.Max, func(p roster.Problem) bool { return p.Severity == roster.Error }) {
+				fmt.Fprintln(deps.IO.ErrOut, l)
 			}
 		}
 		return "", findings(fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
