@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -319,7 +321,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 			sum.Guard = rep.Guard[0]
 			g := rep.Guard[0]
 			log.Info("guard", "step", "guard", "compared", g.Compared, "rows", g.Rows, "allowed", g.Allowed,
-				"removed_percent", g.RemovedPercent)
+				slog.Group("removed_percent", perKind(g.RemovedPercent)...))
 		}
 		if rep.Held != "" {
 			log.Info("held", "step", "guard", "run", rep.Held, "hint", "rostersync hold show "+rep.Held)
@@ -343,6 +345,17 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		}
 	}
 	return nil
+}
+
+// perKind is a per-kind figure as log attributes, by kind name: removed_percent.users=0 in the
+// text log (not Go's map[users:0]), the same object as before in JSON.
+func perKind(m map[string]float64) []any {
+	kinds := slices.Sorted(maps.Keys(m))
+	out := make([]any, len(kinds))
+	for i, k := range kinds {
+		out[i] = slog.Float64(k, m[k])
+	}
+	return out
 }
 
 // checkAge refuses a source older than maxAge (for a folder, its newest file counts).
