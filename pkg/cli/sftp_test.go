@@ -191,3 +191,19 @@ func TestPushDestinationURLNamesAFolder(t *testing.T) {
 		t.Error("sync sent the roster to the folder above inbox")
 	}
 }
+
+// A destination folder missing on the server is named as such, with what to do (exit 4), not
+// as a failed "realpath".
+func TestPushDestinationFolderMissing(t *testing.T) {
+	for name, start := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+			code, _, errOut := run(t, env, "push", "--to", srv.url("missing/"), "--known-hosts", srv.knownHosts,
+				"--identity-file", srv.key, filepath.Join(examples, "capti", "roster.csv"))
+			if code != 4 || !strings.Contains(errOut, "does not exist on the server") || !strings.Contains(errOut, "hint: create it") {
+				t.Errorf("exit %d, want 4 naming the missing folder with a hint: %s", code, errOut)
+			}
+		})
+	}
+}
