@@ -238,9 +238,16 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		if err != nil {
 			return err
 		}
-	} else if p.MaxAge > 0 {
-		if err := checkAge(src, p.MaxAge); err != nil {
-			return findings(err)
+	} else {
+		// A source is read as push reads what it sends, converted (to:) or not: never through
+		// a link.
+		if err := publish.RefuseLink(src, src); err != nil {
+			return err
+		}
+		if p.MaxAge > 0 {
+			if err := checkAge(src, p.MaxAge); err != nil {
+				return findings(err)
+			}
 		}
 	}
 	log.Info("source ready", "step", "source", "source", sum.Source)
