@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,6 +22,11 @@ import (
 func writeReport(deps *Deps, path string, render func(io.Writer, report.Meta) error) error {
 	meta := report.Meta{Version: deps.buildVersion().Version, Time: time.Now()}
 	if err := atomicfile.WriteFile(path, func(w io.Writer) error { return render(w, meta) }); err != nil {
+		if dir := filepath.Dir(path); errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+				err = fmt.Errorf("the folder %s does not exist", dir) // not the temporary file's name
+			}
+		}
 		return fmt.Errorf("write the report %s: %w", path, err)
 	}
 	return nil
