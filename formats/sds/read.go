@@ -663,7 +663,7 @@ func checkValue(c *col, v string) (code, msg string) {
 	}
 	show := func() string {
 		if c.secret {
-			return "the value (not shown)"
+			return "(value not shown)"
 		}
 		return fmt.Sprintf("%q", v)
 	}

@@ -99,7 +99,7 @@ func TestRules(t *testing.T) {
 		{name: "date not YYYY-MM-DD", edits: []edit{{"roles.csv", "2026-08-01", "08/01/2026"}},
 			want: []formattest.Want{{"error bad-date 2 roleStartDate", "YYYY-MM-DD"}}},
 		{name: "birth date not shown", edits: []edit{{"demographics.csv", "2016-07-23", "7/23/2016"}},
-			want: []formattest.Want{{"error bad-date 2 birthDate", "the value (not shown)"}}},
+			want: []formattest.Want{{"error bad-date 2 birthDate", "birthDate (value not shown) is not"}}},
 		{name: "school year not YYYY", edits: []edit{{"academicSessions.csv", ",2027,2026-08-01,2027", ",26-27,2026-08-01,2027"}},
 			want: []formattest.Want{{"error bad-date 2 schoolYear", "YYYY"}}},
 		{name: "end before start", edits: []edit{{"academicSessions.csv", "2026-08-01,2026-12-31", "2026-08-01,2026-07-31"}},
