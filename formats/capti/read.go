@@ -192,7 +192,7 @@ func (r *reader) pre(rec []string, line int) ([]string, bool) {
 			return rec, false
 		}
 		var ok bool
-		if rec, ok = format.RaggedRow(rec, len(r.header), r.pos[iUniqueID]); !ok {
+		if rec, ok = format.RaggedRow(rec, len(r.header), r.pos[iUniqueID], format.SecretColumns(r.header)...); !ok {
 			return rec, false
 		}
 	}

@@ -364,7 +364,7 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		if fr.file == SchoolsFile {
 			key = fr.pos[0]
 		}
-		if rec, ok = format.RaggedRow(rec, len(fr.header), key); !ok {
+		if rec, ok = format.RaggedRow(rec, len(fr.header), key, format.SecretColumns(fr.header)...); !ok {
 			return rec, false
 		}
 	}

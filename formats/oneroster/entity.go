@@ -87,7 +87,7 @@ func (fr *fileReader) fit(rec []string) ([]string, bool) {
 	if !fr.r.opts.Ragged || !ok {
 		return nil, false
 	}
-	return format.RaggedRow(rec, fr.width, key)
+	return format.RaggedRow(rec, fr.width, key, format.SecretColumns(fr.header)...)
 }
 
 // emit builds the entity of a row and sends it to the sink. Rows of the wrong width are

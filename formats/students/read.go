@@ -189,7 +189,7 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 			return rec, false
 		}
 		var ok bool
-		if rec, ok = format.RaggedRow(rec, r.width, r.id); !ok {
+		if rec, ok = format.RaggedRow(rec, r.width, r.id, r.pass, r.birth); !ok {
 			return rec, false
 		}
 	}
