@@ -147,7 +147,7 @@ func TestPushInterruptedOverSFTP(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	srv.StallAfter(-1) // new sessions work again: the cleanup's
+	srv.StallNew(-1) // new sessions work again (the cleanup's); the stalled upload stays hung
 	cancel()
 	select {
 	case <-done:
