@@ -214,7 +214,8 @@ func hashFile(ctx context.Context, path string) (string, int64, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, ctxReader{ctx: ctx, r: f})
+	// 1 MB reads: a 200 MB roster in 200 reads, not 6,000 of io.Copy's 32 KB.
+	n, err := io.CopyBuffer(h, ctxReader{ctx: ctx, r: f}, make([]byte, 1<<20))
 	if err != nil {
 		return "", 0, err
 	}
