@@ -186,13 +186,9 @@ func (r *reader) displayID(v string) string {
 // row): everything but the ID tables. It returns false when the row cannot be read.
 func (r *reader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != len(r.header) {
-		r.report(roster.Error, roster.CodeRaggedRow, line, "",
-			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), len(r.header)))
-		if !r.ragged {
-			return rec, false
-		}
+		r.report(roster.Error, roster.CodeRaggedRow, line, "", format.RaggedMessage(len(rec), len(r.header), ""))
 		var ok bool
-		if rec, ok = format.RaggedRow(rec, len(r.header), r.pos[iUniqueID], format.SecretColumns(r.header)...); !ok {
+		if rec, ok = format.FitRagged(rec, r.header, r.pos[iUniqueID], r.ragged); !ok {
 			return rec, false
 		}
 	}

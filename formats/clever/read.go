@@ -355,16 +355,13 @@ func columnList(s *fileSpec) string {
 func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != len(fr.header) {
 		fr.report(roster.Error, roster.CodeRaggedRow, line, "",
-			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? Clever requires quotes around a value with a comma (the row is not read)", len(rec), len(fr.header)))
-		if !fr.ragged {
-			return rec, false
-		}
-		var ok bool
+			format.RaggedMessage(len(rec), len(fr.header), "Clever requires quotes around a value with a comma"))
 		key := fr.pos[1] // Student_id, Teacher_id, Section_id, Staff_id (enrollments: Section_id)
 		if fr.file == SchoolsFile {
 			key = fr.pos[0]
 		}
-		if rec, ok = format.RaggedRow(rec, len(fr.header), key, format.SecretColumns(fr.header)...); !ok {
+		var ok bool
+		if rec, ok = format.FitRagged(rec, fr.header, key, fr.ragged); !ok {
 			return rec, false
 		}
 	}

@@ -184,7 +184,7 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 		// Its values would be read from the wrong columns: the row is not read (unless diff
 		// asks for it and its STUDENT_ID can be told).
 		r.problem(roster.Error, roster.CodeRaggedRow, line, "",
-			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), r.width))
+			format.RaggedMessage(len(rec), r.width, ""))
 		if !r.opts.Ragged {
 			return rec, false
 		}

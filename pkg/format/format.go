@@ -305,6 +305,26 @@ type UserKeyer interface {
 	UserKey(opts Options) (user, org string)
 }
 
+// RaggedMessage is the ragged-row problem's message for a record of cells cells under a header
+// of width: advice, when not "", is the format's word on quoting ("Clever requires quotes
+// around a value with a comma").
+func RaggedMessage(cells, width int, advice string) string {
+	if advice != "" {
+		advice = " " + advice
+	}
+	return fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value?%s (the row is not read)", cells, width, advice)
+}
+
+// FitRagged returns a record whose cell count is not header's fitted to it (RaggedRow, with
+// the secret columns SecretColumns finds in header blanked) when fit (Options.Ragged) and
+// its key can be told; ok is false when the row is not read.
+func FitRagged(rec, header []string, key int, fit bool) (out []string, ok bool) {
+	if !fit {
+		return rec, false
+	}
+	return RaggedRow(rec, len(header), key, SecretColumns(header)...)
+}
+
 // RaggedRow returns a ragged record cut or padded to width cells, when its key (the cell at
 // key) can be told: the key is the first cell (only a comma inside it could move it), or every
 // cell past the header is empty (a trailing comma: the cells are where the header says). ok is
