@@ -130,7 +130,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			return err
 		}
 	}
-	coll, probs, err := readCheckedIn(ctx, deps, in, from, opts.Src, to, fopts)
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, opts.Format.Format, opts.Src, to, fopts)
 	if err != nil {
 		return err
 	}
@@ -215,15 +215,16 @@ func readChecked(ctx context.Context, deps *Deps, path, formatName string, to fo
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	coll, probs, err := readCheckedIn(ctx, deps, in, from, path, to, fopts)
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, formatName, path, to, fopts)
 	if err != nil {
 		return in, nil, nil, nil, err
 	}
 	return in, from, coll, probs, nil
 }
 
-// readCheckedIn is readChecked of an input opened as format from.
-func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Format, path string, to format.Format, fopts format.Options) (*roster.Collector, *roster.Problems, error) {
+// readCheckedIn is readChecked of an input opened as format from (given: the format named, or
+// "" when it was detected).
+func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Format, given, path string, to format.Format, fopts format.Options) (*roster.Collector, *roster.Problems, error) {
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 1000}
 	info, err := readInput(ctx, from, in, fopts, coll, probs)
@@ -231,7 +232,7 @@ func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Forma
 		return nil, nil, err
 	}
 	if probs.Errors > 0 {
-		return nil, nil, refuseInput(deps, path, from.Name(), info, probs)
+		return nil, nil, refuseInput(deps, path, shownFormat(from, in, given), info, probs)
 	}
 	return coll, probs, nil
 }

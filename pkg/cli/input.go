@@ -199,6 +199,16 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 	return f, nil
 }
 
+// shownFormat is the name of format f as picked for in with --format given: "" for a refused
+// zip read without --format, which nothing was detected from (f then only carries the zip's
+// problems). A summary shows "" as no format picked (formatShown).
+func shownFormat(f format.Format, in *input, given string) string {
+	if in.Refused && given == "" {
+		return ""
+	}
+	return f.Name()
+}
+
 func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 	if name == "" && in.Refused {
 		for _, f := range deps.Formats.Formats() {
