@@ -248,8 +248,19 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	}
 	out := src
 	if p.To != "" {
-		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text")
+		var read []report.Validation
+		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text", sum.Source, &read)
 		if err != nil {
+			// The report of a run refused before anything was converted is the one most needed.
+			if p.Report != "" && len(read) > 0 {
+				runErr := err
+				if errclass.Of(err) == errclass.Findings {
+					runErr = errFindings // the source has errors: the run is refused
+				}
+				if rerr := writeRunReport(deps, nil, p.Report, "sync", p.Name, p.Destination, nil, runErr, read); rerr != nil {
+					log.Warn("report not written", "step", "report", "error", rerr.Error())
+				}
+			}
 			return err
 		}
 		from = p.To
@@ -375,8 +386,10 @@ func sourceFiles(reg *format.Registry, from string) (names []string, fallback st
 }
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
-// format under dir. It returns the path to publish: a file, a zip or a folder.
-func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger, showProblems bool) (string, error) {
+// format under dir. It returns the path to publish: a file, a zip or a folder. What the read
+// found goes to read (for the run's report), the source shown as shown.
+func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger, showProblems bool,
+	shown string, read *[]report.Validation) (string, error) {
 	to, err := deps.Formats.Lookup(p.To)
 	if err != nil {
 		return "", usageError(err)
@@ -388,9 +401,12 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	defer in.Close()
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 20}
-	if _, err := readInput(ctx, f, in, fopts, coll, probs); err != nil {
+	info, err := readInput(ctx, f, in, fopts, coll, probs)
+	if err != nil {
 		return "", err
 	}
+	*read = append(*read, report.Validation{Path: shown, Format: formatShown(shownFormat(f, in, from)), Version: info.Version,
+		Files: info.Files, Summary: reportSummary(summaryOf(probs)), Groups: probs.Groups()})
 	log.Info("read", "step", "validate", "format", f.Name(), "errors", probs.Errors, "warnings", probs.Warnings)
 	if probs.Errors > 0 {
 		for _, pr := range probs.List() {
