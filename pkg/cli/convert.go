@@ -98,6 +98,9 @@ type ConvertResult struct {
 	Dest    string           `json:"dest"`
 	Counts  map[string]int   `json:"counts"`
 	Dropped []roster.Problem `json:"dropped"`
+	// Input counts what the read of the source found (warnings and infos: a source with
+	// errors is refused), by severity and by code, as validate's summary does.
+	Input Summary `json:"input"`
 }
 
 func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
@@ -159,13 +162,13 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	}
 	counts := entityCounts(&coll.Roster)
 	dropped, err := writeConvertedIn(ctx, to, out, stageDir(opts.Dest), &coll.Roster, fopts)
-	return convertWritten(deps, opts, style, from, to, counts, dropped, err)
+	return convertWritten(deps, opts, style, from, to, counts, probs, dropped, err)
 }
 
 // convertWritten reports how the write of a conversion went: the rows the target could not
-// hold (refused, exit 1), a failure to write (exit 3), or what was read and what the mapping
-// dropped.
-func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to format.Format, counts map[string]int, dropped *roster.Problems, err error) error {
+// hold (refused, exit 1), a failure to write (exit 3), or what was read, what the mapping
+// dropped and the input's warnings (input: what its read found).
+func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to format.Format, counts map[string]int, input *roster.Problems, dropped *roster.Problems, err error) error {
 	if errors.Is(err, errUnwritable) {
 		grades := false
 		fixer, _ := to.(format.Fixer)
@@ -183,7 +186,7 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
-		Counts: counts, Dropped: dropped.List()}
+		Counts: counts, Dropped: dropped.List(), Input: summaryOf(input)}
 	if res.Dropped == nil {
 		res.Dropped = []roster.Problem{}
 	}
@@ -198,6 +201,9 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 	for _, p := range res.Dropped {
 		fmt.Fprintf(deps.IO.ErrOut, "%s: %s\n", p.Severity, p.Message)
 	}
+	for _, line := range inputWarnings(opts.Src, input) {
+		fmt.Fprintln(deps.IO.ErrOut, line)
+	}
 	where := opts.Dest
 	if where == "-" {
 		where = "stdout"
@@ -206,7 +212,39 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 	return nil
 }
 
-// refuseInput lists the problems of an input with errors and refuses the conversion.
+// inputWarnings are the lines that tell a conversion's warnings of its input: their count by
+// code, and what a cell a spreadsheet would run as a formula became (written as it is: the
+// value is the source's, and the output is read back as it was read). None without warnings.
+func inputWarnings(src string, input *roster.Problems) []string {
+	if input.Warnings == 0 {
+		return nil
+	}
+	warned := map[string]int{}
+	for _, g := range input.Groups() {
+		if g.Kept[0].Severity == roster.Warning {
+			warned[g.Kept[0].Code] += g.Count
+		}
+	}
+	see := "see 'rostersync validate " + src + "'"
+	if src == "-" {
+		see = "validate it for where"
+	}
+	lines := []string{termSafe(fmt.Sprintf("warning: %s has %s (%s): converted as read; %s",
+		src, plural(input.Warnings, "warning"), byCodeText(warned), see))}
+	if n := warned[roster.CodeFormula]; n > 0 {
+		lines = append(lines, fmt.Sprintf("warning: %s starting with =, +, - or @ written as it is: a spreadsheet opening the output would run it as a formula; fix it in the source",
+			cells(n)))
+	}
+	return lines
+}
+
+func cells(n int) string {
+	if n == 1 {
+		return "1 cell"
+	}
+	return plural(n, "cell")
+}
+
 // readChecked opens path, takes its format (formatName, else detected) and reads it into a
 // collector for the target format; an input with errors is refused with its problems listed.
 // The input it returns, once opened, is the caller's to close, whatever the error.
