@@ -46,7 +46,9 @@ func newConvertCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 canonical roster model and write it in the --to format. Input with errors is refused and nothing
 is written. DEST is a file, a directory, a .zip (OneRoster), or stdout when absent or -; it
 appears only when the whole output is written (temporary name, then rename). What the mapping
-drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file).
+drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file),
+and so are the input's warnings, by code; a cell a spreadsheet would run as a formula is written
+as it is, with a warning.
 What is written is first checked with the target format's validator: output with errors is
 refused and nothing appears. Converting a format to itself normalizes it. A OneRoster delta stays
 a delta in OneRoster; ` + wholeRosters(deps.Formats) + ` hold whole rosters, so a delta converts to
