@@ -229,12 +229,12 @@ func inputWarnings(src string, input *roster.Problems) []string {
 	}
 	see := "see 'rostersync validate " + src + "'"
 	if src == "-" {
-		see = "validate it for where"
+		see = "run 'rostersync validate' on it to see where"
 	}
 	lines := []string{termSafe(fmt.Sprintf("warning: %s has %s (%s): converted as read; %s",
 		src, plural(input.Warnings, "warning"), byCodeText(warned), see))}
 	if n := warned[roster.CodeFormula]; n > 0 {
-		lines = append(lines, fmt.Sprintf("warning: %s starting with =, +, - or @ written as it is: a spreadsheet opening the output would run it as a formula; fix it in the source",
+		lines = append(lines, fmt.Sprintf("warning: %s starting with =, +, -, @, a tab or a CR written as it is: a spreadsheet opening the output would run it as a formula; fix it in the source",
 			cells(n)))
 	}
 	return lines
