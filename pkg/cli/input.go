@@ -275,6 +275,8 @@ func undetectedWhy(in *input) string {
 	switch what, line := csvio.NotText(head[:n]); what {
 	case "UTF-16":
 		return "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""
+	case "binary":
+		return "the file holds NUL bytes throughout: it is binary, not a CSV text file"
 	case "NUL":
 		return fmt.Sprintf("line %d holds a NUL byte: remove it, or check that the file is the CSV export", line)
 	}

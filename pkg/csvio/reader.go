@@ -64,9 +64,9 @@ func ValidEncoding(name string) bool {
 }
 
 // NotText tells from the start of a file whether it is not UTF-8 text: "UTF-16" (a byte-order
-// mark, or a NUL at every other byte: UTF-16 without a mark) or "NUL" (a stray NUL byte in
-// text, which the reader reports at its line and character and reads past), with the line of
-// the first NUL; "" for text.
+// mark, or a NUL at every other byte: UTF-16 without a mark), "binary" (NULs throughout: not a
+// text file) or "NUL" (a stray NUL byte in text, which the reader reports at its line and
+// character and reads past), with the line of the first NUL; "" for text.
 func NotText(head []byte) (what string, line int) {
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || unmarkedUTF16(head) {
 		return "UTF-16", 1
@@ -75,12 +75,17 @@ func NotText(head []byte) (what string, line int) {
 	if nul < 0 {
 		return "", 0
 	}
-	return "NUL", 1 + bytes.Count(head[:nul], []byte{'\n'})
+	line = 1 + bytes.Count(head[:nul], []byte{'\n'})
+	if n := bytes.Count(head, []byte{0}); n >= 8 && n > len(head)/64 {
+		return "binary", line
+	}
+	return "NUL", line
 }
 
 // unmarkedUTF16 reports whether head looks like UTF-16 text without a byte-order mark: in at
 // least 4 of its first byte pairs (up to 256) and three quarters of them, the same byte of the
-// pair is NUL, as it is for every ASCII character in UTF-16 (a header row is ASCII).
+// pair is NUL, as it is for every ASCII character in UTF-16 (a header row is ASCII), and the
+// other byte is seldom NUL (in a binary file both are).
 func unmarkedUTF16(head []byte) bool {
 	pairs := min(len(head)/2, 256)
 	if pairs < 4 {
@@ -95,7 +100,7 @@ func unmarkedUTF16(head []byte) bool {
 			odd++
 		}
 	}
-	return 4*max(even, odd) >= 3*pairs
+	return 4*max(even, odd) >= 3*pairs && 8*min(even, odd) < pairs
 }
 
 // NewReader starts reading r, which holds the file called file (the name problems carry). It
@@ -115,10 +120,15 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
 		transcode = true
 	}
-	if what, line := NotText(head); what == "UTF-16" {
+	switch what, line := NotText(head); what {
+	case "UTF-16":
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""})
 		return nil, fmt.Errorf("%s: %w: UTF-16", file, ErrEncoding)
+	case "binary":
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
+			Message: "the file holds NUL bytes throughout: it is binary, not a CSV text file; give the roster's CSV export"})
+		return nil, fmt.Errorf("%s: %w: binary", file, ErrEncoding)
 	}
 	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3) //nolint:errcheck // the bytes were just peeked
