@@ -235,16 +235,9 @@ func inputWarnings(src string, input *roster.Problems) []string {
 		src, plural(input.Warnings, "warning"), byCodeText(warned), see))}
 	if n := warned[roster.CodeFormula]; n > 0 {
 		lines = append(lines, fmt.Sprintf("warning: %s starting with =, +, -, @, a tab or a CR written as it is: a spreadsheet opening the output would run it as a formula; fix it in the source",
-			cells(n)))
+			plural(n, "cell")))
 	}
 	return lines
-}
-
-func cells(n int) string {
-	if n == 1 {
-		return "1 cell"
-	}
-	return plural(n, "cell")
 }
 
 // readChecked opens path, takes its format (formatName, else detected) and reads it into a
@@ -277,6 +270,7 @@ func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Forma
 	return coll, probs, nil
 }
 
+// refuseInput lists the problems of an input with errors and refuses the conversion.
 func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
 	res := &ValidateResult{Path: path, Format: from, Version: info.Version, Files: info.Files,
 		Problems: probs.List(), Truncated: probs.Truncated,
