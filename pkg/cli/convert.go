@@ -46,7 +46,9 @@ func newConvertCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 canonical roster model and write it in the --to format. Input with errors is refused and nothing
 is written. DEST is a file, a directory, a .zip (OneRoster), or stdout when absent or -; it
 appears only when the whole output is written (temporary name, then rename). What the mapping
-drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file).
+drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file),
+and so are the input's warnings, by code; a cell a spreadsheet would run as a formula is written
+as it is, with a warning.
 What is written is first checked with the target format's validator: output with errors is
 refused and nothing appears. Converting a format to itself normalizes it. A OneRoster delta stays
 a delta in OneRoster; ` + wholeRosters(deps.Formats) + ` hold whole rosters, so a delta converts to
@@ -98,6 +100,9 @@ type ConvertResult struct {
 	Dest    string           `json:"dest"`
 	Counts  map[string]int   `json:"counts"`
 	Dropped []roster.Problem `json:"dropped"`
+	// Input counts what the read of the source found (warnings and infos: a source with
+	// errors is refused), by severity and by code, as validate's summary does.
+	Input Summary `json:"input"`
 }
 
 func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
@@ -130,7 +135,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			return err
 		}
 	}
-	coll, probs, err := readCheckedIn(ctx, deps, in, from, opts.Src, to, fopts)
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, opts.Format.Format, opts.Src, to, fopts)
 	if err != nil {
 		return err
 	}
@@ -159,13 +164,13 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	}
 	counts := entityCounts(&coll.Roster)
 	dropped, err := writeConvertedIn(ctx, to, out, stageDir(opts.Dest), &coll.Roster, fopts)
-	return convertWritten(deps, opts, style, from, to, counts, dropped, err)
+	return convertWritten(deps, opts, style, from, to, counts, probs, dropped, err)
 }
 
 // convertWritten reports how the write of a conversion went: the rows the target could not
-// hold (refused, exit 1), a failure to write (exit 3), or what was read and what the mapping
-// dropped.
-func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to format.Format, counts map[string]int, dropped *roster.Problems, err error) error {
+// hold (refused, exit 1), a failure to write (exit 3), or what was read, what the mapping
+// dropped and the input's warnings (input: what its read found).
+func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to format.Format, counts map[string]int, input *roster.Problems, dropped *roster.Problems, err error) error {
 	if errors.Is(err, errUnwritable) {
 		grades := false
 		fixer, _ := to.(format.Fixer)
@@ -183,7 +188,7 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
-		Counts: counts, Dropped: dropped.List()}
+		Counts: counts, Dropped: dropped.List(), Input: summaryOf(input)}
 	if res.Dropped == nil {
 		res.Dropped = []roster.Problem{}
 	}
@@ -198,6 +203,9 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 	for _, p := range res.Dropped {
 		fmt.Fprintf(deps.IO.ErrOut, "%s: %s\n", p.Severity, p.Message)
 	}
+	for _, line := range inputWarnings(opts.Src, input) {
+		fmt.Fprintln(deps.IO.ErrOut, line)
+	}
 	where := opts.Dest
 	if where == "-" {
 		where = "stdout"
@@ -206,7 +214,32 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 	return nil
 }
 
-// refuseInput lists the problems of an input with errors and refuses the conversion.
+// inputWarnings are the lines that tell a conversion's warnings of its input: their count by
+// code, and what a cell a spreadsheet would run as a formula became (written as it is: the
+// value is the source's, and the output is read back as it was read). None without warnings.
+func inputWarnings(src string, input *roster.Problems) []string {
+	if input.Warnings == 0 {
+		return nil
+	}
+	warned := map[string]int{}
+	for _, g := range input.Groups() {
+		if g.Kept[0].Severity == roster.Warning {
+			warned[g.Kept[0].Code] += g.Count
+		}
+	}
+	see := "see 'rostersync validate " + src + "'"
+	if src == "-" {
+		see = "run 'rostersync validate' on it to see where"
+	}
+	lines := []string{termSafe(fmt.Sprintf("warning: %s has %s (%s): converted as read; %s",
+		src, plural(input.Warnings, "warning"), byCodeText(warned), see))}
+	if n := warned[roster.CodeFormula]; n > 0 {
+		lines = append(lines, fmt.Sprintf("warning: %s starting with =, +, -, @, a tab or a CR written as it is: a spreadsheet opening the output would run it as a formula; fix it in the source",
+			plural(n, "cell")))
+	}
+	return lines
+}
+
 // readChecked opens path, takes its format (formatName, else detected) and reads it into a
 // collector for the target format; an input with errors is refused with its problems listed.
 // The input it returns, once opened, is the caller's to close, whatever the error.
@@ -215,15 +248,16 @@ func readChecked(ctx context.Context, deps *Deps, path, formatName string, to fo
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	coll, probs, err := readCheckedIn(ctx, deps, in, from, path, to, fopts)
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, formatName, path, to, fopts)
 	if err != nil {
 		return in, nil, nil, nil, err
 	}
 	return in, from, coll, probs, nil
 }
 
-// readCheckedIn is readChecked of an input opened as format from.
-func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Format, path string, to format.Format, fopts format.Options) (*roster.Collector, *roster.Problems, error) {
+// readCheckedIn is readChecked of an input opened as format from (given: the format named, or
+// "" when it was detected).
+func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Format, given, path string, to format.Format, fopts format.Options) (*roster.Collector, *roster.Problems, error) {
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 1000}
 	info, err := readInput(ctx, from, in, fopts, coll, probs)
@@ -231,11 +265,12 @@ func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Forma
 		return nil, nil, err
 	}
 	if probs.Errors > 0 {
-		return nil, nil, refuseInput(deps, path, from.Name(), info, probs)
+		return nil, nil, refuseInput(deps, path, shownFormat(from, in, given), info, probs)
 	}
 	return coll, probs, nil
 }
 
+// refuseInput lists the problems of an input with errors and refuses the conversion.
 func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
 	res := &ValidateResult{Path: path, Format: from, Version: info.Version, Files: info.Files,
 		Problems: probs.List(), Truncated: probs.Truncated,

@@ -68,7 +68,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 	}
 	if probs.Errors > 0 {
 		st.Abort()
-		return refuseInput(deps, opts.Src, from.Name(), info, probs)
+		return refuseInput(deps, opts.Src, shownFormat(from, in, opts.Format.Format), info, probs)
 	}
 	if opts.Fix && !opts.Global.Quiet {
 		for _, p := range probs.List() {
@@ -99,7 +99,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 	if kinds := (&roster.Roster{Delta: sink.delta}).DeltaKinds(); len(kinds) > 0 && !format.HoldsDeltas(to) {
 		st.Abort()
 		out.Abort()
-		return convertWritten(deps, opts, style, from, to, sink.counts(), dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
+		return convertWritten(deps, opts, style, from, to, sink.counts(), probs, dropped, unwritable(fmt.Sprintf("the input is a OneRoster delta (manifest.csv marks %s delta), not a roster, and %s holds a whole roster; nothing was written",
 			deltaKindList(kinds), format.Title(to))))
 	}
 	sink.reportDropped(dropped)
@@ -113,10 +113,10 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return convertWritten(deps, opts, style, from, to, sink.counts(), dropped, err)
+		return convertWritten(deps, opts, style, from, to, sink.counts(), probs, dropped, err)
 	}
 	err = publishChecked(ctx, to, out, st.stagedDest, tmp, fopts, dropped)
-	return convertWritten(deps, opts, style, from, to, sink.counts(), dropped, err)
+	return convertWritten(deps, opts, style, from, to, sink.counts(), probs, dropped, err)
 }
 
 // adoptingDest is the private folder a streaming writer writes into: a file it finished in its

@@ -199,6 +199,16 @@ func pickFormat(deps *Deps, name string, in *input) (format.Format, error) {
 	return f, nil
 }
 
+// shownFormat is the name of format f as picked for in with --format given: "" for a refused
+// zip read without --format, which nothing was detected from (f then only carries the zip's
+// problems). A summary shows "" as no format picked (formatShown).
+func shownFormat(f format.Format, in *input, given string) string {
+	if in.Refused && given == "" {
+		return ""
+	}
+	return f.Name()
+}
+
 func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 	if name == "" && in.Refused {
 		for _, f := range deps.Formats.Formats() {
@@ -250,7 +260,7 @@ func loneName(f format.Format, in *input) string {
 }
 
 // undetectedWhy says why a lone file's header matched no format when its bytes tell: UTF-16, a
-// binary file, or another separator than the comma.
+// NUL byte, or another separator than the comma.
 func undetectedWhy(in *input) string {
 	if in.File == nil {
 		return ""
@@ -262,11 +272,13 @@ func undetectedWhy(in *input) string {
 	defer rc.Close()
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(rc, head)
-	switch what, _ := csvio.NotText(head[:n]); what {
+	switch what, line := csvio.NotText(head[:n]); what {
 	case "UTF-16":
 		return "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""
 	case "binary":
-		return "the file holds NUL bytes: it is binary or UTF-16, not UTF-8 CSV"
+		return "the file holds NUL bytes throughout: it is binary, not a CSV text file"
+	case "NUL":
+		return fmt.Sprintf("line %d holds a NUL byte: remove it, or check that the file is the CSV export", line)
 	}
 	line, _, _ := strings.Cut(strings.TrimPrefix(string(head[:n]), "\uFEFF"), "\n")
 	return csvio.OtherSeparator(strings.TrimSuffix(line, "\r"))

@@ -265,12 +265,21 @@ func problemLine(p roster.Problem) string {
 	return termSafe(fmt.Sprintf("%s:%d: %s %s%s: %s", p.File, p.Line, p.Severity, p.Code, col, p.Message))
 }
 
+// formatShown is a result's format as the summary and the HTML report name it: "" is a refused
+// zip read without --format, which nothing was detected from.
+func formatShown(name string) string {
+	if name == "" {
+		return "no format picked (the zip was refused before it was read)"
+	}
+	return name
+}
+
 func validateSummaryLine(r *ValidateResult) string {
 	rows := 0
 	for _, f := range r.Files {
 		rows += f.Rows
 	}
-	what := r.Format
+	what := formatShown(r.Format)
 	if r.Version != "" {
 		what += " " + r.Version
 	}

@@ -56,7 +56,7 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 			return nil, err
 		}
 		if checked != nil {
-			*checked = append(*checked, report.Validation{Path: shown, Format: f.Name(), Version: info.Version,
+			*checked = append(*checked, report.Validation{Path: shown, Format: formatShown(shownFormat(f, in, formatName)), Version: info.Version,
 				Files: info.Files, Summary: reportSummary(summaryOf(probs)), Groups: probs.Groups()})
 		}
 		if !show && probs.Errors > 0 {

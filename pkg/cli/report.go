@@ -41,7 +41,7 @@ func reportSummary(s Summary) report.Summary {
 func writeValidateReport(deps *Deps, path string, results []*ValidateResult) error {
 	vs := make([]report.Validation, len(results))
 	for i, r := range results {
-		vs[i] = report.Validation{Path: r.Path, Format: r.Format, Version: r.Version, Files: r.Files,
+		vs[i] = report.Validation{Path: r.Path, Format: formatShown(r.Format), Version: r.Version, Files: r.Files,
 			Summary: reportSummary(r.Summary), Groups: r.groups}
 	}
 	return writeReport(deps, path, func(w io.Writer, m report.Meta) error { return report.Validate(w, m, vs) })

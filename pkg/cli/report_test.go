@@ -373,3 +373,51 @@ func TestPushReport(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncReportOfARefusedSource: a sync job whose source has errors writes its report: too
+// when it converts (to:), where the source is refused before anything is converted: 0600, the
+// run refused, the source's problems counted by code.
+func TestSyncReportOfARefusedSource(t *testing.T) {
+	src, err := filepath.Abs(filepath.Join(examples, "invalid", "capti", "bad-email-no-at"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"", "oneroster", "clever"} {
+		t.Run("to "+to, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "reports", "sync.html")
+			if err := os.Mkdir(filepath.Dir(path), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			cfg := filepath.Join(dir, "rostersync.yaml")
+			conv := ""
+			if to != "" {
+				conv = "\n    to: " + to
+			}
+			if err := os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    source: "+src+conv+"\n    destination: "+filepath.Join(dir, "outbox")+
+				"\n    state_dir: "+filepath.Join(dir, "state")+"\n    report: reports/sync.html\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errOut := run(t, map[string]string{"HOME": dir}, "--config", cfg, "sync", "nightly")
+			if code != ExitFindings {
+				t.Fatalf("sync of a source with errors: exit %d, want 1\n%s", code, errOut)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatalf("no report of the refused run: %v\n%s", err, errOut)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("report mode %v, want 0600", fi.Mode().Perm())
+			}
+			b, _ := os.ReadFile(path)
+			for _, want := range []string{`data-result="refused"`, `<section class="input"`, "bad-email"} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("the report lacks %s", want)
+				}
+			}
+			if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+				t.Errorf("the report folder holds %d entries (a temporary file left?)", len(ents))
+			}
+		})
+	}
+}

@@ -250,7 +250,7 @@ func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts 
 		list = []roster.Problem{}
 	}
 	return &ValidateResult{
-		Path: path, Format: f.Name(), Version: info.Version, Files: info.Files,
+		Path: path, Format: shownFormat(f, in, opts.Format.Format), Version: info.Version, Files: info.Files,
 		Problems: list, Truncated: probs.Truncated, base: baseOf(in), groups: probs.Groups(),
 		Summary: summaryOf(probs),
 	}, nil

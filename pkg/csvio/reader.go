@@ -64,23 +64,43 @@ func ValidEncoding(name string) bool {
 }
 
 // NotText tells from the start of a file whether it is not UTF-8 text: "UTF-16" (a byte-order
-// mark) or "binary" (a NUL byte; UTF-16 without a mark looks so too), with the line to report
-// it on (a NUL past the first line is damage on its own line); "" for text.
+// mark, or a NUL at every other byte: UTF-16 without a mark), "binary" (NULs throughout: not a
+// text file) or "NUL" (a stray NUL byte in text, which the reader reports at its line and
+// character and reads past), with the line of the first NUL; "" for text.
 func NotText(head []byte) (what string, line int) {
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || unmarkedUTF16(head) {
+		return "UTF-16", 1
+	}
 	nul := bytes.IndexByte(head, 0)
-	switch {
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		what = "UTF-16"
-	case len(head) > 1 && nul >= 0:
-		what = "binary"
-	default:
+	if nul < 0 {
 		return "", 0
 	}
-	line = 1
-	if nul > 0 {
-		line += bytes.Count(head[:nul], []byte{'\n'})
+	line = 1 + bytes.Count(head[:nul], []byte{'\n'})
+	if n := bytes.Count(head, []byte{0}); n >= 8 && n > len(head)/64 {
+		return "binary", line
 	}
-	return what, line
+	return "NUL", line
+}
+
+// unmarkedUTF16 reports whether head looks like UTF-16 text without a byte-order mark: in at
+// least 4 of its first byte pairs (up to 256) and three quarters of them, the same byte of the
+// pair is NUL, as it is for every ASCII character in UTF-16 (a header row is ASCII), and the
+// other byte is seldom NUL (in a binary file both are).
+func unmarkedUTF16(head []byte) bool {
+	pairs := min(len(head)/2, 256)
+	if pairs < 4 {
+		return false
+	}
+	var even, odd int
+	for i := range pairs {
+		if head[2*i] == 0 {
+			even++
+		}
+		if head[2*i+1] == 0 {
+			odd++
+		}
+	}
+	return 4*max(even, odd) >= 3*pairs && 8*min(even, odd) < pairs
 }
 
 // NewReader starts reading r, which holds the file called file (the name problems carry). It
@@ -100,10 +120,15 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 	case "windows-1252", "cp1252", "latin1", "iso-8859-1":
 		transcode = true
 	}
-	if what, line := NotText(head); what != "" {
+	switch what, line := NotText(head); what {
+	case "UTF-16":
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
-			Message: "the file is UTF-16 (or binary), not UTF-8: save it as \"CSV UTF-8\""})
+			Message: "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""})
 		return nil, fmt.Errorf("%s: %w: UTF-16", file, ErrEncoding)
+	case "binary":
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
+			Message: "the file holds NUL bytes throughout: it is binary, not a CSV text file; give the roster's CSV export"})
+		return nil, fmt.Errorf("%s: %w: binary", file, ErrEncoding)
 	}
 	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3) //nolint:errcheck // the bytes were just peeked
@@ -121,9 +146,9 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "not valid UTF-8 (first such line; later ones not listed): save the file as \"CSV UTF-8\", or pass --input-encoding windows-1252 if it comes from Excel on Windows"})
 	}
-	sc.onNUL = func(line int) {
+	sc.onNUL = func(line, char int) {
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
-			Message: "a NUL byte (binary data) in the text (first such line; later ones not listed): export the file again as \"CSV UTF-8\""})
+			Message: fmt.Sprintf("a NUL byte at character %d of the line (the first; later ones not listed): remove it (an editor may show it as ^@ or \\0), or export the file again as \"CSV UTF-8\"", char)})
 	}
 	rd := &Reader{file: file, rep: rep, sc: sc, opts: opts}
 	sc.onCR = func(line int) {

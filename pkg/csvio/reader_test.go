@@ -75,7 +75,8 @@ func TestReader(t *testing.T) {
 			records: []record{{2, "ok"}, {3, "bad\xff"}, {4, "bad\xfe"}}, problems: []string{"encoding@3"}},
 		{name: "truncated UTF-8 at end", data: "a\nok\xc3", header: "a", records: []record{{2, "ok\xc3"}}, problems: []string{"encoding@2"}},
 		{name: "bare CR stops the file", data: "a,b\r1,2\r3,4\r", problems: []string{"encoding@1"}, fatal: true},
-		{name: "NUL on line 3", data: "a,b\n1,2\n3,\x004\n", problems: []string{"encoding@3"}, fatal: true},
+		{name: "NUL on line 3", data: "a,b\n1,2\n3,\x004\n", header: "a|b", records: []record{{2, "1|2"}, {3, "3|\x004"}},
+			problems: []string{"encoding@3"}},
 		{name: "NUL past the first 4 KB", data: "a,b\n" + strings.Repeat("1,2\n", 1200) + "3,\x004\n5,6\x00\n", header: "a|b",
 			records: func() (out []record) {
 				for i := range 1200 {
@@ -122,6 +123,47 @@ func TestReader(t *testing.T) {
 					if recs[i] != tt.records[i] {
 						t.Errorf("record %d = %v, want %v", i, recs[i], tt.records[i])
 					}
+				}
+			})
+		}
+	}
+}
+
+// A stray NUL in UTF-8 text is a problem at its line and character, with a hint to remove
+// it; UTF-16, with or without a byte-order mark, is named as UTF-16 and not read.
+func TestReaderTellsUTF16FromAStrayNUL(t *testing.T) {
+	tests := []struct {
+		name, data string
+		fatal      bool
+		line       int
+		want       []string
+	}{
+		{"a stray NUL in the header", "id,name\x00\n1,2\n", false, 1, []string{"character 8", "remove it"}},
+		{"a stray NUL on line 3", "a,b\n1,2\nJos\u00e9,\x004\n", false, 3, []string{"character 6", "remove it"}},
+		{"UTF-16 LE with a BOM", "\xff\xfei\x00d\x00\n\x00", true, 1, []string{"UTF-16"}},
+		{"UTF-16 LE without a BOM", "i\x00d\x00,\x00n\x00\n\x001\x00,\x002\x00\n\x00", true, 1, []string{"UTF-16"}},
+		{"UTF-16 BE without a BOM", "\x00i\x00d\x00,\x00n\x00\n\x001\x00,\x002\x00\n", true, 1, []string{"UTF-16"}},
+		{"binary (NULs throughout, at both bytes of a pair)", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+			true, 1, []string{"binary", "not a CSV text file"}},
+	}
+	for _, tt := range tests {
+		for _, chunk := range []int{0, 1, 3} {
+			t.Run(tt.name, func(t *testing.T) {
+				_, _, probs, err := readAll(t, tt.data, Options{}, chunk)
+				if (err != nil) != tt.fatal {
+					t.Fatalf("err = %v, fatal %v", err, tt.fatal)
+				}
+				if len(probs) != 1 || probs[0].Code != roster.CodeEncoding || probs[0].Line != tt.line {
+					t.Fatalf("problems %v, want one encoding problem on line %d", probs, tt.line)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(probs[0].Message, w) {
+						t.Errorf("message %q lacks %q", probs[0].Message, w)
+					}
+				}
+				binary := strings.HasPrefix(tt.name, "binary")
+				if strings.Contains(probs[0].Message, "UTF-16") != (tt.fatal && !binary) {
+					t.Errorf("message %q: UTF-16 named for a stray NUL, or not for UTF-16", probs[0].Message)
 				}
 			})
 		}

@@ -46,10 +46,10 @@ type scanner struct {
 	badUTF8 bool   // invalid UTF-8 already reported
 	onUTF8  func(line int)
 	onCR    func(line int)
-	onNUL   func(line int)
-	badNUL  bool   // a NUL byte already reported
-	rec     []byte // the slow path's record being built
-	err     error  // a read error, returned once the records before it are out
+	onNUL   func(line, char int) // the line of the first NUL, and its character in the line (from 1)
+	badNUL  bool                 // a NUL byte already reported
+	rec     []byte               // the slow path's record being built
+	err     error                // a read error, returned once the records before it are out
 }
 
 const blockSize = 1 << 20 // the most a block grows to, unless a record is longer
@@ -193,7 +193,8 @@ func (sc *scanner) checkText(b []byte) {
 	if sc.onNUL != nil && !sc.badNUL {
 		if i := bytes.IndexByte(b, 0); i >= 0 {
 			sc.badNUL = true
-			sc.onNUL(sc.ckLine + bytes.Count(b[:i], nl))
+			start := bytes.LastIndexByte(b[:i], '\n') + 1 // b starts at the start of a line
+			sc.onNUL(sc.ckLine+bytes.Count(b[:i], nl), utf8.RuneCount(b[start:i])+1)
 		}
 	}
 }
