@@ -155,9 +155,11 @@ type session struct {
 func (s *session) close() {
 	s.once.Do(func() {
 		close(s.done)
-		s.sftp.Close()
-		s.ssh.Close()
+		// The connection first: a write stuck on a server that stopped reading (the SSH window
+		// full) holds the SFTP client's lock, and its Close would wait for it forever.
 		s.raw.Close()
+		s.ssh.Close()
+		s.sftp.Close()
 	})
 }
 
