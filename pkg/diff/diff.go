@@ -335,7 +335,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p.finishRuns()
+		p.finishInPlace()
 		return p, nil
 	})
 	if err != nil {
@@ -355,12 +355,12 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		sets = &diffSets{}
 	}
 	for k := range numKinds {
-		o, n := sides[0].runs[k], sides[1].runs[k]
+		o, n := sides[0].blocks[k], sides[1].blocks[k]
 		if !cfg.want[k] || (opts.Entities == nil && len(o) == 0 && len(n) == 0) {
 			continue
 		}
-		counts := merge(newRuns(o...), newRuns(n...), modes[k], sets, kindIdx(k), nil)
-		sides[0].runs[k], sides[1].runs[k] = nil, nil // free before the next pass
+		counts := merge(newSeq(o...), newSeq(n...), modes[k], sets, kindIdx(k), nil)
+		sides[0].blocks[k], sides[1].blocks[k] = nil, nil // free before the next pass
 		if old := counts.Old(); old > 0 {
 			counts.RemovedPercent = math.Round(float64(counts.Removed)/float64(old)*1000) / 10
 		}
