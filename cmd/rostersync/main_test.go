@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/cli"
 	"github.com/rostersync/rostersync/pkg/iostreams"
+	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
 func TestMain(m *testing.M) {
@@ -38,7 +40,8 @@ func TestScript(t *testing.T) {
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("ROSTERSYNC_UPDATE_SCRIPTS") == "1",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":     cmdExits,
+			"rostergen": cmdRostergen,
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("EXAMPLES", filepath.Join(repo, "examples"))
@@ -74,6 +77,21 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// cmdRostergen writes rostergen's OneRoster package of N users into DIR: rostergen N DIR.
+func cmdRostergen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: rostergen USERS DIR")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("rostergen: bad count %q", args[0])
+	}
+	o := rostergen.Options{Users: n, Seed: 1, Night: 1, Format: rostergen.FormatOneRoster}
+	if _, err := rostergen.Generate(context.Background(), ts.MkAbs(args[1]), o); err != nil {
+		ts.Fatalf("rostergen: %v", err)
+	}
+}
+
 // TestInvalidExamples holds every example in examples/invalid to the table in its README: the
 // one problem its name promises, at its file and line, and nothing else; exit 1 for an error, 0
 // for a warning. An example missing from the table, or a row without its example, fails too.
@@ -89,7 +107,7 @@ func TestInvalidExamples(t *testing.T) {
 	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
 		want[m[1]] = m[2]
 	}
-	for _, format := range []string{"oneroster", "students", "clever", "sds"} {
+	for _, format := range []string{"oneroster", "students", "capti", "clever", "sds"} {
 		ents, err := os.ReadDir(filepath.Join(dir, format))
 		if err != nil {
 			t.Fatal(err)

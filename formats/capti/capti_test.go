@@ -17,9 +17,7 @@ import (
 )
 
 // fileFS returns a file system holding one file called name.
-func fileFS(name, data string) fstest.MapFS {
-	return fstest.MapFS{name: &fstest.MapFile{Data: []byte(data), Mode: 0o600}}
-}
+var fileFS = formattest.File
 
 // fixture returns a file system holding the testdata file at rel.
 func fixture(t *testing.T, rel string) fstest.MapFS {

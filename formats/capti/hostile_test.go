@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 )
 
 // The example roster without its header row, and saved with semicolons or tabs: one problem
@@ -16,27 +17,7 @@ func TestHeaderlessAndOtherSeparators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := string(b)
-	_, body, _ := strings.Cut(full, "\n")
-	tests := []struct{ name, data, says string }{
-		{"headerless", body, "the first row looks like data, not a header"},
-		{"semicolons", strings.ReplaceAll(full, ",", ";"), `splits on ";"`},
-		{"tabs", strings.ReplaceAll(full, ",", "\t"), "splits on tabs"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, coll, probs := read(t, fileFS("roster.csv", tt.data), format.Options{})
-			checkProblems(t, probs, []want{{"error header 1 ", tt.says}})
-			if n := len(coll.Roster.Users); n != 0 {
-				t.Errorf("%d users read from a file without a header", n)
-			}
-			for _, cell := range strings.FieldsFunc(body, func(r rune) bool { return r == ',' || r == '\n' }) {
-				if len(cell) > 2 && strings.Contains(probs[0].Message+probs[0].Column, cell) {
-					t.Errorf("the problem shows the cell %q: %s", cell, probs[0].Message)
-				}
-			}
-		})
-	}
+	formattest.OtherSeparators(t, Format{}, "roster.csv", string(b))
 }
 
 // Every column is checked for formulas, a tab or CR first too; a password's problem shows

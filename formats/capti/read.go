@@ -7,8 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
@@ -238,7 +236,7 @@ func (r *reader) pre(rec []string, line int) ([]string, bool) {
 func (r *reader) row(rec []string, line int) *roster.User {
 	uid := r.get(rec, iUniqueID)
 	if !blank(uid) {
-		r.seenUID.Add(xxhash.Sum64String(uid), int32(line))
+		r.seenUID.Add(idset.Hash(uid), int32(line))
 	}
 	if r.id >= 0 {
 		if v := rec[r.pos[r.id]]; !blank(v) {
@@ -291,7 +289,7 @@ func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
 			return // not read (reported)
 		}
 		if uid := r.get(rec, iUniqueID); !blank(uid) {
-			if first, ok := uids.Get(xxhash.Sum64String(uid)); ok && int(first) != line {
+			if first, ok := uids.Get(idset.Hash(uid)); ok && int(first) != line {
 				r.report(roster.Error, roster.CodeDuplicateID, line, ColUniqueID,
 					fmt.Sprintf("unique_id %q is already on line %d: every user needs their own unique_id", uid, first))
 			}
@@ -323,10 +321,10 @@ func foldedHash(s string, scratch *[]byte) uint64 {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; 'A' <= c && c <= 'Z' || c >= utf8.RuneSelf {
 			*scratch = appendLower((*scratch)[:0], s)
-			return xxhash.Sum64(*scratch)
+			return idset.HashBytes(*scratch)
 		}
 	}
-	return xxhash.Sum64String(s)
+	return idset.Hash(s)
 }
 
 // checkID checks the Capti ID value v: present and well formed (reportRepeats finds the IDs

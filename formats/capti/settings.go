@@ -2,9 +2,7 @@ package capti
 
 import (
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -33,28 +31,25 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.Domain, "capti-domain", s.Domain, "capti: the domain Capti appends to usernames")
 }
 
+// idChoice is --capti-id and a profile's capti.id.
+var idChoice = format.Choice{Flag: "capti-id", Key: "capti.id", Values: []string{ColEmail, ColUsername}}
+
 // FlagValues lists the values --capti-id takes, for shell completion.
-func (s *Settings) FlagValues() map[string][]string {
-	return map[string][]string{"capti-id": {ColEmail, ColUsername}}
-}
+func (s *Settings) FlagValues() map[string][]string { return idChoice.FlagValues() }
 
 // Configured checks a profile's capti: section; id ignores case there.
 func (s *Settings) Configured(func(string) string) error {
-	switch id := strings.ToLower(s.ID); id {
-	case "", ColEmail, ColUsername:
-		s.ID = id
-		return nil
-	}
-	return fmt.Errorf("capti.id %q: use email or username", s.ID)
+	var err error
+	s.ID, err = idChoice.Configured(s.ID)
+	return err
 }
 
 // Value checks --capti-id and returns the settings as a Settings value.
 func (s *Settings) Value() (any, error) {
-	switch s.ID {
-	case "", ColEmail, ColUsername:
-		return *s, nil
+	if err := idChoice.Check(s.ID); err != nil {
+		return nil, err
 	}
-	return nil, &format.SettingError{Err: fmt.Errorf("unknown --capti-id %q", s.ID), Hint: "use --capti-id email or --capti-id username"}
+	return *s, nil
 }
 
 // settingsOf returns the Capti settings of opts (the defaults when none were given).

@@ -1,9 +1,12 @@
 package capti
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -81,55 +84,15 @@ var dropReasons = map[string]string{
 // Capti ID or unique_id with an earlier user, is reported as an error and not written: an
 // identity is never changed to make it fit.
 func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
-	cols, id := writeColumns(opts)
-	w := &writer{cols: cols, id: id, domain: settingsOf(opts).Domain, rep: rep,
-		users: r.Users, seenUID: idset.New(len(r.Users)), seenID: idset.New(len(r.Users))}
-
-	faculty, deleted := 0, 0
-	dropped := map[string]int{}
-	unwritten := map[string]int{} // the non-ID column's values left out
-	grades, middle := 0, 0        // users written without their grades, middle names
-	err := csvio.WriteFile(dst, OutputFile, cols, func(write func([]string) error) error {
-		rec := make([]string, len(cols))
+	u := newUserRows(opts, rep, len(r.Users), func(at int32) string { return r.Users[at].SourcedID })
+	err := csvio.WriteFile(dst, OutputFile, u.cols, func(write func([]string) error) error {
 		for i := range r.Users {
 			if i%4096 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
-			u := &r.Users[i]
-			if roster.Deleted(u.Status) {
-				deleted++ // never written as an active user
-				continue
-			}
-			switch u.Role {
-			case "", "student":
-			case "teacher", "proctor":
-				faculty++
-			default:
-				dropped[u.Role]++
-				continue
-			}
-			if !w.check(u, i) {
-				continue
-			}
-			for j, c := range cols {
-				rec[j] = userValue(u, c)
-			}
-			for _, c := range [...]string{ColEmail, ColUsername} {
-				// A value the row holds in another column (a username that is the e-mail address or
-				// the student number) loses nothing.
-				if v := userValue(u, c); v != "" && !slices.Contains(cols, c) && !slices.ContainsFunc(rec, func(w string) bool { return strings.EqualFold(v, w) }) {
-					unwritten[c]++
-				}
-			}
-			if len(u.Grades) > 0 {
-				grades++
-			}
-			if u.MiddleName != "" {
-				middle++
-			}
-			if err := write(rec); err != nil {
+			if err := u.add(&r.Users[i], int32(i), write); err != nil {
 				return err
 			}
 		}
@@ -141,18 +104,87 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 		}
 		return fmt.Errorf("capti: %w", err)
 	}
+	u.report(r.Count)
+	return nil
+}
 
+// userRows turns users into the rows of roster.csv, one at a time, and counts what it leaves
+// out for the report.
+type userRows struct {
+	w    *writer
+	cols []string
+	id   string
+	rec  []string
+
+	faculty, deleted int
+	dropped          map[string]int
+	unwritten        map[string]int // the non-ID column's values left out
+	grades, middle   int            // users written without their grades, middle names
+}
+
+// newUserRows returns the rows of a roster of about n users; firstID returns the sourcedId of
+// the user a written row's index (add's at) is.
+func newUserRows(opts format.Options, rep roster.Reporter, n int, firstID func(at int32) string) *userRows {
+	cols, id := writeColumns(opts)
+	return &userRows{cols: cols, id: id, rec: make([]string, len(cols)), dropped: map[string]int{}, unwritten: map[string]int{},
+		w: &writer{cols: cols, id: id, domain: settingsOf(opts).Domain, rep: rep,
+			firstID: firstID, seenUID: idset.New(n), seenID: idset.New(n)}}
+}
+
+// add writes u, at its index at, with write, when it can be written: students, teachers and
+// proctors whose values Capti takes.
+func (w *userRows) add(u *roster.User, at int32, write func([]string) error) error {
+	if roster.Deleted(u.Status) {
+		w.deleted++ // never written as an active user
+		return nil
+	}
+	switch u.Role {
+	case "", "student":
+	case "teacher", "proctor":
+		w.faculty++
+	default:
+		w.dropped[u.Role]++
+		return nil
+	}
+	if !w.w.check(u, at) {
+		return nil
+	}
+	rec := w.rec
+	for j, c := range w.cols {
+		rec[j] = userValue(u, c)
+	}
+	for _, c := range [...]string{ColEmail, ColUsername} {
+		// A value the row holds in another column (a username that is the e-mail address or
+		// the student number) loses nothing.
+		if v := userValue(u, c); v != "" && !slices.Contains(w.cols, c) && !slices.ContainsFunc(rec, func(w string) bool { return strings.EqualFold(v, w) }) {
+			w.unwritten[c]++
+		}
+	}
+	if len(u.Grades) > 0 {
+		w.grades++
+	}
+	if u.MiddleName != "" {
+		w.middle++
+	}
+	err := write(rec)
+	clear(rec)
+	return err
+}
+
+// report reports what was left out, as lossy; count counts the roster's entities per kind.
+func (w *userRows) report(count func(roster.Kind) int) {
+	rep := w.w.rep
 	lossy := func(msg string) {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: OutputFile, Message: msg})
 	}
-	if deleted > 0 {
-		lossy(fmt.Sprintf("%s with status tobedeleted not written: a roster lists the users that exist", plural(deleted, "user", "users")))
+	if w.deleted > 0 {
+		lossy(fmt.Sprintf("%s with status tobedeleted not written: a roster lists the users that exist", plural(w.deleted, "user", "users")))
 	}
-	if faculty > 0 {
-		lossy(fmt.Sprintf("%s written without a role: Capti's file has no role column", plural(faculty, "teacher/proctor", "teachers/proctors")))
+	if w.faculty > 0 {
+		lossy(fmt.Sprintf("%s written without a role: Capti's file has no role column", plural(w.faculty, "teacher/proctor", "teachers/proctors")))
 	}
-	roles := make([]string, 0, len(dropped))
-	for role := range dropped {
+	roles := make([]string, 0, len(w.dropped))
+	for role := range w.dropped {
 		roles = append(roles, role)
 	}
 	slices.Sort(roles)
@@ -161,30 +193,30 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 		if !ok {
 			reason = "Capti's roster holds students and faculty only"
 		}
-		lossy(fmt.Sprintf("%s with role %q not written: %s", plural(dropped[role], "user", "users"), role, reason))
+		lossy(fmt.Sprintf("%s with role %q not written: %s", plural(w.dropped[role], "user", "users"), role, reason))
 	}
 	for _, c := range [...]string{ColEmail, ColUsername} {
-		if n := unwritten[c]; n > 0 {
-			lossy(fmt.Sprintf("%s not written: the Capti ID column is %s and the file holds only one ID column", plural(n, c, c+"s"), id))
+		if n := w.unwritten[c]; n > 0 {
+			lossy(fmt.Sprintf("%s not written: the Capti ID column is %s and the file holds only one ID column", plural(n, c, c+"s"), w.id))
 		}
 	}
-	if grades > 0 {
-		lossy(fmt.Sprintf("the grades of %s not written: Capti's file has no grade column", plural(grades, "user", "users")))
+	if w.grades > 0 {
+		lossy(fmt.Sprintf("the grades of %s not written: Capti's file has no grade column", plural(w.grades, "user", "users")))
 	}
-	if middle > 0 {
-		lossy(fmt.Sprintf("the middle names of %s not written: Capti's file has no middle name column", plural(middle, "user", "users")))
+	if w.middle > 0 {
+		lossy(fmt.Sprintf("the middle names of %s not written: Capti's file has no middle name column", plural(w.middle, "user", "users")))
 	}
 	var other []string
 	for _, k := range []struct {
 		n          int
 		one, other string
 	}{
-		{r.Count(roster.OrgKind), "org", "orgs"},
-		{r.Count(roster.AcademicSessionKind), "academic session", "academic sessions"},
-		{r.Count(roster.CourseKind), "course", "courses"},
-		{r.Count(roster.ClassKind), "class", "classes"},
-		{r.Count(roster.EnrollmentKind), "enrollment", "enrollments"},
-		{r.Count(roster.DemographicsKind), "demographics record", "demographics records"},
+		{count(roster.OrgKind), "org", "orgs"},
+		{count(roster.AcademicSessionKind), "academic session", "academic sessions"},
+		{count(roster.CourseKind), "course", "courses"},
+		{count(roster.ClassKind), "class", "classes"},
+		{count(roster.EnrollmentKind), "enrollment", "enrollments"},
+		{count(roster.DemographicsKind), "demographics record", "demographics records"},
 	} {
 		if k.n > 0 {
 			other = append(other, plural(k.n, k.one, k.other))
@@ -193,8 +225,107 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 	if len(other) > 0 {
 		lossy("Capti's file has no place for " + strings.Join(other, ", ") + ": not written")
 	}
+}
+
+// WriteStream is format.StreamWriter: roster.csv written a user at a time as they come. It
+// keeps a hash of each unique_id and Capti ID written, and the sourcedIds of the users written
+// (in one block of bytes), to name the first user of an ID two would share.
+func (Format) WriteStream(ctx context.Context, dst format.Dest, _ string, opts format.Options, rep roster.Reporter) (format.Stream, error) {
+	s := &stream{ctx: ctx, dst: dst}
+	s.rows = newUserRows(opts, rep, 0, s.idAt)
+	return s, nil
+}
+
+// stream is the state of one WriteStream.
+type stream struct {
+	ctx  context.Context
+	dst  format.Dest
+	rows *userRows
+	f    io.WriteCloser
+	bw   *bufio.Writer
+	cw   *csv.Writer
+	ids  []byte   // the sourcedIds of the users written, end to end
+	ends []uint32 // where each ends in ids
+	n    int
+}
+
+func (s *stream) idAt(at int32) string {
+	from := uint32(0)
+	if at > 0 {
+		from = s.ends[at-1]
+	}
+	return string(s.ids[from:s.ends[at]])
+}
+
+// open creates roster.csv and writes its header.
+func (s *stream) open() error {
+	f, err := s.dst.Create(OutputFile)
+	if err != nil {
+		return fmt.Errorf("capti: create %s: %w", OutputFile, err)
+	}
+	s.f = f
+	s.bw = bufio.NewWriterSize(f, 256<<10)
+	s.cw = csv.NewWriter(s.bw)
+	return s.write(s.rows.cols)
+}
+
+func (s *stream) write(rec []string) error {
+	if err := s.cw.Write(rec); err != nil {
+		return fmt.Errorf("capti: write %s: %w", OutputFile, err)
+	}
 	return nil
 }
+
+func (s *stream) User(u *roster.User) error {
+	if s.n++; s.n%4096 == 0 {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if s.f == nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	return s.rows.add(u, int32(len(s.ends)), func(rec []string) error {
+		s.ids = append(s.ids, u.SourcedID...)
+		s.ends = append(s.ends, uint32(len(s.ids)))
+		return s.write(rec)
+	})
+}
+
+// End writes the header of a roster without users, closes roster.csv and reports.
+func (s *stream) End(count func(roster.Kind) int) error {
+	if s.f == nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	s.cw.Flush()
+	err := s.cw.Error()
+	if err == nil {
+		err = s.bw.Flush()
+	}
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("capti: write %s: %w", OutputFile, err)
+	}
+	s.ids, s.ends = nil, nil
+	s.rows.report(count)
+	return nil
+}
+
+func (s *stream) MarkDelta(roster.Kind) {}
+
+// The other kinds are only counted (count, at End).
+func (s *stream) Org(*roster.Org) error                         { return nil }
+func (s *stream) AcademicSession(*roster.AcademicSession) error { return nil }
+func (s *stream) Course(*roster.Course) error                   { return nil }
+func (s *stream) Class(*roster.Class) error                     { return nil }
+func (s *stream) Enrollment(*roster.Enrollment) error           { return nil }
+func (s *stream) Demographics(*roster.Demographics) error       { return nil }
 
 // writer checks users before they are written.
 type writer struct {
@@ -202,13 +333,14 @@ type writer struct {
 	id      string
 	domain  string
 	rep     roster.Reporter
-	users   []roster.User
-	seenUID *idset.Map // hashes of the unique_ids written
-	seenID  *idset.Map // hash of the folded Capti ID -> index in users of the user written with it
+	firstID func(at int32) string // the sourcedId of the user written at an index
+	seenUID *idset.Map            // hashes of the unique_ids written
+	seenID  *idset.Map            // hash of the folded Capti ID -> index in users of the user written with it
 }
 
-// check reports every reason u (users[i]) cannot be written as an error and says whether it can.
-func (w *writer) check(u *roster.User, i int) bool {
+// check reports every reason u (at index i) cannot be written as an error and says whether it
+// can.
+func (w *writer) check(u *roster.User, i int32) bool {
 	ok := true
 	fail := func(code, col, msg string) {
 		ok = false
@@ -252,7 +384,7 @@ func (w *writer) check(u *roster.User, i int) bool {
 	}
 	ih := xxhash.Sum64String(strings.ToLower(idv))
 	if at, dup := w.seenID.Get(ih); dup {
-		first := w.users[at].SourcedID
+		first := w.firstID(at)
 		shown := idv
 		if w.id == ColUsername && w.domain != "" {
 			shown += "@" + w.domain
@@ -261,6 +393,6 @@ func (w *writer) check(u *roster.User, i int) bool {
 		return false
 	}
 	w.seenUID.Set(uh, 0)
-	w.seenID.Set(ih, int32(i))
+	w.seenID.Set(ih, i)
 	return true
 }

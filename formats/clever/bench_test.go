@@ -2,13 +2,11 @@ package clever
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"testing"
 
 	"github.com/rostersync/rostersync/formats/oneroster"
-	"github.com/rostersync/rostersync/pkg/format"
-	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
@@ -32,17 +30,7 @@ func benchDirs(b *testing.B) (clever, or string) {
 	return clever, or
 }
 
-func validate(b *testing.B, f format.Format, fsys fs.FS) {
-	var errs int
-	rep := roster.ReporterFunc(func(p roster.Problem) {
-		if p.Severity == roster.Error {
-			errs++
-		}
-	})
-	if _, err := f.Read(b.Context(), fsys, format.Options{}, roster.Discard{}, rep); err != nil || errs > 0 {
-		b.Fatalf("err %v, %d errors", err, errs)
-	}
-}
+var validate = formattest.Validate
 
 // BenchmarkValidate validates the same roster as a Clever upload and as a OneRoster package,
 // alternately in each iteration, and reports the Clever time per OneRoster time (the target:

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // validGUID reports whether s is a OneRoster GUID: fewer than 256 characters drawn from
@@ -12,18 +14,20 @@ func validGUID(s string) bool {
 	if len(s) == 0 || len(s) > 255 {
 		return false
 	}
+	// No branch per byte: this runs on every identifier, and nearly all are good.
+	ok := uint8(1)
 	for i := 0; i < len(s); i++ {
-		if !guidChars[s[i]] {
-			return false
-		}
+		ok &= guidChars[s[i]]
 	}
-	return true
+	return ok != 0
 }
 
-// guidChars marks the bytes a GUID may hold (a table: this runs on every identifier).
-var guidChars = func() (t [256]bool) {
+// guidChars is 1 for the bytes a GUID may hold, 0 for the others.
+var guidChars = func() (t [256]uint8) {
 	for c := range 256 {
-		t[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte(".-_/@", byte(c)) >= 0
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte(".-_/@", byte(c)) >= 0 {
+			t[c] = 1
+		}
 	}
 	return t
 }()
@@ -46,8 +50,16 @@ func badGUIDChar(s string) string {
 
 // excelNumber reports whether s looks like a number Excel rewrote in scientific notation
 // (1.02E+07, -3E-05), which destroys an identifier. It scans from the front and gives up at the
-// first byte that cannot be part of one, so most identifiers cost a byte or two.
+// first byte that cannot be part of one, so most identifiers cost a byte or two; one that
+// starts with neither a digit nor a minus (a letter: most IDs) or ends in no digit costs no call.
 func excelNumber(s string) bool {
+	if len(s) < 4 || s[0] > '9' || s[0] < '-' || s[len(s)-1] > '9' || s[len(s)-1] < '0' {
+		return false
+	}
+	return excelNumberScan(s)
+}
+
+func excelNumberScan(s string) bool {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++
@@ -166,6 +178,16 @@ func enumHint(v string, e []string) string {
 		return " (one of " + strings.Join(e, ", ") + ")"
 	}
 	return ""
+}
+
+// gradeFixNote begins what a bad-grade message adds for a grade gradeFix knows: the writer
+// writes it so under --fix (Format.Fixes).
+const gradeFixNote = " (write "
+
+// Fixes is format.Fixer's: the writer, under --fix, writes zero-padded (or as CEDS spells
+// them) the grades whose bad-grade message suggests the CEDS code.
+func (Format) Fixes(p roster.Problem) bool {
+	return p.Code == roster.CodeBadGrade && strings.Contains(p.Message, gradeFixNote+`"`)
 }
 
 // gradeFix suggests the CEDS token for a grade written another way (9 → 09, K → KG).

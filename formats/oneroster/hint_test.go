@@ -63,3 +63,23 @@ func TestHeadersOfAnotherVersion(t *testing.T) {
 		t.Errorf("%d problems say the headers look like OneRoster 1.0, want 1", n)
 	}
 }
+
+// Fixes says which bad-grade problems --fix repairs: a grade it writes zero-padded or as
+// CEDS spells it, not one CEDS has no code for.
+func TestFixesGrades(t *testing.T) {
+	for _, tc := range []struct {
+		grade string
+		fixes bool
+	}{{"9", true}, {"K", true}, {"ps1", false}, {"Grade 4", false}} {
+		fsys := examplePackage(t, map[string]func(string) string{
+			"users.csv": func(s string) string { return strings.Replace(s, ",KG,", ","+tc.grade+",", 1) },
+		})
+		_, probs := read(t, fsys, format.Options{}, roster.Discard{})
+		if len(probs) != 1 || probs[0].Code != roster.CodeBadGrade {
+			t.Fatalf("grade %q: %v", tc.grade, probs)
+		}
+		if got := New().Fixes(probs[0]); got != tc.fixes {
+			t.Errorf("grade %q (%s): Fixes %v, want %v", tc.grade, probs[0].Message, got, tc.fixes)
+		}
+	}
+}

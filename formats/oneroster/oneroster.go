@@ -429,6 +429,12 @@ func (r *reader) checkDependencies(present map[string]bool) {
 // Title returns "OneRoster".
 func (Format) Title() string { return "OneRoster" }
 
+// NoRole is format.RoleSourcer's: a 1.2 package gives a user's role in roles.csv (1.1's
+// users.csv requires one).
+func (Format) NoRole() (why, fix string) {
+	return "in OneRoster 1.2, no roles.csv row", "give them a role in roles.csv"
+}
+
 // Packaging says a OneRoster roster is a package of CSV files, zipped as oneroster.zip.
 func (Format) Packaging() format.Packaging {
 	return format.Packaging{Multi: true, FileName: "oneroster.zip",

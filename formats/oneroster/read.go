@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
@@ -21,7 +19,7 @@ func headerOf(r *reader, name string) string {
 	return format.HeaderLine(r.fsys, name)
 }
 
-func hash(s string) uint64 { return xxhash.Sum64String(s) }
+func hash(s string) uint64 { return idset.Hash(s) }
 
 // fileReader checks the rows of one file.
 type fileReader struct {
@@ -44,6 +42,12 @@ type fileReader struct {
 	// is in its file's table (lookups).
 	queued []queuedRef
 	found  []bool
+	// batchIDs: the rows' own IDs go to the table a batch at a time (addIDs), in a loop whose
+	// inserts do not wait on each other's cache misses; pending holds the current batch's.
+	// Not with checks that report after the ID on the same row (the Capti rules, 1.2's
+	// gradebook), so that a row's problems keep their order.
+	batchIDs bool
+	pending  []pendingID
 	// deferred are references into the file itself, checked when it has been read.
 	deferred []deferredRef
 	lists    bool // the file has list columns (for the ragged-row hint)
@@ -65,6 +69,10 @@ type refCheck struct {
 	// a value often repeats on the next row and its lookup (a likely cache miss) is skipped. A
 	// hash, not the string: the row's strings point into a read buffer that is reused.
 	last uint64
+	// prev is a copy of the value ref saw last in the column and prevH its hash: a value equal
+	// to it is not hashed again (the lookup is still made, and hits the cache).
+	prev  []byte
+	prevH uint64
 }
 
 // queuedRef is a reference to another file, looked up with the rest of its batch (lookups)
@@ -75,6 +83,13 @@ type queuedRef struct {
 	col   int32 // index into the spec's columns
 	line  int32
 	value string // valid until the batch is flushed
+}
+
+type pendingID struct {
+	h      uint64
+	line   int32
+	report bool   // a repeat is reported (not for a row of the wrong width)
+	id     string // valid until the batch is flushed
 }
 
 type deferredRef struct {
@@ -117,7 +132,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		s.cols[0].ref = "users.csv"
 	}
 	spec = &s
-	hint := rowsHint(f, cr.Header())
+	hint := rowsHint(f, cr)
 	fr := &fileReader{r: r, spec: spec, file: name, mode: r.modes[name], width: len(cr.Header()), pos: map[string]int{}}
 	fr.hasID = len(spec.cols) > 0 && (spec.cols[0].name == "sourcedId" || spec.cols[0].name == "userSourcedId" && name == "demographics.csv")
 	// A reread skips the checks (pre and row): they only report, and --fix's repairs, which
@@ -135,6 +150,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		fr.bag = idset.NewBag(hint)
 	default:
 		fr.ids = idset.New(hint)
+		fr.batchIDs = r.capti == nil && r.version != "1.2"
 	}
 	hspec := csvio.HeaderSpec{Ordered: true, ExtraLast: true,
 		Extra: func(n string) bool { return strings.HasPrefix(n, "metadata.") && len(n) > len("metadata.") },
@@ -220,6 +236,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		}
 		return nil
 	}, func() error {
+		fr.addIDs()
 		fr.lookups()
 		return nil
 	})
@@ -322,6 +339,16 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			continue
 		}
 		v := rec[j]
+		if v == "" { // most stamps in bulk files, and optional columns: nothing else to check
+			switch {
+			case c.stamp && fr.mode == "delta":
+				fr.report(roster.Error, roster.CodeMissingRequired, line, c.name, fmt.Sprintf(
+					"%s is blank: a delta file needs status and dateLastModified on every row", c.name))
+			case c.req:
+				fr.report(roster.Error, roster.CodeMissingRequired, line, c.name, c.name+" is blank: it is required")
+			}
+			continue
+		}
 		if csvio.Formula(v) { // every column, passwords too, for what a spreadsheet would run
 			fr.formula(line, c.name, v)
 		}
@@ -387,7 +414,7 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 	if len(rec) != fr.width {
 		// Reported by pre. Keep the ID so later files do not report references to it as dangling.
 		if fr.hasID && len(rec) > 0 && rec[0] != "" {
-			fr.addID(hash(rec[0]), line)
+			fr.addID(hash(rec[0]), rec[0], line, false)
 		}
 		return rec
 	}
@@ -425,9 +452,7 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 		id := rec[fr.idx[0]]
 		if id != "" {
 			h := hash(id)
-			if first, dup := fr.addID(h, line); dup {
-				fr.duplicate(id, line, int(first))
-			}
+			fr.addID(h, id, line, true)
 			switch {
 			case orgType == "school":
 				r.schools[h] = struct{}{}
@@ -452,14 +477,34 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 	return rec
 }
 
-// addID records a row's own ID; with a table it returns the line the ID was first on and true
-// for a repeat (a bag finds repeats when the file has been read).
-func (fr *fileReader) addID(h uint64, line int) (int32, bool) {
-	if fr.bag != nil {
+// addID records a row's own ID: in the bag (which finds repeats when the file has been read),
+// queued for the table with the rest of the batch, or in the table at once, reporting a repeat
+// when report is set.
+func (fr *fileReader) addID(h uint64, id string, line int, report bool) {
+	switch {
+	case fr.bag != nil:
 		fr.bag.Add(h, int32(line))
-		return 0, false
+	case fr.batchIDs:
+		fr.pending = append(fr.pending, pendingID{h: h, line: int32(line), report: report, id: id})
+	default:
+		if first, dup := fr.ids.Add(h, int32(line)); dup && report {
+			fr.duplicate(id, line, int(first))
+		}
 	}
-	return fr.ids.Add(h, int32(line))
+}
+
+// addIDs adds the IDs queued by addID to the table, in row order, as addID would have one by
+// one, before the batch's references are looked up (so a row's repeat is reported before its
+// references, as then).
+func (fr *fileReader) addIDs() {
+	p := fr.pending
+	for k := range p {
+		if first, dup := fr.ids.Add(p[k].h, p[k].line); dup && p[k].report {
+			fr.duplicate(p[k].id, int(p[k].line), int(first))
+		}
+	}
+	clear(p) // the IDs point into the batch's block
+	fr.pending = p[:0]
 }
 
 func (fr *fileReader) duplicate(id string, line, first int) {
@@ -619,7 +664,7 @@ func (fr *fileReader) value(c *col, v string, line int) bool {
 			}
 			msg := fmt.Sprintf("grade %q is not a CEDS grade", item)
 			if fix := gradeFix(item); fix != "" {
-				msg += fmt.Sprintf(" (write %q)", fix)
+				msg += fmt.Sprintf(gradeFixNote+"%q)", fix)
 			} else {
 				msg += " (KG, 01 … 12, PK, Other …)"
 			}
@@ -677,6 +722,14 @@ func (fr *fileReader) excelDamaged(c *col, v string, line int) bool {
 
 // guid checks one identifier; false when it is unusable.
 func (fr *fileReader) guid(c *col, v string, line int) bool {
+	if usableID(v) {
+		return true // nearly every one: no call, nothing to report
+	}
+	return fr.badGUID(c, v, line)
+}
+
+// badGUID reports what is wrong with an identifier usableID refused.
+func (fr *fileReader) badGUID(c *col, v string, line int) bool {
 	if fr.excelDamaged(c, v, line) {
 		return false
 	}
@@ -726,7 +779,13 @@ func (r *reader) refCheckFor(fr *fileReader, c col) refCheck {
 // ref checks that identifier v of column i resolves, when the package is complete enough to tell.
 func (fr *fileReader) ref(i int, v string, line int) {
 	rc := &fr.refs[i]
-	h := hash(v)
+	var h uint64
+	if rc.prev != nil && string(rc.prev) == v {
+		h = rc.prevH
+	} else {
+		h = hash(v)
+		rc.prev, rc.prevH = append(rc.prev[:0], v...), h
+	}
 	if h == rc.last && h != 0 {
 		return
 	}
@@ -789,15 +848,19 @@ func (fr *fileReader) lookups() {
 	fr.queued = q[:0]
 }
 
-// rowsHint guesses a file's row count from its size and its header (rows are rarely shorter
-// than three quarters of the header line), so the ID table of a big file is sized once instead
-// of grown, and not much larger than it needs.
-func rowsHint(f fs.File, header []string) int {
+// rowsHint guesses a file's row count from its size and its first rows, or its header (rows
+// are rarely shorter than three quarters of the header line) when no row is read yet, so the
+// ID table of a big file is sized once instead of grown, and not much larger than it needs
+// (a table twice too big misses the cache on lookups twice as often).
+func rowsHint(f fs.File, cr *csvio.Reader) int {
 	fi, err := f.Stat()
 	if err != nil || fi.Size() <= 0 {
 		return 0
 	}
-	per := max(40, len(strings.Join(header, ","))*3/4)
+	if n := cr.RowsHint(fi.Size()); n > 0 {
+		return n
+	}
+	per := max(40, len(strings.Join(cr.Header(), ","))*3/4)
 	return int(min(fi.Size()/int64(per), 1<<26))
 }
 

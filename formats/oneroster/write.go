@@ -63,6 +63,12 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "demographics.csv",
 			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when the vendor needs them", len(r.Demographics))})
 	}
+	return writeManifest(dst, version, modes)
+}
+
+// writeManifest writes manifest.csv: every file.* row of version, each file's mode from modes
+// (absent when it has none).
+func writeManifest(dst format.Dest, version string, modes map[string]string) error {
 	return writeCSV(dst, "manifest.csv", []string{"propertyName", "value"}, func(write func([]string) error) error {
 		rows := [][]string{{"manifest.version", "1.0"}, {"oneroster.version", version}}
 		for _, n := range manifestFiles(version) {
@@ -271,12 +277,20 @@ type filler struct {
 
 func newFiller(r *roster.Roster, opts format.Options, rep roster.Reporter) *filler {
 	f := &filler{rep: rep, fix: opts.Fix, years: map[string]string{}, examples: map[string]string{}}
-	byID := make(map[string]*roster.AcademicSession, len(r.AcademicSessions))
-	for i := range r.AcademicSessions {
-		byID[r.AcademicSessions[i].SourcedID] = &r.AcademicSessions[i]
+	f.addYears(r.AcademicSessions)
+	return f
+}
+
+// addYears fills, for the sessions without a schoolYear, the one they take from their school
+// year, reporting those that have none to take.
+func (f *filler) addYears(sessions []roster.AcademicSession) {
+	rep := f.rep
+	byID := make(map[string]*roster.AcademicSession, len(sessions))
+	for i := range sessions {
+		byID[sessions[i].SourcedID] = &sessions[i]
 	}
-	for i := range r.AcademicSessions {
-		s := &r.AcademicSessions[i]
+	for i := range sessions {
+		s := &sessions[i]
 		if s.SchoolYear != "" || roster.Deleted(s.Status) {
 			continue
 		}
@@ -285,7 +299,7 @@ func newFiller(r *roster.Roster, opts format.Options, rep roster.Reporter) *fill
 			year = byID[year.ParentID]
 		}
 		if year == nil || year.Type != "schoolYear" {
-			year = containingYear(r.AcademicSessions, s) // no parent: the school year its dates fall in
+			year = containingYear(sessions, s) // no parent: the school year its dates fall in
 		}
 		if year != nil {
 			if y := yearOf(year.EndDate); y != "" {
@@ -296,7 +310,6 @@ func newFiller(r *roster.Roster, opts format.Options, rep roster.Reporter) *fill
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingRequired, File: "academicSessions.csv", Column: "schoolYear",
 			Message: fmt.Sprintf("academic session %q has no schoolYear, which OneRoster 1.1 requires, and no school year (a parent, or a schoolYear session whose dates hold its dates) with an end date to take it from: add schoolYear", s.SourcedID)})
 	}
-	return f
 }
 
 // containingYear returns the schoolYear session whose start and end dates hold s's, or nil.

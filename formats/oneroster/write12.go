@@ -152,7 +152,9 @@ func mapRole11to12(role, orgType string) string {
 
 // report12Columns says, for a 1.1 package, how many users had OneRoster 1.2 columns filled
 // (from a 1.2 package) that 1.1 has no place for. Bulk's tobedeleted users are not written and
-// not counted.
+// not counted. A primaryOrgSourcedId that is the first of orgSourcedIds (every SDS user's) is
+// not counted: the orgs are written in order, and the first is the one the SDS and Clever
+// writers take for the primary of a user that names none.
 func report12Columns(r *roster.Roster, rep roster.Reporter) {
 	bulk := !r.Delta[roster.UserKind]
 	n := 0
@@ -161,8 +163,7 @@ func report12Columns(r *roster.Roster, rep roster.Reporter) {
 		if bulk && roster.Deleted(u.Status) {
 			continue
 		}
-		if u.UserMasterIdentifier != "" || u.PreferredGivenName != "" || u.PreferredMiddleName != "" ||
-			u.PreferredFamilyName != "" || u.PrimaryOrgID != "" || u.Pronouns != "" {
+		if loses12Columns(u) {
 			n++
 		}
 	}
@@ -170,4 +171,11 @@ func report12Columns(r *roster.Roster, rep roster.Reporter) {
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "users.csv",
 			Message: fmt.Sprintf("%s OneRoster 1.2 columns (userMasterIdentifier, preferred names, primaryOrgSourcedId, pronouns) not written: 1.1 has no place for them (write OneRoster 1.2 to keep them)", possessive(n, "user"))})
 	}
+}
+
+// loses12Columns says whether a 1.1 users.csv has no place for something of u's: a OneRoster
+// 1.2 column filled, a primaryOrgSourcedId other than the first of orgSourcedIds among them.
+func loses12Columns(u *roster.User) bool {
+	return u.UserMasterIdentifier != "" || u.PreferredGivenName != "" || u.PreferredMiddleName != "" ||
+		u.PreferredFamilyName != "" || u.Pronouns != "" || u.PrimaryOrgID != "" && (len(u.OrgIDs) == 0 || u.PrimaryOrgID != u.OrgIDs[0])
 }

@@ -239,14 +239,18 @@ func TestRead12RoleDetailLost(t *testing.T) {
 	}
 }
 
-// Writing 1.1 from a roster with 1.2 user columns filled says what 1.1 has no column for.
+// Writing 1.1 from a roster with 1.2 user columns filled says what 1.1 has no column for. A
+// primary org that is the first of orgSourcedIds (an SDS user's, or a user's only org) is
+// kept: 1.1 writes the orgs in order, and the first is the one every writer takes as primary.
 func TestWrite11Drops12UserColumns(t *testing.T) {
 	r := &roster.Roster{
-		Orgs: []roster.Org{{SourcedID: "s1", Name: "S", Type: "school"}},
+		Orgs: []roster.Org{{SourcedID: "s1", Name: "S", Type: "school"}, {SourcedID: "s2", Name: "T", Type: "school"}},
 		Users: []roster.User{
 			{SourcedID: "u1", EnabledUser: "true", OrgIDs: []string{"s1"}, Role: "student", Username: "a", GivenName: "A", FamilyName: "B", PreferredGivenName: "Al", Pronouns: "he/him"},
-			{SourcedID: "u2", EnabledUser: "true", OrgIDs: []string{"s1"}, Role: "student", Username: "b", GivenName: "B", FamilyName: "C", PrimaryOrgID: "s1"},
+			{SourcedID: "u2", EnabledUser: "true", OrgIDs: []string{"s1", "s2"}, Role: "student", Username: "b", GivenName: "B", FamilyName: "C", PrimaryOrgID: "s2"},
 			{SourcedID: "u3", EnabledUser: "true", OrgIDs: []string{"s1"}, Role: "student", Username: "c", GivenName: "C", FamilyName: "D"},
+			{SourcedID: "u4", EnabledUser: "true", OrgIDs: []string{"s1", "s2"}, Role: "teacher", Username: "d", GivenName: "D", FamilyName: "E", PrimaryOrgID: "s1"},
+			{SourcedID: "u5", EnabledUser: "true", OrgIDs: []string{"s2"}, Role: "student", Username: "e", GivenName: "E", FamilyName: "F", PrimaryOrgID: "s2"},
 		},
 	}
 	_, probs := writeAs(t, r, "1.1", format.Options{})

@@ -10,7 +10,6 @@ import (
 	"github.com/rostersync/rostersync/formats/sds"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/format/formattest"
-	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
@@ -63,15 +62,7 @@ func benchDirs(b *testing.B) (sdsDir, orDir string) {
 	return sdsDir, orDir
 }
 
-func validate(b *testing.B, f format.Format, dir string) {
-	var probs roster.Problems
-	if _, err := f.Read(context.Background(), os.DirFS(dir), format.Options{}, roster.Discard{}, &probs); err != nil {
-		b.Fatal(err)
-	}
-	if probs.Errors > 0 {
-		b.Fatalf("%d errors: %v", probs.Errors, probs.List()[0])
-	}
-}
+func validate(b *testing.B, f format.Format, dir string) { formattest.Validate(b, f, os.DirFS(dir)) }
 
 // BenchmarkValidate validates the SDS set, and BenchmarkValidateOneRoster the OneRoster
 // package of the same roster, alternately in one run: compare the two times (issue: SDS within

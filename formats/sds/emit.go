@@ -94,9 +94,17 @@ func (fr *fileReader) emit(rec []string) error {
 			}
 		}
 		u.AgentIDs = r.agents[h]
+		if u.Role != "" && r.roles[h] == nil {
+			// A contact's agentSourcedIds are its students (OneRoster lists the link on both).
+			for _, s := range r.studentIDs[h] {
+				if !slices.Contains(u.AgentIDs, s) {
+					u.AgentIDs = append(slices.Clip(u.AgentIDs), s)
+				}
+			}
+		}
 		return r.sink.User(u)
 	case fileEnrollments:
-		e := &roster.Enrollment{ClassID: get("classSourcedId"), UserID: get("userSourcedId"), Role: canon(enrollmentRoles, get("role"))}
+		e := &roster.Enrollment{ClassID: get("classSourcedId"), UserID: get("userSourcedId"), Role: modelRole(canon(enrollmentRoles, get("role")))}
 		e.SourcedID = EnrollmentID(e.ClassID, e.UserID, e.Role)
 		e.SchoolID = r.school[e.ClassID]
 		return r.sink.Enrollment(e)

@@ -77,9 +77,12 @@ type reader struct {
 	agents   map[uint64][]string  // student -> contacts, from relationships.csv
 	contactR map[uint64]string    // contact -> relationshipRole
 	students map[uint64][]uint64  // contact -> the students it is a contact of
-	interned map[string]string    // orgs, roles and grades, kept once
-	school   map[string]string    // class -> org
-	info     format.Info
+	// studentIDs holds the same students' sourcedIds, in relationships.csv order: a contact's
+	// agentSourcedIds.
+	studentIDs map[uint64][]string
+	interned   map[string]string // orgs, roles and grades, kept once
+	school     map[string]string // class -> org
+	info       format.Info
 }
 
 // Read reads and validates an SDS v2.1 file set from fsys.
@@ -115,12 +118,36 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 			rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: n,
 				Message: fmt.Sprintf("%s is not read: SDS file names are case-sensitive, rename it %s", n, c)})
 			continue
+		} else if c != "" {
+			// Beside the file of the right name: SDS reads that one, but which the district meant
+			// is not known, and a copy to Windows or macOS keeps only one of the two.
+			rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: n,
+				Message: fmt.Sprintf("%s is not read: it is %s in another case, and %s is read (remove one of them: on Windows and macOS they are one file)", n, c, c)})
+			continue
 		}
 		ignored = append(ignored, n)
 	}
+	// A Clever upload beside the SDS files (one zip of both exports): SDS is read, which the
+	// user may not have meant, so its files are named, as a warning.
+	var clever []string
+	ignored = slices.DeleteFunc(ignored, func(n string) bool {
+		if slices.Contains(cleverFiles, n) {
+			clever = append(clever, n)
+			return true
+		}
+		return false
+	})
+	if len(clever) >= 2 {
+		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: clever[0],
+			Message: fmt.Sprintf("%s are a Clever upload's files, not read: this input is read as SDS (give --format clever to read it as Clever, or keep the two in separate folders)", andList(clever))})
+	} else {
+		ignored = append(ignored, clever...)
+		slices.Sort(ignored)
+	}
 	if len(ignored) > 0 {
-		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeManifest, File: ignored[0],
-			Message: fmt.Sprintf("ignored what is not an SDS v2.1 file: %s", strings.Join(ignored, ", "))})
+		// missing-file, as a file of the set not read (SDS has no manifest to name them).
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeMissingFile, File: ignored[0],
+			Message: fmt.Sprintf("not read, as no SDS v2.1 file is so named: %s", strings.Join(ignored, ", "))})
 	}
 	// One SDS file given alone (validate users.csv): its own rules are checked, and the files
 	// it would need are named as warnings, as for a lone OneRoster file.
@@ -257,7 +284,7 @@ func (r *reader) preRead() error {
 			}
 			isPrim := strings.EqualFold(prim, "true")
 			if role != "" && (ur.role == "" || isPrim && !ur.primary) {
-				ur.role, ur.primary = r.intern(canon(roleValues, role)), isPrim
+				ur.role, ur.primary = r.intern(modelRole(canon(roleValues, role))), isPrim
 			}
 			if org != "" && !slices.Contains(ur.orgs, org) {
 				if isPrim {
@@ -276,6 +303,7 @@ func (r *reader) preRead() error {
 	}
 	if r.present[fileRelationships] {
 		r.agents, r.contactR, r.students = map[uint64][]string{}, map[uint64]string{}, map[uint64][]uint64{}
+		r.studentIDs = map[uint64][]string{}
 		idx := r.columnsOf(fileRelationships, "userSourcedId", "relationshipUserSourcedId", "relationshipRole")
 		err := csvio.Reread(r.fsys, fileRelationships, copts, func(rec []string, _ int) {
 			s, c, role := at(rec, idx[0]), at(rec, idx[1]), at(rec, idx[2])
@@ -288,6 +316,7 @@ func (r *reader) preRead() error {
 			}
 			if !slices.Contains(r.students[hc], hs) {
 				r.students[hc] = append(r.students[hc], hs)
+				r.studentIDs[hc] = append(r.studentIDs[hc], strings.Clone(s))
 			}
 			if _, ok := r.contactR[hc]; !ok {
 				r.contactR[hc] = r.intern(canon(relationshipRoles, role))
@@ -332,6 +361,27 @@ func at(rec []string, j int) string {
 
 // canon returns the form SDS stores an enumerated value in (values match ignoring case), or v
 // itself when it is not in vocab.
+// cleverFiles are the files of a Clever upload (SDS has none of these names).
+var cleverFiles = []string{"schools.csv", "students.csv", "teachers.csv", "sections.csv", "staff.csv", "admins.csv"}
+
+// andList joins names as "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// modelRole is the model's role for an SDS role (canonical spelling): SDS's teacherAssistant
+// is the model's (OneRoster's) aide, which the writer writes as teacherAssistant; every other
+// role is kept as SDS spells it.
+func modelRole(role string) string {
+	if role == "teacherAssistant" {
+		return "aide"
+	}
+	return role
+}
+
 func canon(vocab map[string]string, v string) string {
 	if c, ok := vocab[strings.ToLower(v)]; ok {
 		return c

@@ -59,6 +59,24 @@ func TestRules(t *testing.T) {
 			want: []formattest.Want{{"error missing-file 0 ", "courses.csv refers to it in schoolYearSourcedId (line 2)"}}},
 		{name: "file name in another case", fsys: func(f fstest.MapFS) fstest.MapFS { return rename(f, "userFlags.csv", "UserFlags.csv") },
 			want: []formattest.Want{{"error missing-file 0 ", "file names are case-sensitive, rename it userFlags.csv"}}},
+		{name: "files that are not SDS's are not read", fsys: func(f fstest.MapFS) fstest.MapFS {
+			f["notes.txt"] = &fstest.MapFile{Data: []byte("hello\n")}
+			f["Sections.csv"] = &fstest.MapFile{Data: []byte("a,b\n1,2\n")}
+			return f
+		},
+			want: []formattest.Want{{"info missing-file 0 ", "not read, as no SDS v2.1 file is so named: Sections.csv, notes.txt"}}},
+		{name: "a Clever upload beside the SDS files is named", fsys: func(f fstest.MapFS) fstest.MapFS {
+			for _, n := range []string{"schools.csv", "students.csv", "teachers.csv", "sections.csv"} {
+				f[n] = &fstest.MapFile{Data: []byte("School_id,School_name\nsch1,Lincoln\n")}
+			}
+			return f
+		},
+			want: []formattest.Want{{"warning missing-file 0 ", "schools.csv, sections.csv, students.csv and teachers.csv are a Clever upload's files, not read: this input is read as SDS (give --format clever to read it as Clever, or keep the two in separate folders)"}}},
+		{name: "a file beside one of its name in another case", fsys: func(f fstest.MapFS) fstest.MapFS {
+			f["Users.csv"] = f["users.csv"]
+			return f
+		},
+			want: []formattest.Want{{"warning missing-file 0 ", "Users.csv is not read: it is users.csv in another case, and users.csv is read (remove one of them: on Windows and macOS they are one file)"}}},
 		{name: "header in another case", edits: []edit{{"users.csv", "sourcedId,username", "SourcedId,username"}},
 			want: []formattest.Want{{"error header 1 SourcedId", "header names are case-sensitive"}}},
 		{name: "roles.csv's sessionSourcedId is singular", edits: []edit{{"roles.csv", "sessionSourcedId", "sessionSourcedIds"}},

@@ -31,6 +31,13 @@ func (Format) Name() string { return Name }
 // Title is how messages name the format.
 func (Format) Title() string { return "SDS" }
 
+// NoRole is format.RoleSourcer's: an SDS user's role is its roles.csv row, or, for a contact,
+// its relationships.csv row.
+func (Format) NoRole() (why, fix string) {
+	return "an SDS user without a roles.csv row who is nobody's contact",
+		"give them a roles.csv row, or a relationships.csv row naming them as a student's contact"
+}
+
 // Packaging says an SDS file set is a set of CSV files, zipped as sds.zip by a job.
 func (Format) Packaging() format.Packaging {
 	return format.Packaging{Multi: true, FileName: "sds.zip",

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // Settings are the SDS format's own settings: the flag --sds-domain and a profile's sds:
@@ -46,11 +47,19 @@ func (s *Settings) Value() (any, error) {
 	return Settings{Domain: strings.TrimPrefix(strings.TrimSpace(s.Domain), "@")}, nil
 }
 
-// checkDomain refuses a domain that cannot follow a username's @.
+// checkDomain refuses a domain that cannot follow a username's @: one that makes no address
+// the SDS check accepts (no dot, as in "lincolnsd" or a YAML number, would have every user it
+// is written for refused by the output's check).
 func checkDomain(d string) error {
 	d = strings.TrimPrefix(strings.TrimSpace(d), "@")
+	if d == "" {
+		return nil // no domain: the default
+	}
 	if strings.ContainsAny(d, "@ \t,;<>\"") {
 		return fmt.Errorf("a domain holds no @, spaces or punctuation")
+	}
+	if why := value.EmailProblem("name@" + d); why != "" {
+		return fmt.Errorf("name@%s %s: SDS usernames are sign-ins such as name@school.org", d, why)
 	}
 	return nil
 }

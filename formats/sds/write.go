@@ -410,20 +410,32 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 		return err
 	}
 	err = w.file(fileRelationships, specByName(fileRelationships).names(), func(write func(string, []string) bool) error {
+		// A student and a contact each list the other (OneRoster's agentSourcedIds go both
+		// ways); SDS has one row, the student's. A contact's own list is read as its students.
+		written := map[[2]string]bool{}
 		for i := range r.Users {
 			u := &r.Users[i]
 			if users[u.SourcedID] != u {
 				continue
 			}
+			_, uContact := contactRoles[u.Role]
 			for _, a := range u.AgentIDs {
 				c := users[a]
 				if c == nil {
 					w.drop(fileRelationships, "agentSourcedIds naming a user not written left out", 1)
 					continue
 				}
+				s := u
+				if _, cContact := contactRoles[c.Role]; uContact && !cContact {
+					s, c = c, u // a guardian's student
+				}
+				if written[[2]string{s.SourcedID, c.SourcedID}] {
+					continue
+				}
+				written[[2]string{s.SourcedID, c.SourcedID}] = true
 				if c.GivenName == "" || c.FamilyName == "" || c.Email == "" {
 					w.fail(fileRelationships, roster.CodeMissingRequired, "relationshipUserSourcedId",
-						fmt.Sprintf("user %q's contact %q lacks a givenName, familyName or email, which SDS requires of a contact", u.SourcedID, a))
+						fmt.Sprintf("user %q's contact %q lacks a givenName, familyName or email, which SDS requires of a contact", s.SourcedID, c.SourcedID))
 					continue
 				}
 				role := contactRoles[c.Role]
@@ -434,7 +446,7 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 						w.drop(fileRelationships, fmt.Sprintf("contacts of role %q written with relationshipRole other", c.Role), 1)
 					}
 				}
-				write(fmt.Sprintf("user %q's contact %q", u.SourcedID, a), []string{u.SourcedID, a, role})
+				write(fmt.Sprintf("user %q's contact %q", s.SourcedID, c.SourcedID), []string{s.SourcedID, c.SourcedID, role})
 			}
 		}
 		return nil

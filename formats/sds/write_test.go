@@ -164,3 +164,73 @@ func TestWriteFillsSchoolYear(t *testing.T) {
 		}
 	}
 }
+
+// An aide is written as SDS's teacherAssistant (SDS has no aide role) and read back as an
+// aide, in roles.csv and in enrollments.csv: a OneRoster package with aides goes to SDS and
+// back (OneRoster has no teacherAssistant).
+func TestAideRoundTrip(t *testing.T) {
+	r := smallRoster()
+	r.Users[1].Role = "aide"
+	r.Classes = []roster.Class{{SourcedID: "c1", SchoolID: "sch1", Title: "Math", ClassType: "scheduled"}}
+	r.Enrollments = []roster.Enrollment{
+		{SourcedID: "e1", ClassID: "c1", SchoolID: "sch1", UserID: "u1", Role: "student"},
+		{SourcedID: "e2", ClassID: "c1", SchoolID: "sch1", UserID: "u2", Role: "aide"},
+	}
+	dst, _ := writeRoster(t, New(), r)
+	if !strings.Contains(dst["roles.csv"].String(), "u2,sch1,teacherAssistant") {
+		t.Errorf("roles.csv:\n%s", dst["roles.csv"])
+	}
+	if !strings.Contains(dst["enrollments.csv"].String(), "c1,u2,teacherAssistant") {
+		t.Errorf("enrollments.csv:\n%s", dst["enrollments.csv"])
+	}
+	fsys := fstest.MapFS{}
+	for n, b := range dst {
+		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
+	}
+	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
+	formattest.CheckProblems(t, probs, nil)
+	for _, u := range coll.Roster.Users {
+		if u.SourcedID == "u2" && u.Role != "aide" {
+			t.Errorf("u2 read back with role %q, want aide", u.Role)
+		}
+	}
+	for _, e := range coll.Roster.Enrollments {
+		if e.UserID == "u2" && e.Role != "aide" {
+			t.Errorf("u2's enrollment read back with role %q, want aide", e.Role)
+		}
+	}
+}
+
+// OneRoster links a student and a guardian both ways (each lists the other in
+// agentSourcedIds); SDS has one relationships.csv row, student first. The guardian's side is
+// not written again as the guardian having the student for a contact ("other"), and reading
+// gives the guardian its students back, so OneRoster → SDS → OneRoster keeps both lists.
+func TestWriteContactsBothWays(t *testing.T) {
+	r := smallRoster()
+	r.Users[0].AgentIDs = []string{"g1"}
+	r.Users = append(r.Users[:2],
+		roster.User{SourcedID: "g1", Username: "gia@home.net", Email: "gia@home.net", Role: "guardian", GivenName: "Gia", FamilyName: "L", AgentIDs: []string{"u1", "u2"}})
+	r.Users[1].Role = "student"
+	dst, probs := writeRoster(t, New(), r)
+	if got := dst["relationships.csv"].String(); got != "userSourcedId,relationshipUserSourcedId,relationshipRole\r\nu1,g1,guardian\r\nu2,g1,guardian\r\n" {
+		t.Errorf("relationships.csv:\n%s", got)
+	}
+	for _, p := range probs {
+		if strings.Contains(p.Message, "relationshipRole other") {
+			t.Errorf("problem %v", p)
+		}
+	}
+	fsys := fstest.MapFS{}
+	for n, b := range dst {
+		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
+	}
+	_, coll, rprobs := formattest.Read(t, New(), fsys, format.Options{})
+	formattest.CheckProblems(t, rprobs, nil)
+	agents := map[string]string{}
+	for _, u := range coll.Roster.Users {
+		agents[u.SourcedID] = strings.Join(u.AgentIDs, ",")
+	}
+	if agents["g1"] != "u1,u2" || agents["u1"] != "g1" || agents["u2"] != "g1" {
+		t.Errorf("agentSourcedIds read back: %v", agents)
+	}
+}

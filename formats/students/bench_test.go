@@ -3,12 +3,9 @@ package students
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
 	"testing"
 
-	"github.com/rostersync/rostersync/pkg/format"
-	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 )
 
 // benchFile returns a clean students.csv of n students at 40 sites, with birth dates.
@@ -22,41 +19,13 @@ func benchFile(n int) []byte {
 	return b.Bytes()
 }
 
-// benchInput is the file to validate: the students.csv in the folder $ROSTERSYNC_BENCH_STUDENTS
-// (for example rostersync convert --to students /tmp/night1 /tmp/students/students.csv), read
-// from disk as validate reads it, or a generated 100,000-student file in memory.
-func benchInput(b *testing.B) (fs.FS, int64) {
-	if d := os.Getenv("ROSTERSYNC_BENCH_STUDENTS"); d != "" {
-		fsys := os.DirFS(d)
-		name, err := pickFile(fsys)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fi, err := fs.Stat(fsys, name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return fsys, fi.Size()
-	}
-	data := benchFile(100_000)
-	return fileFS(FileName, string(data)), int64(len(data))
-}
-
 // BenchmarkValidate validates a students.csv with every check, as rostersync validate does
-// (go test -run XXX -bench Validate ./formats/students/). Compare its MB/s with OneRoster's
-// BenchmarkValidate: SPEC §6 wants students.csv at 0.7× OneRoster's bytes per second or better.
+// (go test -run XXX -bench Validate ./formats/students/): the students.csv in the folder
+// $ROSTERSYNC_BENCH_STUDENTS (for example rostersync convert --to students /tmp/night1
+// /tmp/students/students.csv), read from disk, or a generated 100,000-student file in memory.
+// Compare its MB/s with OneRoster's BenchmarkValidate: SPEC §6 wants students.csv at 0.7×
+// OneRoster's bytes per second or better.
 func BenchmarkValidate(b *testing.B) {
-	fsys, size := benchInput(b)
-	b.SetBytes(size)
-	for b.Loop() {
-		var errs int
-		rep := roster.ReporterFunc(func(p roster.Problem) {
-			if p.Severity == roster.Error {
-				errs++
-			}
-		})
-		if _, err := New().Read(b.Context(), fsys, format.Options{}, roster.Discard{}, rep); err != nil || errs > 0 {
-			b.Fatalf("err %v, %d errors", err, errs)
-		}
-	}
+	fsys, size := formattest.BenchInput(b, "ROSTERSYNC_BENCH_STUDENTS", pickFile, FileName, func() []byte { return benchFile(100_000) })
+	formattest.BenchValidate(b, New(), fsys, size)
 }

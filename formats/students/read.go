@@ -7,8 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
@@ -62,7 +60,7 @@ type rowReader struct {
 	id, first, last, grade, site, email, pass, middle, birth int
 	extra                                                    []int // layout columns that are not known names
 
-	ids *idset.Map // xxhash of STUDENT_ID -> first line, when rows go to a sink
+	ids *idset.Map // hash of STUDENT_ID -> first line, when rows go to a sink
 	// validating: the sink keeps nothing (validate), so no row needs to be held back as a
 	// repeat while reading: STUDENT_IDs go to bag, and repeats are reported once the file is
 	// read (reportRepeats), without a random access into a table per row.
@@ -267,8 +265,8 @@ func (r *rowReader) row(rec []string, line int) error {
 	emit := !blank(id)
 	if emit {
 		if r.bag != nil {
-			r.bag.Add(xxhash.Sum64String(id), int32(line))
-		} else if first, dup := r.ids.Add(xxhash.Sum64String(id), int32(line)); dup {
+			r.bag.Add(idset.Hash(id), int32(line))
+		} else if first, dup := r.ids.Add(idset.Hash(id), int32(line)); dup {
 			r.duplicate(id, line, int(first))
 			emit = false
 		}
@@ -357,7 +355,7 @@ func (r *rowReader) reportRepeats(fsys fs.FS, encoding string) error {
 			return // not read (reported)
 		}
 		if id := cell(rec, r.id); !blank(id) {
-			if first, ok := reps.Get(xxhash.Sum64String(id)); ok && int(first) != line {
+			if first, ok := reps.Get(idset.Hash(id)); ok && int(first) != line {
 				r.duplicate(id, line, int(first))
 			}
 		}

@@ -2,9 +2,7 @@ package students
 
 import (
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -46,22 +44,18 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.StudentID, "student-id", s.StudentID, "students: what STUDENT_ID holds from OneRoster, identifier or sourcedId")
 }
 
+// idChoice is --student-id and a profile's students.student_id.
+var idChoice = format.Choice{Flag: "student-id", Key: "students.student_id", Values: []string{"identifier", "sourcedId"}}
+
 // FlagValues lists the values --student-id takes, for shell completion.
-func (s *Settings) FlagValues() map[string][]string {
-	return map[string][]string{"student-id": {"identifier", "sourcedId"}}
-}
+func (s *Settings) FlagValues() map[string][]string { return idChoice.FlagValues() }
 
 // Configured checks a profile's students: section: student_id ignores case there, and
 // site_map is a path from the config file's folder.
 func (s *Settings) Configured(resolve func(string) string) error {
-	switch strings.ToLower(s.StudentID) {
-	case "":
-	case "identifier":
-		s.StudentID = "identifier"
-	case "sourcedid":
-		s.StudentID = "sourcedId"
-	default:
-		return fmt.Errorf("students.student_id %q: use identifier or sourcedId", s.StudentID)
+	var err error
+	if s.StudentID, err = idChoice.Configured(s.StudentID); err != nil {
+		return err
 	}
 	if s.SiteMap != "" {
 		s.SiteMap = resolve(s.SiteMap)
@@ -72,10 +66,8 @@ func (s *Settings) Configured(resolve func(string) string) error {
 // Value checks --student-id, loads the site map named and returns the settings as a
 // Settings value.
 func (s *Settings) Value() (any, error) {
-	switch s.StudentID {
-	case "", "identifier", "sourcedId":
-	default:
-		return nil, &format.SettingError{Err: fmt.Errorf("unknown --student-id %q", s.StudentID), Hint: "use --student-id identifier or --student-id sourcedId"}
+	if err := idChoice.Check(s.StudentID); err != nil {
+		return nil, err
 	}
 	v := *s
 	if s.SiteMap != "" {

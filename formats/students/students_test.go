@@ -18,9 +18,8 @@ import (
 
 const header = "STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,SITE_ID,EMAIL,PASSWORD"
 
-func fileFS(name, data string) fstest.MapFS {
-	return fstest.MapFS{name: &fstest.MapFile{Data: []byte(data), Mode: 0o600}}
-}
+// fileFS returns a file system holding one file called name.
+var fileFS = formattest.File
 
 // read reads data as students.csv with opts and returns what was read and the problems, sorted.
 func read(t *testing.T, data string, opts format.Options) (format.Info, *roster.Collector, []roster.Problem) {

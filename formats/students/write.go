@@ -22,9 +22,50 @@ type outRow []string
 // student that cannot be written (no school, no password, a site not in the site map …) is an
 // error and is left out.
 func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
-	cols, err := layoutColumns(opts)
+	b, err := newBuild(opts, rep)
 	if err != nil {
 		return err
+	}
+	for i := range r.Orgs {
+		b.w.orgs[r.Orgs[i].SourcedID] = &r.Orgs[i]
+	}
+	for i := range r.Demographics {
+		b.demographics(&r.Demographics[i])
+	}
+	var rows []outRow
+	for i := range r.Users {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if row, ok := b.user(&r.Users[i]); ok {
+			rows = append(rows, row)
+		}
+	}
+	return b.finish(dst, r.Count, func(write func(outRow) error) error {
+		for _, row := range rows {
+			if err := write(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// build is what Write and WriteStream share: the writer, and what is counted for the report.
+type build struct {
+	w                 *writer
+	roles             map[string]int // users of other roles, by role
+	students, deleted int
+	has               []bool // the columns (by index in cols) a row written has a value in
+	births, demoOther int    // demographics with a birth date; with other values
+}
+
+func newBuild(opts format.Options, rep roster.Reporter) (*build, error) {
+	cols, err := layoutColumns(opts)
+	if err != nil {
+		return nil, err
 	}
 	var bySourcedID bool
 	switch strings.ToLower(settingsOf(opts).StudentID) {
@@ -32,21 +73,13 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 	case "sourcedid":
 		bySourcedID = true
 	default:
-		return fmt.Errorf("students: student ID %q: want identifier or sourcedId", settingsOf(opts).StudentID)
+		return nil, fmt.Errorf("students: student ID %q: want identifier or sourcedId", settingsOf(opts).StudentID)
 	}
 	w := &writer{opts: opts, stu: settingsOf(opts), rep: rep, cols: cols, bySourcedID: bySourcedID,
-		orgs: make(map[string]*roster.Org, len(r.Orgs)), births: map[string]string{}, seen: map[string]string{},
+		orgs: map[string]*roster.Org{}, births: map[string]string{}, seen: map[string]string{},
 		idx: make(map[string]int, len(cols)), set: make([]bool, len(cols))}
 	for i := len(cols) - 1; i >= 0; i-- {
 		w.idx[cols[i].name] = i
-	}
-	for i := range r.Orgs {
-		w.orgs[r.Orgs[i].SourcedID] = &r.Orgs[i]
-	}
-	for i := range r.Demographics {
-		if d := &r.Demographics[i]; d.BirthDate != "" {
-			w.births[d.SourcedID] = d.BirthDate
-		}
 	}
 	if sm := settingsOf(opts).Sites; sm != nil {
 		w.siteIDs = make(map[string]bool, len(sm))
@@ -57,33 +90,68 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 			w.siteByName[k] = append(w.siteByName[k], s.ID)
 		}
 	}
-	roles := map[string]int{}
-	var rows []outRow
-	students, deleted := 0, 0
-	for i := range r.Users {
-		if i%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+	return &build{w: w, roles: map[string]int{}, has: make([]bool, len(cols))}, nil
+}
+
+// demographics notes d's birth date for its user (its strings are kept), and counts what
+// students.csv drops of it.
+func (b *build) demographics(d *roster.Demographics) {
+	if d.BirthDate != "" {
+		b.births++
+		b.w.births[d.SourcedID] = d.BirthDate
+	}
+	if d.Sex != "" || d.AmericanIndianOrAlaskaNative != "" || d.Asian != "" || d.BlackOrAfricanAmerican != "" ||
+		d.NativeHawaiianOrOtherPacificIslander != "" || d.White != "" || d.DemographicRaceTwoOrMoreRaces != "" ||
+		d.HispanicOrLatinoEthnicity != "" || d.CountryOfBirthCode != "" || d.StateOfBirthAbbreviation != "" ||
+		d.CityOfBirth != "" || d.PublicSchoolResidenceStatus != "" {
+		b.demoOther++
+	}
+}
+
+// skip counts u when it is not a student to write (deleted, or another role) and says so.
+func (b *build) skip(u *roster.User) bool {
+	if roster.Deleted(u.Status) {
+		b.deleted++ // never written as an active student
+		return true
+	}
+	if u.Role != "student" {
+		if _, ok := b.roles[u.Role]; !ok {
+			b.roles[strings.Clone(u.Role)] = 0
 		}
-		u := &r.Users[i]
-		if roster.Deleted(u.Status) {
-			deleted++ // never written as an active student
-			continue
-		}
-		if u.Role != "student" {
-			roles[u.Role]++
-			continue
-		}
-		students++
-		if row, ok := w.user(u); ok {
-			rows = append(rows, row)
+		b.roles[u.Role]++
+		return true
+	}
+	return false
+}
+
+// user returns u's row, or false when it is not written (counted, or reported).
+func (b *build) user(u *roster.User) (outRow, bool) {
+	if b.skip(u) {
+		return nil, false
+	}
+	return b.student(u)
+}
+
+// student returns the row of the student u, or false after reporting why it cannot be written.
+func (b *build) student(u *roster.User) (outRow, bool) {
+	b.students++
+	row, ok := b.w.user(u)
+	if ok {
+		for i, v := range row {
+			b.has[i] = b.has[i] || v != ""
 		}
 	}
-	w.reportMissing(students)
-	if deleted > 0 {
-		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: FileName,
-			Message: fmt.Sprintf("%s with status tobedeleted not written: a roster lists the users that exist", plural(deleted, "user", "users"))})
+	return row, ok
+}
+
+// finish reports what is missing and what is dropped, then writes students.csv from the rows
+// rows hands over; count counts the roster's entities per kind.
+func (b *build) finish(dst format.Dest, count func(roster.Kind) int, rows func(write func(outRow) error) error) error {
+	w := b.w
+	w.reportMissing(b.students)
+	if b.deleted > 0 {
+		w.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: FileName,
+			Message: fmt.Sprintf("%s with status tobedeleted not written: a roster lists the users that exist", plural(b.deleted, "user", "users"))})
 	}
 
 	// The columns written: the built-in layout leaves out MIDDLE_NAME and BIRTHDATE when no
@@ -91,28 +159,25 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 	// file stops after it.
 	var names []string
 	var at []int // index in an outRow of each column written
-	builtIn := opts.Layout == nil || opts.Layout.Format != Name
+	builtIn := w.opts.Layout == nil || w.opts.Layout.Format != Name
 	droppable := map[string]bool{ColMiddleName: true, ColBirthdate: true}
-	for _, c := range cols {
-		if builtIn && droppable[c.name] && !slices.ContainsFunc(rows, func(o outRow) bool { return o[w.idx[c.name]] != "" }) {
+	for _, c := range w.cols {
+		if builtIn && droppable[c.name] && !b.has[w.idx[c.name]] {
 			continue
 		}
 		names = append(names, c.name)
 		at = append(at, w.idx[c.name])
 	}
-	w.lossy(r, roles, names)
+	w.lossy(b, count, names)
 
 	return csvio.WriteFile(dst, FileName, names, func(write func([]string) error) error {
 		rec := make([]string, len(names))
-		for _, row := range rows {
+		return rows(func(row outRow) error {
 			for j, i := range at {
 				rec[j] = row[i]
 			}
-			if err := write(rec); err != nil {
-				return err
-			}
-		}
-		return nil
+			return write(rec)
+		})
 	})
 }
 
@@ -315,10 +380,11 @@ func (w *writer) site(u *roster.User) (string, bool) {
 }
 
 // lossy reports, once per kind, what the file cannot carry.
-func (w *writer) lossy(r *roster.Roster, roles map[string]int, names []string) {
+func (w *writer) lossy(b *build, count func(roster.Kind) int, names []string) {
 	info := func(msg string) {
 		w.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: FileName, Message: msg})
 	}
+	roles := b.roles
 	keys := make([]string, 0, len(roles))
 	for k := range roles {
 		keys = append(keys, k)
@@ -335,28 +401,18 @@ func (w *writer) lossy(r *roster.Roster, roles map[string]int, names []string) {
 		n    int
 		what string
 	}{
-		{r.Count(roster.AcademicSessionKind), "academic sessions"},
-		{r.Count(roster.CourseKind), "courses"},
-		{r.Count(roster.ClassKind), "classes"},
-		{r.Count(roster.EnrollmentKind), "enrollments"},
+		{count(roster.AcademicSessionKind), "academic sessions"},
+		{count(roster.CourseKind), "courses"},
+		{count(roster.ClassKind), "classes"},
+		{count(roster.EnrollmentKind), "enrollments"},
 	} {
 		if d.n > 0 {
 			info(fmt.Sprintf("%d %s dropped: students.csv has none", d.n, d.what))
 		}
 	}
-	writesBirth := slices.Contains(names, ColBirthdate)
-	other, births := 0, 0
-	for i := range r.Demographics {
-		d := &r.Demographics[i]
-		if d.BirthDate != "" && !writesBirth {
-			births++
-		}
-		if d.Sex != "" || d.AmericanIndianOrAlaskaNative != "" || d.Asian != "" || d.BlackOrAfricanAmerican != "" ||
-			d.NativeHawaiianOrOtherPacificIslander != "" || d.White != "" || d.DemographicRaceTwoOrMoreRaces != "" ||
-			d.HispanicOrLatinoEthnicity != "" || d.CountryOfBirthCode != "" || d.StateOfBirthAbbreviation != "" ||
-			d.CityOfBirth != "" || d.PublicSchoolResidenceStatus != "" {
-			other++
-		}
+	other, births := b.demoOther, 0
+	if !slices.Contains(names, ColBirthdate) {
+		births = b.births
 	}
 	if other > 0 {
 		info(fmt.Sprintf("demographics of %d users dropped (sex, race, ethnicity, place of birth): students.csv has no such columns", other))

@@ -88,6 +88,40 @@ func (o *dirOutput) Create(name string) (io.WriteCloser, error) {
 	return bufferedCloser(f, f.Close), nil
 }
 
+// Adopt publishes the finished file at path (in a folder on the same file system) as name at
+// Commit: it is moved next to its final name, under a temporary one, instead of copied. Until
+// Commit nothing is at the final name; Abort removes it. A file that cannot be moved (another
+// file system) is left where it is, with the error.
+func (o *dirOutput) Adopt(name, path string) error {
+	if name != filepath.Base(name) || name == "." || name == ".." {
+		return fmt.Errorf("write %q: not a plain file name", name)
+	}
+	if o.names[name] {
+		return fmt.Errorf("write %q: written twice", name)
+	}
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := TempName(name)
+	if err != nil {
+		return err
+	}
+	at := filepath.Join(o.dir, tmp)
+	if err := os.Rename(path, at); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(at, os.O_WRONLY, 0) // for Commit's sync
+	if err != nil {
+		if os.Rename(at, path) != nil {
+			os.Remove(at)
+		}
+		return err
+	}
+	o.files = append(o.files, &File{File: f, final: filepath.Join(o.dir, name)})
+	o.names[name] = true
+	return nil
+}
+
 func (o *dirOutput) Commit() error {
 	for _, f := range o.files {
 		if err := f.Commit(); err != nil {

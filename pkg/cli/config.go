@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -34,18 +33,10 @@ func (d *Deps) loadConfig(g *GlobalOptions) (*config.Config, error) {
 	}
 	c, err := config.Load(config.LoadOptions{Path: g.ConfigPath, Getenv: d.Getenv, Formats: d.Formats})
 	if err != nil {
-		return nil, configError(err)
+		return nil, err
 	}
 	d.config = c
 	return c, nil
-}
-
-func configError(err error) error {
-	var hints []string
-	if ie, ok := errors.AsType[*config.InsecureError](err); ok {
-		hints = append(hints, ie.Hint())
-	}
-	return withExit(ExitUsage, err, hints...)
 }
 
 // profile returns the --profile named (nil when none).
@@ -59,7 +50,7 @@ func (d *Deps) profile(g *GlobalOptions) (*config.Config, *config.Profile, error
 	}
 	p, err := c.Profile(g.Profile)
 	if err != nil {
-		return nil, nil, configError(err)
+		return nil, nil, err
 	}
 	return c, p, nil
 }
@@ -141,7 +132,7 @@ and secrets (password, passphrase) shown as ***. With --profile, only that profi
 			}
 			if g.Profile != "" {
 				if _, err := c.Profile(g.Profile); err != nil {
-					return configError(err)
+					return err
 				}
 			}
 			return config.Show(deps.IO.Out, c, g.Profile)

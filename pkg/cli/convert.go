@@ -49,9 +49,9 @@ appears only when the whole output is written (temporary name, then rename). Wha
 drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file).
 What is written is first checked with the target format's validator: output with errors is
 refused and nothing appears. Converting a format to itself normalizes it. A OneRoster delta stays
-a delta in OneRoster; Capti and students.csv hold whole rosters, so a delta converts to them only
-with --base OLD, the last full package, which it is applied to. A tobedeleted row is never
-written as an active record.
+a delta in OneRoster; ` + wholeRosters(deps.Formats) + ` hold whole rosters, so a delta converts to
+them only with --base OLD, the last full package, which it is applied to. A tobedeleted row is
+never written as an active record.
 ` + exitStatusHelp,
 		Example: `  rostersync convert --to capti examples/oneroster capti.csv
   rostersync convert --to students --site-map sites.xlsx export.zip students.csv
@@ -80,7 +80,7 @@ written as an active record.
 	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
-	f.StringVar(&opts.Base, "base", "", "the last full package a OneRoster delta SRC is applied to (deltas convert to capti or students only onto a base)")
+	f.StringVar(&opts.Base, "base", "", "the last full package a OneRoster delta SRC is applied to (deltas convert to "+orList(wholeRosterNames(deps.Formats))+" only onto a base)")
 	f.BoolVar(&opts.Fix, "fix", false, "repair safe, common export damage before checking (each repair reported)")
 	f.Lookup("format").Usage = "input format (alias --from): " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.Format.Format, "from", "", "input format (same as --format)")
@@ -120,10 +120,17 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		fopts.Role = opts.Role
 	}
 	fopts.Fix = opts.Fix
-	in, from, coll, probs, err := readChecked(ctx, deps, opts.Src, opts.Format.Format, to, fopts)
-	if in != nil {
-		defer in.Close()
+	in, from, err := openPicked(ctx, deps, nil, opts.Src, opts.Format.Format, false)
+	if err != nil {
+		return err
 	}
+	defer in.Close()
+	if sw, ok := to.(format.StreamWriter); ok && opts.Base == "" {
+		if err := convertStream(ctx, deps, opts, style, in, from, to, sw, fopts); !errors.Is(err, errNoStream) {
+			return err
+		}
+	}
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, opts.Src, to, fopts)
 	if err != nil {
 		return err
 	}
@@ -134,13 +141,13 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 			}
 		}
 	}
-	if err := applyDelta(ctx, deps, opts, to, fopts, &coll.Roster); err != nil {
+	if err := applyDelta(ctx, deps, opts, from, to, fopts, &coll.Roster); err != nil {
 		return err
 	}
 	if err := needsOrg(to, from, loneName(from, in) != "", &coll.Roster); err != nil {
 		return err
 	}
-	if err := needsRoles(&coll.Roster); err != nil {
+	if err := needsRoles(from, &coll.Roster); err != nil {
 		return err
 	}
 	if opts.Dest == "" {
@@ -152,11 +159,19 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	}
 	counts := entityCounts(&coll.Roster)
 	dropped, err := writeConvertedIn(ctx, to, out, stageDir(opts.Dest), &coll.Roster, fopts)
+	return convertWritten(deps, opts, style, from, to, counts, dropped, err)
+}
+
+// convertWritten reports how the write of a conversion went: the rows the target could not
+// hold (refused, exit 1), a failure to write (exit 3), or what was read and what the mapping
+// dropped.
+func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to format.Format, counts map[string]int, dropped *roster.Problems, err error) error {
 	if errors.Is(err, errUnwritable) {
 		grades := false
+		fixer, _ := to.(format.Fixer)
 		for _, p := range dropped.List() {
 			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
-			grades = grades || p.Code == roster.CodeBadGrade
+			grades = grades || fixer != nil && fixer.Fixes(p)
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %v\n", err)
 		if grades && !opts.Fix {
@@ -165,7 +180,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return errFindings
 	}
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("write %s: %w", opts.Dest, err))
+		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
 		Counts: counts, Dropped: dropped.List()}
@@ -196,20 +211,29 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 // collector for the target format; an input with errors is refused with its problems listed.
 // The input it returns, once opened, is the caller's to close, whatever the error.
 func readChecked(ctx context.Context, deps *Deps, path, formatName string, to format.Format, fopts format.Options) (*input, format.Format, *roster.Collector, *roster.Problems, error) {
-	in, from, err := openPicked(ctx, deps, nil, path, formatName)
+	in, from, err := openPicked(ctx, deps, nil, path, formatName, false)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	coll, probs, err := readCheckedIn(ctx, deps, in, from, path, to, fopts)
+	if err != nil {
+		return in, nil, nil, nil, err
+	}
+	return in, from, coll, probs, nil
+}
+
+// readCheckedIn is readChecked of an input opened as format from.
+func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Format, path string, to format.Format, fopts format.Options) (*roster.Collector, *roster.Problems, error) {
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 1000}
 	info, err := readInput(ctx, from, in, fopts, coll, probs)
 	if err != nil {
-		return in, nil, nil, nil, err
+		return nil, nil, err
 	}
 	if probs.Errors > 0 {
-		return in, nil, nil, nil, refuseInput(deps, path, from.Name(), info, probs)
+		return nil, nil, refuseInput(deps, path, from.Name(), info, probs)
 	}
-	return in, from, coll, probs, nil
+	return coll, probs, nil
 }
 
 func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
@@ -229,18 +253,44 @@ func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.
 	return errFindings
 }
 
+// wholeRosterNames lists the names of the formats of reg that hold whole rosters, no deltas.
+func wholeRosterNames(reg *format.Registry) []string {
+	var out []string
+	for _, f := range reg.Formats() {
+		if !format.HoldsDeltas(f) {
+			out = append(out, f.Name())
+		}
+	}
+	return out
+}
+
+// wholeRosters names, for help, the formats of reg that hold whole rosters: "Capti,
+// students.csv, Clever and SDS".
+func wholeRosters(reg *format.Registry) string {
+	var out []string
+	for _, f := range reg.Formats() {
+		if !format.HoldsDeltas(f) {
+			out = append(out, format.Title(f))
+		}
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
 // applyDelta settles what a OneRoster delta SRC becomes. Without --base, OneRoster keeps it
 // a delta, and a full-roster format (Capti, students.csv) refuses it: a delta lists changes,
 // and written as a roster its deleted rows would come back and everyone it leaves out would go.
 // With --base, the delta is applied to the base package, and the result is a full roster.
-func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format.Format, fopts format.Options, r *roster.Roster) error {
+func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, from, to format.Format, fopts format.Options, r *roster.Roster) error {
 	kinds := r.DeltaKinds()
 	if opts.Base == "" {
 		if len(kinds) == 0 || format.HoldsDeltas(to) {
 			return nil
 		}
-		return refusal(fmt.Errorf("%s is a OneRoster delta (manifest.csv marks %s delta): a delta lists the changes since the last export, not a roster, and %s holds a whole roster; nothing was written",
-			opts.Src, deltaKindList(kinds), format.Title(to)),
+		return refusal(fmt.Errorf("%s is a %s delta (manifest.csv marks %s delta): a delta lists the changes since the last export, not a roster, and %s holds a whole roster; nothing was written",
+			opts.Src, format.Title(from), deltaKindList(kinds), format.Title(to)),
 			"give the last full package it follows with --base OLD to apply it to, or convert the full export")
 	}
 	if len(kinds) == 0 {
@@ -255,8 +305,8 @@ func applyDelta(ctx context.Context, deps *Deps, opts *ConvertOptions, to format
 		return err
 	}
 	if !format.HoldsDeltas(baseFormat) {
-		return usageError(fmt.Errorf("the base %s is a %s roster: a OneRoster delta applies to the OneRoster package it follows", opts.Base, baseFormat.Name()),
-			"give the last full OneRoster export as --base")
+		return usageError(fmt.Errorf("the base %s is a %s roster: a %s delta applies to the %s package it follows", opts.Base, format.Title(baseFormat), format.Title(from), format.Title(from)),
+			"give the last full "+format.Title(from)+" export as --base")
 	}
 	if bk := coll.Roster.DeltaKinds(); len(bk) > 0 {
 		return usageError(fmt.Errorf("the base %s is itself a delta (manifest.csv marks %s delta): the base must be a full package", opts.Base, deltaKindList(bk)),
@@ -394,33 +444,41 @@ func writeConvertedIn(ctx context.Context, to format.Format, out atomicfile.Outp
 	// Collect the roster now: left to the pacer, its garbage (the size of the input) would
 	// still be held while the check reads the output, which set the peak.
 	runtime.GC()
+	return dropped, publishChecked(ctx, to, out, st, tmp, fopts, dropped)
+}
+
+// publishChecked publishes what a writer wrote into st (the private folder tmp) into out (each
+// file moved into a folder DEST, format.Adopter, else copied), unless the writer reported rows it could not write or the output fails its check with to's
+// validator (both errUnwritable, with nothing published).
+func publishChecked(ctx context.Context, to format.Format, out atomicfile.Output, st *stagedDest, tmp string, fopts format.Options, dropped *roster.Problems) error {
 	if dropped.Errors > 0 {
 		st.Abort()
 		out.Abort()
-		return dropped, fmt.Errorf("%w: %s cannot be written as %s; nothing was written", errUnwritable, plural(dropped.Errors, "row"), to.Name())
+		return fmt.Errorf("%w: %s cannot be written as %s; nothing was written", errUnwritable, plural(dropped.Errors, "row"), to.Name())
 	}
 	if err := st.Commit(); err != nil {
 		out.Abort()
-		return dropped, err
+		return err
 	}
 	if n, err := checkOutput(ctx, to, os.DirFS(tmp), fopts, dropped); err != nil || n > 0 {
 		out.Abort()
 		if err != nil {
-			return dropped, err
+			return err
 		}
-		return dropped, unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
+		return unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
 			format.Title(to), plural(n, "error")))
 	}
+	adopter, _ := out.(format.Adopter)
 	for _, name := range st.names {
+		if adopter != nil && adopter.Adopt(name, filepath.Join(tmp, name)) == nil {
+			continue // moved into a folder DEST, not copied
+		}
 		if err := copyInto(out, tmp, name); err != nil {
 			out.Abort()
-			return dropped, err
+			return err
 		}
 	}
-	if err := out.Commit(); err != nil {
-		return dropped, err
-	}
-	return dropped, nil
+	return out.Commit()
 }
 
 // stageDir is where the output to dest is checked before it is published: the folder dest is
@@ -536,7 +594,7 @@ func openOutput(deps *Deps, dest string, target format.Format) (atomicfile.Outpu
 
 func dirMustExist(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	return nil
 }
@@ -544,16 +602,26 @@ func dirMustExist(dir string) error {
 // needsRoles refuses to convert users without a role (OneRoster 1.2 users that roles.csv gives
 // none, which validate warns about; the single-file readers give every user one): a 1.1
 // users.csv requires one, and Capti and students.csv must tell students from staff.
-func needsRoles(r *roster.Roster) error {
+func needsRoles(from format.Format, r *roster.Roster) error {
 	none := 0
 	for i := range r.Users {
 		if r.Users[i].Role == "" {
 			none++
 		}
 	}
+	return needsRolesCount(from, none)
+}
+
+// needsRolesCount is needsRoles of a roster with none users without a role.
+func needsRolesCount(from format.Format, none int) error {
 	if none > 0 {
-		return refusal(fmt.Errorf("%s no role (in OneRoster 1.2, no roles.csv row): the conversion needs each user's role; nothing was written", hasHave(none)),
-			"give them a role in roles.csv (see 'rostersync validate')")
+		why, fix := "", "give each user a role"
+		if rs, ok := from.(format.RoleSourcer); ok {
+			why, fix = rs.NoRole()
+			why = " (" + why + ")"
+		}
+		return refusal(fmt.Errorf("%s no role%s: the conversion needs each user's role; nothing was written", hasHave(none), why),
+			fix+" (see 'rostersync validate')")
 	}
 	return nil
 }
@@ -571,15 +639,20 @@ func hasHave(n int) string {
 // hold: the whole package is needed for a format that writes users with their school
 // (format.OrgUse: OneRoster, or students.csv whose SITE_ID comes from the school).
 func needsOrg(to, from format.Format, lone bool, r *roster.Roster) error {
-	if r.IsDelta() {
+	return needsOrgCount(to, from, lone, r.IsDelta(), len(r.Orgs), len(r.Users))
+}
+
+// needsOrgCount is needsOrg of a roster (a delta or not) holding orgs orgs and users users.
+func needsOrgCount(to, from format.Format, lone, delta bool, orgs, users int) error {
+	if delta {
 		return nil // a delta package leaves out what did not change, orgs included
 	}
 	use := format.OrgUseOf(to)
-	if format.PackagingOf(from).Multi && lone && len(r.Orgs) == 0 && len(r.Users) > 0 && use != format.OrgsIgnored {
+	if format.PackagingOf(from).Multi && lone && orgs == 0 && users > 0 && use != format.OrgsIgnored {
 		return usageError(fmt.Errorf("the input is one file of a %s package, without orgs.csv: converting it to %s needs the schools its users refer to", format.Title(from), to.Name()),
 			"convert the whole package: its folder or zip")
 	}
-	if use == format.OrgsRequired && len(r.Orgs) == 0 && len(r.Users) > 0 {
+	if use == format.OrgsRequired && orgs == 0 && users > 0 {
 		return usageError(fmt.Errorf("a %s file has no schools: converting it to %s needs --org NAME", format.Title(from), to.Name()),
 			`add --org "School Name" (the school the users belong to)`)
 	}

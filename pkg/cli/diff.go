@@ -17,7 +17,6 @@ import (
 	"github.com/rostersync/rostersync/pkg/diff"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
-	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // DiffOptions are the parsed flags and arguments of diff.
@@ -228,24 +227,11 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		if spec.format == "" {
 			spec.format = opts.Format.Format
 		}
-		var in *input
-		var err error
-		if transport.IsURL(spec.path) {
-			in, err = openRemote(ctx, deps, opts.Global, spec.path)
-		} else {
-			in, err = openInput(ctx, spec.path, deps.IO.In)
-		}
+		in, f, err := openPicked(ctx, deps, opts.Global, spec.path, spec.format, true)
 		if err != nil {
 			return err
 		}
 		defer in.Close()
-		if in.Refused {
-			return refused(in)
-		}
-		f, err := pickFormat(deps, spec.format, in)
-		if err != nil {
-			return err
-		}
 		probs := &roster.Problems{Max: 1}
 		for _, p := range in.Pre {
 			probs.Report(p)
@@ -286,7 +272,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return withExit(ExitLocal, fmt.Errorf("diff %s %s: %w", opts.Old, opts.New, err))
+		return fmt.Errorf("diff %s %s: %w", opts.Old, opts.New, err)
 	}
 	if !opts.Global.Quiet || !res.Identical() {
 		for _, s := range sides {
@@ -309,7 +295,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 	}
 	if !opts.Global.Quiet || !res.Identical() {
 		if err := writeDiff(deps, style, rep, dopts.Limit); err != nil {
-			return withExit(ExitLocal, fmt.Errorf("write the comparison: %w", err))
+			return fmt.Errorf("write the comparison: %w", err)
 		}
 	}
 	if !res.Identical() {
@@ -454,7 +440,7 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return withExit(ExitLocal, fmt.Errorf("read %s: %w", sides[i].in.Path, err))
+			return fmt.Errorf("read %s: %w", sides[i].in.Path, err)
 		}
 		sides[i].calls = 0 // count the problems of the comparison's first read
 		sides[i].probs = &roster.Problems{Max: 1}

@@ -1,14 +1,7 @@
 package cli
 
 import (
-	"context"
-	"errors"
-	"io/fs"
-	"slices"
-
-	"github.com/rostersync/rostersync/pkg/config"
-	"github.com/rostersync/rostersync/pkg/format"
-	"github.com/rostersync/rostersync/pkg/transport"
+	"github.com/rostersync/rostersync/pkg/errclass"
 )
 
 // Exit codes, the same for every command (SPEC §3).
@@ -37,96 +30,47 @@ EXIT STATUS
   141  stdout closed before the output ended (| head)`
 
 // errFindings says the command printed its findings and exits 1.
-var errFindings = errors.New("findings")
+var errFindings = errclass.Sentinel(errclass.Findings, "findings")
 
-// exitError carries an exit code and hint lines with an error.
-type exitError struct {
-	code  int
-	err   error
-	hints []string
-	// shown: printed like a usage or I/O error although its code is 1 (a refusal no problem
-	// listing explains).
-	shown bool
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// withExit wraps err with an exit code and hints.
-func withExit(code int, err error, hints ...string) error {
-	return &exitError{code: code, err: err, hints: hints}
-}
-
-// refusal is an exit-1 refusal whose message is printed (nothing else says why).
-func refusal(err error, hints ...string) error {
-	return &exitError{code: ExitFindings, err: err, hints: hints, shown: true}
-}
-
-// usageError is a bad flag or argument: exit 2.
-func usageError(err error, hints ...string) error { return withExit(ExitUsage, err, hints...) }
-
-// extraErrorCodes lets packages wired in later map their sentinels to exit codes.
-type codeMapper func(error) (int, bool)
-
-// exitCode maps an error to the process exit code.
-func exitCode(err error, mappers []codeMapper) int {
+// exitCode maps an error to the process exit code: the one place where a class of failure
+// (errclass, given by the package that met it) becomes an exit status. An error no package
+// classed is a local failure.
+func exitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	if setupError(err) {
-		return ExitUsage
-	}
-	if ee, ok := errors.AsType[*exitError](err); ok {
-		return ee.code
-	}
-	switch {
-	case errors.Is(err, errFindings):
+	switch errclass.Of(err) {
+	case errclass.Findings, errclass.Refused:
 		return ExitFindings
-	case errors.Is(err, context.Canceled):
-		return ExitInterrupted
-	case errors.Is(err, format.ErrUnknownFormat):
+	case errclass.Usage, errclass.Setup:
 		return ExitUsage
-	case isSettingError(err):
-		return ExitUsage // a format refused one of its settings (--capti-id x)
-	case errors.Is(err, format.ErrUndetected):
-		return ExitLocal
-	}
-	for _, m := range mappers {
-		if c, ok := m(err); ok {
-			return c
-		}
-	}
-	if _, ok := errors.AsType[*fs.PathError](err); ok {
-		return ExitLocal
+	case errclass.Remote:
+		return ExitRemote
+	case errclass.Locked:
+		return ExitLocked
+	case errclass.Interrupted:
+		return ExitInterrupted
 	}
 	return ExitLocal
 }
 
-// setupError reports a problem of this machine's set-up, found before or without the remote
-// side: the config file, a file or folder others could change or read (strict modes), a key or
-// password file, known_hosts, no login method, a malformed URL. It is exit 2 whatever the step
-// that met it (a connection error wrapper included).
-func setupError(err error) bool {
-	return errors.Is(err, config.ErrConfig) || errors.Is(err, transport.ErrConfig)
+// printed reports whether Run prints err's message: a usage, local or remote error (exit 2 and
+// more), or a refusal that no problem listing explains.
+func printed(err error, code int) bool {
+	return code >= ExitUsage || errclass.Of(err) == errclass.Refused
 }
 
-// hintsOf returns the hint lines carried by err, with the chmod or chown that fixes a file
-// refused by the strict-mode checks.
-func hintsOf(err error) []string {
-	var hints []string
-	if ee, ok := errors.AsType[*exitError](err); ok {
-		hints = ee.hints
-	}
-	if ie, ok := errors.AsType[*config.InsecureError](err); ok && !slices.Contains(hints, ie.Hint()) {
-		hints = append(slices.Clip(hints), ie.Hint())
-	}
-	if se, ok := errors.AsType[*format.SettingError](err); ok && se.Hint != "" && !slices.Contains(hints, se.Hint) {
-		hints = append(slices.Clip(hints), se.Hint)
-	}
-	return hints
+// refusal is an exit-1 refusal whose message is printed (nothing else says why).
+func refusal(err error, hints ...string) error { return errclass.New(errclass.Refused, err, hints...) }
+
+// usageError is a bad flag or argument: exit 2.
+func usageError(err error, hints ...string) error {
+	return errclass.New(errclass.Usage, err, hints...)
 }
 
-func isSettingError(err error) bool {
-	_, ok := errors.AsType[*format.SettingError](err)
-	return ok
-}
+// findings is an exit-1 error whose message is not printed (it goes to sync's log).
+func findings(err error) error { return errclass.New(errclass.Findings, err) }
+
+// hintsOf returns the hint lines err carries: each classed error's, the chmod or chown that
+// fixes a file refused by the strict-mode checks, how to trust a host key.
+func hintsOf(err error) []string { return errclass.Hints(err) }

@@ -92,7 +92,7 @@ func runHistory(ctx context.Context, deps *Deps, opts *HistoryOptions) error {
 	dir := opts.StateDir
 	if dir == "" {
 		if dir, err = state.DefaultDir(deps.Getenv); err != nil {
-			return withExit(ExitLocal, err)
+			return err
 		}
 	}
 	store, err := openStore(dir)
@@ -102,13 +102,13 @@ func runHistory(ctx context.Context, deps *Deps, opts *HistoryOptions) error {
 	if opts.Target == "" {
 		dests, err := store.Destinations()
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return withExit(ExitLocal, err)
+			return err
 		}
 		var last []*state.Run
 		for _, d := range dests {
 			runs, err := store.Runs(d)
 			if err != nil {
-				return withExit(ExitLocal, err)
+				return err
 			}
 			if len(runs) > 0 {
 				last = append(last, runs[0])
@@ -122,7 +122,7 @@ func runHistory(ctx context.Context, deps *Deps, opts *HistoryOptions) error {
 	}
 	runs, err := store.Runs(dest)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	if opts.Diff == nil {
 		if len(runs) == 0 {
@@ -159,7 +159,7 @@ func historyKey(deps *Deps, opts *HistoryOptions, store *state.Store) (string, e
 	}
 	id, err := publish.LocalIdentity(t)
 	if err != nil {
-		return "", withExit(ExitLocal, err)
+		return "", err
 	}
 	return id, nil
 }
@@ -268,22 +268,20 @@ func historyDiff(ctx context.Context, deps *Deps, opts *HistoryOptions, store *s
 	}
 	r, err := store.OpenRunFile(dest, run.ID, snapName)
 	if err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	old, err := snapshot.Read(r)
 	r.Close()
 	if err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	cur, err := snapshotOf(ctx, deps, file, opts.Format.Format, opts.Options)
 	if err != nil {
 		return err
 	}
 	key, err := snapshot.LoadKey(store.Dir)
-	if errors.Is(err, snapshot.ErrInsecureKey) {
-		return usageError(err)
-	} else if err != nil {
-		return withExit(ExitLocal, err)
+	if err != nil {
+		return err // an insecure key is a usage error (exit 2), with the chmod that fixes it
 	}
 	note := ""
 	switch {
@@ -299,11 +297,11 @@ func historyDiff(ctx context.Context, deps *Deps, opts *HistoryOptions, store *s
 		cur, err = cur.Keyed(key)
 	}
 	if err != nil {
-		return withExit(ExitLocal, fmt.Errorf("run %s: %w", run.ID, err))
+		return fmt.Errorf("run %s: %w", run.ID, err)
 	}
 	counts, _, err := snapshot.Compare(old, cur)
 	if err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	if note != "" {
 		fmt.Fprintln(deps.IO.ErrOut, "rostersync: note:", note)
@@ -343,18 +341,11 @@ func historyDiff(ctx context.Context, deps *Deps, opts *HistoryOptions, store *s
 // snapshotOf reads a local input into a snapshot (problems are not listed: diffing is not
 // validating).
 func snapshotOf(ctx context.Context, deps *Deps, path, formatName string, fopts format.Options) (*snapshot.Snapshot, error) {
-	in, err := openInput(ctx, path, deps.IO.In)
+	in, f, err := openPicked(ctx, deps, nil, path, formatName, true)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	if in.Refused {
-		return nil, refused(in)
-	}
-	f, err := pickFormat(deps, formatName, in)
-	if err != nil {
-		return nil, err
-	}
 	b := snapshot.NewBuilder()
 	probs := roster.Problems{Max: 1}
 	if _, err := readInput(ctx, f, in, fopts, b, &probs); err != nil {

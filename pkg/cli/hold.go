@@ -133,7 +133,7 @@ func runHoldList(_ context.Context, deps *Deps, opts *HoldOptions) error {
 	}
 	holds, err := store.Holds()
 	if err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	list := []heldRun{}
 	var rows [][]string
@@ -173,7 +173,7 @@ func findHold(deps *Deps, opts *HoldOptions, id string) (*state.Store, *state.Ho
 		if errors.Is(err, state.ErrNoHold) {
 			return nil, nil, usageError(err, "'rostersync hold list' shows the held runs")
 		}
-		return nil, nil, withExit(ExitLocal, err)
+		return nil, nil, err
 	}
 	return store, h, nil
 }
@@ -222,7 +222,7 @@ func runHoldApprove(ctx context.Context, deps *Deps, opts *HoldOptions) error {
 	conn := &connFlags{}
 	if len(h.Conn) > 0 {
 		if err := json.Unmarshal(h.Conn, conn); err != nil {
-			return withExit(ExitLocal, fmt.Errorf("held run %s: its connection settings: %w", h.ID, err))
+			return fmt.Errorf("held run %s: its connection settings: %w", h.ID, err)
 		}
 	}
 	conn.StateDir = store.Dir
@@ -233,14 +233,14 @@ func runHoldApprove(ctx context.Context, deps *Deps, opts *HoldOptions) error {
 			return err
 		}
 		if p, err = c.Profile(h.Profile); err != nil {
-			return configError(fmt.Errorf("held run %s was made by profile %s: %w", h.ID, h.Profile, err))
+			return fmt.Errorf("held run %s was made by profile %s: %w", h.ID, h.Profile, err)
 		}
 	}
 	pub := &publish.Publisher{Store: store, Dial: publisherDial(deps, conn, p)}
 	quiet := opts.Global.Quiet
 	rep, err := pub.Approve(ctx, h, func(total int64) (func(int64), func()) { return progressFor(deps, quiet, total, "uploading") })
 	if err != nil {
-		return publishError(err)
+		return err
 	}
 	if !quiet {
 		var names []string
@@ -261,7 +261,7 @@ func runHoldDiscard(_ context.Context, deps *Deps, opts *HoldOptions) error {
 		return err
 	}
 	if err := (&publish.Publisher{Store: store}).Discard(h); err != nil {
-		return publishError(err)
+		return err
 	}
 	if !opts.Global.Quiet {
 		fmt.Fprintf(deps.IO.ErrOut, "discarded held run %s (%s)\n", h.ID, h.Target)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/source"
@@ -22,26 +22,10 @@ import (
 // input is one PATH argument opened as a file system.
 type input = source.Input
 
-// openInput opens a file, a directory, a .zip or "-" (source.Open), with the exit class of
-// its failures: an interrupt as it is, anything else local (exit 3).
+// openInput opens a file, a directory, a .zip or "-" (source.Open). Its failures are local
+// (exit 3), but for an interrupt of the wait for stdin.
 func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error) {
-	in, err := source.Open(ctx, path, stdin)
-	return in, inputError(ctx, err)
-}
-
-// inputError gives an error of source.Open or source.OpenURL its exit class: a download's
-// failure is remote, an interrupt of the wait for stdin is an interrupt, the rest is local.
-func inputError(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if re, ok := errors.AsType[*source.RemoteError](err); ok {
-		return remoteError(re.Err)
-	}
-	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return err
-	}
-	return withExit(ExitLocal, err)
+	return source.Open(ctx, path, stdin)
 }
 
 // refused is the error of a command that must read an input a zip check refused (diff,
@@ -139,7 +123,7 @@ func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profil
 		s := c.NewSettings()
 		if p != nil {
 			if _, err := p.DecodeSettings(ft.Name(), s); err != nil {
-				return o, configError(fmt.Errorf("%w: profile %s: %w", config.ErrConfig, p.Name, err))
+				return o, fmt.Errorf("%w: profile %s: %w", config.ErrConfig, p.Name, err)
 			}
 		}
 		if flags != nil {
@@ -165,9 +149,12 @@ func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profil
 }
 
 // openPicked opens path (an sftp:// URL when g is given, else a file, a directory, a .zip or
-// "-") and takes its format: formatName, else the one detected. On an error nothing is left
-// open; otherwise the input is the caller's to close.
-func openPicked(ctx context.Context, deps *Deps, g *GlobalOptions, path, formatName string) (*input, format.Format, error) {
+// "-") and takes its format: formatName, else the one detected. A command that must read the
+// input whole (diff, history: they compare what they read) passes whole, and a zip the zip
+// checks refused is then a refusal (exit 1) before any format is picked; validate, convert and
+// sync read it as an input whose problems (in.Pre) readInput reports. On an error nothing is
+// left open; otherwise the input is the caller's to close.
+func openPicked(ctx context.Context, deps *Deps, g *GlobalOptions, path, formatName string, whole bool) (*input, format.Format, error) {
 	var in *input
 	var err error
 	if g != nil && transport.IsURL(path) {
@@ -177,6 +164,10 @@ func openPicked(ctx context.Context, deps *Deps, g *GlobalOptions, path, formatN
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if whole && in.Refused {
+		in.Close()
+		return nil, nil, refused(in)
 	}
 	f, err := pickFormat(deps, formatName, in)
 	if err != nil {
@@ -227,17 +218,17 @@ func lookupOrDetect(deps *Deps, name string, in *input) (format.Format, error) {
 	if err != nil && in.File != nil && in.File.Size == 0 {
 		// Named students.csv or users.csv it would be detected, and its format says it is
 		// empty (exit 1); otherwise there is no format to ask.
-		return nil, withExit(ExitLocal, fmt.Errorf("%s is empty: there is nothing to check", in.Path))
+		return nil, fmt.Errorf("%s is empty: there is nothing to check", in.Path)
 	}
 	if err != nil {
 		hint := "name the format with --format " + strings.Join(deps.Formats.Names(), "|")
 		if names, lerr := format.Files(in.FS); lerr == nil && len(names) == 0 {
-			return nil, withExit(ExitLocal, fmt.Errorf("%s: no files to read", in.Path), "give a roster file, a folder of roster files or a zip")
+			return nil, errclass.New(errclass.Local, fmt.Errorf("%s: no files to read", in.Path), "give a roster file, a folder of roster files or a zip")
 		}
 		if why := undetectedWhy(in); why != "" {
 			hint = why + "; or " + hint
 		}
-		return nil, withExit(ExitLocal, fmt.Errorf("%s: %w", in.Path, err), hint)
+		return nil, errclass.New(errclass.Local, fmt.Errorf("%s: %w", in.Path, err), hint)
 	}
 	return f, nil
 }
@@ -301,7 +292,7 @@ func readInput(ctx context.Context, f format.Format, in *input, fopts format.Opt
 		if ctx.Err() != nil {
 			return info, ctx.Err()
 		}
-		return info, withExit(ExitLocal, fmt.Errorf("read %s: %w", in.Path, err))
+		return info, fmt.Errorf("read %s: %w", in.Path, err)
 	}
 	return info, nil
 }

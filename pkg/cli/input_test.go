@@ -35,8 +35,8 @@ func TestStdinInterrupted(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if !errors.Is(err, context.Canceled) || exitCode(err, nil) != ExitInterrupted {
-			t.Errorf("err %v (exit %d), want context.Canceled, exit %d", err, exitCode(err, nil), ExitInterrupted)
+		if !errors.Is(err, context.Canceled) || exitCode(err) != ExitInterrupted {
+			t.Errorf("err %v (exit %d), want context.Canceled, exit %d", err, exitCode(err), ExitInterrupted)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("openInput still waits for stdin after the interrupt")

@@ -95,7 +95,7 @@ func runKnownHostsAdd(ctx context.Context, deps *Deps, opts *KnownHostsAddOption
 	if path == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
-			return withExit(ExitLocal, err)
+			return err
 		}
 		if h := deps.Getenv("HOME"); h != "" {
 			home = h
@@ -104,12 +104,12 @@ func runKnownHostsAdd(ctx context.Context, deps *Deps, opts *KnownHostsAddOption
 	}
 	key, err := transport.FetchHostKey(ctx, hostport, opts.Timeout)
 	if err != nil {
-		return withExit(ExitRemote, err)
+		return err
 	}
 	fp := transport.Fingerprint(key)
 	known, err := transport.KnownHostKeys(path, hostport)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	for _, k := range known {
 		if transport.Fingerprint(k) == fp {
@@ -133,7 +133,7 @@ func runKnownHostsAdd(ctx context.Context, deps *Deps, opts *KnownHostsAddOption
 		}
 	}
 	if err := transport.AppendKnownHost(path, hostport, key); err != nil {
-		return withExit(ExitLocal, err)
+		return err
 	}
 	fmt.Fprintf(deps.IO.ErrOut, "added %s (%s %s) to %s\n", hostport, key.Type(), fp, path)
 	return nil

@@ -20,6 +20,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 	"golang.org/x/term"
 
+	"github.com/rostersync/rostersync/pkg/report"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/transport"
 )
@@ -173,7 +174,7 @@ func groupText(row listedRow) string {
 	default:
 		where = ", lines " + linesText(row.Line, row.last, "–")
 	}
-	return fmt.Sprintf("%s problems%s; the first: %s", thousands(row.count), where, row.Message)
+	return fmt.Sprintf("%s problems%s; the first: %s", report.Thousands(row.count), where, row.Message)
 }
 
 // linesText is "first–last", or one line.
@@ -187,22 +188,6 @@ func linesText(first, last int, dash string) string {
 	return strconv.Itoa(first) + dash + strconv.Itoa(last)
 }
 
-// thousands writes n with commas between thousands: 10,732.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // writeCodeCounts prints the counts per code of every result (--summary): "code: N" lines, or a
 // table of code and count.
 func writeCodeCounts(out io.Writer, style string, results []*ValidateResult) error {
@@ -214,7 +199,7 @@ func writeCodeCounts(out io.Writer, style string, results []*ValidateResult) err
 	}
 	var rows [][]string
 	for _, code := range codesByCount(total) {
-		rows = append(rows, []string{code, thousands(total[code])})
+		rows = append(rows, []string{code, report.Thousands(total[code])})
 	}
 	if style == "table" {
 		if len(rows) == 0 {

@@ -42,7 +42,7 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 		}
 		in, err := source.OpenLocal(c.Path, shown)
 		if err != nil {
-			return nil, withExit(ExitLocal, err)
+			return nil, err
 		}
 		defer in.Close()
 		f, err := pickFormat(deps, formatName, in)
@@ -60,7 +60,7 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 				Files: info.Files, Summary: reportSummary(summaryOf(probs)), Groups: probs.Groups()})
 		}
 		if !show && probs.Errors > 0 {
-			return nil, withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was sent (see 'rostersync validate')", plural(probs.Errors, "error")))
+			return nil, findings(fmt.Errorf("the source has %s: nothing was sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 		}
 		if show && (probs.Errors > 0 || (!quiet && probs.Warnings > 0)) {
 			for _, p := range probs.List() {
@@ -85,7 +85,7 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 		st, err := os.Stat(c.Path)
 		switch {
 		case err != nil:
-			return nil, withExit(ExitLocal, err)
+			return nil, err
 		case st.IsDir():
 			if as != "" {
 				return nil, usageError(errors.New("--as names one file: a directory is sent under its files' names"))
@@ -118,7 +118,7 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 func folderFiles(deps *Deps, dir string, info format.Info, meta []string, quiet bool) ([]transport.File, error) {
 	names, err := format.Files(os.DirFS(dir))
 	if err != nil {
-		return nil, withExit(ExitLocal, err)
+		return nil, err
 	}
 	var out []transport.File
 	sent := map[string]bool{}
@@ -232,7 +232,7 @@ func (c *connFlags) store(deps *Deps) (*state.Store, error) {
 	if dir == "" {
 		d, err := state.DefaultDir(deps.Getenv)
 		if err != nil {
-			return nil, withExit(ExitLocal, err)
+			return nil, err
 		}
 		dir = d
 	}
@@ -316,20 +316,7 @@ func dialURL(ctx context.Context, deps *Deps, c *connFlags, p *config.Profile, u
 		pw = p.Password
 	}
 	cfg.Password = pw
-	cl, err := transport.Dial(ctx, cfg)
-	if err != nil {
-		return nil, remoteError(err)
-	}
-	return cl, nil
-}
-
-// remoteError maps a transport error to exit 4 with its hint.
-func remoteError(err error) error {
-	var hints []string
-	if hk, ok := errors.AsType[*transport.HostKeyError](err); ok {
-		hints = append(hints, hk.Hint())
-	}
-	return withExit(ExitRemote, err, hints...)
+	return transport.Dial(ctx, cfg)
 }
 
 // progressFor returns a progress callback drawing a bar on a terminal, or nil.
@@ -354,31 +341,6 @@ func publisherDial(deps *Deps, c *connFlags, p *config.Profile) func(ctx context
 	return func(ctx context.Context, u *transport.URL) (*transport.Client, error) {
 		return dialURL(ctx, deps, c, p, u)
 	}
-}
-
-// publishError maps a publish error to its exit code: 2 usage, 3 local, 4 remote, 5 locked,
-// 1 refused. Errors the checker or the dialer already classed keep their code.
-func publishError(err error) error {
-	pe, ok := errors.AsType[*publish.Error](err)
-	if !ok {
-		return err
-	}
-	if ee, ok := errors.AsType[*exitError](pe.Err); ok {
-		return ee
-	}
-	switch pe.Kind {
-	case publish.KindUsage:
-		return usageError(pe.Err, pe.Hints...)
-	case publish.KindRemote:
-		return remoteError(pe.Err)
-	case publish.KindLocked:
-		return withExit(ExitLocked, pe.Err, pe.Hints...)
-	case publish.KindRefused:
-		return errFindings
-	case publish.KindStale:
-		return withExit(ExitFindings, pe.Err, pe.Hints...)
-	}
-	return withExit(ExitLocal, pe.Err, pe.Hints...)
 }
 
 // renderReport prints what a push did on stderr: notes and stale-source warnings (unless

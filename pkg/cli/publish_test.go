@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,28 +158,53 @@ func waitForCopy(stateHome string, size int) {
 	}
 }
 
-// TestHoldApprove: a refused push is held; approving it publishes the held bytes even though
-// the source changed since, and the approved run is the guard's next baseline.
-func TestHoldApprove(t *testing.T) {
+// guardedPush is a copy (src) of the example Capti roster pushed to a local folder (out) with
+// a state folder of its own (env): the shrink guard's baseline for what a test pushes next.
+type guardedPush struct {
+	env      map[string]string
+	src, out string
+	full     []byte
+}
+
+func newGuardedPush(t *testing.T) *guardedPush {
+	t.Helper()
 	full, err := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.SplitAfter(string(full), "\n")
-	small := []byte(strings.Join(lines[:3], ""))
-	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
 	dir := t.TempDir()
-	src, out := filepath.Join(dir, "roster.csv"), filepath.Join(dir, "outbox")
-	write := func(b []byte) {
-		if err := os.WriteFile(src, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write(full)
-	if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
+	p := &guardedPush{env: map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()},
+		src: filepath.Join(dir, "roster.csv"), out: filepath.Join(dir, "outbox"), full: full}
+	p.write(t, full)
+	if code, _, errOut := run(t, p.env, "push", "--to", p.out, p.src); code != 0 {
 		t.Fatalf("first push: exit %d: %s", code, errOut)
 	}
-	write(small)
+	return p
+}
+
+// write makes b the source.
+func (p *guardedPush) write(t *testing.T, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(p.src, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cut makes the roster's first n lines (its header one of them) the source, and returns them.
+func (p *guardedPush) cut(t *testing.T, n int) []byte {
+	t.Helper()
+	b := []byte(strings.Join(strings.SplitAfter(string(p.full), "\n")[:n], ""))
+	p.write(t, b)
+	return b
+}
+
+// TestHoldApprove: a refused push is held; approving it publishes the held bytes even though
+// the source changed since, and the approved run is the guard's next baseline.
+func TestHoldApprove(t *testing.T) {
+	p := newGuardedPush(t)
+	env, src, out, full := p.env, p.src, p.out, p.full
+	write := func(b []byte) { p.write(t, b) }
+	small := p.cut(t, 3)
 	code, _, errOut := run(t, env, "push", "--to", out, src)
 	if code != 1 || !strings.Contains(errOut, "held as run") {
 		t.Fatalf("shrunk push: exit %d, want 1 and a held run: %s", code, errOut)
@@ -225,16 +249,9 @@ func TestHoldApprove(t *testing.T) {
 
 // TestHoldDiscard: a discarded hold is gone with its files, and history says so.
 func TestHoldDiscard(t *testing.T) {
-	full, _ := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
-	lines := strings.SplitAfter(string(full), "\n")
-	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
-	dir := t.TempDir()
-	src, out := filepath.Join(dir, "roster.csv"), filepath.Join(dir, "outbox")
-	os.WriteFile(src, full, 0o600) //nolint:errcheck
-	if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
-		t.Fatal(errOut)
-	}
-	os.WriteFile(src, []byte(strings.Join(lines[:3], "")), 0o600) //nolint:errcheck
+	p := newGuardedPush(t)
+	env, src, out, full := p.env, p.src, p.out, p.full
+	p.cut(t, 3)
 	for range state.MaxHeld + 2 {
 		if code, _, _ := run(t, env, "push", "--to", out, src); code != 1 {
 			t.Fatalf("exit %d, want 1", code)
@@ -264,22 +281,15 @@ func TestHoldDiscard(t *testing.T) {
 // TestGuardBaselineSurvivesRefusals: more refused nights than the run retention, then a
 // one-row file: still compared with the last push, still refused.
 func TestGuardBaselineSurvivesRefusals(t *testing.T) {
-	full, _ := os.ReadFile(filepath.Join(examples, "capti", "roster.csv"))
-	lines := strings.SplitAfter(string(full), "\n")
-	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
-	dir := t.TempDir()
-	src, out := filepath.Join(dir, "roster.csv"), filepath.Join(dir, "outbox")
-	os.WriteFile(src, full, 0o600) //nolint:errcheck
-	if code, _, errOut := run(t, env, "push", "--to", out, src); code != 0 {
-		t.Fatal(errOut)
-	}
-	os.WriteFile(src, []byte(strings.Join(lines[:4], "")), 0o600) //nolint:errcheck
+	p := newGuardedPush(t)
+	env, src, out := p.env, p.src, p.out
+	p.cut(t, 4)
 	for i := range state.Retention {
 		if code, _, errOut := run(t, env, "push", "--to", out, src); code != 1 {
 			t.Fatalf("refusal %d: exit %d: %s", i+1, code, errOut)
 		}
 	}
-	os.WriteFile(src, []byte(strings.Join(lines[:2], "")), 0o600) //nolint:errcheck
+	p.cut(t, 2)
 	code, _, errOut := run(t, env, "push", "--to", out, src)
 	if code != 1 || !strings.Contains(errOut, "of users removed") {
 		t.Fatalf("a 1-row push after %d refusals: exit %d, want 1 (compared with the last push): %s", state.Retention, code, errOut)
@@ -440,20 +450,7 @@ func TestHoldApproveOverSFTP(t *testing.T) {
 // TestInvalidInputDoesNotWaitForServer: the connection is made while the input is checked; an
 // input refused by the check ends the run without waiting for a server that does not answer.
 func TestInvalidInputDoesNotWaitForServer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // accepted, never answered
-		}
-	}()
+	silent := sftptest.Silent(t) // accepts, never answers
 	bad := filepath.Join(t.TempDir(), "roster.csv")
 	os.WriteFile(bad, []byte("email,password,first_name,last_name,person_number,unique_id\nnot-an-email,,,,,\n"), 0o600) //nolint:errcheck
 	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
@@ -462,7 +459,7 @@ func TestInvalidInputDoesNotWaitForServer(t *testing.T) {
 	key := sftptest.New(t).ClientKeyPath()
 	done := make(chan int, 1)
 	go func() {
-		code, _, _ := run(t, env, "push", "--to", "sftp://u@"+ln.Addr().String()+"/in/", "--known-hosts", kh,
+		code, _, _ := run(t, env, "push", "--to", "sftp://u@"+silent.Addr+"/in/", "--known-hosts", kh,
 			"--identity-file", key, "--timeout", "10m", "--format", "capti", bad)
 		done <- code
 	}()

@@ -133,5 +133,5 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions) error {
 			err = werr
 		}
 	}
-	return publishError(err)
+	return err
 }

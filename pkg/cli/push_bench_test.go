@@ -25,7 +25,9 @@ import (
 // push's peak memory. The roster is $ROSTERSYNC_BENCH_ROSTER (see README: a ~200 MB Capti
 // roster made with rostergen and convert); without it the benchmark is skipped. With
 // $ROSTERSYNC_BENCH_BEFORE naming another rostersync binary (an earlier build), each pair is a
-// triple: that binary's push of the same file, with its own state folder, is timed too.
+// triple: that binary's push of the same file, with its own state folder, is timed too. Each
+// iteration also times push --dry-run of the file (the check and the guard against the push
+// just made: all that precedes the upload).
 //
 //	ROSTERSYNC_BENCH_ROSTER=/tmp/roster.csv go test ./pkg/cli -run '^$' -bench PushVsOpenSSH -benchtime 3x
 func BenchmarkPushVsOpenSSH(b *testing.B) {
@@ -57,6 +59,10 @@ func BenchmarkPushVsOpenSSH(b *testing.B) {
 	push := exec.Command(bin, "push", "--quiet", "--allow-shrink", "--to", d.URL(""), "--known-hosts", d.KnownHostsPath,
 		"--identity-file", d.ClientKeyPath, "--state-dir", state, src)
 	push.Env = append(os.Environ(), "HOME="+home)
+	// The same push with --dry-run (copy, check, guard against the last push: everything
+	// before the first remote file is opened), to tell the check from the upload.
+	dry := exec.Command(bin, append(push.Args[1:2:2], append([]string{"--dry-run"}, push.Args[2:]...)...)...)
+	dry.Env = push.Env
 	var before *exec.Cmd
 	if bin := os.Getenv("ROSTERSYNC_BENCH_BEFORE"); bin != "" {
 		before = exec.Command(bin, "push", "--quiet", "--allow-shrink", "--to", d.URL("before/"), "--known-hosts", d.KnownHostsPath,
@@ -82,18 +88,20 @@ func BenchmarkPushVsOpenSSH(b *testing.B) {
 		}
 		return el, rss, c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 	}
-	var tPut, tPush, tBefore, cPush, cBefore time.Duration
+	var tPut, tPush, tDry, tBefore, cPush, cBefore time.Duration
 	var peak, peakBefore int64
 	b.SetBytes(fi.Size())
 	b.ResetTimer()
 	for b.Loop() {
 		p, _, _ := timed(put)
 		q, rss, qc := timed(push)
+		d, _, _ := timed(dry)
 		tPut += p
 		tPush += q
+		tDry += d
 		cPush += qc
 		peak = max(peak, rss)
-		line := fmt.Sprintf("put %.2fs push %.2fs (%.2fx, CPU %.2fs)", p.Seconds(), q.Seconds(), q.Seconds()/p.Seconds(), qc.Seconds())
+		line := fmt.Sprintf("put %.2fs push %.2fs (%.2fx, CPU %.2fs; --dry-run %.2fs)", p.Seconds(), q.Seconds(), q.Seconds()/p.Seconds(), qc.Seconds(), d.Seconds())
 		if before != nil {
 			r, rss, rc := timed(before)
 			tBefore += r
@@ -110,6 +118,7 @@ func BenchmarkPushVsOpenSSH(b *testing.B) {
 	b.ReportMetric(tPush.Seconds()/tPut.Seconds(), "push/put")
 	b.ReportMetric(float64(peak)/(1<<20), "push-peak-MiB")
 	b.ReportMetric(cPush.Seconds()/n, "push-cpu-s")
+	b.ReportMetric(tDry.Seconds()/n, "dry-run-s")
 	if before != nil {
 		b.ReportMetric(tBefore.Seconds()/n, "before-s")
 		b.ReportMetric(tBefore.Seconds()/tPut.Seconds(), "before/put")

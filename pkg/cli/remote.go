@@ -26,6 +26,5 @@ func openRemote(ctx context.Context, deps *Deps, g *GlobalOptions, raw string) (
 		return nil, err
 	}
 	defer cl.Close()
-	in, err := source.OpenURL(ctx, cl, u, raw)
-	return in, inputError(ctx, err)
+	return source.OpenURL(ctx, cl, u, raw)
 }

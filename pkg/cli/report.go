@@ -19,7 +19,7 @@ import (
 func writeReport(deps *Deps, path string, render func(io.Writer, report.Meta) error) error {
 	meta := report.Meta{Version: deps.buildVersion().Version, Time: time.Now()}
 	if err := atomicfile.WriteFile(path, func(w io.Writer) error { return render(w, meta) }); err != nil {
-		return withExit(ExitLocal, fmt.Errorf("write the report %s: %w", path, err))
+		return fmt.Errorf("write the report %s: %w", path, err)
 	}
 	return nil
 }

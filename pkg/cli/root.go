@@ -19,6 +19,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/config"
 	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/iostreams"
 )
@@ -36,8 +37,7 @@ type Deps struct {
 	// Getenv reads the environment (os.Getenv by default).
 	Getenv func(string) string
 
-	mappers []codeMapper
-	config  *config.Config
+	config *config.Config
 }
 
 // GlobalOptions are the flags every command shares.
@@ -119,8 +119,8 @@ func Run(ctx context.Context, deps *Deps, args []string) (code int) {
 	if pw, ok := deps.IO.Out.(*pipeWatch); ok && pw.broken && err != nil {
 		return ExitBrokenPipe // the reader of stdout went away: nothing to say, nowhere to say it
 	}
-	code = exitCode(err, deps.mappers)
-	if ee, ok := errors.AsType[*exitError](err); err != nil && (code >= ExitUsage || ok && ee.shown) {
+	code = exitCode(err)
+	if err != nil && printed(err, code) {
 		if code == ExitInterrupted {
 			fmt.Fprintln(deps.IO.ErrOut, "rostersync: interrupted")
 			return code
@@ -202,7 +202,7 @@ func usageArgs(c *cobra.Command) {
 	if a := c.Args; a != nil {
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := a(cmd, args); err != nil {
-				if _, ok := errors.AsType[*exitError](err); ok {
+				if errclass.Of(err) != errclass.Unclassed {
 					return err
 				}
 				return usageError(err, fmt.Sprintf("see 'rostersync %s --help'", strings.TrimPrefix(cmd.CommandPath(), "rostersync ")))

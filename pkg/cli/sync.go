@@ -18,6 +18,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/config"
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/report"
@@ -96,7 +97,7 @@ func runSync(ctx context.Context, deps *Deps, opts *SyncOptions) error {
 	for _, n := range names {
 		p, err := cfg.Profile(n)
 		if err != nil {
-			return configError(err)
+			return err
 		}
 		if p.Source == "" || (p.Destination == "") {
 			return usageError(fmt.Errorf("profile %s needs a source and a destination to run as a job", p.Name))
@@ -114,14 +115,17 @@ func runSync(ctx context.Context, deps *Deps, opts *SyncOptions) error {
 		h = slog.NewTextHandler(deps.IO.ErrOut, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime})
 	}
 	log := slog.New(h)
-	worst := 0
+	worst, worstErr := 0, error(nil)
 	var failed []string
 	for _, p := range profiles {
-		code := runJob(ctx, deps, opts, p, log.With("profile", p.Name))
+		err := runJob(ctx, deps, opts, p, log.With("profile", p.Name))
+		code := exitCode(err)
 		if code != 0 {
 			failed = append(failed, fmt.Sprintf("%s (exit %d)", p.Name, code))
 		}
-		worst = max(worst, code)
+		if code > worst {
+			worst, worstErr = code, err
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -132,7 +136,8 @@ func runSync(ctx context.Context, deps *Deps, opts *SyncOptions) error {
 	case worst == ExitFindings:
 		return errFindings
 	}
-	return withExit(worst, fmt.Errorf("%d of %d jobs failed: %s", len(failed), len(profiles), strings.Join(failed, ", ")))
+	// The exit of the worst job, with what failed: its class, not its message.
+	return errclass.New(errclass.Of(worstErr), fmt.Errorf("%d of %d jobs failed: %s", len(failed), len(profiles), strings.Join(failed, ", ")))
 }
 
 func dropTime(groups []string, a slog.Attr) slog.Attr {
@@ -155,10 +160,11 @@ type jobSummary struct {
 	Collected   []string          `json:"collected,omitempty"`
 }
 
-// runJob runs one profile and returns its exit code.
-func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger) int {
+// runJob runs one profile and returns its error (nil: done).
+func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger) error {
 	sum := &jobSummary{Profile: p.Name, Source: transport.RedactURL(p.Source), Destination: transport.RedactURL(p.Destination)}
-	code, err := job(ctx, deps, opts, p, log, sum)
+	err := job(ctx, deps, opts, p, log, sum)
+	code := exitCode(err)
 	sum.ExitCode = code
 	if err != nil && !errors.Is(err, errFindings) {
 		sum.Error = err.Error()
@@ -172,7 +178,7 @@ func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profil
 		log.Info("job done", "step", "end", "result", sum.Result)
 	}
 	if opts.DryRun {
-		return code
+		return err
 	}
 	hook := p.OnSuccess
 	if code != 0 {
@@ -187,57 +193,54 @@ func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profil
 			log.Warn("hook failed", "step", "hook", "error", err.Error())
 		}
 	}
-	return code
+	return err
 }
 
-func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) (int, error) {
+func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) error {
 	conn := &connFlags{Retries: transport.DefaultRetries, StateDir: opts.StateDir}
 	conn.merge(func(name string) bool { return name == "state-dir" && opts.StateDir != "" }, p)
 	store, err := conn.store(deps)
 	if err != nil {
-		return exitCode(err, nil), err
+		return err
 	}
 	lock, err := store.Lock("profile:" + p.Name)
 	if err != nil {
-		if errors.Is(err, state.ErrLocked) {
-			return ExitLocked, withExit(ExitLocked, err)
-		}
-		return ExitLocal, err
+		return err
 	}
 	defer lock.Unlock()
 	work, err := os.MkdirTemp("", "rostersync-"+p.Name+"-*")
 	if err != nil {
-		return ExitLocal, err
+		return err
 	}
 	defer os.RemoveAll(work)
 	if err := os.Chmod(work, 0o700); err != nil {
-		return ExitLocal, err
+		return err
 	}
 	// 1. Source.
 	src := p.Source
 	if transport.IsURL(src) {
 		src, err = pull(ctx, deps, conn, p, filepath.Join(work, "in"), log)
 		if err != nil {
-			return exitCode(err, nil), err
+			return err
 		}
 	} else if p.MaxAge > 0 {
 		if err := checkAge(src, p.MaxAge); err != nil {
-			return ExitFindings, withExit(ExitFindings, err)
+			return findings(err)
 		}
 	}
 	log.Info("source ready", "step", "source", "source", sum.Source)
 	// 2. Validate (and read for the conversion).
 	fopts, err := p.FormatOptions(nil)
 	if err != nil {
-		return ExitUsage, configError(err)
+		return err
 	}
 	if cfg := deps.config; cfg != nil {
 		if fopts, err = p.FormatOptions(cfg.Layouts); err != nil {
-			return ExitUsage, configError(err)
+			return err
 		}
 	}
 	if fopts, err = formatSettings(deps.Formats, nil, p, fopts); err != nil {
-		return exitCode(err, nil), err
+		return err
 	}
 	from := p.From
 	if from == "" {
@@ -247,7 +250,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	if p.To != "" {
 		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text")
 		if err != nil {
-			return exitCode(err, nil), err
+			return err
 		}
 		from = p.To
 	}
@@ -261,7 +264,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	conn.To = p.Destination
 	pub, err := publisher(deps, conn, p)
 	if err != nil {
-		return exitCode(err, nil), err
+		return err
 	}
 	var checked []report.Validation
 	check := checker(deps, from, fopts, true, opts.LogFormat == "text", &checked)
@@ -286,7 +289,6 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 			log.Warn("report not written", "step", "report", "error", rerr.Error())
 		}
 	}
-	err = publishError(err)
 	if rep != nil {
 		sum.Result, sum.Files = rep.Result, rep.Files
 		if len(rep.Guard) > 0 {
@@ -303,7 +305,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		if sum.Result == "" {
 			sum.Result = "failed"
 		}
-		return exitCode(err, nil), err
+		return err
 	}
 	log.Info("published", "step", "publish", "result", sum.Result, "files", len(sum.Files))
 	// 5. The vendor's result files.
@@ -316,7 +318,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 			log.Info("collected", "step", "collect", "files", len(got))
 		}
 	}
-	return 0, nil
+	return nil
 }
 
 // checkAge refuses a source older than maxAge (for a folder, its newest file counts).
@@ -353,9 +355,9 @@ func pull(ctx context.Context, deps *Deps, conn *connFlags, p *config.Profile, d
 		Pulled: func(name string, size int64) { log.Info("pulled", "step", "pull", "file", name, "bytes", size) }}
 	got, err := pl.Fetch(ctx, cl, u, dir)
 	if pe, ok := errors.AsType[*publish.Error](err); ok && pe.Kind == publish.KindUsage {
-		return "", usageError(fmt.Errorf("profile %s: %w", p.Name, pe.Err))
+		return "", fmt.Errorf("profile %s: %w", p.Name, err) // a profile's files: patterns
 	}
-	return got, publishError(err)
+	return got, err
 }
 
 // sourceFiles are the file names a job pulls by default from an sftp:// folder for its source
@@ -379,7 +381,7 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	if err != nil {
 		return "", usageError(err)
 	}
-	in, f, err := openPicked(ctx, deps, nil, src, from)
+	in, f, err := openPicked(ctx, deps, nil, src, from, false)
 	if err != nil {
 		return "", err
 	}
@@ -396,16 +398,16 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 				fmt.Fprintln(deps.IO.ErrOut, problemLine(pr))
 			}
 		}
-		return "", withExit(ExitFindings, fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
+		return "", findings(fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 	}
 	if err := needsOrg(to, f, loneName(f, in) != "", &coll.Roster); err != nil {
 		return "", err
 	}
-	if err := needsRoles(&coll.Roster); err != nil {
+	if err := needsRoles(f, &coll.Roster); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", withExit(ExitLocal, err)
+		return "", err
 	}
 	var outPath string
 	var output atomicfile.Output
@@ -431,10 +433,10 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	}
 	dropped, err := writeConverted(ctx, to, output, &coll.Roster, fopts)
 	if errors.Is(err, errUnwritable) {
-		return "", withExit(ExitFindings, err)
+		return "", findings(err)
 	}
 	if err != nil {
-		return "", withExit(ExitLocal, err)
+		return "", err
 	}
 	for _, d := range dropped.List() {
 		log.Info("conversion drops data", "step", "convert", "code", d.Code, "what", d.Message)

@@ -228,7 +228,7 @@ func codeList() string {
 
 // validatePath reads one PATH with its format and returns what was found.
 func validatePath(ctx context.Context, deps *Deps, opts *ValidateOptions, fopts format.Options, ignore map[string]bool, path string) (*ValidateResult, error) {
-	in, f, err := openPicked(ctx, deps, opts.Global, path, opts.Format.Format)
+	in, f, err := openPicked(ctx, deps, opts.Global, path, opts.Format.Format, false)
 	if err != nil {
 		return nil, err
 	}

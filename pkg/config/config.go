@@ -17,12 +17,14 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/guard"
 )
 
-// ErrConfig wraps every configuration error, so the command line can map it to exit 2.
-var ErrConfig = errors.New("configuration error")
+// ErrConfig wraps every configuration error. Its class is errclass.Setup (exit 2), whatever
+// wraps it.
+var ErrConfig = errclass.Sentinel(errclass.Setup, "configuration error")
 
 // Defaults applied to profile keys left out of the file.
 const (

@@ -177,15 +177,7 @@ func TestUnknownKeys(t *testing.T) {
 		{"several", "profiles:\n  p: {a1: 1, b2: 2}\n", "(and 1 more unknown keys)"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := loadText(t, tt.data)
-			if !errors.Is(err, ErrConfig) {
-				t.Fatalf("err = %v, want a configuration error", err)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err %q does not hold %q", err, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantConfigError(t, tt.data, tt.want) })
 	}
 }
 
@@ -225,18 +217,7 @@ func TestBadValues(t *testing.T) {
 		{"layout without a format", "layouts:\n  l: {format: capti, columns: [{name: email}, {name: unique_id}]}\nprofiles:\n  p: {layout: l}\n", "needs the profile's format"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := loadText(t, tt.data)
-			if !errors.Is(err, ErrConfig) {
-				t.Fatalf("err = %v, want a configuration error", err)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err %q does not hold %q", err, tt.want)
-			}
-			if strings.Contains(err.Error(), "hunter2") {
-				t.Errorf("err %q repeats the password", err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantConfigError(t, tt.data, tt.want) })
 	}
 }
 
@@ -621,5 +602,21 @@ func TestDurationString(t *testing.T) {
 		if got := durationString(d); got != want {
 			t.Errorf("durationString(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// wantConfigError loads the config file data and fails t unless it is refused as a
+// configuration error whose message holds want and no password.
+func wantConfigError(t *testing.T, data, want string) {
+	t.Helper()
+	_, _, err := loadText(t, data)
+	if !errors.Is(err, ErrConfig) {
+		t.Fatalf("err = %v, want a configuration error", err)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("err %q does not hold %q", err, want)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("err %q repeats the password", err)
 	}
 }

@@ -100,14 +100,15 @@ type fileGuard struct {
 	Classes     *fileLimits `yaml:"classes"`
 }
 
-// fileLimits are one kind's limits in a guard: block.
+// fileLimits are one kind's limits in a guard: block, as the file gives them and as config
+// show prints them (a limit not set left out).
 type fileLimits struct {
-	MaxRemovedPercent *float64 `yaml:"max_removed_percent"`
-	MaxRemoved        *int     `yaml:"max_removed"`
-	MaxAddedPercent   *float64 `yaml:"max_added_percent"`
-	MaxAdded          *int     `yaml:"max_added"`
-	MaxChangedPercent *float64 `yaml:"max_changed_percent"`
-	MaxChanged        *int     `yaml:"max_changed"`
+	MaxRemovedPercent *float64 `yaml:"max_removed_percent,omitempty"`
+	MaxRemoved        *int     `yaml:"max_removed,omitempty"`
+	MaxAddedPercent   *float64 `yaml:"max_added_percent,omitempty"`
+	MaxAdded          *int     `yaml:"max_added,omitempty"`
+	MaxChangedPercent *float64 `yaml:"max_changed_percent,omitempty"`
+	MaxChanged        *int     `yaml:"max_changed,omitempty"`
 }
 
 // policy applies the block to guard.Default(): the top-level limits to every kind, then each

@@ -81,22 +81,13 @@ type showProfile struct {
 // are left out).
 type showGuard struct {
 	MinRows     int         `yaml:"min_rows"`
-	Classes     *showLimits `yaml:"classes,flow"`
-	Users       *showLimits `yaml:"users,flow"`
-	Enrollments *showLimits `yaml:"enrollments,flow"`
-}
-
-type showLimits struct {
-	MaxRemovedPercent *float64 `yaml:"max_removed_percent,omitempty"`
-	MaxRemoved        *int     `yaml:"max_removed,omitempty"`
-	MaxAddedPercent   *float64 `yaml:"max_added_percent,omitempty"`
-	MaxAdded          *int     `yaml:"max_added,omitempty"`
-	MaxChangedPercent *float64 `yaml:"max_changed_percent,omitempty"`
-	MaxChanged        *int     `yaml:"max_changed,omitempty"`
+	Classes     *fileLimits `yaml:"classes,flow"`
+	Users       *fileLimits `yaml:"users,flow"`
+	Enrollments *fileLimits `yaml:"enrollments,flow"`
 }
 
 func showGuardOf(g Guard) showGuard {
-	lim := func(k roster.Kind) *showLimits {
+	lim := func(k roster.Kind) *fileLimits {
 		l := g.For(k)
 		pct := func(v float64) *float64 {
 			if v < 0 {
@@ -110,7 +101,7 @@ func showGuardOf(g Guard) showGuard {
 			}
 			return &v
 		}
-		return &showLimits{pct(l.MaxRemovedPercent), n(l.MaxRemoved), pct(l.MaxAddedPercent), n(l.MaxAdded),
+		return &fileLimits{pct(l.MaxRemovedPercent), n(l.MaxRemoved), pct(l.MaxAddedPercent), n(l.MaxAdded),
 			pct(l.MaxChangedPercent), n(l.MaxChanged)}
 	}
 	rows := g.MinRows

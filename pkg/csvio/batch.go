@@ -17,7 +17,7 @@ type batch struct {
 	starts, ends []int
 	lines        []int
 	ok           []bool
-	checked      bool     // pre has run on the records
+	checked      bool     // pre runs on the records as they are parsed (else before fn has each)
 	blocks       []*block // the blocks the records' strings point into, counted once each
 }
 
@@ -63,25 +63,19 @@ func (b *batch) add(r *Reader) error {
 	return nil
 }
 
-// check runs pre on every record of b, keeping what it returns.
-func (b *batch) check(pre Pre) {
-	b.checked = true
-	if pre == nil {
+// check runs pre on record i of b, keeping what it returns.
+func (b *batch) check(pre Pre, i int) {
+	rec := b.record(i)
+	out, ok := pre(rec, b.lines[i])
+	b.ok[i] = ok
+	if len(out) <= len(rec) {
+		copy(rec, out) // a no-op when pre changed rec in place or cut it short
+		b.ends[i] = b.starts[i] + len(out)
 		return
 	}
-	for i := range b.lines {
-		rec := b.record(i)
-		out, ok := pre(rec, b.lines[i])
-		b.ok[i] = ok
-		if len(out) <= len(rec) {
-			copy(rec, out) // a no-op when pre changed rec in place or cut it short
-			b.ends[i] = b.starts[i] + len(out)
-			continue
-		}
-		b.starts[i] = len(b.fields)
-		b.fields = append(b.fields, out...)
-		b.ends[i] = len(b.fields)
-	}
+	b.starts[i] = len(b.fields)
+	b.fields = append(b.fields, out...)
+	b.ends[i] = len(b.fields)
 }
 
 const batchRows = 1024
@@ -144,6 +138,9 @@ func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string,
 				return
 			}
 			b.reset()
+			// fn has work waiting: this batch's records are checked here, each as soon as it
+			// is parsed, while its bytes are still in this core's cache.
+			b.checked = pre == nil || len(full) > 0
 			for b.len() < batchRows {
 				if err := b.add(r); err != nil {
 					if err != io.EOF {
@@ -151,12 +148,12 @@ func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string,
 					}
 					break
 				}
+				if pre != nil && b.checked {
+					b.check(pre, b.len()-1)
+				}
 			}
 			if b.len() == 0 {
 				return
-			}
-			if len(full) > 0 {
-				b.check(pre) // fn has work waiting: check here
 			}
 			select {
 			case full <- b:
@@ -183,10 +180,10 @@ func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string,
 		if err := ctx.Err(); err != nil {
 			return stop(err)
 		}
-		if !b.checked {
-			b.check(pre)
-		}
 		for i := range b.lines {
+			if !b.checked {
+				b.check(pre, i) // record by record, each just before fn reads it
+			}
 			if err := fn(b.record(i), b.lines[i], b.ok[i]); err != nil {
 				return stop(err)
 			}

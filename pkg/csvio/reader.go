@@ -155,6 +155,30 @@ func (r *Reader) Header() []string { return r.header }
 // unterminated quote, a bare CR line ending): a file that then has no rows is not "empty".
 func (r *Reader) Lost() bool { return r.lost }
 
+// RowsHint estimates how many data records a file of size bytes holds, from the lines read
+// into the buffer after the header (the first tens of kilobytes; all of a small file), for
+// sizing tables before the rows are read. It returns 0 when no line follows the header yet.
+func (r *Reader) RowsHint(size int64) int {
+	sc := r.sc
+	if sc == nil || sc.pos >= sc.k {
+		return 0
+	}
+	buf := sc.s[sc.pos:]
+	lines := strings.Count(buf, "\n")
+	if sc.eof && sc.k == sc.n {
+		if !strings.HasSuffix(buf, "\n") {
+			lines++ // the last line has no line break
+		}
+		return lines // the rest of the file is all here
+	}
+	if lines == 0 {
+		return 0
+	}
+	// A sixteenth more: rows further on may be shorter (tables grow if they are, at a cost).
+	est := size * int64(lines) / int64(len(buf))
+	return int(min(est+est/16, 1<<26))
+}
+
 // Rows returns the number of data records read so far.
 func (r *Reader) Rows() int { return r.rows }
 

@@ -531,3 +531,34 @@ func TestEachPreBatchFlush(t *testing.T) {
 		t.Errorf("err %v after %d flushes and %d rows, want the flush's error after 1 and %d", err, flushes, rows, batchRows)
 	}
 }
+
+// RowsHint counts the rows of a file read whole at the start, and estimates those of a big
+// one from its first lines, a little over rather than under.
+func TestRowsHint(t *testing.T) {
+	quiet := roster.ReporterFunc(func(roster.Problem) {})
+	for _, tc := range []struct {
+		rows     int
+		lastNL   bool
+		min, max int
+	}{
+		{0, true, 0, 0}, {1, false, 1, 1}, {3, true, 3, 3}, {3, false, 3, 3},
+		{100_000, true, 100_000, 100_000 * 9 / 8},
+	} {
+		var b strings.Builder
+		b.WriteString("id,name,email\n")
+		for i := range tc.rows {
+			fmt.Fprintf(&b, "%08d,Ann %d,ann%d@example.org\n", i, i%7, i)
+		}
+		data := b.String()
+		if !tc.lastNL && tc.rows > 0 {
+			data = strings.TrimSuffix(data, "\n")
+		}
+		rd, err := NewReader(strings.NewReader(data), "f.csv", Options{}, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rd.RowsHint(int64(len(data))); got < tc.min || got > tc.max {
+			t.Errorf("%d rows: RowsHint = %d, want %d-%d", tc.rows, got, tc.min, tc.max)
+		}
+	}
+}

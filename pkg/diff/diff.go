@@ -83,6 +83,9 @@ type Result struct {
 	Notes []Note `json:"notes"`
 	// Schools counts the users that differ per school (empty without Options.Detail).
 	Schools []SchoolCounts `json:"schools"`
+	// EnrollmentsBy is "class and user" when enrollments were matched by their class and user
+	// rather than by sourcedId (either input's enrollments have no IDs of their own).
+	EnrollmentsBy string `json:"enrollments_matched_by,omitempty"`
 }
 
 // SchoolCounts are the users added, removed and changed of one school: an org a user's
@@ -202,6 +205,71 @@ type config struct {
 	// enrollPair: enrollments are keyed by class and user, the enrollment fields compared
 	// leaving out sourcedId (a format without enrollment IDs on one side).
 	enrollPair bool
+	// vote, in Compare's first pass, lets each input tell from its first enrollment whether its
+	// enrollment IDs are made from class and user (madeEnrollmentID); when either's are, both
+	// key enrollments by class and user, as enrollPair does.
+	vote *enrollVote
+}
+
+// enrollVote gathers, from both inputs of a Compare, whether their enrollment IDs are made.
+// Each input votes once: at its first enrollment, or when it ends without one (not made).
+type enrollVote struct {
+	mu    sync.Mutex
+	cast  [2]bool
+	n     int
+	made  bool
+	ready chan struct{} // closed once both have voted
+}
+
+func newEnrollVote() *enrollVote { return &enrollVote{ready: make(chan struct{})} }
+
+// vote records side's vote; a side's later votes are ignored.
+func (v *enrollVote) vote(side int, made bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.cast[side] {
+		return
+	}
+	v.cast[side], v.made = true, v.made || made
+	if v.n++; v.n == 2 {
+		close(v.ready)
+	}
+}
+
+// result waits for both votes and reports whether either input's enrollment IDs are made.
+func (v *enrollVote) result(ctx context.Context) (bool, error) {
+	select {
+	case <-v.ready:
+		return v.made, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// madeEnrollmentID reports whether an enrollment's sourcedId (vals[fSourcedID]) carries
+// nothing of its own: blank, or its class and user joined by "/", optionally followed by "/"
+// and a role, as rostersync names the enrollments of a format that has no enrollment IDs
+// (Clever: Section_id/Student_id; SDS: class/user/role) and OneRoster writes them back.
+func madeEnrollmentID(vals []string) bool {
+	id, class, user := vals[fSourcedID], vals[eClassID], vals[eUserID]
+	if id == "" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(id, class)
+	if !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, "/"); !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, user); !ok {
+		return false
+	}
+	if rest == "" {
+		return true
+	}
+	role, ok := strings.CutPrefix(rest, "/")
+	return ok && role != "" && !strings.Contains(role, "/")
 }
 
 func newConfig(opts Options) (*config, error) {
@@ -327,8 +395,15 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	sides, err := runBoth(ctx, old, new, func(ctx context.Context, _ int, src Source) (*pass1, error) {
+	if !cfg.enrollPair {
+		cfg.vote = newEnrollVote()
+	}
+	sides, err := runBoth(ctx, old, new, func(ctx context.Context, side int, src Source) (*pass1, error) {
 		p := newPass1(ctx, cfg)
+		p.side = side
+		if cfg.vote != nil {
+			defer cfg.vote.vote(side, false) // an input without enrollments
+		}
 		if err := src(ctx, p); err != nil {
 			return nil, err
 		}
@@ -348,6 +423,12 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		Changes:  []Change{},
 		Notes:    []Note{},
 		Schools:  []SchoolCounts{},
+	}
+	if cfg.vote != nil && cfg.vote.made {
+		cfg.enrollPair = true // the second pass keys enrollments as the first did
+	}
+	if cfg.enrollPair && cfg.want[kEnroll] {
+		res.EnrollmentsBy = "class and user"
 	}
 	modes := sides[1].effectiveModes() // a delta NEW applies to OLD
 	var sets *diffSets

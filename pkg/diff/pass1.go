@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
@@ -27,11 +28,14 @@ const statusDeleted = "tobedeleted"
 
 // hasher turns an entity's values into its key and row hashes. It reuses its buffers.
 type hasher struct {
-	cfg   *config
-	fl    flattener
-	kbuf  []byte
-	rbuf  []byte
-	kvals []string // rawKey's
+	cfg *config
+	// pairEnroll keys enrollments by class and user (Compare's vote: an input's enrollment
+	// IDs are made from them).
+	pairEnroll bool
+	fl         flattener
+	kbuf       []byte
+	rbuf       []byte
+	kvals      []string // rawKey's
 }
 
 func newHasher(cfg *config) hasher {
@@ -55,7 +59,8 @@ func (h *hasher) noteOrg(o *roster.Org) {
 // key returns the key of entity e of kind k from its values. Users are keyed by
 // roster.UserKey (the key field, else sourcedId: as convert writes them; an email compared
 // without case). An enrollment without sourcedId, or any enrollment when sourcedId is not a
-// compared field, is keyed by class/user, after a 0 byte so it never equals a real key.
+// compared field or either input's enrollment IDs are made (config.vote), is keyed by
+// class/user, after a 0 byte so it never equals a real key.
 func (h *hasher) key(k kindIdx, vals []string) []byte {
 	b := h.kbuf[:0]
 	switch {
@@ -65,7 +70,7 @@ func (h *hasher) key(k kindIdx, vals []string) []byte {
 			v = strings.ToLower(v)
 		}
 		b = append(b, v...)
-	case k == kEnroll && (vals[fSourcedID] == "" || h.cfg.enrollPair):
+	case k == kEnroll && (vals[fSourcedID] == "" || h.cfg.enrollPair || h.pairEnroll):
 		b = append(append(b, 0), vals[eClassID]...)
 		b = append(append(b, '/'), vals[eUserID]...)
 	default:
@@ -179,6 +184,8 @@ type pass1 struct {
 	// leading zeros: the hash of the ID without them, and the ID's key hash.
 	stripped     [numKinds][][]Entry
 	keepStripped bool
+	side         int  // 0 old, 1 new: this input's vote (config.vote)
+	voted        bool // the vote on enrollment IDs is cast
 }
 
 // ModeSetter is implemented by the sinks Compare and a Builder hand to a Source: a source
@@ -236,6 +243,16 @@ func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
 		return nil
 	}
 	p.h.keyed(k, vals)
+	if k == kEnroll && p.h.cfg.vote != nil && !p.voted {
+		// Both inputs must key enrollments alike: wait for the other's first enrollment.
+		p.voted = true
+		p.h.cfg.vote.vote(p.side, madeEnrollmentID(vals))
+		pair, err := p.h.cfg.vote.result(p.ctx)
+		if err != nil {
+			return err
+		}
+		p.h.pairEnroll = pair
+	}
 	for _, kv := range meta {
 		if kv.Value == "" {
 			continue
@@ -251,7 +268,10 @@ func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
 	x := Entry{Key: xxhash.Sum64(kb), Row: p.h.row(k, vals, meta)}
 	p.parts[k].add(x)
 	if p.keepStripped && x.Row != Tombstone {
-		if id := displayID(kb); len(id) > 1 && id[0] == '0' {
+		// The ID is made a string only when it has leading zeros (one allocation per
+		// entity otherwise).
+		if b := bytes.TrimPrefix(kb, []byte{0}); len(b) > 1 && b[0] == '0' {
+			id := displayID(kb)
 			if z := StripZeros(id); z != id {
 				p.stripped[k] = appendEntry(p.stripped[k], Entry{Key: xxhash.Sum64String(z), Row: x.Key})
 			}

@@ -95,7 +95,13 @@ func CompareTables(old, new *Table) (map[roster.Kind]*Counts, *Table) {
 		if len(o) == 0 && len(n) == 0 {
 			continue
 		}
-		var kept []Entry
+		// The state holds at most the entries of both sides (of new's alone for bulk rows):
+		// sized once, not grown by appends (each copy of millions of entries costs).
+		size := len(n)
+		if new.Modes[kind] != Bulk {
+			size += len(o)
+		}
+		kept := make([]Entry, 0, size)
 		c := merge(newSeq(o), newSeq(n), new.Modes[kind], nil, kindIdx(k), &kept)
 		if old := c.Old(); old > 0 {
 			c.RemovedPercent = math.Round(float64(c.Removed)/float64(old)*1000) / 10

@@ -5,7 +5,6 @@ package format
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -197,6 +197,18 @@ type SettingError struct {
 func (e *SettingError) Error() string { return e.Err.Error() }
 func (e *SettingError) Unwrap() error { return e.Err }
 
+// ErrorClass is errclass.Usage (exit 2): a setting's value is given on the command line or in
+// a profile.
+func (e *SettingError) ErrorClass() errclass.Class { return errclass.Usage }
+
+// ErrorHints is the hint, if any.
+func (e *SettingError) ErrorHints() []string {
+	if e.Hint == "" {
+		return nil
+	}
+	return []string{e.Hint}
+}
+
 // Vendors is an optional ability of a Format with vendor rule sets (--vendor): each name with
 // what it adds, for help.
 type Vendors interface {
@@ -216,11 +228,11 @@ type LayoutChecker interface {
 	CheckLayout(l *Layout) error
 }
 
-// ErrUnknownFormat is returned for a --format value no format has.
-var ErrUnknownFormat = errors.New("unknown format")
+// ErrUnknownFormat is returned for a --format value no format has: errclass.Usage (exit 2).
+var ErrUnknownFormat = errclass.Sentinel(errclass.Usage, "unknown format")
 
-// ErrUndetected is returned when no format recognises the input.
-var ErrUndetected = errors.New("cannot tell the format of the input")
+// ErrUndetected is returned when no format recognises the input: errclass.Local (exit 3).
+var ErrUndetected = errclass.Sentinel(errclass.Local, "cannot tell the format of the input")
 
 // Registry is the explicit list of formats, in precedence order.
 type Registry struct {
@@ -322,6 +334,21 @@ func Title(f Format) string {
 		return t.Title()
 	}
 	return f.Name()
+}
+
+// RoleSourcer is an optional ability of a Format whose users can come without a role (a role
+// held in another file): messages refusing such users say why in the format's terms.
+type RoleSourcer interface {
+	// NoRole says why a user has no role ("in OneRoster 1.2, no roles.csv row") and how to
+	// give it one ("give them a role in roles.csv").
+	NoRole() (why, fix string)
+}
+
+// Fixer is an optional ability of a Format whose writer, under Options.Fix, repairs values its
+// own check refuses (OneRoster writes grades zero-padded): Fixes reports whether problem p, from
+// that check, is one it would repair. Without it, --fix is never suggested for a refused output.
+type Fixer interface {
+	Fixes(p roster.Problem) bool
 }
 
 // Packaging says how a format's files are named and packaged.

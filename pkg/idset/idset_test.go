@@ -120,3 +120,23 @@ func TestBagRepeatedMemory(t *testing.T) {
 		t.Errorf("Repeated allocated %d bytes for %d repeats of one key", alloc, n)
 	}
 }
+
+// Hash and HashBytes agree, and differ between IDs that differ in one byte anywhere.
+func TestHash(t *testing.T) {
+	id := []byte("de440366-d243-4e10-929d-b29e51579e12")
+	seen := map[uint64]string{}
+	for i := range id {
+		for _, c := range []byte{'0', 'a', 'Z', '-', 0} {
+			b := append([]byte(nil), id...)
+			b[i] = c
+			h := Hash(string(b))
+			if h != HashBytes(b) {
+				t.Fatalf("Hash(%q) != HashBytes", b)
+			}
+			if prev, ok := seen[h]; ok && prev != string(b) {
+				t.Fatalf("%q and %q hash alike", prev, b)
+			}
+			seen[h] = string(b)
+		}
+	}
+}

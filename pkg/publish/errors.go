@@ -3,6 +3,8 @@ package publish
 import (
 	"errors"
 	"fmt"
+
+	"github.com/rostersync/rostersync/pkg/errclass"
 )
 
 // Kind classes an Error for the caller's exit codes.
@@ -35,6 +37,27 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorClass is the class of the error e wraps when it has one (the Checker's and the dialer's
+// errors keep theirs), else its Kind's.
+func (e *Error) ErrorClass() errclass.Class {
+	if c := errclass.Of(e.Err); c != errclass.Unclassed {
+		return c
+	}
+	return kindClass[e.Kind]
+}
+
+// ErrorHints returns e's hints.
+func (e *Error) ErrorHints() []string { return e.Hints }
+
+var kindClass = map[Kind]errclass.Class{
+	KindUsage:   errclass.Usage,
+	KindLocal:   errclass.Local,
+	KindRemote:  errclass.Remote,
+	KindLocked:  errclass.Locked,
+	KindRefused: errclass.Findings,
+	KindStale:   errclass.Findings,
+}
 
 // ErrRefused is the error of a refused run (KindRefused).
 var ErrRefused = errors.New("refused by the shrink guard: nothing was sent")

@@ -52,6 +52,8 @@ type Set struct {
 	// Filled by the Publisher from the copy:
 	Sizes  []int64
 	SHA256 []string
+
+	base *baseline // read while the set was checked
 }
 
 // Request is one run: inputs to check and publish to Target.
@@ -139,6 +141,12 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 
 	// 1. Each input read once into its copy, then checked from the copy.
 	var sets []*Set
+	var bases []*baseline
+	defer func() {
+		for _, b := range bases {
+			b.wait() // no read of the state folder outlives the run
+		}
+	}()
 	for i, in := range req.Inputs {
 		dir := filepath.Join(tmp, fmt.Sprint(i+1))
 		if err := os.Mkdir(dir, 0o700); err != nil {
@@ -149,7 +157,13 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 			return nil, err
 		}
 		rep.Notes = append(rep.Notes, c.Notes...)
-		hashed := c.hash(ctx) // while the copy is checked
+		// While the copy is checked: its SHA-256, and the snapshot the guard will compare it
+		// with (read again under the lock only if another push came in between).
+		hashed := c.hash(ctx)
+		base := preload(p.Store, pending.key, c.guardName())
+		if base != nil {
+			bases = append(bases, base)
+		}
 		set, err := req.Check(ctx, c)
 		if herr := hashed(); err == nil {
 			err = herr
@@ -157,6 +171,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		set.base = base
 		for _, f := range set.Files {
 			sum, ok := c.sums[f.Path]
 			if !ok {
@@ -213,7 +228,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	var summary []string
 	reason := "" // the first refusal's
 	for _, set := range sets {
-		v, last, err := guardSet(p.Store, id, set, req.Policy)
+		v, last, err := guardSet(p.Store, id, set, req.Policy, set.base)
 		if err != nil {
 			return nil, err
 		}
@@ -404,42 +419,115 @@ func (pd *pending) close() {
 
 // guardSet compares a set with the last snapshot pushed to dest under its first file's name
 // (under its manifest for a OneRoster package: a delta's files are not the bulk package's),
-// and leaves in set.Snap the snapshot to record if it is published.
-func guardSet(store *state.Store, dest string, set *Set, policy guard.Policy) (guard.Verdict, *state.Run, error) {
-	var old *snapshot.Snapshot
-	name := set.Files[0].Name
-	if slices.ContainsFunc(set.Files, func(f transport.File) bool { return f.Name == "manifest.csv" }) {
-		name = "manifest.csv"
+// and leaves in set.Snap the snapshot to record if it is published. pre, when not nil, is that
+// snapshot as read while the set was checked: it is used when it is still the last push's.
+func guardSet(store *state.Store, dest string, set *Set, policy guard.Policy, pre *baseline) (guard.Verdict, *state.Run, error) {
+	name := guardName(set.Files)
+	var b *baseline
+	if pre != nil {
+		b = pre.wait()
 	}
-	run, rf, err := store.LastPushed(dest, name)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return guard.Verdict{}, nil, fail(KindLocal, err)
+	if b == nil || b.err != nil || b.dest != dest || b.name != name {
+		b = loadBaseline(store, dest, name)
+	} else if run, _, err := store.LastPushed(dest, name); err != nil || !sameRun(run, b.run) {
+		b = loadBaseline(store, dest, name) // another run pushed since: compare with its snapshot
 	}
-	if rf != nil && rf.Snapshot != "" {
-		r, err := store.OpenRunFile(dest, run.ID, rf.Snapshot)
-		if err != nil {
-			return guard.Verdict{}, nil, failf(KindLocal, "read the last snapshot: %w", err)
-		}
-		old, err = snapshot.Read(r)
-		r.Close()
-		if err != nil {
-			return guard.Verdict{}, nil, failf(KindLocal, "read the last snapshot: %w", err)
-		}
+	if b.err != nil {
+		return guard.Verdict{}, nil, b.err
 	}
-	key, err := snapshot.LoadKey(store.Dir)
-	if errors.Is(err, snapshot.ErrInsecureKey) {
-		return guard.Verdict{}, nil, fail(KindUsage, err) // with the chmod that fixes it
-	} else if err != nil {
-		return guard.Verdict{}, nil, fail(KindLocal, err)
-	}
-	v, err := guard.Run(old, set.Snap, key, set.Rows, policy)
+	v, err := guard.Run(b.snap, set.Snap, b.key, set.Rows, policy)
 	if err != nil {
 		return guard.Verdict{}, nil, fail(KindLocal, err)
 	}
 	if v.State != nil {
 		set.Snap = v.State
 	}
-	return v, run, nil
+	return v, b.run, nil
+}
+
+// guardName is the name a set's pushes are found under: its manifest for a OneRoster package
+// (a delta's files are not the bulk package's), else its first file's.
+func guardName(files []transport.File) string {
+	if slices.ContainsFunc(files, func(f transport.File) bool { return f.Name == "manifest.csv" }) {
+		return "manifest.csv"
+	}
+	return files[0].Name
+}
+
+// baseline is what the guard compares a set with: the snapshot of the last push of name to
+// dest (nil before the first), and the state folder's key.
+type baseline struct {
+	dest, name string
+	run        *state.Run
+	snap       *snapshot.Snapshot
+	key        *snapshot.Key
+	err        error // an *Error
+	done       chan struct{}
+}
+
+// wait returns b once it is loaded.
+func (b *baseline) wait() *baseline {
+	<-b.done
+	return b
+}
+
+// preload starts reading, on its own goroutine, the baseline of a set about to be checked,
+// guessing its destination (the identity it had last time) and its name (from the copy): a
+// wrong guess costs the read under the lock that would have been made anyway. nil when there
+// is no guess.
+func preload(store *state.Store, dest, name string) *baseline {
+	if name == "" {
+		return nil
+	}
+	b := &baseline{dest: dest, name: name, done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		b.load(store)
+	}()
+	return b
+}
+
+// loadBaseline reads the baseline of name at dest.
+func loadBaseline(store *state.Store, dest, name string) *baseline {
+	b := &baseline{dest: dest, name: name}
+	b.load(store)
+	return b
+}
+
+func (b *baseline) load(store *state.Store) {
+	run, rf, err := store.LastPushed(b.dest, b.name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		b.err = fail(KindLocal, err)
+		return
+	}
+	b.run = run
+	if rf != nil && rf.Snapshot != "" {
+		r, err := store.OpenRunFile(b.dest, run.ID, rf.Snapshot)
+		if err != nil {
+			b.err = failf(KindLocal, "read the last snapshot: %w", err)
+			return
+		}
+		b.snap, err = snapshot.Read(r)
+		r.Close()
+		if err != nil {
+			b.err = failf(KindLocal, "read the last snapshot: %w", err)
+			return
+		}
+	}
+	b.key, err = snapshot.LoadKey(store.Dir)
+	if errors.Is(err, snapshot.ErrInsecureKey) {
+		b.err = fail(KindUsage, err) // with the chmod that fixes it
+	} else if err != nil {
+		b.err = fail(KindLocal, err)
+	}
+}
+
+// sameRun reports whether a and b are the same run, or both none.
+func sameRun(a, b *state.Run) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ID == b.ID
 }
 
 func guardStats(v guard.Verdict, p guard.Policy, overridden bool) *state.GuardStats {

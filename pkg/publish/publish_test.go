@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rostersync/rostersync/pkg/guard"
+	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/snapshot"
 	"github.com/rostersync/rostersync/pkg/state"
 	"github.com/rostersync/rostersync/pkg/transport"
@@ -150,5 +152,78 @@ func TestOtherSchemeIsNoFolder(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Kind != KindUsage || !strings.Contains(err.Error(), "is not a destination") {
 			t.Errorf("%s: err = %v, want a usage error: not a destination", target, err)
 		}
+	}
+}
+
+// userChecker is a Checker for tests: each line after the first is a user's sourcedId, and
+// the snapshot holds those users.
+func userChecker(ctx context.Context, c *Copy) (*Set, error) {
+	set, err := lineChecker(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := os.ReadFile(c.Path)
+	sb := snapshot.NewBuilder()
+	for _, id := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+		if err := sb.User(&roster.User{SourcedID: id}); err != nil {
+			return nil, err
+		}
+	}
+	set.Snap = sb.Snapshot()
+	return set, nil
+}
+
+func usersFile(t *testing.T, path string, n int) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("sourcedId\n")
+	for i := range n {
+		fmt.Fprintf(&b, "u%d\n", i)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGuardSeesAPushMadeDuringTheCheck: the last push's snapshot is read while an input is
+// checked, but a push that another run finished in the meantime (before this run took the
+// destination's lock) is what the guard compares with.
+func TestGuardSeesAPushMadeDuringTheCheck(t *testing.T) {
+	store := &state.Store{Dir: t.TempDir()}
+	p := &Publisher{Store: store}
+	dir := t.TempDir()
+	small, big, out := filepath.Join(dir, "small", "roster.csv"), filepath.Join(dir, "big", "roster.csv"), filepath.Join(dir, "out")
+	os.Mkdir(filepath.Dir(small), 0o700) //nolint:errcheck
+	os.Mkdir(filepath.Dir(big), 0o700)   //nolint:errcheck
+	usersFile(t, small, 50)
+	usersFile(t, big, 1000)
+	push := func(src string, check Checker) (*Report, error) {
+		return p.Publish(t.Context(), Request{Target: out, Inputs: []Input{{Path: src}}, Check: check, Policy: guard.Default()})
+	}
+	for _, tc := range []struct {
+		name  string
+		first bool // a push of the small file before
+	}{{"a first push", false}, {"a later push", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.RemoveAll(out)
+			os.RemoveAll(filepath.Join(store.Dir, "destinations"))
+			if tc.first {
+				if _, err := push(small, userChecker); err != nil {
+					t.Fatal(err)
+				}
+			}
+			slow := func(ctx context.Context, c *Copy) (*Set, error) {
+				// While this input is checked, another run pushes 1,000 users.
+				if rep, err := push(big, userChecker); err != nil || rep.Result != "pushed" {
+					t.Fatalf("the other run: %v %+v", err, rep)
+				}
+				return userChecker(ctx, c)
+			}
+			rep, err := push(small, slow)
+			var pe *Error
+			if !errors.As(err, &pe) || pe.Kind != KindRefused || rep == nil || rep.Guard[0].RemovedPercent["users"] != 95 {
+				t.Fatalf("50 users after a push of 1,000: %v %+v, want a refusal with 95%% removed", err, rep)
+			}
+		})
 	}
 }

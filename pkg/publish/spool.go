@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -46,6 +47,33 @@ type Copy struct {
 type fileSum struct {
 	sha256 string
 	size   int64
+}
+
+// guardName guesses the name the guard will find this input's earlier pushes under (the
+// guardName of the set the Checker returns): the name it is sent as, or a folder's
+// manifest.csv, else its first file. "" when there is no guess.
+func (c *Copy) guardName() string {
+	if c.Input.As != "" {
+		return c.Input.As
+	}
+	st, err := os.Stat(c.Path)
+	switch {
+	case err != nil:
+		return ""
+	case st.Mode().IsRegular():
+		return filepath.Base(c.Path)
+	}
+	var names []string
+	for p := range c.sums {
+		names = append(names, filepath.Base(p))
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	if slices.Contains(names, "manifest.csv") {
+		return "manifest.csv"
+	}
+	return slices.Min(names)
 }
 
 // stream reports whether a PATH is read once: a named pipe or socket (following a link:

@@ -68,7 +68,7 @@ const (
 var files embed.FS
 
 var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
-	"n":   thousands,
+	"n":   Thousands,
 	"pct": func(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" },
 	"bar": func(n, max int) string { // a bar's width in percent of the widest
 		if max <= 0 || n <= 0 {
@@ -363,10 +363,11 @@ func changeRows(c diff.Change) []changeRow {
 	return rows
 }
 
-// thousands writes n with commas between thousands: 10,732.
-func thousands(n int) string {
+// Thousands writes n with commas between thousands, as the reports and the command line's
+// tables show counts: 10,732.
+func Thousands(n int) string {
 	if n < 0 {
-		return "-" + thousands(-n)
+		return "-" + Thousands(-n)
 	}
 	s := strconv.Itoa(n)
 	var b strings.Builder

@@ -186,3 +186,11 @@ func TestDiffReportMasksSecrets(t *testing.T) {
 		t.Errorf("users row: %q", got)
 	}
 }
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 10732: "10,732", 1234567: "1,234,567", -1234567: "-1,234,567", -12: "-12"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

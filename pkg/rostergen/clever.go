@@ -20,7 +20,7 @@ var cleverGrades = [...]string{"Kindergarten", "1", "2", "3", "4", "5", "6", "7"
 
 func (g *gen) cleverSteps() []step {
 	return []step{
-		{"schools.csv", g.cleverSchools}, {"teachers.csv", g.cleverTeachers}, {"staff.csv", g.cleverStaff},
+		{"schools.csv", g.cleverSchools}, {"teachers.csv", g.cleverTeachers}, {"staff.csv", g.cleverAdmins},
 		{"sections.csv", g.cleverSections}, {"students.csv", g.cleverStudents}, {"enrollments.csv", g.cleverEnrollments},
 	}
 }
@@ -61,17 +61,7 @@ func (g *gen) cleverTeachers(w *rowWriter, sum *Summary) error {
 		return err
 	}
 	sh := g.p.sh
-	for n := sh.students; n < sh.endTeachers(); n++ {
-		if !g.present(n) {
-			continue
-		}
-		u := g.userAt(n)
-		sum.Teachers++
-		sum.Users++
-		if g.p.changed(n) {
-			sum.ChangedUsers++
-		}
-		name, pw := g.username(u), g.password(n)
+	return g.cleverStaff(sh.students, sh.endTeachers(), &sum.Teachers, sum, func(n int, u user, name, pw string) error {
 		for k := range u.nSchools {
 			w.start()
 			w.safe(g.schoolIDs[u.schools[k]])
@@ -91,26 +81,36 @@ func (g *gen) cleverTeachers(w *rowWriter, sum *Summary) error {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
-func (g *gen) cleverStaff(w *rowWriter, sum *Summary) error {
-	if err := w.header([]string{"School_id", "Staff_id", "Staff_email", "First_name", "Last_name", "Username", "Password"}); err != nil {
-		return err
-	}
-	sh := g.p.sh
-	for n := sh.endAides(); n < sh.endAdmins(); n++ {
+// cleverStaff calls row for each user n from from to to (teachers, administrators) that the
+// roster holds, with their username and password, counting them in sum and in *role.
+func (g *gen) cleverStaff(from, to int, role *int, sum *Summary, row func(n int, u user, name, pw string) error) error {
+	for n := from; n < to; n++ {
 		if !g.present(n) {
 			continue
 		}
 		u := g.userAt(n)
-		sum.Administrators++
+		*role++
 		sum.Users++
 		if g.p.changed(n) {
 			sum.ChangedUsers++
 		}
-		name, pw := g.username(u), g.password(n)
+		if err := row(n, u, g.username(u), g.password(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (g *gen) cleverAdmins(w *rowWriter, sum *Summary) error {
+	if err := w.header([]string{"School_id", "Staff_id", "Staff_email", "First_name", "Last_name", "Username", "Password"}); err != nil {
+		return err
+	}
+	sh := g.p.sh
+	return g.cleverStaff(sh.endAides(), sh.endAdmins(), &sum.Administrators, sum, func(n int, u user, name, pw string) error {
 		schools := []string{"DEFAULT_DISTRICT_OFFICE"}
 		if u.nSchools > 0 {
 			schools = []string{g.schoolIDs[u.schools[0]], g.schoolIDs[u.schools[1]]}
@@ -128,8 +128,8 @@ func (g *gen) cleverStaff(w *rowWriter, sum *Summary) error {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (g *gen) cleverSections(w *rowWriter, _ *Summary) error {

@@ -19,14 +19,16 @@ import (
 	"sync"
 
 	"github.com/rostersync/rostersync/pkg/diff"
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // KeyFile is the name of the secret in the state folder.
 const KeyFile = "snapshot.key"
 
-// ErrInsecureKey is returned for a key file others can read or write: fix its mode.
-var ErrInsecureKey = errors.New("insecure snapshot key")
+// ErrInsecureKey is returned for a key file others can read or write: fix its mode
+// (errclass.Usage, exit 2).
+var ErrInsecureKey = errclass.Sentinel(errclass.Usage, "insecure snapshot key")
 
 // keyLen is the secret's length in bytes.
 const keyLen = 32

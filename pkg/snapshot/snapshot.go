@@ -173,6 +173,9 @@ func (s *Snapshot) Write(w io.Writer) error {
 	return bw.Flush()
 }
 
+// entrySize is the size of an entry written: its key and row hashes, little-endian.
+const entrySize = 16
+
 // ErrFormat is returned for a file that is not a snapshot.
 var ErrFormat = errors.New("not a rostersync snapshot")
 
@@ -198,7 +201,7 @@ func Read(r io.Reader) (*Snapshot, error) {
 	default:
 		return nil, ErrFormat
 	}
-	var buf [16]byte
+	buf := make([]byte, 4096*entrySize)
 	for {
 		line, err := br.ReadString('\n')
 		if err == io.EOF && line == "" {
@@ -212,16 +215,26 @@ func Read(r io.Reader) (*Snapshot, error) {
 		if _, err := fmt.Sscanf(line, "%s %d\n", &kind, &n); err != nil || n < 0 || n > 1<<31 {
 			return nil, fmt.Errorf("%w: bad section %q", ErrFormat, strings.TrimSpace(line))
 		}
+		// The count is not trusted for the allocation: the table grows (doubling, up to the
+		// count) only as entries are actually read, a block of them at a time.
 		e := make([]Entry, 0, min(n, 1<<20))
-		for range n {
-			if _, err := io.ReadFull(br, buf[:]); err != nil {
+		for left := n; left > 0; {
+			m := min(left, len(buf)/entrySize)
+			if _, err := io.ReadFull(br, buf[:m*entrySize]); err != nil {
 				return nil, fmt.Errorf("%w: truncated", ErrFormat)
 			}
-			x := Entry{Key: binary.LittleEndian.Uint64(buf[:8]), Row: binary.LittleEndian.Uint64(buf[8:])}
-			if s.Legacy() {
-				x.Row = diff.Unknown
+			if len(e)+m > cap(e) {
+				e = slices.Grow(e, min(n, 2*cap(e))-len(e))
 			}
-			e = append(e, x)
+			for i := range m {
+				b := buf[i*entrySize : (i+1)*entrySize]
+				x := Entry{Key: binary.LittleEndian.Uint64(b[:8]), Row: binary.LittleEndian.Uint64(b[8:])}
+				if s.Legacy() {
+					x.Row = diff.Unknown
+				}
+				e = append(e, x)
+			}
+			left -= m
 		}
 		if !slices.IsSortedFunc(e, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) }) {
 			return nil, fmt.Errorf("%w: %s not sorted", ErrFormat, kind)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -258,5 +260,38 @@ func TestLoadKey(t *testing.T) {
 	}
 	if _, err := LoadKey(other); err == nil {
 		t.Error("a symlinked key file was followed")
+	}
+}
+
+// TestReadLarge: a snapshot of more entries than one block of the reader reads back entry for
+// entry, and a section that claims more entries than the file holds is refused as truncated
+// (without an allocation for the claimed count).
+func TestReadLarge(t *testing.T) {
+	e := make([]Entry, 1<<20+4099)
+	for i := range e {
+		e[i] = Entry{Key: uint64(i)*7 + 3, Row: uint64(i)*11 + 2}
+	}
+	s := &Snapshot{Kinds: map[roster.Kind][]Entry{roster.UserKind: e, roster.OrgKind: e[:5]}, KeyID: "k"}
+	var buf bytes.Buffer
+	if err := s.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Kinds[roster.UserKind], e) || !slices.Equal(got.Kinds[roster.OrgKind], e[:5]) || got.KeyID != "k" {
+		t.Fatalf("read back %d users, %d orgs, key %q", len(got.Kinds[roster.UserKind]), len(got.Kinds[roster.OrgKind]), got.KeyID)
+	}
+	lie := []byte(magic + "key k\nusers 2147483647\n")
+	lie = append(lie, buf.Bytes()[len(buf.Bytes())-160:]...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := Read(bytes.NewReader(lie)); !errors.Is(err, ErrFormat) {
+		t.Errorf("a section claiming 2^31 entries with 10 in the file: err = %v, want ErrFormat", err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Errorf("reading it allocated %d MB", grew>>20)
 	}
 }

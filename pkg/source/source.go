@@ -17,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/transport"
 )
@@ -202,11 +203,15 @@ type Remote interface {
 }
 
 // RemoteError is a failure of the server or the connection while an sftp:// input was
-// downloaded (or a folder URL that holds no files); other errors of OpenURL are local.
+// downloaded (or a folder URL that holds no files): errclass.Remote. Other errors of OpenURL
+// are local.
 type RemoteError struct{ Err error }
 
 func (e *RemoteError) Error() string { return e.Err.Error() }
 func (e *RemoteError) Unwrap() error { return e.Err }
+
+// ErrorClass is errclass.Remote.
+func (e *RemoteError) ErrorClass() errclass.Class { return errclass.Remote }
 
 // OpenURL downloads the sftp:// input u (a file, or every regular file of a folder URL ending in
 // /) into a private temporary folder (0700, files 0600, removed by Close) and opens it like a

@@ -23,10 +23,11 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/atomicfile"
 	"github.com/rostersync/rostersync/pkg/config"
+	"github.com/rostersync/rostersync/pkg/errclass"
 )
 
-// ErrLocked is returned when another run holds a destination's lock (exit 5).
-var ErrLocked = errors.New("another rostersync run holds the lock")
+// ErrLocked is returned when another run holds a destination's lock: errclass.Locked (exit 5).
+var ErrLocked = errclass.Sentinel(errclass.Locked, "another rostersync run holds the lock")
 
 // Retention is how many runs are kept per destination, besides the last pushed run of each file
 // (the guard's baseline), which is kept however old.

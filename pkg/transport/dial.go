@@ -145,6 +145,7 @@ type session struct {
 	once   sync.Once
 	posix  bool // posix-rename@openssh.com
 	fsync  bool // fsync@openssh.com
+	maxIO  int  // bytes of one read or write request
 	server string
 	// warnedMode, warnedReadBack: the server refused the 0600 mode, or reading a file back,
 	// once and was warned about.
@@ -214,6 +215,9 @@ type ServerInfo struct {
 	// PosixRename and Fsync say whether the SFTP server advertises posix-rename@openssh.com
 	// and fsync@openssh.com.
 	PosixRename, Fsync bool
+	// MaxIO is the size of the read and write requests sent: what the server's
+	// limits@openssh.com allows (up to 256 KiB), else the 32 KiB every server accepts.
+	MaxIO int
 }
 
 // Server describes the server of the current connection (zero when there is none).
@@ -223,7 +227,7 @@ func (c *Client) Server() ServerInfo {
 	if c.sess == nil {
 		return ServerInfo{}
 	}
-	return ServerInfo{Version: c.sess.server, PosixRename: c.sess.posix, Fsync: c.sess.fsync}
+	return ServerInfo{Version: c.sess.server, PosixRename: c.sess.posix, Fsync: c.sess.fsync, MaxIO: c.sess.maxIO}
 }
 
 // run calls fn on a live session, connecting first when needed, and retries transient
@@ -376,7 +380,7 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 	client := ssh.NewClient(sconn, chans, reqs)
 	s := &session{raw: raw, conn: conn, ssh: client, done: make(chan struct{}), server: string(sconn.ServerVersion())}
 
-	sc, wd, err := openSFTP(client, conn, cfg.IOTimeout)
+	sc, wd, maxIO, err := openSFTP(client, conn, cfg.IOTimeout)
 	if err != nil {
 		client.Close()
 		raw.Close()
@@ -385,7 +389,7 @@ func (c *Client) connect(ctx context.Context) (*session, error) {
 		}
 		return nil, fail(fmt.Errorf("start SFTP: %w", err))
 	}
-	s.sftp, s.wd = sc, wd
+	s.sftp, s.wd, s.maxIO = sc, wd, maxIO
 	s.posix = hasExt(sc, "posix-rename@openssh.com")
 	s.fsync = hasExt(sc, "fsync@openssh.com")
 	go s.keepalive(cfg.IOTimeout)
@@ -403,34 +407,48 @@ func hasExt(c *sftp.Client, name string) bool {
 	return ok && v == "1"
 }
 
-// openSFTP starts the sftp subsystem on its own channel, with a watchdog on the stream.
-func openSFTP(client *ssh.Client, conn *idleConn, timeout time.Duration) (*sftp.Client, *watchdog, error) {
+// openSFTP starts the sftp subsystem on its own channel, with a watchdog on the stream, and
+// returns the size of its read and write requests.
+func openSFTP(client *ssh.Client, conn *idleConn, timeout time.Duration) (*sftp.Client, *watchdog, int, error) {
 	ses, err := client.NewSession()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	w, err := ses.StdinPipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	r, err := ses.StdoutPipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if err := ses.RequestSubsystem("sftp"); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	wd := newWatchdog(r, w, timeout)
-	// The version exchange happens inside NewClientPipe: guard it too.
+	// The version exchange (and the question of the server's limits) is made before
+	// pkg/sftp takes the channel: guard it too.
 	stop := make(chan struct{})
 	go wd.run(stop, func() { conn.markTimeout(); conn.Conn.Close() })
-	sc, err := sftp.NewClientPipe(wd, wd, sftp.UseConcurrentWrites(true))
+	version, size, err := negotiate(wd, wd)
+	if err != nil {
+		close(stop)
+		ses.Close()
+		return nil, wd, 0, err
+	}
+	opts := []sftp.ClientOption{sftp.UseConcurrentWrites(true)}
+	if size > defaultIO {
+		// Checked: the server said it accepts requests this large.
+		opts = append(opts, sftp.MaxPacketUnchecked(size))
+	}
+	rp := newInitReplay(wd, wd, version)
+	sc, err := sftp.NewClientPipe(rp, rp, opts...)
 	close(stop)
 	if err != nil {
 		ses.Close()
-		return nil, wd, err
+		return nil, wd, 0, err
 	}
-	return sc, wd, nil
+	return sc, wd, size, nil
 }
 
 // keepalive sends keepalive@openssh.com every third of the idle timeout and closes the

@@ -10,11 +10,13 @@ import (
 	"github.com/pkg/sftp"
 
 	"github.com/rostersync/rostersync/pkg/config"
+	"github.com/rostersync/rostersync/pkg/errclass"
 )
 
 // ErrRemote marks every failure of the remote side: connect, host key, authentication, transfer
-// (after retries). The command line maps it to exit status 4.
-var ErrRemote = errors.New("remote error")
+// (after retries). Its class, and that of Error, HostKeyError and AuthError, is errclass.Remote
+// (exit 4).
+var ErrRemote = errclass.Sentinel(errclass.Remote, "remote error")
 
 // ErrTimeout marks a connection that saw no data for the idle timeout, or a dial or handshake
 // that did not finish in time. Errors carrying it also carry ErrRemote.
@@ -34,6 +36,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Is makes every *Error match ErrRemote.
 func (e *Error) Is(target error) bool { return target == ErrRemote }
+
+// ErrorClass is errclass.Remote.
+func (e *Error) ErrorClass() errclass.Class { return errclass.Remote }
 
 // HostKeyError says the server's host key is not in known_hosts (Known false) or differs from the
 // key recorded there (Known true: the key changed, which may be an attack). It is never retried.
@@ -76,6 +81,9 @@ func (e *HostKeyError) Error() string {
 // Is makes a HostKeyError match ErrRemote.
 func (e *HostKeyError) Is(target error) bool { return target == ErrRemote }
 
+// ErrorClass is errclass.Remote; Hint goes with it.
+func (e *HostKeyError) ErrorClass() errclass.Class { return errclass.Remote }
+
 // Hint tells the user how to trust the key.
 func (e *HostKeyError) Hint() string {
 	if e.Revoked {
@@ -105,6 +113,9 @@ func (e *AuthError) Unwrap() error { return e.Err }
 
 // Is makes an AuthError match ErrRemote.
 func (e *AuthError) Is(target error) bool { return target == ErrRemote }
+
+// ErrorClass is errclass.Remote.
+func (e *AuthError) ErrorClass() errclass.Class { return errclass.Remote }
 
 // localError marks a failure on our side during a transfer (an upload source that cannot be
 // read, a local file that cannot be written): not retried, not remote.

@@ -3,15 +3,16 @@
 package transport
 
 import (
-	"errors"
 	"fmt"
 
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/transport/sftpurl"
 )
 
 // ErrConfig marks a transfer setting that cannot work (a password in a URL, a malformed URL, a
-// missing passphrase). It is a usage or configuration error, not a remote one.
-var ErrConfig = errors.New("invalid transfer setting")
+// missing passphrase). Its class is errclass.Setup (exit 2): a usage or configuration error,
+// not a remote one, whatever wraps it.
+var ErrConfig = errclass.Sentinel(errclass.Setup, "invalid transfer setting")
 
 // DefaultPort is the SSH port used when a URL names none.
 const DefaultPort = sftpurl.DefaultPort

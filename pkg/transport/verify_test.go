@@ -80,7 +80,7 @@ func TestPublishDetectsCorruptionOfCheckedBytes(t *testing.T) {
 		cfg.Retries = -1
 		srv.CorruptOnce()
 		c := dial(t, cfg)
-		data := randomBytes(t, 2<<20)
+		data := randomBytes(t, 4<<20) // at least ten write requests of the largest size (255 KiB)
 		local := filepath.Join(t.TempDir(), "roster.csv")
 		writeFile(t, local, data)
 		files := []transport.File{{Name: "roster.csv", Path: local, SHA256: sum(data)}}
@@ -110,7 +110,7 @@ func TestPublishDetectsCorruption(t *testing.T) {
 		cfg.Retries = -1
 		srv.CorruptOnce() // the next session: the one dial opens
 		c := dial(t, cfg)
-		data := randomBytes(t, 2<<20)
+		data := randomBytes(t, 4<<20) // at least ten write requests of the largest size (255 KiB)
 		local := filepath.Join(t.TempDir(), "roster.csv")
 		writeFile(t, local, data)
 		files := []transport.File{{Name: "roster.csv", Path: local}}

@@ -1,6 +1,7 @@
 // Package formattest holds what the format packages' tests share: reading into a Collector
-// with every problem, comparing problems by severity, code, line and column, and an
-// in-memory Dest for writers.
+// with every problem, comparing problems by severity, code, line and column, an in-memory
+// Dest for writers, the checks and benchmark every one-file format runs (single.go), and the
+// conformance suite every registered format runs (conformance.go).
 package formattest
 
 import (

@@ -1,0 +1,226 @@
+package students
+
+import (
+	"context"
+	"encoding/binary"
+	"unsafe"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// WriteStream is format.StreamWriter: students.csv from the entities as they come. A row needs
+// its student's birth date (demographics come after users) and the file's columns need every
+// row (MIDDLE_NAME and BIRTHDATE are left out when no student has one), so the stream keeps
+// what Write reads of each student (IDs, names, e-mail, password, orgs, grades, metadata)
+// packed end to end in blocks of bytes, the orgs and the birth dates, and builds and writes
+// the rows at End, as Write does. Users of other roles and the other kinds are only counted.
+func (Format) WriteStream(ctx context.Context, dst format.Dest, _ string, opts format.Options, rep roster.Reporter) (format.Stream, error) {
+	b, err := newBuild(opts, rep)
+	if err != nil {
+		return nil, err
+	}
+	return &stream{ctx: ctx, dst: dst, b: b}, nil
+}
+
+// stream is the state of one WriteStream.
+type stream struct {
+	ctx      context.Context
+	dst      format.Dest
+	b        *build
+	students blocks // each student packed (pack)
+	strs     blocks // the strings kept of the orgs and birth dates
+	rec      []byte
+	n        int
+}
+
+func (s *stream) MarkDelta(roster.Kind) {}
+
+func (s *stream) Org(v *roster.Org) error {
+	o := &roster.Org{SourcedID: s.strs.str(v.SourcedID), Name: s.strs.str(v.Name), Type: s.strs.str(v.Type),
+		Identifier: s.strs.str(v.Identifier)}
+	s.b.w.orgs[o.SourcedID] = o
+	return nil
+}
+
+func (s *stream) User(u *roster.User) error {
+	if s.n++; s.n%4096 == 0 {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if s.b.skip(u) {
+		return nil
+	}
+	s.rec = pack(s.rec[:0], u)
+	s.students.add(s.rec)
+	return nil
+}
+
+func (s *stream) Demographics(d *roster.Demographics) error {
+	birth := *d
+	if d.BirthDate != "" {
+		birth.SourcedID, birth.BirthDate = s.strs.str(d.SourcedID), s.strs.str(d.BirthDate)
+	}
+	s.b.demographics(&birth)
+	return nil
+}
+
+// The other kinds are only counted (count, at End).
+func (s *stream) AcademicSession(*roster.AcademicSession) error { return nil }
+func (s *stream) Course(*roster.Course) error                   { return nil }
+func (s *stream) Class(*roster.Class) error                     { return nil }
+func (s *stream) Enrollment(*roster.Enrollment) error           { return nil }
+
+// End builds each student's row, in the order they came, and writes students.csv.
+func (s *stream) End(count func(roster.Kind) int) error {
+	var rows blocks
+	var u roster.User
+	var err error
+	n := 0
+	s.students.each(func(rec []byte) bool {
+		if n++; n%4096 == 0 {
+			if err = s.ctx.Err(); err != nil {
+				return false
+			}
+		}
+		unpack(rec, &u)
+		if row, ok := s.b.student(&u); ok {
+			s.rec = s.rec[:0]
+			for _, v := range row {
+				s.rec = appendString(s.rec, v)
+			}
+			rows.add(s.rec)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	s.students = blocks{}
+	width := len(s.b.w.cols)
+	row := make(outRow, width)
+	return s.b.finish(s.dst, count, func(write func(outRow) error) error {
+		var werr error
+		rows.each(func(rec []byte) bool {
+			for i := range row {
+				row[i], rec = nextString(rec)
+			}
+			werr = write(row)
+			return werr == nil
+		})
+		return werr
+	})
+}
+
+// pack appends what a students.csv row is built from of u to buf.
+func pack(buf []byte, u *roster.User) []byte {
+	for _, v := range [...]string{u.SourcedID, u.Identifier, u.GivenName, u.FamilyName, u.MiddleName, u.Email, u.Password} {
+		buf = appendString(buf, v)
+	}
+	for _, l := range [...][]string{u.OrgIDs, u.Grades} {
+		buf = binary.AppendUvarint(buf, uint64(len(l)))
+		for _, v := range l {
+			buf = appendString(buf, v)
+		}
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(u.Metadata)))
+	for _, kv := range u.Metadata {
+		buf = appendString(appendString(buf, kv.Key), kv.Value)
+	}
+	return buf
+}
+
+// unpack sets u to what pack packed into rec; its strings are rec's bytes.
+func unpack(rec []byte, u *roster.User) {
+	orgs, grades, meta := u.OrgIDs[:0], u.Grades[:0], u.Metadata[:0]
+	*u = roster.User{Role: "student"}
+	for _, f := range [...]*string{&u.SourcedID, &u.Identifier, &u.GivenName, &u.FamilyName, &u.MiddleName, &u.Email, &u.Password} {
+		*f, rec = nextString(rec)
+	}
+	for _, l := range [...]*[]string{&orgs, &grades} {
+		n, k := binary.Uvarint(rec)
+		rec = rec[k:]
+		for range n {
+			var v string
+			v, rec = nextString(rec)
+			*l = append(*l, v)
+		}
+	}
+	n, k := binary.Uvarint(rec)
+	rec = rec[k:]
+	for range n {
+		var kv roster.KV
+		kv.Key, rec = nextString(rec)
+		kv.Value, rec = nextString(rec)
+		meta = append(meta, kv)
+	}
+	if len(orgs) > 0 {
+		u.OrgIDs = orgs
+	}
+	if len(grades) > 0 {
+		u.Grades = grades
+	}
+	if len(meta) > 0 {
+		u.Metadata = meta
+	}
+}
+
+func appendString(buf []byte, v string) []byte {
+	return append(binary.AppendUvarint(buf, uint64(len(v))), v...)
+}
+
+// nextString returns the string appendString appended at the start of rec (its bytes, not a
+// copy) and what follows it.
+func nextString(rec []byte) (string, []byte) {
+	n, k := binary.Uvarint(rec)
+	rec = rec[k:]
+	if n == 0 {
+		return "", rec
+	}
+	return unsafe.String(&rec[0], int(n)), rec[n:]
+}
+
+// blocks keeps records (and strings) end to end in blocks of 4 MB, which never move: a string
+// made of their bytes stays valid while the blocks are kept.
+type blocks struct{ list [][]byte }
+
+const blockSize = 4 << 20
+
+// room returns the last block with room for n more bytes, starting a new one when needed.
+func (b *blocks) room(n int) *[]byte {
+	if len(b.list) == 0 || cap(b.list[len(b.list)-1])-len(b.list[len(b.list)-1]) < n+binary.MaxVarintLen64 {
+		b.list = append(b.list, make([]byte, 0, max(blockSize, n+binary.MaxVarintLen64)))
+	}
+	return &b.list[len(b.list)-1]
+}
+
+// add keeps a copy of rec as one record.
+func (b *blocks) add(rec []byte) {
+	t := b.room(len(rec))
+	*t = append(binary.AppendUvarint(*t, uint64(len(rec))), rec...)
+}
+
+// each calls f with each record, in the order added, until f returns false.
+func (b *blocks) each(f func(rec []byte) bool) {
+	for _, blk := range b.list {
+		for len(blk) > 0 {
+			n, k := binary.Uvarint(blk)
+			if !f(blk[k : k+int(n)]) {
+				return
+			}
+			blk = blk[k+int(n):]
+		}
+	}
+}
+
+// str returns a copy of v kept in the blocks.
+func (b *blocks) str(v string) string {
+	if v == "" {
+		return ""
+	}
+	t := b.room(len(v))
+	at := len(*t)
+	*t = append(*t, v...)
+	return unsafe.String(&(*t)[at], len(v))
+}

@@ -1,0 +1,108 @@
+package students
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// The streaming writer writes what Write writes, byte for byte, and reports the same, with
+// the demographics after the users as OneRoster sends them: birth dates as BIRTHDATE and as
+// passwords, optional columns left out when no student has one, a STUDENT_ID two students
+// would share, missing values, other roles and deleted users, schools by identifier or
+// sourcedId, a student of two schools, a metadata column of a layout.
+func TestWriteStreamMatchesWrite(t *testing.T) {
+	full := &roster.Roster{
+		Orgs: []roster.Org{
+			{SourcedID: "d1", Name: "District", Type: "district"},
+			{SourcedID: "s1", Name: "Lincoln", Type: "school", Identifier: "LIN"},
+			{SourcedID: "s2", Name: "Grant", Type: "school"},
+		},
+		Users: []roster.User{
+			{SourcedID: "u1", Identifier: "100", Role: "student", OrgIDs: []string{"d1", "s1", "s2"}, Grades: []string{"9", "10"},
+				GivenName: "Ana", FamilyName: "Lee", MiddleName: "Q", Email: "ana@example.org", Password: "pw1",
+				Metadata: []roster.KV{{Key: "HOMEROOM", Value: "H1"}}},
+			{SourcedID: "u2", Identifier: "101", Role: "student", OrgIDs: []string{"s2"}, Grades: []string{"KG"},
+				GivenName: "Bo", FamilyName: "Kim, Jr", Email: "bo@example.org"},
+			{SourcedID: "u3", Identifier: "100", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"09"}, GivenName: "Dup", FamilyName: "X", Password: "p"},
+			{SourcedID: "u4", Role: "teacher", OrgIDs: []string{"s1"}, GivenName: "T", FamilyName: "Eacher"},
+			{SourcedID: "u5", Status: "tobedeleted", Role: "student", OrgIDs: []string{"s1"}, GivenName: "G", FamilyName: "One"},
+			{SourcedID: "u6", Identifier: "102", Role: "student", GivenName: "No", FamilyName: "School", Password: "p"},
+			{SourcedID: "u7", Identifier: "103", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"11"}, GivenName: "Bad", FamilyName: "Birth"},
+		},
+		Demographics: []roster.Demographics{
+			{SourcedID: "u2", BirthDate: "2011-02-03", Sex: "male"},
+			{SourcedID: "u4", BirthDate: "1980-01-01"},
+			{SourcedID: "u7", BirthDate: "not a date"},
+			{SourcedID: "u1", White: "true"},
+		},
+		Skipped: map[roster.Kind]int{roster.EnrollmentKind: 12, roster.ClassKind: 3},
+	}
+	plain := &roster.Roster{
+		Orgs:  []roster.Org{{SourcedID: "s1", Name: "Lincoln", Type: "school", Identifier: "LIN"}},
+		Users: []roster.User{{SourcedID: "u1", Identifier: "1", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"09"}, GivenName: "A", FamilyName: "B", Password: "p"}},
+	}
+	layout := &format.Layout{Name: "homeroom", Format: Name, Columns: []format.Column{{Name: ColStudentID, Required: true},
+		{Name: ColFirstName}, {Name: ColLastName}, {Name: "HOMEROOM"}, {Name: ColSiteID}, {Name: ColPassword}}}
+	for _, tc := range []struct {
+		name string
+		r    *roster.Roster
+		opts format.Options
+	}{
+		{"full", full, format.Options{}},
+		{"passwords are dates", full, format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true})},
+		{"by sourcedId", full, format.Options{}.WithSettings(Name, Settings{StudentID: "sourcedId"})},
+		{"layout", full, format.Options{Layout: layout}},
+		{"no middle names or births", plain, format.Options{}},
+		{"no users", &roster.Roster{}, format.Options{}},
+	} {
+		want := formattest.MemDest{}
+		var wantProbs roster.Problems
+		if err := New().Write(context.Background(), want, tc.r, tc.opts, &wantProbs); err != nil {
+			t.Fatal(err)
+		}
+		got := formattest.MemDest{}
+		var probs roster.Problems
+		s, err := New().WriteStream(context.Background(), got, t.TempDir(), tc.opts, &probs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.r.Emit(s); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.End(tc.r.Count); err != nil {
+			t.Fatal(err)
+		}
+		if g, w := got[FileName].String(), want[FileName].String(); g != w || len(got) != 1 {
+			t.Errorf("%s: wrote %d files, %s:\n%s\nWrite wrote\n%s", tc.name, len(got), FileName, g, w)
+		}
+		if !slices.Equal(probs.List(), wantProbs.List()) {
+			t.Errorf("%s: reported\n%v\nWrite reported\n%v", tc.name, probs.List(), wantProbs.List())
+		}
+	}
+}
+
+// A student's packed record comes back as the fields a row is built from.
+func TestPackUnpack(t *testing.T) {
+	u := roster.User{SourcedID: "u1", Identifier: "1", Role: "student", OrgIDs: []string{"a", "", "b"}, Grades: []string{"09"},
+		GivenName: "Ünï", FamilyName: "B", MiddleName: "M", Email: "e@x", Password: "p", Metadata: []roster.KV{{Key: "k", Value: ""}, {Key: "", Value: "v"}}}
+	var b blocks
+	b.add(pack(nil, &u))
+	b.add(pack(nil, &roster.User{SourcedID: "u2", Role: "student"}))
+	var got []roster.User
+	b.each(func(rec []byte) bool {
+		var v roster.User
+		unpack(rec, &v)
+		got = append(got, v)
+		return true
+	})
+	if len(got) != 2 || got[0].SourcedID != "u1" || !slices.Equal(got[0].OrgIDs, u.OrgIDs) || !slices.Equal(got[0].Grades, u.Grades) ||
+		!slices.Equal(got[0].Metadata, u.Metadata) || got[0].GivenName != u.GivenName || got[0].Password != "p" || got[0].Email != "e@x" ||
+		got[0].MiddleName != "M" || got[0].Identifier != "1" || got[1].SourcedID != "u2" || got[1].OrgIDs != nil {
+		t.Errorf("unpacked %+v", got)
+	}
+}
