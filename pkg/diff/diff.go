@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -410,6 +411,11 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		// The reader's tables (its checks' IDs: about as big as this side's own table for a
+		// district) are garbage now: collected here, their memory serves what follows (the
+		// other side's read, the second pass) instead of the heap growing to twice what is
+		// live before the collector would next run.
+		runtime.GC()
 		p.finishInPlace()
 		return p, nil
 	})
