@@ -40,7 +40,13 @@ func (Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink ro
 				r.orgID = org.SourcedID
 			}
 			_, discard := sink.(roster.Discard) // nothing keeps the strings: no copy per row
-			return csvio.Rows{Pre: r.pre, Copy: !roster.Borrows(sink) && !discard, Row: func(rec []string, line int) error {
+			if discard {                        // validate: the IDs are all a row leaves, no user is built for it
+				return csvio.Rows{Pre: r.pre, Row: func(rec []string, line int) error {
+					r.ids(rec, line)
+					return nil
+				}}, true, nil
+			}
+			return csvio.Rows{Pre: r.pre, Copy: !roster.Borrows(sink), Row: func(rec []string, line int) error {
 				if err := sink.User(r.row(rec, line)); err != nil {
 					return fmt.Errorf("%s line %d: %w", name, line, err)
 				}
@@ -180,13 +186,9 @@ func (r *reader) displayID(v string) string {
 // row): everything but the ID tables. It returns false when the row cannot be read.
 func (r *reader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != len(r.header) {
-		r.report(roster.Error, roster.CodeRaggedRow, line, "",
-			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), len(r.header)))
-		if !r.ragged {
-			return rec, false
-		}
+		r.report(roster.Error, roster.CodeRaggedRow, line, "", format.RaggedMessage(len(rec), len(r.header), ""))
 		var ok bool
-		if rec, ok = format.RaggedRow(rec, len(r.header), r.pos[iUniqueID]); !ok {
+		if rec, ok = format.FitRagged(rec, r.header, r.pos[iUniqueID], r.ragged); !ok {
 			return rec, false
 		}
 	}
@@ -234,20 +236,7 @@ func (r *reader) pre(rec []string, line int) ([]string, bool) {
 // row records the IDs of a record pre passed and maps it to a user. The user is valid until
 // the next call. Repeated IDs are reported once the file is read (reportRepeats).
 func (r *reader) row(rec []string, line int) *roster.User {
-	uid := r.get(rec, iUniqueID)
-	if !blank(uid) {
-		r.seenUID.Add(idset.Hash(uid), int32(line))
-	}
-	if r.id >= 0 {
-		if v := rec[r.pos[r.id]]; !blank(v) {
-			r.seenID.Add(foldedHash(v, &r.lower), int32(line))
-		}
-	}
-
-	password := r.get(rec, iPassword)
-	if password == "" {
-		r.noPassword++
-	}
+	uid, password := r.ids(rec, line)
 
 	u := &r.user
 	*u = roster.User{
@@ -273,6 +262,25 @@ func (r *reader) row(rec []string, line int) *roster.User {
 		u.Metadata = append(u.Metadata, roster.KV{Key: r.header[j], Value: rec[j]})
 	}
 	return u
+}
+
+// ids records the IDs of a record pre passed (its repeats are reported once the file is read)
+// and counts it when it has no password; it returns the unique_id and the password.
+func (r *reader) ids(rec []string, line int) (uid, password string) {
+	uid = r.get(rec, iUniqueID)
+	if !blank(uid) {
+		r.seenUID.Add(idset.Hash(uid), int32(line))
+	}
+	if r.id >= 0 {
+		if v := rec[r.pos[r.id]]; !blank(v) {
+			r.seenID.Add(foldedHash(v, &r.lower), int32(line))
+		}
+	}
+	password = r.get(rec, iPassword)
+	if password == "" {
+		r.noPassword++
+	}
+	return uid, password
 }
 
 // reportRepeats reports the unique_ids and Capti IDs that are on more than one row, each on
@@ -307,24 +315,19 @@ func (r *reader) reportRepeats(fsys fs.FS, encoding string) error {
 }
 
 // blank reports whether s is empty or only spaces; a value starting with a printable ASCII
-// character is decided without trimming.
+// character is decided without trimming, and without a call (blank is inlined).
 func blank(s string) bool {
-	if s != "" && s[0] > ' ' && s[0] < utf8.RuneSelf {
-		return false
-	}
-	return strings.TrimSpace(s) == ""
+	return (s == "" || s[0] <= ' ' || s[0] >= utf8.RuneSelf) && strings.TrimSpace(s) == ""
 }
 
 // foldedHash is the hash of s in lower case (s itself when it has no upper case and is ASCII,
 // as most addresses are: no copy), using scratch for the folded copy otherwise.
 func foldedHash(s string, scratch *[]byte) uint64 {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' || c >= utf8.RuneSelf {
-			*scratch = appendLower((*scratch)[:0], s)
-			return idset.HashBytes(*scratch)
-		}
+	if value.LowerASCII(s) {
+		return idset.Hash(s)
 	}
-	return idset.Hash(s)
+	*scratch = appendLower((*scratch)[:0], s)
+	return idset.HashBytes(*scratch)
 }
 
 // checkID checks the Capti ID value v: present and well formed (reportRepeats finds the IDs

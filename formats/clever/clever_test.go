@@ -116,6 +116,29 @@ func TestReadRules(t *testing.T) {
 			m["Schools.csv"] = m[SchoolsFile]
 			delete(m, SchoolsFile)
 		}, []want{{"error missing-file 0 ", "lower case"}}},
+		{"one file alone", func(t *testing.T, m fstest.MapFS) {
+			for n := range m {
+				if n != StudentsFile {
+					delete(m, n)
+				}
+			}
+		}, []want{
+			{"warning missing-file 0 ", "only the rules of the file given"}, {"warning missing-file 0 ", "only the rules"},
+			{"warning missing-file 0 ", "only the rules"}, {"warning missing-file 0 ", "only the rules"},
+		}},
+		{"an eleventh teacher column", func(t *testing.T, m fstest.MapFS) {
+			lines := strings.SplitAfter(string(m[SectionsFile].Data), "\n")
+			for i, l := range lines {
+				if l != "" {
+					cell := ",zz"
+					if i == 0 {
+						cell = ",Teacher_11_id"
+					}
+					lines[i] = strings.TrimSuffix(l, "\n") + cell + "\n"
+				}
+			}
+			m[SectionsFile] = &fstest.MapFile{Data: []byte(strings.Join(lines, ""))}
+		}, []want{{"error header 1 Teacher_11_id", "at most ten teachers (Teacher_id to Teacher_10_id): the column is not read"}}},
 		{"admins.csv deprecated", func(t *testing.T, m fstest.MapFS) {
 			m[AdminsFile] = &fstest.MapFile{Data: []byte("School_id,Staff_id\n")}
 		}, []want{{"warning missing-file 0 ", "staff.csv"}}},
@@ -132,6 +155,12 @@ func TestReadRules(t *testing.T) {
 			[]want{{"error bad-date 2 Term_start", "MM/DD/YYYY"}}},
 		{"birth date not shown", func(t *testing.T, m fstest.MapFS) { edit(t, m, StudentsFile, "07/02/2019", "7/2/19") },
 			[]want{{"error bad-date 4 DOB", "not shown"}}},
+		{"a school named DEFAULT_DISTRICT_OFFICE", func(t *testing.T, m fstest.MapFS) {
+			for _, f := range []string{SchoolsFile, StudentsFile, TeachersFile, SectionsFile, EnrollmentsFile, StaffFile} {
+				b := m[f].Data
+				m[f] = &fstest.MapFile{Data: []byte(strings.ReplaceAll(string(b), "sch-100", DistrictOffice))}
+			}
+		}, []want{{"error bad-id 2 School_id", "DEFAULT_DISTRICT_OFFICE is Clever's School_id for the district office"}}},
 		{"grade K", func(t *testing.T, m fstest.MapFS) { edit(t, m, StudentsFile, "Noah,1,M", "Noah,K,M") },
 			[]want{{"error bad-grade 4 Grade", "Kindergarten"}}},
 		{"grade zero-padded", func(t *testing.T, m fstest.MapFS) { edit(t, m, StudentsFile, "Ava,7,X", "Ava,07,X") },

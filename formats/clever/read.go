@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
@@ -58,13 +59,19 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 		rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: n,
 			Message: "admins.csv is deprecated by Clever and not read: move its rows to staff.csv (Admin_email becomes Staff_email, Admin_title Title)"})
 	}
+	lone := len(names) == 1 && len(found) == 1
 	for _, s := range specs {
 		if err := ctx.Err(); err != nil {
 			return info, err
 		}
 		name, ok := found[s.name]
 		if !ok {
-			if s.required {
+			switch {
+			case s.required && lone:
+				// One Clever file given alone (validate students.csv), as a lone OneRoster or SDS file.
+				rep.Report(roster.Problem{Severity: roster.Warning, Code: roster.CodeMissingFile, File: s.name,
+					Message: s.name + " is not here: only the rules of the file given were checked, not references into other files"})
+			case s.required:
 				rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeMissingFile, File: s.name,
 					Message: s.name + " is missing: Clever processes an upload only when schools.csv, students.csv, teachers.csv, sections.csv and enrollments.csv are all there"})
 			}
@@ -141,6 +148,32 @@ type person struct {
 	user   roster.User
 	line   int
 	fields uint64 // hash of the fields other than School_id
+	// schools holds user.OrgIDs once they are many (a person at thousands of schools), so
+	// checking a row's school stays constant time.
+	schools map[string]struct{}
+}
+
+// atSchool reports whether the person already has a row at School_id sch.
+func (p *person) atSchool(sch string) bool {
+	if p.schools == nil {
+		if len(p.user.OrgIDs) < 32 {
+			return containsOrg(p.user.OrgIDs, sch)
+		}
+		p.schools = make(map[string]struct{}, 2*len(p.user.OrgIDs))
+		for _, o := range p.user.OrgIDs {
+			p.schools[o] = struct{}{}
+		}
+	}
+	_, ok := p.schools[sch]
+	return ok
+}
+
+// addSchool adds School_id sch to the person's schools.
+func (p *person) addSchool(sch string) {
+	p.user.OrgIDs = append(p.user.OrgIDs, sch)
+	if p.schools != nil {
+		p.schools[sch] = struct{}{}
+	}
 }
 
 // fileReader reads the rows of one file.
@@ -255,6 +288,22 @@ func (fr *fileReader) checkHeader(got []string) bool {
 		Extra: isExt,
 		Hint:  "Clever's " + fr.file + " columns are " + columnList(fr.spec) + " in any order and case, and ext.* extension columns",
 	}
+	if fr.file == SectionsFile {
+		// Teacher_11_id and on are no misspelling of a column to read instead: Clever has none.
+		told := map[string]bool{}
+		spec.Extra = func(name string) bool {
+			if !teacherBeyondTen(name) {
+				return isExt(name)
+			}
+			if told[name] {
+				return true
+			}
+			told[name] = true
+			fr.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeHeader, File: fr.file, Line: 1, Column: name,
+				Message: fmt.Sprintf("%s: Clever's sections.csv names at most ten teachers (Teacher_id to Teacher_10_id): the column is not read", name)})
+			return true
+		}
+	}
 	for _, c := range fr.spec.cols {
 		spec.Columns = append(spec.Columns, csvio.HeaderColumn{Name: c.name, Optional: !c.req})
 	}
@@ -277,6 +326,20 @@ func (fr *fileReader) checkHeader(got []string) bool {
 
 func isExt(name string) bool { return len(name) > 4 && strings.EqualFold(name[:4], "ext.") }
 
+// teacherBeyondTen reports whether name is Teacher_N_id with N past 10, in any case.
+func teacherBeyondTen(name string) bool {
+	l := strings.ToLower(strings.TrimSpace(name))
+	n, ok := strings.CutPrefix(l, "teacher_")
+	if !ok {
+		return false
+	}
+	if n, ok = strings.CutSuffix(n, "_id"); !ok {
+		return false
+	}
+	v, err := strconv.Atoi(n)
+	return err == nil && v > 10
+}
+
 func columnList(s *fileSpec) string {
 	var req []string
 	for _, c := range s.cols {
@@ -292,16 +355,13 @@ func columnList(s *fileSpec) string {
 func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 	if len(rec) != len(fr.header) {
 		fr.report(roster.Error, roster.CodeRaggedRow, line, "",
-			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? Clever requires quotes around a value with a comma (the row is not read)", len(rec), len(fr.header)))
-		if !fr.ragged {
-			return rec, false
-		}
-		var ok bool
+			format.RaggedMessage(len(rec), len(fr.header), "Clever requires quotes around a value with a comma"))
 		key := fr.pos[1] // Student_id, Teacher_id, Section_id, Staff_id (enrollments: Section_id)
 		if fr.file == SchoolsFile {
 			key = fr.pos[0]
 		}
-		if rec, ok = format.RaggedRow(rec, len(fr.header), key); !ok {
+		var ok bool
+		if rec, ok = format.FitRagged(rec, fr.header, key, fr.ragged); !ok {
 			return rec, false
 		}
 	}
@@ -441,6 +501,12 @@ func (fr *fileReader) schoolRow() func([]string, int) error {
 				fmt.Sprintf("School_id %q is already on line %d: every school needs its own School_id", v, first))
 			return nil
 		}
+		if v == DistrictOffice {
+			// Read as a school still, so the rows at it are checked; staff.csv's
+			// DEFAULT_DISTRICT_OFFICE would be two places at once.
+			fr.report(roster.Error, roster.CodeBadID, line, cSchoolID,
+				DistrictOffice+" is Clever's School_id for the district office, which staff.csv uses without a schools.csv row: give the school another School_id")
+		}
 		if !fr.build {
 			return nil
 		}
@@ -488,11 +554,11 @@ func (fr *fileReader) personRow(teacher bool) func([]string, int) error {
 			case p.fields != h:
 				fr.report(roster.Error, roster.CodeDuplicateID, line, idName,
 					fmt.Sprintf("%s %q is already on line %d with other details: repeat a person only for another school, with the same details", idName, v, p.line))
-			case containsOrg(p.user.OrgIDs, sch):
+			case p.atSchool(sch):
 				fr.report(roster.Error, roster.CodeDuplicateID, line, idName,
 					fmt.Sprintf("%s %q at School_id %q is already on line %d", idName, v, sch, p.line))
 			case schoolOK && !blank(sch):
-				p.user.OrgIDs = append(p.user.OrgIDs, strings.Clone(sch))
+				p.addSchool(strings.Clone(sch))
 			}
 			return nil
 		}

@@ -146,6 +146,7 @@ func (w *writer) index() {
 		}
 	}
 	w.teachersOf, w.enrolledStudents = map[string][]string{}, map[string]int{}
+	primaries := map[string][]string{} // class -> primary teachers, the last one first
 	for i := range r.Enrollments {
 		e := &r.Enrollments[i]
 		if roster.Deleted(e.Status) {
@@ -157,7 +158,7 @@ func (w *writer) index() {
 				continue
 			}
 			if e.Primary == "true" {
-				w.teachersOf[e.ClassID] = slices.Insert(w.teachersOf[e.ClassID], 0, e.UserID)
+				primaries[e.ClassID] = append(primaries[e.ClassID], e.UserID)
 			} else {
 				w.teachersOf[e.ClassID] = append(w.teachersOf[e.ClassID], e.UserID)
 			}
@@ -166,6 +167,10 @@ func (w *writer) index() {
 				w.enrolledStudents[e.ClassID]++
 			}
 		}
+	}
+	for c, prim := range primaries {
+		slices.Reverse(prim)
+		w.teachersOf[c] = append(prim, w.teachersOf[c]...)
 	}
 }
 
@@ -477,7 +482,9 @@ func (w *writer) sections(t *table) error {
 		var ok []string
 		for _, tid := range teachers {
 			if w.userRole[tid] == "teacher" && !slices.Contains(ok, tid) {
-				ok = append(ok, tid)
+				if ok = append(ok, tid); len(ok) > 10 {
+					break // one past the ten written tells that some are left out
+				}
 			}
 		}
 		if len(ok) == 0 {

@@ -143,3 +143,26 @@ func BenchmarkValidateGradebook12(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWrite12UserInManyOrgs writes the roles.csv of a user in 20,000 orgs (one row per
+// org): time must grow with the orgs, not their square.
+func BenchmarkWrite12UserInManyOrgs(b *testing.B) {
+	const n = 20000
+	r := &roster.Roster{}
+	u := roster.User{SourcedID: "u1", EnabledUser: "true", Role: "teacher", Username: "a", GivenName: "A", FamilyName: "B"}
+	for i := range n {
+		id := "o" + strconv.Itoa(i)
+		r.Orgs = append(r.Orgs, roster.Org{SourcedID: id, Name: id, Type: "school"})
+		u.OrgIDs = append(u.OrgIDs, id)
+	}
+	r.Users = []roster.User{u}
+	opts, err := WithVersion(format.Options{}, "1.2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := New().Write(context.Background(), discardDest{}, r, opts, quiet); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

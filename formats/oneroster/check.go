@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // validGUID reports whether s is a OneRoster GUID: fewer than 256 characters drawn from
@@ -77,22 +78,7 @@ func excelNumberScan(s string) bool {
 }
 
 // validDate reports whether s is a real date written YYYY-MM-DD.
-func validDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s[:4]) || !digits(s[5:7]) || !digits(s[8:]) {
-		return false
-	}
-	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
-	m := int(s[5]-'0')*10 + int(s[6]-'0')
-	d := int(s[8]-'0')*10 + int(s[9]-'0')
-	if m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
-	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-		days = 29
-	}
-	return d <= days
-}
+func validDate(s string) bool { return value.ISODate(s) }
 
 func digits(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -77,17 +77,25 @@ func (fr *fileReader) at(rec []string, names ...string) string {
 	return rec[c.j]
 }
 
+// fit returns rec, or a row of the wrong width fitted to the header (format.RaggedRow) when
+// the options ask for such rows and their sourcedId can be told; false when it is skipped.
+func (fr *fileReader) fit(rec []string) ([]string, bool) {
+	if len(rec) == fr.width {
+		return rec, true
+	}
+	key, ok := fr.pos["sourcedId"]
+	if !fr.r.opts.Ragged || !ok {
+		return nil, false
+	}
+	return format.RaggedRow(rec, fr.width, key, format.SecretColumns(fr.header)...)
+}
+
 // emit builds the entity of a row and sends it to the sink. Rows of the wrong width are
 // skipped, unless the options ask for them and their sourcedId can be told.
 func (fr *fileReader) emit(rec []string) error {
-	if len(rec) != fr.width {
-		key, ok := fr.pos["sourcedId"]
-		if !fr.r.opts.Ragged || !ok {
-			return nil
-		}
-		if rec, ok = format.RaggedRow(rec, fr.width, key); !ok {
-			return nil
-		}
+	rec, ok := fr.fit(rec)
+	if !ok {
+		return nil
 	}
 	fr.emitN = 0
 	g := func(names ...string) string { return fr.at(rec, names...) }

@@ -892,14 +892,9 @@ func (r *reader) rawRows(fr *fileReader, build bool) func([]string) error {
 
 // emitRaw sends a row to a raw sink, one of the wrong width as emit sends its entity (or not).
 func (fr *fileReader) emitRaw(rec []string, raw func([]string) error) error {
-	if len(rec) != fr.width {
-		key, ok := fr.pos["sourcedId"]
-		if !fr.r.opts.Ragged || !ok {
-			return nil
-		}
-		if rec, ok = format.RaggedRow(rec, fr.width, key); !ok {
-			return nil
-		}
+	rec, ok := fr.fit(rec)
+	if !ok {
+		return nil
 	}
 	return raw(rec)
 }

@@ -80,8 +80,20 @@ func writeRoles(ctx context.Context, dst format.Dest, r *roster.Roster, rep rost
 			continue
 		}
 		n := 0
+		var seen map[string]struct{} // the orgs so far, for a user in many
+		if len(u.OrgIDs) > 32 {
+			seen = make(map[string]struct{}, len(u.OrgIDs))
+		}
 		for k, org := range u.OrgIDs {
-			if org == "" || u.Role == "" || slices.Contains(u.OrgIDs[:k], org) {
+			if org == "" || u.Role == "" {
+				continue
+			}
+			if seen != nil {
+				if _, dup := seen[org]; dup {
+					continue
+				}
+				seen[org] = struct{}{}
+			} else if slices.Contains(u.OrgIDs[:k], org) {
 				continue
 			}
 			rows = append(rows, roleRow{u: u, n: n, role: mapRole11to12(u.Role, types[org]), org: org})

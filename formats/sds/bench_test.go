@@ -2,14 +2,18 @@ package sds_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/rostersync/rostersync/formats/oneroster"
 	"github.com/rostersync/rostersync/formats/sds"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/format/formattest"
+	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
@@ -79,5 +83,56 @@ func BenchmarkValidate(b *testing.B) {
 				validate(b, c.f, c.dir)
 			}
 		})
+	}
+}
+
+// wideSet returns examples/sds with n more students, all of them in one more school through
+// roles.csv rows of stu1's too (stu1 in n+1 orgs) and all with the example's guardian grd1
+// as their contact (one contact of n students): the shapes whose lists grow with n.
+func wideSet(b *testing.B, n int) fstest.MapFS {
+	fsys := fstest.MapFS{}
+	dir := filepath.Join("..", "..", "examples", "sds")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range ents {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		fsys[e.Name()] = &fstest.MapFile{Data: data}
+	}
+	add := func(name string, row func(i int) string) {
+		var sb strings.Builder
+		sb.Write(fsys[name].Data)
+		for i := range n {
+			sb.WriteString(row(i))
+		}
+		fsys[name] = &fstest.MapFile{Data: []byte(sb.String())}
+	}
+	add("orgs.csv", func(i int) string { return fmt.Sprintf("o%d,Org %d,school,district1\r\n", i, i) })
+	add("users.csv", func(i int) string { return fmt.Sprintf("s%d,s%d@example.org,S,T,,,s%d@example.org,,\r\n", i, i, i) })
+	add("roles.csv", func(i int) string {
+		return fmt.Sprintf("s%d,sch1,student,sy2026,04,true,2026-08-01,2027-06-30\r\nstu1,o%d,student,sy2026,04,false,2026-08-01,2027-06-30\r\n", i, i)
+	})
+	add("relationships.csv", func(i int) string { return fmt.Sprintf("s%d,grd1,guardian\r\n", i) })
+	return fsys
+}
+
+// BenchmarkWideLists reads (building the roster, as convert and diff do) a set where one user
+// is in 20,000 orgs and one contact has 20,000 students: time must grow with n, not n².
+func BenchmarkWideLists(b *testing.B) {
+	fsys := wideSet(b, 20000)
+	f := sds.New()
+	b.ResetTimer()
+	for b.Loop() {
+		var coll roster.Collector
+		if _, err := f.Read(context.Background(), fsys, format.Options{}, &coll, roster.ReporterFunc(func(roster.Problem) {})); err != nil {
+			b.Fatal(err)
+		}
+		if len(coll.Roster.Users) != 20005 {
+			b.Fatalf("%d users", len(coll.Roster.Users))
+		}
 	}
 }

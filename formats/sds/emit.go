@@ -83,11 +83,13 @@ func (fr *fileReader) emit(rec []string) error {
 			// A contact, who has no role row: its role is its relationshipRole, its orgs its
 			// students' (the model, like OneRoster, gives every user an org).
 			u.Role = role
+			var seen longList[string]
 			for _, s := range r.students[h] {
 				if ur := r.roles[s]; ur != nil {
 					for _, o := range ur.orgs {
-						if !slices.Contains(u.OrgIDs, o) {
+						if !seen.has(u.OrgIDs, o) {
 							u.OrgIDs = append(u.OrgIDs, o)
+							seen.added(o)
 						}
 					}
 				}
@@ -95,10 +97,14 @@ func (fr *fileReader) emit(rec []string) error {
 		}
 		u.AgentIDs = r.agents[h]
 		if u.Role != "" && r.roles[h] == nil {
-			// A contact's agentSourcedIds are its students (OneRoster lists the link on both).
+			// A contact's agentSourcedIds are its students (OneRoster lists the link on both),
+			// after its own contacts, each once.
+			var seen longList[string]
+			u.AgentIDs = slices.Clip(u.AgentIDs) // the reader's list: appended to as a copy
 			for _, s := range r.studentIDs[h] {
-				if !slices.Contains(u.AgentIDs, s) {
-					u.AgentIDs = append(slices.Clip(u.AgentIDs), s)
+				if !seen.has(u.AgentIDs, s) {
+					u.AgentIDs = append(u.AgentIDs, s)
+					seen.added(s)
 				}
 			}
 		}

@@ -51,6 +51,35 @@ type userRole struct {
 	primary bool   // role came from a row with isPrimary true
 	orgs    []string
 	grades  []string
+	orgSet  longList[string] // orgs, for a user in many
+	primOrg bool             // orgs[0] is a primary row's org
+}
+
+// longList tells whether a list holds a value: a scan while the list is short, a map once it
+// is long (a user in thousands of orgs, a contact of thousands of students), so building a
+// list of n values takes time in n, not n².
+type longList[T comparable] struct{ m map[T]struct{} }
+
+// has reports whether list holds v.
+func (l *longList[T]) has(list []T, v T) bool {
+	if l.m == nil {
+		if len(list) < 32 {
+			return slices.Contains(list, v)
+		}
+		l.m = make(map[T]struct{}, 2*len(list))
+		for _, x := range list {
+			l.m[x] = struct{}{}
+		}
+	}
+	_, ok := l.m[v]
+	return ok
+}
+
+// added records that v was added to the list.
+func (l *longList[T]) added(v T) {
+	if l.m != nil {
+		l.m[v] = struct{}{}
+	}
 }
 
 // reader is the state of one Read.
@@ -286,12 +315,15 @@ func (r *reader) preRead() error {
 			if role != "" && (ur.role == "" || isPrim && !ur.primary) {
 				ur.role, ur.primary = r.intern(modelRole(canon(roleValues, role))), isPrim
 			}
-			if org != "" && !slices.Contains(ur.orgs, org) {
-				if isPrim {
-					ur.orgs = slices.Insert(ur.orgs, 0, r.intern(org))
+			if org != "" && !ur.orgSet.has(ur.orgs, org) {
+				org = r.intern(org)
+				if isPrim && !ur.primOrg {
+					// The first primary row's org first, as its role is the user's.
+					ur.orgs, ur.primOrg = slices.Insert(ur.orgs, 0, org), true
 				} else {
-					ur.orgs = append(ur.orgs, r.intern(org))
+					ur.orgs = append(ur.orgs, org)
 				}
+				ur.orgSet.added(org)
 			}
 			if grade != "" && !slices.Contains(ur.grades, grade) {
 				ur.grades = append(ur.grades, r.intern(grade))
@@ -304,6 +336,7 @@ func (r *reader) preRead() error {
 	if r.present[fileRelationships] {
 		r.agents, r.contactR, r.students = map[uint64][]string{}, map[uint64]string{}, map[uint64][]uint64{}
 		r.studentIDs = map[uint64][]string{}
+		pairs := map[[2]uint64]struct{}{} // (student, contact) rows read
 		idx := r.columnsOf(fileRelationships, "userSourcedId", "relationshipUserSourcedId", "relationshipRole")
 		err := csvio.Reread(r.fsys, fileRelationships, copts, func(rec []string, _ int) {
 			s, c, role := at(rec, idx[0]), at(rec, idx[1]), at(rec, idx[2])
@@ -311,13 +344,14 @@ func (r *reader) preRead() error {
 				return
 			}
 			hs, hc := hash(s), hash(c)
-			if !slices.Contains(r.agents[hs], c) {
-				r.agents[hs] = append(r.agents[hs], strings.Clone(c))
+			pair := [2]uint64{hs, hc}
+			if _, seen := pairs[pair]; seen {
+				return // a repeated row (duplicate-id)
 			}
-			if !slices.Contains(r.students[hc], hs) {
-				r.students[hc] = append(r.students[hc], hs)
-				r.studentIDs[hc] = append(r.studentIDs[hc], strings.Clone(s))
-			}
+			pairs[pair] = struct{}{}
+			r.agents[hs] = append(r.agents[hs], strings.Clone(c))
+			r.students[hc] = append(r.students[hc], hs)
+			r.studentIDs[hc] = append(r.studentIDs[hc], strings.Clone(s))
 			if _, ok := r.contactR[hc]; !ok {
 				r.contactR[hc] = r.intern(canon(relationshipRoles, role))
 			}
@@ -663,7 +697,7 @@ func checkValue(c *col, v string) (code, msg string) {
 	}
 	show := func() string {
 		if c.secret {
-			return "the value (not shown)"
+			return "(value not shown: personal data)"
 		}
 		return fmt.Sprintf("%q", v)
 	}
@@ -808,6 +842,11 @@ func (fr *fileReader) row(rec []string, line int) {
 	case fileRelationships:
 		cid := at(rec, fr.idx[1])
 		if cid == "" {
+			break
+		}
+		if cid == at(rec, fr.idx[0]) {
+			fr.report(roster.Error, roster.CodeDanglingRef, line, "relationshipUserSourcedId",
+				fmt.Sprintf("relationshipUserSourcedId %q is the user of the row: a contact is another user", cid))
 			break
 		}
 		h := hash(cid)

@@ -77,6 +77,8 @@ func TestRules(t *testing.T) {
 			return f
 		},
 			want: []formattest.Want{{"warning missing-file 0 ", "Users.csv is not read: it is users.csv in another case, and users.csv is read (remove one of them: on Windows and macOS they are one file)"}}},
+		{name: "a user who is their own contact", edits: []edit{{"relationships.csv", "stu1,grd1,guardian\r\n", "stu1,grd1,guardian\r\nstu2,stu2,parent\r\n"}},
+			want: []formattest.Want{{"error dangling-ref 3 relationshipUserSourcedId", `"stu2" is the user of the row: a contact is another user`}}},
 		{name: "header in another case", edits: []edit{{"users.csv", "sourcedId,username", "SourcedId,username"}},
 			want: []formattest.Want{{"error header 1 SourcedId", "header names are case-sensitive"}}},
 		{name: "roles.csv's sessionSourcedId is singular", edits: []edit{{"roles.csv", "sessionSourcedId", "sessionSourcedIds"}},
@@ -99,7 +101,7 @@ func TestRules(t *testing.T) {
 		{name: "date not YYYY-MM-DD", edits: []edit{{"roles.csv", "2026-08-01", "08/01/2026"}},
 			want: []formattest.Want{{"error bad-date 2 roleStartDate", "YYYY-MM-DD"}}},
 		{name: "birth date not shown", edits: []edit{{"demographics.csv", "2016-07-23", "7/23/2016"}},
-			want: []formattest.Want{{"error bad-date 2 birthDate", "the value (not shown)"}}},
+			want: []formattest.Want{{"error bad-date 2 birthDate", "birthDate (value not shown: personal data) is not a date written YYYY-MM-DD"}}},
 		{name: "school year not YYYY", edits: []edit{{"academicSessions.csv", ",2027,2026-08-01,2027", ",26-27,2026-08-01,2027"}},
 			want: []formattest.Want{{"error bad-date 2 schoolYear", "YYYY"}}},
 		{name: "end before start", edits: []edit{{"academicSessions.csv", "2026-08-01,2026-12-31", "2026-08-01,2026-07-31"}},

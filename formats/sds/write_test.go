@@ -1,6 +1,8 @@
 package sds
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -232,5 +234,26 @@ func TestWriteContactsBothWays(t *testing.T) {
 	}
 	if agents["g1"] != "u1,u2" || agents["u1"] != "g1" || agents["u2"] != "g1" {
 		t.Errorf("agentSourcedIds read back: %v", agents)
+	}
+}
+
+// A user with two isPrimary roles rows takes the first one's role and, first in its orgs and
+// as its primary org, the same row's org.
+func TestFirstPrimaryRowWins(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for _, n := range []string{"orgs.csv", "users.csv", "roles.csv", "academicSessions.csv"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "sds", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[n] = &fstest.MapFile{Data: b}
+	}
+	fsys["orgs.csv"].Data = append(fsys["orgs.csv"].Data, "sch9,Other,school,district1\r\n"...)
+	fsys["roles.csv"].Data = append(fsys["roles.csv"].Data, "stu1,sch9,teacher,sy2026,,true,2026-08-01,2027-06-30\r\n"...)
+	_, coll, _ := formattest.Read(t, New(), fsys, format.Options{})
+	for _, u := range coll.Roster.Users {
+		if u.SourcedID == "stu1" && (u.Role != "student" || strings.Join(u.OrgIDs, ",") != "sch1,sch9" || u.PrimaryOrgID != "sch1") {
+			t.Errorf("stu1: role %q, orgs %v, primary %q; want student, [sch1 sch9], sch1", u.Role, u.OrgIDs, u.PrimaryOrgID)
+		}
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // Read reads the students.csv in fsys, sends one school org per distinct SITE_ID (before the
@@ -168,12 +170,9 @@ func cell(rec []string, j int) string {
 }
 
 // blank reports whether s is empty or only spaces; a value starting with a printable ASCII
-// character is decided without trimming.
+// character is decided without trimming, and without a call (blank is inlined).
 func blank(s string) bool {
-	if s != "" && s[0] > ' ' && s[0] < utf8.RuneSelf {
-		return false
-	}
-	return strings.TrimSpace(s) == ""
+	return (s == "" || s[0] <= ' ' || s[0] >= utf8.RuneSelf) && strings.TrimSpace(s) == ""
 }
 
 // pre checks one record on its own (csvio.Pre: it may run on the parsing goroutine, beside
@@ -185,17 +184,20 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 		// Its values would be read from the wrong columns: the row is not read (unless diff
 		// asks for it and its STUDENT_ID can be told).
 		r.problem(roster.Error, roster.CodeRaggedRow, line, "",
-			fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value? (the row is not read)", len(rec), r.width))
+			format.RaggedMessage(len(rec), r.width, ""))
 		if !r.opts.Ragged {
 			return rec, false
 		}
 		var ok bool
-		if rec, ok = format.RaggedRow(rec, r.width, r.id); !ok {
+		if rec, ok = format.RaggedRow(rec, r.width, r.id, r.pass, r.birth); !ok {
 			return rec, false
 		}
 	}
-	for i, c := range r.cols {
-		if r.need[i] && r.pos[i] >= 0 && blank(cell(rec, r.pos[i])) {
+	pos := r.pos[:len(r.cols)]
+	need := r.need[:len(pos)]
+	for i, j := range pos { // by index: no copy of a column per cell
+		if need[i] && j >= 0 && blank(cell(rec, j)) {
+			c := &r.cols[i]
 			r.problem(roster.Error, roster.CodeMissingRequired, line, c.name,
 				fmt.Sprintf("%s is blank: a value is required%s", c.name, ssoNote(c.name, r.opts)))
 		}
@@ -212,8 +214,9 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 		r.problem(roster.Error, roster.CodeExcelDamage, line, ColStudentID,
 			fmt.Sprintf("STUDENT_ID %q is in scientific notation: a spreadsheet rewrote the number; export the IDs as text", id))
 	}
-	for i, c := range r.cols { // every column; a password's or birth date's value is not shown
-		if v := cell(rec, r.pos[i]); csvio.Formula(v) {
+	for i, j := range pos { // every column; a password's or birth date's value is not shown
+		if v := cell(rec, j); csvio.Formula(v) {
+			c := &r.cols[i]
 			r.problem(roster.Warning, roster.CodeFormula, line, c.name, csvio.FormulaMessage(c.name, v, c.name == ColPassword || c.name == ColBirthdate))
 		}
 	}
@@ -233,8 +236,14 @@ func (r *rowReader) pre(rec []string, line int) ([]string, bool) {
 		}
 	}
 	if birth := cell(rec, r.birth); !blank(birth) {
-		if t, ok := parseDate(birth); ok {
-			if !isISO(birth) {
+		iso := isISO(birth)
+		var t time.Time
+		ok := iso && value.ISODate(birth) // most: kept as written, no time built
+		if !ok {
+			t, ok = parseDate(birth)
+		}
+		if ok {
+			if !iso {
 				rec[r.birth] = isoDate(t)
 			}
 		} else {

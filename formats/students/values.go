@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // parseDate reads a date written YYYY-MM-DD or M/D/YYYY (one or two digits for month and day)
@@ -91,7 +93,7 @@ func vendorGrade(g string) string {
 // scientific reports whether s looks like a number a spreadsheet rewrote in scientific
 // notation (1.02E+07).
 func scientific(s string) bool {
-	if s == "" || s[0] < '0' || s[0] > '9' || strings.IndexByte(s, 'E') < 0 && strings.IndexByte(s, 'e') < 0 {
+	if s == "" || s[0] < '0' || s[0] > '9' || !hasE(s) {
 		return false // not a digit then an exponent: most IDs, without upper-casing them
 	}
 	m, e, ok := strings.Cut(strings.ToUpper(s), "E")
@@ -115,38 +117,54 @@ func scientific(s string) bool {
 	return ok
 }
 
+// hasE reports whether s holds an e or E (IDs are short: a loop, not two byte searches).
+func hasE(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i]|0x20 == 'e' {
+			return true
+		}
+	}
+	return false
+}
+
 // validEmail is a plain check of an e-mail address: one @, a local part, a dotted domain, no
 // spaces and no empty labels.
-// emailForbidden holds the bytes an address may not contain: spaces and <>(),;:"[]\.
-var emailForbidden = func() (t [256]bool) {
+// emailForbidden is 1 for the bytes an address may not contain: spaces and <>(),;:"[]\.
+var emailForbidden = func() (t [256]uint8) {
 	for _, c := range []byte(" \t\r\n<>(),;:\"[]\\") {
-		t[c] = true
+		t[c] = 1
 	}
 	return t
 }()
 
 func validEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.IndexByte(s[at+1:], '@') >= 0 {
 		return false
 	}
-	for i := 0; i < len(s); i++ { // one pass over the bytes: the characters are all ASCII
-		if emailForbidden[s[i]] {
-			return false
-		}
+	local, domain := s[:at], s[at+1:]
+	bad := uint8(0)
+	for i := 0; i < len(s); i++ { // one pass over the bytes, no branch per byte
+		bad |= emailForbidden[s[i]]
 	}
-	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+	if bad != 0 || value.MisplacedDot(local) {
 		return false
 	}
-	if !strings.Contains(domain, ".") {
+	if strings.IndexByte(domain, '.') < 0 {
 		return false // one label
 	}
-	for rest, more := domain, true; more; { // each dot-separated label, with no slice per address
-		var l string
-		l, rest, more = strings.Cut(rest, ".")
-		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+	for rest := domain; ; { // each dot-separated label, with no slice per address
+		i := strings.IndexByte(rest, '.')
+		l := rest
+		if i >= 0 {
+			l = rest[:i]
+		}
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
+		if i < 0 {
+			return true
+		}
+		rest = rest[i+1:]
 	}
-	return true
 }

@@ -144,7 +144,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	if err := applyDelta(ctx, deps, opts, from, to, fopts, &coll.Roster); err != nil {
 		return err
 	}
-	if err := needsOrg(to, from, loneName(from, in) != "", &coll.Roster); err != nil {
+	if err := needsOrg(to, from, loneName(from, in), &coll.Roster); err != nil {
 		return err
 	}
 	if err := needsRoles(from, &coll.Roster); err != nil {
@@ -580,6 +580,12 @@ func openOutput(deps *Deps, dest string, target format.Format) (atomicfile.Outpu
 	}
 	fi, err := os.Stat(dest)
 	isDir := err == nil && fi.IsDir()
+	if multi && !isDir && strings.HasSuffix(strings.ToLower(dest), ".csv") {
+		// It would be made a folder of that name.
+		base := strings.ToLower(strings.TrimSuffix(pkg.FileName, ".zip"))
+		return nil, usageError(fmt.Errorf("%s rosters are sets of files, and %s names one CSV file", format.Title(target), dest),
+			fmt.Sprintf("give a folder (%s/) or a .zip (%s.zip)", base, base))
+	}
 	if isDir || strings.HasSuffix(dest, string(os.PathSeparator)) || strings.HasSuffix(dest, "/") || multi {
 		if !multi {
 			return atomicfile.NewFile(filepath.Join(dest, pkg.FileName)), dirMustExist(dest)
@@ -635,22 +641,22 @@ func hasHave(n int) string {
 
 // needsOrg refuses to write users without any org to a format that requires one (OneRoster:
 // the package would fail its own validation, users.orgSourcedIds is required), so the user must
-// name the school. One file of a package (lone: users.csv alone) refers to orgs it does not
+// name the school. One file of a package (lone names it: users.csv alone) refers to orgs it does not
 // hold: the whole package is needed for a format that writes users with their school
 // (format.OrgUse: OneRoster, or students.csv whose SITE_ID comes from the school).
-func needsOrg(to, from format.Format, lone bool, r *roster.Roster) error {
+func needsOrg(to, from format.Format, lone string, r *roster.Roster) error {
 	return needsOrgCount(to, from, lone, r.IsDelta(), len(r.Orgs), len(r.Users))
 }
 
 // needsOrgCount is needsOrg of a roster (a delta or not) holding orgs orgs and users users.
-func needsOrgCount(to, from format.Format, lone, delta bool, orgs, users int) error {
+func needsOrgCount(to, from format.Format, lone string, delta bool, orgs, users int) error {
 	if delta {
 		return nil // a delta package leaves out what did not change, orgs included
 	}
 	use := format.OrgUseOf(to)
-	if format.PackagingOf(from).Multi && lone && orgs == 0 && users > 0 && use != format.OrgsIgnored {
-		return usageError(fmt.Errorf("the input is one file of a %s package, without orgs.csv: converting it to %s needs the schools its users refer to", format.Title(from), to.Name()),
-			"convert the whole package: its folder or zip")
+	if format.PackagingOf(from).Multi && lone != "" && orgs == 0 && users > 0 && use != format.OrgsIgnored {
+		return usageError(fmt.Errorf("the input is one %s file, %s, without the others of its set: converting it to %s needs the schools its users refer to", format.Title(from), lone, format.Title(to)),
+			"convert the whole set: its folder or zip")
 	}
 	if use == format.OrgsRequired && orgs == 0 && users > 0 {
 		return usageError(fmt.Errorf("a %s file has no schools: converting it to %s needs --org NAME", format.Title(from), to.Name()),

@@ -81,7 +81,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 		st.Abort()
 		return err
 	}
-	if err := needsOrgCount(to, from, loneName(from, in) != "", len(sink.delta) > 0, sink.orgs, sink.users); err != nil {
+	if err := needsOrgCount(to, from, loneName(from, in), len(sink.delta) > 0, sink.orgs, sink.users); err != nil {
 		st.Abort()
 		return err
 	}

@@ -152,6 +152,9 @@ func historyKey(deps *Deps, opts *HistoryOptions, store *state.Store) (string, e
 	}
 	if transport.IsURL(t) {
 		u, err := transport.ParseURL(t)
+		if err == nil {
+			err = u.CheckFolder()
+		}
 		if err != nil {
 			return "", usageError(err)
 		}

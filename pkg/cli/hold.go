@@ -170,7 +170,7 @@ func findHold(deps *Deps, opts *HoldOptions, id string) (*state.Store, *state.Ho
 	}
 	h, err := store.FindHold(id)
 	if err != nil {
-		if errors.Is(err, state.ErrNoHold) {
+		if errors.Is(err, state.ErrNoHold) || errors.Is(err, state.ErrAmbiguousHold) {
 			return nil, nil, usageError(err, "'rostersync hold list' shows the held runs")
 		}
 		return nil, nil, err

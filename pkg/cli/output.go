@@ -164,6 +164,27 @@ func listedRows(r *ValidateResult, list listing) []listedRow {
 	return rows
 }
 
+// groupedLines are the text lines of probs' problems that keep says to show, grouped as
+// validate's text output groups them (a (file, code, column, message) repeated more than
+// roster.GroupKeep times is one line), at most max lines (0: all): push and sync list a refused
+// input's problems so, and a lone problem is never hidden after a thousand alike.
+func groupedLines(probs *roster.Problems, max int, keep func(roster.Problem) bool) []string {
+	var groups []roster.Group
+	for _, g := range probs.Groups() {
+		if keep(g.Kept[0]) {
+			groups = append(groups, g)
+		}
+	}
+	var lines []string
+	for _, row := range listedRows(&ValidateResult{groups: groups}, listing{max: max}) {
+		if row.count > 1 {
+			row.Message = groupText(row)
+		}
+		lines = append(lines, problemLine(row.Problem))
+	}
+	return lines
+}
+
 // groupText is the message of a group's row: "1,200 problems, lines 42–1241; the first: …".
 func groupText(row listedRow) string {
 	where := ""

@@ -63,10 +63,8 @@ func checker(deps *Deps, formatName string, fopts format.Options, quiet, show bo
 			return nil, findings(fmt.Errorf("the source has %s: nothing was sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 		}
 		if show && (probs.Errors > 0 || (!quiet && probs.Warnings > 0)) {
-			for _, p := range probs.List() {
-				if p.Severity != roster.Info {
-					fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
-				}
+			for _, l := range groupedLines(probs, 0, func(p roster.Problem) bool { return p.Severity != roster.Info }) {
+				fmt.Fprintln(deps.IO.ErrOut, l)
 			}
 		}
 		if probs.Errors > 0 {

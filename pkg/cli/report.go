@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/rostersync/rostersync/pkg/atomicfile"
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/report"
 	"github.com/rostersync/rostersync/pkg/state"
@@ -19,6 +22,11 @@ import (
 func writeReport(deps *Deps, path string, render func(io.Writer, report.Meta) error) error {
 	meta := report.Meta{Version: deps.buildVersion().Version, Time: time.Now()}
 	if err := atomicfile.WriteFile(path, func(w io.Writer) error { return render(w, meta) }); err != nil {
+		if dir := filepath.Dir(path); errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(dir); errors.Is(serr, fs.ErrNotExist) {
+				err = fmt.Errorf("the folder %s does not exist", dir) // not the temporary file's name
+			}
+		}
 		return fmt.Errorf("write the report %s: %w", path, err)
 	}
 	return nil
@@ -61,6 +69,9 @@ func writeRunReport(deps *Deps, store *state.Store, path, command, profile, dest
 		}
 	case errors.Is(runErr, errFindings):
 		run.Result, run.Error = "refused", "the input has errors: nothing was sent"
+	case errclass.Of(runErr) == errclass.Findings: // a sync job's source with errors, too old
+		run.Result, run.Error = "refused", runErr.Error()
+		runErr = nil
 	default:
 		run.Result = "failed"
 	}
@@ -77,6 +88,10 @@ func writeRunReport(deps *Deps, store *state.Store, path, command, profile, dest
 	}
 	write := func(p string) error {
 		return atomicfile.WriteFile(p, func(w io.Writer) error { _, err := w.Write(b.Bytes()); return err })
+	}
+	// A profile's report folder (reports/) is made when missing, private as the state folder's.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("write the report %s: %w", path, err)
 	}
 	if err := write(path); err != nil {
 		return fmt.Errorf("write the report %s: %w", path, err)

@@ -153,3 +153,57 @@ func TestPushSyncOverSFTP(t *testing.T) {
 		})
 	}
 }
+
+// A destination is a folder: an sftp:// URL that does not end in / ("…/inbox", as one would
+// write a folder) is refused with the fix (exit 2), never read as the file "inbox" in the
+// folder above it, where the files would land and the guard would find no history.
+func TestPushDestinationURLNamesAFolder(t *testing.T) {
+	srv := servers(t)["in-process"](t)
+	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+	if err := os.MkdirAll(srv.path("inbox"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conn := []string{"--known-hosts", srv.knownHosts, "--identity-file", srv.key}
+	roster, err := filepath.Abs(filepath.Join(examples, "capti", "roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, env, append([]string{"push", "--to", srv.url("inbox"), roster}, conn...)...)
+	if code != 2 || !strings.Contains(errOut, srv.url("inbox/")) {
+		t.Errorf("push --to …/inbox: exit %d, want 2 naming …/inbox/: %s", code, errOut)
+	}
+	if _, err := os.Stat(srv.path("roster.csv")); err == nil {
+		t.Error("the roster was sent to the folder above inbox")
+		os.Remove(srv.path("roster.csv")) //nolint:errcheck
+	}
+	code, _, errOut = run(t, env, "history", srv.url("inbox"))
+	if code != 2 || !strings.Contains(errOut, srv.url("inbox/")) {
+		t.Errorf("history …/inbox: exit %d, want 2 naming …/inbox/: %s", code, errOut)
+	}
+	cfg := filepath.Join(t.TempDir(), "rostersync.yaml")
+	os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    source: "+roster+"\n    destination: "+srv.url("inbox")+ //nolint:errcheck
+		"\n    identity_file: "+srv.key+"\n    known_hosts: "+srv.knownHosts+"\n"), 0o600)
+	code, _, errOut = run(t, env, "--config", cfg, "sync")
+	if code != 2 || !strings.Contains(errOut, "destination") {
+		t.Errorf("sync of a profile whose destination is …/inbox: exit %d, want 2: %s", code, errOut)
+	}
+	if _, err := os.Stat(srv.path("roster.csv")); err == nil {
+		t.Error("sync sent the roster to the folder above inbox")
+	}
+}
+
+// A destination folder missing on the server is named as such, with what to do (exit 4), not
+// as a failed "realpath".
+func TestPushDestinationFolderMissing(t *testing.T) {
+	for name, start := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			srv := start(t)
+			env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
+			code, _, errOut := run(t, env, "push", "--to", srv.url("missing/"), "--known-hosts", srv.knownHosts,
+				"--identity-file", srv.key, filepath.Join(examples, "capti", "roster.csv"))
+			if code != 4 || !strings.Contains(errOut, "does not exist on the server") || !strings.Contains(errOut, "hint: create it") {
+				t.Errorf("exit %d, want 4 naming the missing folder with a hint: %s", code, errOut)
+			}
+		})
+	}
+}

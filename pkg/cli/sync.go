@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -196,7 +198,7 @@ func runJob(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profil
 	return err
 }
 
-func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) error {
+func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, log *slog.Logger, sum *jobSummary) (retErr error) {
 	conn := &connFlags{Retries: transport.DefaultRetries, StateDir: opts.StateDir}
 	conn.merge(func(name string) bool { return name == "state-dir" && opts.StateDir != "" }, p)
 	store, err := conn.store(deps)
@@ -208,6 +210,19 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		return err
 	}
 	defer lock.Unlock()
+	// The report: written once the publish step ends (below); a job that stops before it (a
+	// source with errors, a failed pull) writes its own, so the report at p.Report is never an
+	// earlier run's.
+	var checked []report.Validation
+	reported := false
+	defer func() {
+		if p.Report == "" || reported || retErr == nil {
+			return
+		}
+		if rerr := writeRunReport(deps, store, p.Report, "sync", p.Name, p.Destination, nil, retErr, checked); rerr != nil {
+			log.Warn("report not written", "step", "report", "error", rerr.Error())
+		}
+	}()
 	work, err := os.MkdirTemp("", "rostersync-"+p.Name+"-*")
 	if err != nil {
 		return err
@@ -223,9 +238,16 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		if err != nil {
 			return err
 		}
-	} else if p.MaxAge > 0 {
-		if err := checkAge(src, p.MaxAge); err != nil {
-			return findings(err)
+	} else {
+		// A source is read as push reads what it sends, converted (to:) or not: never through
+		// a link.
+		if err := publish.RefuseLink(src, src); err != nil {
+			return err
+		}
+		if p.MaxAge > 0 {
+			if err := checkAge(src, p.MaxAge); err != nil {
+				return findings(err)
+			}
 		}
 	}
 	log.Info("source ready", "step", "source", "source", sum.Source)
@@ -248,7 +270,7 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	}
 	out := src
 	if p.To != "" {
-		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text")
+		out, err = convertForJob(ctx, deps, src, from, p, fopts, filepath.Join(work, "out"), log, opts.LogFormat == "text", &checked)
 		if err != nil {
 			return err
 		}
@@ -266,7 +288,6 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	if err != nil {
 		return err
 	}
-	var checked []report.Validation
 	check := checker(deps, from, fopts, true, opts.LogFormat == "text", &checked)
 	req := publish.Request{Target: p.Destination, Profile: p.Name, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
 		Inputs: []publish.Input{{Path: out, Shown: sum.Source, As: as}}, Conn: conn.held(),
@@ -285,17 +306,29 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 	// The job's log says what happened; a dry run prints its plan.
 	renderReport(deps, rep, !opts.DryRun, opts.DryRun, opts.AllowShrink, holdFlags(opts.Global, opts.StateDir))
 	if p.Report != "" {
-		if rerr := writeRunReport(deps, pub.Store, p.Report, "sync", p.Name, p.Destination, rep, err, checked); err == nil && rerr != nil {
+		reported = true
+		if rerr := writeRunReport(deps, pub.Store, p.Report, "sync", p.Name, p.Destination, rep, err, checked); rerr != nil {
 			log.Warn("report not written", "step", "report", "error", rerr.Error())
 		}
 	}
 	if rep != nil {
+		// push prints these on stderr; a job's log carries them (a stale source, a server that
+		// kept its own file mode), and --quiet hides them as push's (an unchanged export over a
+		// school holiday is no reason for a cron mail every night).
+		for _, n := range rep.Notes {
+			log.Info("note", "step", "publish", "note", n)
+		}
+		for _, w := range rep.Warnings {
+			if !opts.Global.Quiet {
+				log.Warn("warning", "step", "publish", "warning", w)
+			}
+		}
 		sum.Result, sum.Files = rep.Result, rep.Files
 		if len(rep.Guard) > 0 {
 			sum.Guard = rep.Guard[0]
 			g := rep.Guard[0]
 			log.Info("guard", "step", "guard", "compared", g.Compared, "rows", g.Rows, "allowed", g.Allowed,
-				"removed_percent", g.RemovedPercent)
+				slog.Group("removed_percent", perKind(g.RemovedPercent)...))
 		}
 		if rep.Held != "" {
 			log.Info("held", "step", "guard", "run", rep.Held, "hint", "rostersync hold show "+rep.Held)
@@ -319,6 +352,17 @@ func job(ctx context.Context, deps *Deps, opts *SyncOptions, p *config.Profile, 
 		}
 	}
 	return nil
+}
+
+// perKind is a per-kind figure as log attributes, by kind name: removed_percent.users=0 in the
+// text log (not Go's map[users:0]), the same object as before in JSON.
+func perKind(m map[string]float64) []any {
+	kinds := slices.Sorted(maps.Keys(m))
+	out := make([]any, len(kinds))
+	for i, k := range kinds {
+		out[i] = slog.Float64(k, m[k])
+	}
+	return out
 }
 
 // checkAge refuses a source older than maxAge (for a folder, its newest file counts).
@@ -376,7 +420,7 @@ func sourceFiles(reg *format.Registry, from string) (names []string, fallback st
 
 // convertForJob reads src, refuses it with errors, and writes it in the profile's target
 // format under dir. It returns the path to publish: a file, a zip or a folder.
-func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger, showProblems bool) (string, error) {
+func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.Profile, fopts format.Options, dir string, log *slog.Logger, showProblems bool, checked *[]report.Validation) (string, error) {
 	to, err := deps.Formats.Lookup(p.To)
 	if err != nil {
 		return "", usageError(err)
@@ -388,19 +432,24 @@ func convertForJob(ctx context.Context, deps *Deps, src, from string, p *config.
 	defer in.Close()
 	coll := collectorFor(to)
 	probs := &roster.Problems{Max: 20}
-	if _, err := readInput(ctx, f, in, fopts, coll, probs); err != nil {
+	info, err := readInput(ctx, f, in, fopts, coll, probs)
+	if err != nil {
 		return "", err
+	}
+	if probs.Errors > 0 { // the report of a job its source stops shows why
+		*checked = append(*checked, report.Validation{Path: transport.RedactURL(p.Source), Format: f.Name(), Version: info.Version,
+			Files: info.Files, Summary: reportSummary(summaryOf(probs)), Groups: probs.Groups()})
 	}
 	log.Info("read", "step", "validate", "format", f.Name(), "errors", probs.Errors, "warnings", probs.Warnings)
 	if probs.Errors > 0 {
-		for _, pr := range probs.List() {
-			if pr.Severity == roster.Error && showProblems { // JSON logs carry counts, never values
-				fmt.Fprintln(deps.IO.ErrOut, problemLine(pr))
+		if showProblems { // JSON logs carry counts, never values
+			for _, l := range groupedLines(probs, probs.Max, func(p roster.Problem) bool { return p.Severity == roster.Error }) {
+				fmt.Fprintln(deps.IO.ErrOut, l)
 			}
 		}
 		return "", findings(fmt.Errorf("the source has %s: nothing was converted or sent (see 'rostersync validate')", plural(probs.Errors, "error")))
 	}
-	if err := needsOrg(to, f, loneName(f, in) != "", &coll.Roster); err != nil {
+	if err := needsOrg(to, f, loneName(f, in), &coll.Roster); err != nil {
 		return "", err
 	}
 	if err := needsRoles(f, &coll.Roster); err != nil {

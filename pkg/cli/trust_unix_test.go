@@ -166,7 +166,7 @@ func TestPushSignals(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-			srv.StallAfter(-1) // new sessions work again: the cleanup's
+			srv.StallNew(-1) // new sessions work again (the cleanup's); the stalled upload stays hung
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}

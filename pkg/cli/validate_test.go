@@ -90,6 +90,31 @@ func TestValidateGroupsRepeatedProblems(t *testing.T) {
 	}
 }
 
+// A group is one message but for the values it quotes and its numbers: a distinct problem of
+// the same file, code and column ("yes", which no case fix repairs, among 1,200 "TRUE") gets
+// its own line, while the 1,200 "TRUE" stay one.
+func TestValidateGroupsKeepDistinctMessages(t *testing.T) {
+	dir := repetitivePackage(t)
+	f, err := os.OpenFile(filepath.Join(dir, "users.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "y0,,,yes,sch0,student,y0,,X,Y,,8000000,y0@example.org,,,,07,\n")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := runCLI(t, nil, false, "validate", "-o", "text", dir)
+	if !strings.Contains(out, `users.csv:1242: error bad-boolean [enabledUser]: enabledUser "yes"`) {
+		t.Errorf("the distinct bad-boolean is not shown:\n%s", out)
+	}
+	if !strings.Contains(out, "1,200 problems, lines 42–1241") {
+		t.Errorf("the 1,200 alike are not one line:\n%s", out)
+	}
+	if n := strings.Count(out, "\n"); n != 3 {
+		t.Errorf("%d lines, want 3:\n%s", n, out)
+	}
+}
+
 // A group of at most groupMin problems is listed problem by problem.
 func TestValidateSmallGroupsListed(t *testing.T) {
 	dir := editedPackage(t, map[string]string{

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"unicode"
+
+	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // Formula reports whether a spreadsheet opening s would run it as a formula: it starts with
@@ -40,7 +42,7 @@ func FormulaMessage(col, v string, secret bool) string {
 // nothing (U+3164, U+2800, U+034F, variation selectors); 0 when there is none. Two IDs differing only by one look the same and are two
 // students, so formats report an ID that holds one (code bad-id).
 func Invisible(s string) rune {
-	i := printableASCII(s)
+	i := value.PrintableASCII(s) // most IDs: all of them
 	if i == len(s) {
 		return 0
 	}
@@ -60,25 +62,4 @@ func Invisible(s string) rune {
 // character r (from Invisible); the ID itself is not shown, as it would look fine.
 func InvisibleMessage(col string, r rune) string {
 	return fmt.Sprintf("%s holds an invisible character, %U (a zero-width or non-ASCII space, a filler, a bidi control or a control character): it looks like another ID but is not one; remove it", col, r)
-}
-
-// printableASCII returns the length of the run of printable ASCII (0x20-0x7e) s starts with,
-// most often all of it: eight bytes at a time (SWAR), then byte by byte from the word that
-// holds another byte.
-func printableASCII(s string) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		// A byte below 0x20, or above 0x7e (0x7f and up: adding 1 sets or carries through
-		// its high bit, which w already shows for 0x80 and up).
-		if (w-0x20*ones)&^w&highs != 0 || (w+ones|w)&highs != 0 {
-			break
-		}
-	}
-	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
-		i++
-	}
-	return i
 }

@@ -133,37 +133,6 @@ func TestFormula(t *testing.T) {
 	}
 }
 
-// printableASCII finds the first byte outside 0x20-0x7e wherever it stands in its eight-byte
-// word, whatever the bytes around it, as the byte-by-byte loop does.
-func TestPrintableASCII(t *testing.T) {
-	slow := func(s string) int {
-		i := 0
-		for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
-			i++
-		}
-		return i
-	}
-	for n := range 20 {
-		for p := range n {
-			for c := range 256 {
-				for _, fill := range []byte{' ', '~', 'a', 0x7f, 0x80, 0xff, 0x1f, 0} {
-					b := make([]byte, n)
-					for i := range b {
-						b[i] = 'x'
-						if i > p {
-							b[i] = fill
-						}
-					}
-					b[p] = byte(c)
-					if got, want := printableASCII(string(b)), slow(string(b)); got != want {
-						t.Fatalf("printableASCII(%q) = %d, want %d", b, got, want)
-					}
-				}
-			}
-		}
-	}
-}
-
 func TestInvisible(t *testing.T) {
 	for s, want := range map[string]rune{
 		"stu01": 0, "José": 0, "stu\u200b01": '\u200b', "\u202estu": '\u202e', "a\u200db": '\u200d',

@@ -63,7 +63,7 @@ func ReadSingle(ctx context.Context, fsys fs.FS, sf SingleFile, rep roster.Repor
 		}
 		return 0, nil
 	}
-	rows, ok, err := sf.Begin(rd.Header(), sizeHint(fh), srep)
+	rows, ok, err := sf.Begin(rd.Header(), sizeHint(fh, rd), srep)
 	if err != nil || !ok {
 		return 0, err
 	}
@@ -113,11 +113,15 @@ func (w *encodingWatch) Report(p roster.Problem) {
 	w.rep.Report(p)
 }
 
-// sizeHint guesses the number of rows from the file's size, to size ID tables once.
-func sizeHint(f fs.File) int {
+// sizeHint guesses the number of rows from the file's size and its first rows (64 bytes a row
+// when none is read yet), to size ID tables once.
+func sizeHint(f fs.File, rd *Reader) int {
 	fi, err := f.Stat()
 	if err != nil || fi.Size() <= 0 {
 		return 0
+	}
+	if n := rd.RowsHint(fi.Size()); n > 0 {
+		return n
 	}
 	return int(min(fi.Size()/64, 1<<26))
 }

@@ -305,11 +305,36 @@ type UserKeyer interface {
 	UserKey(opts Options) (user, org string)
 }
 
+// RaggedMessage is the ragged-row problem's message for a record of cells cells under a header
+// of width: advice, when not "", is the format's word on quoting ("Clever requires quotes
+// around a value with a comma").
+func RaggedMessage(cells, width int, advice string) string {
+	if advice != "" {
+		advice = " " + advice
+	}
+	return fmt.Sprintf("the row has %d cells, the header has %d: a comma inside an unquoted value?%s (the row is not read)", cells, width, advice)
+}
+
+// FitRagged returns a record whose cell count is not header's fitted to it (RaggedRow, with
+// the secret columns SecretColumns finds in header blanked) when fit (Options.Ragged) and
+// its key can be told; ok is false when the row is not read.
+func FitRagged(rec, header []string, key int, fit bool) (out []string, ok bool) {
+	if !fit {
+		return rec, false
+	}
+	return RaggedRow(rec, len(header), key, SecretColumns(header)...)
+}
+
 // RaggedRow returns a ragged record cut or padded to width cells, when its key (the cell at
 // key) can be told: the key is the first cell (only a comma inside it could move it), or every
 // cell past the header is empty (a trailing comma: the cells are where the header says). ok is
 // false when the key cannot be told.
-func RaggedRow(rec []string, width, key int) (out []string, ok bool) {
+//
+// secret are the header positions of the columns holding secrets (SecretColumns; -1 for one
+// the file lacks). In a row whose cells moved, a secret may sit in any column between its own
+// and where the shift puts it: those cells are blanked, so a password or a birth date never
+// shows as another column's value (diff prints the values of the columns that changed).
+func RaggedRow(rec []string, width, key int, secret ...int) (out []string, ok bool) {
 	aligned := len(rec) > width
 	for _, v := range rec[min(width, len(rec)):] {
 		aligned = aligned && v == ""
@@ -319,7 +344,34 @@ func RaggedRow(rec []string, width, key int) (out []string, ok bool) {
 	}
 	out = make([]string, width)
 	copy(out, rec)
+	if aligned {
+		return out, true
+	}
+	shift := len(rec) - width // > 0: cells too many, moved right; < 0: too few, moved left
+	for _, s := range secret {
+		if s < 0 || s >= width {
+			continue
+		}
+		for i := max(0, min(s, s+shift)); i <= min(width-1, max(s, s+shift)); i++ {
+			if i != key {
+				out[i] = ""
+			}
+		}
+	}
 	return out, true
+}
+
+// SecretColumns returns the positions in header of the columns that hold a password or a birth
+// date (password, birthDate, DOB, in any case), for RaggedRow.
+func SecretColumns(header []string) []int {
+	var pos []int
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(h)) {
+		case "password", "birthdate", "dob":
+			pos = append(pos, i)
+		}
+	}
+	return pos
 }
 
 // Titler is an optional ability of a Format: how messages name it ("OneRoster",

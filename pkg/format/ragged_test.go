@@ -25,3 +25,30 @@ func TestRaggedRow(t *testing.T) {
 		}
 	}
 }
+
+// A secret in a row whose cells moved is blanked wherever the shift may have put it, and only
+// there; a row whose extra cells are empty did not move.
+func TestRaggedRowSecrets(t *testing.T) {
+	header := []string{"id", "name", "birthDate", "sex", "grade", "Password"}
+	secret := SecretColumns(header)
+	if !slices.Equal(secret, []int{2, 5}) {
+		t.Fatalf("SecretColumns = %v, want [2 5]", secret)
+	}
+	for _, tc := range []struct {
+		rec, want []string
+	}{
+		// a cell too many before birthDate: it sits in sex now
+		{[]string{"u1", "Ann", "x", "2010-01-02", "female", "07", "pw"}, []string{"u1", "Ann", "", "", "female", ""}},
+		// a cell too few: the password may sit in grade now, birthDate in name
+		{[]string{"u1", "Ann", "2010-01-02", "female", "pw"}, []string{"u1", "", "", "female", "", ""}},
+		// two cells too many at the start: birthDate may be two columns on
+		{[]string{"u1", "a", "b", "Ann", "2010-01-02", "female", "07", "pw"}, []string{"u1", "a", "", "", "", ""}},
+		// a trailing comma: nothing moved
+		{[]string{"u1", "Ann", "2010-01-02", "female", "07", "pw", ""}, []string{"u1", "Ann", "2010-01-02", "female", "07", "pw"}},
+	} {
+		got, ok := RaggedRow(tc.rec, len(header), 0, secret...)
+		if !ok || !slices.Equal(got, tc.want) {
+			t.Errorf("RaggedRow(%q) = %q %v, want %q", tc.rec, got, ok, tc.want)
+		}
+	}
+}

@@ -2,7 +2,11 @@ package publish
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/transport"
 )
 
@@ -34,16 +38,27 @@ type sftpDest struct {
 func (d sftpDest) Identity(ctx context.Context) (string, error) {
 	real, err := d.c.RealPath(ctx, d.u.Dir())
 	if err != nil {
-		return "", err
+		return "", d.missing(err)
 	}
 	return SFTPIdentity(d.u, real), nil
 }
 
 func (d sftpDest) Publish(ctx context.Context, files []transport.File, progress func(int64)) ([]transport.Sent, error) {
 	if _, err := d.c.CleanLeftovers(ctx, d.u.Dir()); err != nil {
-		return nil, err
+		return nil, d.missing(err)
 	}
 	return d.c.Publish(ctx, d.u.Dir(), files, progress)
 }
 func (d sftpDest) Close() error { return d.c.Close() }
-func (sftpDest) remote() bool   { return true }
+
+// missing says so when err is the destination folder missing on the server (its realpath or
+// its listing failed with "does not exist"), with what to do; other errors are returned as
+// they are.
+func (d sftpDest) missing(err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return errclass.New(errclass.Remote, fmt.Errorf("the destination folder %s does not exist on the server: %w", d.u.Dir(), err),
+		"create it on the server (rostersync does not create a destination folder), or correct the URL")
+}
+func (sftpDest) remote() bool { return true }

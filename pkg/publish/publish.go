@@ -384,6 +384,9 @@ func (p *Publisher) connect(ctx context.Context, target string) (*pending, error
 		return pd, nil
 	}
 	u, err := transport.ParseURL(target)
+	if err == nil {
+		err = u.CheckFolder()
+	}
 	if err != nil {
 		return nil, fail(KindUsage, err)
 	}

@@ -108,7 +108,7 @@ type Problems struct {
 	// ByCode counts every problem reported (after Ignore) per code, never capped.
 	ByCode map[string]int
 
-	groups map[groupKey]*Group
+	groups map[groupKey]*shapes
 	// Truncated says the listing was capped.
 	Truncated bool
 }
@@ -231,8 +231,9 @@ func (ps *Problems) Has(code string) bool {
 // one line (count, first and last lines, the first message) by text and table output.
 const GroupKeep = 3
 
-// Group is every problem of one (file, code, column, severity): how many, the first and last
-// lines, and the first GroupKeep of them in List's order.
+// Group is every problem of one (file, code, column, severity) and one message shape (the
+// message but for the values it quotes and its numbers, see shape): how many, the first and
+// last lines, and the first GroupKeep of them in List's order.
 type Group struct {
 	Count       int
 	First, Last int // lines
@@ -245,19 +246,78 @@ type groupKey struct {
 	sev                Severity
 }
 
+// shapes are the groups of one groupKey, one per message shape in the order met.
+type shapes struct {
+	shape  []uint64
+	groups []*Group
+	// the last message seen and its shape: a message repeated word for word is not hashed again
+	lastMsg   string
+	lastShape uint64
+}
+
+// maxShapes is how many message shapes one (file, code, column, severity) is split into at
+// most; problems of further shapes join its first group, so the groups stay few whatever the
+// messages.
+const maxShapes = 8
+
+// shape hashes a message without what varies from row to row among problems alike: its quoted
+// values ("TRUE", "stu05") and its numbers (lines, counts). `enabledUser "TRUE" must be true or
+// false (write true: …)` and `enabledUser "yes" must be true or false` differ in shape (the
+// second is no case slip); `user "stu05" is not in users.csv` and `user "stu06" …` do not.
+func shape(msg string) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	quoted, escaped := false, false
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
+		switch {
+		case quoted:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				quoted = false
+			}
+			continue
+		case c == '"':
+			quoted = true
+		case c >= '0' && c <= '9':
+			continue
+		}
+		h = (h ^ uint64(c)) * prime
+	}
+	return h
+}
+
 // group records p in its group. The groups are as many as the distinct (file, code, column,
-// severity), a few hundred at most whatever the size of the input.
+// severity) times their message shapes (at most maxShapes each), a few hundred at most
+// whatever the size of the input.
 func (ps *Problems) group(f found) {
 	p := f.Problem
 	if ps.groups == nil {
-		ps.groups = map[groupKey]*Group{}
+		ps.groups = map[groupKey]*shapes{}
 	}
 	k := groupKey{p.File, p.Code, p.Column, p.Severity}
-	g := ps.groups[k]
-	if g == nil {
-		g = &Group{First: p.Line, Last: p.Line}
-		ps.groups[k] = g
+	sh := ps.groups[k]
+	if sh == nil {
+		sh = &shapes{}
+		ps.groups[k] = sh
 	}
+	if len(sh.groups) == 0 || p.Message != sh.lastMsg {
+		sh.lastMsg, sh.lastShape = p.Message, shape(p.Message)
+	}
+	j := slices.Index(sh.shape, sh.lastShape)
+	if j < 0 && len(sh.shape) >= maxShapes {
+		j = 0
+	}
+	if j < 0 {
+		j = len(sh.shape)
+		sh.shape = append(sh.shape, sh.lastShape)
+		sh.groups = append(sh.groups, &Group{First: p.Line, Last: p.Line})
+	}
+	g := sh.groups[j]
 	g.Count++
 	g.First, g.Last = min(g.First, p.Line), max(g.Last, p.Line)
 	i := 0
@@ -275,8 +335,10 @@ func (ps *Problems) group(f found) {
 // Groups returns every group, ordered by their first kept problem (List's order).
 func (ps *Problems) Groups() []Group {
 	out := make([]Group, 0, len(ps.groups))
-	for _, g := range ps.groups {
-		out = append(out, *g)
+	for _, sh := range ps.groups {
+		for _, g := range sh.groups {
+			out = append(out, *g)
+		}
 	}
 	slices.SortFunc(out, func(a, b Group) int {
 		return compareFound(found{a.Kept[0], a.seq[0]}, found{b.Kept[0], b.seq[0]})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,37 @@ func TestProblemsByCodeCountsPastMax(t *testing.T) {
 	}
 	if len(ps.List()) != 2 || !ps.Truncated {
 		t.Errorf("listed %d, truncated %v", len(ps.List()), ps.Truncated)
+	}
+}
+
+// Problems alike but for their quoted values and numbers are one group; another message of the
+// same file, code and column is another group, up to maxShapes of them, after which the rest
+// join the first: the groups stay few whatever the messages.
+func TestGroupsByMessageShape(t *testing.T) {
+	var ps Problems
+	for i := range 100 {
+		ps.Report(Problem{Severity: Error, Code: CodeDanglingRef, File: "enrollments.csv", Line: i + 2, Column: "userSourcedId",
+			Message: fmt.Sprintf("user %q is not in users.csv (line %d)", fmt.Sprint("stu", i), i+2)})
+	}
+	if g := ps.Groups(); len(g) != 1 || g[0].Count != 100 {
+		t.Fatalf("alike messages: %d groups, want one of 100", len(g))
+	}
+	ps.Report(Problem{Severity: Error, Code: CodeDanglingRef, File: "enrollments.csv", Line: 500, Column: "userSourcedId",
+		Message: `user "x" is a guardian: an enrollment needs a student or a teacher`})
+	g := ps.Groups()
+	if len(g) != 2 || g[1].Count != 1 || g[1].First != 500 {
+		t.Fatalf("a distinct message: groups %+v, want its own", g)
+	}
+	for i := range 1000 {
+		ps.Report(Problem{Severity: Error, Code: CodeDanglingRef, File: "enrollments.csv", Line: 1000 + i, Column: "userSourcedId",
+			Message: "unquoted value " + strings.Repeat("x", i)})
+	}
+	g = ps.Groups()
+	total := 0
+	for _, x := range g {
+		total += x.Count
+	}
+	if len(g) != maxShapes || total != 1101 {
+		t.Fatalf("%d groups of %d problems, want %d of 1101", len(g), total, maxShapes)
 	}
 }

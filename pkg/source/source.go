@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -143,6 +144,61 @@ func OpenLocal(path, shown string) (*Input, error) {
 	return &Input{Path: shown, Single: name, FS: file.AsFS(), File: file}, nil
 }
 
+// MaxStream is the most rostersync copies from stdin or a named pipe (a variable for tests):
+// 6 times a 1M-user OneRoster package. A file given by its path has no such limit.
+var MaxStream int64 = 8 << 30
+
+// zeroProbe is how much of a stream's start is looked at for NUL bytes only.
+const zeroProbe = 64 << 10
+
+// StreamReader limits what is copied from stdin or a named pipe, so an endless stream
+// (/dev/zero piped in, a runaway command) cannot fill the disk: a start of only NUL bytes is
+// refused at once, and more than MaxStream bytes with the limit and what to do instead.
+func StreamReader(r io.Reader) io.Reader {
+	return &streamReader{r: r, max: MaxStream}
+}
+
+type streamReader struct {
+	r      io.Reader
+	n, max int64
+	zeros  bool // the stream held NUL bytes only so far
+}
+
+func (s *streamReader) Read(p []byte) (int, error) {
+	if s.n >= s.max {
+		// one more byte says whether the stream ends exactly at the limit
+		var one [1]byte
+		if k, _ := io.ReadFull(s.r, one[:]); k == 0 {
+			return 0, io.EOF
+		}
+		return 0, fmt.Errorf("more than %s, the most rostersync copies from stdin or a pipe: save it to a file and give its path", sizeText(s.max))
+	}
+	p = p[:min(int64(len(p)), s.max-s.n)]
+	k, err := s.r.Read(p)
+	if s.n < zeroProbe {
+		if s.n == 0 {
+			s.zeros = true
+		}
+		s.zeros = s.zeros && k > 0 && !slices.ContainsFunc(p[:k], func(b byte) bool { return b != 0 })
+		if s.zeros && s.n+int64(k) >= zeroProbe {
+			return 0, fmt.Errorf("only NUL bytes in its first %s: not a roster (is /dev/zero piped in?)", sizeText(zeroProbe))
+		}
+	}
+	s.n += int64(k)
+	return k, err
+}
+
+// sizeText is n in KiB, MiB or GiB, whichever is whole.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
 // spool copies what open gives (stdin, a named pipe) into a private temporary file (0600) and
 // returns its path. Opening and reading happen on another goroutine, so an interrupt stops
 // the wait for a writer or for more input.
@@ -155,7 +211,7 @@ func spool(ctx context.Context, what string, open func() (io.ReadCloser, error))
 	go func() {
 		r, err := open()
 		if err == nil {
-			_, err = io.Copy(f, r)
+			_, err = io.Copy(f, StreamReader(r))
 			r.Close()
 		}
 		done <- err

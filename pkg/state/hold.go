@@ -21,6 +21,9 @@ const MaxHeld = 5
 // ErrNoHold is returned for a RUN that names no held run.
 var ErrNoHold = errors.New("no held run")
 
+// ErrAmbiguousHold is returned for a RUN prefix that names more than one held run.
+var ErrAmbiguousHold = errors.New("held runs")
+
 // Hold is a run the shrink guard refused, kept with the exact bytes that were checked, until it
 // is approved (published as it is) or discarded. Its folder holds hold.json, the files under
 // data/ and the snapshots of its sets; everything 0600 in 0700 folders.
@@ -183,7 +186,7 @@ func (s *Store) FindHold(id string) (*Hold, error) {
 	case 1:
 		return found[0], nil
 	}
-	return nil, fmt.Errorf("%q names %d held runs: give more of the ID", id, len(found))
+	return nil, fmt.Errorf("%q names %d %w: give more of the ID", id, len(found), ErrAmbiguousHold)
 }
 
 // RemoveHold deletes a held run's folder and notes why in its run record.

@@ -11,23 +11,25 @@ import (
 // EmailProblem returns what is wrong with the address s, or "" when it looks valid: one @, a
 // non-empty local part, a domain with a dot inside it, no spaces or control characters.
 func EmailProblem(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f {
+	// A run of ASCII without spaces or controls (eight bytes at a time), then what stopped it:
+	// a space or control character, or the first non-ASCII byte, from which on every rune is
+	// checked.
+	i := GraphicASCII(s)
+	if i < len(s) {
+		if s[i] < utf8.RuneSelf {
 			return "holds a space or control character"
-		} else if c >= utf8.RuneSelf {
-			for _, r := range s[i:] {
-				if unicode.IsSpace(r) || unicode.IsControl(r) {
-					return "holds a space or control character"
-				}
+		}
+		for _, r := range s[i:] {
+			if unicode.IsSpace(r) || unicode.IsControl(r) {
+				return "holds a space or control character"
 			}
-			break
 		}
 	}
 	at := strings.IndexByte(s, '@')
 	switch {
 	case at < 0:
 		return "has no @"
-	case strings.Count(s, "@") > 1:
+	case strings.LastIndexByte(s, '@') != at:
 		return "has more than one @"
 	case at == 0:
 		return "has nothing before the @"
@@ -36,14 +38,36 @@ func EmailProblem(s string) string {
 	switch {
 	case domain == "":
 		return "has nothing after the @"
-	case !strings.Contains(domain, "."):
+	case strings.IndexByte(domain, '.') < 0:
 		return "has no dot in the domain"
-	case strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, ".."):
+	case MisplacedDot(domain):
 		return "has a misplaced dot in the domain"
-	case strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, ".."):
+	case MisplacedDot(local):
 		return "has a misplaced dot before the @"
 	}
 	return ""
+}
+
+// MisplacedDot reports whether s starts or ends with a dot or holds two in a row (an address
+// part with an empty label).
+func MisplacedDot(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '.' || s[len(s)-1] == '.' {
+		return true
+	}
+	for i := strings.IndexByte(s, '.'); i >= 0; {
+		if s[i+1] == '.' { // s does not end with a dot
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '.')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // ExcelDamaged reports whether an identifier looks like a number a spreadsheet rewrote in

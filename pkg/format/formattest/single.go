@@ -3,12 +3,14 @@ package formattest
 import (
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
 // File returns a file system holding one file called name.
@@ -87,4 +89,37 @@ func Validate(t testing.TB, f format.Format, fsys fs.FS) {
 	if _, err := f.Read(t.Context(), fsys, format.Options{}, roster.Discard{}, rep); err != nil || errs > 0 {
 		t.Fatalf("err %v, %d errors, the first: %v", err, errs, first)
 	}
+}
+
+// BenchVsOneRoster validates fsys (size bytes) with f and a OneRoster package with ref (the
+// folder $ROSTERSYNC_BENCH_DIR, the one fsys was converted from; else a generated
+// 100,000-user one) alternately in b's loop, and reports name's bytes per second over
+// OneRoster's, SPEC §6's ratio (at least 0.7).
+func BenchVsOneRoster(b *testing.B, name string, f format.Format, fsys fs.FS, size int64, ref format.Format) {
+	dir := os.Getenv("ROSTERSYNC_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+		if _, err := rostergen.Generate(b.Context(), dir, rostergen.Options{Users: 100_000, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var refSize int64
+	for _, n := range rostergen.Files {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			refSize += fi.Size()
+		}
+	}
+	refFS := os.DirFS(dir)
+	var t, tRef float64
+	for b.Loop() {
+		start := b.Elapsed()
+		Validate(b, ref, refFS)
+		mid := b.Elapsed()
+		Validate(b, f, fsys)
+		tRef += (mid - start).Seconds()
+		t += (b.Elapsed() - mid).Seconds()
+	}
+	b.ReportMetric(float64(size)/t*float64(b.N)/1e6, name+"-MB/s")
+	b.ReportMetric(float64(refSize)/tRef*float64(b.N)/1e6, "oneroster-MB/s")
+	b.ReportMetric((float64(size)/t)/(float64(refSize)/tRef), name+"/oneroster-bytes/s")
 }

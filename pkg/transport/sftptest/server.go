@@ -415,6 +415,15 @@ func (s *Server) StallAfter(n int64) {
 	}
 }
 
+// StallNew sets the stall for SFTP sessions started from now on only (n < 0: none), leaving a
+// running session's as it is: a test lifts the stall for a cleanup's session while the run it
+// stalled stays hung.
+func (s *Server) StallNew(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stallAt = n
+}
+
 // CorruptOnce makes the next SFTP session deliver one of the client's written bytes to the
 // server flipped: the last data byte of the tenth large packet (a write of file data), so sizes
 // still match and only a check of the content finds it. Later sessions are left alone.

@@ -203,6 +203,15 @@ func (u *URL) IsDir() bool {
 	return u.Path == "." || strings.HasSuffix(u.Path, "/")
 }
 
+// CheckFolder refuses a URL that does not name a folder where one is meant (a destination, a
+// history lookup): "…/Upload" would otherwise be read as the file Upload in the folder above.
+func (u *URL) CheckFolder() error {
+	if u.IsDir() {
+		return nil
+	}
+	return fmt.Errorf("%s does not end in /: a destination is a folder, written %s/ (files go under their own names)", u, u)
+}
+
 // Dir is the remote folder: the path itself for a folder URL, else the folder holding the file.
 func (u *URL) Dir() string {
 	if u.IsDir() {
