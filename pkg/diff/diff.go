@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -410,7 +411,12 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p.finishRuns()
+		// The reader's tables (its checks' IDs: about as big as this side's own table for a
+		// district) are garbage now: collected here, their memory serves what follows (the
+		// other side's read, the second pass) instead of the heap growing to twice what is
+		// live before the collector would next run.
+		runtime.GC()
+		p.finishInPlace()
 		return p, nil
 	})
 	if err != nil {
@@ -436,12 +442,12 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		sets = &diffSets{}
 	}
 	for k := range numKinds {
-		o, n := sides[0].runs[k], sides[1].runs[k]
+		o, n := sides[0].blocks[k], sides[1].blocks[k]
 		if !cfg.want[k] || (opts.Entities == nil && len(o) == 0 && len(n) == 0) {
 			continue
 		}
-		counts := merge(newRuns(o...), newRuns(n...), modes[k], sets, kindIdx(k), nil)
-		sides[0].runs[k], sides[1].runs[k] = nil, nil // free before the next pass
+		counts := merge(newSeq(o...), newSeq(n...), modes[k], sets, kindIdx(k), nil)
+		sides[0].blocks[k], sides[1].blocks[k] = nil, nil // free before the next pass
 		if old := counts.Old(); old > 0 {
 			counts.RemovedPercent = math.Round(float64(counts.Removed)/float64(old)*1000) / 10
 		}

@@ -697,29 +697,29 @@ func (c countingSink) Demographics(v *roster.Demographics) error {
 }
 func (c countingSink) Enrollment(v *roster.Enrollment) error { *c.n++; return c.Sink.Enrollment(v) }
 
-// Chunks sorted in place and read as runs give the entries of a stable sort, the first of
-// each key only.
-func TestRuns(t *testing.T) {
+// A pass-1 table sorted in place and read in order gives the entries of a stable sort, the
+// first of each key only: small, at the size it is split into parts, and split.
+func TestPartsSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 1, 100, 4095, 70_000, 3*chunkLen + 17} {
-		var chunks [][]Entry
+	for _, n := range []int{0, 1, 100, 4095, splitAt, splitAt + 1, 300_000} {
+		var tab parts
 		var all []Entry
 		for i := range n {
 			e := Entry{Key: rng.Uint64() >> uint(rng.IntN(2)*60), Row: uint64(i)} // some keys repeat
-			chunks = appendEntry(chunks, e)
+			if i%7 == 0 {
+				e.Key = rng.Uint64() >> 40 // many in one part
+			}
+			tab.add(e)
 			all = append(all, e)
 		}
-		for _, c := range chunks {
-			sortRun(c, make([]Entry, len(c)))
-		}
 		var got []Entry
-		for r := newRuns(chunks...); r.more(); r.skip() {
-			got = append(got, r.head())
+		for s := newSeq(tab.sort()...); s.more(); s.skip() {
+			got = append(got, s.head())
 		}
 		slices.SortStableFunc(all, func(x, y Entry) int { return cmp.Compare(x.Key, y.Key) })
 		want := slices.CompactFunc(all, func(x, y Entry) bool { return x.Key == y.Key })
 		if !slices.Equal(got, want) {
-			t.Errorf("n=%d: runs give %d entries, a stable sort's first of each key %d (or another order)", n, len(got), len(want))
+			t.Errorf("n=%d: the table gives %d entries, a stable sort's first of each key %d (or another order)", n, len(got), len(want))
 		}
 	}
 }

@@ -31,7 +31,7 @@ func (p *pass1) effectiveModes() [numKinds]Mode {
 		return m
 	}
 	for k := range m {
-		if m[k] == Bulk && len(p.tables[k]) == 0 && len(p.chunks[k]) == 0 && len(p.runs[k]) == 0 {
+		if m[k] == Bulk && len(p.tables[k]) == 0 && p.parts[k].n == 0 && len(p.blocks[k]) == 0 {
 			m[k] = Kept
 		}
 	}

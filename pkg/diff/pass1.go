@@ -175,9 +175,9 @@ type pass1 struct {
 	ctx      context.Context
 	h        hasher
 	n        int
-	chunks   [numKinds][][]Entry // while reading
+	parts    [numKinds]parts     // while reading
 	tables   [numKinds][]Entry   // sorted, after finish
-	runs     [numKinds][][]Entry // each chunk sorted, after finishRuns
+	blocks   [numKinds][][]Entry // sorted in place, after finishInPlace
 	metaKeys [numKinds]map[string]struct{}
 	modes    [numKinds]Mode // as the source tells (SetMode); Bulk unless told
 	// stripped, when kept (Builder.KeepStripped), holds per kind an entry for each ID with
@@ -266,7 +266,7 @@ func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
 	}
 	kb := p.h.key(k, vals)
 	x := Entry{Key: xxhash.Sum64(kb), Row: p.h.row(k, vals, meta)}
-	p.chunks[k] = appendEntry(p.chunks[k], x)
+	p.parts[k].add(x)
 	if p.keepStripped && x.Row != Tombstone {
 		// The ID is made a string only when it has leading zeros (one allocation per
 		// entity otherwise).
@@ -282,25 +282,18 @@ func (p *pass1) addValues(k kindIdx, vals []string, meta []roster.KV) error {
 
 // finish sorts every table by key, keeping entities with equal keys in input order.
 func (p *pass1) finish() {
-	for k := range p.chunks {
-		p.tables[k] = sortChunks(p.chunks[k])
-		p.chunks[k] = nil
+	for k := range p.parts {
+		p.tables[k] = flat(p.parts[k].sort())
+		p.parts[k] = parts{}
 	}
 }
 
-// finishRuns sorts every chunk of every table in place (no second copy of a table is made),
-// for merge to read them as runs.
-func (p *pass1) finishRuns() {
-	var scratch []Entry
-	for k, chunks := range p.chunks {
-		for _, c := range chunks {
-			if len(scratch) < len(c) {
-				scratch = make([]Entry, max(len(c), chunkLen))
-			}
-			sortRun(c, scratch)
-		}
-		p.runs[k] = chunks
-		p.chunks[k] = nil
+// finishInPlace sorts every table in place (no second copy of a table is made), for merge to
+// read its blocks in order.
+func (p *pass1) finishInPlace() {
+	for k := range p.parts {
+		p.blocks[k] = p.parts[k].sort()
+		p.parts[k] = parts{}
 	}
 }
 
@@ -402,7 +395,7 @@ const (
 // with equal keys on one side, the first counts and the rest are ignored. A tombstone on the
 // old side is an entity already gone; on the new side it removes the entity if the old side
 // has it, and is nothing otherwise.
-func merge(o, n *runs, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Counts {
+func merge(o, n *seq, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Counts {
 	c := &Counts{}
 	keep := func(e Entry) {
 		if state != nil {
@@ -410,7 +403,7 @@ func merge(o, n *runs, mode Mode, sets *diffSets, k kindIdx, state *[]Entry) *Co
 		}
 	}
 	if mode == Kept {
-		n = newRuns()
+		n = newSeq()
 	}
 	for o.more() || n.more() {
 		var oe, ne Entry

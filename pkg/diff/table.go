@@ -102,7 +102,7 @@ func CompareTables(old, new *Table) (map[roster.Kind]*Counts, *Table) {
 			size += len(o)
 		}
 		kept := make([]Entry, 0, size)
-		c := merge(newRuns(o), newRuns(n), new.Modes[kind], nil, kindIdx(k), &kept)
+		c := merge(newSeq(o), newSeq(n), new.Modes[kind], nil, kindIdx(k), &kept)
 		if old := c.Old(); old > 0 {
 			c.RemovedPercent = math.Round(float64(c.Removed)/float64(old)*1000) / 10
 		}
