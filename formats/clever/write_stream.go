@@ -299,6 +299,11 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 
 // End writes the files in Write's order, with its rules, and reports what it reports.
 func (s *stream) End(func(roster.Kind) int) error {
+	defer func() {
+		for _, sp := range []*spool{s.classes, s.teachers, s.students, s.staff, s.enrollments} {
+			sp.close()
+		}
+	}()
 	w := s.w
 	w.orgType = map[string]string{}
 	for i := range s.orgs {
@@ -720,13 +725,19 @@ func (sp *spool) add(rec []byte) error {
 	return nil
 }
 
+// close removes the spool (again: a no-op).
+func (sp *spool) close() {
+	if sp.f != nil {
+		sp.f.Close()
+		os.Remove(sp.f.Name())
+		sp.f = nil
+	}
+}
+
 // each calls fn with each record in the order added (rec is valid during the call), then
 // removes the spool.
 func (sp *spool) each(fn func(rec []byte) error) error {
-	defer func() {
-		sp.f.Close()
-		os.Remove(sp.f.Name())
-	}()
+	defer sp.close()
 	if err := sp.bw.Flush(); err != nil {
 		return fmt.Errorf("clever: %w", err)
 	}

@@ -156,15 +156,21 @@ func (sf *streamFile) write(what string, rec []string) (ok bool, err error) {
 	return true, nil
 }
 
+// discard removes the file's scratch file (again: a no-op).
+func (sf *streamFile) discard() {
+	if sf.f != nil {
+		sf.f.Close()
+		os.Remove(sf.f.Name())
+		sf.f = nil
+	}
+}
+
 // finish publishes the file into dst, renamed into place when dst can adopt it.
 func (sf *streamFile) finish() error {
 	if err := sf.open(); err != nil {
 		return err
 	}
-	defer func() {
-		sf.f.Close()
-		os.Remove(sf.f.Name())
-	}()
+	defer sf.discard()
 	sf.cw.Flush()
 	err := sf.cw.Error()
 	if err == nil {
@@ -508,6 +514,14 @@ func (s *stream) Demographics(d *roster.Demographics) error {
 // End writes the academic sessions and relationships.csv, publishes every file in Write's
 // order and reports what Write reports, in its order.
 func (s *stream) End(func(roster.Kind) int) error {
+	defer func() {
+		for _, sf := range s.files {
+			sf.discard()
+		}
+		if s.agents != nil {
+			s.agents.close()
+		}
+	}()
 	sf := s.files[fSessions]
 	yearEnds := map[string]string{}
 	for i := range s.sessions {
@@ -656,13 +670,19 @@ func (sp *spool) add(rec []byte) error {
 	return nil
 }
 
+// close removes the spool (again: a no-op).
+func (sp *spool) close() {
+	if sp.f != nil {
+		sp.f.Close()
+		os.Remove(sp.f.Name())
+		sp.f = nil
+	}
+}
+
 // each calls fn with each record in the order added (rec is valid during the call), then
 // removes the spool.
 func (sp *spool) each(fn func(rec []byte) error) error {
-	defer func() {
-		sp.f.Close()
-		os.Remove(sp.f.Name())
-	}()
+	defer sp.close()
 	if err := sp.bw.Flush(); err != nil {
 		return fmt.Errorf("sds: %w", err)
 	}
