@@ -503,46 +503,7 @@ func (w *writer) sections(t *table) error {
 				rec = append(rec, "")
 			}
 		}
-		grade := ""
-		if len(c.Grades) > 0 {
-			if grade = fromCEDS(c.Grades[0]); grade == "" || len(c.Grades) > 1 {
-				w.drop(SectionsFile, "class grade not written: Clever takes one grade from its own list")
-			}
-		}
-		cname, cnum := "", ""
-		if co := w.course[c.CourseID]; co != nil {
-			cname, cnum = co.Title, co.CourseCode
-			key := cnum
-			if key == "" {
-				key = cname
-			}
-			if co.SourcedID != c.SchoolID+"/"+key {
-				w.drop(SectionsFile, "course sourcedId of a class not written: Clever makes courses from Course_name and Course_number")
-			}
-		}
-		subject := ""
-		if len(c.Subjects) > 0 {
-			if subject = oneOf(c.Subjects[0], subjects); subject == "" || len(c.Subjects) > 1 {
-				w.drop(SectionsFile, "class subject not written: Clever's Subject is one of its own list")
-			}
-		}
-		period := ""
-		if len(c.Periods) > 0 {
-			period = c.Periods[0]
-			if len(c.Periods) > 1 {
-				w.drop(SectionsFile, "class period beyond the first not written: sections.csv has one Period")
-			}
-		}
-		tname, tstart, tend := "", "", ""
-		if len(c.TermIDs) > 0 {
-			if s := w.session[c.TermIDs[0]]; s != nil {
-				tname, tstart, tend = s.Title, fromISO(s.StartDate), fromISO(s.EndDate)
-			}
-			if len(c.TermIDs) > 1 {
-				w.drop(SectionsFile, "term of a class beyond the first not written: sections.csv has one term")
-			}
-		}
-		rec = append(rec, c.Title, c.ClassCode, grade, cname, cnum, period, subject, tname, tstart, tend)
+		rec = append(rec, w.classValues(c)...)
 		for _, col := range extra {
 			rec = append(rec, metaValue(c.Metadata, col))
 		}
@@ -552,6 +513,51 @@ func (w *writer) sections(t *table) error {
 		w.classes[c.SourcedID] = c.SchoolID
 	}
 	return nil
+}
+
+// classValues returns the values of a sections.csv row after its teachers (Name to Term_end),
+// counting what Clever has no place for.
+func (w *writer) classValues(c *roster.Class) []string {
+	grade := ""
+	if len(c.Grades) > 0 {
+		if grade = fromCEDS(c.Grades[0]); grade == "" || len(c.Grades) > 1 {
+			w.drop(SectionsFile, "class grade not written: Clever takes one grade from its own list")
+		}
+	}
+	cname, cnum := "", ""
+	if co := w.course[c.CourseID]; co != nil {
+		cname, cnum = co.Title, co.CourseCode
+		key := cnum
+		if key == "" {
+			key = cname
+		}
+		if co.SourcedID != c.SchoolID+"/"+key {
+			w.drop(SectionsFile, "course sourcedId of a class not written: Clever makes courses from Course_name and Course_number")
+		}
+	}
+	subject := ""
+	if len(c.Subjects) > 0 {
+		if subject = oneOf(c.Subjects[0], subjects); subject == "" || len(c.Subjects) > 1 {
+			w.drop(SectionsFile, "class subject not written: Clever's Subject is one of its own list")
+		}
+	}
+	period := ""
+	if len(c.Periods) > 0 {
+		period = c.Periods[0]
+		if len(c.Periods) > 1 {
+			w.drop(SectionsFile, "class period beyond the first not written: sections.csv has one Period")
+		}
+	}
+	tname, tstart, tend := "", "", ""
+	if len(c.TermIDs) > 0 {
+		if s := w.session[c.TermIDs[0]]; s != nil {
+			tname, tstart, tend = s.Title, fromISO(s.StartDate), fromISO(s.EndDate)
+		}
+		if len(c.TermIDs) > 1 {
+			w.drop(SectionsFile, "term of a class beyond the first not written: sections.csv has one term")
+		}
+	}
+	return []string{c.Title, c.ClassCode, grade, cname, cnum, period, subject, tname, tstart, tend}
 }
 
 func (w *writer) enrollments(t *table) error {

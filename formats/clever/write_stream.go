@@ -1,0 +1,768 @@
+package clever
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// WriteStream is format.StreamWriter: the upload Write writes, from the entities as they
+// come. Every file's header names the metadata columns some row holds and sections.csv lists
+// each section's teachers, known only from the enrollments, so the files are written at End,
+// as Write writes them, from what was kept: the orgs, academic sessions and courses (a few),
+// the metadata keys met per file, per user a hash of its sourcedId and its role, each
+// student's demographics as the few values students.csv takes, each class's teachers and
+// whether it has a student; the classes, the teachers, students and staff members, and the
+// enrollments go to spool files in scratch, read back at End. Two users (not deleted) with one
+// sourcedId, or a user after an enrollment, are format.ErrStreamOrder (the whole roster is
+// written by Write).
+func (f Format) WriteStream(ctx context.Context, dst format.Dest, scratch string, _ format.Options, rep roster.Reporter) (format.Stream, error) {
+	s := &stream{ctx: ctx, dst: dst, scratch: scratch, rep: rep,
+		w:     &writer{rep: rep, lossy: map[string]map[string]int{}},
+		users: idset.New(1 << 10), demoAt: idset.New(1 << 10), enrolled: idset.New(1 << 10),
+		session: map[string]*roster.AcademicSession{}, course: map[string]*roster.Course{}, teachersOf: map[string][]string{},
+		meta: map[string]*metaKeys{}}
+	for _, f := range [...]string{SchoolsFile, TeachersFile, StudentsFile, StaffFile, SectionsFile} {
+		s.meta[f] = &metaKeys{have: map[string]bool{}}
+	}
+	var err error
+	for _, sp := range []**spool{&s.classes, &s.teachers, &s.students, &s.staff, &s.enrollments} {
+		if *sp, err = newSpool(scratch); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Role codes of the users table.
+const (
+	rOther int32 = iota + 1
+	rTeacher
+	rStudent
+	rAdministrator
+	rRefused = 8 // or'ed: refused at End, no longer in the files
+)
+
+// stream is the state of one WriteStream.
+type stream struct {
+	ctx     context.Context
+	dst     format.Dest
+	scratch string
+	rep     roster.Reporter
+	w       *writer // the lossy counts and refusals, as Write keeps them
+
+	orgs    []roster.Org
+	session map[string]*roster.AcademicSession
+	course  map[string]*roster.Course
+	meta    map[string]*metaKeys
+
+	users      *idset.Map // user sourcedId hash -> role code (the users not deleted)
+	demoAt     *idset.Map // user sourcedId hash -> index in demos
+	demos      []demo
+	sexes      []string
+	teachersOf map[string][]string // class -> teacher user IDs, the primary first
+	enrolled   *idset.Map          // classes with a student enrollment
+	staffCount int
+
+	classes, teachers, students, staff, enrollments *spool
+
+	enrolling bool // an enrollment came
+	rows      int
+	rec       []byte
+}
+
+// metaKeys are the metadata keys with a value that a file's entities hold.
+type metaKeys struct {
+	have map[string]bool
+	ext  []string
+}
+
+func (m *metaKeys) add(kvs []roster.KV) {
+	for _, kv := range kvs {
+		if kv.Value == "" || m.have[kv.Key] {
+			continue
+		}
+		k := strings.Clone(kv.Key)
+		m.have[k] = true
+		if isExt(k) {
+			m.ext = append(m.ext, k)
+		}
+	}
+}
+
+// cols are the columns metaCols gives for the keys.
+func (m *metaKeys) cols(spec *fileSpec, skip []string) []string {
+	var out []string
+	for _, c := range spec.cols {
+		if m.have[c.name] && !slices.Contains(skip, c.name) {
+			out = append(out, c.name)
+		}
+	}
+	ext := slices.Clone(m.ext)
+	slices.Sort(ext)
+	return append(out, ext...)
+}
+
+// demo is what students.csv takes of a demographics record.
+type demo struct {
+	deleted bool
+	sex     int32 // index in sexes
+	gender  string
+	dob     string
+	badDOB  bool
+	race    string
+	hisp    string
+}
+
+// tick checks for an interrupt every 4,096 rows.
+func (s *stream) tick() error {
+	if s.rows++; s.rows&4095 == 0 {
+		return s.ctx.Err()
+	}
+	return nil
+}
+
+func (s *stream) MarkDelta(roster.Kind) {}
+
+func (s *stream) Org(v *roster.Org) error {
+	s.orgs = append(s.orgs, roster.Org{SourcedID: strings.Clone(v.SourcedID), Status: strings.Clone(v.Status), Name: strings.Clone(v.Name),
+		Type: strings.Clone(v.Type), Identifier: strings.Clone(v.Identifier), Metadata: cloneKVs(v.Metadata)})
+	s.meta[SchoolsFile].add(v.Metadata)
+	return nil
+}
+
+func (s *stream) AcademicSession(v *roster.AcademicSession) error {
+	s.session[strings.Clone(v.SourcedID)] = &roster.AcademicSession{Title: strings.Clone(v.Title), StartDate: strings.Clone(v.StartDate), EndDate: strings.Clone(v.EndDate)}
+	return nil
+}
+
+func (s *stream) Course(v *roster.Course) error {
+	s.course[strings.Clone(v.SourcedID)] = &roster.Course{SourcedID: strings.Clone(v.SourcedID), Title: strings.Clone(v.Title), CourseCode: strings.Clone(v.CourseCode)}
+	return nil
+}
+
+func (s *stream) Class(c *roster.Class) error {
+	if err := s.tick(); err != nil {
+		return err
+	}
+	s.meta[SectionsFile].add(c.Metadata)
+	rec := s.rec[:0]
+	for _, v := range [...]string{c.SourcedID, c.Status, c.SchoolID, c.Title, c.ClassCode, c.CourseID} {
+		rec = appendString(rec, v)
+	}
+	for _, l := range [...][]string{c.Grades, c.Subjects, c.Periods, c.TermIDs} {
+		rec = appendList(rec, l)
+	}
+	rec = appendKVs(rec, c.Metadata)
+	s.rec = rec
+	return s.classes.add(rec)
+}
+
+func (s *stream) User(u *roster.User) error {
+	if s.enrolling {
+		return format.ErrStreamOrder // a class's teachers and students were counted without this user
+	}
+	if err := s.tick(); err != nil {
+		return err
+	}
+	code := rOther
+	var sp *spool
+	switch u.Role {
+	case "teacher":
+		code, sp = rTeacher, s.teachers
+		s.meta[TeachersFile].add(u.Metadata)
+	case "student":
+		code, sp = rStudent, s.students
+		s.meta[StudentsFile].add(u.Metadata)
+	case "administrator":
+		code, sp = rAdministrator, s.staff
+		s.meta[StaffFile].add(u.Metadata)
+	}
+	if roster.Deleted(u.Status) {
+		s.w.drop(StudentsFile, "user with status tobedeleted not written: an upload lists who exists")
+		return nil
+	}
+	if _, dup := s.users.Add(idset.Hash(u.SourcedID), code); dup {
+		return format.ErrStreamOrder // Write takes the last user's role
+	}
+	if code == rOther {
+		reason, ok := dropRoles[u.Role]
+		if !ok {
+			reason = "Clever's files hold students, teachers and staff (administrators) only"
+		}
+		s.w.drop(StudentsFile, fmt.Sprintf("user with role %q not written: %s", u.Role, reason))
+		return nil
+	}
+	if code == rAdministrator {
+		s.staffCount++
+	}
+	rec := s.rec[:0]
+	for _, v := range [...]string{u.SourcedID, u.Identifier, u.Email, u.GivenName, u.MiddleName, u.FamilyName, u.Username, u.Password} {
+		rec = appendString(rec, v)
+	}
+	rec = appendList(rec, u.OrgIDs)
+	rec = appendList(rec, u.Grades)
+	rec = appendKVs(rec, u.Metadata)
+	s.rec = rec
+	return sp.add(rec)
+}
+
+func (s *stream) Demographics(d *roster.Demographics) error {
+	if err := s.tick(); err != nil {
+		return err
+	}
+	v := demo{deleted: roster.Deleted(d.Status)}
+	if !v.deleted {
+		v.gender = map[string]string{"male": "M", "female": "F", "other": "X"}[d.Sex]
+		if d.Sex == "" && metaValue(d.Metadata, "Gender") == "X" {
+			v.gender = "X"
+		}
+		if d.Sex != "" && v.gender == "" {
+			v.sex = int32(slices.Index(s.sexes, d.Sex))
+			if v.sex < 0 {
+				v.sex = int32(len(s.sexes))
+				s.sexes = append(s.sexes, strings.Clone(d.Sex))
+			}
+		} else {
+			v.sex = -1
+		}
+		if d.BirthDate != "" {
+			if v.dob = fromISO(d.BirthDate); v.dob == "" {
+				v.badDOB = true
+			}
+		}
+		v.race = raceCode(d)
+		v.hisp = map[string]string{"true": "Y", "false": "N"}[d.HispanicOrLatinoEthnicity]
+	}
+	s.demoAt.Set(idset.Hash(d.SourcedID), int32(len(s.demos)))
+	s.demos = append(s.demos, v)
+	return nil
+}
+
+// Enrollment passes a teacher's to its class's teachers and notes a class with a student, as
+// Write's index does, and spools the enrollment for enrollments.csv.
+func (s *stream) Enrollment(e *roster.Enrollment) error {
+	s.enrolling = true
+	if err := s.tick(); err != nil {
+		return err
+	}
+	switch {
+	case roster.Deleted(e.Status):
+		s.w.drop(EnrollmentsFile, "enrollment with status tobedeleted not written")
+		return nil
+	case e.Role == "teacher":
+		if role, _ := s.users.Get(idset.Hash(e.UserID)); role == rTeacher {
+			t := s.teachersOf[e.ClassID]
+			if e.Primary == "true" {
+				t = slices.Insert(t, 0, strings.Clone(e.UserID))
+			} else {
+				t = append(t, strings.Clone(e.UserID))
+			}
+			if _, ok := s.teachersOf[e.ClassID]; ok {
+				s.teachersOf[e.ClassID] = t
+			} else {
+				s.teachersOf[strings.Clone(e.ClassID)] = t
+			}
+		}
+	case e.Role == "student":
+		if role, _ := s.users.Get(idset.Hash(e.UserID)); role == rStudent {
+			s.enrolled.Set(idset.Hash(e.ClassID), 1)
+		}
+	default:
+		s.w.drop(EnrollmentsFile, fmt.Sprintf("enrollment with role %q not written: Clever enrolls students, and teachers through sections.csv", e.Role))
+		return nil
+	}
+	flags := byte(0)
+	if e.Role == "teacher" {
+		flags |= 1
+	}
+	if e.SourcedID != e.ClassID+"/"+e.UserID {
+		flags |= 2
+	}
+	rec := append(s.rec[:0], flags)
+	rec = appendString(appendString(rec, e.ClassID), e.UserID)
+	s.rec = rec
+	return s.enrollments.add(rec)
+}
+
+// End writes the files in Write's order, with its rules, and reports what it reports.
+func (s *stream) End(func(roster.Kind) int) error {
+	defer func() {
+		for _, sp := range []*spool{s.classes, s.teachers, s.students, s.staff, s.enrollments} {
+			sp.close()
+		}
+	}()
+	w := s.w
+	w.orgType = map[string]string{}
+	for i := range s.orgs {
+		if !roster.Deleted(s.orgs[i].Status) {
+			w.orgType[s.orgs[i].SourcedID] = s.orgs[i].Type
+		}
+	}
+	w.r = &roster.Roster{Orgs: s.orgs}
+	w.course, w.session = s.course, s.session
+	classes := idset.New(1 << 10) // class written -> its School_id's index in schools
+	var schools []string
+	steps := []struct {
+		name string
+		fn   func(*table) error
+	}{
+		{SchoolsFile, w.schools},
+		{TeachersFile, func(t *table) error { return s.people(t, &teachersSpec, "teacher", s.teachers) }},
+		{StudentsFile, s.studentRows},
+		{SectionsFile, func(t *table) error { return s.sections(t, classes, &schools) }},
+		{EnrollmentsFile, func(t *table) error { return s.enrollmentRows(t, classes, schools) }},
+		{StaffFile, func(t *table) error { return s.people(t, &staffSpec, "administrator", s.staff) }},
+	}
+	for _, st := range steps {
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		if st.name == StaffFile && s.staffCount == 0 {
+			continue
+		}
+		out, err := s.dst.Create(st.name)
+		if err != nil {
+			return fmt.Errorf("clever: create %s: %w", st.name, err)
+		}
+		bw := bufio.NewWriterSize(out, 256<<10)
+		t := &table{cw: csv.NewWriter(bw)}
+		err = st.fn(t)
+		if err == nil {
+			t.cw.Flush()
+			if err = t.cw.Error(); err == nil {
+				err = bw.Flush()
+			}
+		}
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("clever: write %s: %w", st.name, err)
+		}
+	}
+	w.reportLossy()
+	return nil
+}
+
+// role returns the role code of a user not deleted (0 for none), without its refusal bit.
+func (s *stream) role(id string) int32 {
+	code, ok := s.users.Get(idset.Hash(id))
+	if !ok || code&rRefused != 0 {
+		return 0
+	}
+	return code
+}
+
+func (s *stream) refuse(id string) {
+	h := idset.Hash(id)
+	if code, ok := s.users.Get(h); ok {
+		s.users.Set(h, code|rRefused)
+	}
+}
+
+// spooledUser unpacks a user spooled by User into u (its strings are rec's bytes).
+func spooledUser(rec []byte, u *roster.User, role string) {
+	orgs, grades, meta := u.OrgIDs[:0], u.Grades[:0], u.Metadata[:0]
+	*u = roster.User{Role: role}
+	for _, f := range [...]*string{&u.SourcedID, &u.Identifier, &u.Email, &u.GivenName, &u.MiddleName, &u.FamilyName, &u.Username, &u.Password} {
+		*f, rec = nextString(rec)
+	}
+	u.OrgIDs, rec = nextList(rec, orgs)
+	u.Grades, rec = nextList(rec, grades)
+	u.Metadata, _ = nextKVs(rec, meta)
+}
+
+// people writes teachers.csv or staff.csv as Write's people does, from a spool.
+func (s *stream) people(t *table, spec *fileSpec, role string, sp *spool) error {
+	w := s.w
+	var base []string
+	var vals func(u *roster.User, school string) []string
+	if role == "teacher" {
+		base = []string{cSchoolID, cTeacherID, "Teacher_number", "Teacher_email", "First_name", "Middle_name", "Last_name", "Username", "Password"}
+		vals = func(u *roster.User, s string) []string {
+			return []string{s, u.SourcedID, u.Identifier, u.Email, u.GivenName, u.MiddleName, u.FamilyName, u.Username, u.Password}
+		}
+	} else {
+		base = []string{cSchoolID, cStaffID, "Staff_email", "First_name", "Last_name", "Username", "Password"}
+		vals = func(u *roster.User, s string) []string {
+			return []string{s, u.SourcedID, u.Email, u.GivenName, u.FamilyName, u.Username, u.Password}
+		}
+	}
+	extra := s.meta[spec.name].cols(spec, base)
+	if err := t.header(append(slices.Clone(base), extra...)); err != nil {
+		return err
+	}
+	var u roster.User
+	return sp.each(func(rec []byte) error {
+		if err := s.tick(); err != nil {
+			return err
+		}
+		spooledUser(rec, &u, role)
+		schools, other := w.schoolsOf(&u)
+		if role == "administrator" && other {
+			schools = append(schools, DistrictOffice)
+		}
+		if len(schools) == 0 {
+			w.fail(spec.name, roster.CodeMissingRequired, cSchoolID, fmt.Sprintf("%s %q", role, u.SourcedID), "no school among the user's orgs: Clever requires a School_id")
+			s.refuse(u.SourcedID)
+			return nil
+		}
+		if blank(u.GivenName) || blank(u.FamilyName) {
+			w.fail(spec.name, roster.CodeMissingRequired, "First_name", fmt.Sprintf("%s %q", role, u.SourcedID), "First_name and Last_name are required by Clever")
+			s.refuse(u.SourcedID)
+			return nil
+		}
+		if role == "administrator" && blank(u.Email) {
+			w.fail(spec.name, roster.CodeMissingRequired, "Staff_email", fmt.Sprintf("administrator %q", u.SourcedID), "Staff_email is blank: Clever requires it")
+			s.refuse(u.SourcedID)
+			return nil
+		}
+		if len(u.Grades) > 0 {
+			w.drop(spec.name, "grades of a "+role+" not written: "+spec.name+" has no grade column")
+		}
+		if role == "administrator" && u.MiddleName != "" {
+			w.drop(StaffFile, "middle name of a staff member not written: staff.csv has no Middle_name column")
+		}
+		if role == "administrator" && u.Identifier != "" {
+			w.drop(StaffFile, "identifier (staff number) of a staff member not written: staff.csv has no number column")
+		}
+		for _, sc := range schools {
+			rec := vals(&u, sc)
+			for _, c := range extra {
+				rec = append(rec, metaValue(u.Metadata, c))
+			}
+			if err := t.row(rec...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// studentRows writes students.csv as Write's students does, from the spool (users of other
+// roles and deleted ones were counted as they came).
+func (s *stream) studentRows(t *table) error {
+	w := s.w
+	base := []string{cSchoolID, cStudentID, "Student_number", "Last_name", "Middle_name", "First_name", "Grade",
+		"Gender", "DOB", "Race", "Hispanic_Latino", "Student_email", "Username", "Password"}
+	extra := s.meta[StudentsFile].cols(&studentsSpec, base)
+	if err := t.header(append(slices.Clone(base), extra...)); err != nil {
+		return err
+	}
+	var u roster.User
+	return s.students.each(func(rec []byte) error {
+		if err := s.tick(); err != nil {
+			return err
+		}
+		spooledUser(rec, &u, "student")
+		schools, _ := w.schoolsOf(&u)
+		what := fmt.Sprintf("student %q", u.SourcedID)
+		switch {
+		case len(schools) == 0:
+			w.fail(StudentsFile, roster.CodeMissingRequired, cSchoolID, what, "no school among the student's orgs: Clever requires a School_id")
+			s.refuse(u.SourcedID)
+			return nil
+		case blank(u.GivenName) || blank(u.FamilyName):
+			w.fail(StudentsFile, roster.CodeMissingRequired, "First_name", what, "First_name and Last_name are required by Clever")
+			s.refuse(u.SourcedID)
+			return nil
+		}
+		if len(schools) > 1 {
+			w.drop(StudentsFile, "school of a student beyond the first not written: students.csv has one School_id (enrollments still place the student in sections of other schools)")
+		}
+		grade := ""
+		if len(u.Grades) > 0 {
+			grade = fromCEDS(u.Grades[0])
+			if grade == "" || len(u.Grades) > 1 {
+				w.drop(StudentsFile, "student grade not written: Clever takes one grade from its own list (1-13, Kindergarten …)")
+			}
+		}
+		gender, dob, race, hisp := "", "", "", ""
+		if i, ok := s.demoAt.Get(idset.Hash(u.SourcedID)); ok && !s.demos[i].deleted {
+			d := &s.demos[i]
+			gender, dob, race, hisp = d.gender, d.dob, d.race, d.hisp
+			if d.sex >= 0 {
+				w.drop(StudentsFile, fmt.Sprintf("sex %q not written: Clever's Gender is M, F or X", s.sexes[d.sex]))
+			}
+			if d.badDOB {
+				w.drop(StudentsFile, "birth date not written: not a YYYY-MM-DD date")
+			}
+		}
+		row := []string{schools[0], u.SourcedID, u.Identifier, u.FamilyName, u.MiddleName, u.GivenName, grade,
+			gender, dob, race, hisp, u.Email, u.Username, u.Password}
+		for _, c := range extra {
+			row = append(row, metaValue(u.Metadata, c))
+		}
+		return t.row(row...)
+	})
+}
+
+// sections writes sections.csv as Write's sections does, from the spooled classes, and notes
+// each class written with its school.
+func (s *stream) sections(t *table, written *idset.Map, schools *[]string) error {
+	w := s.w
+	base := []string{cSchoolID, cSectionID, cTeacherID}
+	for i := 2; i <= 10; i++ {
+		base = append(base, coTeacher(i))
+	}
+	base = append(base, "Name", "Section_number", "Grade", "Course_name", "Course_number", "Period", "Subject",
+		"Term_name", "Term_start", "Term_end")
+	extra := s.meta[SectionsFile].cols(&sectionsSpec, base)
+	if err := t.header(append(slices.Clone(base), extra...)); err != nil {
+		return err
+	}
+	var c roster.Class
+	return s.classes.each(func(rec []byte) error {
+		if err := s.tick(); err != nil {
+			return err
+		}
+		for _, f := range [...]*string{&c.SourcedID, &c.Status, &c.SchoolID, &c.Title, &c.ClassCode, &c.CourseID} {
+			*f, rec = nextString(rec)
+		}
+		for _, l := range [...]*[]string{&c.Grades, &c.Subjects, &c.Periods, &c.TermIDs} {
+			*l, rec = nextList(rec, (*l)[:0])
+		}
+		c.Metadata, _ = nextKVs(rec, c.Metadata[:0])
+		what := fmt.Sprintf("class %q", c.SourcedID)
+		switch {
+		case roster.Deleted(c.Status):
+			w.drop(SectionsFile, "class with status tobedeleted not written")
+			return nil
+		case w.orgType[c.SchoolID] != "school":
+			w.fail(SectionsFile, roster.CodeDanglingRef, cSchoolID, what, fmt.Sprintf("its school %q is not a school written to schools.csv", c.SchoolID))
+			return nil
+		case !s.enrolled.Has(idset.Hash(c.SourcedID)):
+			w.drop(SectionsFile, "class without students not written: Clever processes only sections with enrolled students")
+			return nil
+		}
+		var ok []string
+		for _, tid := range s.teachersOf[c.SourcedID] {
+			if s.role(tid) == rTeacher && !slices.Contains(ok, tid) {
+				ok = append(ok, tid)
+			}
+		}
+		if len(ok) == 0 {
+			w.fail(SectionsFile, roster.CodeMissingRequired, cTeacherID, what, "no teacher in teachers.csv is enrolled in it: Clever requires a Teacher_id")
+			return nil
+		}
+		if len(ok) > 10 {
+			w.drop(SectionsFile, "teacher of a class beyond the tenth not written: sections.csv has Teacher_id to Teacher_10_id")
+			ok = ok[:10]
+		}
+		row := []string{c.SchoolID, c.SourcedID}
+		for j := 0; j < 10; j++ {
+			if j < len(ok) {
+				row = append(row, ok[j])
+			} else {
+				row = append(row, "")
+			}
+		}
+		row = append(row, w.classValues(&c)...)
+		for _, col := range extra {
+			row = append(row, metaValue(c.Metadata, col))
+		}
+		if err := t.row(row...); err != nil {
+			return err
+		}
+		at := slices.Index(*schools, c.SchoolID)
+		if at < 0 {
+			at = len(*schools)
+			*schools = append(*schools, strings.Clone(c.SchoolID))
+		}
+		written.Set(idset.Hash(c.SourcedID), int32(at))
+		return nil
+	})
+}
+
+// enrollmentRows writes enrollments.csv as Write's enrollments does, from the spool.
+func (s *stream) enrollmentRows(t *table, classes *idset.Map, schools []string) error {
+	w := s.w
+	if err := t.header([]string{cSchoolID, cSectionID, cStudentID}); err != nil {
+		return err
+	}
+	written := idset.New(max(1<<10, s.enrollments.n))
+	var kb []byte
+	return s.enrollments.each(func(rec []byte) error {
+		if err := s.tick(); err != nil {
+			return err
+		}
+		flags := rec[0]
+		classID, rest := nextString(rec[1:])
+		userID, _ := nextString(rest)
+		at, ok := classes.Get(idset.Hash(classID))
+		if flags&1 != 0 {
+			if !ok || s.role(userID) != rTeacher {
+				w.drop(EnrollmentsFile, "teacher enrollment not written: its class or teacher is not written")
+			}
+			return nil // in sections.csv
+		}
+		if !ok || s.role(userID) != rStudent {
+			w.drop(EnrollmentsFile, "student enrollment not written: its class or student is not written")
+			return nil
+		}
+		kb = append(append(append(kb[:0], classID...), 0), userID...)
+		if _, dup := written.Add(xxhash.Sum64(kb), 1); dup {
+			w.drop(EnrollmentsFile, "student enrollment in a section it is already in not written: Clever has one row per section and student (no dates)")
+			return nil
+		}
+		if flags&2 != 0 {
+			w.drop(EnrollmentsFile, "enrollment sourcedId not written: a Clever enrollment is its Section_id and Student_id")
+		}
+		return t.row(schools[at], classID, userID)
+	})
+}
+
+func cloneKVs(kvs []roster.KV) []roster.KV {
+	if len(kvs) == 0 {
+		return nil
+	}
+	out := make([]roster.KV, len(kvs))
+	for i, kv := range kvs {
+		out[i] = roster.KV{Key: strings.Clone(kv.Key), Value: strings.Clone(kv.Value)}
+	}
+	return out
+}
+
+func appendString(buf []byte, v string) []byte {
+	return append(binary.AppendUvarint(buf, uint64(len(v))), v...)
+}
+
+func appendList(buf []byte, l []string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(l)))
+	for _, v := range l {
+		buf = appendString(buf, v)
+	}
+	return buf
+}
+
+func appendKVs(buf []byte, kvs []roster.KV) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(kvs)))
+	for _, kv := range kvs {
+		buf = appendString(appendString(buf, kv.Key), kv.Value)
+	}
+	return buf
+}
+
+// nextString returns the string appendString appended at the start of rec and what follows
+// it. The string is rec's bytes, not a copy: valid while the spool's record is.
+func nextString(rec []byte) (string, []byte) {
+	n, k := binary.Uvarint(rec)
+	rec = rec[k:]
+	if n == 0 {
+		return "", rec
+	}
+	return unsafe.String(&rec[0], int(n)), rec[n:]
+}
+
+// nextList returns the list appendList appended at the start of rec, appended to into (nil
+// when empty), and what follows it.
+func nextList(rec []byte, into []string) ([]string, []byte) {
+	n, k := binary.Uvarint(rec)
+	rec = rec[k:]
+	for range n {
+		var v string
+		v, rec = nextString(rec)
+		into = append(into, v)
+	}
+	if len(into) == 0 {
+		return nil, rec
+	}
+	return into, rec
+}
+
+func nextKVs(rec []byte, into []roster.KV) ([]roster.KV, []byte) {
+	n, k := binary.Uvarint(rec)
+	rec = rec[k:]
+	for range n {
+		var kv roster.KV
+		kv.Key, rec = nextString(rec)
+		kv.Value, rec = nextString(rec)
+		into = append(into, kv)
+	}
+	if len(into) == 0 {
+		return nil, rec
+	}
+	return into, rec
+}
+
+// spool keeps records end to end in a private file in scratch, each its length first, to be
+// read back in order.
+type spool struct {
+	f  *os.File
+	bw *bufio.Writer
+	n  int
+}
+
+func newSpool(scratch string) (*spool, error) {
+	f, err := os.CreateTemp(scratch, "spool-*")
+	if err != nil {
+		return nil, fmt.Errorf("clever: %w", err)
+	}
+	return &spool{f: f, bw: bufio.NewWriterSize(f, 256<<10)}, nil
+}
+
+func (sp *spool) add(rec []byte) error {
+	sp.n++
+	if _, err := sp.bw.Write(binary.AppendUvarint(nil, uint64(len(rec)))); err != nil {
+		return fmt.Errorf("clever: %w", err)
+	}
+	if _, err := sp.bw.Write(rec); err != nil {
+		return fmt.Errorf("clever: %w", err)
+	}
+	return nil
+}
+
+// close removes the spool (again: a no-op).
+func (sp *spool) close() {
+	if sp.f != nil {
+		sp.f.Close()
+		os.Remove(sp.f.Name())
+		sp.f = nil
+	}
+}
+
+// each calls fn with each record in the order added (rec is valid during the call), then
+// removes the spool.
+func (sp *spool) each(fn func(rec []byte) error) error {
+	defer sp.close()
+	if err := sp.bw.Flush(); err != nil {
+		return fmt.Errorf("clever: %w", err)
+	}
+	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("clever: %w", err)
+	}
+	br := bufio.NewReaderSize(sp.f, 256<<10)
+	var rec []byte
+	for {
+		n, err := binary.ReadUvarint(br)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("clever: %w", err)
+		}
+		if cap(rec) < int(n) {
+			rec = make([]byte, n)
+		}
+		rec = rec[:n]
+		if _, err := io.ReadFull(br, rec); err != nil {
+			return fmt.Errorf("clever: %w", err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}
