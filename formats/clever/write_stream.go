@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/csv"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
 	"unsafe"
@@ -16,6 +14,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/spool"
 )
 
 // WriteStream is format.StreamWriter: the upload Write writes, from the entities as they
@@ -38,8 +37,8 @@ func (f Format) WriteStream(ctx context.Context, dst format.Dest, scratch string
 		s.meta[f] = &metaKeys{have: map[string]bool{}}
 	}
 	var err error
-	for _, sp := range []**spool{&s.classes, &s.teachers, &s.students, &s.staff, &s.enrollments} {
-		if *sp, err = newSpool(scratch); err != nil {
+	for _, sp := range []**spool.Spool{&s.classes, &s.teachers, &s.students, &s.staff, &s.enrollments} {
+		if *sp, err = spool.New(scratch); err != nil {
 			return nil, err
 		}
 	}
@@ -76,7 +75,7 @@ type stream struct {
 	enrolled   *idset.Map          // classes with a student enrollment
 	staffCount int
 
-	classes, teachers, students, staff, enrollments *spool
+	classes, teachers, students, staff, enrollments *spool.Spool
 
 	enrolling bool // an enrollment came
 	rows      int
@@ -167,7 +166,7 @@ func (s *stream) Class(c *roster.Class) error {
 	}
 	rec = appendKVs(rec, c.Metadata)
 	s.rec = rec
-	return s.classes.add(rec)
+	return s.classes.Add(rec)
 }
 
 func (s *stream) User(u *roster.User) error {
@@ -178,7 +177,7 @@ func (s *stream) User(u *roster.User) error {
 		return err
 	}
 	code := rOther
-	var sp *spool
+	var sp *spool.Spool
 	switch u.Role {
 	case "teacher":
 		code, sp = rTeacher, s.teachers
@@ -216,7 +215,7 @@ func (s *stream) User(u *roster.User) error {
 	rec = appendList(rec, u.Grades)
 	rec = appendKVs(rec, u.Metadata)
 	s.rec = rec
-	return sp.add(rec)
+	return sp.Add(rec)
 }
 
 func (s *stream) Demographics(d *roster.Demographics) error {
@@ -294,14 +293,14 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 	rec := append(s.rec[:0], flags)
 	rec = appendString(appendString(rec, e.ClassID), e.UserID)
 	s.rec = rec
-	return s.enrollments.add(rec)
+	return s.enrollments.Add(rec)
 }
 
 // End writes the files in Write's order, with its rules, and reports what it reports.
 func (s *stream) End(func(roster.Kind) int) error {
 	defer func() {
-		for _, sp := range []*spool{s.classes, s.teachers, s.students, s.staff, s.enrollments} {
-			sp.close()
+		for _, sp := range []*spool.Spool{s.classes, s.teachers, s.students, s.staff, s.enrollments} {
+			sp.Close()
 		}
 	}()
 	w := s.w
@@ -386,7 +385,7 @@ func spooledUser(rec []byte, u *roster.User, role string) {
 }
 
 // people writes teachers.csv or staff.csv as Write's people does, from a spool.
-func (s *stream) people(t *table, spec *fileSpec, role string, sp *spool) error {
+func (s *stream) people(t *table, spec *fileSpec, role string, sp *spool.Spool) error {
 	w := s.w
 	var base []string
 	var vals func(u *roster.User, school string) []string
@@ -406,7 +405,7 @@ func (s *stream) people(t *table, spec *fileSpec, role string, sp *spool) error 
 		return err
 	}
 	var u roster.User
-	return sp.each(func(rec []byte) error {
+	return sp.Each(func(rec []byte) error {
 		if err := s.tick(); err != nil {
 			return err
 		}
@@ -463,7 +462,7 @@ func (s *stream) studentRows(t *table) error {
 		return err
 	}
 	var u roster.User
-	return s.students.each(func(rec []byte) error {
+	return s.students.Each(func(rec []byte) error {
 		if err := s.tick(); err != nil {
 			return err
 		}
@@ -525,7 +524,7 @@ func (s *stream) sections(t *table, written *idset.Map, schools *[]string) error
 		return err
 	}
 	var c roster.Class
-	return s.classes.each(func(rec []byte) error {
+	return s.classes.Each(func(rec []byte) error {
 		if err := s.tick(); err != nil {
 			return err
 		}
@@ -593,9 +592,9 @@ func (s *stream) enrollmentRows(t *table, classes *idset.Map, schools []string) 
 	if err := t.header([]string{cSchoolID, cSectionID, cStudentID}); err != nil {
 		return err
 	}
-	written := idset.New(max(1<<10, s.enrollments.n))
+	written := idset.New(max(1<<10, s.enrollments.Len()))
 	var kb []byte
-	return s.enrollments.each(func(rec []byte) error {
+	return s.enrollments.Each(func(rec []byte) error {
 		if err := s.tick(); err != nil {
 			return err
 		}
@@ -696,73 +695,4 @@ func nextKVs(rec []byte, into []roster.KV) ([]roster.KV, []byte) {
 		return nil, rec
 	}
 	return into, rec
-}
-
-// spool keeps records end to end in a private file in scratch, each its length first, to be
-// read back in order.
-type spool struct {
-	f  *os.File
-	bw *bufio.Writer
-	n  int
-}
-
-func newSpool(scratch string) (*spool, error) {
-	f, err := os.CreateTemp(scratch, "spool-*")
-	if err != nil {
-		return nil, fmt.Errorf("clever: %w", err)
-	}
-	return &spool{f: f, bw: bufio.NewWriterSize(f, 256<<10)}, nil
-}
-
-func (sp *spool) add(rec []byte) error {
-	sp.n++
-	if _, err := sp.bw.Write(binary.AppendUvarint(nil, uint64(len(rec)))); err != nil {
-		return fmt.Errorf("clever: %w", err)
-	}
-	if _, err := sp.bw.Write(rec); err != nil {
-		return fmt.Errorf("clever: %w", err)
-	}
-	return nil
-}
-
-// close removes the spool (again: a no-op).
-func (sp *spool) close() {
-	if sp.f != nil {
-		sp.f.Close()
-		os.Remove(sp.f.Name())
-		sp.f = nil
-	}
-}
-
-// each calls fn with each record in the order added (rec is valid during the call), then
-// removes the spool.
-func (sp *spool) each(fn func(rec []byte) error) error {
-	defer sp.close()
-	if err := sp.bw.Flush(); err != nil {
-		return fmt.Errorf("clever: %w", err)
-	}
-	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("clever: %w", err)
-	}
-	br := bufio.NewReaderSize(sp.f, 256<<10)
-	var rec []byte
-	for {
-		n, err := binary.ReadUvarint(br)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("clever: %w", err)
-		}
-		if cap(rec) < int(n) {
-			rec = make([]byte, n)
-		}
-		rec = rec[:n]
-		if _, err := io.ReadFull(br, rec); err != nil {
-			return fmt.Errorf("clever: %w", err)
-		}
-		if err := fn(rec); err != nil {
-			return err
-		}
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/spool"
 	"github.com/rostersync/rostersync/pkg/value"
 )
 
@@ -73,7 +74,7 @@ type stream struct {
 	refused map[uint64]bool  // users not written for an error
 	roles   []string         // the roles met
 	roleIdx map[string]int32 // roles by value
-	agents  *spool           // users written with agentSourcedIds: sourcedId, contact, agents
+	agents  *spool.Spool     // users written with agentSourcedIds: sourcedId, contact, agents
 	seen    *idset.Map       // EnrollmentID hashes met
 
 	dels         delCount // per file, the records with status tobedeleted
@@ -369,7 +370,7 @@ func (s *stream) User(u *roster.User) error {
 	}
 	if len(u.AgentIDs) > 0 {
 		if s.agents == nil {
-			sp, err := newSpool(s.scratch)
+			sp, err := spool.New(s.scratch)
 			if err != nil {
 				return err
 			}
@@ -383,7 +384,7 @@ func (s *stream) User(u *roster.User) error {
 			rec = appendString(rec, a)
 		}
 		s.rec = rec
-		if err := s.agents.add(rec); err != nil {
+		if err := s.agents.Add(rec); err != nil {
 			return err
 		}
 	}
@@ -519,7 +520,7 @@ func (s *stream) End(func(roster.Kind) int) error {
 			sf.discard()
 		}
 		if s.agents != nil {
-			s.agents.close()
+			s.agents.Close()
 		}
 	}()
 	sf := s.files[fSessions]
@@ -578,7 +579,7 @@ func (s *stream) relationships() error {
 	written := idset.New(1 << 10)
 	var agents []string
 	var pair []byte
-	return s.agents.each(func(rec []byte) error {
+	return s.agents.Each(func(rec []byte) error {
 		uID, rec := nextString(rec)
 		uContact := rec[0] == 1
 		rec = rec[1:]
@@ -643,71 +644,4 @@ func nextString(rec []byte) (string, []byte) {
 	n, k := binary.Uvarint(rec)
 	rec = rec[k:]
 	return string(rec[:n]), rec[n:]
-}
-
-// spool keeps records end to end in a private file in scratch, each its length first, to be
-// read back in order.
-type spool struct {
-	f  *os.File
-	bw *bufio.Writer
-}
-
-func newSpool(scratch string) (*spool, error) {
-	f, err := os.CreateTemp(scratch, "spool-*")
-	if err != nil {
-		return nil, fmt.Errorf("sds: %w", err)
-	}
-	return &spool{f: f, bw: bufio.NewWriterSize(f, 256<<10)}, nil
-}
-
-func (sp *spool) add(rec []byte) error {
-	if _, err := sp.bw.Write(binary.AppendUvarint(nil, uint64(len(rec)))); err != nil {
-		return fmt.Errorf("sds: %w", err)
-	}
-	if _, err := sp.bw.Write(rec); err != nil {
-		return fmt.Errorf("sds: %w", err)
-	}
-	return nil
-}
-
-// close removes the spool (again: a no-op).
-func (sp *spool) close() {
-	if sp.f != nil {
-		sp.f.Close()
-		os.Remove(sp.f.Name())
-		sp.f = nil
-	}
-}
-
-// each calls fn with each record in the order added (rec is valid during the call), then
-// removes the spool.
-func (sp *spool) each(fn func(rec []byte) error) error {
-	defer sp.close()
-	if err := sp.bw.Flush(); err != nil {
-		return fmt.Errorf("sds: %w", err)
-	}
-	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("sds: %w", err)
-	}
-	br := bufio.NewReaderSize(sp.f, 256<<10)
-	var rec []byte
-	for {
-		n, err := binary.ReadUvarint(br)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("sds: %w", err)
-		}
-		if cap(rec) < int(n) {
-			rec = make([]byte, n)
-		}
-		rec = rec[:n]
-		if _, err := io.ReadFull(br, rec); err != nil {
-			return fmt.Errorf("sds: %w", err)
-		}
-		if err := fn(rec); err != nil {
-			return err
-		}
-	}
 }
