@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -265,6 +266,20 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s %s no other\n",
 			orList(dopts.Roles), strings.Join(by, " and "), verb)
 	}
+	if dopts.OrgTypes != nil && !opts.Global.Quiet {
+		var by []string
+		for _, s := range sides {
+			if _, ok := s.format.(format.OrgTyper); ok {
+				by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
+			}
+		}
+		verb := "holds"
+		if len(by) > 1 {
+			verb = "hold"
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing orgs of type %s only: %s %s no other (users' references to other orgs are left out on both sides)\n",
+			orList(dopts.OrgTypes), strings.Join(by, " and "), verb)
+	}
 	done := diffProgress(deps, opts.Global.Quiet, sides)
 	res, err := diff.Compare(ctx, old, new, dopts)
 	done()
@@ -434,6 +449,7 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 			}
 		}
 	}
+	acrossOrgsAndRoles(of, nf, kinds, dopts)
 	for i, src := range [2]diff.Source{old, new} {
 		if !partial(carried[i]) {
 			continue
@@ -473,6 +489,33 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 		dopts.UserKey = opts.Key
 	}
 	return nil
+}
+
+// acrossOrgsAndRoles leaves out of a diff between formats of and nf the orgs of a type either
+// does not hold (format.OrgTyper), with users' references to them, and the user fields either
+// does not hold for a role (format.RoleCarrier).
+func acrossOrgsAndRoles(of, nf format.Format, kinds []roster.Kind, dopts *diff.Options) {
+	for _, f := range []format.Format{of, nf} {
+		if ot, ok := f.(format.OrgTyper); ok {
+			if dopts.OrgTypes == nil {
+				dopts.OrgTypes = slices.Clone(ot.OrgTypes())
+			} else {
+				dopts.OrgTypes = slices.DeleteFunc(dopts.OrgTypes, func(t string) bool { return !slices.Contains(ot.OrgTypes(), t) })
+			}
+		}
+		if rc, ok := f.(format.RoleCarrier); ok && slices.Contains(kinds, roster.UserKind) {
+			for role, fields := range rc.RoleOmits() {
+				if dopts.RoleOmits == nil {
+					dopts.RoleOmits = map[string][]string{}
+				}
+				for _, field := range fields {
+					if !slices.Contains(dopts.RoleOmits[role], field) {
+						dopts.RoleOmits[role] = append(dopts.RoleOmits[role], field)
+					}
+				}
+			}
+		}
+	}
 }
 
 // carries returns the fields a format carries per kind; a format without a Carrier carries
@@ -646,6 +689,12 @@ func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
 		}
 		if rep.Roles != nil {
 			fmt.Fprintf(out, "compared user roles: %s\n", strings.Join(rep.Roles, ", "))
+		}
+		if rep.OrgTypes != nil {
+			fmt.Fprintf(out, "compared org types: %s\n", strings.Join(rep.OrgTypes, ", "))
+		}
+		for _, role := range slices.Sorted(maps.Keys(rep.RoleOmits)) {
+			fmt.Fprintf(out, "not compared for %s: %s\n", role, strings.Join(rep.RoleOmits[role], ", "))
 		}
 	}
 	fmt.Fprintln(out)
