@@ -68,8 +68,11 @@ status and dateLastModified are ignored unless --all-fields; lists (orgSourcedId
 compare as sets. A row marked tobedeleted is a removal (shown with its status), and in a
 OneRoster delta the rows it leaves out, and files its manifest marks absent, are unchanged.
 Passwords and birth dates show as *** unless --show-secrets. Across formats (OneRoster against
-Capti or students.csv) only the fields both sides carry, and the users of the roles both hold,
-are compared, and the output names them (compared_fields, compared_roles); a students.csv is
+Capti or students.csv) only the fields both sides carry, the users of the roles both hold, and
+the orgs of the types both hold (Clever: schools; users' references to other orgs are left out
+on both sides) are compared, less the fields a format does not hold for a role (Clever staff:
+no identifier), and the output names them (compared_fields, compared_roles,
+compared_org_types, not_compared_by_role); a students.csv is
 keyed by STUDENT_ID (OneRoster identifier, or sourcedId where that is blank, as convert writes
 it) and names schools by SITE_ID (the school's identifier).
 
