@@ -234,6 +234,19 @@ func (Format) Carries() map[roster.Kind][]string {
 	}
 }
 
+// OrgTypes: Clever's files hold schools. A district administrator is at the pseudo school
+// DEFAULT_DISTRICT_OFFICE (read back as an org of type district), which stands for any org that
+// is not a school.
+func (Format) OrgTypes() []string { return []string{"school"} }
+
+// RoleOmits: staff.csv has no staff number, middle name or grade, teachers.csv no grade.
+func (Format) RoleOmits() map[string][]string {
+	return map[string][]string{
+		"administrator": {"middleName", "identifier", "grades"},
+		"teacher":       {"grades"},
+	}
+}
+
 // Roles: a Clever upload holds students, teachers and staff (read as administrators); a diff
 // against another format compares users of these roles only.
 func (Format) Roles() []string { return []string{"student", "teacher", "administrator"} }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -67,8 +68,11 @@ status and dateLastModified are ignored unless --all-fields; lists (orgSourcedId
 compare as sets. A row marked tobedeleted is a removal (shown with its status), and in a
 OneRoster delta the rows it leaves out, and files its manifest marks absent, are unchanged.
 Passwords and birth dates show as *** unless --show-secrets. Across formats (OneRoster against
-Capti or students.csv) only the fields both sides carry, and the users of the roles both hold,
-are compared, and the output names them (compared_fields, compared_roles); a students.csv is
+Capti or students.csv) only the fields both sides carry, the users of the roles both hold, and
+the orgs of the types both hold (Clever: schools; users' references to other orgs are left out
+on both sides) are compared, less the fields a format does not hold for a role (Clever staff:
+no identifier), and the output names them (compared_fields, compared_roles,
+compared_org_types, not_compared_by_role); a students.csv is
 keyed by STUDENT_ID (OneRoster identifier, or sourcedId where that is blank, as convert writes
 it) and names schools by SITE_ID (the school's identifier).
 
@@ -265,6 +269,20 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s %s no other\n",
 			orList(dopts.Roles), strings.Join(by, " and "), verb)
 	}
+	if dopts.OrgTypes != nil && !opts.Global.Quiet {
+		var by []string
+		for _, s := range sides {
+			if _, ok := s.format.(format.OrgTyper); ok {
+				by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
+			}
+		}
+		verb := "holds"
+		if len(by) > 1 {
+			verb = "hold"
+		}
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing orgs of type %s only: %s %s no other (users' references to other orgs are left out on both sides)\n",
+			orList(dopts.OrgTypes), strings.Join(by, " and "), verb)
+	}
 	done := diffProgress(deps, opts.Global.Quiet, sides)
 	res, err := diff.Compare(ctx, old, new, dopts)
 	done()
@@ -434,6 +452,7 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 			}
 		}
 	}
+	acrossOrgsAndRoles(of, nf, kinds, dopts)
 	for i, src := range [2]diff.Source{old, new} {
 		if !partial(carried[i]) {
 			continue
@@ -473,6 +492,33 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 		dopts.UserKey = opts.Key
 	}
 	return nil
+}
+
+// acrossOrgsAndRoles leaves out of a diff between formats of and nf the orgs of a type either
+// does not hold (format.OrgTyper), with users' references to them, and the user fields either
+// does not hold for a role (format.RoleCarrier).
+func acrossOrgsAndRoles(of, nf format.Format, kinds []roster.Kind, dopts *diff.Options) {
+	for _, f := range []format.Format{of, nf} {
+		if ot, ok := f.(format.OrgTyper); ok {
+			if dopts.OrgTypes == nil {
+				dopts.OrgTypes = slices.Clone(ot.OrgTypes())
+			} else {
+				dopts.OrgTypes = slices.DeleteFunc(dopts.OrgTypes, func(t string) bool { return !slices.Contains(ot.OrgTypes(), t) })
+			}
+		}
+		if rc, ok := f.(format.RoleCarrier); ok && slices.Contains(kinds, roster.UserKind) {
+			for role, fields := range rc.RoleOmits() {
+				if dopts.RoleOmits == nil {
+					dopts.RoleOmits = map[string][]string{}
+				}
+				for _, field := range fields {
+					if !slices.Contains(dopts.RoleOmits[role], field) {
+						dopts.RoleOmits[role] = append(dopts.RoleOmits[role], field)
+					}
+				}
+			}
+		}
+	}
 }
 
 // carries returns the fields a format carries per kind; a format without a Carrier carries
@@ -646,6 +692,12 @@ func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
 		}
 		if rep.Roles != nil {
 			fmt.Fprintf(out, "compared user roles: %s\n", strings.Join(rep.Roles, ", "))
+		}
+		if rep.OrgTypes != nil {
+			fmt.Fprintf(out, "compared org types: %s\n", strings.Join(rep.OrgTypes, ", "))
+		}
+		for _, role := range slices.Sorted(maps.Keys(rep.RoleOmits)) {
+			fmt.Fprintf(out, "not compared for %s: %s\n", role, strings.Join(rep.RoleOmits[role], ", "))
 		}
 	}
 	fmt.Fprintln(out)

@@ -51,6 +51,15 @@ type Options struct {
 	// is compared); nil compares every user. A cross-format diff passes the roles both formats
 	// hold (students.csv: students).
 	Roles []string
+	// OrgTypes restricts the orgs compared to those of the types listed (an org without a type
+	// is compared), and leaves each side's references to its orgs of other types out of its
+	// users' orgSourcedIds and primaryOrgSourcedId; nil compares every org. A cross-format diff
+	// passes the types both formats hold (Clever: schools).
+	OrgTypes []string
+	// RoleOmits lists, per user role, fields not compared for users of that role (the user key
+	// aside). A cross-format diff passes the fields a format does not hold for a role
+	// (Clever: no identifier for administrators).
+	RoleOmits map[string][]string
 	// AllFields compares status and dateLastModified too.
 	AllFields bool
 	// Fields restricts, per kind, the fields compared (OneRoster column names, "metadata.<key>",
@@ -75,6 +84,11 @@ type Result struct {
 	Compared map[string][]string `json:"compared_fields"`
 	// Roles lists the only roles of users compared (Options.Roles); omitted when all are.
 	Roles []string `json:"compared_roles,omitempty"`
+	// OrgTypes lists the only org types compared (Options.OrgTypes); omitted when all are.
+	OrgTypes []string `json:"compared_org_types,omitempty"`
+	// RoleOmits lists, per user role, the compared user fields left out for users of that role
+	// (Options.RoleOmits), in field order; omitted when none are.
+	RoleOmits map[string][]string `json:"not_compared_by_role,omitempty"`
 	// Summary holds the counts per kind (plural) for every kind requested or present.
 	Summary map[roster.Kind]*Counts `json:"summary"`
 	// Changes lists the entities that differ (empty without Options.Detail), by kind in
@@ -210,6 +224,9 @@ type config struct {
 	// enrollment IDs are made from class and user (madeEnrollmentID); when either's are, both
 	// key enrollments by class and user, as enrollPair does.
 	vote *enrollVote
+	// roleOmit holds, per user role, the positions of the user fields Options.RoleOmits leaves
+	// out for that role; nil when none are.
+	roleOmit map[string][]int
 }
 
 // enrollVote gathers, from both inputs of a Compare, whether their enrollment IDs are made.
@@ -328,6 +345,9 @@ func newConfig(opts Options) (*config, error) {
 			}
 		}
 		c.include[k] = inc
+		if k == kUser {
+			c.roleOmit = roleOmits(opts.RoleOmits, inc, c.userKey)
+		}
 		if k == kEnroll && restricted && !allowed["sourcedId"] {
 			c.enrollPair = true
 		}
@@ -381,7 +401,13 @@ func kindIndex(e roster.Kind) (kindIdx, bool) {
 // holds reports whether the entity of kind k with the flattened values vals is compared: a
 // user of a role Options.Roles leaves out is not.
 func (c *config) holds(k kindIdx, vals []string) bool {
-	return k != kUser || c.opts.Roles == nil || roster.HoldsRole(c.opts.Roles, vals[uRole])
+	switch k {
+	case kUser:
+		return c.opts.Roles == nil || roster.HoldsRole(c.opts.Roles, vals[uRole])
+	case kOrg:
+		return c.holdsOrgType(vals[oType])
+	}
+	return true
 }
 
 // metaIncluded reports whether the metadata key is compared for kind k.
@@ -424,6 +450,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 	}
 	res := &Result{
 		Roles:    opts.Roles,
+		OrgTypes: opts.OrgTypes,
 		Compared: map[string][]string{},
 		Summary:  map[roster.Kind]*Counts{},
 		Changes:  []Change{},
@@ -454,6 +481,7 @@ func Compare(ctx context.Context, old, new Source, opts Options) (*Result, error
 		res.Summary[kinds[k]] = counts
 		res.Compared[kinds[k].Singular()] = cfg.compared(kindIdx(k), sides[0].metaKeys[k], sides[1].metaKeys[k])
 	}
+	res.RoleOmits = cfg.roleOmitNames()
 	if !opts.Detail || res.Identical() {
 		return res, nil
 	}

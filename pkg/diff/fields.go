@@ -85,22 +85,31 @@ type flattener struct {
 	// orgs maps an org's sourcedId to its identifier when orgs are referred to by identifier
 	// (Options.OrgKey); nil otherwise.
 	orgs map[string]string
+	acrossFlattener
 }
 
 // orgRefs returns l with each org sourcedId replaced by the org's identifier, when orgs are
-// referred to by identifier and the input holds that org with one.
+// referred to by identifier and the input holds that org with one, and without the orgs of a
+// type not compared.
 func (f *flattener) orgRefs(l []string) []string {
-	if f.orgs == nil || len(l) == 0 {
+	if (f.orgs == nil && f.dropped == nil) || len(l) == 0 {
 		return l
 	}
 	f.refs = f.refs[:0]
 	for _, id := range l {
-		f.refs = append(f.refs, f.orgRef(id))
+		if !f.dropped[id] {
+			f.refs = append(f.refs, f.orgRef(id))
+		}
 	}
 	return f.refs
 }
 
+// orgRef returns the name an org reference compares as: "" for an org of a type not
+// compared, the org's identifier when orgs are referred to by identifier, else id.
 func (f *flattener) orgRef(id string) string {
+	if f.dropped[id] {
+		return ""
+	}
 	if v, ok := f.orgs[id]; ok {
 		return v
 	}
@@ -177,6 +186,7 @@ func (f *flattener) user(u *roster.User) []string {
 		u.Role, u.Username, f.set(u.UserIDs), u.GivenName, u.FamilyName, u.MiddleName, u.Identifier, u.Email, u.SMS,
 		u.Phone, f.set(u.AgentIDs), f.set(u.Grades), u.Password, u.UserMasterIdentifier, u.PreferredGivenName,
 		u.PreferredMiddleName, u.PreferredFamilyName, f.orgRef(u.PrimaryOrgID), u.Pronouns)
+	f.omitRole(f.vals)
 	return f.vals
 }
 

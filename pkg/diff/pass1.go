@@ -40,6 +40,7 @@ type hasher struct {
 
 func newHasher(cfg *config) hasher {
 	h := hasher{cfg: cfg}
+	h.fl.setup(cfg)
 	if cfg.orgIdent {
 		h.fl.orgs = map[string]string{}
 	}
@@ -49,6 +50,7 @@ func newHasher(cfg *config) hasher {
 // noteOrg records an org's identifier for Options.OrgKey "identifier". Orgs come before the
 // users that refer to them in every reader.
 func (h *hasher) noteOrg(o *roster.Org) {
+	h.fl.noteOrgType(o)
 	if h.fl.orgs != nil && o.Identifier != "" {
 		if _, ok := h.fl.orgs[o.SourcedID]; !ok {
 			h.fl.orgs[strings.Clone(o.SourcedID)] = strings.Clone(o.Identifier)

@@ -143,6 +143,7 @@ func (f *flattener) rawValues(rc *rawCols, rec []string) ([]string, []roster.KV)
 			vals[i] = f.setOf(vals[i], false)
 		}
 		vals[22] = f.orgRef(vals[22]) // primaryOrgSourcedId
+		f.omitRole(vals)
 	case kEnroll:
 		if vals[7] == "" { // primary
 			vals[7] = "false"
@@ -176,6 +177,10 @@ func (f *flattener) setOf(v string, orgs bool) string {
 	same := true
 	for item := range strings.SplitSeq(v, ",") {
 		t := strings.TrimSpace(item)
+		if orgs && f.dropped[t] {
+			same = false
+			continue
+		}
 		if orgs {
 			t = f.orgRef(t)
 		}

@@ -297,6 +297,21 @@ type Carrier interface {
 	Carries() map[roster.Kind][]string
 }
 
+// OrgTyper is an optional ability of a Format: the org types (OneRoster's school, district …)
+// its files hold. A cross-format diff compares only orgs of a type both formats hold, and leaves
+// users' references to orgs of other types out on both sides. A format without it holds every
+// type.
+type OrgTyper interface {
+	OrgTypes() []string
+}
+
+// RoleCarrier is an optional ability of a Format: per user role, the user fields it carries
+// (Carrier) but does not hold for users of that role (Clever's staff.csv has no staff number).
+// A cross-format diff does not compare them for users of that role.
+type RoleCarrier interface {
+	RoleOmits() map[string][]string
+}
+
 // UserKeyer is an optional ability of a Format: the canonical fields that identify a user
 // and a school in it, with opts, when that is not sourcedId (students.csv's STUDENT_ID is the
 // OneRoster identifier, or the sourcedId with --student-id sourcedId; its SITE_ID is the
