@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/rostersync/rostersync/formats/capti"
@@ -16,39 +15,10 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// streamMatches writes r with Write and streams it into WriteStream, and fails the test
-// unless both wrote the same files, byte for byte, and reported the same problems in the same
-// order.
+// streamMatches is formattest.StreamMatchesWrite for Clever.
 func streamMatches(t *testing.T, name string, r *roster.Roster) {
 	t.Helper()
-	want := formattest.MemDest{}
-	var wantProbs roster.Problems
-	if err := clever.New().Write(t.Context(), want, r, format.Options{}, &wantProbs); err != nil {
-		t.Fatal(err)
-	}
-	got := formattest.MemDest{}
-	var probs roster.Problems
-	s, err := clever.New().WriteStream(t.Context(), got, t.TempDir(), format.Options{}, &probs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Emit(s); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if err := s.End(r.Count); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if len(got) != len(want) {
-		t.Errorf("%s: wrote %d files, Write %d", name, len(got), len(want))
-	}
-	for f, w := range want {
-		if g := got[f]; g == nil || g.String() != w.String() {
-			t.Errorf("%s: %s is\n%q\nWrite wrote\n%q", name, f, g, w.String())
-		}
-	}
-	if g, w := probs.List(), wantProbs.List(); !slices.Equal(g, w) {
-		t.Errorf("%s: reported\n%v\nWrite reported\n%v", name, g, w)
-	}
+	formattest.StreamMatchesWrite(t, clever.New(), name, r, format.Options{})
 }
 
 // The streaming writer writes what Write writes, byte for byte, and reports the same in the

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"github.com/rostersync/rostersync/formats/capti"
@@ -15,39 +14,10 @@ import (
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
-// streamMatches writes r with Write and streams it into WriteStream, and fails the test
-// unless both wrote the same files, byte for byte, and reported the same problems in the same
-// order.
+// streamMatches is formattest.StreamMatchesWrite for SDS.
 func streamMatches(t *testing.T, name string, r *roster.Roster, opts format.Options) {
 	t.Helper()
-	want := formattest.MemDest{}
-	var wantProbs roster.Problems
-	if err := sds.New().Write(t.Context(), want, r, opts, &wantProbs); err != nil {
-		t.Fatal(err)
-	}
-	got := formattest.MemDest{}
-	var probs roster.Problems
-	s, err := sds.New().WriteStream(t.Context(), got, t.TempDir(), opts, &probs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Emit(s); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if err := s.End(r.Count); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if len(got) != len(want) {
-		t.Errorf("%s: wrote %d files, Write %d", name, len(got), len(want))
-	}
-	for f, w := range want {
-		if g := got[f]; g == nil || g.String() != w.String() {
-			t.Errorf("%s: %s is\n%q\nWrite wrote\n%q", name, f, g, w.String())
-		}
-	}
-	if g, w := probs.List(), wantProbs.List(); !slices.Equal(g, w) {
-		t.Errorf("%s: reported\n%v\nWrite reported\n%v", name, g, w)
-	}
+	formattest.StreamMatchesWrite(t, sds.New(), name, r, opts)
 }
 
 // The streaming writer writes what Write writes, byte for byte, and reports the same in the
