@@ -376,25 +376,7 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 				del++
 				continue
 			}
-			sex := ""
-			if d.Sex != "" {
-				if _, ok := sexes[strings.ToLower(d.Sex)]; ok {
-					sex = canon(sexes, d.Sex)
-				} else {
-					w.drop(fileDemographics, fmt.Sprintf("sex %q not written: SDS has male, female and notSelected", d.Sex), 1)
-				}
-			}
-			var races []string
-			for _, code := range raceOrder {
-				if strings.EqualFold(*raceField(d, code), "true") {
-					races = append(races, code)
-				}
-			}
-			eth := ""
-			if strings.EqualFold(d.HispanicOrLatinoEthnicity, "true") {
-				eth = "hispanicOrLatinoEthnicity"
-			}
-			write(fmt.Sprintf("demographics of %q", d.SourcedID), []string{d.SourcedID, sex, d.BirthDate, d.CityOfBirth, d.StateOfBirthAbbreviation, d.CountryOfBirthCode, eth, strings.Join(races, ",")})
+			write(fmt.Sprintf("demographics of %q", d.SourcedID), demographicsRow(d, func(why string) { w.drop(fileDemographics, why, 1) }))
 			if d.PublicSchoolResidenceStatus != "" {
 				w.drop(fileDemographics, "publicSchoolResidenceStatus values not written: SDS has no such column", 1)
 			}
@@ -521,4 +503,28 @@ func schoolYearOf(yearEnds map[string]string, s *roster.AcademicSession) string 
 		}
 	}
 	return ""
+}
+
+// demographicsRow is d's demographics.csv row; drop is told what of it SDS cannot hold (a sex
+// outside its vocabulary, written blank).
+func demographicsRow(d *roster.Demographics, drop func(why string)) []string {
+	sex := ""
+	if d.Sex != "" {
+		if _, ok := sexes[strings.ToLower(d.Sex)]; ok {
+			sex = canon(sexes, d.Sex)
+		} else {
+			drop(fmt.Sprintf("sex %q not written: SDS has male, female and notSelected", d.Sex))
+		}
+	}
+	var races []string
+	for _, code := range raceOrder {
+		if strings.EqualFold(*raceField(d, code), "true") {
+			races = append(races, code)
+		}
+	}
+	eth := ""
+	if strings.EqualFold(d.HispanicOrLatinoEthnicity, "true") {
+		eth = "hispanicOrLatinoEthnicity"
+	}
+	return []string{d.SourcedID, sex, d.BirthDate, d.CityOfBirth, d.StateOfBirthAbbreviation, d.CountryOfBirthCode, eth, strings.Join(races, ",")}
 }

@@ -485,25 +485,7 @@ func (s *stream) Demographics(d *roster.Demographics) error {
 		s.dels[fDemographics]++
 		return nil
 	}
-	sex := ""
-	if d.Sex != "" {
-		if _, ok := sexes[strings.ToLower(d.Sex)]; ok {
-			sex = canon(sexes, d.Sex)
-		} else {
-			sf.drop(fmt.Sprintf("sex %q not written: SDS has male, female and notSelected", d.Sex), 1)
-		}
-	}
-	var races []string
-	for _, code := range raceOrder {
-		if strings.EqualFold(*raceField(d, code), "true") {
-			races = append(races, code)
-		}
-	}
-	eth := ""
-	if strings.EqualFold(d.HispanicOrLatinoEthnicity, "true") {
-		eth = "hispanicOrLatinoEthnicity"
-	}
-	if _, err := sf.write(fmt.Sprintf("demographics of %q", d.SourcedID), []string{d.SourcedID, sex, d.BirthDate, d.CityOfBirth, d.StateOfBirthAbbreviation, d.CountryOfBirthCode, eth, strings.Join(races, ",")}); err != nil {
+	if _, err := sf.write(fmt.Sprintf("demographics of %q", d.SourcedID), demographicsRow(d, func(why string) { sf.drop(why, 1) })); err != nil {
 		return err
 	}
 	if d.PublicSchoolResidenceStatus != "" {
