@@ -300,23 +300,33 @@ func (w *writer) people(t *table, spec *fileSpec, role string, base []string, va
 			delete(w.userRole, u.SourcedID)
 			continue
 		}
-		if len(u.Grades) > 0 {
-			w.drop(spec.name, "grades of a "+role+" not written: "+spec.name+" has no grade column")
+		if err := w.personRows(t, spec, role, u, schools, extra, vals); err != nil {
+			return err
 		}
-		if role == "administrator" && u.MiddleName != "" {
-			w.drop(StaffFile, "middle name of a staff member not written: staff.csv has no Middle_name column")
+	}
+	return nil
+}
+
+// personRows writes u's rows of teachers.csv or staff.csv, one per school, with the extra
+// (metadata) columns, and reports what of u the file has no column for.
+func (w *writer) personRows(t *table, spec *fileSpec, role string, u *roster.User, schools, extra []string,
+	vals func(u *roster.User, school string) []string) error {
+	if len(u.Grades) > 0 {
+		w.drop(spec.name, "grades of a "+role+" not written: "+spec.name+" has no grade column")
+	}
+	if role == "administrator" && u.MiddleName != "" {
+		w.drop(StaffFile, "middle name of a staff member not written: staff.csv has no Middle_name column")
+	}
+	if role == "administrator" && u.Identifier != "" {
+		w.drop(StaffFile, "identifier (staff number) of a staff member not written: staff.csv has no number column")
+	}
+	for _, s := range schools {
+		rec := vals(u, s)
+		for _, c := range extra {
+			rec = append(rec, metaValue(u.Metadata, c))
 		}
-		if role == "administrator" && u.Identifier != "" {
-			w.drop(StaffFile, "identifier (staff number) of a staff member not written: staff.csv has no number column")
-		}
-		for _, s := range schools {
-			rec := vals(u, s)
-			for _, c := range extra {
-				rec = append(rec, metaValue(u.Metadata, c))
-			}
-			if err := t.row(rec...); err != nil {
-				return err
-			}
+		if err := t.row(rec...); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -429,25 +429,7 @@ func (s *stream) people(t *table, spec *fileSpec, role string, sp *spool.Spool) 
 			s.refuse(u.SourcedID)
 			return nil
 		}
-		if len(u.Grades) > 0 {
-			w.drop(spec.name, "grades of a "+role+" not written: "+spec.name+" has no grade column")
-		}
-		if role == "administrator" && u.MiddleName != "" {
-			w.drop(StaffFile, "middle name of a staff member not written: staff.csv has no Middle_name column")
-		}
-		if role == "administrator" && u.Identifier != "" {
-			w.drop(StaffFile, "identifier (staff number) of a staff member not written: staff.csv has no number column")
-		}
-		for _, sc := range schools {
-			rec := vals(&u, sc)
-			for _, c := range extra {
-				rec = append(rec, metaValue(u.Metadata, c))
-			}
-			if err := t.row(rec...); err != nil {
-				return err
-			}
-		}
-		return nil
+		return w.personRows(t, spec, role, &u, schools, extra, vals)
 	})
 }
 
