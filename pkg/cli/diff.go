@@ -256,32 +256,12 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 		return err
 	}
 	if dopts.Roles != nil && !opts.Global.Quiet {
-		var by []string
-		for _, s := range sides {
-			if _, ok := s.format.(format.RoleHolder); ok {
-				by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
-			}
-		}
-		verb := "holds"
-		if len(by) > 1 {
-			verb = "hold"
-		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s %s no other\n",
-			orList(dopts.Roles), strings.Join(by, " and "), verb)
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing users with role %s only: %s no other\n",
+			orList(dopts.Roles), holders(sides, func(f format.Format) bool { _, ok := f.(format.RoleHolder); return ok }))
 	}
 	if dopts.OrgTypes != nil && !opts.Global.Quiet {
-		var by []string
-		for _, s := range sides {
-			if _, ok := s.format.(format.OrgTyper); ok {
-				by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
-			}
-		}
-		verb := "holds"
-		if len(by) > 1 {
-			verb = "hold"
-		}
-		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing orgs of type %s only: %s %s no other (users' references to other orgs are left out on both sides)\n",
-			orList(dopts.OrgTypes), strings.Join(by, " and "), verb)
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: note: comparing orgs of type %s only: %s no other (users' references to other orgs are left out on both sides)\n",
+			orList(dopts.OrgTypes), holders(sides, func(f format.Format) bool { _, ok := f.(format.OrgTyper); return ok }))
 	}
 	done := diffProgress(deps, opts.Global.Quiet, sides)
 	res, err := diff.Compare(ctx, old, new, dopts)
@@ -760,4 +740,20 @@ func writeDiffTable(out io.Writer, rep *DiffReport, limit int) error {
 		fmt.Fprintf(out, "%s not listed (--limit N, or -o json / -o csv for all)\n", plural(more, "more change"))
 	}
 	return nil
+}
+
+// holders names the inputs whose format is, by is, with the verb: "a.csv (capti) holds", "a
+// (clever) and b (clever) hold".
+func holders(sides [2]*diffSide, is func(format.Format) bool) string {
+	var by []string
+	for _, s := range sides {
+		if is(s.format) {
+			by = append(by, fmt.Sprintf("%s (%s)", s.in.Path, s.format.Name()))
+		}
+	}
+	verb := "holds"
+	if len(by) > 1 {
+		verb = "hold"
+	}
+	return strings.Join(by, " and ") + " " + verb
 }

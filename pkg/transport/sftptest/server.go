@@ -406,22 +406,23 @@ func (s *Server) setCut(n int64, once bool) {
 // StallAfter makes every SFTP session, running or started later, stop reading the client's
 // SFTP stream after n more bytes while the SSH connection stays up and answers keepalives: a
 // hung server. n < 0 turns it off.
-func (s *Server) StallAfter(n int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stallAt = n
-	for f := range s.sessions {
-		f.stall = n
-	}
-}
+func (s *Server) StallAfter(n int64) { s.setStall(n, true) }
 
 // StallNew sets the stall for SFTP sessions started from now on only (n < 0: none), leaving a
 // running session's as it is: a test lifts the stall for a cleanup's session while the run it
 // stalled stays hung.
-func (s *Server) StallNew(n int64) {
+func (s *Server) StallNew(n int64) { s.setStall(n, false) }
+
+func (s *Server) setStall(n int64, running bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stallAt = n
+	if !running {
+		return
+	}
+	for f := range s.sessions {
+		f.stall = n
+	}
 }
 
 // CorruptOnce makes the next SFTP session deliver one of the client's written bytes to the
