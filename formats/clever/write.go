@@ -398,16 +398,7 @@ func (w *writer) students(t *table) error {
 			delete(w.userRole, u.SourcedID)
 			continue
 		}
-		if len(schools) > 1 {
-			w.drop(StudentsFile, "school of a student beyond the first not written: students.csv has one School_id (enrollments still place the student in sections of other schools)")
-		}
-		grade := ""
-		if len(u.Grades) > 0 {
-			grade = fromCEDS(u.Grades[0])
-			if grade == "" || len(u.Grades) > 1 {
-				w.drop(StudentsFile, "student grade not written: Clever takes one grade from its own list (1-13, Kindergarten …)")
-			}
-		}
+		grade := w.studentGrade(u, schools)
 		gender, dob, race, hisp := "", "", "", ""
 		if d := w.demo[u.SourcedID]; d != nil && !roster.Deleted(d.Status) {
 			gender = map[string]string{"male": "M", "female": "F", "other": "X"}[d.Sex]
@@ -425,16 +416,37 @@ func (w *writer) students(t *table) error {
 			race = raceCode(d)
 			hisp = map[string]string{"true": "Y", "false": "N"}[d.HispanicOrLatinoEthnicity]
 		}
-		rec := []string{schools[0], u.SourcedID, u.Identifier, u.FamilyName, u.MiddleName, u.GivenName, grade,
-			gender, dob, race, hisp, u.Email, u.Username, u.Password}
-		for _, c := range extra {
-			rec = append(rec, metaValue(u.Metadata, c))
-		}
-		if err := t.row(rec...); err != nil {
+		if err := t.row(studentRow(u, schools[0], grade, gender, dob, race, hisp, extra)...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// studentGrade reports what of u's schools and grades students.csv cannot hold (a school past
+// the first, a grade outside Clever's list or more than one) and returns its Grade.
+func (w *writer) studentGrade(u *roster.User, schools []string) string {
+	if len(schools) > 1 {
+		w.drop(StudentsFile, "school of a student beyond the first not written: students.csv has one School_id (enrollments still place the student in sections of other schools)")
+	}
+	grade := ""
+	if len(u.Grades) > 0 {
+		grade = fromCEDS(u.Grades[0])
+		if grade == "" || len(u.Grades) > 1 {
+			w.drop(StudentsFile, "student grade not written: Clever takes one grade from its own list (1-13, Kindergarten …)")
+		}
+	}
+	return grade
+}
+
+// studentRow is u's students.csv row at school, with the extra (metadata) columns.
+func studentRow(u *roster.User, school, grade, gender, dob, race, hisp string, extra []string) []string {
+	rec := []string{school, u.SourcedID, u.Identifier, u.FamilyName, u.MiddleName, u.GivenName, grade,
+		gender, dob, race, hisp, u.Email, u.Username, u.Password}
+	for _, c := range extra {
+		rec = append(rec, metaValue(u.Metadata, c))
+	}
+	return rec
 }
 
 // raceCode is Clever's one-letter race: the one flag set, M for two or more.

@@ -461,16 +461,7 @@ func (s *stream) studentRows(t *table) error {
 			s.refuse(u.SourcedID)
 			return nil
 		}
-		if len(schools) > 1 {
-			w.drop(StudentsFile, "school of a student beyond the first not written: students.csv has one School_id (enrollments still place the student in sections of other schools)")
-		}
-		grade := ""
-		if len(u.Grades) > 0 {
-			grade = fromCEDS(u.Grades[0])
-			if grade == "" || len(u.Grades) > 1 {
-				w.drop(StudentsFile, "student grade not written: Clever takes one grade from its own list (1-13, Kindergarten …)")
-			}
-		}
+		grade := w.studentGrade(&u, schools)
 		gender, dob, race, hisp := "", "", "", ""
 		if i, ok := s.demoAt.Get(idset.Hash(u.SourcedID)); ok && !s.demos[i].deleted {
 			d := &s.demos[i]
@@ -482,12 +473,7 @@ func (s *stream) studentRows(t *table) error {
 				w.drop(StudentsFile, "birth date not written: not a YYYY-MM-DD date")
 			}
 		}
-		row := []string{schools[0], u.SourcedID, u.Identifier, u.FamilyName, u.MiddleName, u.GivenName, grade,
-			gender, dob, race, hisp, u.Email, u.Username, u.Password}
-		for _, c := range extra {
-			row = append(row, metaValue(u.Metadata, c))
-		}
-		return t.row(row...)
+		return t.row(studentRow(&u, schools[0], grade, gender, dob, race, hisp, extra)...)
 	})
 }
 
