@@ -133,19 +133,14 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 	}
 	err = w.file(fileSessions, specByName(fileSessions).names(), func(write func(string, []string) bool) error {
 		del := 0
-		yearEnds := map[string]string{} // school year sourcedId -> its end date
-		for i := range r.AcademicSessions {
-			if y := &r.AcademicSessions[i]; y.Type == "schoolYear" {
-				yearEnds[y.SourcedID] = y.EndDate
-			}
-		}
+		yearEnds := schoolYearEnds(r.AcademicSessions)
 		for i := range r.AcademicSessions {
 			s := &r.AcademicSessions[i]
 			if roster.Deleted(s.Status) {
 				del++
 				continue
 			}
-			write(fmt.Sprintf("academic session %q", s.SourcedID), []string{s.SourcedID, s.Title, canon(sessionTypes, s.Type), schoolYearOf(yearEnds, s), s.StartDate, s.EndDate})
+			write(fmt.Sprintf("academic session %q", s.SourcedID), sessionRow(yearEnds, s))
 			if s.ParentID != "" {
 				w.drop(fileSessions, "parentSourcedIds not written: SDS academic sessions have no parent", 1)
 			}
@@ -527,4 +522,20 @@ func demographicsRow(d *roster.Demographics, drop func(why string)) []string {
 		eth = "hispanicOrLatinoEthnicity"
 	}
 	return []string{d.SourcedID, sex, d.BirthDate, d.CityOfBirth, d.StateOfBirthAbbreviation, d.CountryOfBirthCode, eth, strings.Join(races, ",")}
+}
+
+// schoolYearEnds maps each school year's sourcedId to its end date.
+func schoolYearEnds(sessions []roster.AcademicSession) map[string]string {
+	ends := map[string]string{}
+	for i := range sessions {
+		if y := &sessions[i]; y.Type == "schoolYear" {
+			ends[y.SourcedID] = y.EndDate
+		}
+	}
+	return ends
+}
+
+// sessionRow is s's academicSessions.csv row.
+func sessionRow(yearEnds map[string]string, s *roster.AcademicSession) []string {
+	return []string{s.SourcedID, s.Title, canon(sessionTypes, s.Type), schoolYearOf(yearEnds, s), s.StartDate, s.EndDate}
 }

@@ -506,19 +506,14 @@ func (s *stream) End(func(roster.Kind) int) error {
 		}
 	}()
 	sf := s.files[fSessions]
-	yearEnds := map[string]string{}
-	for i := range s.sessions {
-		if y := &s.sessions[i]; y.Type == "schoolYear" {
-			yearEnds[y.SourcedID] = y.EndDate
-		}
-	}
+	yearEnds := schoolYearEnds(s.sessions)
 	for i := range s.sessions {
 		v := &s.sessions[i]
 		if roster.Deleted(v.Status) {
 			s.dels[fSessions]++
 			continue
 		}
-		if _, err := sf.write(fmt.Sprintf("academic session %q", v.SourcedID), []string{v.SourcedID, v.Title, canon(sessionTypes, v.Type), schoolYearOf(yearEnds, v), v.StartDate, v.EndDate}); err != nil {
+		if _, err := sf.write(fmt.Sprintf("academic session %q", v.SourcedID), sessionRow(yearEnds, v)); err != nil {
 			return err
 		}
 		if v.ParentID != "" {
