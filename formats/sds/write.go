@@ -251,31 +251,14 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 				refused[u.SourcedID] = true
 				continue
 			}
-			ad := ""
-			for _, id := range u.UserIDs {
-				if t, v, ok := strings.Cut(strings.Trim(id, "{}"), ":"); ok && t == ADMatchType {
-					ad = v
-				} else {
-					w.drop(fileUsers, "userIds not written: SDS users have only activeDirectoryMatchId", 1)
-				}
-			}
-			if !write(what, []string{u.SourcedID, un, u.GivenName, u.FamilyName, u.Password, ad, u.Email, u.Phone, u.SMS}) {
+			drop := func(why string) { w.drop(fileUsers, why, 1) }
+			if !write(what, userRow(u, un, drop)) {
 				refused[u.SourcedID] = true
 				continue
 			}
 			names[strings.ToLower(un)] = u.SourcedID
 			users[u.SourcedID] = u
-			for _, x := range []struct {
-				has  bool
-				what string
-			}{{u.MiddleName != "", "middle names"}, {u.Identifier != "", "identifiers (student and staff numbers)"},
-				{strings.EqualFold(u.EnabledUser, "false"), "users with enabledUser false written (SDS has no disabled users)"}, {len(u.Grades) > 1, "grades past the first"},
-				{u.PreferredGivenName+u.PreferredMiddleName+u.PreferredFamilyName != "", "preferred names"},
-				{u.Pronouns != "", "pronouns"}, {u.UserMasterIdentifier != "", "userMasterIdentifiers"}, {len(u.Metadata) > 0, "metadata values"}} {
-				if x.has {
-					w.drop(fileUsers, x.what+lossyTail(x.what), 1)
-				}
-			}
+			userLosses(u, drop)
 		}
 		deleted(fileUsers, del)
 		return nil
@@ -538,4 +521,33 @@ func schoolYearEnds(sessions []roster.AcademicSession) map[string]string {
 // sessionRow is s's academicSessions.csv row.
 func sessionRow(yearEnds map[string]string, s *roster.AcademicSession) []string {
 	return []string{s.SourcedID, s.Title, canon(sessionTypes, s.Type), schoolYearOf(yearEnds, s), s.StartDate, s.EndDate}
+}
+
+// userRow is u's users.csv row, with username un; drop is told of the userIds SDS cannot hold
+// (all but an activeDirectoryMatchId).
+func userRow(u *roster.User, un string, drop func(why string)) []string {
+	ad := ""
+	for _, id := range u.UserIDs {
+		if t, v, ok := strings.Cut(strings.Trim(id, "{}"), ":"); ok && t == ADMatchType {
+			ad = v
+		} else {
+			drop("userIds not written: SDS users have only activeDirectoryMatchId")
+		}
+	}
+	return []string{u.SourcedID, un, u.GivenName, u.FamilyName, u.Password, ad, u.Email, u.Phone, u.SMS}
+}
+
+// userLosses tells drop what of a written user SDS has no column for.
+func userLosses(u *roster.User, drop func(why string)) {
+	for _, x := range []struct {
+		has  bool
+		what string
+	}{{u.MiddleName != "", "middle names"}, {u.Identifier != "", "identifiers (student and staff numbers)"},
+		{strings.EqualFold(u.EnabledUser, "false"), "users with enabledUser false written (SDS has no disabled users)"}, {len(u.Grades) > 1, "grades past the first"},
+		{u.PreferredGivenName+u.PreferredMiddleName+u.PreferredFamilyName != "", "preferred names"},
+		{u.Pronouns != "", "pronouns"}, {u.UserMasterIdentifier != "", "userMasterIdentifiers"}, {len(u.Metadata) > 0, "metadata values"}} {
+		if x.has {
+			drop(x.what + lossyTail(x.what))
+		}
+	}
 }

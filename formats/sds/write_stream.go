@@ -334,15 +334,8 @@ func (s *stream) User(u *roster.User) error {
 		s.users.Set(h, -1)
 		return nil
 	}
-	ad := ""
-	for _, id := range u.UserIDs {
-		if t, v, ok := strings.Cut(strings.Trim(id, "{}"), ":"); ok && t == ADMatchType {
-			ad = v
-		} else {
-			sf.drop("userIds not written: SDS users have only activeDirectoryMatchId", 1)
-		}
-	}
-	ok, err := sf.write(what, []string{u.SourcedID, un, u.GivenName, u.FamilyName, u.Password, ad, u.Email, u.Phone, u.SMS})
+	drop := func(why string) { sf.drop(why, 1) }
+	ok, err := sf.write(what, userRow(u, un, drop))
 	if err != nil {
 		return err
 	}
@@ -354,17 +347,7 @@ func (s *stream) User(u *roster.User) error {
 	s.names.Set(folded, int32(len(s.ids)))
 	s.ids = appendString(s.ids, u.SourcedID)
 	s.users.Set(h, s.role(u.Role)<<1|b2i(u.GivenName != "" && u.FamilyName != "" && u.Email != ""))
-	for _, x := range []struct {
-		has  bool
-		what string
-	}{{u.MiddleName != "", "middle names"}, {u.Identifier != "", "identifiers (student and staff numbers)"},
-		{strings.EqualFold(u.EnabledUser, "false"), "users with enabledUser false written (SDS has no disabled users)"}, {len(u.Grades) > 1, "grades past the first"},
-		{u.PreferredGivenName+u.PreferredMiddleName+u.PreferredFamilyName != "", "preferred names"},
-		{u.Pronouns != "", "pronouns"}, {u.UserMasterIdentifier != "", "userMasterIdentifiers"}, {len(u.Metadata) > 0, "metadata values"}} {
-		if x.has {
-			sf.drop(x.what+lossyTail(x.what), 1)
-		}
-	}
+	userLosses(u, drop)
 	if err := s.roleRows(u); err != nil {
 		return err
 	}
