@@ -513,18 +513,7 @@ func (w *writer) sections(t *table) error {
 			w.fail(SectionsFile, roster.CodeMissingRequired, cTeacherID, what, "no teacher in teachers.csv is enrolled in it: Clever requires a Teacher_id")
 			continue
 		}
-		if len(ok) > 10 {
-			w.drop(SectionsFile, "teacher of a class beyond the tenth not written: sections.csv has Teacher_id to Teacher_10_id")
-			ok = ok[:10]
-		}
-		rec := []string{c.SchoolID, c.SourcedID}
-		for j := 0; j < 10; j++ {
-			if j < len(ok) {
-				rec = append(rec, ok[j])
-			} else {
-				rec = append(rec, "")
-			}
-		}
+		rec := append([]string{c.SchoolID, c.SourcedID}, w.teacherColumns(ok)...)
 		rec = append(rec, w.classValues(c)...)
 		for _, col := range extra {
 			rec = append(rec, metaValue(c.Metadata, col))
@@ -624,4 +613,16 @@ func (w *writer) enrollments(t *table) error {
 		}
 	}
 	return nil
+}
+
+// teacherColumns are a section's Teacher_id to Teacher_10_id from its teachers ok, the first
+// the primary; a teacher past the tenth is reported and left out.
+func (w *writer) teacherColumns(ok []string) []string {
+	if len(ok) > 10 {
+		w.drop(SectionsFile, "teacher of a class beyond the tenth not written: sections.csv has Teacher_id to Teacher_10_id")
+		ok = ok[:10]
+	}
+	cols := make([]string, 10)
+	copy(cols, ok)
+	return cols
 }

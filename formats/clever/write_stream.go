@@ -525,18 +525,7 @@ func (s *stream) sections(t *table, written *idset.Map, schools *[]string) error
 			w.fail(SectionsFile, roster.CodeMissingRequired, cTeacherID, what, "no teacher in teachers.csv is enrolled in it: Clever requires a Teacher_id")
 			return nil
 		}
-		if len(ok) > 10 {
-			w.drop(SectionsFile, "teacher of a class beyond the tenth not written: sections.csv has Teacher_id to Teacher_10_id")
-			ok = ok[:10]
-		}
-		row := []string{c.SchoolID, c.SourcedID}
-		for j := 0; j < 10; j++ {
-			if j < len(ok) {
-				row = append(row, ok[j])
-			} else {
-				row = append(row, "")
-			}
-		}
+		row := append([]string{c.SchoolID, c.SourcedID}, w.teacherColumns(ok)...)
 		row = append(row, w.classValues(&c)...)
 		for _, col := range extra {
 			row = append(row, metaValue(c.Metadata, col))
