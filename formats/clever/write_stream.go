@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/rostersync/rostersync/pkg/format"
@@ -159,10 +158,10 @@ func (s *stream) Class(c *roster.Class) error {
 	s.meta[SectionsFile].add(c.Metadata)
 	rec := s.rec[:0]
 	for _, v := range [...]string{c.SourcedID, c.Status, c.SchoolID, c.Title, c.ClassCode, c.CourseID} {
-		rec = appendString(rec, v)
+		rec = spool.AppendString(rec, v)
 	}
 	for _, l := range [...][]string{c.Grades, c.Subjects, c.Periods, c.TermIDs} {
-		rec = appendList(rec, l)
+		rec = spool.AppendList(rec, l)
 	}
 	rec = appendKVs(rec, c.Metadata)
 	s.rec = rec
@@ -209,10 +208,10 @@ func (s *stream) User(u *roster.User) error {
 	}
 	rec := s.rec[:0]
 	for _, v := range [...]string{u.SourcedID, u.Identifier, u.Email, u.GivenName, u.MiddleName, u.FamilyName, u.Username, u.Password} {
-		rec = appendString(rec, v)
+		rec = spool.AppendString(rec, v)
 	}
-	rec = appendList(rec, u.OrgIDs)
-	rec = appendList(rec, u.Grades)
+	rec = spool.AppendList(rec, u.OrgIDs)
+	rec = spool.AppendList(rec, u.Grades)
 	rec = appendKVs(rec, u.Metadata)
 	s.rec = rec
 	return sp.Add(rec)
@@ -291,7 +290,7 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 		flags |= 2
 	}
 	rec := append(s.rec[:0], flags)
-	rec = appendString(appendString(rec, e.ClassID), e.UserID)
+	rec = spool.AppendString(spool.AppendString(rec, e.ClassID), e.UserID)
 	s.rec = rec
 	return s.enrollments.Add(rec)
 }
@@ -377,10 +376,10 @@ func spooledUser(rec []byte, u *roster.User, role string) {
 	orgs, grades, meta := u.OrgIDs[:0], u.Grades[:0], u.Metadata[:0]
 	*u = roster.User{Role: role}
 	for _, f := range [...]*string{&u.SourcedID, &u.Identifier, &u.Email, &u.GivenName, &u.MiddleName, &u.FamilyName, &u.Username, &u.Password} {
-		*f, rec = nextString(rec)
+		*f, rec = spool.NextString(rec)
 	}
-	u.OrgIDs, rec = nextList(rec, orgs)
-	u.Grades, rec = nextList(rec, grades)
+	u.OrgIDs, rec = spool.NextList(rec, orgs)
+	u.Grades, rec = spool.NextList(rec, grades)
 	u.Metadata, _ = nextKVs(rec, meta)
 }
 
@@ -497,10 +496,10 @@ func (s *stream) sections(t *table, written *idset.Map, schools *[]string) error
 			return err
 		}
 		for _, f := range [...]*string{&c.SourcedID, &c.Status, &c.SchoolID, &c.Title, &c.ClassCode, &c.CourseID} {
-			*f, rec = nextString(rec)
+			*f, rec = spool.NextString(rec)
 		}
 		for _, l := range [...]*[]string{&c.Grades, &c.Subjects, &c.Periods, &c.TermIDs} {
-			*l, rec = nextList(rec, (*l)[:0])
+			*l, rec = spool.NextList(rec, (*l)[:0])
 		}
 		c.Metadata, _ = nextKVs(rec, c.Metadata[:0])
 		what := fmt.Sprintf("class %q", c.SourcedID)
@@ -556,8 +555,8 @@ func (s *stream) enrollmentRows(t *table, classes *idset.Map, schools []string) 
 			return err
 		}
 		flags := rec[0]
-		classID, rest := nextString(rec[1:])
-		userID, _ := nextString(rest)
+		classID, rest := spool.NextString(rec[1:])
+		userID, _ := spool.NextString(rest)
 		at, ok := classes.Get(idset.Hash(classID))
 		if flags&1 != 0 {
 			if !ok || s.role(userID) != rTeacher {
@@ -592,51 +591,12 @@ func cloneKVs(kvs []roster.KV) []roster.KV {
 	return out
 }
 
-func appendString(buf []byte, v string) []byte {
-	return append(binary.AppendUvarint(buf, uint64(len(v))), v...)
-}
-
-func appendList(buf []byte, l []string) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(l)))
-	for _, v := range l {
-		buf = appendString(buf, v)
-	}
-	return buf
-}
-
 func appendKVs(buf []byte, kvs []roster.KV) []byte {
 	buf = binary.AppendUvarint(buf, uint64(len(kvs)))
 	for _, kv := range kvs {
-		buf = appendString(appendString(buf, kv.Key), kv.Value)
+		buf = spool.AppendString(spool.AppendString(buf, kv.Key), kv.Value)
 	}
 	return buf
-}
-
-// nextString returns the string appendString appended at the start of rec and what follows
-// it. The string is rec's bytes, not a copy: valid while the spool's record is.
-func nextString(rec []byte) (string, []byte) {
-	n, k := binary.Uvarint(rec)
-	rec = rec[k:]
-	if n == 0 {
-		return "", rec
-	}
-	return unsafe.String(&rec[0], int(n)), rec[n:]
-}
-
-// nextList returns the list appendList appended at the start of rec, appended to into (nil
-// when empty), and what follows it.
-func nextList(rec []byte, into []string) ([]string, []byte) {
-	n, k := binary.Uvarint(rec)
-	rec = rec[k:]
-	for range n {
-		var v string
-		v, rec = nextString(rec)
-		into = append(into, v)
-	}
-	if len(into) == 0 {
-		return nil, rec
-	}
-	return into, rec
 }
 
 func nextKVs(rec []byte, into []roster.KV) ([]roster.KV, []byte) {
@@ -644,8 +604,8 @@ func nextKVs(rec []byte, into []roster.KV) ([]roster.KV, []byte) {
 	rec = rec[k:]
 	for range n {
 		var kv roster.KV
-		kv.Key, rec = nextString(rec)
-		kv.Value, rec = nextString(rec)
+		kv.Key, rec = spool.NextString(rec)
+		kv.Value, rec = spool.NextString(rec)
 		into = append(into, kv)
 	}
 	if len(into) == 0 {

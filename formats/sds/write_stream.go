@@ -345,7 +345,7 @@ func (s *stream) User(u *roster.User) error {
 		return nil
 	}
 	s.names.Set(folded, int32(len(s.ids)))
-	s.ids = appendString(s.ids, u.SourcedID)
+	s.ids = spool.AppendString(s.ids, u.SourcedID)
 	s.users.Set(h, s.role(u.Role)<<1|b2i(u.GivenName != "" && u.FamilyName != "" && u.Email != ""))
 	userLosses(u, drop)
 	if err := s.roleRows(u); err != nil {
@@ -360,11 +360,11 @@ func (s *stream) User(u *roster.User) error {
 			s.agents = sp
 		}
 		_, contact := contactRoles[u.Role]
-		rec := appendString(s.rec[:0], u.SourcedID)
+		rec := spool.AppendString(s.rec[:0], u.SourcedID)
 		rec = append(rec, byte(b2i(contact)))
 		rec = binary.AppendUvarint(rec, uint64(len(u.AgentIDs)))
 		for _, a := range u.AgentIDs {
-			rec = appendString(rec, a)
+			rec = spool.AppendString(rec, a)
 		}
 		s.rec = rec
 		if err := s.agents.Add(rec); err != nil {
@@ -595,13 +595,8 @@ func b2i(b bool) int32 {
 	return 0
 }
 
-func appendString(buf []byte, v string) []byte {
-	return append(binary.AppendUvarint(buf, uint64(len(v))), v...)
-}
-
-// nextString returns the string appendString appended at the start of rec and what follows.
+// nextString is spool.NextString, the string copied (it outlives the record).
 func nextString(rec []byte) (string, []byte) {
-	n, k := binary.Uvarint(rec)
-	rec = rec[k:]
-	return string(rec[:n]), rec[n:]
+	v, rest := spool.NextString(rec)
+	return strings.Clone(v), rest
 }

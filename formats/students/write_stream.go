@@ -7,6 +7,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/spool"
 )
 
 // WriteStream is format.StreamWriter: students.csv from the entities as they come. A row needs
@@ -88,7 +89,7 @@ func (s *stream) End(count func(roster.Kind) int) error {
 		if row, ok := s.b.student(&u); ok {
 			s.rec = s.rec[:0]
 			for _, v := range row {
-				s.rec = appendString(s.rec, v)
+				s.rec = spool.AppendString(s.rec, v)
 			}
 			rows.add(s.rec)
 		}
@@ -104,7 +105,7 @@ func (s *stream) End(count func(roster.Kind) int) error {
 		var werr error
 		rows.each(func(rec []byte) bool {
 			for i := range row {
-				row[i], rec = nextString(rec)
+				row[i], rec = spool.NextString(rec)
 			}
 			werr = write(row)
 			return werr == nil
@@ -116,17 +117,17 @@ func (s *stream) End(count func(roster.Kind) int) error {
 // pack appends what a students.csv row is built from of u to buf.
 func pack(buf []byte, u *roster.User) []byte {
 	for _, v := range [...]string{u.SourcedID, u.Identifier, u.GivenName, u.FamilyName, u.MiddleName, u.Email, u.Password} {
-		buf = appendString(buf, v)
+		buf = spool.AppendString(buf, v)
 	}
 	for _, l := range [...][]string{u.OrgIDs, u.Grades} {
 		buf = binary.AppendUvarint(buf, uint64(len(l)))
 		for _, v := range l {
-			buf = appendString(buf, v)
+			buf = spool.AppendString(buf, v)
 		}
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(u.Metadata)))
 	for _, kv := range u.Metadata {
-		buf = appendString(appendString(buf, kv.Key), kv.Value)
+		buf = spool.AppendString(spool.AppendString(buf, kv.Key), kv.Value)
 	}
 	return buf
 }
@@ -136,14 +137,14 @@ func unpack(rec []byte, u *roster.User) {
 	orgs, grades, meta := u.OrgIDs[:0], u.Grades[:0], u.Metadata[:0]
 	*u = roster.User{Role: "student"}
 	for _, f := range [...]*string{&u.SourcedID, &u.Identifier, &u.GivenName, &u.FamilyName, &u.MiddleName, &u.Email, &u.Password} {
-		*f, rec = nextString(rec)
+		*f, rec = spool.NextString(rec)
 	}
 	for _, l := range [...]*[]string{&orgs, &grades} {
 		n, k := binary.Uvarint(rec)
 		rec = rec[k:]
 		for range n {
 			var v string
-			v, rec = nextString(rec)
+			v, rec = spool.NextString(rec)
 			*l = append(*l, v)
 		}
 	}
@@ -151,8 +152,8 @@ func unpack(rec []byte, u *roster.User) {
 	rec = rec[k:]
 	for range n {
 		var kv roster.KV
-		kv.Key, rec = nextString(rec)
-		kv.Value, rec = nextString(rec)
+		kv.Key, rec = spool.NextString(rec)
+		kv.Value, rec = spool.NextString(rec)
 		meta = append(meta, kv)
 	}
 	if len(orgs) > 0 {
@@ -164,21 +165,6 @@ func unpack(rec []byte, u *roster.User) {
 	if len(meta) > 0 {
 		u.Metadata = meta
 	}
-}
-
-func appendString(buf []byte, v string) []byte {
-	return append(binary.AppendUvarint(buf, uint64(len(v))), v...)
-}
-
-// nextString returns the string appendString appended at the start of rec (its bytes, not a
-// copy) and what follows it.
-func nextString(rec []byte) (string, []byte) {
-	n, k := binary.Uvarint(rec)
-	rec = rec[k:]
-	if n == 0 {
-		return "", rec
-	}
-	return unsafe.String(&rec[0], int(n)), rec[n:]
 }
 
 // blocks keeps records (and strings) end to end in blocks of 4 MB, which never move: a string

@@ -74,3 +74,19 @@ func TestSpoolEachStops(t *testing.T) {
 		t.Fatalf("Each: %v after %d records", err, n)
 	}
 }
+
+// Strings and lists read back as appended, one after another in one record.
+func TestRecordStrings(t *testing.T) {
+	var rec []byte
+	rec = AppendString(rec, "")
+	rec = AppendString(rec, "Ann, \"the\"\nsecond")
+	rec = AppendList(rec, nil)
+	rec = AppendList(rec, []string{"a", "", "ccc"})
+	s1, rest := NextString(rec)
+	s2, rest := NextString(rest)
+	l1, rest := NextList(rest, nil)
+	l2, rest := NextList(rest, nil)
+	if s1 != "" || s2 != "Ann, \"the\"\nsecond" || l1 != nil || len(l2) != 3 || l2[0] != "a" || l2[1] != "" || l2[2] != "ccc" || len(rest) != 0 {
+		t.Fatalf("read back %q %q %q %q, %d bytes left", s1, s2, l1, l2, len(rest))
+	}
+}
