@@ -152,13 +152,11 @@ func historyKey(deps *Deps, opts *HistoryOptions, store *state.Store) (string, e
 	}
 	if transport.IsURL(t) {
 		u, err := transport.ParseURL(t)
-		if err == nil {
-			err = u.CheckFolder()
-		}
 		if err != nil {
 			return "", usageError(err)
 		}
-		return store.Alias(publish.URLKey(u)), nil
+		// A URL naming a file is its folder's history (the runs list each file sent).
+		return store.Alias(publish.URLKey(u.Folder())), nil
 	}
 	id, err := publish.LocalIdentity(t)
 	if err != nil {

@@ -154,10 +154,11 @@ func TestPushSyncOverSFTP(t *testing.T) {
 	}
 }
 
-// A destination is a folder: an sftp:// URL that does not end in / ("…/inbox", as one would
-// write a folder) is refused with the fix (exit 2), never read as the file "inbox" in the
-// folder above it, where the files would land and the guard would find no history.
-func TestPushDestinationURLNamesAFolder(t *testing.T) {
+// A destination URL without the trailing / names the remote file (SPEC §5): the one input is
+// sent under that name into the folder above, with the folder's lock and guard history (a push
+// to the folder URL with the same name is compared with it). Two inputs, or a folder of files,
+// are refused (exit 2), and so is a name the server holds as a folder; nothing is sent then.
+func TestPushDestinationURLNamesAFile(t *testing.T) {
 	srv := servers(t)["in-process"](t)
 	env := map[string]string{"XDG_STATE_HOME": t.TempDir(), "HOME": t.TempDir()}
 	if err := os.MkdirAll(srv.path("inbox"), 0o755); err != nil {
@@ -168,27 +169,62 @@ func TestPushDestinationURLNamesAFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := run(t, env, append([]string{"push", "--to", srv.url("inbox"), roster}, conn...)...)
-	if code != 2 || !strings.Contains(errOut, srv.url("inbox/")) {
-		t.Errorf("push --to …/inbox: exit %d, want 2 naming …/inbox/: %s", code, errOut)
+	code, _, errOut := run(t, env, append([]string{"push", "--to", srv.url("inbox/nightly.csv"), roster}, conn...)...)
+	if code != 0 {
+		t.Fatalf("push --to …/inbox/nightly.csv: exit %d: %s", code, errOut)
 	}
-	if _, err := os.Stat(srv.path("roster.csv")); err == nil {
-		t.Error("the roster was sent to the folder above inbox")
-		os.Remove(srv.path("roster.csv")) //nolint:errcheck
+	if _, err := os.Stat(srv.path("inbox/nightly.csv")); err != nil {
+		t.Fatalf("the roster is not at inbox/nightly.csv: %v", err)
 	}
-	code, _, errOut = run(t, env, "history", srv.url("inbox"))
-	if code != 2 || !strings.Contains(errOut, srv.url("inbox/")) {
-		t.Errorf("history …/inbox: exit %d, want 2 naming …/inbox/: %s", code, errOut)
+	if _, err := os.Stat(srv.path("inbox/roster.csv")); err == nil {
+		t.Error("the roster was also sent under its own name")
 	}
+	code, out, errOut := run(t, env, "history", srv.url("inbox/"))
+	if code != 0 || !strings.Contains(out, "nightly.csv") {
+		t.Errorf("history …/inbox/: exit %d, want the push of nightly.csv: %s%s", code, out, errOut)
+	}
+	// The same destination and name by the folder URL: the guard compares with that push.
+	one := filepath.Join(t.TempDir(), "one.csv")
+	b, _ := os.ReadFile(roster)
+	lines := strings.SplitAfterN(string(b), "\n", 3)
+	os.WriteFile(one, []byte(lines[0]+lines[1]), 0o600) //nolint:errcheck
+	code, _, errOut = run(t, env, append([]string{"push", "--to", srv.url("inbox/"), "--as", "nightly.csv", one}, conn...)...)
+	if code != 1 || !strings.Contains(errOut, "guard") {
+		t.Errorf("a 1-row push to …/inbox/ as nightly.csv: exit %d, want the guard's refusal: %s", code, errOut)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"two inputs", []string{srv.url("inbox/two.csv"), roster, roster}},
+		{"a folder of files", []string{srv.url("inbox/pkg.csv"), filepath.Join(examples, "oneroster")}},
+		{"a name and --as", []string{srv.url("inbox/a.csv"), "--as", "b.csv", roster}},
+	} {
+		code, _, errOut = run(t, env, append(append([]string{"push", "--to"}, tc.args...), conn...)...)
+		if code != 2 || !strings.Contains(errOut, "hint:") {
+			t.Errorf("%s: exit %d, want 2 with a hint: %s", tc.name, code, errOut)
+		}
+	}
+	code, _, errOut = run(t, env, append([]string{"push", "--to", srv.url("inbox"), roster}, conn...)...)
+	if code != 4 || !strings.Contains(errOut, "is a folder on the server") {
+		t.Errorf("push --to …/inbox, a folder on the server: exit %d, want 4 saying so: %s", code, errOut)
+	}
+	if st, err := os.Stat(srv.path("inbox")); err != nil || !st.IsDir() {
+		t.Errorf("inbox is no longer a folder: %v", err)
+	}
+	entries, _ := os.ReadDir(srv.path("inbox"))
+	for _, e := range entries {
+		if e.Name() != "nightly.csv" {
+			t.Errorf("inbox holds %s", e.Name())
+		}
+	}
+	// A profile whose destination names the file is loaded and sent the same way.
 	cfg := filepath.Join(t.TempDir(), "rostersync.yaml")
-	os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    source: "+roster+"\n    destination: "+srv.url("inbox")+ //nolint:errcheck
+	os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    source: "+roster+"\n    destination: "+srv.url("inbox/nightly.csv")+ //nolint:errcheck
 		"\n    identity_file: "+srv.key+"\n    known_hosts: "+srv.knownHosts+"\n"), 0o600)
 	code, _, errOut = run(t, env, "--config", cfg, "sync")
-	if code != 2 || !strings.Contains(errOut, "destination") {
-		t.Errorf("sync of a profile whose destination is …/inbox: exit %d, want 2: %s", code, errOut)
-	}
-	if _, err := os.Stat(srv.path("roster.csv")); err == nil {
-		t.Error("sync sent the roster to the folder above inbox")
+	if code != 0 {
+		t.Errorf("sync of a profile whose destination is …/inbox/nightly.csv: exit %d: %s", code, errOut)
 	}
 }
 

@@ -510,15 +510,9 @@ func location(key, v, dir, home string) (string, error) {
 	if sftpurl.HasPassword(v) { // before parsing: an error must not repeat any of it
 		return "", fmt.Errorf("%s: a password in the URL is refused; use password_env, password_file or an identity_file", key)
 	}
-	u, err := sftpurl.Parse(v)
-	if err != nil {
+	if _, err := sftpurl.Parse(v); err != nil {
 		// The reason never repeats the URL, which may hold a secret.
 		return "", fmt.Errorf("%s is not a valid sftp:// URL (%v)", key, err)
-	}
-	if key == "destination" {
-		if err := u.CheckFolder(); err != nil {
-			return "", fmt.Errorf("%s: %w", key, err)
-		}
 	}
 	return v, nil
 }

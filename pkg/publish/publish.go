@@ -113,6 +113,9 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (*Report, error) {
 	if req.Target == "" {
 		return nil, fail(KindUsage, errors.New("no destination"))
 	}
+	if err := fileTarget(&req); err != nil {
+		return nil, err
+	}
 	rep := &Report{Target: transport.RedactURL(req.Target)}
 	// The copies go into the state folder: it must be private before anything is copied there.
 	if err := p.Store.Check(); err != nil {
@@ -384,9 +387,6 @@ func (p *Publisher) connect(ctx context.Context, target string) (*pending, error
 		return pd, nil
 	}
 	u, err := transport.ParseURL(target)
-	if err == nil {
-		err = u.CheckFolder()
-	}
 	if err != nil {
 		return nil, fail(KindUsage, err)
 	}
@@ -761,4 +761,37 @@ func otherScheme(s string) string {
 		}
 	}
 	return s[:i]
+}
+
+// fileTarget turns a destination URL that names a remote file (no trailing /: SPEC §5, "the
+// path is the remote file name") into its folder and the name its one input is sent as, so
+// the lock, the guard's history and the publish are the folder's, under that file name. A
+// folder URL, a local folder and a URL that does not parse (connect says why) are left as
+// they are.
+func fileTarget(req *Request) error {
+	if !transport.IsURL(req.Target) {
+		return nil
+	}
+	u, err := transport.ParseURL(req.Target)
+	if err != nil || u.IsDir() {
+		return nil
+	}
+	name, folder := u.Name(), u.Folder().String()
+	if len(req.Inputs) != 1 {
+		return fail(KindUsage, fmt.Errorf("%s names one remote file, %s, and %d inputs were given", transport.RedactURL(req.Target), name, len(req.Inputs)),
+			"end the URL in / ("+transport.RedactURL(folder)+") to send each input under its own name")
+	}
+	in := req.Inputs[0]
+	if in.As != "" && in.As != name {
+		return fail(KindUsage, fmt.Errorf("%s names the remote file %s, and the input is to be sent as %s", transport.RedactURL(req.Target), name, in.As),
+			"give the name once: in the URL, or as the file name with the URL ending in /")
+	}
+	if st, err := os.Stat(in.Path); err == nil && st.IsDir() {
+		return fail(KindUsage, fmt.Errorf("%s names one remote file, %s, and %s is a folder of files", transport.RedactURL(req.Target), name, in.Path),
+			"end the URL in / ("+transport.RedactURL(folder)+") to send its files under their own names")
+	}
+	in.As = name
+	req.Inputs = []Input{in}
+	req.Target = folder
+	return nil
 }

@@ -186,6 +186,10 @@ func (s *session) publish(ctx context.Context, c *Client, dir string, files []Fi
 		if err := ctx.Err(); err != nil {
 			return nil, temps, err
 		}
+		if fi, err := s.sftp.Lstat(path.Join(dir, f.Name)); err == nil && fi.IsDir() {
+			// A file URL naming a folder (…/Upload without its /): nothing is sent.
+			return nil, temps, &permanentError{err: fmt.Errorf("%s is a folder on the server, not a file to replace: to send into it, end the URL in /", path.Join(dir, f.Name))}
+		}
 		name, err := atomicfile.TempName(f.Name)
 		if err != nil {
 			return nil, temps, &localError{err: err}

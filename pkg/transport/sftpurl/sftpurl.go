@@ -203,13 +203,19 @@ func (u *URL) IsDir() bool {
 	return u.Path == "." || strings.HasSuffix(u.Path, "/")
 }
 
-// CheckFolder refuses a URL that does not name a folder where one is meant (a destination, a
-// history lookup): "…/Upload" would otherwise be read as the file Upload in the folder above.
-func (u *URL) CheckFolder() error {
-	if u.IsDir() {
-		return nil
+// Folder is the URL of the folder holding the file a file URL names (a copy of u for a folder
+// URL): sftp://h/Upload/roster.csv → sftp://h/Upload/.
+func (u *URL) Folder() *URL {
+	c := *u
+	if !u.IsDir() {
+		switch d := path.Dir(u.Path); d {
+		case "/", ".":
+			c.Path = d
+		default:
+			c.Path = d + "/"
+		}
 	}
-	return fmt.Errorf("%s does not end in /: a destination is a folder, written %s/ (files go under their own names)", u, u)
+	return &c
 }
 
 // Dir is the remote folder: the path itself for a folder URL, else the folder holding the file.
