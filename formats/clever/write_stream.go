@@ -3,7 +3,6 @@ package clever
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"encoding/csv"
 	"fmt"
 	"slices"
@@ -163,7 +162,7 @@ func (s *stream) Class(c *roster.Class) error {
 	for _, l := range [...][]string{c.Grades, c.Subjects, c.Periods, c.TermIDs} {
 		rec = spool.AppendList(rec, l)
 	}
-	rec = appendKVs(rec, c.Metadata)
+	rec = spool.AppendKVs(rec, c.Metadata)
 	s.rec = rec
 	return s.classes.Add(rec)
 }
@@ -212,7 +211,7 @@ func (s *stream) User(u *roster.User) error {
 	}
 	rec = spool.AppendList(rec, u.OrgIDs)
 	rec = spool.AppendList(rec, u.Grades)
-	rec = appendKVs(rec, u.Metadata)
+	rec = spool.AppendKVs(rec, u.Metadata)
 	s.rec = rec
 	return sp.Add(rec)
 }
@@ -380,7 +379,7 @@ func spooledUser(rec []byte, u *roster.User, role string) {
 	}
 	u.OrgIDs, rec = spool.NextList(rec, orgs)
 	u.Grades, rec = spool.NextList(rec, grades)
-	u.Metadata, _ = nextKVs(rec, meta)
+	u.Metadata, _ = spool.NextKVs(rec, meta)
 }
 
 // people writes teachers.csv or staff.csv as Write's people does, from a spool.
@@ -501,7 +500,7 @@ func (s *stream) sections(t *table, written *idset.Map, schools *[]string) error
 		for _, l := range [...]*[]string{&c.Grades, &c.Subjects, &c.Periods, &c.TermIDs} {
 			*l, rec = spool.NextList(rec, (*l)[:0])
 		}
-		c.Metadata, _ = nextKVs(rec, c.Metadata[:0])
+		c.Metadata, _ = spool.NextKVs(rec, c.Metadata[:0])
 		what := fmt.Sprintf("class %q", c.SourcedID)
 		switch {
 		case roster.Deleted(c.Status):
@@ -589,27 +588,4 @@ func cloneKVs(kvs []roster.KV) []roster.KV {
 		out[i] = roster.KV{Key: strings.Clone(kv.Key), Value: strings.Clone(kv.Value)}
 	}
 	return out
-}
-
-func appendKVs(buf []byte, kvs []roster.KV) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(kvs)))
-	for _, kv := range kvs {
-		buf = spool.AppendString(spool.AppendString(buf, kv.Key), kv.Value)
-	}
-	return buf
-}
-
-func nextKVs(rec []byte, into []roster.KV) ([]roster.KV, []byte) {
-	n, k := binary.Uvarint(rec)
-	rec = rec[k:]
-	for range n {
-		var kv roster.KV
-		kv.Key, rec = spool.NextString(rec)
-		kv.Value, rec = spool.NextString(rec)
-		into = append(into, kv)
-	}
-	if len(into) == 0 {
-		return nil, rec
-	}
-	return into, rec
 }

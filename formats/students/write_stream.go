@@ -119,17 +119,9 @@ func pack(buf []byte, u *roster.User) []byte {
 	for _, v := range [...]string{u.SourcedID, u.Identifier, u.GivenName, u.FamilyName, u.MiddleName, u.Email, u.Password} {
 		buf = spool.AppendString(buf, v)
 	}
-	for _, l := range [...][]string{u.OrgIDs, u.Grades} {
-		buf = binary.AppendUvarint(buf, uint64(len(l)))
-		for _, v := range l {
-			buf = spool.AppendString(buf, v)
-		}
-	}
-	buf = binary.AppendUvarint(buf, uint64(len(u.Metadata)))
-	for _, kv := range u.Metadata {
-		buf = spool.AppendString(spool.AppendString(buf, kv.Key), kv.Value)
-	}
-	return buf
+	buf = spool.AppendList(buf, u.OrgIDs)
+	buf = spool.AppendList(buf, u.Grades)
+	return spool.AppendKVs(buf, u.Metadata)
 }
 
 // unpack sets u to what pack packed into rec; its strings are rec's bytes.
@@ -139,23 +131,9 @@ func unpack(rec []byte, u *roster.User) {
 	for _, f := range [...]*string{&u.SourcedID, &u.Identifier, &u.GivenName, &u.FamilyName, &u.MiddleName, &u.Email, &u.Password} {
 		*f, rec = spool.NextString(rec)
 	}
-	for _, l := range [...]*[]string{&orgs, &grades} {
-		n, k := binary.Uvarint(rec)
-		rec = rec[k:]
-		for range n {
-			var v string
-			v, rec = spool.NextString(rec)
-			*l = append(*l, v)
-		}
-	}
-	n, k := binary.Uvarint(rec)
-	rec = rec[k:]
-	for range n {
-		var kv roster.KV
-		kv.Key, rec = spool.NextString(rec)
-		kv.Value, rec = spool.NextString(rec)
-		meta = append(meta, kv)
-	}
+	orgs, rec = spool.NextList(rec, orgs)
+	grades, rec = spool.NextList(rec, grades)
+	meta, _ = spool.NextKVs(rec, meta)
 	if len(orgs) > 0 {
 		u.OrgIDs = orgs
 	}

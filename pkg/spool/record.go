@@ -3,6 +3,8 @@ package spool
 import (
 	"encoding/binary"
 	"unsafe"
+
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // AppendString appends v to a record, its length first.
@@ -39,6 +41,32 @@ func NextList(rec []byte, into []string) ([]string, []byte) {
 		var v string
 		v, rec = NextString(rec)
 		into = append(into, v)
+	}
+	if len(into) == 0 {
+		return nil, rec
+	}
+	return into, rec
+}
+
+// AppendKVs appends key-value pairs (metadata) to a record, their count first.
+func AppendKVs(buf []byte, kvs []roster.KV) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(kvs)))
+	for _, kv := range kvs {
+		buf = AppendString(AppendString(buf, kv.Key), kv.Value)
+	}
+	return buf
+}
+
+// NextKVs returns the pairs AppendKVs appended at the start of rec, appended to into (nil when
+// empty), and what follows it; its strings are rec's bytes, as NextString's.
+func NextKVs(rec []byte, into []roster.KV) ([]roster.KV, []byte) {
+	n, k := binary.Uvarint(rec)
+	rec = rec[k:]
+	for range n {
+		var kv roster.KV
+		kv.Key, rec = NextString(rec)
+		kv.Value, rec = NextString(rec)
+		into = append(into, kv)
 	}
 	if len(into) == 0 {
 		return nil, rec

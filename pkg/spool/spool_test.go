@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/rostersync/rostersync/pkg/roster"
 )
 
 // Records come back in order, byte for byte (empty and large ones too), the file is private
@@ -82,11 +84,16 @@ func TestRecordStrings(t *testing.T) {
 	rec = AppendString(rec, "Ann, \"the\"\nsecond")
 	rec = AppendList(rec, nil)
 	rec = AppendList(rec, []string{"a", "", "ccc"})
+	rec = AppendKVs(rec, []roster.KV{{Key: "metadata.x", Value: "1"}, {Key: "", Value: ""}})
 	s1, rest := NextString(rec)
 	s2, rest := NextString(rest)
 	l1, rest := NextList(rest, nil)
 	l2, rest := NextList(rest, nil)
+	kvs, rest := NextKVs(rest, nil)
 	if s1 != "" || s2 != "Ann, \"the\"\nsecond" || l1 != nil || len(l2) != 3 || l2[0] != "a" || l2[1] != "" || l2[2] != "ccc" || len(rest) != 0 {
 		t.Fatalf("read back %q %q %q %q, %d bytes left", s1, s2, l1, l2, len(rest))
+	}
+	if len(kvs) != 2 || kvs[0] != (roster.KV{Key: "metadata.x", Value: "1"}) || kvs[1] != (roster.KV{}) {
+		t.Fatalf("read back %v", kvs)
 	}
 }
