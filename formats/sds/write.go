@@ -287,16 +287,8 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 				w.drop(fileRoles, "users without an org written without a roles.csv row (SDS links users to orgs there)", 1)
 				continue
 			}
-			prim := u.PrimaryOrgID
-			if prim == "" || !slices.Contains(u.OrgIDs, prim) {
-				prim = u.OrgIDs[0]
-			}
-			for _, org := range u.OrgIDs {
-				isPrim := "false"
-				if org == prim {
-					isPrim = "true"
-				}
-				write(fmt.Sprintf("user %q", u.SourcedID), []string{u.SourcedID, org, role, "", first(u.Grades), isPrim, "", ""})
+			for _, row := range roleRows(u, role) {
+				write(fmt.Sprintf("user %q", u.SourcedID), row)
 			}
 		}
 		return nil
@@ -550,4 +542,22 @@ func userLosses(u *roster.User, drop func(why string)) {
 			drop(x.what + lossyTail(x.what))
 		}
 	}
+}
+
+// roleRows are u's roles.csv rows as role, one per org (u has one): its primary org (the
+// first when it names none of them) marked isPrimary.
+func roleRows(u *roster.User, role string) [][]string {
+	prim := u.PrimaryOrgID
+	if prim == "" || !slices.Contains(u.OrgIDs, prim) {
+		prim = u.OrgIDs[0]
+	}
+	rows := make([][]string, 0, len(u.OrgIDs))
+	for _, org := range u.OrgIDs {
+		isPrim := "false"
+		if org == prim {
+			isPrim = "true"
+		}
+		rows = append(rows, []string{u.SourcedID, org, role, "", first(u.Grades), isPrim, "", ""})
+	}
+	return rows
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/rostersync/rostersync/pkg/format"
@@ -392,16 +391,8 @@ func (s *stream) roleRows(u *roster.User) error {
 		sf.drop("users without an org written without a roles.csv row (SDS links users to orgs there)", 1)
 		return nil
 	}
-	prim := u.PrimaryOrgID
-	if prim == "" || !slices.Contains(u.OrgIDs, prim) {
-		prim = u.OrgIDs[0]
-	}
-	for _, org := range u.OrgIDs {
-		isPrim := "false"
-		if org == prim {
-			isPrim = "true"
-		}
-		if _, err := sf.write(fmt.Sprintf("user %q", u.SourcedID), []string{u.SourcedID, org, role, "", first(u.Grades), isPrim, "", ""}); err != nil {
+	for _, row := range roleRows(u, role) {
+		if _, err := sf.write(fmt.Sprintf("user %q", u.SourcedID), row); err != nil {
 			return err
 		}
 	}
