@@ -298,7 +298,9 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 	}
 	err = w.file(fileEnrollments, specByName(fileEnrollments).names(), func(write func(string, []string) bool) error {
 		del := 0
-		seen := map[string]bool{}
+		// A repeat is the same class, user and role: not the same id, which "/" in an ID can
+		// make of two enrollments (a/b + c, a + b/c).
+		seen := map[[3]string]bool{}
 		for i := range r.Enrollments {
 			e := &r.Enrollments[i]
 			if roster.Deleted(e.Status) {
@@ -315,11 +317,12 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 				continue
 			}
 			id := EnrollmentID(e.ClassID, e.UserID, role)
-			if seen[id] {
+			if key := [3]string{e.ClassID, e.UserID, role}; seen[key] {
 				w.drop(fileEnrollments, "enrollments repeating another's class, user and role not written (SDS keeps one)", 1)
 				continue
+			} else {
+				seen[key] = true
 			}
-			seen[id] = true
 			if write(fmt.Sprintf("enrollment %q", e.SourcedID), []string{e.ClassID, e.UserID, role}) {
 				if e.SourcedID != id {
 					w.drop(fileEnrollments, "enrollment sourcedIds not written: SDS enrollments have none, and read back each is class/user/role", 1)

@@ -431,7 +431,8 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 		sf.drop(fmt.Sprintf("enrollments with role %q not written: SDS enrollments have no such role", e.Role), 1)
 		return nil
 	}
-	s.rec = append(append(append(append(append(s.rec[:0], e.ClassID...), '/'), e.UserID...), '/'), role...)
+	// NUL-separated: "/" may be in an ID, and two enrollments (a/b + c, a + b/c) are not one.
+	s.rec = append(append(append(append(append(s.rec[:0], e.ClassID...), 0), e.UserID...), 0), role...)
 	if _, dup := s.seen.Add(idset.HashBytes(s.rec), 1); dup {
 		sf.drop("enrollments repeating another's class, user and role not written (SDS keeps one)", 1)
 		return nil
@@ -440,7 +441,8 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 	if err != nil || !ok {
 		return err
 	}
-	if e.SourcedID != string(s.rec) {
+	s.rec = append(append(append(append(append(s.rec[:0], e.ClassID...), '/'), e.UserID...), '/'), role...)
+	if e.SourcedID != string(s.rec) { // EnrollmentID, the ID it reads back with
 		sf.drop("enrollment sourcedIds not written: SDS enrollments have none, and read back each is class/user/role", 1)
 	}
 	if role != e.Role {

@@ -432,25 +432,33 @@ func openSFTP(client *ssh.Client, conn *idleConn, timeout time.Duration) (*sftp.
 	// pkg/sftp takes the channel: guard it too.
 	stop := make(chan struct{})
 	go wd.run(stop, func() { conn.markTimeout(); conn.Conn.Close() })
-	version, size, err := negotiate(wd, wd)
-	if err != nil {
-		close(stop)
-		ses.Close()
-		return nil, wd, 0, err
-	}
-	opts := []sftp.ClientOption{sftp.UseConcurrentWrites(true)}
-	if size > defaultIO {
-		// Checked: the server said it accepts requests this large.
-		opts = append(opts, sftp.MaxPacketUnchecked(size))
-	}
-	rp := newInitReplay(wd, wd, version)
-	sc, err := sftp.NewClientPipe(rp, rp, opts...)
+	sc, size, err := startSFTP(wd, wd)
 	close(stop)
 	if err != nil {
 		ses.Close()
 		return nil, wd, 0, err
 	}
 	return sc, wd, size, nil
+}
+
+// startSFTP makes the version exchange on an SFTP stream and starts pkg/sftp on it, with
+// requests of the size the server's limits allow; it returns the client and that size.
+func startSFTP(r io.Reader, w io.WriteCloser) (*sftp.Client, int, error) {
+	version, size, err := negotiate(r, w)
+	if err != nil {
+		return nil, 0, err
+	}
+	opts := []sftp.ClientOption{sftp.UseConcurrentWrites(true)}
+	if size > defaultIO {
+		// Checked: the server said it accepts requests this large.
+		opts = append(opts, sftp.MaxPacketUnchecked(size))
+	}
+	rp := newInitReplay(r, w, version)
+	sc, err := sftp.NewClientPipe(rp, rp, opts...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return sc, size, nil
 }
 
 // keepalive sends keepalive@openssh.com every third of the idle timeout and closes the

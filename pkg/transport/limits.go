@@ -11,10 +11,12 @@ import (
 // SFTP request sizes. Every server accepts reads and writes of 32 KiB (pkg/sftp's default); a
 // server that answers limits@openssh.com (OpenSSH's sftp-server and internal-sftp: 255 KiB)
 // gets requests as large as it states, up to maxIO: fewer, larger requests cost both sides
-// less CPU per byte (the server's single process is what bounds a loopback upload).
+// less CPU per byte (the server's single process is what bounds a loopback upload). maxIO
+// leaves room for the header of a read's reply: pkg/sftp's client drops the connection on a
+// packet over 256 KiB, so a read of 256 KiB from a server that allows it would never arrive.
 const (
 	defaultIO = 32 << 10
-	maxIO     = 256 << 10
+	maxIO     = 256<<10 - 1024
 )
 
 // SFTP packet types and the version of the protocol (draft-ietf-secsh-filexfer-02) used here.

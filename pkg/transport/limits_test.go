@@ -3,8 +3,10 @@ package transport_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rostersync/rostersync/pkg/transport"
 	"github.com/rostersync/rostersync/pkg/transport/sftptest"
@@ -61,4 +63,31 @@ func publishChecked(t *testing.T, c *transport.Client, dir, path string, n int) 
 		t.Errorf("verified by %q, want the read-back SHA-256", sent[0].Verified)
 	}
 	assertContent(t, path, data)
+}
+
+// TestStalledVersionExchange: a server that takes the SFTP subsystem but never reads the
+// version request (or never answers it) fails the connection with ErrTimeout after the idle
+// timeout: the hand-made version exchange hangs no more than a transfer does.
+func TestStalledVersionExchange(t *testing.T) {
+	srv := sftptest.New(t, sftptest.GoServer())
+	srv.StallAfter(0)
+	cfg := config(t, srv, "")
+	cfg.IOTimeout = 600 * time.Millisecond
+	cfg.Retries = -1
+	done := make(chan error, 1)
+	go func() {
+		c, err := transport.Dial(t.Context(), cfg)
+		if err == nil {
+			c.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, transport.ErrTimeout) {
+			t.Fatalf("Dial: %v, want ErrTimeout", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the version exchange hangs on a stalled server")
+	}
 }
