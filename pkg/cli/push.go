@@ -13,6 +13,7 @@ import (
 	"github.com/rostersync/rostersync/pkg/publish"
 	"github.com/rostersync/rostersync/pkg/report"
 	"github.com/rostersync/rostersync/pkg/source"
+	"github.com/rostersync/rostersync/pkg/transport"
 )
 
 // PushOptions are the parsed flags and arguments of push.
@@ -77,7 +78,7 @@ the data, except a held run's); an overlapping run to the same destination exits
 	f := cmd.Flags()
 	opts.Format.AddFlags(cmd, deps.Formats)
 	opts.Conn.AddFlags(f)
-	f.StringVar(&opts.As, "as", "", "remote file name for a single PATH (required for -)")
+	f.StringVar(&opts.As, "as", "", "remote file name for a single PATH (required for - unless the --to URL names the file)")
 	f.BoolVar(&opts.AllowShrink, "allow-shrink", false, "publish even if the shrink guard refuses (this run only)")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "check and guard, print what would be sent, send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
@@ -105,8 +106,9 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions) error {
 	for _, path := range opts.Paths {
 		// stdin, or a named pipe (<(zcat …)): sent under --as (the pipe's own name means
 		// nothing to a vendor).
-		if source.IsStream(path) && opts.As == "" {
-			return usageError(fmt.Errorf("push %s needs --as NAME (the file name on the server)", path))
+		if source.IsStream(path) && opts.As == "" && !namesFile(opts.Conn.To) {
+			return usageError(fmt.Errorf("push %s needs --as NAME (the file name on the server)", path),
+				"or give the name in the destination URL: sftp://host/folder/NAME")
 		}
 		inputs = append(inputs, publish.Input{Path: path, Shown: path, As: opts.As, Stdin: deps.IO.In})
 	}
@@ -134,4 +136,14 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions) error {
 		}
 	}
 	return err
+}
+
+// namesFile reports whether the destination is an sftp:// URL naming the remote file (no
+// trailing /), which names what an input is sent as.
+func namesFile(to string) bool {
+	if !transport.IsURL(to) {
+		return false
+	}
+	u, err := transport.ParseURL(to)
+	return err == nil && !u.IsDir()
 }

@@ -218,6 +218,16 @@ func TestPushDestinationURLNamesAFile(t *testing.T) {
 			t.Errorf("inbox holds %s", e.Name())
 		}
 	}
+	// stdin takes its name from the URL, without --as.
+	streams, in, _, errBuf := iostreams.Test()
+	in.Write(b) //nolint:errcheck
+	deps := &Deps{IO: streams, Formats: formats.Registry(), Getenv: func(k string) string { return env[k] }}
+	if code := Run(context.Background(), deps, append([]string{"push", "--to", srv.url("inbox/piped.csv"), "--format", "capti", "-"}, conn...)); code != 0 {
+		t.Errorf("push - --to …/inbox/piped.csv: exit %d: %s", code, errBuf)
+	}
+	if got, err := os.ReadFile(srv.path("inbox/piped.csv")); err != nil || string(got) != string(b) {
+		t.Errorf("inbox/piped.csv is not stdin's bytes: %v", err)
+	}
 	// A profile whose destination names the file is loaded and sent the same way.
 	cfg := filepath.Join(t.TempDir(), "rostersync.yaml")
 	os.WriteFile(cfg, []byte("profiles:\n  nightly:\n    source: "+roster+"\n    destination: "+srv.url("inbox/nightly.csv")+ //nolint:errcheck
