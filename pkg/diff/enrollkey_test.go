@@ -135,3 +135,25 @@ func TestEnrollmentsMatchedByClassAndUserWhenIDsMade(t *testing.T) {
 		t.Errorf("empty old: %+v by %q", got, res.EnrollmentsBy)
 	}
 }
+
+// Enrollments matched by class and user stay apart when an ID holds the "/" shown between
+// them: class a/b with user c, and class a with user b/c, are two enrollments.
+func TestEnrollmentsMatchedByClassAndUserWithSlashes(t *testing.T) {
+	mk := func(role string) *roster.Roster {
+		return &roster.Roster{Enrollments: []roster.Enrollment{
+			{ClassID: "a/b", UserID: "c", Role: "student"},
+			{ClassID: "a", UserID: "b/c", Role: role},
+		}}
+	}
+	res, err := Compare(context.Background(), FromRoster(mk("student")), FromRoster(mk("teacher")), Options{Detail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := *res.Summary[roster.EnrollmentKind]
+	if got.Added != 0 || got.Removed != 0 || got.Changed != 1 || got.Unchanged != 1 {
+		t.Fatalf("enrollments: %+v, want 1 changed (a + b/c's role) and 1 unchanged", got)
+	}
+	if len(res.Changes) != 1 || res.Changes[0].ID != "a/b/c" || res.Changes[0].Fields["role"].New != "teacher" {
+		t.Errorf("changes %+v", res.Changes)
+	}
+}

@@ -73,8 +73,10 @@ func (h *hasher) key(k kindIdx, vals []string) []byte {
 		}
 		b = append(b, v...)
 	case k == kEnroll && (vals[fSourcedID] == "" || h.cfg.enrollPair || h.pairEnroll):
+		// 0 before each part: no ID holds one (a NUL is an encoding problem), so class a/b
+		// with user c and class a with user b/c stay two keys.
 		b = append(append(b, 0), vals[eClassID]...)
-		b = append(append(b, '/'), vals[eUserID]...)
+		b = append(append(b, 0), vals[eUserID]...)
 	default:
 		b = append(b, vals[fSourcedID]...)
 	}
@@ -91,10 +93,11 @@ func (h *hasher) keyed(k kindIdx, vals []string) {
 	}
 }
 
-// displayID is the identifier a change shows for a key.
+// displayID is the identifier a change shows for a key: an enrollment keyed by class and user
+// as CLASS/USER.
 func displayID(key []byte) string {
 	if len(key) > 0 && key[0] == 0 {
-		key = key[1:]
+		return strings.ReplaceAll(string(key[1:]), "\x00", "/")
 	}
 	return string(key)
 }
