@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -130,16 +131,7 @@ func BenchmarkValidateGradebook12(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.SetBytes(dirSize(dir))
-			for b.Loop() {
-				var probs roster.Problems
-				if _, err := New().Read(context.Background(), os.DirFS(dir), format.Options{}, roster.Discard{}, &probs); err != nil {
-					b.Fatal(err)
-				}
-				if probs.Errors > 0 {
-					b.Fatalf("%d errors: %v", probs.Errors, probs.List()[0])
-				}
-			}
+			formattest.BenchValidate(b, New(), os.DirFS(dir), dirSize(dir))
 		})
 	}
 }

@@ -8,8 +8,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/rostersync/rostersync/pkg/format"
-	"github.com/rostersync/rostersync/pkg/roster"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
@@ -29,16 +28,7 @@ func benchDir(b *testing.B) string {
 
 func BenchmarkValidate(b *testing.B) {
 	dir := benchDir(b)
-	b.SetBytes(packageSize(dir))
-	for b.Loop() {
-		var probs roster.Problems
-		if _, err := New().Read(context.Background(), os.DirFS(dir), format.Options{}, roster.Discard{}, &probs); err != nil {
-			b.Fatal(err)
-		}
-		if probs.Errors > 0 {
-			b.Fatalf("%d errors: %v", probs.Errors, probs.List()[0])
-		}
-	}
+	formattest.BenchValidate(b, New(), os.DirFS(dir), packageSize(dir))
 }
 
 // BenchmarkEncodingCSV is SPEC §6's baseline for BenchmarkValidate: encoding/csv (ReuseRecord)
