@@ -517,10 +517,7 @@ func TestMadeIDsConvertToOneRoster(t *testing.T) {
 	if err := oneroster.New().Write(context.Background(), dst, &coll.Roster, format.Options{}, roster.ReporterFunc(func(roster.Problem) {})); err != nil {
 		t.Fatal(err)
 	}
-	out := fstest.MapFS{}
-	for n, b := range dst {
-		out[n] = &fstest.MapFile{Data: b.Bytes()}
-	}
+	out := dst.FS()
 	_, _, probs := formattest.Read(t, oneroster.New(), out, format.Options{})
 	for _, p := range probs {
 		if p.Severity == roster.Error {

@@ -86,10 +86,7 @@ func FuzzRead12(f *testing.F) {
 		if err := New().Write(context.Background(), out, &coll.Roster, opts12, quiet); err != nil {
 			t.Fatalf("Write: %v", err)
 		}
-		again := fstest.MapFS{}
-		for n, b := range out {
-			again[n] = &fstest.MapFile{Data: b.Bytes()}
-		}
+		again := out.FS()
 		if _, err := New().Read(context.Background(), again, format.Options{}, roster.Discard{}, quiet); err != nil {
 			t.Fatalf("the 1.2 package written does not read: %v", err)
 		}

@@ -244,10 +244,7 @@ func TestWriteRoundTrip(t *testing.T) {
 	if err := New().Write(context.Background(), out, &coll.Roster, format.Options{}, &lossy); err != nil {
 		t.Fatal(err)
 	}
-	m := fstest.MapFS{}
-	for n, b := range out {
-		m[n] = &fstest.MapFile{Data: b.Bytes()}
-	}
+	m := out.FS()
 	again := &roster.Collector{}
 	if _, probs := read(t, m, format.Options{}, again); len(probs) > 0 {
 		t.Fatalf("written package has problems: %v", probs)

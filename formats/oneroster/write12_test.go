@@ -27,10 +27,7 @@ func writeAs(t *testing.T, r *roster.Roster, version string, opts format.Options
 	if err := New().Write(context.Background(), out, r, opts, &probs); err != nil {
 		t.Fatal(err)
 	}
-	m := fstest.MapFS{}
-	for n, b := range out {
-		m[n] = &fstest.MapFile{Data: b.Bytes()}
-	}
+	m := out.FS()
 	return m, probs.List()
 }
 

@@ -23,10 +23,7 @@ func write(t *testing.T, f format.Format, r *roster.Roster) (fstest.MapFS, []ros
 	if err := f.Write(t.Context(), dst, r, format.Options{}, roster.ReporterFunc(func(p roster.Problem) { probs = append(probs, p) })); err != nil {
 		t.Fatal(err)
 	}
-	fsys := fstest.MapFS{}
-	for n, b := range dst {
-		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
-	}
+	fsys := dst.FS()
 	return fsys, probs
 }
 

@@ -137,10 +137,7 @@ func TestWriteContacts(t *testing.T) {
 	if strings.Contains(dst["roles.csv"].String(), "g1") {
 		t.Errorf("a parent has a roles.csv row:\n%s", dst["roles.csv"])
 	}
-	fsys := fstest.MapFS{}
-	for n, b := range dst {
-		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
-	}
+	fsys := dst.FS()
 	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
 	formattest.CheckProblems(t, probs, nil)
 	for _, u := range coll.Roster.Users {
@@ -185,10 +182,7 @@ func TestAideRoundTrip(t *testing.T) {
 	if !strings.Contains(dst["enrollments.csv"].String(), "c1,u2,teacherAssistant") {
 		t.Errorf("enrollments.csv:\n%s", dst["enrollments.csv"])
 	}
-	fsys := fstest.MapFS{}
-	for n, b := range dst {
-		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
-	}
+	fsys := dst.FS()
 	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
 	formattest.CheckProblems(t, probs, nil)
 	for _, u := range coll.Roster.Users {
@@ -222,10 +216,7 @@ func TestWriteContactsBothWays(t *testing.T) {
 			t.Errorf("problem %v", p)
 		}
 	}
-	fsys := fstest.MapFS{}
-	for n, b := range dst {
-		fsys[n] = &fstest.MapFile{Data: b.Bytes()}
-	}
+	fsys := dst.FS()
 	_, coll, rprobs := formattest.Read(t, New(), fsys, format.Options{})
 	formattest.CheckProblems(t, rprobs, nil)
 	agents := map[string]string{}

@@ -212,10 +212,7 @@ func write(t *testing.T, f format.Format, r *roster.Roster) fs.FS {
 		t.Fatalf("Write: %v", err)
 	}
 	noErrors(t, "writing", probs)
-	out := fstest.MapFS{}
-	for name, b := range dst {
-		out[name] = &fstest.MapFile{Data: b.Bytes(), Mode: 0o600}
-	}
+	out := dst.FS()
 	if len(out) == 0 {
 		t.Fatal("Write wrote no file")
 	}

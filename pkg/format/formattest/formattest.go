@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -66,6 +67,15 @@ type MemDest map[string]*bytes.Buffer
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
+
+// FS returns the written files as a file system (0600), for reading them back.
+func (d MemDest) FS() fstest.MapFS {
+	out := fstest.MapFS{}
+	for name, b := range d {
+		out[name] = &fstest.MapFile{Data: b.Bytes(), Mode: 0o600}
+	}
+	return out
+}
 
 // Create starts the named file (again, if it was written before).
 func (d MemDest) Create(name string) (io.WriteCloser, error) {
