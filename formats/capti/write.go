@@ -115,6 +115,9 @@ type userRows struct {
 	cols []string
 	id   string
 	rec  []string
+	// keep says, for the e-mail and the username, whether a user's value is in no column of
+	// its own (counted in unwritten when no other column holds it).
+	keep [2]bool
 
 	faculty, deleted int
 	dropped          map[string]int
@@ -127,7 +130,8 @@ type userRows struct {
 func newUserRows(opts format.Options, rep roster.Reporter, n int, firstID func(at int32) string) *userRows {
 	cols, id := writeColumns(opts)
 	return &userRows{cols: cols, id: id, rec: make([]string, len(cols)), dropped: map[string]int{}, unwritten: map[string]int{},
-		w: &writer{cols: cols, id: id, domain: settingsOf(opts).Domain, rep: rep,
+		keep: [2]bool{!slices.Contains(cols, ColEmail), !slices.Contains(cols, ColUsername)},
+		w: &writer{cols: cols, id: id, idAt: slices.Index(cols, id), domain: settingsOf(opts).Domain, rep: rep,
 			firstID: firstID, seenUID: idset.New(n), seenID: idset.New(n)}}
 }
 
@@ -146,17 +150,21 @@ func (w *userRows) add(u *roster.User, at int32, write func([]string) error) err
 		w.dropped[u.Role]++
 		return nil
 	}
-	if !w.w.check(u, at) {
-		return nil
-	}
 	rec := w.rec
 	for j, c := range w.cols {
 		rec[j] = userValue(u, c)
 	}
-	for _, c := range [...]string{ColEmail, ColUsername} {
+	if !w.w.check(u, at, rec) {
+		clear(rec)
+		return nil
+	}
+	for k, c := range [...]string{ColEmail, ColUsername} {
 		// A value the row holds in another column (a username that is the e-mail address or
 		// the student number) loses nothing.
-		if v := userValue(u, c); v != "" && !slices.Contains(w.cols, c) && !slices.ContainsFunc(rec, func(w string) bool { return strings.EqualFold(v, w) }) {
+		if !w.keep[k] {
+			continue
+		}
+		if v := userValue(u, c); v != "" && !slices.ContainsFunc(rec, func(w string) bool { return strings.EqualFold(v, w) }) {
 			w.unwritten[c]++
 		}
 	}
@@ -331,6 +339,7 @@ func (s *stream) Demographics(*roster.Demographics) error       { return nil }
 type writer struct {
 	cols    []string
 	id      string
+	idAt    int // the index of id in cols (-1: not written)
 	domain  string
 	rep     roster.Reporter
 	firstID func(at int32) string // the sourcedId of the user written at an index
@@ -340,17 +349,19 @@ type writer struct {
 
 // check reports every reason u (at index i) cannot be written as an error and says whether it
 // can.
-func (w *writer) check(u *roster.User, i int32) bool {
+func (w *writer) check(u *roster.User, i int32, rec []string) bool {
 	ok := true
 	fail := func(code, col, msg string) {
 		ok = false
 		w.rep.Report(roster.Problem{Severity: roster.Error, Code: code, File: OutputFile, Column: col,
 			Message: fmt.Sprintf("user %q: %s (not written)", u.SourcedID, msg)})
 	}
-	for _, c := range w.cols {
-		v := userValue(u, c)
-		if n := utf8.RuneCountInString(v); n > MaxLen {
-			fail(roster.CodeTooLong, c, fmt.Sprintf("%s is %d characters long, Capti accepts at most %d", c, n, MaxLen))
+	for j, c := range w.cols {
+		v := rec[j]
+		if len(v) > MaxLen { // no more characters than bytes
+			if n := utf8.RuneCountInString(v); n > MaxLen {
+				fail(roster.CodeTooLong, c, fmt.Sprintf("%s is %d characters long, Capti accepts at most %d", c, n, MaxLen))
+			}
 		}
 		switch c {
 		case ColFirstName, ColLastName, ColUniqueID:
@@ -370,7 +381,12 @@ func (w *writer) check(u *roster.User, i int32) bool {
 			}
 		}
 	}
-	idv := userValue(u, w.id)
+	var idv string
+	if w.idAt >= 0 {
+		idv = rec[w.idAt]
+	} else {
+		idv = userValue(u, w.id)
+	}
 	if strings.TrimSpace(idv) == "" {
 		fail(roster.CodeMissingRequired, w.id, w.id+" is blank: it is the Capti ID, every user needs one")
 	}
@@ -382,7 +398,7 @@ func (w *writer) check(u *roster.User, i int32) bool {
 		fail(roster.CodeDuplicateID, ColUniqueID, fmt.Sprintf("unique_id %q is already the unique_id of an earlier user", u.SourcedID))
 		return false
 	}
-	ih := xxhash.Sum64String(strings.ToLower(idv))
+	ih := foldHash(idv)
 	if at, dup := w.seenID.Get(ih); dup {
 		first := w.firstID(at)
 		shown := idv
@@ -395,4 +411,15 @@ func (w *writer) check(u *roster.User, i int32) bool {
 	w.seenUID.Set(uh, 0)
 	w.seenID.Set(ih, i)
 	return true
+}
+
+// foldHash is the hash of strings.ToLower(s), without making it when s has no upper-case letter
+// and no byte past ASCII (every ID rostergen and most SIS exports make).
+func foldHash(s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return xxhash.Sum64String(strings.ToLower(s))
+		}
+	}
+	return xxhash.Sum64String(s)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
 
@@ -76,11 +77,22 @@ func newBuild(opts format.Options, rep roster.Reporter) (*build, error) {
 		return nil, fmt.Errorf("students: student ID %q: want identifier or sourcedId", settingsOf(opts).StudentID)
 	}
 	w := &writer{opts: opts, stu: settingsOf(opts), rep: rep, cols: cols, bySourcedID: bySourcedID,
-		orgs: map[string]*roster.Org{}, births: map[string]string{}, seen: map[string]string{},
-		idx: make(map[string]int, len(cols)), set: make([]bool, len(cols))}
+		orgs: map[string]*roster.Org{}, births: idset.NewStrings(1 << 10), seen: idset.NewStrings(1 << 10),
+		idx: make(map[string]int, len(cols)), set: make([]bool, len(cols)), first: make([]int, len(cols))}
 	for i := len(cols) - 1; i >= 0; i-- {
 		w.idx[cols[i].name] = i
 	}
+	for i, c := range cols {
+		w.first[i] = w.idx[c.name]
+	}
+	at := func(col string) int {
+		if i, ok := w.idx[col]; ok {
+			return i
+		}
+		return -1
+	}
+	w.at = columnsAt{id: at(ColStudentID), site: at(ColSiteID), grade: at(ColGrade), first: at(ColFirstName), last: at(ColLastName),
+		middle: at(ColMiddleName), email: at(ColEmail), birth: at(ColBirthdate), pass: at(ColPassword)}
 	if sm := settingsOf(opts).Sites; sm != nil {
 		w.siteIDs = make(map[string]bool, len(sm))
 		w.siteByName = make(map[string][]string, len(sm))
@@ -98,7 +110,7 @@ func newBuild(opts format.Options, rep roster.Reporter) (*build, error) {
 func (b *build) demographics(d *roster.Demographics) {
 	if d.BirthDate != "" {
 		b.births++
-		b.w.births[d.SourcedID] = d.BirthDate
+		b.w.births.Set(d.SourcedID, d.BirthDate)
 	}
 	if d.Sex != "" || d.AmericanIndianOrAlaskaNative != "" || d.Asian != "" || d.BlackOrAfricanAmerican != "" ||
 		d.NativeHawaiianOrOtherPacificIslander != "" || d.White != "" || d.DemographicRaceTwoOrMoreRaces != "" ||
@@ -189,11 +201,13 @@ type writer struct {
 	cols        []column
 	bySourcedID bool
 	orgs        map[string]*roster.Org
-	births      map[string]string   // user sourcedId -> birth date
+	births      *idset.Strings      // user sourcedId -> birth date
 	siteIDs     map[string]bool     // site map IDs; nil without a site map
 	siteByName  map[string][]string // lower-case SITE_NAME -> SITE_IDs
-	seen        map[string]string   // STUDENT_ID -> sourcedId of the student written with it
+	seen        *idset.Strings      // STUDENT_ID -> sourcedId of the student written with it
 	idx         map[string]int      // column name -> index of its first column in cols
+	first       []int               // per column of cols, idx of its name
+	at          columnsAt           // idx of the columns a row is built from (-1: not in the layout)
 	set         []bool              // the columns of the row being built that have a value (blank or not)
 
 	multiSchool, multiGrade, birthsUsed int
@@ -254,8 +268,8 @@ func (w *writer) fail(code, col, msg string) {
 func (w *writer) user(u *roster.User) (outRow, bool) {
 	v := make(outRow, len(w.cols))
 	clear(w.set)
-	put := func(col, val string) {
-		if i, ok := w.idx[col]; ok {
+	put := func(i int, val string) {
+		if i >= 0 {
 			v[i], w.set[i] = val, true
 		}
 	}
@@ -268,31 +282,31 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 		w.fail(roster.CodeMissingRequired, ColStudentID, fmt.Sprintf("a student has neither identifier nor sourcedId for STUDENT_ID (name %q %q): not written", u.GivenName, u.FamilyName))
 		return nil, false
 	}
-	if prev, dup := w.seen[id]; dup {
+	if prev, dup := w.seen.Get(id); dup {
 		w.fail(roster.CodeIDCollision, ColStudentID, fmt.Sprintf("%s and student %q would both be STUDENT_ID %q: %s not written", who(prev), u.SourcedID, id, who(u.SourcedID)))
 		return nil, false
 	}
-	put(ColStudentID, id)
+	put(w.at.id, id)
 
 	site, ok := w.site(u)
 	if !ok {
 		return nil, false
 	}
-	put(ColSiteID, site)
+	put(w.at.site, site)
 	if len(u.Grades) > 0 {
-		put(ColGrade, vendorGrade(u.Grades[0]))
+		put(w.at.grade, vendorGrade(u.Grades[0]))
 		if len(u.Grades) > 1 {
 			w.multiGrade++
 		}
 	}
-	put(ColFirstName, u.GivenName)
-	put(ColLastName, u.FamilyName)
-	put(ColMiddleName, u.MiddleName)
-	put(ColEmail, u.Email)
-	birth := w.births[u.SourcedID]
+	put(w.at.first, u.GivenName)
+	put(w.at.last, u.FamilyName)
+	put(w.at.middle, u.MiddleName)
+	put(w.at.email, u.Email)
+	birth, _ := w.births.Get(u.SourcedID)
 	if birth != "" {
 		if t, ok := parseDate(birth); ok {
-			put(ColBirthdate, isoDate(t))
+			put(w.at.birth, isoDate(t))
 		} else {
 			w.fail(roster.CodeBadDate, ColBirthdate, fmt.Sprintf("%s: the birth date is not a date (the value is not shown); BIRTHDATE left blank", who(u.SourcedID)))
 		}
@@ -313,15 +327,15 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 			pass = slashDate(t)
 		}
 	}
-	put(ColPassword, pass)
+	put(w.at.pass, pass)
 	for _, kv := range u.Metadata {
 		if i, ok := w.idx[kv.Key]; ok && !w.set[i] && kv.Value != "" {
 			v[i], w.set[i] = kv.Value, true
 		}
 	}
 	missing := false
-	for _, c := range w.cols {
-		if c.needed(w.stu) && blank(v[w.idx[c.name]]) {
+	for i, c := range w.cols {
+		if c.needed(w.stu) && blank(v[w.first[i]]) {
 			missing = true
 			w.missingValue(c.name, who(u.SourcedID))
 		}
@@ -329,9 +343,13 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 	if missing {
 		return nil, false
 	}
-	w.seen[id] = u.SourcedID
+	w.seen.Set(id, u.SourcedID)
 	return v, true
 }
+
+// columnsAt holds, for each column a row is built from, the index of its first column in the
+// layout, or -1 when the layout has none.
+type columnsAt struct{ id, site, grade, first, last, middle, email, birth, pass int }
 
 // who names a student in a message.
 func who(sourcedID string) string { return fmt.Sprintf("student %q", sourcedID) }

@@ -1,0 +1,54 @@
+package idset
+
+// Strings maps strings to strings (a user's sourcedId to their birth date, an ID to the record
+// that holds it) for millions of entries: a Map from each key's hash to its place in two flat
+// slices, so that an entry costs the strings' headers and 12 bytes of table, and a lookup one
+// hash and about one cache miss, where a Go map of strings rehashes as it grows. Keys are
+// compared in full: two keys with one hash are both kept. The strings are kept as given (the
+// caller clones what it does not own). The zero value is not usable: call NewStrings.
+type Strings struct {
+	at         *Map
+	keys, vals []string
+	spill      map[string]string // keys whose hash an earlier, different key has
+	hash       func(string) uint64
+}
+
+// NewStrings returns a Strings sized for about hint entries.
+func NewStrings(hint int) *Strings {
+	return &Strings{at: New(hint), keys: make([]string, 0, hint), vals: make([]string, 0, hint), hash: Hash}
+}
+
+// Len returns the number of keys.
+func (s *Strings) Len() int { return len(s.keys) + len(s.spill) }
+
+// Set stores v for k, replacing any value.
+func (s *Strings) Set(k, v string) {
+	h := s.hash(k)
+	if i, ok := s.at.Get(h); ok {
+		if s.keys[i] == k {
+			s.vals[i] = v
+			return
+		}
+		if s.spill == nil {
+			s.spill = map[string]string{}
+		}
+		s.spill[k] = v
+		return
+	}
+	s.at.Set(h, int32(len(s.keys)))
+	s.keys = append(s.keys, k)
+	s.vals = append(s.vals, v)
+}
+
+// Get returns the value stored for k.
+func (s *Strings) Get(k string) (string, bool) {
+	i, ok := s.at.Get(s.hash(k))
+	if !ok {
+		return "", false
+	}
+	if s.keys[i] == k {
+		return s.vals[i], true
+	}
+	v, ok := s.spill[k]
+	return v, ok
+}
