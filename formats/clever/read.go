@@ -2,7 +2,6 @@ package clever
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"strconv"
@@ -182,9 +181,10 @@ type fileReader struct {
 	spec    *fileSpec
 	file    string
 	header  []string
-	pos     []int // per spec column, its index in the record; -1 when absent
-	extras  []int // indices of ext.* columns
-	contact []int // indices of the contact columns (students.csv)
+	pos     []int                  // per spec column, its index in the record; -1 when absent
+	cols    []csvio.Placed[column] // the spec's columns the header has
+	extras  []int                  // indices of ext.* columns
+	contact []int                  // indices of the contact columns (students.csv)
 }
 
 func (fr *fileReader) report(sev roster.Severity, code string, line int, col, msg string) {
@@ -211,22 +211,16 @@ func get(rec []string, p int) string {
 // readFile reads one file: header, then every row through pre (stateless checks) and the
 // file's own row function (ID tables, references, entities). It returns the rows read.
 func (r *reader) readFile(ctx context.Context, fsys fs.FS, name string, s *fileSpec) (int, error) {
-	fh, err := fsys.Open(name)
-	if err != nil {
-		return 0, fmt.Errorf("clever: open %s: %w", name, err)
+	fh, rd, err := csvio.OpenFile(fsys, name, s.name, csvio.Options{Encoding: r.encoding}, r.rep,
+		name+" is empty: a Clever file starts with a header row ("+s.cols[0].name+","+s.cols[1].name+",…)")
+	if fh != nil {
+		defer fh.Close()
 	}
-	defer fh.Close()
-	rd, err := csvio.NewReader(fh, s.name, csvio.Options{Encoding: r.encoding}, r.rep)
 	if err != nil {
-		if errors.Is(err, csvio.ErrEncoding) {
-			return 0, nil // reported
-		}
 		return 0, fmt.Errorf("clever: %w", err)
 	}
-	if rd.Empty {
-		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: s.name,
-			Message: s.name + " is empty: a Clever file starts with a header row (" + s.cols[0].name + "," + s.cols[1].name + ",…)"})
-		return 0, nil
+	if rd == nil {
+		return 0, nil // reported
 	}
 	fr := &fileReader{reader: r, spec: s, file: s.name, pos: make([]int, len(s.cols))}
 	if !fr.checkHeader(rd.Header()) {
@@ -312,6 +306,7 @@ func (fr *fileReader) checkHeader(got []string) bool {
 		return false
 	}
 	copy(fr.pos, idx)
+	fr.cols = csvio.Place(fr.spec.cols, fr.pos)
 	fr.header = norm
 	for j, h := range norm {
 		if isExt(h) {
@@ -365,12 +360,8 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 			return rec, false
 		}
 	}
-	for i := range fr.spec.cols {
-		c := &fr.spec.cols[i]
-		p := fr.pos[i]
-		if p < 0 {
-			continue
-		}
+	for _, pc := range fr.cols {
+		c, p := pc.Spec, pc.At
 		v := rec[p]
 		if blank(v) {
 			if c.req {

@@ -1,7 +1,6 @@
 package oneroster
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -26,8 +25,9 @@ type fileReader struct {
 	r      *reader
 	spec   *fileSpec
 	file   string
-	mode   string // bulk, delta or "" (no manifest)
-	idx    []int  // spec column -> record index (-1 absent)
+	mode   string              // bulk, delta or "" (no manifest)
+	idx    []int               // spec column -> record index (-1 absent)
+	cols   []csvio.Placed[col] // the spec's columns the header has
 	pos    map[string]int
 	header []string
 	meta   []int // metadata.* columns
@@ -101,22 +101,15 @@ type deferredRef struct {
 // readFile reads one file of the package in full, checking every row.
 func (r *reader) readFile(spec *fileSpec) error {
 	name := spec.name
-	f, err := r.fsys.Open(name)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", name, err)
+	f, cr, err := csvio.OpenFile(r.fsys, name, name, csvio.Options{Encoding: r.opts.InputEncoding}, r.rep,
+		fmt.Sprintf("%s is empty: it needs at least its header row (%s)", name, strings.Join(spec.names(), ",")))
+	if f != nil {
+		defer f.Close()
 	}
-	defer f.Close()
-	cr, err := csvio.NewReader(f, name, csvio.Options{Encoding: r.opts.InputEncoding}, r.rep)
 	if err != nil {
-		if errors.Is(err, csvio.ErrEncoding) {
-			r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
-			return nil
-		}
 		return err
 	}
-	if cr.Empty {
-		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
-			Message: fmt.Sprintf("%s is empty: it needs at least its header row (%s)", name, strings.Join(spec.names(), ","))})
+	if cr == nil { // reported
 		r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
 		return nil
 	}
@@ -172,6 +165,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 			r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
 			return nil
 		}
+		fr.cols = csvio.Place(spec.cols, fr.idx)
 		if fr.hasID && fr.idx[0] < 0 {
 			// The file's own ID column is missing (reported): its rows are checked, but their IDs
 			// are neither kept nor looked up, so references to the file are not checked.
@@ -332,12 +326,8 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		return rec, false
 	}
 	clean := true
-	for i := range fr.spec.cols {
-		c := &fr.spec.cols[i]
-		j := fr.idx[i]
-		if j < 0 {
-			continue
-		}
+	for _, col := range fr.cols {
+		c, j := col.Spec, col.At
 		v := rec[j]
 		if v == "" { // most stamps in bulk files, and optional columns: nothing else to check
 			switch {
@@ -419,13 +409,8 @@ func (fr *fileReader) row(rec []string, line int, clean bool) []string {
 		return rec
 	}
 	var orgType, sessionType string
-	for i := range fr.spec.cols {
-		c := &fr.spec.cols[i]
-		j := fr.idx[i]
-		if j < 0 {
-			continue
-		}
-		v := rec[j]
+	for _, col := range fr.cols {
+		c, i, v := col.Spec, col.I, rec[col.At]
 		if v == "" {
 			continue
 		}

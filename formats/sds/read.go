@@ -427,7 +427,8 @@ func canon(vocab map[string]string, v string) string {
 type fileReader struct {
 	r     *reader
 	spec  *fileSpec
-	idx   []int // spec column -> record index (-1 absent)
+	idx   []int               // spec column -> record index (-1 absent)
+	cols  []csvio.Placed[col] // the spec's columns the header has
 	width int
 	own   *idset.Map
 	bag   *idset.Bag
@@ -453,23 +454,16 @@ func (fr *fileReader) report(sev roster.Severity, code string, line int, column,
 // readFile reads one file in full, checking every row and sending its entities.
 func (r *reader) readFile(spec *fileSpec) error {
 	name := spec.name
-	f, err := r.fsys.Open(name)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", name, err)
+	f, cr, err := csvio.OpenFile(r.fsys, name, name, csvio.Options{Encoding: r.opts.InputEncoding}, r.rep,
+		fmt.Sprintf("%s is empty: it needs at least its header row (%s)", name, strings.Join(spec.names(), ",")))
+	if f != nil {
+		defer f.Close()
 	}
-	defer f.Close()
-	fi := format.FileInfo{Name: name}
-	cr, err := csvio.NewReader(f, name, csvio.Options{Encoding: r.opts.InputEncoding}, r.rep)
 	if err != nil {
-		if errors.Is(err, csvio.ErrEncoding) {
-			r.info.Files = append(r.info.Files, fi)
-			return nil
-		}
 		return err
 	}
-	if cr.Empty {
-		r.rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: name,
-			Message: fmt.Sprintf("%s is empty: it needs at least its header row (%s)", name, strings.Join(spec.names(), ","))})
+	fi := format.FileInfo{Name: name}
+	if cr == nil { // reported
 		r.info.Files = append(r.info.Files, fi)
 		return nil
 	}
@@ -491,6 +485,7 @@ func (r *reader) readFile(spec *fileSpec) error {
 		r.info.Files = append(r.info.Files, fi)
 		return nil
 	}
+	fr.cols = csvio.Place(spec.cols, fr.idx)
 	for i, c := range spec.cols {
 		if fr.idx[i] >= 0 {
 			fr.pos[c.name] = fr.idx[i]
@@ -651,13 +646,8 @@ func (fr *fileReader) pre(rec []string, line int) ([]string, bool) {
 		}
 	}
 	ok := true
-	for i := range fr.spec.cols {
-		c := &fr.spec.cols[i]
-		j := fr.idx[i]
-		if j < 0 {
-			continue
-		}
-		v := rec[j]
+	for _, p := range fr.cols {
+		c, v := p.Spec, rec[p.At]
 		if v == "" {
 			if c.req {
 				ok = false

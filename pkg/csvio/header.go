@@ -297,3 +297,24 @@ func orderList(cols []HeaderColumn) string {
 	}
 	return s
 }
+
+// Placed is a column of a file's spec that its header has: the spec's column, its index in the
+// spec, and its index in a record.
+type Placed[C any] struct {
+	Spec *C
+	I    int
+	At   int
+}
+
+// Place returns the columns of spec that idx places in a record (idx maps a spec column to
+// its record index, -1 when the header lacks it, as CheckHeader returns), in spec order: what a
+// reader's per-row checks walk, each row, without the columns the file does not have.
+func Place[C any](spec []C, idx []int) []Placed[C] {
+	var out []Placed[C]
+	for i := range spec {
+		if i < len(idx) && idx[i] >= 0 {
+			out = append(out, Placed[C]{Spec: &spec[i], I: i, At: idx[i]})
+		}
+	}
+	return out
+}

@@ -148,3 +148,22 @@ func TestInvisible(t *testing.T) {
 		}
 	}
 }
+
+// TestPlace checks that Place keeps the spec's columns the header has, in spec order, with
+// their spec and record indexes, and skips the others.
+func TestPlace(t *testing.T) {
+	spec := []string{"sourcedId", "status", "name", "type"}
+	got := Place(spec, []int{2, -1, 0, 5})
+	want := []Placed[string]{{Spec: &spec[0], I: 0, At: 2}, {Spec: &spec[2], I: 2, At: 0}, {Spec: &spec[3], I: 3, At: 5}}
+	if len(got) != len(want) {
+		t.Fatalf("Place = %d columns, want %d", len(got), len(want))
+	}
+	for k := range want {
+		if got[k] != want[k] {
+			t.Errorf("column %d = {%s %d %d}, want {%s %d %d}", k, *got[k].Spec, got[k].I, got[k].At, *want[k].Spec, want[k].I, want[k].At)
+		}
+	}
+	if got := Place(spec, nil); len(got) != 0 {
+		t.Errorf("Place without a header = %d columns, want none", len(got))
+	}
+}

@@ -298,6 +298,29 @@ func cloneInPlace(rec []string) {
 	}
 }
 
+// OpenFile opens path in fsys and a Reader on it whose problems name file (the name the format
+// knows it by), as a package's reader begins each file: a file in an encoding the Reader does not
+// read (NewReader reported it) or an empty one (it is reported here as empty-file, with the
+// message empty) gives a nil Reader and no error, and the caller reads no rows of it. The caller
+// closes f when it is not nil.
+func OpenFile(fsys fs.FS, path, file string, opts Options, rep roster.Reporter, empty string) (f fs.File, rd *Reader, err error) {
+	f, err = fsys.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	rd, err = NewReader(f, file, opts, rep)
+	switch {
+	case errors.Is(err, ErrEncoding):
+		return f, nil, nil
+	case err != nil:
+		return f, nil, err
+	case rd.Empty:
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: file, Message: empty})
+		return f, nil, nil
+	}
+	return f, rd, nil
+}
+
 // Reread reads file of fsys again, reporting nothing (its problems were reported on the first
 // read), and calls each with every data record and the line it starts on, in order. It is the
 // second pass of the formats that name repeated IDs only when the first pass found some.

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"testing/iotest"
 	"time"
 
@@ -602,5 +603,48 @@ func TestRowsHint(t *testing.T) {
 		if got := rd.RowsHint(int64(len(data))); got < tc.min || got > tc.max {
 			t.Errorf("%d rows: RowsHint = %d, want %d-%d", tc.rows, got, tc.min, tc.max)
 		}
+	}
+}
+
+// TestOpenFile checks how a package's file is opened: rows to read, an empty file reported
+// under the name the format knows it by, an encoding not read (reported by NewReader), and a
+// file that is not there.
+func TestOpenFile(t *testing.T) {
+	fsys := fstest.MapFS{
+		"Users.csv": {Data: []byte("sourcedId\nu1\n")},
+		"empty.csv": {Data: nil},
+		"utf16.csv": {Data: []byte("\xff\xfes\x00I\x00d\x00")},
+	}
+	for _, tc := range []struct {
+		path     string
+		reader   bool
+		problems string // the codes and files reported
+		err      bool
+	}{
+		{path: "Users.csv", reader: true},
+		{path: "empty.csv", problems: "empty-file users.csv: EMPTY"},
+		{path: "utf16.csv", problems: "encoding users.csv"},
+		{path: "gone.csv", err: true},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			var got []string
+			rep := roster.ReporterFunc(func(p roster.Problem) {
+				s := p.Code + " " + p.File
+				if p.Code == roster.CodeEmptyFile {
+					s += ": " + p.Message
+				}
+				got = append(got, s)
+			})
+			f, rd, err := OpenFile(fsys, tc.path, "users.csv", Options{}, rep, "EMPTY")
+			if f != nil {
+				defer f.Close()
+			}
+			if (err != nil) != tc.err || (rd != nil) != tc.reader {
+				t.Fatalf("OpenFile = reader %v, error %v; want reader %v, error %v", rd != nil, err, tc.reader, tc.err)
+			}
+			if s := strings.Join(got, "; "); !strings.HasPrefix(s, tc.problems) || (tc.problems == "") != (s == "") {
+				t.Errorf("problems %q, want %q", s, tc.problems)
+			}
+		})
 	}
 }
