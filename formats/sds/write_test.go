@@ -72,12 +72,14 @@ func TestWriteUsernameDomain(t *testing.T) {
 	}
 }
 
-// What SDS has no place for is counted by reason; records to be deleted are not written.
+// What SDS has no place for is counted by reason, by Write and the streaming writer alike;
+// records to be deleted are not written.
 func TestWriteLossy(t *testing.T) {
 	r := smallRoster()
 	r.Users[0].MiddleName = "Q"
 	r.Users = append(r.Users, roster.User{SourcedID: "u4", Status: "tobedeleted", Username: "d@school.org"})
-	r.Classes = []roster.Class{{SourcedID: "c1", SchoolID: "sch1", Title: "Math", ClassCode: "M1", Periods: []string{"1"}}}
+	r.Classes = []roster.Class{{SourcedID: "c1", SchoolID: "sch1", Title: "Math", ClassCode: "M1", Periods: []string{"1"}},
+		{SourcedID: "c2", SchoolID: "sch1", Title: "Art", ClassType: "homeroom", Location: "12", Grades: []string{"09"}, SubjectCodes: []string{"A"}}}
 	r.Enrollments = []roster.Enrollment{
 		{SourcedID: "e1", ClassID: "c1", UserID: "u1", Role: "student"},
 		{SourcedID: "e2", ClassID: "c1", UserID: "u1", Role: "student"},
@@ -95,6 +97,10 @@ func TestWriteLossy(t *testing.T) {
 		"users.csv: 1 with status tobedeleted not written",
 		"classes.csv: 1 class codes not written",
 		"classes.csv: 1 periods not written",
+		"classes.csv: 1 class types other than scheduled not written",
+		"classes.csv: 1 locations not written",
+		"classes.csv: 1 class grades not written",
+		"classes.csv: 1 class subjects not written",
 		"enrollments.csv: 1 enrollments repeating another's class, user and role not written",
 		"enrollments.csv: 1 enrollments of users not written left out",
 		"enrollments.csv: 1 enrollment sourcedIds not written: SDS enrollments have none, and read back each is class/user/role",
@@ -110,6 +116,7 @@ func TestWriteLossy(t *testing.T) {
 	if got := dst["enrollments.csv"].String(); got != "classSourcedId,userSourcedId,role\r\nc1,u1,student\r\n" {
 		t.Errorf("enrollments.csv:\n%q", got)
 	}
+	formattest.StreamMatchesWrite(t, New(), "lossy", r, format.Options{})
 }
 
 // A value with a line break is refused (SDS accepts none, even quoted), never written.
