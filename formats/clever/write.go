@@ -472,12 +472,9 @@ func raceCode(d *roster.Demographics) string {
 		return "M"
 	}
 	code, n := "", 0
-	for _, f := range []struct{ v, c string }{
-		{d.Asian, "A"}, {d.BlackOrAfricanAmerican, "B"}, {d.AmericanIndianOrAlaskaNative, "I"},
-		{d.NativeHawaiianOrOtherPacificIslander, "P"}, {d.White, "W"},
-	} {
-		if f.v == "true" {
-			code, n = f.c, n+1
+	for _, x := range raceFlags(d) {
+		if x.code != "M" && *x.flag == "true" {
+			code, n = x.code, n+1
 		}
 	}
 	if n > 1 {
