@@ -132,6 +132,27 @@ func TestWriteLineBreakRefused(t *testing.T) {
 	}
 }
 
+// readBack reads the files written to dst back with every check, which must find no problem,
+// and returns the roster read; user id (unless "") must be read back with role.
+func readBack(t *testing.T, dst formattest.MemDest, id, role string) *roster.Roster {
+	t.Helper()
+	_, coll, probs := formattest.Read(t, New(), dst.FS(), format.Options{})
+	formattest.CheckProblems(t, probs, nil)
+	found := id == ""
+	for _, u := range coll.Roster.Users {
+		if u.SourcedID == id {
+			found = true
+			if u.Role != role {
+				t.Errorf("%s read back with role %q, want %s", id, u.Role, role)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s not read back", id)
+	}
+	return &coll.Roster
+}
+
 // Guardians become users with relationships, not roles; the file set reads back clean.
 func TestWriteContacts(t *testing.T) {
 	r := smallRoster()
@@ -144,14 +165,7 @@ func TestWriteContacts(t *testing.T) {
 	if strings.Contains(dst["roles.csv"].String(), "g1") {
 		t.Errorf("a parent has a roles.csv row:\n%s", dst["roles.csv"])
 	}
-	fsys := dst.FS()
-	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
-	formattest.CheckProblems(t, probs, nil)
-	for _, u := range coll.Roster.Users {
-		if u.SourcedID == "g1" && u.Role != "parent" {
-			t.Errorf("g1 read back with role %q", u.Role)
-		}
-	}
+	readBack(t, dst, "g1", "parent")
 }
 
 // A session without a schoolYear (OneRoster 1.0 has none) takes the end date's year of its
@@ -189,15 +203,7 @@ func TestAideRoundTrip(t *testing.T) {
 	if !strings.Contains(dst["enrollments.csv"].String(), "c1,u2,teacherAssistant") {
 		t.Errorf("enrollments.csv:\n%s", dst["enrollments.csv"])
 	}
-	fsys := dst.FS()
-	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
-	formattest.CheckProblems(t, probs, nil)
-	for _, u := range coll.Roster.Users {
-		if u.SourcedID == "u2" && u.Role != "aide" {
-			t.Errorf("u2 read back with role %q, want aide", u.Role)
-		}
-	}
-	for _, e := range coll.Roster.Enrollments {
+	for _, e := range readBack(t, dst, "u2", "aide").Enrollments {
 		if e.UserID == "u2" && e.Role != "aide" {
 			t.Errorf("u2's enrollment read back with role %q, want aide", e.Role)
 		}
@@ -223,11 +229,8 @@ func TestWriteContactsBothWays(t *testing.T) {
 			t.Errorf("problem %v", p)
 		}
 	}
-	fsys := dst.FS()
-	_, coll, rprobs := formattest.Read(t, New(), fsys, format.Options{})
-	formattest.CheckProblems(t, rprobs, nil)
 	agents := map[string]string{}
-	for _, u := range coll.Roster.Users {
+	for _, u := range readBack(t, dst, "", "").Users {
 		agents[u.SourcedID] = strings.Join(u.AgentIDs, ",")
 	}
 	if agents["g1"] != "u1,u2" || agents["u1"] != "g1" || agents["u2"] != "g1" {
