@@ -24,8 +24,7 @@ func TestPublishReportsSHA256(t *testing.T) {
 		writeFile(t, tg.path("Upload/old.csv"), []byte("x"))
 		c := dial(t, tg.cfg)
 		data := randomBytes(t, 3<<20+5)
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, data)
+		local := localRoster(t, data)
 		sent, err := c.Publish(t.Context(), tg.cfg.URL.Dir(), []transport.File{{Name: "roster.csv", Path: local, SHA256: sum(data)}}, nil)
 		if err != nil {
 			t.Fatalf("Publish: %v", err)
@@ -43,8 +42,7 @@ func TestPublishReportsSHA256(t *testing.T) {
 func TestPublishRefusesOtherBytes(t *testing.T) {
 	old := []byte("old\n")
 	data := randomBytes(t, 1<<20)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, data)
+	local := localRoster(t, data)
 	checked := sum(append([]byte(nil), data[:len(data)-1]...))
 	files := []transport.File{{Name: "roster.csv", Path: local, SHA256: checked}}
 	sftpTargets(t, func(t *testing.T, tg sftpTarget) {
@@ -91,8 +89,7 @@ func TestPublishDetectsCorruption(t *testing.T) {
 				srv.CorruptOnce() // the next session: the one dial opens
 				c := dial(t, cfg)
 				data := randomBytes(t, 4<<20) // at least ten write requests of the largest size (255 KiB)
-				local := filepath.Join(t.TempDir(), "roster.csv")
-				writeFile(t, local, data)
+				local := localRoster(t, data)
 				files := []transport.File{{Name: "roster.csv", Path: local}}
 				if tt.checked {
 					files[0].SHA256 = sum(data)
@@ -121,8 +118,7 @@ func TestPublishDetectsCorruption(t *testing.T) {
 // TestLocalPublishReportsSHA256: the local destination reports the same.
 func TestLocalPublishReportsSHA256(t *testing.T) {
 	data := randomBytes(t, 1<<20+3)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, data)
+	local := localRoster(t, data)
 	sent, err := transport.LocalPublish(t.Context(), t.TempDir(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
 	want := []transport.Sent{{Name: "roster.csv", Bytes: int64(len(data)), SHA256: sum(data), Verified: transport.VerifiedSHA256}}
 	if err != nil || !slices.Equal(sent, want) {
@@ -137,8 +133,7 @@ func TestPublishMissingFolderNotRetried(t *testing.T) {
 	cfg := config(t, srv, "missing/")
 	cfg.Retries = 3
 	c := dial(t, cfg)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, []byte("x\n"))
+	local := localRoster(t, []byte("x\n"))
 	if _, err := c.Publish(t.Context(), srv.Path("missing"), []transport.File{{Name: "roster.csv", Path: local}}, nil); err == nil {
 		t.Fatal("Publish into a missing folder succeeded")
 	}
@@ -159,8 +154,7 @@ func TestPublishWriteOnlyDropBox(t *testing.T) {
 	cfg.Logf = l.logf
 	c := dial(t, cfg)
 	data := randomBytes(t, 5<<20)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, data)
+	local := localRoster(t, data)
 	sent, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
 	want := []transport.Sent{{Name: "roster.csv", Bytes: int64(len(data)), SHA256: sum(data), Verified: transport.VerifiedSize}}
 	if err != nil || !slices.Equal(sent, want) {
