@@ -1,8 +1,6 @@
 package capti
 
 import (
-	"context"
-	"slices"
 	"testing"
 
 	"github.com/rostersync/rostersync/pkg/format"
@@ -35,31 +33,12 @@ func TestWriteStreamMatchesWrite(t *testing.T) {
 		{"no users", nil, format.Options{}},
 	} {
 		r := &roster.Roster{Users: tc.users, Skipped: counts}
-		want := formattest.MemDest{}
-		var wantProbs roster.Problems
-		if err := New().Write(context.Background(), want, r, tc.opts, &wantProbs); err != nil {
-			t.Fatal(err)
-		}
-		got := formattest.MemDest{}
-		var probs roster.Problems
-		s, err := New().WriteStream(context.Background(), got, t.TempDir(), tc.opts, &probs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Emit(s); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.End(r.Count); err != nil {
-			t.Fatal(err)
-		}
-		if g, w := got[OutputFile].String(), want[OutputFile].String(); g != w || len(got) != 1 {
-			t.Errorf("%s: wrote %d files, %s:\n%s\nWrite wrote\n%s", tc.name, len(got), OutputFile, g, w)
-		}
-		if !slices.Equal(probs.List(), wantProbs.List()) {
-			t.Errorf("%s: reported\n%v\nWrite reported\n%v", tc.name, probs.List(), wantProbs.List())
-		}
-		if tc.name == "users" && !wantProbs.Has(roster.CodeIDCollision) {
-			t.Errorf("%s: no Capti ID collision reported: %v", tc.name, wantProbs.List())
+		formattest.StreamMatchesWrite(t, New(), tc.name, r, tc.opts)
+		if tc.name == "users" {
+			var probs roster.Problems
+			if err := New().Write(t.Context(), formattest.MemDest{}, r, tc.opts, &probs); err != nil || !probs.Has(roster.CodeIDCollision) {
+				t.Errorf("%s: no Capti ID collision reported: %v, %v", tc.name, err, probs.List())
+			}
 		}
 	}
 }

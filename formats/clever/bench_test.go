@@ -19,20 +19,7 @@ import (
 // $ROSTERSYNC_BENCH_CLEVER and $ROSTERSYNC_BENCH_DIR (rostergen --format clever and rostergen
 // with the same --users and --seed), or both generated for 100,000 users.
 func benchDirs(b *testing.B) (clever, or string) {
-	clever, or = os.Getenv("ROSTERSYNC_BENCH_CLEVER"), os.Getenv("ROSTERSYNC_BENCH_DIR")
-	if clever != "" && or != "" {
-		return clever, or
-	}
-	clever, or = b.TempDir(), b.TempDir()
-	o := rostergen.Options{Users: 100_000, Seed: 1}
-	if _, err := rostergen.Generate(context.Background(), or, o); err != nil {
-		b.Fatal(err)
-	}
-	o.Format = rostergen.FormatClever
-	if _, err := rostergen.Generate(context.Background(), clever, o); err != nil {
-		b.Fatal(err)
-	}
-	return clever, or
+	return formattest.BenchDirs(b, "ROSTERSYNC_BENCH_CLEVER", rostergen.FormatClever)
 }
 
 var validate = formattest.Validate

@@ -821,22 +821,9 @@ func (fr *fileReader) studentRow(hint int) func([]string, int) error {
 			demo.Metadata = []roster.KV{{Key: "Gender", Value: g}}
 		}
 		if rc != "" {
-			f := "false"
-			demo.AmericanIndianOrAlaskaNative, demo.Asian, demo.BlackOrAfricanAmerican = f, f, f
-			demo.NativeHawaiianOrOtherPacificIslander, demo.White, demo.DemographicRaceTwoOrMoreRaces = f, f, f
-			switch rc {
-			case "A":
-				demo.Asian = "true"
-			case "B":
-				demo.BlackOrAfricanAmerican = "true"
-			case "I":
-				demo.AmericanIndianOrAlaskaNative = "true"
-			case "M":
-				demo.DemographicRaceTwoOrMoreRaces = "true"
-			case "P":
-				demo.NativeHawaiianOrOtherPacificIslander = "true"
-			case "W":
-				demo.White = "true"
+			// The code's flag is true, every other false.
+			for _, x := range raceFlags(&demo) {
+				*x.flag = strconv.FormatBool(x.code == rc)
 			}
 		}
 		demo.HispanicOrLatinoEthnicity = map[string]string{"Y": "true", "N": "false"}[hs]

@@ -17,15 +17,7 @@ import (
 // on night 1 and night 2.
 func TestRostergenClever(t *testing.T) {
 	for _, night := range []int{1, 2} {
-		o := rostergen.Options{Users: 3000, Seed: 3, Night: night, ChangePercent: 4}
-		orDir, clDir := t.TempDir(), t.TempDir()
-		if _, err := rostergen.Generate(context.Background(), orDir, o); err != nil {
-			t.Fatal(err)
-		}
-		o.Format = rostergen.FormatClever
-		if _, err := rostergen.Generate(context.Background(), clDir, o); err != nil {
-			t.Fatal(err)
-		}
+		clDir, orDir := formattest.Generate(t, rostergen.Options{Users: 3000, Seed: 3, Night: night, ChangePercent: 4}, rostergen.FormatClever)
 		gen := dirFS(t, clDir)
 		_, _, probs := formattest.Read(t, Format{}, gen, format.Options{})
 		formattest.CheckProblems(t, probs, nil)

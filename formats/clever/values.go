@@ -95,6 +95,20 @@ func oneOf(v string, list []string) string {
 
 var races = []string{"A", "B", "I", "M", "P", "W"}
 
+// raceFlag is one of Clever's race codes (races) and the OneRoster flag it stands for.
+type raceFlag struct {
+	code string
+	flag *string
+}
+
+// raceFlags pairs each of Clever's race codes with d's flag for it (M is
+// DemographicRaceTwoOrMoreRaces): the reader sets the flags from a code, the writer finds the
+// code from the flags.
+func raceFlags(d *roster.Demographics) [6]raceFlag {
+	return [...]raceFlag{{"A", &d.Asian}, {"B", &d.BlackOrAfricanAmerican}, {"I", &d.AmericanIndianOrAlaskaNative},
+		{"M", &d.DemographicRaceTwoOrMoreRaces}, {"P", &d.NativeHawaiianOrOtherPacificIslander}, {"W", &d.White}}
+}
+
 // validDate reports whether v is MM/DD/YYYY (M/D/YYYY too when lenient) naming a real day.
 func validDate(v string, lenient bool) bool {
 	m, d, y, ok := splitDate(v, lenient)

@@ -1,6 +1,7 @@
 package clever
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -22,29 +23,46 @@ import (
 func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts format.Options, rep roster.Reporter) error {
 	w := &writer{r: r, rep: rep, lossy: map[string]map[string]int{}}
 	w.index()
-	steps := []struct {
-		name string
-		fn   func(*table) error
-	}{
+	err := writeTables(ctx, dst, []tableStep{
 		{SchoolsFile, w.schools}, {TeachersFile, w.teachers}, {StudentsFile, w.students},
 		{SectionsFile, w.sections}, {EnrollmentsFile, w.enrollments}, {StaffFile, w.staff},
+	}, w.staffCount > 0)
+	if err != nil {
+		return err
 	}
+	w.reportLossy()
+	return nil
+}
+
+// tableStep is one file of an upload and what writes its rows.
+type tableStep struct {
+	name string
+	fn   func(*table) error
+}
+
+// writeTables creates each step's file in dst in turn and writes its rows through a 256 KiB
+// buffer, flushing and closing the file whatever happened (the first error wins); staff.csv
+// is left out when the upload has no staff. Write and the streaming writer both end here.
+func writeTables(ctx context.Context, dst format.Dest, steps []tableStep, staff bool) error {
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if st.name == StaffFile && w.staffCount == 0 {
+		if st.name == StaffFile && !staff {
 			continue
 		}
 		out, err := dst.Create(st.name)
 		if err != nil {
 			return fmt.Errorf("clever: create %s: %w", st.name, err)
 		}
-		t := &table{cw: csv.NewWriter(out)}
+		bw := bufio.NewWriterSize(out, 256<<10)
+		t := &table{cw: csv.NewWriter(bw)}
 		err = st.fn(t)
 		if err == nil {
 			t.cw.Flush()
-			err = t.cw.Error()
+			if err = t.cw.Error(); err == nil {
+				err = bw.Flush()
+			}
 		}
 		if cerr := out.Close(); err == nil {
 			err = cerr
@@ -53,7 +71,6 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 			return fmt.Errorf("clever: write %s: %w", st.name, err)
 		}
 	}
-	w.reportLossy()
 	return nil
 }
 
@@ -455,12 +472,9 @@ func raceCode(d *roster.Demographics) string {
 		return "M"
 	}
 	code, n := "", 0
-	for _, f := range []struct{ v, c string }{
-		{d.Asian, "A"}, {d.BlackOrAfricanAmerican, "B"}, {d.AmericanIndianOrAlaskaNative, "I"},
-		{d.NativeHawaiianOrOtherPacificIslander, "P"}, {d.White, "W"},
-	} {
-		if f.v == "true" {
-			code, n = f.c, n+1
+	for _, x := range raceFlags(d) {
+		if x.code != "M" && *x.flag == "true" {
+			code, n = x.code, n+1
 		}
 	}
 	if n > 1 {

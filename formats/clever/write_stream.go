@@ -1,9 +1,7 @@
 package clever
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strings"
@@ -312,43 +310,16 @@ func (s *stream) End(func(roster.Kind) int) error {
 	w.course, w.session = s.course, s.session
 	classes := idset.New(1 << 10) // class written -> its School_id's index in schools
 	var schools []string
-	steps := []struct {
-		name string
-		fn   func(*table) error
-	}{
+	err := writeTables(s.ctx, s.dst, []tableStep{
 		{SchoolsFile, w.schools},
 		{TeachersFile, func(t *table) error { return s.people(t, &teachersSpec, "teacher", s.teachers) }},
 		{StudentsFile, s.studentRows},
 		{SectionsFile, func(t *table) error { return s.sections(t, classes, &schools) }},
 		{EnrollmentsFile, func(t *table) error { return s.enrollmentRows(t, classes, schools) }},
 		{StaffFile, func(t *table) error { return s.people(t, &staffSpec, "administrator", s.staff) }},
-	}
-	for _, st := range steps {
-		if err := s.ctx.Err(); err != nil {
-			return err
-		}
-		if st.name == StaffFile && s.staffCount == 0 {
-			continue
-		}
-		out, err := s.dst.Create(st.name)
-		if err != nil {
-			return fmt.Errorf("clever: create %s: %w", st.name, err)
-		}
-		bw := bufio.NewWriterSize(out, 256<<10)
-		t := &table{cw: csv.NewWriter(bw)}
-		err = st.fn(t)
-		if err == nil {
-			t.cw.Flush()
-			if err = t.cw.Error(); err == nil {
-				err = bw.Flush()
-			}
-		}
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("clever: write %s: %w", st.name, err)
-		}
+	}, s.staffCount > 0)
+	if err != nil {
+		return err
 	}
 	w.reportLossy()
 	return nil

@@ -2,8 +2,11 @@ package clever_test
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rostersync/rostersync/formats/capti"
@@ -146,6 +149,80 @@ func TestWriteStreamOrder(t *testing.T) {
 		}
 		if err := send(s); !errors.Is(err, format.ErrStreamOrder) {
 			t.Errorf("%s: %v, want ErrStreamOrder", name, err)
+		}
+	}
+}
+
+// failDest is a format.Dest whose file name fails at one step: "create", "write" or "close".
+// It records the files created and the ones closed.
+type failDest struct {
+	name, step      string
+	created, closed []string
+}
+
+var errDisk = errors.New("disk gone")
+
+func (d *failDest) Create(name string) (io.WriteCloser, error) {
+	if name == d.name && d.step == "create" {
+		return nil, errDisk
+	}
+	d.created = append(d.created, name)
+	return &failFile{d: d, name: name}, nil
+}
+
+type failFile struct {
+	d    *failDest
+	name string
+}
+
+func (f *failFile) Write(b []byte) (int, error) {
+	if f.name == f.d.name && f.d.step == "write" {
+		return 0, errDisk
+	}
+	return len(b), nil
+}
+
+func (f *failFile) Close() error {
+	f.d.closed = append(f.d.closed, f.name)
+	if f.name == f.d.name && f.d.step == "close" {
+		return errDisk
+	}
+	return nil
+}
+
+// A file that cannot be created, written or closed stops Write and the streaming writer alike
+// with an error naming it; every file created is closed, and no file after it is started.
+func TestWriteFileFails(t *testing.T) {
+	_, coll, _ := formattest.Read(t, oneroster.New(), os.DirFS(filepath.Join("..", "..", "examples", "oneroster")), format.Options{})
+	r := &coll.Roster
+	ways := map[string]func(dst format.Dest) error{
+		"Write": func(dst format.Dest) error {
+			return clever.New().Write(t.Context(), dst, r, format.Options{}, &roster.Problems{})
+		},
+		"WriteStream": func(dst format.Dest) error {
+			s, err := clever.New().WriteStream(t.Context(), dst, t.TempDir(), format.Options{}, &roster.Problems{})
+			if err != nil {
+				return err
+			}
+			if err := r.Emit(s); err != nil {
+				return err
+			}
+			return s.End(r.Count)
+		},
+	}
+	for way, write := range ways {
+		for _, step := range []string{"create", "write", "close"} {
+			d := &failDest{name: clever.StudentsFile, step: step}
+			err := write(d)
+			if !errors.Is(err, errDisk) || !strings.Contains(err.Error(), clever.StudentsFile) {
+				t.Errorf("%s, %s fails: err %v, want %v naming %s", way, step, err, errDisk, clever.StudentsFile)
+			}
+			if !slices.Equal(d.created, d.closed) {
+				t.Errorf("%s, %s fails: created %v, closed %v", way, step, d.created, d.closed)
+			}
+			if n := len(d.created); n == 0 || d.created[n-1] != clever.StudentsFile && step != "create" || slices.Contains(d.created, clever.SectionsFile) {
+				t.Errorf("%s, %s fails: created %v, want the files up to %s", way, step, d.created, clever.StudentsFile)
+			}
 		}
 	}
 }

@@ -2,7 +2,6 @@ package oneroster
 
 import (
 	"bufio"
-	"context"
 	"encoding/csv"
 	"io"
 	"os"
@@ -15,16 +14,7 @@ import (
 // benchDir is a package to validate: $ROSTERSYNC_BENCH_DIR (for example a 1M-user rostergen
 // package: go run ./cmd/rostergen --users 1000000 --out /tmp/night1), or a 100k-user one
 // generated for the run.
-func benchDir(b *testing.B) string {
-	if d := os.Getenv("ROSTERSYNC_BENCH_DIR"); d != "" {
-		return d
-	}
-	d := b.TempDir()
-	if _, err := rostergen.Generate(context.Background(), d, rostergen.Options{Users: 100_000, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	return d
-}
+func benchDir(b *testing.B) string { return formattest.BenchDir(b, "ROSTERSYNC_BENCH_DIR") }
 
 func BenchmarkValidate(b *testing.B) {
 	dir := benchDir(b)

@@ -97,8 +97,32 @@ func benchUsersFile(b *testing.B) (string, int) {
 // encoding/csv reader of our own): the header-name mapping gocsv is good at, but by reflection
 // and with no line numbers. Compare: go test -run XXX -bench 'GocsvUsers|CsvioUsers' -benchmem ./formats/oneroster/
 func BenchmarkGocsvUsers(b *testing.B) {
+	benchUsersRead(b, func(f *os.File, n int) {
+		cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+		rows := 0
+		err := gocsv.UnmarshalDecoderToCallback(gocsv.NewSimpleDecoderFromCSVReader(cr), func(u benchUser) {
+			if u.SourcedID != "" {
+				rows++
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rows != n {
+			b.Fatalf("%d rows, want %d", rows, n)
+		}
+	})
+}
+
+// benchUsersRead times read of the users file (benchUsersFile: n rows), opened for it and
+// closed after in each iteration, with the file's size as the bytes of an iteration and the
+// CPU time reported.
+func benchUsersRead(b *testing.B, read func(f *os.File, n int)) {
 	path, n := benchUsersFile(b)
-	st, _ := os.Stat(path)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(st.Size())
 	defer reportCPU(b)()
 	for b.Loop() {
@@ -106,20 +130,8 @@ func BenchmarkGocsvUsers(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cr := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
-		rows := 0
-		err = gocsv.UnmarshalDecoderToCallback(gocsv.NewSimpleDecoderFromCSVReader(cr), func(u benchUser) {
-			if u.SourcedID != "" {
-				rows++
-			}
-		})
+		read(f, n)
 		f.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if rows != n {
-			b.Fatalf("%d rows, want %d", rows, n)
-		}
 	}
 }
 
@@ -134,15 +146,7 @@ func BenchmarkCsvioUsers(b *testing.B) { benchCsvio(b, true) }
 func BenchmarkCsvioUsersNext(b *testing.B) { benchCsvio(b, false) }
 
 func benchCsvio(b *testing.B, each bool) {
-	path, n := benchUsersFile(b)
-	st, _ := os.Stat(path)
-	b.SetBytes(st.Size())
-	defer reportCPU(b)()
-	for b.Loop() {
-		f, err := os.Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
+	benchUsersRead(b, func(f *os.File, n int) {
 		var probs roster.Problems
 		rd, err := csvio.NewReader(f, "users.csv", csvio.Options{}, &probs)
 		if err != nil {
@@ -192,9 +196,8 @@ func benchCsvio(b *testing.B, each bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		f.Close()
 		if rows != n || probs.Errors > 0 || last != n+1 {
 			b.Fatalf("%d rows, last on line %d, %d errors; want %d rows", rows, last, probs.Errors, n)
 		}
-	}
+	})
 }

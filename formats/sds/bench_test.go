@@ -21,16 +21,7 @@ import (
 // SDS and reads into the same users, classes and enrollments, night 1 and night 2.
 func TestRostergenSDS(t *testing.T) {
 	for _, night := range []int{1, 2} {
-		dir := t.TempDir()
-		orDir, sdsDir := filepath.Join(dir, "or"), filepath.Join(dir, "sds")
-		o := rostergen.Options{Users: 3000, Seed: 7, Night: night, ChangePercent: 5}
-		if _, err := rostergen.Generate(t.Context(), orDir, o); err != nil {
-			t.Fatal(err)
-		}
-		o.Format = rostergen.FormatSDS
-		if _, err := rostergen.Generate(t.Context(), sdsDir, o); err != nil {
-			t.Fatal(err)
-		}
+		sdsDir, orDir := formattest.Generate(t, rostergen.Options{Users: 3000, Seed: 7, Night: night, ChangePercent: 5}, rostergen.FormatSDS)
 		names, _ := format.Files(os.DirFS(sdsDir))
 		if len(names) != len(rostergen.SDSFiles) {
 			t.Errorf("night %d: wrote %v, want %v", night, names, rostergen.SDSFiles)
@@ -49,21 +40,7 @@ func TestRostergenSDS(t *testing.T) {
 // and $ROSTERSYNC_BENCH_DIR (for example rostergen --users 1000000 --format sds --out
 // /tmp/sds1m and rostergen --users 1000000 --out /tmp/night1), or 100k-user ones made for the run.
 func benchDirs(b *testing.B) (sdsDir, orDir string) {
-	sdsDir, orDir = os.Getenv("ROSTERSYNC_BENCH_SDS"), os.Getenv("ROSTERSYNC_BENCH_DIR")
-	if sdsDir != "" && orDir != "" {
-		return sdsDir, orDir
-	}
-	d := b.TempDir()
-	sdsDir, orDir = filepath.Join(d, "sds"), filepath.Join(d, "or")
-	o := rostergen.Options{Users: 100_000, Seed: 1}
-	if _, err := rostergen.Generate(context.Background(), orDir, o); err != nil {
-		b.Fatal(err)
-	}
-	o.Format = rostergen.FormatSDS
-	if _, err := rostergen.Generate(context.Background(), sdsDir, o); err != nil {
-		b.Fatal(err)
-	}
-	return sdsDir, orDir
+	return formattest.BenchDirs(b, "ROSTERSYNC_BENCH_SDS", rostergen.FormatSDS)
 }
 
 func validate(b *testing.B, f format.Format, dir string) { formattest.Validate(b, f, os.DirFS(dir)) }

@@ -194,15 +194,7 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 			if write(what, []string{c.SourcedID, c.SchoolID, c.Title, strings.Join(c.TermIDs, ","), c.CourseID}) {
 				classes[c.SourcedID] = true
 			}
-			for _, x := range []struct {
-				has  bool
-				what string
-			}{{c.ClassCode != "", "class codes"}, {c.ClassType != "" && c.ClassType != classType, "class types other than scheduled"}, {c.Location != "", "locations"},
-				{len(c.Grades) > 0, "class grades"}, {len(c.Subjects)+len(c.SubjectCodes) > 0, "class subjects"}, {len(c.Periods) > 0, "periods"}} {
-				if x.has {
-					w.drop(fileClasses, x.what+" not written: SDS classes have no such column", 1)
-				}
-			}
+			classDropped(c, func(reason string) { w.drop(fileClasses, reason, 1) })
 		}
 		deleted(fileClasses, del)
 		return nil
@@ -563,4 +555,18 @@ func roleRows(u *roster.User, role string) [][]string {
 		rows = append(rows, []string{u.SourcedID, org, role, "", first(u.Grades), isPrim, "", ""})
 	}
 	return rows
+}
+
+// classDropped calls drop with the reason for each field of c that SDS classes have no column
+// for (Write and the streaming writer count them alike).
+func classDropped(c *roster.Class, drop func(reason string)) {
+	for _, x := range [...]struct {
+		has  bool
+		what string
+	}{{c.ClassCode != "", "class codes"}, {c.ClassType != "" && c.ClassType != classType, "class types other than scheduled"}, {c.Location != "", "locations"},
+		{len(c.Grades) > 0, "class grades"}, {len(c.Subjects)+len(c.SubjectCodes) > 0, "class subjects"}, {len(c.Periods) > 0, "periods"}} {
+		if x.has {
+			drop(x.what + " not written: SDS classes have no such column")
+		}
+	}
 }

@@ -277,15 +277,7 @@ func (s *stream) Class(c *roster.Class) error {
 	if _, err := sf.write(what, []string{c.SourcedID, c.SchoolID, c.Title, strings.Join(c.TermIDs, ","), c.CourseID}); err != nil {
 		return err
 	}
-	for _, x := range []struct {
-		has  bool
-		what string
-	}{{c.ClassCode != "", "class codes"}, {c.ClassType != "" && c.ClassType != classType, "class types other than scheduled"}, {c.Location != "", "locations"},
-		{len(c.Grades) > 0, "class grades"}, {len(c.Subjects)+len(c.SubjectCodes) > 0, "class subjects"}, {len(c.Periods) > 0, "periods"}} {
-		if x.has {
-			sf.drop(x.what+" not written: SDS classes have no such column", 1)
-		}
-	}
+	classDropped(c, func(reason string) { sf.drop(reason, 1) })
 	return nil
 }
 

@@ -72,12 +72,14 @@ func TestWriteUsernameDomain(t *testing.T) {
 	}
 }
 
-// What SDS has no place for is counted by reason; records to be deleted are not written.
+// What SDS has no place for is counted by reason, by Write and the streaming writer alike;
+// records to be deleted are not written.
 func TestWriteLossy(t *testing.T) {
 	r := smallRoster()
 	r.Users[0].MiddleName = "Q"
 	r.Users = append(r.Users, roster.User{SourcedID: "u4", Status: "tobedeleted", Username: "d@school.org"})
-	r.Classes = []roster.Class{{SourcedID: "c1", SchoolID: "sch1", Title: "Math", ClassCode: "M1", Periods: []string{"1"}}}
+	r.Classes = []roster.Class{{SourcedID: "c1", SchoolID: "sch1", Title: "Math", ClassCode: "M1", Periods: []string{"1"}},
+		{SourcedID: "c2", SchoolID: "sch1", Title: "Art", ClassType: "homeroom", Location: "12", Grades: []string{"09"}, SubjectCodes: []string{"A"}}}
 	r.Enrollments = []roster.Enrollment{
 		{SourcedID: "e1", ClassID: "c1", UserID: "u1", Role: "student"},
 		{SourcedID: "e2", ClassID: "c1", UserID: "u1", Role: "student"},
@@ -95,6 +97,10 @@ func TestWriteLossy(t *testing.T) {
 		"users.csv: 1 with status tobedeleted not written",
 		"classes.csv: 1 class codes not written",
 		"classes.csv: 1 periods not written",
+		"classes.csv: 1 class types other than scheduled not written",
+		"classes.csv: 1 locations not written",
+		"classes.csv: 1 class grades not written",
+		"classes.csv: 1 class subjects not written",
 		"enrollments.csv: 1 enrollments repeating another's class, user and role not written",
 		"enrollments.csv: 1 enrollments of users not written left out",
 		"enrollments.csv: 1 enrollment sourcedIds not written: SDS enrollments have none, and read back each is class/user/role",
@@ -110,6 +116,7 @@ func TestWriteLossy(t *testing.T) {
 	if got := dst["enrollments.csv"].String(); got != "classSourcedId,userSourcedId,role\r\nc1,u1,student\r\n" {
 		t.Errorf("enrollments.csv:\n%q", got)
 	}
+	formattest.StreamMatchesWrite(t, New(), "lossy", r, format.Options{})
 }
 
 // A value with a line break is refused (SDS accepts none, even quoted), never written.
@@ -125,6 +132,27 @@ func TestWriteLineBreakRefused(t *testing.T) {
 	}
 }
 
+// readBack reads the files written to dst back with every check, which must find no problem,
+// and returns the roster read; user id (unless "") must be read back with role.
+func readBack(t *testing.T, dst formattest.MemDest, id, role string) *roster.Roster {
+	t.Helper()
+	_, coll, probs := formattest.Read(t, New(), dst.FS(), format.Options{})
+	formattest.CheckProblems(t, probs, nil)
+	found := id == ""
+	for _, u := range coll.Roster.Users {
+		if u.SourcedID == id {
+			found = true
+			if u.Role != role {
+				t.Errorf("%s read back with role %q, want %s", id, u.Role, role)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s not read back", id)
+	}
+	return &coll.Roster
+}
+
 // Guardians become users with relationships, not roles; the file set reads back clean.
 func TestWriteContacts(t *testing.T) {
 	r := smallRoster()
@@ -137,14 +165,7 @@ func TestWriteContacts(t *testing.T) {
 	if strings.Contains(dst["roles.csv"].String(), "g1") {
 		t.Errorf("a parent has a roles.csv row:\n%s", dst["roles.csv"])
 	}
-	fsys := dst.FS()
-	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
-	formattest.CheckProblems(t, probs, nil)
-	for _, u := range coll.Roster.Users {
-		if u.SourcedID == "g1" && u.Role != "parent" {
-			t.Errorf("g1 read back with role %q", u.Role)
-		}
-	}
+	readBack(t, dst, "g1", "parent")
 }
 
 // A session without a schoolYear (OneRoster 1.0 has none) takes the end date's year of its
@@ -182,15 +203,7 @@ func TestAideRoundTrip(t *testing.T) {
 	if !strings.Contains(dst["enrollments.csv"].String(), "c1,u2,teacherAssistant") {
 		t.Errorf("enrollments.csv:\n%s", dst["enrollments.csv"])
 	}
-	fsys := dst.FS()
-	_, coll, probs := formattest.Read(t, New(), fsys, format.Options{})
-	formattest.CheckProblems(t, probs, nil)
-	for _, u := range coll.Roster.Users {
-		if u.SourcedID == "u2" && u.Role != "aide" {
-			t.Errorf("u2 read back with role %q, want aide", u.Role)
-		}
-	}
-	for _, e := range coll.Roster.Enrollments {
+	for _, e := range readBack(t, dst, "u2", "aide").Enrollments {
 		if e.UserID == "u2" && e.Role != "aide" {
 			t.Errorf("u2's enrollment read back with role %q, want aide", e.Role)
 		}
@@ -216,11 +229,8 @@ func TestWriteContactsBothWays(t *testing.T) {
 			t.Errorf("problem %v", p)
 		}
 	}
-	fsys := dst.FS()
-	_, coll, rprobs := formattest.Read(t, New(), fsys, format.Options{})
-	formattest.CheckProblems(t, rprobs, nil)
 	agents := map[string]string{}
-	for _, u := range coll.Roster.Users {
+	for _, u := range readBack(t, dst, "", "").Users {
 		agents[u.SourcedID] = strings.Join(u.AgentIDs, ",")
 	}
 	if agents["g1"] != "u1,u2" || agents["u1"] != "g1" || agents["u2"] != "g1" {

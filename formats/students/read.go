@@ -118,7 +118,12 @@ func (r *rowReader) header(hdr []string) bool {
 		return false
 	}
 	r.need = make([]bool, len(r.cols))
-	r.id, r.first, r.last, r.grade, r.site, r.email, r.pass, r.middle, r.birth = -1, -1, -1, -1, -1, -1, -1, -1, -1
+	// Where each column the reader knows stands (-1 when absent); any other column is extra.
+	at := map[string]*int{ColStudentID: &r.id, ColFirstName: &r.first, ColLastName: &r.last, ColGrade: &r.grade,
+		ColSiteID: &r.site, ColEmail: &r.email, ColPassword: &r.pass, ColMiddleName: &r.middle, ColBirthdate: &r.birth}
+	for _, p := range at {
+		*p = -1
+	}
 	for i, c := range r.cols {
 		r.need[i] = c.needed(r.set)
 		j := r.pos[i]
@@ -126,26 +131,9 @@ func (r *rowReader) header(hdr []string) bool {
 			r.problem(roster.Error, roster.CodeHeader, 1, c.name,
 				fmt.Sprintf("missing column %q (expected as column %d): its values are required%s", c.name, i+1, ssoNote(c.name, r.opts)))
 		}
-		switch c.name {
-		case ColStudentID:
-			r.id = j
-		case ColFirstName:
-			r.first = j
-		case ColLastName:
-			r.last = j
-		case ColGrade:
-			r.grade = j
-		case ColSiteID:
-			r.site = j
-		case ColEmail:
-			r.email = j
-		case ColPassword:
-			r.pass = j
-		case ColMiddleName:
-			r.middle = j
-		case ColBirthdate:
-			r.birth = j
-		default:
+		if p, ok := at[c.name]; ok {
+			*p = j
+		} else {
 			r.extra = append(r.extra, i)
 		}
 	}

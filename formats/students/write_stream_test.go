@@ -1,7 +1,6 @@
 package students
 
 import (
-	"context"
 	"slices"
 	"testing"
 
@@ -60,29 +59,7 @@ func TestWriteStreamMatchesWrite(t *testing.T) {
 		{"no middle names or births", plain, format.Options{}},
 		{"no users", &roster.Roster{}, format.Options{}},
 	} {
-		want := formattest.MemDest{}
-		var wantProbs roster.Problems
-		if err := New().Write(context.Background(), want, tc.r, tc.opts, &wantProbs); err != nil {
-			t.Fatal(err)
-		}
-		got := formattest.MemDest{}
-		var probs roster.Problems
-		s, err := New().WriteStream(context.Background(), got, t.TempDir(), tc.opts, &probs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tc.r.Emit(s); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.End(tc.r.Count); err != nil {
-			t.Fatal(err)
-		}
-		if g, w := got[FileName].String(), want[FileName].String(); g != w || len(got) != 1 {
-			t.Errorf("%s: wrote %d files, %s:\n%s\nWrite wrote\n%s", tc.name, len(got), FileName, g, w)
-		}
-		if !slices.Equal(probs.List(), wantProbs.List()) {
-			t.Errorf("%s: reported\n%v\nWrite reported\n%v", tc.name, probs.List(), wantProbs.List())
-		}
+		formattest.StreamMatchesWrite(t, New(), tc.name, tc.r, tc.opts)
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/rostersync/rostersync/formats"
+	"github.com/rostersync/rostersync/pkg/format/formattest"
 	"github.com/rostersync/rostersync/pkg/iostreams"
-	"github.com/rostersync/rostersync/pkg/rostergen"
 )
 
 // BenchmarkConvert runs `rostersync convert --to T PACKAGE OUT` (read, write as it reads, check
@@ -20,13 +20,7 @@ import (
 // PACKAGE`, on a 100k-user rostergen package ($ROSTERSYNC_BENCH_PACKAGE for another): it reports
 // the ratio of their times and the peak Go heap of each (sampled every millisecond).
 func BenchmarkConvert(b *testing.B) {
-	src := os.Getenv("ROSTERSYNC_BENCH_PACKAGE")
-	if src == "" {
-		src = filepath.Join(b.TempDir(), "night1")
-		if _, err := rostergen.Generate(b.Context(), src, rostergen.Options{Users: 100_000, Seed: 1}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	src := formattest.BenchDir(b, "ROSTERSYNC_BENCH_PACKAGE")
 	run := func(args ...string) (time.Duration, uint64) {
 		b.Helper()
 		var out, errOut bytes.Buffer

@@ -30,21 +30,30 @@ func readAll(t *testing.T, data string, opts Options, chunk int) ([]string, []re
 	if err != nil {
 		return nil, nil, probs, err
 	}
-	var recs []record
-	for {
-		rec, line, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return rd.Header(), recs, probs, err
-		}
-		recs = append(recs, record{line, strings.Join(rec, "|")})
+	recs, err := records(rd)
+	if err != nil {
+		return rd.Header(), recs, probs, err
 	}
 	if rd.Rows() != len(recs) {
 		t.Errorf("Rows() = %d, read %d", rd.Rows(), len(recs))
 	}
 	return rd.Header(), recs, probs, nil
+}
+
+// records reads rd to the end or its first error: each record its line and its cells joined
+// by "|".
+func records(rd *Reader) ([]record, error) {
+	var recs []record
+	for {
+		rec, line, err := rd.Next()
+		if err == io.EOF {
+			return recs, nil
+		}
+		if err != nil {
+			return recs, err
+		}
+		recs = append(recs, record{line, strings.Join(rec, "|")})
+	}
 }
 
 func TestReader(t *testing.T) {
@@ -197,6 +206,29 @@ func TestReaderErrorFromSource(t *testing.T) {
 	}
 }
 
+// readWithinLines reads rd to the end and returns the number of lines in data, the text rd
+// reads: an error, or a record said to stand on a line data has not, fails t. each (unless
+// nil) sees every record.
+func readWithinLines(t *testing.T, rd *Reader, data []byte, each func(rec []string)) int {
+	t.Helper()
+	lines := bytes.Count(data, []byte{'\n'}) + 1
+	for {
+		rec, line, err := rd.Next()
+		if err == io.EOF {
+			return lines
+		}
+		if err != nil {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if line < 1 || line > lines {
+			t.Fatalf("line %d outside 1..%d", line, lines)
+		}
+		if each != nil {
+			each(rec)
+		}
+	}
+}
+
 func FuzzReader(f *testing.F) {
 	for _, s := range []string{"a,b\n1,2\n", "a\r\nb\r\n", "\uFEFFx,y\n\"q\"\"\",2\n", "a\n\"open\n", "a\rb\r", "\xff\xfe", "a\n\xc3\x28\n", "a,b\n\"x\ny\",z\n"} {
 		f.Add([]byte(s), false)
@@ -214,19 +246,7 @@ func FuzzReader(f *testing.F) {
 			}
 			return
 		}
-		lines := bytes.Count(data, []byte{'\n'}) + 1
-		for i := 0; ; i++ {
-			_, line, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("unexpected error %v", err)
-			}
-			if line < 1 || line > lines {
-				t.Fatalf("line %d outside 1..%d", line, lines)
-			}
-		}
+		lines := readWithinLines(t, rd, data, nil)
 		for _, p := range probs {
 			if p.Line < 0 || p.Line > lines+1 {
 				t.Fatalf("problem line %d outside the file (%d lines): %v", p.Line, lines, p)
@@ -435,16 +455,9 @@ func TestRecordLimits(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var recs []record
-				for {
-					rec, line, err := rd.Next()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						t.Fatal(err)
-					}
-					recs = append(recs, record{line, strings.Join(rec, "|")})
+				recs, err := records(rd)
+				if err != nil {
+					t.Fatal(err)
 				}
 				if len(recs) != len(tt.recs) {
 					t.Fatalf("%d records, want %d", len(recs), len(tt.recs))
@@ -495,18 +508,7 @@ func FuzzLongRecord(f *testing.F) {
 		if err != nil {
 			return
 		}
-		lines := bytes.Count(data, []byte{'\n'}) + 1
-		for {
-			rec, line, err := rd.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("unexpected error %v", err)
-			}
-			if line < 1 || line > lines {
-				t.Fatalf("line %d outside 1..%d", line, lines)
-			}
+		readWithinLines(t, rd, data, func(rec []string) {
 			n := 0
 			for _, c := range rec {
 				n += len(c)
@@ -514,7 +516,7 @@ func FuzzLongRecord(f *testing.F) {
 			if n > MaxRecordBytes || len(rec) > MaxFields {
 				t.Fatalf("a record of %d bytes, %d cells passed the limits", n, len(rec))
 			}
-		}
+		})
 	})
 }
 

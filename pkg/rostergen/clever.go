@@ -63,26 +63,36 @@ func (g *gen) cleverTeachers(w *rowWriter, sum *Summary) error {
 	sh := g.p.sh
 	return g.cleverStaff(sh.students, sh.endTeachers(), &sum.Teachers, sum, func(n int, u user, name, pw string) error {
 		for k := range u.nSchools {
-			w.start()
-			w.safe(g.schoolIDs[u.schools[k]])
-			w.uuid(g.p, idUser, uint64(n))
-			w.safe(u.number)
-			w.safe(name + "@example.org")
-			w.str(givenNames[u.given])
-			if u.middle >= 0 {
-				w.str(givenNames[u.middle])
-			} else {
-				w.empty(1)
-			}
-			w.str(familyNames[u.family])
-			w.safe(name)
-			w.safe(pw)
-			if err := w.end(); err != nil {
+			if err := g.cleverStaffRow(w, true, g.schoolIDs[u.schools[k]], n, u, name, pw); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// cleverStaffRow writes user n's row at school in teachers.csv (teacher: with a Teacher_number
+// and a Middle_name) or staff.csv (neither).
+func (g *gen) cleverStaffRow(w *rowWriter, teacher bool, school string, n int, u user, name, pw string) error {
+	w.start()
+	w.safe(school)
+	w.uuid(g.p, idUser, uint64(n))
+	if teacher {
+		w.safe(u.number)
+	}
+	w.safe(name + "@example.org")
+	w.str(givenNames[u.given])
+	if teacher {
+		if u.middle >= 0 {
+			w.str(givenNames[u.middle])
+		} else {
+			w.empty(1)
+		}
+	}
+	w.str(familyNames[u.family])
+	w.safe(name)
+	w.safe(pw)
+	return w.end()
 }
 
 // cleverStaff calls row for each user n from from to to (teachers, administrators) that the
@@ -116,15 +126,7 @@ func (g *gen) cleverAdmins(w *rowWriter, sum *Summary) error {
 			schools = []string{g.schoolIDs[u.schools[0]], g.schoolIDs[u.schools[1]]}
 		}
 		for _, s := range schools {
-			w.start()
-			w.safe(s)
-			w.uuid(g.p, idUser, uint64(n))
-			w.safe(name + "@example.org")
-			w.str(givenNames[u.given])
-			w.str(familyNames[u.family])
-			w.safe(name)
-			w.safe(pw)
-			if err := w.end(); err != nil {
+			if err := g.cleverStaffRow(w, false, s, n, u, name, pw); err != nil {
 				return err
 			}
 		}

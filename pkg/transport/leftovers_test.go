@@ -44,8 +44,7 @@ func TestRemoteModes(t *testing.T) {
 	sftpTargets(t, func(t *testing.T, tg sftpTarget) {
 		writeFile(t, tg.path("Upload/keep.txt"), []byte("x"))
 		c := dial(t, tg.cfg)
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, randomBytes(t, 4<<20))
+		local := localRoster(t, randomBytes(t, 4<<20))
 		var partModes []fs.FileMode
 		progress := func(n int64) {
 			if n < 1<<20 || len(partModes) > 0 {
@@ -79,8 +78,7 @@ func TestPublishInterruptedRemovesPart(t *testing.T) {
 	sftpTargets(t, func(t *testing.T, tg sftpTarget) {
 		writeFile(t, tg.path("Upload/roster.csv"), []byte("old\n"))
 		c := dial(t, tg.cfg)
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, randomBytes(t, 16<<20))
+		local := localRoster(t, randomBytes(t, 16<<20))
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		sawPart := false
@@ -112,8 +110,7 @@ func TestPublishInterruptedRemovesPart(t *testing.T) {
 func TestLocalPublishInterrupted(t *testing.T) {
 	dest := t.TempDir()
 	writeFile(t, filepath.Join(dest, "roster.csv"), []byte("old\n"))
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, randomBytes(t, 16<<20))
+	local := localRoster(t, randomBytes(t, 16<<20))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var at int64
@@ -140,8 +137,7 @@ func TestLocalPublishRemovesLeftovers(t *testing.T) {
 	writeFile(t, filepath.Join(dest, left), randomBytes(t, 1000))
 	writeFile(t, filepath.Join(dest, ".rostersync-notes.txt"), []byte("keep"))
 	writeFile(t, filepath.Join(dest, "x.part"), []byte("keep"))
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, []byte("new\n"))
+	local := localRoster(t, []byte("new\n"))
 	if _, err := transport.LocalPublish(t.Context(), dest, []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +174,7 @@ func TestRemoteModeRefused(t *testing.T) {
 	cfg := config(t, srv, "")
 	cfg.Logf = l.logf
 	c := dial(t, cfg)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, []byte("a,b\n"))
+	local := localRoster(t, []byte("a,b\n"))
 	files := []transport.File{{Name: "roster.csv", Path: local}}
 	for range 2 {
 		if _, err := c.Publish(t.Context(), srv.Root(), files, nil); err != nil {

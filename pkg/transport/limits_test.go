@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -52,8 +51,7 @@ func TestRequestSizeFromServerLimits(t *testing.T) {
 func publishChecked(t *testing.T, c *transport.Client, dir, path string, n int) {
 	t.Helper()
 	data := randomBytes(t, n)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, data)
+	local := localRoster(t, data)
 	sum := sha256.Sum256(data)
 	sent, err := c.Publish(t.Context(), dir, []transport.File{{Name: "roster.csv", Path: local, SHA256: hex.EncodeToString(sum[:])}}, nil)
 	if err != nil {

@@ -84,6 +84,14 @@ func backends(t *testing.T, f func(t *testing.T, opts ...sftptest.Option)) {
 	t.Run("go", func(t *testing.T) { f(t, sftptest.GoServer()) })
 }
 
+// localRoster writes data to a roster.csv of its own and returns its path: a file to publish.
+func localRoster(t *testing.T, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "roster.csv")
+	writeFile(t, p, data)
+	return p
+}
+
 func writeFile(t *testing.T, path string, data []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -346,8 +354,7 @@ func TestPublishRetriesAfterCut(t *testing.T) {
 		cfg.Logf = logs.logf
 		c := dial(t, cfg)
 		newData := randomBytes(t, 2<<20)
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, newData)
+		local := localRoster(t, newData)
 		srv.CutOnceAfter(1 << 20)
 		if _, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 			t.Fatalf("Publish: %v", err)
@@ -376,8 +383,7 @@ func TestPublishWithoutPosixRename(t *testing.T) {
 		if c.Server().PosixRename {
 			t.Fatal("the server still offers posix-rename")
 		}
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, []byte("new"))
+		local := localRoster(t, []byte("new"))
 		if _, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
@@ -395,8 +401,7 @@ func TestPublishCanceled(t *testing.T) {
 	srv := sftptest.New(t)
 	writeFile(t, srv.Path("roster.csv"), []byte("old"))
 	c := dial(t, config(t, srv, ""))
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, randomBytes(t, 1<<20))
+	local := localRoster(t, randomBytes(t, 1<<20))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err := c.Publish(ctx, srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
@@ -623,8 +628,7 @@ func TestStalledServer(t *testing.T) {
 	cfg.IOTimeout = 600 * time.Millisecond
 	cfg.Retries = -1
 	c := dial(t, cfg)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, randomBytes(t, 8<<20))
+	local := localRoster(t, randomBytes(t, 8<<20))
 	srv.StallAfter(1 << 20)
 	done := make(chan error, 1)
 	go func() {

@@ -24,8 +24,7 @@ func TestPublishReportsSHA256(t *testing.T) {
 		writeFile(t, tg.path("Upload/old.csv"), []byte("x"))
 		c := dial(t, tg.cfg)
 		data := randomBytes(t, 3<<20+5)
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, data)
+		local := localRoster(t, data)
 		sent, err := c.Publish(t.Context(), tg.cfg.URL.Dir(), []transport.File{{Name: "roster.csv", Path: local, SHA256: sum(data)}}, nil)
 		if err != nil {
 			t.Fatalf("Publish: %v", err)
@@ -43,8 +42,7 @@ func TestPublishReportsSHA256(t *testing.T) {
 func TestPublishRefusesOtherBytes(t *testing.T) {
 	old := []byte("old\n")
 	data := randomBytes(t, 1<<20)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, data)
+	local := localRoster(t, data)
 	checked := sum(append([]byte(nil), data[:len(data)-1]...))
 	files := []transport.File{{Name: "roster.csv", Path: local, SHA256: checked}}
 	sftpTargets(t, func(t *testing.T, tg sftpTarget) {
@@ -69,76 +67,58 @@ func TestPublishRefusesOtherBytes(t *testing.T) {
 	}
 }
 
-// TestPublishDetectsCorruptionOfCheckedBytes: with the SHA-256 of the checked bytes given, a
-// byte changed on its way to the server is found by the read-back too, is reported as the
-// server's copy (not as the local file changing), and a retry on a fresh connection sends it.
-func TestPublishDetectsCorruptionOfCheckedBytes(t *testing.T) {
-	backends(t, func(t *testing.T, opts ...sftptest.Option) {
-		srv := sftptest.New(t, opts...)
-		writeFile(t, srv.Path("roster.csv"), []byte("old\n"))
-		cfg := config(t, srv, "")
-		cfg.Retries = -1
-		srv.CorruptOnce()
-		c := dial(t, cfg)
-		data := randomBytes(t, 4<<20) // at least ten write requests of the largest size (255 KiB)
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, data)
-		files := []transport.File{{Name: "roster.csv", Path: local, SHA256: sum(data)}}
-		_, err := c.Publish(t.Context(), srv.Root(), files, nil)
-		if err == nil || !strings.Contains(err.Error(), "on the server does not hold the bytes sent") {
-			t.Fatalf("Publish through a corrupting link: %v, want the server's copy named", err)
-		}
-		assertContent(t, srv.Path("roster.csv"), []byte("old\n"))
-		cfg.Retries = 1
-		srv.CorruptOnce()
-		sent, err := dial(t, cfg).Publish(t.Context(), srv.Root(), files, nil)
-		if err != nil || len(sent) != 1 || sent[0].SHA256 != sum(data) || sent[0].Verified != transport.VerifiedSHA256 {
-			t.Fatalf("Publish with a retry: %+v, %v", sent, err)
-		}
-		assertContent(t, srv.Path("roster.csv"), data)
-	})
-}
-
 // TestPublishDetectsCorruption: a byte changed on its way to the server (the size still right)
 // is found by reading the temporary file back; it is never renamed onto the final name, and a
-// retry on a fresh connection sends it right.
+// retry on a fresh connection sends it right. With the SHA-256 of the checked bytes given, it
+// is reported as the server's copy (not as the local file changing).
 func TestPublishDetectsCorruption(t *testing.T) {
-	backends(t, func(t *testing.T, opts ...sftptest.Option) {
-		srv := sftptest.New(t, opts...)
-		writeFile(t, srv.Path("roster.csv"), []byte("old\n"))
-		cfg := config(t, srv, "")
-		cfg.Retries = -1
-		srv.CorruptOnce() // the next session: the one dial opens
-		c := dial(t, cfg)
-		data := randomBytes(t, 4<<20) // at least ten write requests of the largest size (255 KiB)
-		local := filepath.Join(t.TempDir(), "roster.csv")
-		writeFile(t, local, data)
-		files := []transport.File{{Name: "roster.csv", Path: local}}
-		_, err := c.Publish(t.Context(), srv.Root(), files, nil)
-		if err == nil || !strings.Contains(err.Error(), "SHA-256") {
-			t.Fatalf("Publish through a corrupting link: %v, want a SHA-256 mismatch", err)
-		}
-		assertContent(t, srv.Path("roster.csv"), []byte("old\n"))
-		if got := names(t, srv.Root()); !slices.Equal(got, []string{"roster.csv"}) {
-			t.Errorf("the server holds %v", got)
-		}
-		// With retries, the next attempt (a fresh session, not corrupted) succeeds.
-		cfg.Retries = 1
-		srv.CorruptOnce()
-		c2 := dial(t, cfg)
-		sent, err := c2.Publish(t.Context(), srv.Root(), files, nil)
-		if err != nil || len(sent) != 1 || sent[0].SHA256 != sum(data) {
-			t.Fatalf("Publish with a retry: %+v, %v", sent, err)
-		}
-		assertContent(t, srv.Path("roster.csv"), data)
-	})
+	for _, tt := range []struct {
+		name    string
+		checked bool   // the File carries the SHA-256 of the bytes checked
+		says    string // the refusal without retries
+	}{
+		{"unchecked", false, "SHA-256"},
+		{"checked bytes", true, "on the server does not hold the bytes sent"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			backends(t, func(t *testing.T, opts ...sftptest.Option) {
+				srv := sftptest.New(t, opts...)
+				writeFile(t, srv.Path("roster.csv"), []byte("old\n"))
+				cfg := config(t, srv, "")
+				cfg.Retries = -1
+				srv.CorruptOnce() // the next session: the one dial opens
+				c := dial(t, cfg)
+				data := randomBytes(t, 4<<20) // at least ten write requests of the largest size (255 KiB)
+				local := localRoster(t, data)
+				files := []transport.File{{Name: "roster.csv", Path: local}}
+				if tt.checked {
+					files[0].SHA256 = sum(data)
+				}
+				_, err := c.Publish(t.Context(), srv.Root(), files, nil)
+				if err == nil || !strings.Contains(err.Error(), tt.says) {
+					t.Fatalf("Publish through a corrupting link: %v, want %q", err, tt.says)
+				}
+				assertContent(t, srv.Path("roster.csv"), []byte("old\n"))
+				if got := names(t, srv.Root()); !slices.Equal(got, []string{"roster.csv"}) {
+					t.Errorf("the server holds %v", got)
+				}
+				// With retries, the next attempt (a fresh session, not corrupted) succeeds.
+				cfg.Retries = 1
+				srv.CorruptOnce()
+				sent, err := dial(t, cfg).Publish(t.Context(), srv.Root(), files, nil)
+				if err != nil || len(sent) != 1 || sent[0].SHA256 != sum(data) || sent[0].Verified != transport.VerifiedSHA256 {
+					t.Fatalf("Publish with a retry: %+v, %v", sent, err)
+				}
+				assertContent(t, srv.Path("roster.csv"), data)
+			})
+		})
+	}
 }
 
 // TestLocalPublishReportsSHA256: the local destination reports the same.
 func TestLocalPublishReportsSHA256(t *testing.T) {
 	data := randomBytes(t, 1<<20+3)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, data)
+	local := localRoster(t, data)
 	sent, err := transport.LocalPublish(t.Context(), t.TempDir(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
 	want := []transport.Sent{{Name: "roster.csv", Bytes: int64(len(data)), SHA256: sum(data), Verified: transport.VerifiedSHA256}}
 	if err != nil || !slices.Equal(sent, want) {
@@ -153,8 +133,7 @@ func TestPublishMissingFolderNotRetried(t *testing.T) {
 	cfg := config(t, srv, "missing/")
 	cfg.Retries = 3
 	c := dial(t, cfg)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, []byte("x\n"))
+	local := localRoster(t, []byte("x\n"))
 	if _, err := c.Publish(t.Context(), srv.Path("missing"), []transport.File{{Name: "roster.csv", Path: local}}, nil); err == nil {
 		t.Fatal("Publish into a missing folder succeeded")
 	}
@@ -175,8 +154,7 @@ func TestPublishWriteOnlyDropBox(t *testing.T) {
 	cfg.Logf = l.logf
 	c := dial(t, cfg)
 	data := randomBytes(t, 5<<20)
-	local := filepath.Join(t.TempDir(), "roster.csv")
-	writeFile(t, local, data)
+	local := localRoster(t, data)
 	sent, err := c.Publish(t.Context(), srv.Root(), []transport.File{{Name: "roster.csv", Path: local}}, nil)
 	want := []transport.Sent{{Name: "roster.csv", Bytes: int64(len(data)), SHA256: sum(data), Verified: transport.VerifiedSize}}
 	if err != nil || !slices.Equal(sent, want) {

@@ -1,7 +1,8 @@
 // Package formattest holds what the format packages' tests share: reading into a Collector
 // with every problem, comparing problems by severity, code, line and column, an in-memory
-// Dest for writers, the checks and benchmark every one-file format runs (single.go), and the
-// conformance suite every registered format runs (conformance.go).
+// Dest for writers, the checks and benchmark every one-file format runs (single.go), the
+// benchmark inputs and the streaming-write benchmark (bench.go), and the conformance suite
+// every registered format runs (conformance.go).
 package formattest
 
 import (

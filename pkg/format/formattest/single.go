@@ -96,13 +96,7 @@ func Validate(t testing.TB, f format.Format, fsys fs.FS) {
 // 100,000-user one) alternately in b's loop, and reports name's bytes per second over
 // OneRoster's, SPEC §6's ratio (at least 0.7).
 func BenchVsOneRoster(b *testing.B, name string, f format.Format, fsys fs.FS, size int64, ref format.Format) {
-	dir := os.Getenv("ROSTERSYNC_BENCH_DIR")
-	if dir == "" {
-		dir = b.TempDir()
-		if _, err := rostergen.Generate(b.Context(), dir, rostergen.Options{Users: 100_000, Seed: 1}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	dir := BenchDir(b, "ROSTERSYNC_BENCH_DIR")
 	var refSize int64
 	for _, n := range rostergen.Files {
 		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil {
