@@ -212,13 +212,11 @@ func get(rec []string, p int) string {
 // file's own row function (ID tables, references, entities). It returns the rows read.
 func (r *reader) readFile(ctx context.Context, fsys fs.FS, name string, s *fileSpec) (int, error) {
 	fh, rd, err := csvio.OpenFile(fsys, name, s.name, csvio.Options{Encoding: r.encoding}, r.rep,
-		name+" is empty: a Clever file starts with a header row ("+s.cols[0].name+","+s.cols[1].name+",…)")
-	if fh != nil {
-		defer fh.Close()
-	}
+		[]string{s.cols[0].name, s.cols[1].name, "…"})
 	if err != nil {
 		return 0, fmt.Errorf("clever: %w", err)
 	}
+	defer fh.Close()
 	if rd == nil {
 		return 0, nil // reported
 	}

@@ -102,13 +102,11 @@ type deferredRef struct {
 func (r *reader) readFile(spec *fileSpec) error {
 	name := spec.name
 	f, cr, err := csvio.OpenFile(r.fsys, name, name, csvio.Options{Encoding: r.opts.InputEncoding}, r.rep,
-		fmt.Sprintf("%s is empty: it needs at least its header row (%s)", name, strings.Join(spec.names(), ",")))
-	if f != nil {
-		defer f.Close()
-	}
+		spec.names())
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	if cr == nil { // reported
 		r.info.Files = append(r.info.Files, format.FileInfo{Name: name, Source: r.alias[name]})
 		return nil

@@ -299,11 +299,11 @@ func cloneInPlace(rec []string) {
 }
 
 // OpenFile opens path in fsys and a Reader on it whose problems name file (the name the format
-// knows it by), as a package's reader begins each file: a file in an encoding the Reader does not
-// read (NewReader reported it) or an empty one (it is reported here as empty-file, with the
-// message empty) gives a nil Reader and no error, and the caller reads no rows of it. The caller
-// closes f when it is not nil.
-func OpenFile(fsys fs.FS, path, file string, opts Options, rep roster.Reporter, empty string) (f fs.File, rd *Reader, err error) {
+// knows it by), as a package's reader begins each file. A file in an encoding the Reader does
+// not read (NewReader reported it), or an empty one (reported here as empty-file, naming the
+// header row it needs), gives a nil Reader and no error: the caller reads no rows of it. Unless
+// it returns an error, the caller closes f.
+func OpenFile(fsys fs.FS, path, file string, opts Options, rep roster.Reporter, header []string) (f fs.File, rd *Reader, err error) {
 	f, err = fsys.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
@@ -313,9 +313,11 @@ func OpenFile(fsys fs.FS, path, file string, opts Options, rep roster.Reporter, 
 	case errors.Is(err, ErrEncoding):
 		return f, nil, nil
 	case err != nil:
-		return f, nil, err
+		f.Close()
+		return nil, nil, err
 	case rd.Empty:
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: file, Message: empty})
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEmptyFile, File: file,
+			Message: fmt.Sprintf("%s is empty: it needs at least its header row (%s)", file, strings.Join(header, ","))})
 		return f, nil, nil
 	}
 	return f, rd, nil

@@ -609,7 +609,7 @@ func TestRowsHint(t *testing.T) {
 }
 
 // TestOpenFile checks how a package's file is opened: rows to read, an empty file reported
-// under the name the format knows it by, an encoding not read (reported by NewReader), and a
+// under the name the format knows it by, with its header, an encoding not read (reported by NewReader), and a
 // file that is not there.
 func TestOpenFile(t *testing.T) {
 	fsys := fstest.MapFS{
@@ -624,7 +624,7 @@ func TestOpenFile(t *testing.T) {
 		err      bool
 	}{
 		{path: "Users.csv", reader: true},
-		{path: "empty.csv", problems: "empty-file users.csv: EMPTY"},
+		{path: "empty.csv", problems: "empty-file users.csv: users.csv is empty: it needs at least its header row (sourcedId,name)"},
 		{path: "utf16.csv", problems: "encoding users.csv"},
 		{path: "gone.csv", err: true},
 	} {
@@ -637,8 +637,8 @@ func TestOpenFile(t *testing.T) {
 				}
 				got = append(got, s)
 			})
-			f, rd, err := OpenFile(fsys, tc.path, "users.csv", Options{}, rep, "EMPTY")
-			if f != nil {
+			f, rd, err := OpenFile(fsys, tc.path, "users.csv", Options{}, rep, []string{"sourcedId", "name"})
+			if err == nil {
 				defer f.Close()
 			}
 			if (err != nil) != tc.err || (rd != nil) != tc.reader {
