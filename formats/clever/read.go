@@ -813,7 +813,12 @@ func (fr *fileReader) studentRow(hint int) func([]string, int) error {
 		if d != "" {
 			demo.BirthDate = toISO(d)
 		}
-		demo.Sex = map[string]string{"M": "male", "F": "female"}[g]
+		switch g {
+		case "M":
+			demo.Sex = "male"
+		case "F":
+			demo.Sex = "female"
+		}
 		if g == "X" {
 			// OneRoster 1.1 has no non-binary sex: the value stays as Clever's, in metadata.
 			demo.Metadata = []roster.KV{{Key: "Gender", Value: g}}
@@ -824,7 +829,12 @@ func (fr *fileReader) studentRow(hint int) func([]string, int) error {
 				*x.flag = strconv.FormatBool(x.code == rc)
 			}
 		}
-		demo.HispanicOrLatinoEthnicity = map[string]string{"Y": "true", "N": "false"}[hs]
+		switch hs {
+		case "Y":
+			demo.HispanicOrLatinoEthnicity = "true"
+		case "N":
+			demo.HispanicOrLatinoEthnicity = "false"
+		}
 		return fr.sink.Demographics(&demo)
 	}
 }
