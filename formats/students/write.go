@@ -31,7 +31,9 @@ func (Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, opts
 		b.w.orgs[r.Orgs[i].SourcedID] = &r.Orgs[i]
 	}
 	for i := range r.Demographics {
-		b.demographics(&r.Demographics[i])
+		if d := &r.Demographics[i]; b.demographics(d) {
+			b.w.births.Set(d.SourcedID, d.BirthDate)
+		}
 	}
 	var rows []outRow
 	for i := range r.Users {
@@ -77,7 +79,7 @@ func newBuild(opts format.Options, rep roster.Reporter) (*build, error) {
 		return nil, fmt.Errorf("students: student ID %q: want identifier or sourcedId", settingsOf(opts).StudentID)
 	}
 	w := &writer{opts: opts, stu: settingsOf(opts), rep: rep, cols: cols, bySourcedID: bySourcedID,
-		orgs: map[string]*roster.Org{}, births: idset.NewStrings(1 << 10), seen: idset.NewStrings(1 << 10),
+		orgs: map[string]*roster.Org{}, births: idset.NewStrings[string](1 << 10), seen: idset.NewStrings[string](1 << 10),
 		idx: make(map[string]int, len(cols)), set: make([]bool, len(cols)), first: make([]int, len(cols))}
 	for i := len(cols) - 1; i >= 0; i-- {
 		w.idx[cols[i].name] = i
@@ -105,12 +107,11 @@ func newBuild(opts format.Options, rep roster.Reporter) (*build, error) {
 	return &build{w: w, roles: map[string]int{}, has: make([]bool, len(cols))}, nil
 }
 
-// demographics notes d's birth date for its user (its strings are kept), and counts what
-// students.csv drops of it.
-func (b *build) demographics(d *roster.Demographics) {
+// demographics counts d's birth date and what students.csv drops of it, and says whether it
+// has a birth date.
+func (b *build) demographics(d *roster.Demographics) bool {
 	if d.BirthDate != "" {
 		b.births++
-		b.w.births.Set(d.SourcedID, d.BirthDate)
 	}
 	if d.Sex != "" || d.AmericanIndianOrAlaskaNative != "" || d.Asian != "" || d.BlackOrAfricanAmerican != "" ||
 		d.NativeHawaiianOrOtherPacificIslander != "" || d.White != "" || d.DemographicRaceTwoOrMoreRaces != "" ||
@@ -118,6 +119,7 @@ func (b *build) demographics(d *roster.Demographics) {
 		d.CityOfBirth != "" || d.PublicSchoolResidenceStatus != "" {
 		b.demoOther++
 	}
+	return d.BirthDate != ""
 }
 
 // skip counts u when it is not a student to write (deleted, or another role) and says so.
@@ -141,13 +143,15 @@ func (b *build) user(u *roster.User) (outRow, bool) {
 	if b.skip(u) {
 		return nil, false
 	}
-	return b.student(u)
+	birth, _ := b.w.births.Get(u.SourcedID)
+	return b.student(u, birth)
 }
 
-// student returns the row of the student u, or false after reporting why it cannot be written.
-func (b *build) student(u *roster.User) (outRow, bool) {
+// student returns the row of the student u, born on birth ("" when not known), or false after
+// reporting why it cannot be written.
+func (b *build) student(u *roster.User, birth string) (outRow, bool) {
 	b.students++
-	row, ok := b.w.user(u)
+	row, ok := b.w.user(u, birth)
 	if ok {
 		for i, v := range row {
 			b.has[i] = b.has[i] || v != ""
@@ -201,14 +205,14 @@ type writer struct {
 	cols        []column
 	bySourcedID bool
 	orgs        map[string]*roster.Org
-	births      *idset.Strings      // user sourcedId -> birth date
-	siteIDs     map[string]bool     // site map IDs; nil without a site map
-	siteByName  map[string][]string // lower-case SITE_NAME -> SITE_IDs
-	seen        *idset.Strings      // STUDENT_ID -> sourcedId of the student written with it
-	idx         map[string]int      // column name -> index of its first column in cols
-	first       []int               // per column of cols, idx of its name
-	at          columnsAt           // idx of the columns a row is built from (-1: not in the layout)
-	set         []bool              // the columns of the row being built that have a value (blank or not)
+	births      *idset.Strings[string] // user sourcedId -> birth date (Write)
+	siteIDs     map[string]bool        // site map IDs; nil without a site map
+	siteByName  map[string][]string    // lower-case SITE_NAME -> SITE_IDs
+	seen        *idset.Strings[string] // STUDENT_ID -> sourcedId of the student written with it
+	idx         map[string]int         // column name -> index of its first column in cols
+	first       []int                  // per column of cols, idx of its name
+	at          columnsAt              // idx of the columns a row is built from (-1: not in the layout)
+	set         []bool                 // the columns of the row being built that have a value (blank or not)
 
 	multiSchool, multiGrade, birthsUsed int
 
@@ -264,8 +268,8 @@ func (w *writer) fail(code, col, msg string) {
 	w.rep.Report(roster.Problem{Severity: roster.Error, Code: code, File: FileName, Column: col, Message: msg})
 }
 
-// user returns the row for u, or false after reporting why u cannot be written.
-func (w *writer) user(u *roster.User) (outRow, bool) {
+// user returns the row for u, born on birth, or false after reporting why u cannot be written.
+func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 	v := make(outRow, len(w.cols))
 	clear(w.set)
 	put := func(i int, val string) {
@@ -303,7 +307,6 @@ func (w *writer) user(u *roster.User) (outRow, bool) {
 	put(w.at.last, u.FamilyName)
 	put(w.at.middle, u.MiddleName)
 	put(w.at.email, u.Email)
-	birth, _ := w.births.Get(u.SourcedID)
 	if birth != "" {
 		if t, ok := parseDate(birth); ok {
 			put(w.at.birth, isoDate(t))

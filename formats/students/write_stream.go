@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/spool"
 )
@@ -21,7 +22,7 @@ func (Format) WriteStream(ctx context.Context, dst format.Dest, _ string, opts f
 	if err != nil {
 		return nil, err
 	}
-	return &stream{ctx: ctx, dst: dst, b: b}, nil
+	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10)}, nil
 }
 
 // stream is the state of one WriteStream.
@@ -30,9 +31,15 @@ type stream struct {
 	dst      format.Dest
 	b        *build
 	students blocks // each student packed (pack)
-	strs     blocks // the strings kept of the orgs and birth dates
-	rec      []byte
-	n        int
+	strs     blocks // the strings kept of the orgs, students' sourcedIds and birth dates
+	// index is each student's place among students, by sourcedId, and births each one's
+	// birth date: a demographics record's is kept only for a student, and found at End
+	// by place, not looked up.
+	index  *idset.Strings[int32]
+	births []string
+	other  *idset.Strings[string] // birth dates of users not (yet) met as students
+	rec    []byte
+	n      int
 }
 
 func (s *stream) MarkDelta(roster.Kind) {}
@@ -55,15 +62,22 @@ func (s *stream) User(u *roster.User) error {
 	}
 	s.rec = pack(s.rec[:0], u)
 	s.students.add(s.rec)
+	s.index.Set(s.strs.str(u.SourcedID), int32(len(s.births)))
+	s.births = append(s.births, "")
 	return nil
 }
 
 func (s *stream) Demographics(d *roster.Demographics) error {
-	birth := *d
-	if d.BirthDate != "" {
-		birth.SourcedID, birth.BirthDate = s.strs.str(d.SourcedID), s.strs.str(d.BirthDate)
+	if s.b.demographics(d) {
+		if i, ok := s.index.Get(d.SourcedID); ok {
+			s.births[i] = s.strs.str(d.BirthDate)
+		} else {
+			if s.other == nil {
+				s.other = idset.NewStrings[string](1 << 10)
+			}
+			s.other.Set(s.strs.str(d.SourcedID), s.strs.str(d.BirthDate))
+		}
 	}
-	s.b.demographics(&birth)
 	return nil
 }
 
@@ -86,7 +100,11 @@ func (s *stream) End(count func(roster.Kind) int) error {
 			}
 		}
 		unpack(rec, &u)
-		if row, ok := s.b.student(&u); ok {
+		birth := s.births[n-1]
+		if birth == "" && s.other != nil {
+			birth, _ = s.other.Get(u.SourcedID) // a demographics record that came before its user
+		}
+		if row, ok := s.b.student(&u, birth); ok {
 			s.rec = s.rec[:0]
 			for _, v := range row {
 				s.rec = spool.AppendString(s.rec, v)

@@ -2,6 +2,7 @@ package students
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rostersync/rostersync/pkg/format"
@@ -81,5 +82,38 @@ func TestPackUnpack(t *testing.T) {
 		!slices.Equal(got[0].Metadata, u.Metadata) || got[0].GivenName != u.GivenName || got[0].Password != "p" || got[0].Email != "e@x" ||
 		got[0].MiddleName != "M" || got[0].Identifier != "1" || got[1].SourcedID != "u2" || got[1].OrgIDs != nil {
 		t.Errorf("unpacked %+v", got)
+	}
+}
+
+// A demographics record sent before its user (a reader that sends them first) still gives the
+// student's BIRTHDATE and password, as Write, which has the whole roster, gives them.
+func TestWriteStreamDemographicsBeforeUser(t *testing.T) {
+	r := &roster.Roster{
+		Orgs: []roster.Org{{SourcedID: "s1", Name: "Lincoln", Type: "school"}},
+		Users: []roster.User{
+			{SourcedID: "u1", Identifier: "1", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"09"}, GivenName: "A", FamilyName: "B"},
+			{SourcedID: "u2", Identifier: "2", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"10"}, GivenName: "C", FamilyName: "D"},
+		},
+		Demographics: []roster.Demographics{{SourcedID: "u1", BirthDate: "2010-05-06"}, {SourcedID: "u2", BirthDate: "2011-07-08"}},
+	}
+	opts := format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true})
+	want := formattest.MemDest{}
+	if err := (Format{}).Write(t.Context(), want, r, opts, &roster.Problems{}); err != nil {
+		t.Fatal(err)
+	}
+	got := formattest.MemDest{}
+	s, err := Format{}.WriteStream(t.Context(), got, t.TempDir(), opts, &roster.Problems{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// u1's record comes before u1, u2's after u2.
+	for _, step := range []error{s.Org(&r.Orgs[0]), s.Demographics(&r.Demographics[0]), s.User(&r.Users[0]), s.User(&r.Users[1]),
+		s.Demographics(&r.Demographics[1]), s.End(r.Count)} {
+		if step != nil {
+			t.Fatal(step)
+		}
+	}
+	if g, w := got[FileName].String(), want[FileName].String(); g != w || !strings.Contains(g, "2010-05-06") {
+		t.Errorf("students.csv is\n%s\nWrite wrote\n%s", g, w)
 	}
 }

@@ -49,9 +49,13 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 	if err != nil {
 		return errclass.New(errclass.Local, fmt.Errorf("write %s: %w", dest, err))
 	}
-	sink := newStreamSink(ws, to)
+	aw := newAsyncStream(ws)
+	sink := newStreamSink(aw, to)
 	probs := &roster.Problems{Max: 1000}
 	info, err := readInput(ctx, from, in, fopts, sink, probs)
+	if werr := aw.wait(); werr != nil && sink.err == nil {
+		sink.err = werr
+	}
 	if sink.err != nil {
 		st.Abort()
 		if errors.Is(sink.err, format.ErrStreamOrder) {
@@ -103,7 +107,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 			deltaKindList(kinds), format.Title(to))))
 	}
 	sink.reportDropped(dropped)
-	err = ws.End(sink.count)
+	err = aw.End(sink.count)
 	for _, p := range wrep.ListFound() {
 		dropped.Report(p)
 	}

@@ -1,28 +1,29 @@
 package idset
 
-// Strings maps strings to strings (a user's sourcedId to their birth date, an ID to the record
-// that holds it) for millions of entries: a Map from each key's hash to its place in two flat
+// Strings maps strings to values of type V (a user's sourcedId to their birth date, an ID to the
+// index of the record that holds it) for millions of entries: a Map from each key's hash to its place in two flat
 // slices, so that an entry costs the strings' headers and 12 bytes of table, and a lookup one
 // hash and about one cache miss, where a Go map of strings rehashes as it grows. Keys are
 // compared in full: two keys with one hash are both kept. The strings are kept as given (the
 // caller clones what it does not own). The zero value is not usable: call NewStrings.
-type Strings struct {
-	at         *Map
-	keys, vals []string
-	spill      map[string]string // keys whose hash an earlier, different key has
-	hash       func(string) uint64
+type Strings[V any] struct {
+	at    *Map
+	keys  []string
+	vals  []V
+	spill map[string]V // keys whose hash an earlier, different key has
+	hash  func(string) uint64
 }
 
 // NewStrings returns a Strings sized for about hint entries.
-func NewStrings(hint int) *Strings {
-	return &Strings{at: New(hint), keys: make([]string, 0, hint), vals: make([]string, 0, hint), hash: Hash}
+func NewStrings[V any](hint int) *Strings[V] {
+	return &Strings[V]{at: New(hint), keys: make([]string, 0, hint), vals: make([]V, 0, hint), hash: Hash}
 }
 
 // Len returns the number of keys.
-func (s *Strings) Len() int { return len(s.keys) + len(s.spill) }
+func (s *Strings[V]) Len() int { return len(s.keys) + len(s.spill) }
 
 // Set stores v for k, replacing any value.
-func (s *Strings) Set(k, v string) {
+func (s *Strings[V]) Set(k string, v V) {
 	h := s.hash(k)
 	if i, ok := s.at.Get(h); ok {
 		if s.keys[i] == k {
@@ -30,7 +31,7 @@ func (s *Strings) Set(k, v string) {
 			return
 		}
 		if s.spill == nil {
-			s.spill = map[string]string{}
+			s.spill = map[string]V{}
 		}
 		s.spill[k] = v
 		return
@@ -41,10 +42,11 @@ func (s *Strings) Set(k, v string) {
 }
 
 // Get returns the value stored for k.
-func (s *Strings) Get(k string) (string, bool) {
+func (s *Strings[V]) Get(k string) (V, bool) {
 	i, ok := s.at.Get(s.hash(k))
 	if !ok {
-		return "", false
+		var zero V
+		return zero, false
 	}
 	if s.keys[i] == k {
 		return s.vals[i], true

@@ -16,7 +16,7 @@ func TestStringsAgainstMap(t *testing.T) {
 		{"colliding", func(s string) uint64 { return uint64(len(s)) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := NewStrings(4)
+			s := NewStrings[string](4)
 			s.hash = tc.hash
 			want := map[string]string{}
 			for i := range 5000 {

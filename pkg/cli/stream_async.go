@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"errors"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rostersync/rostersync/pkg/csvio"
+	"github.com/rostersync/rostersync/pkg/format"
+	"github.com/rostersync/rostersync/pkg/roster"
+)
+
+// asyncStream hands what a reader sends on to a streaming writer running on a goroutine of its
+// own, so that writing the output overlaps reading and checking the input: a reader keeps both
+// cores busy when it only checks (parsing on one, the checks that need the ID tables on the
+// other), and a conversion adds the writer's work to the second. Entities are copied into a
+// batch's roster.Arena (their strings are borrowed) and sent a batch at a time, in order, delta
+// marks among them; two batches are filled while the writer works on a third, so memory does
+// not grow with the input. The writer's first error (format.ErrStreamOrder among them) is
+// returned by the next call after it, and by wait.
+type asyncStream struct {
+	w          format.Stream
+	cur        *asyncBatch
+	full, free chan *asyncBatch
+	done       chan struct{}
+	stop       sync.Once
+
+	stopped  atomic.Bool // the writer failed or panicked: err or panicked is set
+	mu       sync.Mutex
+	err      error
+	panicked *csvio.Panic
+}
+
+// asyncBatch is a run of calls to pass on: ops in order, each naming its entity by kind and
+// index in that kind's slice.
+type asyncBatch struct {
+	ops          []asyncOp
+	arena        roster.Arena
+	orgs         []roster.Org
+	sessions     []roster.AcademicSession
+	courses      []roster.Course
+	classes      []roster.Class
+	users        []roster.User
+	demographics []roster.Demographics
+	enrollments  []roster.Enrollment
+	marks        []roster.Kind
+}
+
+type asyncOp struct {
+	kind uint8 // an index in roster.Kinds, or opMark
+	at   int32
+}
+
+const (
+	opMark        = 255 // a delta mark: at is an index in marks
+	asyncBatchLen = 512 // calls a batch
+)
+
+func newAsyncStream(w format.Stream) *asyncStream {
+	s := &asyncStream{w: w, full: make(chan *asyncBatch, 1), free: make(chan *asyncBatch, 3), done: make(chan struct{})}
+	for range 3 {
+		s.free <- &asyncBatch{}
+	}
+	s.cur = <-s.free
+	go s.run()
+	return s
+}
+
+// run passes each batch on to the writer, until the channel closes or the writer fails.
+func (s *asyncStream) run() {
+	defer close(s.done)
+	defer func() {
+		// A panic here would end the process past every recover: it is raised again on the
+		// caller's goroutine by wait.
+		if v := recover(); v != nil {
+			s.mu.Lock()
+			s.panicked = &csvio.Panic{Value: v, Stack: debug.Stack()}
+			s.mu.Unlock()
+			s.stopped.Store(true)
+			for b := range s.full {
+				s.free <- b
+			}
+		}
+	}()
+	for b := range s.full {
+		if !s.stopped.Load() {
+			if err := s.pass(b); err != nil {
+				s.mu.Lock()
+				s.err = err
+				s.mu.Unlock()
+				s.stopped.Store(true)
+			}
+		}
+		b.reset()
+		s.free <- b
+	}
+}
+
+// pass makes the batch's calls on the writer.
+func (s *asyncStream) pass(b *asyncBatch) error {
+	for _, op := range b.ops {
+		var err error
+		switch op.kind {
+		case opMark:
+			s.w.MarkDelta(b.marks[op.at])
+		case iOrg:
+			err = s.w.Org(&b.orgs[op.at])
+		case iSession:
+			err = s.w.AcademicSession(&b.sessions[op.at])
+		case iCourse:
+			err = s.w.Course(&b.courses[op.at])
+		case iClass:
+			err = s.w.Class(&b.classes[op.at])
+		case iUser:
+			err = s.w.User(&b.users[op.at])
+		case iDemographics:
+			err = s.w.Demographics(&b.demographics[op.at])
+		case iEnrollment:
+			err = s.w.Enrollment(&b.enrollments[op.at])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *asyncBatch) reset() {
+	b.ops = b.ops[:0]
+	b.arena.Reset()
+	clear(b.orgs) // no string of an old batch is kept alive
+	b.orgs, b.sessions, b.courses, b.classes = b.orgs[:0], b.sessions[:0], b.courses[:0], b.classes[:0]
+	clear(b.users)
+	clear(b.demographics)
+	clear(b.enrollments)
+	b.users, b.demographics, b.enrollments, b.marks = b.users[:0], b.demographics[:0], b.enrollments[:0], b.marks[:0]
+}
+
+// failed returns the writer's error, or errWriterPanicked for a panic (wait raises it again).
+func (s *asyncStream) failed() error {
+	if !s.stopped.Load() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.panicked != nil {
+		return errWriterPanicked
+	}
+	return s.err
+}
+
+// errWriterPanicked stops a read whose writer panicked; wait raises the panic.
+var errWriterPanicked = errors.New("the writer stopped")
+
+// add records op and sends the batch once it is full.
+func (s *asyncStream) add(kind uint8, at int) error {
+	s.cur.ops = append(s.cur.ops, asyncOp{kind: kind, at: int32(at)})
+	if len(s.cur.ops) >= asyncBatchLen {
+		s.full <- s.cur
+		s.cur = <-s.free
+	}
+	return s.failed()
+}
+
+func (s *asyncStream) MarkDelta(k roster.Kind) {
+	s.cur.marks = append(s.cur.marks, k)
+	_ = s.add(opMark, len(s.cur.marks)-1) // an error is returned by the next entity, or wait
+}
+
+func (s *asyncStream) Org(v *roster.Org) error {
+	b := s.cur
+	b.orgs = append(b.orgs, b.arena.Org(v))
+	return s.add(iOrg, len(b.orgs)-1)
+}
+
+func (s *asyncStream) AcademicSession(v *roster.AcademicSession) error {
+	b := s.cur
+	b.sessions = append(b.sessions, b.arena.AcademicSession(v))
+	return s.add(iSession, len(b.sessions)-1)
+}
+
+func (s *asyncStream) Course(v *roster.Course) error {
+	b := s.cur
+	b.courses = append(b.courses, b.arena.Course(v))
+	return s.add(iCourse, len(b.courses)-1)
+}
+
+func (s *asyncStream) Class(v *roster.Class) error {
+	b := s.cur
+	b.classes = append(b.classes, b.arena.Class(v))
+	return s.add(iClass, len(b.classes)-1)
+}
+
+func (s *asyncStream) User(v *roster.User) error {
+	b := s.cur
+	b.users = append(b.users, b.arena.User(v))
+	return s.add(iUser, len(b.users)-1)
+}
+
+func (s *asyncStream) Demographics(v *roster.Demographics) error {
+	b := s.cur
+	b.demographics = append(b.demographics, b.arena.Demographics(v))
+	return s.add(iDemographics, len(b.demographics)-1)
+}
+
+func (s *asyncStream) Enrollment(v *roster.Enrollment) error {
+	b := s.cur
+	b.enrollments = append(b.enrollments, b.arena.Enrollment(v))
+	return s.add(iEnrollment, len(b.enrollments)-1)
+}
+
+// wait passes on what is left, waits for the writer to take it all and returns its first
+// error; a panic of the writer is raised again here. Every path of a conversion calls it once
+// the read is over, before End or instead of it; later calls return the same.
+func (s *asyncStream) wait() error {
+	s.stop.Do(func() {
+		if len(s.cur.ops) > 0 {
+			s.full <- s.cur
+		}
+		close(s.full)
+	})
+	<-s.done
+	s.mu.Lock()
+	p, err := s.panicked, s.err
+	s.mu.Unlock()
+	if p != nil {
+		panic(p)
+	}
+	return err
+}
+
+// End ends the writer, once every call made was passed on.
+func (s *asyncStream) End(count func(roster.Kind) int) error {
+	if err := s.wait(); err != nil {
+		return err
+	}
+	return s.w.End(count)
+}

@@ -1,0 +1,134 @@
+package roster
+
+import "unsafe"
+
+// Arena copies entities whose strings are borrowed (valid only during the call that sends them,
+// Borrower) into memory of its own, so that they can be handed to another goroutine: the
+// strings' bytes go end to end into blocks, the list items into one slice. A copy is valid until
+// Reset; an Arena reused after Reset takes no new memory once it has grown to a batch's size.
+type Arena struct {
+	block []byte   // the current block; strings made before it grew point into older ones
+	items []string // list items, end to end
+	kvs   []KV
+}
+
+const arenaBlock = 256 << 10
+
+// Reset makes the Arena's memory free for new copies: every copy made before is invalid.
+func (a *Arena) Reset() {
+	a.block, a.items, a.kvs = a.block[:0], a.items[:0], a.kvs[:0]
+}
+
+// Str returns a copy of s in the Arena.
+func (a *Arena) Str(s string) string {
+	if s == "" {
+		return ""
+	}
+	if cap(a.block)-len(a.block) < len(s) {
+		a.block = make([]byte, 0, max(arenaBlock, len(s)))
+	}
+	at := len(a.block)
+	a.block = append(a.block, s...)
+	return unsafe.String(&a.block[at], len(s))
+}
+
+// strs replaces each string *p with its copy.
+func (a *Arena) strs(ps ...*string) {
+	for _, p := range ps {
+		*p = a.Str(*p)
+	}
+}
+
+// List returns a copy of list and its items (an empty list as it is).
+func (a *Arena) List(list []string) []string {
+	if len(list) == 0 {
+		return list
+	}
+	if cap(a.items)-len(a.items) < len(list) {
+		a.items = make([]string, 0, max(2*cap(a.items), len(list), 256))
+	}
+	at := len(a.items)
+	for _, s := range list {
+		a.items = append(a.items, a.Str(s))
+	}
+	return a.items[at:len(a.items):len(a.items)]
+}
+
+// KVs returns a copy of kvs and their strings (none as it is).
+func (a *Arena) KVs(kvs []KV) []KV {
+	if len(kvs) == 0 {
+		return kvs
+	}
+	if cap(a.kvs)-len(a.kvs) < len(kvs) {
+		a.kvs = make([]KV, 0, max(2*cap(a.kvs), len(kvs), 64))
+	}
+	at := len(a.kvs)
+	for _, kv := range kvs {
+		a.kvs = append(a.kvs, KV{Key: a.Str(kv.Key), Value: a.Str(kv.Value)})
+	}
+	return a.kvs[at:len(a.kvs):len(a.kvs)]
+}
+
+// Org returns a copy of v in the Arena.
+func (a *Arena) Org(v *Org) Org {
+	c := *v
+	a.strs(&c.SourcedID, &c.Status, &c.DateLastModified, &c.Name, &c.Type, &c.Identifier, &c.ParentID)
+	c.Metadata = a.KVs(c.Metadata)
+	return c
+}
+
+// AcademicSession returns a copy of v in the Arena.
+func (a *Arena) AcademicSession(v *AcademicSession) AcademicSession {
+	c := *v
+	a.strs(&c.SourcedID, &c.Status, &c.DateLastModified, &c.Title, &c.Type, &c.StartDate, &c.EndDate, &c.ParentID, &c.SchoolYear)
+	c.Metadata = a.KVs(c.Metadata)
+	return c
+}
+
+// Course returns a copy of v in the Arena.
+func (a *Arena) Course(v *Course) Course {
+	c := *v
+	a.strs(&c.SourcedID, &c.Status, &c.DateLastModified, &c.SchoolYearID, &c.Title, &c.CourseCode, &c.OrgID)
+	c.Grades, c.Subjects, c.SubjectCodes = a.List(c.Grades), a.List(c.Subjects), a.List(c.SubjectCodes)
+	c.Metadata = a.KVs(c.Metadata)
+	return c
+}
+
+// Class returns a copy of v in the Arena.
+func (a *Arena) Class(v *Class) Class {
+	c := *v
+	a.strs(&c.SourcedID, &c.Status, &c.DateLastModified, &c.Title, &c.CourseID, &c.ClassCode, &c.ClassType, &c.Location, &c.SchoolID)
+	c.Grades, c.TermIDs, c.Subjects = a.List(c.Grades), a.List(c.TermIDs), a.List(c.Subjects)
+	c.SubjectCodes, c.Periods = a.List(c.SubjectCodes), a.List(c.Periods)
+	c.Metadata = a.KVs(c.Metadata)
+	return c
+}
+
+// User returns a copy of v in the Arena.
+func (a *Arena) User(v *User) User {
+	c := *v
+	a.strs(&c.SourcedID, &c.Status, &c.DateLastModified, &c.EnabledUser, &c.Role, &c.Username, &c.GivenName, &c.FamilyName,
+		&c.MiddleName, &c.Identifier, &c.Email, &c.SMS, &c.Phone, &c.Password, &c.UserMasterIdentifier, &c.PreferredGivenName,
+		&c.PreferredMiddleName, &c.PreferredFamilyName, &c.PrimaryOrgID, &c.Pronouns)
+	c.OrgIDs, c.UserIDs, c.AgentIDs, c.Grades = a.List(c.OrgIDs), a.List(c.UserIDs), a.List(c.AgentIDs), a.List(c.Grades)
+	c.Metadata = a.KVs(c.Metadata)
+	return c
+}
+
+// Enrollment returns a copy of v in the Arena.
+func (a *Arena) Enrollment(v *Enrollment) Enrollment {
+	c := *v
+	a.strs(&c.SourcedID, &c.Status, &c.DateLastModified, &c.ClassID, &c.SchoolID, &c.UserID, &c.Role, &c.Primary, &c.BeginDate, &c.EndDate)
+	c.Metadata = a.KVs(c.Metadata)
+	return c
+}
+
+// Demographics returns a copy of v in the Arena.
+func (a *Arena) Demographics(v *Demographics) Demographics {
+	c := *v
+	a.strs(&c.SourcedID, &c.Status, &c.DateLastModified, &c.BirthDate, &c.Sex, &c.AmericanIndianOrAlaskaNative, &c.Asian,
+		&c.BlackOrAfricanAmerican, &c.NativeHawaiianOrOtherPacificIslander, &c.White, &c.DemographicRaceTwoOrMoreRaces,
+		&c.HispanicOrLatinoEthnicity, &c.CountryOfBirthCode, &c.StateOfBirthAbbreviation, &c.CityOfBirth, &c.PublicSchoolResidenceStatus)
+	c.Metadata = a.KVs(c.Metadata)
+	return c
+}
