@@ -247,11 +247,16 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 		r.roled = idset.New(0)
 	}
 	readFiles := map[string]bool{}
+	skip := r.unwanted(opts, sink, present)
 	for _, spec := range specsFor(r.version) {
 		if err := ctx.Err(); err != nil {
 			return r.info, err
 		}
 		if !present[spec.name] {
+			continue
+		}
+		if skip[spec.name] {
+			delete(present, spec.name)
 			continue
 		}
 		readFiles[spec.name] = true
@@ -395,6 +400,48 @@ func isAre(n int) string {
 // checkDependencies reports a file a bulk file refers to that the package does not hold (the
 // manifest marks it absent): a bulk package must be complete. A file only optional columns refer
 // to is reported when a row first fills one of them (see ref).
+// unwanted returns the files present that opts.OnlyWanted leaves unread: those of a kind sink
+// does not want, unless a file read refers to them (so that every file read is checked in
+// full, its references included). A file outside the rostering model (1.2's roles.csv,
+// gradebook files) is always read.
+func (r *reader) unwanted(opts format.Options, sink roster.Sink, present map[string]bool) map[string]bool {
+	sel, ok := sink.(roster.Selective)
+	if !opts.OnlyWanted || !ok || r.discard {
+		return nil
+	}
+	specs := specsFor(r.version)
+	read := map[string]bool{}
+	var queue []*fileSpec
+	for _, spec := range specs {
+		if present[spec.name] && (spec.kind == "" || sel.Wants(spec.kind)) {
+			read[spec.name] = true
+			queue = append(queue, spec)
+		}
+	}
+	for len(queue) > 0 {
+		spec := queue[0]
+		queue = queue[1:]
+		for _, c := range spec.cols {
+			if c.ref == "" || read[c.ref] || !present[c.ref] {
+				continue
+			}
+			read[c.ref] = true
+			for _, t := range specs {
+				if t.name == c.ref {
+					queue = append(queue, t)
+				}
+			}
+		}
+	}
+	skip := map[string]bool{}
+	for _, spec := range specs {
+		if present[spec.name] && !read[spec.name] {
+			skip[spec.name] = true
+		}
+	}
+	return skip
+}
+
 func (r *reader) checkDependencies(present map[string]bool) {
 	if len(r.modes) == 0 {
 		return // no manifest: readManifest reported the missing files

@@ -167,7 +167,8 @@ type diffSide struct {
 // source reads the side again at each call; the first read's problems are counted, and later
 // reads skip the checks.
 func (s *diffSide) source(fopts format.Options) diff.Source {
-	fopts.Ragged = true // a damaged row whose key can be told is compared, not counted as removed
+	fopts.Ragged = true     // a damaged row whose key can be told is compared, not counted as removed
+	fopts.OnlyWanted = true // files of entities not compared, and that none compared refers to, are not read
 	return func(ctx context.Context, sink roster.Sink) error {
 		s.calls++
 		var rep roster.Reporter = &roster.Problems{Max: 1}

@@ -132,6 +132,11 @@ type Options struct {
 	// key can still be told (RaggedRow), as diff asks: a damaged row is compared, not counted
 	// as removed. Its problem is reported as always.
 	Ragged bool
+	// OnlyWanted lets a reader of a package leave unread the files whose entities its sink does
+	// not want (roster.Selective) and that no file it reads refers to, as diff asks for the
+	// entities it compares: those files' problems are not reported. Readers that ignore it read
+	// every file.
+	OnlyWanted bool
 
 	// settings are the formats' own settings by format name (Settings.Value).
 	settings map[string]any
