@@ -72,3 +72,51 @@ func TestValidDateTime(t *testing.T) {
 		}
 	}
 }
+
+// TestValidGUIDEveryByte puts each of the 256 byte values at each position of identifiers of 1
+// to 40 bytes (every word, and the last word read over the one before it, see each) and holds
+// validGUID to the rule checked byte by byte.
+func TestValidGUIDEveryByte(t *testing.T) {
+	rule := func(s string) bool {
+		if len(s) == 0 || len(s) > 255 {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte(".-_/@", c) >= 0) {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 1; n <= 40; n++ {
+		for at := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a9Z._-/@", 5)[:n])
+				b[at] = byte(c)
+				if got, want := validGUID(string(b)), rule(string(b)); got != want {
+					t.Fatalf("validGUID(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"", strings.Repeat("a", 255), strings.Repeat("a", 256)} {
+		if got, want := validGUID(s), rule(s); got != want {
+			t.Errorf("validGUID of %d bytes = %v, want %v", len(s), got, want)
+		}
+	}
+}
+
+// BenchmarkValidGUID checks 36-byte UUIDs, as rostergen and most SIS exports write them.
+func BenchmarkValidGUID(b *testing.B) {
+	ids := []string{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "0d4f1c2a-77e1-4c55-9e1d-3b2f7a9c8e01", "f47ac10b-58cc-4372-a567-0e02b2c3d479"}
+	ok := true
+	for b.Loop() {
+		for _, s := range ids {
+			ok = validGUID(s) && ok
+		}
+	}
+	if !ok {
+		b.Fatal("a UUID was refused")
+	}
+}
