@@ -147,7 +147,7 @@ func (w *userRows) add(u *roster.User, at int32, write func([]string) error) err
 	case "teacher", "proctor":
 		w.faculty++
 	default:
-		w.dropped[u.Role]++
+		w.dropped[strings.Clone(u.Role)]++
 		return nil
 	}
 	rec := w.rec

@@ -265,11 +265,7 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 			} else {
 				t = append(t, strings.Clone(e.UserID))
 			}
-			if _, ok := s.teachersOf[e.ClassID]; ok {
-				s.teachersOf[e.ClassID] = t
-			} else {
-				s.teachersOf[strings.Clone(e.ClassID)] = t
-			}
+			s.teachersOf[strings.Clone(e.ClassID)] = t // an assignment stores its key, even over an entry
 		}
 	case e.Role == "student":
 		if role, _ := s.users.Get(idset.Hash(e.UserID)); role == rStudent {

@@ -354,7 +354,7 @@ func (f *filler) grades(gs []string) string {
 				out[i] = fixed
 				f.padded++
 				if len(f.examples) == 0 {
-					f.examples[g] = fixed
+					f.examples[strings.Clone(g)] = fixed
 				}
 			}
 		}

@@ -129,10 +129,7 @@ func (b *build) skip(u *roster.User) bool {
 		return true
 	}
 	if u.Role != "student" {
-		if _, ok := b.roles[u.Role]; !ok {
-			b.roles[strings.Clone(u.Role)] = 0
-		}
-		b.roles[u.Role]++
+		b.roles[strings.Clone(u.Role)]++
 		return true
 	}
 	return false

@@ -16,7 +16,8 @@ import (
 // row (MIDDLE_NAME and BIRTHDATE are left out when no student has one), so the stream keeps
 // what Write reads of each student (IDs, names, e-mail, password, orgs, grades, metadata)
 // packed end to end in blocks of bytes, the orgs and the birth dates, and builds and writes
-// the rows at End, as Write does. Users of other roles and the other kinds are only counted.
+// the rows at End, as Write does. Users of other roles and the other kinds are only counted. Two
+// students with one sourcedId are format.ErrStreamOrder (the whole roster is written by Write).
 func (Format) WriteStream(ctx context.Context, dst format.Dest, _ string, opts format.Options, rep roster.Reporter) (format.Stream, error) {
 	b, err := newBuild(opts, rep)
 	if err != nil {
@@ -59,6 +60,9 @@ func (s *stream) User(u *roster.User) error {
 	}
 	if s.b.skip(u) {
 		return nil
+	}
+	if _, dup := s.index.Get(u.SourcedID); dup {
+		return format.ErrStreamOrder // Write gives both students the one birth date: it is written from the whole roster
 	}
 	s.rec = pack(s.rec[:0], u)
 	s.students.add(s.rec)

@@ -1,6 +1,7 @@
 package students
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -115,5 +116,25 @@ func TestWriteStreamDemographicsBeforeUser(t *testing.T) {
 	}
 	if g, w := got[FileName].String(), want[FileName].String(); g != w || !strings.Contains(g, "2010-05-06") {
 		t.Errorf("students.csv is\n%s\nWrite wrote\n%s", g, w)
+	}
+}
+
+// Two students with one sourcedId (identifiers differ, so Write writes both, each with the birth
+// date of that sourcedId): the stream, which keeps one birth date per student, refuses the
+// order (format.ErrStreamOrder), and the conversion writes the whole roster with Write.
+func TestWriteStreamTwoStudentsOneSourcedID(t *testing.T) {
+	u := []roster.User{
+		{SourcedID: "u1", Identifier: "1", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"09"}, GivenName: "A", FamilyName: "B"},
+		{SourcedID: "u1", Identifier: "2", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"10"}, GivenName: "C", FamilyName: "D"},
+	}
+	s, err := Format{}.WriteStream(t.Context(), formattest.MemDest{}, t.TempDir(), format.Options{}, &roster.Problems{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.User(&u[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.User(&u[1]); !errors.Is(err, format.ErrStreamOrder) {
+		t.Errorf("the second student with sourcedId u1: %v, want format.ErrStreamOrder", err)
 	}
 }

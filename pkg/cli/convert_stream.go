@@ -50,6 +50,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 		return errclass.New(errclass.Local, fmt.Errorf("write %s: %w", dest, err))
 	}
 	aw := newAsyncStream(ws)
+	defer aw.close() // before the folders it writes in are removed
 	sink := newStreamSink(aw, to)
 	probs := &roster.Problems{Max: 1000}
 	info, err := readInput(ctx, from, in, fopts, sink, probs)

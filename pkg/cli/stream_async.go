@@ -79,6 +79,7 @@ func (s *asyncStream) run() {
 			s.mu.Unlock()
 			s.stopped.Store(true)
 			for b := range s.full {
+				b.reset()
 				s.free <- b
 			}
 		}
@@ -129,12 +130,15 @@ func (s *asyncStream) pass(b *asyncBatch) error {
 func (b *asyncBatch) reset() {
 	b.ops = b.ops[:0]
 	b.arena.Reset()
-	clear(b.orgs) // no string of an old batch is kept alive
-	b.orgs, b.sessions, b.courses, b.classes = b.orgs[:0], b.sessions[:0], b.courses[:0], b.classes[:0]
-	clear(b.users)
-	clear(b.demographics)
-	clear(b.enrollments)
-	b.users, b.demographics, b.enrollments, b.marks = b.users[:0], b.demographics[:0], b.enrollments[:0], b.marks[:0]
+	b.orgs, b.sessions, b.courses, b.classes = reuse(b.orgs), reuse(b.sessions), reuse(b.courses), reuse(b.classes)
+	b.users, b.demographics, b.enrollments, b.marks = reuse(b.users), reuse(b.demographics), reuse(b.enrollments), b.marks[:0]
+}
+
+// reuse empties s for the next batch, clearing what it held so that nothing of an old batch
+// (a list, metadata) is kept alive.
+func reuse[T any](s []T) []T {
+	clear(s)
+	return s[:0]
 }
 
 // failed returns the writer's error, or errWriterPanicked for a panic (wait raises it again).
@@ -214,13 +218,7 @@ func (s *asyncStream) Enrollment(v *roster.Enrollment) error {
 // error; a panic of the writer is raised again here. Every path of a conversion calls it once
 // the read is over, before End or instead of it; later calls return the same.
 func (s *asyncStream) wait() error {
-	s.stop.Do(func() {
-		if len(s.cur.ops) > 0 {
-			s.full <- s.cur
-		}
-		close(s.full)
-	})
-	<-s.done
+	s.close()
 	s.mu.Lock()
 	p, err := s.panicked, s.err
 	s.mu.Unlock()
@@ -228,6 +226,19 @@ func (s *asyncStream) wait() error {
 		panic(p)
 	}
 	return err
+}
+
+// close passes on what is left and waits for the writer to finish, raising nothing: deferred
+// by the caller, so that the writer has stopped before the folders it writes in are removed,
+// whatever way the read ended (a reader's panic among them).
+func (s *asyncStream) close() {
+	s.stop.Do(func() {
+		if len(s.cur.ops) > 0 {
+			s.full <- s.cur
+		}
+		close(s.full)
+	})
+	<-s.done
 }
 
 // End ends the writer, once every call made was passed on.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 	"testing"
@@ -648,5 +649,28 @@ func TestOpenFile(t *testing.T) {
 				t.Errorf("problems %q, want %q", s, tc.problems)
 			}
 		})
+	}
+}
+
+// failingFS opens files whose reads fail, and records that each was closed.
+type failingFS struct{ closed *bool }
+
+func (f failingFS) Open(string) (fs.File, error) { return failingFile{f.closed}, nil }
+
+type failingFile struct{ closed *bool }
+
+func (failingFile) Stat() (fs.FileInfo, error) { return nil, errors.New("no stat") }
+func (failingFile) Read([]byte) (int, error)   { return 0, errors.New("the disk failed") }
+func (f failingFile) Close() error             { *f.closed = true; return nil }
+
+// A file OpenFile opened and could not make a Reader of is closed, and its error returned.
+func TestOpenFileClosesWhatItCannotRead(t *testing.T) {
+	closed := false
+	f, rd, err := OpenFile(failingFS{&closed}, "users.csv", "users.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}), nil)
+	if err == nil || f != nil || rd != nil {
+		t.Fatalf("OpenFile = %v, %v, %v; want nothing but the error", f, rd, err)
+	}
+	if !closed {
+		t.Error("the file was left open")
 	}
 }

@@ -1,22 +1,39 @@
 package roster
 
-import "unsafe"
+import (
+	"testing"
+	"unsafe"
+)
 
 // Arena copies entities whose strings are borrowed (valid only during the call that sends them,
 // Borrower) into memory of its own, so that they can be handed to another goroutine: the
 // strings' bytes go end to end into blocks, the list items into one slice. A copy is valid until
-// Reset; an Arena reused after Reset takes no new memory once it has grown to a batch's size.
+// Reset; an Arena reused after Reset reuses its blocks, and takes no new memory once it has
+// grown to a batch's size.
 type Arena struct {
-	block []byte   // the current block; strings made before it grew point into older ones
-	items []string // list items, end to end
-	kvs   []KV
+	blocks [][]byte // the blocks, each filled up to its length; the last in use is blocks[cur]
+	cur    int
+	items  []string // list items, end to end
+	kvs    []KV
 }
+
+// poison makes Reset overwrite the bytes it frees in test binaries, so that a string kept past
+// Reset (a writer that does not copy what it keeps) shows as garbage in a test, not by chance.
+var poison = testing.Testing()
 
 const arenaBlock = 256 << 10
 
 // Reset makes the Arena's memory free for new copies: every copy made before is invalid.
 func (a *Arena) Reset() {
-	a.block, a.items, a.kvs = a.block[:0], a.items[:0], a.kvs[:0]
+	for i, b := range a.blocks {
+		if poison {
+			for j := range b {
+				b[j] = '#'
+			}
+		}
+		a.blocks[i] = b[:0]
+	}
+	a.cur, a.items, a.kvs = 0, a.items[:0], a.kvs[:0]
 }
 
 // Str returns a copy of s in the Arena.
@@ -24,12 +41,18 @@ func (a *Arena) Str(s string) string {
 	if s == "" {
 		return ""
 	}
-	if cap(a.block)-len(a.block) < len(s) {
-		a.block = make([]byte, 0, max(arenaBlock, len(s)))
+	for len(a.blocks) == 0 || cap(a.blocks[a.cur])-len(a.blocks[a.cur]) < len(s) {
+		if len(a.blocks) > 0 && a.cur+1 < len(a.blocks) && cap(a.blocks[a.cur+1]) >= len(s) {
+			a.cur++ // a block of an earlier batch, emptied by Reset
+			continue
+		}
+		a.blocks = append(a.blocks, make([]byte, 0, max(arenaBlock, len(s))))
+		a.cur = len(a.blocks) - 1
 	}
-	at := len(a.block)
-	a.block = append(a.block, s...)
-	return unsafe.String(&a.block[at], len(s))
+	b := &a.blocks[a.cur]
+	at := len(*b)
+	*b = append(*b, s...)
+	return unsafe.String(&(*b)[at], len(s))
 }
 
 // strs replaces each string *p with its copy.
