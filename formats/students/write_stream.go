@@ -32,7 +32,7 @@ type stream struct {
 	dst      format.Dest
 	b        *build
 	students blocks // each student packed (pack)
-	strs     blocks // the strings kept of the orgs, students' sourcedIds and birth dates
+	strs     blocks // the strings kept of the orgs and birth dates
 	// index is each student's place among students, by sourcedId, and births each one's
 	// birth date: a demographics record's is kept only for a student, and found at End
 	// by place, not looked up.
@@ -65,8 +65,8 @@ func (s *stream) User(u *roster.User) error {
 		return format.ErrStreamOrder // Write gives both students the one birth date: it is written from the whole roster
 	}
 	s.rec = pack(s.rec[:0], u)
-	s.students.add(s.rec)
-	s.index.Set(s.strs.str(u.SourcedID), int32(len(s.births)))
+	id, _ := spool.NextString(s.students.add(s.rec)) // the sourcedId, packed first: the key is its copy there
+	s.index.Set(id, int32(len(s.births)))
 	s.births = append(s.births, "")
 	return nil
 }
@@ -120,7 +120,7 @@ func (s *stream) End(count func(roster.Kind) int) error {
 	if err != nil {
 		return err
 	}
-	s.students = blocks{}
+	s.students, s.index, s.births, s.other = blocks{}, nil, nil, nil // the rows are built: release what they were built from
 	width := len(s.b.w.cols)
 	row := make(outRow, width)
 	return s.b.finish(s.dst, count, func(write func(outRow) error) error {
@@ -181,10 +181,13 @@ func (b *blocks) room(n int) *[]byte {
 	return &b.list[len(b.list)-1]
 }
 
-// add keeps a copy of rec as one record.
-func (b *blocks) add(rec []byte) {
+// add keeps a copy of rec as one record, and returns the copy (its bytes never move).
+func (b *blocks) add(rec []byte) []byte {
 	t := b.room(len(rec))
-	*t = append(binary.AppendUvarint(*t, uint64(len(rec))), rec...)
+	*t = binary.AppendUvarint(*t, uint64(len(rec)))
+	at := len(*t)
+	*t = append(*t, rec...)
+	return (*t)[at:len(*t):len(*t)]
 }
 
 // each calls f with each record, in the order added, until f returns false.
