@@ -173,45 +173,37 @@ func (s *asyncStream) MarkDelta(k roster.Kind) {
 }
 
 func (s *asyncStream) Org(v *roster.Org) error {
-	b := s.cur
-	b.orgs = append(b.orgs, b.arena.Org(v))
-	return s.add(iOrg, len(b.orgs)-1)
+	return put(s, &s.cur.orgs, s.cur.arena.Org(v), iOrg)
 }
 
 func (s *asyncStream) AcademicSession(v *roster.AcademicSession) error {
-	b := s.cur
-	b.sessions = append(b.sessions, b.arena.AcademicSession(v))
-	return s.add(iSession, len(b.sessions)-1)
+	return put(s, &s.cur.sessions, s.cur.arena.AcademicSession(v), iSession)
 }
 
 func (s *asyncStream) Course(v *roster.Course) error {
-	b := s.cur
-	b.courses = append(b.courses, b.arena.Course(v))
-	return s.add(iCourse, len(b.courses)-1)
+	return put(s, &s.cur.courses, s.cur.arena.Course(v), iCourse)
 }
 
 func (s *asyncStream) Class(v *roster.Class) error {
-	b := s.cur
-	b.classes = append(b.classes, b.arena.Class(v))
-	return s.add(iClass, len(b.classes)-1)
+	return put(s, &s.cur.classes, s.cur.arena.Class(v), iClass)
 }
 
 func (s *asyncStream) User(v *roster.User) error {
-	b := s.cur
-	b.users = append(b.users, b.arena.User(v))
-	return s.add(iUser, len(b.users)-1)
+	return put(s, &s.cur.users, s.cur.arena.User(v), iUser)
 }
 
 func (s *asyncStream) Demographics(v *roster.Demographics) error {
-	b := s.cur
-	b.demographics = append(b.demographics, b.arena.Demographics(v))
-	return s.add(iDemographics, len(b.demographics)-1)
+	return put(s, &s.cur.demographics, s.cur.arena.Demographics(v), iDemographics)
 }
 
 func (s *asyncStream) Enrollment(v *roster.Enrollment) error {
-	b := s.cur
-	b.enrollments = append(b.enrollments, b.arena.Enrollment(v))
-	return s.add(iEnrollment, len(b.enrollments)-1)
+	return put(s, &s.cur.enrollments, s.cur.arena.Enrollment(v), iEnrollment)
+}
+
+// put appends the copy c to list, a slice of the current batch, and records its call.
+func put[T any](s *asyncStream, list *[]T, c T, kind uint8) error {
+	*list = append(*list, c)
+	return s.add(kind, len(*list)-1)
 }
 
 // wait passes on what is left, waits for the writer to take it all and returns its first

@@ -63,33 +63,28 @@ func (a *Arena) strs(ps ...*string) {
 }
 
 // List returns a copy of list and its items (an empty list as it is).
-func (a *Arena) List(list []string) []string {
-	if len(list) == 0 {
-		return list
-	}
-	if cap(a.items)-len(a.items) < len(list) {
-		a.items = make([]string, 0, max(2*cap(a.items), len(list), 256))
-	}
-	at := len(a.items)
-	for _, s := range list {
-		a.items = append(a.items, a.Str(s))
-	}
-	return a.items[at:len(a.items):len(a.items)]
-}
+func (a *Arena) List(list []string) []string { return copyInto(&a.items, list, a.Str) }
 
 // KVs returns a copy of kvs and their strings (none as it is).
 func (a *Arena) KVs(kvs []KV) []KV {
-	if len(kvs) == 0 {
-		return kvs
+	return copyInto(&a.kvs, kvs, func(kv KV) KV { return KV{Key: a.Str(kv.Key), Value: a.Str(kv.Value)} })
+}
+
+// copyInto appends a copy (by cp) of each item of src to *pool, and returns the copies: a slice
+// of *pool whose capacity ends with it, so that appending to it cannot overwrite another copy.
+// When *pool is full it is replaced (copies made before keep the old one).
+func copyInto[T any](pool *[]T, src []T, cp func(T) T) []T {
+	if len(src) == 0 {
+		return src
 	}
-	if cap(a.kvs)-len(a.kvs) < len(kvs) {
-		a.kvs = make([]KV, 0, max(2*cap(a.kvs), len(kvs), 64))
+	if cap(*pool)-len(*pool) < len(src) {
+		*pool = make([]T, 0, max(2*cap(*pool), len(src), 64))
 	}
-	at := len(a.kvs)
-	for _, kv := range kvs {
-		a.kvs = append(a.kvs, KV{Key: a.Str(kv.Key), Value: a.Str(kv.Value)})
+	at := len(*pool)
+	for _, v := range src {
+		*pool = append(*pool, cp(v))
 	}
-	return a.kvs[at:len(a.kvs):len(a.kvs)]
+	return (*pool)[at:len(*pool):len(*pool)]
 }
 
 // Org returns a copy of v in the Arena.
