@@ -5,6 +5,7 @@ package cli
 import (
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -140,6 +141,11 @@ func TestPushSignals(t *testing.T) {
 	roster := bigCapti(t, 60000)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
+			if sig == syscall.SIGHUP && signal.Ignored(syscall.SIGHUP) {
+				// Started under nohup: the child inherits the ignored SIGHUP, and rostersync
+				// then leaves SIGHUP alone, as it should (root.go).
+				t.Skip("the tests run with SIGHUP ignored (nohup)")
+			}
 			inbox := "inbox-" + strings.ReplaceAll(sig.String(), " ", "")
 			if err := os.MkdirAll(srv.Path(inbox), 0o755); err != nil {
 				t.Fatal(err)
