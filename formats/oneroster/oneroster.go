@@ -397,9 +397,6 @@ func isAre(n int) string {
 	return "are"
 }
 
-// checkDependencies reports a file a bulk file refers to that the package does not hold (the
-// manifest marks it absent): a bulk package must be complete. A file only optional columns refer
-// to is reported when a row first fills one of them (see ref).
 // unwanted returns the files present that opts.OnlyWanted leaves unread: those of a kind sink
 // does not want, unless a file read refers to them (so that every file read is checked in
 // full, its references included). A file outside the rostering model (1.2's roles.csv,
@@ -421,13 +418,13 @@ func (r *reader) unwanted(opts format.Options, sink roster.Sink, present map[str
 	for len(queue) > 0 {
 		spec := queue[0]
 		queue = queue[1:]
-		for _, c := range spec.cols {
-			if c.ref == "" || read[c.ref] || !present[c.ref] {
+		for _, ref := range refersTo(spec) {
+			if read[ref] || !present[ref] {
 				continue
 			}
-			read[c.ref] = true
+			read[ref] = true
 			for _, t := range specs {
-				if t.name == c.ref {
+				if t.name == ref {
 					queue = append(queue, t)
 				}
 			}
@@ -442,6 +439,25 @@ func (r *reader) unwanted(opts format.Options, sink roster.Sink, present map[str
 	return skip
 }
 
+// refersTo lists the files whose IDs the rows of a file are checked against: its columns'
+// references and, for demographics.csv, whose rows are keyed by their user's sourcedId,
+// users.csv (readFile adds that reference when the spec has none).
+func refersTo(spec *fileSpec) []string {
+	var out []string
+	for i, c := range spec.cols {
+		switch {
+		case c.ref != "":
+			out = append(out, c.ref)
+		case i == 0 && spec.name == "demographics.csv":
+			out = append(out, "users.csv")
+		}
+	}
+	return out
+}
+
+// checkDependencies reports a file a bulk file refers to that the package does not hold (the
+// manifest marks it absent): a bulk package must be complete. A file only optional columns refer
+// to is reported when a row first fills one of them (see ref).
 func (r *reader) checkDependencies(present map[string]bool) {
 	if len(r.modes) == 0 {
 		return // no manifest: readManifest reported the missing files

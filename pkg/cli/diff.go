@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -77,8 +78,10 @@ keyed by STUDENT_ID (OneRoster identifier, or sourcedId where that is blank, as 
 it) and names schools by SITE_ID (the school's identifier).
 
 An input with validation errors is still compared (one line on stderr says so); an unreadable
-one is exit 3. The first pass keeps 16 bytes per entity; the changes are collected in a second
-read of both inputs, which --summary skips.
+one is exit 3. Of a OneRoster package, only the files of the entities compared and the files
+they refer to are read (with --entity users: users.csv and orgs.csv), so the problems of the
+others are not reported: validate reads every file. The first pass keeps 16 bytes per entity;
+the changes are collected in a second read of both inputs, which --summary skips.
 
 Output (-o): table (summary, notes, then the first --limit changes, default 50), text (one line
 per summary kind, note and changed field), json (the whole comparison as one document), csv
@@ -160,8 +163,10 @@ type diffSide struct {
 	format format.Format
 	probs  *roster.Problems
 	calls  int
-	// counted, if set, wraps the input's files for the first read (a progress bar).
+	// counted, if set, wraps the input's files for the first read (a progress bar); unread,
+	// called once it ends, adds to the bar the bytes of the files it did not read.
 	counted func(fs.FS) fs.FS
+	unread  func()
 }
 
 // source reads the side again at each call; the first read's problems are counted, and later
@@ -182,6 +187,9 @@ func (s *diffSide) source(fopts format.Options) diff.Source {
 			fopts.Reread = true // its problems were counted on the first read
 		}
 		_, err := s.format.Read(ctx, fsys, fopts, sink, rep)
+		if s.calls == 1 && s.unread != nil {
+			s.unread() // the files a diff does not compare (OnlyWanted)
+		}
 		return err
 	}
 }
@@ -338,7 +346,15 @@ func diffProgress(deps *Deps, quiet bool, sides [2]*diffSide) func() {
 	}
 	add, done := readBar(deps, "reading "+termSafe(sides[0].in.Path)+" and "+termSafe(sides[1].in.Path), total)
 	for _, s := range sides {
-		s.counted = func(fsys fs.FS) fs.FS { return countingFS{fsys, add} }
+		var read atomic.Int64
+		s.counted = func(fsys fs.FS) fs.FS {
+			return countingFS{fsys, func(n int64) { read.Add(n); add(n) }}
+		}
+		s.unread = func() {
+			if left := inputSize(s.in.FS) - read.Load(); left > 0 {
+				add(left)
+			}
+		}
 	}
 	return done
 }

@@ -44,7 +44,9 @@ func inputSize(fsys fs.FS) int64 {
 
 // readBar draws a bar of total bytes on stderr (the library push's bar uses), cleared when
 // done; add may be called from several goroutines.
-func readBar(deps *Deps, what string, total int64) (add func(int64), done func()) {
+//
+// A variable, so that a test can count what a bar is given.
+var readBar = func(deps *Deps, what string, total int64) (add func(int64), done func()) {
 	bar := progressbar.NewOptions64(total,
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionSetWriter(deps.IO.ErrOut),

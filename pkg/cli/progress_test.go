@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rostersync/rostersync/formats"
@@ -39,6 +40,19 @@ func TestValidateProgress(t *testing.T) {
 	}
 	if got := run(true, "diff", pkg, pkg); !strings.Contains(got, "reading "+pkg+" and "+pkg) || !strings.Contains(got, "% |") {
 		t.Errorf("diff on a terminal: no progress bar on stderr: %q", got)
+	}
+	// diff --entity users reads users.csv and orgs.csv only: the bar is still given every byte
+	// of both inputs, so that it ends full.
+	bar := readBar
+	var given, want int64
+	readBar = func(deps *Deps, what string, total int64) (func(int64), func()) {
+		want = total
+		return func(n int64) { atomic.AddInt64(&given, n) }, func() {}
+	}
+	run(true, "diff", "--entity", "users", pkg, pkg)
+	readBar = bar
+	if want == 0 || atomic.LoadInt64(&given) != want {
+		t.Errorf("diff --entity users: the bar was given %d bytes of %d", given, want)
 	}
 	if got := run(false, "diff", pkg, pkg); strings.Contains(got, "%") {
 		t.Errorf("diff, not a terminal: %q", got)
