@@ -138,3 +138,64 @@ func TestWriteStreamTwoStudentsOneSourcedID(t *testing.T) {
 		t.Errorf("the second student with sourcedId u1: %v, want format.ErrStreamOrder", err)
 	}
 }
+
+// endless hides a stream's roster.KindEnder, as a reader that does not say where a kind ends.
+type endless struct{ format.Stream }
+
+// The rows are built at the end of the demographics (roster.KindEnder), or at End when no end
+// comes: both write what Write writes. After the end, a user or a demographics record is
+// format.ErrStreamOrder (the rows are built).
+func TestWriteStreamBuildsAtTheEndOfTheDemographics(t *testing.T) {
+	r := &roster.Roster{
+		Orgs: []roster.Org{{SourcedID: "s1", Name: "Lincoln", Type: "school"}},
+		Users: []roster.User{
+			{SourcedID: "u1", Identifier: "1", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"09"}, GivenName: "A", FamilyName: "B", MiddleName: "M"},
+			{SourcedID: "u2", Identifier: "1", Role: "student", OrgIDs: []string{"s1"}, Grades: []string{"10"}, GivenName: "C", FamilyName: "D"},
+			{SourcedID: "u3", Identifier: "3", Role: "student", OrgIDs: []string{"s9"}, Grades: []string{"11"}, GivenName: "E", FamilyName: "F"},
+		},
+		Demographics: []roster.Demographics{{SourcedID: "u1", BirthDate: "2010-05-06"}, {SourcedID: "u3", BirthDate: "not a date"}},
+	}
+	opts := format.Options{}.WithSettings(Name, Settings{PasswordsAreDates: true})
+	want := formattest.MemDest{}
+	var wantProbs roster.Problems
+	if err := (Format{}).Write(t.Context(), want, r, opts, &wantProbs); err != nil {
+		t.Fatal(err)
+	}
+	for _, ends := range []bool{true, false} {
+		got := formattest.MemDest{}
+		var probs roster.Problems
+		s, err := Format{}.WriteStream(t.Context(), got, t.TempDir(), opts, &probs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ends {
+			s = endless{s}
+		}
+		if err := r.Emit(s); err != nil {
+			t.Fatal(err)
+		}
+		if ends && s.(*stream).rows.list == nil {
+			t.Error("the rows were not built at the end of the demographics")
+		}
+		if err := s.End(r.Count); err != nil {
+			t.Fatal(err)
+		}
+		if g, w := got[FileName].String(), want[FileName].String(); g != w {
+			t.Errorf("ends %v: students.csv is\n%s\nWrite wrote\n%s", ends, g, w)
+		}
+		if g, w := probs.List(), wantProbs.List(); !slices.Equal(g, w) {
+			t.Errorf("ends %v: reported %v, Write %v", ends, g, w)
+		}
+	}
+	s, err := Format{}.WriteStream(t.Context(), formattest.MemDest{}, t.TempDir(), opts, &roster.Problems{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roster.EndKind(s, roster.DemographicsKind)
+	if err := s.User(&r.Users[0]); !errors.Is(err, format.ErrStreamOrder) {
+		t.Errorf("a user after the end of the demographics: %v, want format.ErrStreamOrder", err)
+	}
+	if err := s.Demographics(&r.Demographics[0]); !errors.Is(err, format.ErrStreamOrder) {
+		t.Errorf("demographics after their end: %v, want format.ErrStreamOrder", err)
+	}
+}
