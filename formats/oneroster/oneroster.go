@@ -263,9 +263,6 @@ func (f Format) Read(ctx context.Context, fsys fs.FS, opts format.Options, sink 
 		if err := r.readFile(spec); err != nil {
 			return r.info, err
 		}
-		if spec.kind != "" && !r.discard {
-			roster.EndKind(sink, spec.kind) // each kind comes from its one file
-		}
 		delete(present, spec.name)
 		r.release(spec.name)
 	}

@@ -1,7 +1,6 @@
 package oneroster
 
 import (
-	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -41,32 +40,5 @@ func TestOnlyWantedFilesRead(t *testing.T) {
 		if !slices.Equal(read, tc.read) {
 			t.Errorf("wanting %v (OnlyWanted %v): read %v, want %v", tc.want, tc.onlyWanted, read, tc.read)
 		}
-	}
-}
-
-// endRecorder collects a roster and notes each end of a kind with how many entities had come.
-type endRecorder struct {
-	roster.Collector
-	ends []string
-}
-
-func (e *endRecorder) EndKind(k roster.Kind) {
-	e.ends = append(e.ends, fmt.Sprintf("%s:%d", k, e.Roster.Count(k)))
-}
-
-// The reader says where each kind ends (roster.KindEnder), after the last entity of its file,
-// in the package's order.
-func TestReaderEndsEachKind(t *testing.T) {
-	e := &endRecorder{}
-	if _, err := New().Read(t.Context(), os.DirFS("../../examples/oneroster"), format.Options{}, e, &roster.Problems{}); err != nil {
-		t.Fatal(err)
-	}
-	r := &e.Roster
-	var want []string
-	for _, k := range []roster.Kind{roster.OrgKind, roster.AcademicSessionKind, roster.CourseKind, roster.ClassKind, roster.UserKind, roster.DemographicsKind, roster.EnrollmentKind} {
-		want = append(want, fmt.Sprintf("%s:%d", k, r.Count(k)))
-	}
-	if !slices.Equal(e.ends, want) {
-		t.Errorf("ends %v, want %v", e.ends, want)
 	}
 }

@@ -41,11 +41,6 @@ type stream struct {
 	other  *idset.Strings[string] // birth dates of users not (yet) met as students
 	rec    []byte
 	n      int
-	// rows are the rows built, once built is set: at the end of the demographics
-	// (roster.KindEnder), while the reader goes on with the rest of the input, or at End.
-	rows  blocks
-	built bool
-	err   error // of a build at the end of the demographics, returned by End
 }
 
 func (s *stream) MarkDelta(roster.Kind) {}
@@ -58,9 +53,6 @@ func (s *stream) Org(v *roster.Org) error {
 }
 
 func (s *stream) User(u *roster.User) error {
-	if s.built {
-		return format.ErrStreamOrder // a user after the rows were built: Write writes the whole roster
-	}
 	if s.n++; s.n%4096 == 0 {
 		if err := s.ctx.Err(); err != nil {
 			return err
@@ -80,9 +72,6 @@ func (s *stream) User(u *roster.User) error {
 }
 
 func (s *stream) Demographics(d *roster.Demographics) error {
-	if s.built {
-		return format.ErrStreamOrder
-	}
 	if s.b.demographics(d) {
 		if i, ok := s.index.Get(d.SourcedID); ok {
 			s.births[i] = s.strs.str(d.BirthDate)
@@ -102,17 +91,9 @@ func (s *stream) Course(*roster.Course) error                   { return nil }
 func (s *stream) Class(*roster.Class) error                     { return nil }
 func (s *stream) Enrollment(*roster.Enrollment) error           { return nil }
 
-// EndKind builds the rows once the demographics have all come (the users came before them),
-// so that the rest of the input is read meanwhile; End then only writes them.
-func (s *stream) EndKind(k roster.Kind) {
-	if k == roster.DemographicsKind && !s.built {
-		s.err = s.build()
-	}
-}
-
-// build builds each student's row, in the order they came, and keeps it in rows.
-func (s *stream) build() error {
-	s.built = true
+// End builds each student's row, in the order they came, and writes students.csv.
+func (s *stream) End(count func(roster.Kind) int) error {
+	var rows blocks
 	var u roster.User
 	var err error
 	n := 0
@@ -132,30 +113,19 @@ func (s *stream) build() error {
 			for _, v := range row {
 				s.rec = spool.AppendString(s.rec, v)
 			}
-			s.rows.add(s.rec)
+			rows.add(s.rec)
 		}
 		return true
 	})
+	if err != nil {
+		return err
+	}
 	s.students, s.index, s.births, s.other = blocks{}, nil, nil, nil // the rows are built: release what they were built from
-	return err
-}
-
-// End writes students.csv from the rows, building them first when no end of the demographics
-// came (a reader that does not say it, or an input without demographics).
-func (s *stream) End(count func(roster.Kind) int) error {
-	if s.err != nil {
-		return s.err
-	}
-	if !s.built {
-		if err := s.build(); err != nil {
-			return err
-		}
-	}
 	width := len(s.b.w.cols)
 	row := make(outRow, width)
 	return s.b.finish(s.dst, count, func(write func(outRow) error) error {
 		var werr error
-		s.rows.each(func(rec []byte) bool {
+		rows.each(func(rec []byte) bool {
 			for i := range row {
 				row[i], rec = spool.NextString(rec)
 			}

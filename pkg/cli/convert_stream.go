@@ -200,13 +200,6 @@ func (s *streamSink) SkipN(k roster.Kind, n int) {
 	}
 }
 
-// EndKind passes the end of a kind the writer uses on to it (roster.KindEnder).
-func (s *streamSink) EndKind(k roster.Kind) {
-	if i := slices.Index(roster.Kinds, k); i >= 0 && s.want[i] {
-		roster.EndKind(s.w, k)
-	}
-}
-
 func (s *streamSink) MarkDelta(k roster.Kind) {
 	s.delta[k] = true
 	if i := slices.Index(roster.Kinds, k); i >= 0 {

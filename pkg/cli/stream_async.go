@@ -44,7 +44,7 @@ type asyncBatch struct {
 	users        []roster.User
 	demographics []roster.Demographics
 	enrollments  []roster.Enrollment
-	marks        []roster.Kind // of delta marks and ends of kinds
+	marks        []roster.Kind
 }
 
 type asyncOp struct {
@@ -54,7 +54,6 @@ type asyncOp struct {
 
 const (
 	opMark        = 255 // a delta mark: at is an index in marks
-	opEndKind     = 254 // the end of a kind (roster.KindEnder): at is an index in marks
 	asyncBatchLen = 512 // calls a batch
 )
 
@@ -106,8 +105,6 @@ func (s *asyncStream) pass(b *asyncBatch) error {
 		switch op.kind {
 		case opMark:
 			s.w.MarkDelta(b.marks[op.at])
-		case opEndKind:
-			roster.EndKind(s.w, b.marks[op.at])
 		case iOrg:
 			err = s.w.Org(&b.orgs[op.at])
 		case iSession:
@@ -173,18 +170,6 @@ func (s *asyncStream) add(kind uint8, at int) error {
 func (s *asyncStream) MarkDelta(k roster.Kind) {
 	s.cur.marks = append(s.cur.marks, k)
 	_ = s.add(opMark, len(s.cur.marks)-1) // an error is returned by the next entity, or wait
-}
-
-// EndKind passes the end of a kind on in its place among the calls (roster.KindEnder), and
-// sends the batch at once: the writer may have work to do now, while the reader goes on with
-// kinds it is not sent.
-func (s *asyncStream) EndKind(k roster.Kind) {
-	s.cur.marks = append(s.cur.marks, k)
-	_ = s.add(opEndKind, len(s.cur.marks)-1) // an error is returned by the next entity, or wait
-	if len(s.cur.ops) > 0 {
-		s.full <- s.cur
-		s.cur = <-s.free
-	}
 }
 
 func (s *asyncStream) Org(v *roster.Org) error {

@@ -33,7 +33,6 @@ func (r *recorder) note(s string) error {
 }
 
 func (r *recorder) MarkDelta(k roster.Kind) { _ = r.note("mark " + string(k)) }
-func (r *recorder) EndKind(k roster.Kind)   { _ = r.note("end " + string(k)) }
 func (r *recorder) Org(v *roster.Org) error { return r.note("org " + v.SourcedID + " " + v.Name) }
 func (r *recorder) AcademicSession(v *roster.AcademicSession) error {
 	return r.note("session " + v.SourcedID)
@@ -53,8 +52,7 @@ func (r *recorder) Enrollment(v *roster.Enrollment) error {
 }
 func (r *recorder) End(func(roster.Kind) int) error { r.ended = true; return nil }
 
-// sendAll sends n entities of every kind, and delta marks and ends of kinds among them, to s as a
-// reader does:
+// sendAll sends n entities of every kind, and delta marks among them, to s as a reader does:
 // each entity's strings borrowed from one buffer it overwrites after the call. It returns the
 // calls the writer should see, and the first error a call returned.
 func sendAll(s format.Stream, n int) ([]string, error) {
@@ -79,8 +77,6 @@ func sendAll(s format.Stream, n int) ([]string, error) {
 		case 0:
 			s.MarkDelta(roster.UserKind)
 			call("mark users", nil)
-			roster.EndKind(s, roster.ClassKind)
-			call("end classes", nil)
 		case 1:
 			o := roster.Org{SourcedID: borrow("o%d", i)}
 			o.Name = strings.Clone(o.SourcedID) + "-name"

@@ -243,22 +243,6 @@ type Selective interface {
 	SkipN(k Kind, n int)
 }
 
-// KindEnder is an optional ability of a Sink: a reader that sends all the entities of a kind
-// together (one file, in OneRoster) calls EndKind once it has sent the last of them, so that a
-// sink can do then what waits on the whole kind (a writer that needs every user and their
-// birth dates can build its rows while the rest of the input is read). A reader need not call
-// it; one that does sends no entity of the kind after it.
-type KindEnder interface {
-	EndKind(Kind)
-}
-
-// EndKind calls s.EndKind(k) when s is a KindEnder.
-func EndKind(s Sink, k Kind) {
-	if e, ok := s.(KindEnder); ok {
-		e.EndKind(k)
-	}
-}
-
 // Borrower is an optional ability of a Sink: it keeps none of an entity's strings past the
 // call that sends the entity (it copies what it keeps), so a reader may send strings that
 // point into its read buffers instead of copies.
@@ -436,50 +420,42 @@ func (Discard) User(*User) error                       { return nil }
 func (Discard) Enrollment(*Enrollment) error           { return nil }
 func (Discard) Demographics(*Demographics) error       { return nil }
 
-// Emit sends every entity of r to s in the canonical order, each kind's last followed by
-// EndKind (KindEnder).
+// Emit sends every entity of r to s in the canonical order.
 func (r *Roster) Emit(s Sink) error {
 	for i := range r.Orgs {
 		if err := s.Org(&r.Orgs[i]); err != nil {
 			return err
 		}
 	}
-	EndKind(s, OrgKind)
 	for i := range r.AcademicSessions {
 		if err := s.AcademicSession(&r.AcademicSessions[i]); err != nil {
 			return err
 		}
 	}
-	EndKind(s, AcademicSessionKind)
 	for i := range r.Courses {
 		if err := s.Course(&r.Courses[i]); err != nil {
 			return err
 		}
 	}
-	EndKind(s, CourseKind)
 	for i := range r.Classes {
 		if err := s.Class(&r.Classes[i]); err != nil {
 			return err
 		}
 	}
-	EndKind(s, ClassKind)
 	for i := range r.Users {
 		if err := s.User(&r.Users[i]); err != nil {
 			return err
 		}
 	}
-	EndKind(s, UserKind)
 	for i := range r.Demographics {
 		if err := s.Demographics(&r.Demographics[i]); err != nil {
 			return err
 		}
 	}
-	EndKind(s, DemographicsKind)
 	for i := range r.Enrollments {
 		if err := s.Enrollment(&r.Enrollments[i]); err != nil {
 			return err
 		}
 	}
-	EndKind(s, EnrollmentKind)
 	return nil
 }
