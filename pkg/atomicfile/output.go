@@ -69,6 +69,9 @@ type dirOutput struct {
 // NewDir returns an Output writing into dir (created 0700 if missing).
 func NewDir(dir string) Output { return &dirOutput{dir: dir, names: map[string]bool{}} }
 
+// Folder is the directory the Output writes into.
+func (o *dirOutput) Folder() string { return o.dir }
+
 func (o *dirOutput) Create(name string) (io.WriteCloser, error) {
 	if name != filepath.Base(name) || name == "." || name == ".." {
 		return nil, fmt.Errorf("write %q: not a plain file name", name)

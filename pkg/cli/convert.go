@@ -40,12 +40,13 @@ type ConvertOptions struct {
 func newConvertCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 	opts := &ConvertOptions{Global: g}
 	cmd := &cobra.Command{
-		Use:   "convert --to FORMAT [--from FORMAT] SRC [DEST]",
+		Use:   "convert --to FORMAT [--from FORMAT] [--base OLD] SRC [DEST]",
 		Short: "Turn one roster format into another",
 		Long: `Read SRC (a file, a directory, a .zip, or - with --from), check it, map it through the
 canonical roster model and write it in the --to format. Input with errors is refused and nothing
-is written. DEST is a file, a directory, a .zip (OneRoster), or stdout when absent or -; it
-appears only when the whole output is written (temporary name, then rename). What the mapping
+is written. DEST is a file, a directory, a .zip (for a format whose roster is a set of files),
+or stdout when absent or -; it appears only when the whole output is written (temporary name,
+then rename). A directory that already holds CSV files the conversion does not write is refused. What the mapping
 drops is counted by reason on stderr (with -o json, as a document on stdout when DEST is a file),
 and so are the input's warnings, by code; a cell a spreadsheet would run as a formula is written
 as it is, with a warning.
@@ -503,6 +504,13 @@ func publishChecked(ctx context.Context, to format.Format, out atomicfile.Output
 		return unwritable(fmt.Sprintf("the %s output fails its own validation with %s (a conversion bug, or a value the mapping does not carry over); nothing was written",
 			format.Title(to), plural(n, "error")))
 	}
+	if f, ok := out.(interface{ Folder() string }); ok {
+		if stray := strayFiles(f.Folder(), st.names); len(stray) > 0 {
+			out.Abort()
+			return usageError(fmt.Errorf("%s already holds %s, which this conversion does not write: the folder would mix two rosters; nothing was written",
+				f.Folder(), strings.Join(stray, ", ")), "remove them, or give an empty or new folder")
+		}
+	}
 	adopter, _ := out.(format.Adopter)
 	for _, name := range st.names {
 		if adopter != nil && adopter.Adopt(name, filepath.Join(tmp, name)) == nil {
@@ -514,6 +522,23 @@ func publishChecked(ctx context.Context, to format.Format, out atomicfile.Output
 		}
 	}
 	return out.Commit()
+}
+
+// strayFiles lists the CSV files in dir that are not among names (what a conversion writes
+// there): left beside the new files, a reader would take them for part of the roster (a 1.2
+// roles.csv beside 1.1 files, a Clever file beside OneRoster's). A dir not there holds none.
+func strayFiles(dir string, names []string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var stray []string
+	for _, e := range entries {
+		if n := e.Name(); e.Type().IsRegular() && strings.EqualFold(filepath.Ext(n), ".csv") && !slices.Contains(names, n) {
+			stray = append(stray, n)
+		}
+	}
+	return stray
 }
 
 // stageDir is where the output to dest is checked before it is published: the folder dest is

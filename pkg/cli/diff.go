@@ -52,7 +52,7 @@ func newDiffCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "Tell what changed between two roster snapshots",
-		Long: `Compare two snapshots entity by entity (orgs, sessions, courses, classes, users,
+		Long: `Compare two snapshots entity by entity (orgs, academicSessions, courses, classes, users,
 demographics, enrollments), keyed by sourcedId (enrollments without one by class/user; users
 by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for stdin (with
 --format); they may be in different formats. Reports, per kind, how many entities were added,
@@ -69,7 +69,7 @@ status and dateLastModified are ignored unless --all-fields; lists (orgSourcedId
 compare as sets. A row marked tobedeleted is a removal (shown with its status), and in a
 OneRoster delta the rows it leaves out, and files its manifest marks absent, are unchanged.
 Passwords and birth dates show as *** unless --show-secrets. Across formats (OneRoster against
-Capti or students.csv) only the fields both sides carry, the users of the roles both hold, and
+Capti, students.csv, Clever or SDS) only the fields both sides carry, the users of the roles both hold, and
 the orgs of the types both hold (Clever: schools; users' references to other orgs are left out
 on both sides) are compared, less the fields a format does not hold for a role (Clever staff:
 no identifier), and the output names them (compared_fields, compared_roles,
