@@ -3,6 +3,7 @@ package clever
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -570,5 +571,23 @@ func TestCaseVariantBesideTheFile(t *testing.T) {
 		if u.SourcedID == "evil" {
 			t.Fatal("the wrongly named Students.csv was read")
 		}
+	}
+}
+
+// Every enrollment written whose sourcedId is not the one Clever's is read back as (section
+// and student, or section and teacher) is counted as losing it, teachers' included: the
+// example's 156 enrollments (148 of students, 8 of teachers) all have IDs of their own.
+func TestWriteCountsEveryEnrollmentIDLost(t *testing.T) {
+	src := dirFS(t, filepath.Join("..", "..", "examples", "oneroster"))
+	_, coll, _ := formattest.Read(t, oneroster.New(), src, format.Options{})
+	r := &coll.Roster
+	_, probs := write(t, r)
+	want := fmt.Sprintf("%d × %s", len(r.Enrollments), enrollmentIDLost)
+	found := false
+	for _, p := range probs {
+		found = found || p.Message == want
+	}
+	if !found {
+		t.Errorf("no %q among %v", want, probs)
 	}
 }

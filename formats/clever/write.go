@@ -602,6 +602,8 @@ func (w *writer) enrollments(t *table) error {
 		case e.Role == "teacher":
 			if _, ok := w.classes[e.ClassID]; !ok || w.userRole[e.UserID] != "teacher" {
 				w.drop(EnrollmentsFile, "teacher enrollment not written: its class or teacher is not written")
+			} else if e.SourcedID != e.ClassID+"/"+e.UserID {
+				w.drop(EnrollmentsFile, enrollmentIDLost) // read back, made from the section and teacher
 			}
 			continue // in sections.csv
 		case e.Role != "student":
@@ -620,7 +622,7 @@ func (w *writer) enrollments(t *table) error {
 		}
 		if e.SourcedID != e.ClassID+"/"+e.UserID {
 			// Read back, the enrollment's sourcedId is made from its section and student.
-			w.drop(EnrollmentsFile, "enrollment sourcedId not written: a Clever enrollment is its Section_id and Student_id")
+			w.drop(EnrollmentsFile, enrollmentIDLost)
 		}
 		if err := t.row(school, e.ClassID, e.UserID); err != nil {
 			return err
@@ -628,6 +630,10 @@ func (w *writer) enrollments(t *table) error {
 	}
 	return nil
 }
+
+// enrollmentIDLost is the loss of an enrollment's sourcedId: read back, it is made from the
+// section and the student (or the teacher, who is a Teacher_id of the section).
+const enrollmentIDLost = "enrollment sourcedId not written: a Clever enrollment is its Section_id and Student_id (a teacher's, a Teacher_id of the section)"
 
 // teacherColumns are a section's Teacher_id to Teacher_10_id from its teachers ok, the first
 // the primary; a teacher past the tenth is reported and left out.

@@ -527,6 +527,8 @@ func (s *stream) enrollmentRows(t *table, classes *idset.Map, schools []string) 
 		if flags&1 != 0 {
 			if !ok || s.role(userID) != rTeacher {
 				w.drop(EnrollmentsFile, "teacher enrollment not written: its class or teacher is not written")
+			} else if flags&2 != 0 {
+				w.drop(EnrollmentsFile, enrollmentIDLost)
 			}
 			return nil // in sections.csv
 		}
@@ -540,7 +542,7 @@ func (s *stream) enrollmentRows(t *table, classes *idset.Map, schools []string) 
 			return nil
 		}
 		if flags&2 != 0 {
-			w.drop(EnrollmentsFile, "enrollment sourcedId not written: a Clever enrollment is its Section_id and Student_id")
+			w.drop(EnrollmentsFile, enrollmentIDLost)
 		}
 		return t.row(schools[at], classID, userID)
 	})
