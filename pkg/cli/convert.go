@@ -284,8 +284,12 @@ func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.
 	if path != "-" {
 		see = fmt.Sprintf(", or see 'rostersync validate %s'", path)
 	}
-	fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix them%s)\n",
-		path, plural(probs.Errors, "error"), see)
+	them := "them"
+	if probs.Errors == 1 {
+		them = "it"
+	}
+	fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix %s%s)\n",
+		path, plural(probs.Errors, "error"), them, see)
 	return errFindings
 }
 
