@@ -266,13 +266,25 @@ func readCheckedIn(ctx context.Context, deps *Deps, in *input, from format.Forma
 		return nil, nil, err
 	}
 	if probs.Errors > 0 {
-		return nil, nil, refuseInput(deps, path, shownFormat(from, in, given), info, probs)
+		return nil, nil, refuseInput(deps, path, shownFormat(from, in, given), info, probs, fixRepairsAll(ctx, from, in, fopts))
 	}
 	return coll, probs, nil
 }
 
+// fixRepairsAll reports whether --fix, not given, would repair every error of the input: it is
+// read once more with it, checks only (a refusal's cost, not a conversion's).
+func fixRepairsAll(ctx context.Context, from format.Format, in *input, fopts format.Options) bool {
+	if fopts.Fix {
+		return false
+	}
+	fopts.Fix = true
+	probs := &roster.Problems{Max: 1}
+	_, err := readInput(ctx, from, in, fopts, roster.Discard{}, probs)
+	return err == nil && probs.Errors == 0
+}
+
 // refuseInput lists the problems of an input with errors and refuses the conversion.
-func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems) error {
+func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.Problems, fixable bool) error {
 	res := &ValidateResult{Path: path, Format: from, Version: info.Version, Files: info.Files,
 		Problems: probs.List(), Truncated: probs.Truncated,
 		Summary: summaryOf(probs)}
@@ -290,6 +302,9 @@ func refuseInput(deps *Deps, path, from string, info format.Info, probs *roster.
 	}
 	fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %s has %s; nothing was written (fix %s%s)\n",
 		path, plural(probs.Errors, "error"), them, see)
+	if fixable {
+		fmt.Fprintf(deps.IO.ErrOut, "rostersync: hint: --fix repairs %s: convert again with --fix (each repair is listed)\n", them)
+	}
 	return errFindings
 }
 

@@ -73,7 +73,7 @@ func convertStream(ctx context.Context, deps *Deps, opts *ConvertOptions, style 
 	}
 	if probs.Errors > 0 {
 		st.Abort()
-		return refuseInput(deps, opts.Src, shownFormat(from, in, opts.Format.Format), info, probs)
+		return refuseInput(deps, opts.Src, shownFormat(from, in, opts.Format.Format), info, probs, fixRepairsAll(ctx, from, in, fopts))
 	}
 	if opts.Fix && !opts.Global.Quiet {
 		for _, p := range probs.List() {
