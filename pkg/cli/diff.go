@@ -289,7 +289,7 @@ func runDiff(ctx context.Context, deps *Deps, opts *DiffOptions) error {
 			}
 		}
 	}
-	if res.EnrollmentsBy != "" && dopts.Fields == nil && !opts.Global.Quiet {
+	if res.EnrollmentsBy != "" && !opts.Global.Quiet {
 		fmt.Fprintln(deps.IO.ErrOut, "rostersync: note: enrollments matched by class and user: an input's enrollment IDs are made from them (as a Clever or SDS enrollment read back)")
 	}
 	rep := &DiffReport{Old: opts.Old, New: opts.New, OldFormat: sides[0].format.Name(), NewFormat: sides[1].format.Name(), Result: res}
