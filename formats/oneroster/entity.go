@@ -103,25 +103,29 @@ func (fr *fileReader) emit(rec []string) error {
 	sink := fr.r.sink
 	switch fr.spec.kind {
 	case roster.OrgKind:
-		return sink.Org(&roster.Org{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
-			Name: g("name"), Type: g("type"), Identifier: g("identifier"), ParentID: g("parentSourcedId"), Metadata: fr.metadata(rec)})
+		fr.ent.org = roster.Org{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+			Name: g("name"), Type: g("type"), Identifier: g("identifier"), ParentID: g("parentSourcedId"), Metadata: fr.metadata(rec)}
+		return sink.Org(&fr.ent.org)
 	case roster.AcademicSessionKind:
-		return sink.AcademicSession(&roster.AcademicSession{SourcedID: g("sourcedId"), Status: g("status"),
+		fr.ent.session = roster.AcademicSession{SourcedID: g("sourcedId"), Status: g("status"),
 			DateLastModified: g("dateLastModified"), Title: g("title"), Type: g("type"), StartDate: g("startDate"),
-			EndDate: g("endDate"), ParentID: g("parentSourcedId"), SchoolYear: g("schoolYear"), Metadata: fr.metadata(rec)})
+			EndDate: g("endDate"), ParentID: g("parentSourcedId"), SchoolYear: g("schoolYear"), Metadata: fr.metadata(rec)}
+		return sink.AcademicSession(&fr.ent.session)
 	case roster.CourseKind:
-		return sink.Course(&roster.Course{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+		fr.ent.course = roster.Course{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
 			SchoolYearID: g("schoolYearSourcedId", "schoolYearId"), Title: g("title"), CourseCode: g("courseCode"),
 			Grades: l("grades", "grade"), OrgID: g("orgSourcedId"), Subjects: l("subjects"), SubjectCodes: l("subjectCodes"),
-			Metadata: fr.metadata(rec)})
+			Metadata: fr.metadata(rec)}
+		return sink.Course(&fr.ent.course)
 	case roster.ClassKind:
-		return sink.Class(&roster.Class{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+		fr.ent.class = roster.Class{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
 			Title: g("title"), Grades: l("grades", "grade"), CourseID: g("courseSourcedId"), ClassCode: g("classCode"),
 			ClassType: g("classType"), Location: g("location"), SchoolID: g("schoolSourcedId"),
 			TermIDs: l("termSourcedIds", "termSourcedId"), Subjects: l("subjects"), SubjectCodes: l("subjectCodes"),
-			Periods: l("periods"), Metadata: fr.metadata(rec)})
+			Periods: l("periods"), Metadata: fr.metadata(rec)}
+		return sink.Class(&fr.ent.class)
 	case roster.UserKind:
-		u := roster.User{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+		fr.ent.user = roster.User{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
 			EnabledUser: g("enabledUser"), OrgIDs: l("orgSourcedIds"), Role: g("role"), Username: g("username"),
 			UserIDs: l("userIds"), GivenName: g("givenName"), FamilyName: g("familyName"), MiddleName: g("middleName"),
 			Identifier: g("identifier"), Email: g("email"), SMS: g("sms"), Phone: g("phone"),
@@ -129,6 +133,7 @@ func (fr *fileReader) emit(rec []string) error {
 			UserMasterIdentifier: g("userMasterIdentifier"), PreferredGivenName: g("preferredGivenName"),
 			PreferredMiddleName: g("preferredMiddleName"), PreferredFamilyName: g("preferredFamilyName"),
 			PrimaryOrgID: g("primaryOrgSourcedId"), Pronouns: g("pronouns"), Metadata: fr.metadata(rec)}
+		u := &fr.ent.user
 		if id := g("userId"); id != "" { // 1.0: one untyped ID
 			u.Metadata = append(u.Metadata, roster.KV{Key: "userId", Value: id})
 		}
@@ -141,20 +146,22 @@ func (fr *fileReader) emit(rec []string) error {
 				u.OrgIDs = []string{u.PrimaryOrgID}
 			}
 		}
-		return sink.User(&u)
+		return sink.User(u)
 	case roster.DemographicsKind:
-		return sink.Demographics(&roster.Demographics{SourcedID: g("sourcedId", "userSourcedId"), Status: g("status"),
+		fr.ent.demo = roster.Demographics{SourcedID: g("sourcedId", "userSourcedId"), Status: g("status"),
 			DateLastModified: g("dateLastModified"), BirthDate: g("birthDate", "birthdate"), Sex: g("sex"),
 			AmericanIndianOrAlaskaNative: g("americanIndianOrAlaskaNative"), Asian: g("asian"),
 			BlackOrAfricanAmerican: g("blackOrAfricanAmerican"), NativeHawaiianOrOtherPacificIslander: g("nativeHawaiianOrOtherPacificIslander"),
 			White: g("white"), DemographicRaceTwoOrMoreRaces: g("demographicRaceTwoOrMoreRaces"),
 			HispanicOrLatinoEthnicity: g("hispanicOrLatinoEthnicity"), CountryOfBirthCode: g("countryOfBirthCode"),
 			StateOfBirthAbbreviation: g("stateOfBirthAbbreviation"), CityOfBirth: g("cityOfBirth"),
-			PublicSchoolResidenceStatus: g("publicSchoolResidenceStatus"), Metadata: fr.metadata(rec)})
+			PublicSchoolResidenceStatus: g("publicSchoolResidenceStatus"), Metadata: fr.metadata(rec)}
+		return sink.Demographics(&fr.ent.demo)
 	case roster.EnrollmentKind:
-		return sink.Enrollment(&roster.Enrollment{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
+		fr.ent.enrollment = roster.Enrollment{SourcedID: g("sourcedId"), Status: g("status"), DateLastModified: g("dateLastModified"),
 			ClassID: g("classSourcedId"), SchoolID: g("schoolSourcedId"), UserID: g("userSourcedId"), Role: g("role"),
-			Primary: g("primary"), BeginDate: g("beginDate"), EndDate: g("endDate"), Metadata: fr.metadata(rec)})
+			Primary: g("primary"), BeginDate: g("beginDate"), EndDate: g("endDate"), Metadata: fr.metadata(rec)}
+		return sink.Enrollment(&fr.ent.enrollment)
 	}
 	return nil
 }

@@ -54,6 +54,17 @@ type fileReader struct {
 	// emit's column lookups (see at), on the checking goroutine only.
 	emitCols []emitCol
 	emitN    int
+	// ent is the entity emit sends, one per file reused row after row (a sink copies what it
+	// keeps: roster.Sink), so that a row costs no allocation of it.
+	ent struct {
+		org        roster.Org
+		session    roster.AcademicSession
+		course     roster.Course
+		class      roster.Class
+		user       roster.User
+		demo       roster.Demographics
+		enrollment roster.Enrollment
+	}
 }
 
 // refCheck is how the references of one column of one file are checked, worked out once per
