@@ -345,6 +345,7 @@ type writer struct {
 	firstID func(at int32) string // the sourcedId of the user written at an index
 	seenUID *idset.Map            // hashes of the unique_ids written
 	seenID  *idset.Map            // hash of the folded Capti ID -> index in users of the user written with it
+	lower   []byte                // scratch for a folded Capti ID (foldedHash)
 }
 
 // check reports every reason u (at index i) cannot be written as an error and says whether it
@@ -398,7 +399,7 @@ func (w *writer) check(u *roster.User, i int32, rec []string) bool {
 		fail(roster.CodeDuplicateID, ColUniqueID, fmt.Sprintf("unique_id %q is already the unique_id of an earlier user", u.SourcedID))
 		return false
 	}
-	ih := foldHash(idv)
+	ih := foldedHash(idv, &w.lower)
 	if at, dup := w.seenID.Get(ih); dup {
 		first := w.firstID(at)
 		shown := idv
@@ -411,15 +412,4 @@ func (w *writer) check(u *roster.User, i int32, rec []string) bool {
 	w.seenUID.Set(uh, 0)
 	w.seenID.Set(ih, i)
 	return true
-}
-
-// foldHash is the hash of strings.ToLower(s), without making it when s has no upper-case letter
-// and no byte past ASCII (every ID rostergen and most SIS exports make).
-func foldHash(s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			return xxhash.Sum64String(strings.ToLower(s))
-		}
-	}
-	return xxhash.Sum64String(s)
 }
