@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rostersync/rostersync/pkg/atomicfile"
+	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -186,6 +187,9 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 		return errFindings
 	}
 	if err != nil {
+		if errclass.Of(err) == errclass.Usage {
+			return err // it names DEST itself (a folder that holds another roster's files)
+		}
 		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
