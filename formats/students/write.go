@@ -206,6 +206,7 @@ type writer struct {
 	siteIDs     map[string]bool        // site map IDs; nil without a site map
 	siteByName  map[string][]string    // lower-case SITE_NAME -> SITE_IDs
 	seen        *idset.Strings[string] // STUDENT_ID -> sourcedId of the student written with it
+	cloneSeen   bool                   // the users' strings are valid only during user: seen keeps copies
 	idx         map[string]int         // column name -> index of its first column in cols
 	first       []int                  // per column of cols, idx of its name
 	at          columnsAt              // idx of the columns a row is built from (-1: not in the layout)
@@ -343,7 +344,11 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 	if missing {
 		return nil, false
 	}
-	w.seen.Set(id, u.SourcedID)
+	src := u.SourcedID
+	if w.cloneSeen {
+		id, src = strings.Clone(id), strings.Clone(src)
+	}
+	w.seen.Set(id, src)
 	return v, true
 }
 

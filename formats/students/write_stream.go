@@ -15,15 +15,15 @@ import (
 // its student's birth date (demographics come after users) and the file's columns need every
 // row (MIDDLE_NAME and BIRTHDATE are left out when no student has one), so the stream keeps
 // what Write reads of each student (IDs, names, e-mail, password, orgs, grades, metadata)
-// packed end to end in blocks of bytes, the orgs and the birth dates, and builds and writes
-// the rows at End, as Write does. Users of other roles and the other kinds are only counted. Two
+// packed end to end in blocks of bytes (past storeMemory, in a spool file in scratch), the
+// orgs and the birth dates, and builds and writes the rows at End, as Write does. Users of other roles and the other kinds are only counted. Two
 // students with one sourcedId are format.ErrStreamOrder (the whole roster is written by Write).
-func (Format) WriteStream(ctx context.Context, dst format.Dest, _ string, opts format.Options, rep roster.Reporter) (format.Stream, error) {
+func (Format) WriteStream(ctx context.Context, dst format.Dest, scratch string, opts format.Options, rep roster.Reporter) (format.Stream, error) {
 	b, err := newBuild(opts, rep)
 	if err != nil {
 		return nil, err
 	}
-	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10)}, nil
+	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10), students: store{scratch: scratch}}, nil
 }
 
 // stream is the state of one WriteStream.
@@ -31,7 +31,7 @@ type stream struct {
 	ctx      context.Context
 	dst      format.Dest
 	b        *build
-	students blocks // each student packed (pack)
+	students store  // each student packed (pack)
 	strs     blocks // the strings kept of the orgs and birth dates
 	// index is each student's place among students, by sourcedId, and births each one's
 	// birth date: a demographics record's is kept only for a student, and found at End
@@ -65,7 +65,14 @@ func (s *stream) User(u *roster.User) error {
 		return format.ErrStreamOrder // Write gives both students the one birth date: it is written from the whole roster
 	}
 	s.rec = pack(s.rec[:0], u)
-	id, _ := spool.NextString(s.students.add(s.rec)) // the sourcedId, packed first: the key is its copy there
+	kept, err := s.students.add(s.rec)
+	if err != nil {
+		return err
+	}
+	id := s.strs.str(u.SourcedID)
+	if kept != nil {
+		id, _ = spool.NextString(kept) // the sourcedId, packed first: the key is its copy there
+	}
 	s.index.Set(id, int32(len(s.births)))
 	s.births = append(s.births, "")
 	return nil
@@ -93,14 +100,16 @@ func (s *stream) Enrollment(*roster.Enrollment) error           { return nil }
 
 // End builds each student's row, in the order they came, and writes students.csv.
 func (s *stream) End(count func(roster.Kind) int) error {
-	var rows blocks
+	rows := store{scratch: s.students.scratch}
+	defer s.students.close()
+	defer rows.close()
 	var u roster.User
-	var err error
 	n := 0
-	s.students.each(func(rec []byte) bool {
+	err := s.students.each(func(rec []byte, stable bool) error {
+		s.b.w.cloneSeen = !stable // a spooled record's bytes are reused after the call
 		if n++; n%4096 == 0 {
-			if err = s.ctx.Err(); err != nil {
-				return false
+			if err := s.ctx.Err(); err != nil {
+				return err
 			}
 		}
 		unpack(rec, &u)
@@ -113,27 +122,79 @@ func (s *stream) End(count func(roster.Kind) int) error {
 			for _, v := range row {
 				s.rec = spool.AppendString(s.rec, v)
 			}
-			rows.add(s.rec)
+			_, err := rows.add(s.rec)
+			return err
 		}
-		return true
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	s.students, s.index, s.births, s.other = blocks{}, nil, nil, nil // the rows are built: release what they were built from
+	s.students.close()
+	s.index, s.births, s.other = nil, nil, nil // the rows are built: release what they were built from
 	width := len(s.b.w.cols)
 	row := make(outRow, width)
 	return s.b.finish(s.dst, count, func(write func(outRow) error) error {
-		var werr error
-		rows.each(func(rec []byte) bool {
+		return rows.each(func(rec []byte, _ bool) error {
 			for i := range row {
 				row[i], rec = spool.NextString(rec)
 			}
-			werr = write(row)
-			return werr == nil
+			return write(row)
 		})
-		return werr
 	})
+}
+
+// store keeps records in blocks in memory up to storeMemory bytes, and the rest in a spool
+// file in scratch: the memory a conversion takes grows with its students, not with the length
+// of their rows.
+type store struct {
+	mem     blocks
+	size    int
+	scratch string
+	sp      *spool.Spool
+}
+
+// storeMemory is the most bytes of records a store keeps in memory (a variable for tests).
+var storeMemory = 256 << 20
+
+// add keeps a copy of rec, and returns it when it is kept in memory (nil when spooled).
+func (st *store) add(rec []byte) ([]byte, error) {
+	if st.sp == nil && st.size+len(rec) <= storeMemory {
+		st.size += len(rec)
+		return st.mem.add(rec), nil
+	}
+	if st.sp == nil {
+		sp, err := spool.New(st.scratch)
+		if err != nil {
+			return nil, err
+		}
+		st.sp = sp
+	}
+	return nil, st.sp.Add(rec)
+}
+
+// each calls f with each record, in the order added, until f returns an error. A record is
+// stable when it is kept in memory (its bytes do not move until close); a spooled one is
+// valid during the call only.
+func (st *store) each(f func(rec []byte, stable bool) error) error {
+	var err error
+	st.mem.each(func(rec []byte) bool {
+		err = f(rec, true)
+		return err == nil
+	})
+	if err != nil || st.sp == nil {
+		return err
+	}
+	return st.sp.Each(func(rec []byte) error { return f(rec, false) })
+}
+
+// close lets go of the records.
+func (st *store) close() {
+	st.mem, st.size = blocks{}, 0
+	if st.sp != nil {
+		st.sp.Close()
+		st.sp = nil
+	}
 }
 
 // pack appends what a students.csv row is built from of u to buf.

@@ -2,6 +2,7 @@ package students
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +16,8 @@ import (
 // the demographics after the users as OneRoster sends them: birth dates as BIRTHDATE and as
 // passwords, optional columns left out when no student has one, a STUDENT_ID two students
 // would share, missing values, other roles and deleted users, schools by identifier or
-// sourcedId, a student of two schools, a metadata column of a layout.
+// sourcedId, a student of two schools, a metadata column of a layout; with the students kept
+// in memory, and past a budget of memory in a spool file.
 func TestWriteStreamMatchesWrite(t *testing.T) {
 	full := &roster.Roster{
 		Orgs: []roster.Org{
@@ -61,7 +63,14 @@ func TestWriteStreamMatchesWrite(t *testing.T) {
 		{"no middle names or births", plain, format.Options{}},
 		{"no users", &roster.Roster{}, format.Options{}},
 	} {
-		formattest.StreamMatchesWrite(t, New(), tc.name, tc.r, tc.opts)
+		// In memory, in a spool file past the first student, and all in the spool.
+		for _, mem := range []int{storeMemory, 60, 0} {
+			func() {
+				defer func(was int) { storeMemory = was }(storeMemory)
+				storeMemory = mem
+				formattest.StreamMatchesWrite(t, New(), fmt.Sprintf("%s, %d bytes in memory", tc.name, mem), tc.r, tc.opts)
+			}()
+		}
 	}
 }
 

@@ -16,8 +16,9 @@ import (
 // cores busy when it only checks (parsing on one, the checks that need the ID tables on the
 // other), and a conversion adds the writer's work to the second. Entities are copied into a
 // batch's roster.Arena (their strings are borrowed) and sent a batch at a time, in order, delta
-// marks among them; two batches are filled while the writer works on a third, so memory does
-// not grow with the input. The writer's first error (format.ErrStreamOrder among them) is
+// marks among them (a batch is sent after asyncBatchLen calls, or sooner once its copies take
+// asyncBatchBytes); two batches are filled while the writer works on a third, so memory does
+// not grow with the input, nor with the length of its rows. The writer's first error (format.ErrStreamOrder among them) is
 // returned by the next call after it, and by wait.
 type asyncStream struct {
 	w          format.Stream
@@ -55,6 +56,9 @@ type asyncOp struct {
 const (
 	opMark        = 255 // a delta mark: at is an index in marks
 	asyncBatchLen = 512 // calls a batch
+	// asyncBatchBytes is the most a batch's copies take before it is sent (a roster row is a
+	// few hundred bytes; the reader allows a megabyte).
+	asyncBatchBytes = 4 << 20
 )
 
 func newAsyncStream(w format.Stream) *asyncStream {
@@ -160,7 +164,7 @@ var errWriterPanicked = errors.New("the writer stopped")
 // add records op and sends the batch once it is full.
 func (s *asyncStream) add(kind uint8, at int) error {
 	s.cur.ops = append(s.cur.ops, asyncOp{kind: kind, at: int32(at)})
-	if len(s.cur.ops) >= asyncBatchLen {
+	if len(s.cur.ops) >= asyncBatchLen || s.cur.arena.Held() >= asyncBatchBytes {
 		s.full <- s.cur
 		s.cur = <-s.free
 	}

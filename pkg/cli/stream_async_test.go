@@ -166,3 +166,38 @@ func TestAsyncStreamWriterPanic(t *testing.T) {
 	_ = s.wait()
 	t.Error("wait returned after the writer panicked")
 }
+
+// A batch is sent once its copies take asyncBatchBytes, not only after asyncBatchLen calls:
+// rows as long as the reader allows (a megabyte each) must not make three batches of 512 hold
+// gigabytes. The memory a batch holds stays under the limit plus one row.
+func TestAsyncStreamBatchBytesBounded(t *testing.T) {
+	rec := &recorder{}
+	s := newAsyncStream(rec)
+	const rows, long = 96, 512 << 10
+	name := make([]byte, long)
+	var most int
+	for i := range rows {
+		for j := range name {
+			name[j] = byte('a' + i%26)
+		}
+		u := roster.User{SourcedID: fmt.Sprint(i), OrgIDs: []string{"o"}, Metadata: []roster.KV{{Key: "k", Value: unsafe.String(&name[0], len(name))}}}
+		if err := s.User(&u); err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, s.cur.arena.Held())
+	}
+	if err := s.End(func(roster.Kind) int { return 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if limit := asyncBatchBytes + long + 4<<10; most > limit {
+		t.Errorf("a batch held %d bytes, want at most %d", most, limit)
+	}
+	if len(rec.calls) != rows {
+		t.Fatalf("the writer had %d calls, want %d", len(rec.calls), rows)
+	}
+	for i, c := range rec.calls {
+		if want := strings.Repeat(string(rune('a'+i%26)), long); !strings.HasSuffix(c, " "+want) {
+			t.Fatalf("call %d does not end with its row's %d bytes", i, long)
+		}
+	}
+}

@@ -19,6 +19,7 @@ type batch struct {
 	ok           []bool
 	checked      bool     // pre runs on the records as they are parsed (else before fn has each)
 	blocks       []*block // the blocks the records' strings point into, counted once each
+	bytes        int      // the size of those blocks
 }
 
 func (b *batch) len() int { return len(b.lines) }
@@ -33,7 +34,7 @@ func (b *batch) reset() {
 		blk.refs--
 	}
 	clear(b.blocks)
-	b.blocks = b.blocks[:0]
+	b.blocks, b.bytes = b.blocks[:0], 0
 	b.fields = b.fields[:0]
 	b.starts = b.starts[:0]
 	b.ends = b.ends[:0]
@@ -55,6 +56,7 @@ func (b *batch) add(r *Reader) error {
 	if cur := r.sc.cur; len(b.blocks) == 0 || b.blocks[len(b.blocks)-1] != cur {
 		cur.refs++
 		b.blocks = append(b.blocks, cur)
+		b.bytes += len(cur.buf)
 	}
 	b.starts = append(b.starts, n0)
 	b.ends = append(b.ends, len(fields))
@@ -78,7 +80,13 @@ func (b *batch) check(pre Pre, i int) {
 	b.ends[i] = len(b.fields)
 }
 
-const batchRows = 1024
+// A batch ends at batchRows records, or sooner once the blocks its records point into take
+// batchBytes: roster rows are a few hundred bytes, but a record may take a megabyte, and the
+// batches in flight must not hold thousands of those.
+const (
+	batchRows  = 1024
+	batchBytes = 8 << 20
+)
 
 // Pre checks one record without state shared with other records. It may change the record and
 // returns the one to keep, and whether it passed.
@@ -141,11 +149,13 @@ func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string,
 			// fn has work waiting: this batch's records are checked here, each as soon as it
 			// is parsed, while its bytes are still in this core's cache.
 			b.checked = pre == nil || len(full) > 0
-			for b.len() < batchRows {
+			end := false
+			for b.len() < batchRows && b.bytes < batchBytes {
 				if err := b.add(r); err != nil {
 					if err != io.EOF {
 						readErr = err
 					}
+					end = true
 					break
 				}
 				if pre != nil && b.checked {
@@ -160,7 +170,7 @@ func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string,
 			case <-ctx.Done():
 				return
 			}
-			if readErr != nil || b.len() < batchRows {
+			if end {
 				return
 			}
 		}

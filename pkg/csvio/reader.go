@@ -185,7 +185,15 @@ func (r *Reader) Lost() bool { return r.lost }
 // sizing tables before the rows are read. It returns 0 when no line follows the header yet.
 func (r *Reader) RowsHint(size int64) int {
 	sc := r.sc
-	if sc == nil || sc.pos >= sc.k {
+	if sc == nil {
+		return 0
+	}
+	if sc.pos >= sc.k {
+		if part := sc.n - sc.pos; part > 0 {
+			// The first row is longer than what was read of it: no more rows than that many
+			// bytes each would take.
+			return int(min(size/int64(part), 1<<26)) + 1
+		}
 		return 0
 	}
 	buf := sc.s[sc.pos:]

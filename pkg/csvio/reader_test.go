@@ -674,3 +674,75 @@ func TestOpenFileClosesWhatItCannotRead(t *testing.T) {
 		t.Error("the file was left open")
 	}
 }
+
+// longRows is a CSV file of n records, each a number and a cell of size bytes, made as it is
+// read.
+type longRows struct {
+	n, size, at int
+	cur         []byte
+}
+
+func (l *longRows) Read(p []byte) (int, error) {
+	if len(l.cur) == 0 {
+		if l.at == l.n {
+			return 0, io.EOF
+		}
+		l.cur = append(append(fmt.Appendf(l.cur[:0], "%d,", l.at), bytes.Repeat([]byte{'a' + byte(l.at%26)}, l.size)...), '\n')
+		l.at++
+	}
+	m := copy(p, l.cur)
+	l.cur = l.cur[m:]
+	return m, nil
+}
+
+// The records read ahead hold a bounded amount of memory however long they are: a batch ends at
+// batchRows records or once its blocks take batchBytes, so that a file of megabyte rows (the
+// most a record may be) does not have a few thousand of them in memory at once.
+func TestEachBoundsLongRows(t *testing.T) {
+	const rows, size = 400, 600 << 10
+	rd, err := NewReader(&longRows{n: rows, size: size}, "f.csv", Options{}, roster.ReporterFunc(func(p roster.Problem) { t.Errorf("problem %v", p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = EachPre(context.Background(), rd, func(rec []string, _ int) ([]string, bool) { return rec, true }, func(rec []string, line int, _ bool) error {
+		if n%50 == 0 {
+			time.Sleep(20 * time.Millisecond) // let the parser run ahead as far as it may
+		}
+		if len(rec) != 2 || len(rec[1]) != size || rec[1][size-1] != 'a'+byte((line-1)%26) {
+			return fmt.Errorf("line %d: a wrong record", line)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != rows-1 { // the first record is the header
+		t.Fatalf("%d records, want %d", n, rows-1)
+	}
+	held := 0
+	for _, b := range rd.sc.pool {
+		held += len(b.buf)
+	}
+	if held > 64<<20 {
+		t.Errorf("the read took %d MiB of blocks for %d MiB of input, want at most 64", held>>20, rows*size>>20)
+	}
+}
+
+// A file whose first row is longer than the first block read has at most its size divided by
+// what was read of that row: its hint must not be the size over a short row's 64 bytes, which
+// sized ID tables for millions of rows that a file of a few hundred long ones does not have.
+func TestRowsHintLongFirstRow(t *testing.T) {
+	const rows, size = 300, 700 << 10
+	rd, err := NewReader(io.MultiReader(strings.NewReader("id,name\n"), &longRows{n: rows, size: size}), "f.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := int64(rows) * (size + 5)
+	// Only the start of the first row has been read: the hint may be over, but by a factor of
+	// the row's length over what was read, not of the row's length over 64 bytes (3 million).
+	if got := rd.RowsHint(total); got < 1 || got > 16*rows {
+		t.Errorf("RowsHint = %d for %d rows of %d KiB, want 1-%d", got, rows, size>>10, 16*rows)
+	}
+}

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -15,26 +16,46 @@ type Arena struct {
 	cur    int
 	items  []string // list items, end to end
 	kvs    []KV
+	held   int // bytes copied since Reset
 }
 
 // poison makes Reset overwrite the bytes it frees in test binaries, so that a string kept past
 // Reset (a writer that does not copy what it keeps) shows as garbage in a test, not by chance.
 var poison = testing.Testing()
 
-const arenaBlock = 256 << 10
+const (
+	arenaBlock = 256 << 10
+	arenaKeep  = 8 << 20 // the most memory Reset keeps for the next copies
+)
 
 // Reset makes the Arena's memory free for new copies: every copy made before is invalid.
 func (a *Arena) Reset() {
+	kept := 0
 	for i, b := range a.blocks {
 		if poison {
 			for j := range b {
 				b[j] = '#'
 			}
 		}
+		if kept += cap(b); kept > arenaKeep {
+			a.blocks[i] = nil // let go of what a batch of long rows took
+			continue
+		}
 		a.blocks[i] = b[:0]
 	}
-	a.cur, a.items, a.kvs = 0, a.items[:0], a.kvs[:0]
+	a.blocks = slices.DeleteFunc(a.blocks, func(b []byte) bool { return b == nil })
+	if cap(a.items)*int(unsafe.Sizeof("")) > arenaKeep {
+		a.items = nil
+	}
+	if cap(a.kvs)*int(unsafe.Sizeof(KV{})) > arenaKeep {
+		a.kvs = nil
+	}
+	a.cur, a.items, a.kvs, a.held = 0, a.items[:0], a.kvs[:0], 0
 }
+
+// Held returns the bytes copied into the Arena since Reset: the strings' bytes and the list
+// items' and metadata pairs' headers.
+func (a *Arena) Held() int { return a.held }
 
 // Str returns a copy of s in the Arena.
 func (a *Arena) Str(s string) string {
@@ -51,6 +72,7 @@ func (a *Arena) Str(s string) string {
 	}
 	b := &a.blocks[a.cur]
 	at := len(*b)
+	a.held += len(s)
 	*b = append(*b, s...)
 	return unsafe.String(&(*b)[at], len(s))
 }
@@ -63,10 +85,14 @@ func (a *Arena) strs(ps ...*string) {
 }
 
 // List returns a copy of list and its items (an empty list as it is).
-func (a *Arena) List(list []string) []string { return copyInto(&a.items, list, a.Str) }
+func (a *Arena) List(list []string) []string {
+	a.held += len(list) * int(unsafe.Sizeof(""))
+	return copyInto(&a.items, list, a.Str)
+}
 
 // KVs returns a copy of kvs and their strings (none as it is).
 func (a *Arena) KVs(kvs []KV) []KV {
+	a.held += len(kvs) * int(unsafe.Sizeof(KV{}))
 	return copyInto(&a.kvs, kvs, func(kv KV) KV { return KV{Key: a.Str(kv.Key), Value: a.Str(kv.Value)} })
 }
 

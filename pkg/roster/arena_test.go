@@ -2,6 +2,7 @@ package roster
 
 import (
 	"fmt"
+	"strings"
 	"reflect"
 	"testing"
 	"unsafe"
@@ -87,5 +88,28 @@ func TestArenaReset(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per batch after Reset, want 0", allocs)
+	}
+}
+
+// Reset keeps at most 8 MiB of blocks for the next batch: one batch of long rows does
+// not pin its memory for the rest of a conversion.
+func TestArenaResetLetsGoOfALargeBatch(t *testing.T) {
+	var a Arena
+	long := strings.Repeat("x", 1<<20)
+	for range 64 {
+		a.Str(long)
+	}
+	a.List(make([]string, 1<<20))
+	a.Reset()
+	kept := 0
+	for _, b := range a.blocks {
+		kept += cap(b)
+	}
+	kept += cap(a.items) * 16
+	if kept > 8<<20 {
+		t.Errorf("Reset kept %d bytes, want at most 8 MiB", kept)
+	}
+	if c := a.Str("abc"); c != "abc" || a.Held() != 3 {
+		t.Errorf("after Reset: copy %q, held %d", c, a.Held())
 	}
 }
