@@ -2,8 +2,8 @@ package roster
 
 import (
 	"fmt"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 	"unsafe"
 )
