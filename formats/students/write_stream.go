@@ -40,6 +40,7 @@ type stream struct {
 	births []string
 	other  *idset.Strings[string] // birth dates of users not (yet) met as students
 	rec    []byte
+	meta   []roster.KV
 	n      int
 }
 
@@ -64,7 +65,16 @@ func (s *stream) User(u *roster.User) error {
 	if _, dup := s.index.Get(u.SourcedID); dup {
 		return format.ErrStreamOrder // Write gives both students the one birth date: it is written from the whole roster
 	}
-	s.rec = pack(s.rec[:0], u)
+	// Only the metadata a column takes is kept: the rest would take memory for nothing.
+	meta := s.meta[:0]
+	for _, kv := range u.Metadata {
+		if _, ok := s.b.w.idx[kv.Key]; ok {
+			meta = append(meta, kv)
+		}
+	}
+	s.rec = pack(s.rec[:0], u, meta)
+	clear(meta)
+	s.meta = meta
 	kept, err := s.students.add(s.rec)
 	if err != nil {
 		return err
@@ -197,14 +207,14 @@ func (st *store) close() {
 	}
 }
 
-// pack appends what a students.csv row is built from of u to buf.
-func pack(buf []byte, u *roster.User) []byte {
+// pack appends what a students.csv row is built from of u to buf, with meta for its metadata.
+func pack(buf []byte, u *roster.User, meta []roster.KV) []byte {
 	for _, v := range [...]string{u.SourcedID, u.Identifier, u.GivenName, u.FamilyName, u.MiddleName, u.Email, u.Password} {
 		buf = spool.AppendString(buf, v)
 	}
 	buf = spool.AppendList(buf, u.OrgIDs)
 	buf = spool.AppendList(buf, u.Grades)
-	return spool.AppendKVs(buf, u.Metadata)
+	return spool.AppendKVs(buf, meta)
 }
 
 // unpack sets u to what pack packed into rec; its strings are rec's bytes.

@@ -79,8 +79,8 @@ func TestPackUnpack(t *testing.T) {
 	u := roster.User{SourcedID: "u1", Identifier: "1", Role: "student", OrgIDs: []string{"a", "", "b"}, Grades: []string{"09"},
 		GivenName: "Ünï", FamilyName: "B", MiddleName: "M", Email: "e@x", Password: "p", Metadata: []roster.KV{{Key: "k", Value: ""}, {Key: "", Value: "v"}}}
 	var b blocks
-	b.add(pack(nil, &u))
-	b.add(pack(nil, &roster.User{SourcedID: "u2", Role: "student"}))
+	b.add(pack(nil, &u, u.Metadata))
+	b.add(pack(nil, &roster.User{SourcedID: "u2", Role: "student"}, nil))
 	var got []roster.User
 	b.each(func(rec []byte) bool {
 		var v roster.User
