@@ -59,7 +59,7 @@ func (w *writer) file(name string, header []string, rows func(write func(what st
 			return false
 		}
 		for i, v := range rec {
-			if strings.ContainsAny(v, "\r\n") {
+			if hasLineBreak(v) {
 				w.fail(name, roster.CodeParse, header[i], fmt.Sprintf("%s: %s holds a line break, which SDS refuses even quoted", what, header[i]))
 				return false
 			}
@@ -569,4 +569,15 @@ func classDropped(c *roster.Class, drop func(reason string)) {
 			drop(x.what + " not written: SDS classes have no such column")
 		}
 	}
+}
+
+// hasLineBreak reports whether v holds a CR or LF (SDS refuses them, even quoted): a byte loop,
+// faster than strings.ContainsAny on the short values of a roster.
+func hasLineBreak(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\n' || c == '\r' {
+			return true
+		}
+	}
+	return false
 }

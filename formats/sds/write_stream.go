@@ -133,11 +133,22 @@ func (sf *streamFile) fail(code, column, msg string) {
 	sf.fails = append(sf.fails, roster.Problem{Severity: roster.Error, Code: code, File: sf.name, Column: column, Message: msg + " (not written)"})
 }
 
+// rowOf names the entity a row is written for, in messages: `kind "id"` (or
+// `user "id"'s contact "contact"`). It is made into text only for a message, not per row.
+type rowOf struct{ kind, id, contact string }
+
+func (w rowOf) String() string {
+	if w.contact != "" {
+		return fmt.Sprintf("user %q's contact %q", w.id, w.contact)
+	}
+	return fmt.Sprintf("%s %q", w.kind, w.id)
+}
+
 // write writes one row, as Write's file does: a row with a line break in a value is refused.
 // ok says whether it was written; err is an error writing it or an interrupt.
-func (sf *streamFile) write(what string, rec []string) (ok bool, err error) {
+func (sf *streamFile) write(what rowOf, rec []string) (ok bool, err error) {
 	for i, v := range rec {
-		if strings.ContainsAny(v, "\r\n") {
+		if hasLineBreak(v) {
 			sf.fail(roster.CodeParse, sf.header[i], fmt.Sprintf("%s: %s holds a line break, which SDS refuses even quoted", what, sf.header[i]))
 			return false, nil
 		}
@@ -220,7 +231,7 @@ func (s *stream) Org(o *roster.Org) error {
 		s.dels[fOrgs]++
 		return nil
 	}
-	what := fmt.Sprintf("org %q", o.SourcedID)
+	what := rowOf{kind: "org", id: o.SourcedID}
 	if _, ok := orgTypes[strings.ToLower(o.Type)]; !ok {
 		sf.fail(roster.CodeBadEnum, "type", fmt.Sprintf("%s: type %q is not an SDS org type", what, o.Type))
 		return nil
@@ -251,7 +262,7 @@ func (s *stream) Course(c *roster.Course) error {
 	if subject == "" {
 		subject = first(c.Subjects)
 	}
-	if _, err := sf.write(fmt.Sprintf("course %q", c.SourcedID), []string{c.SourcedID, c.OrgID, c.Title, c.CourseCode, c.SchoolYearID, subject, first(c.Grades)}); err != nil {
+	if _, err := sf.write(rowOf{kind: "course", id: c.SourcedID}, []string{c.SourcedID, c.OrgID, c.Title, c.CourseCode, c.SchoolYearID, subject, first(c.Grades)}); err != nil {
 		return err
 	}
 	if len(c.Grades) > 1 {
@@ -269,9 +280,9 @@ func (s *stream) Class(c *roster.Class) error {
 		s.dels[fClasses]++
 		return nil
 	}
-	what := fmt.Sprintf("class %q", c.SourcedID)
+	what := rowOf{kind: "class", id: c.SourcedID}
 	if c.SchoolID == "" {
-		sf.fail(roster.CodeMissingRequired, "orgSourcedId", what+": it has no school, and SDS requires a class's orgSourcedId")
+		sf.fail(roster.CodeMissingRequired, "orgSourcedId", what.String()+": it has no school, and SDS requires a class's orgSourcedId")
 		return nil
 	}
 	if _, err := sf.write(what, []string{c.SourcedID, c.SchoolID, c.Title, strings.Join(c.TermIDs, ","), c.CourseID}); err != nil {
@@ -294,7 +305,7 @@ func (s *stream) User(u *roster.User) error {
 	if s.users.Has(h) {
 		return format.ErrStreamOrder // Write keeps the last of two users with one sourcedId
 	}
-	what := fmt.Sprintf("user %q", u.SourcedID)
+	what := rowOf{kind: "user", id: u.SourcedID}
 	un := u.Username
 	refuse := func(msg string) error {
 		sf.fail(roster.CodeBadID, "username", msg)
@@ -384,7 +395,7 @@ func (s *stream) roleRows(u *roster.User) error {
 		return nil
 	}
 	for _, row := range roleRows(u, role) {
-		if _, err := sf.write(fmt.Sprintf("user %q", u.SourcedID), row); err != nil {
+		if _, err := sf.write(rowOf{kind: "user", id: u.SourcedID}, row); err != nil {
 			return err
 		}
 	}
@@ -429,7 +440,7 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 		sf.drop("enrollments repeating another's class, user and role not written (SDS keeps one)", 1)
 		return nil
 	}
-	ok, err := sf.write(fmt.Sprintf("enrollment %q", e.SourcedID), []string{e.ClassID, e.UserID, role})
+	ok, err := sf.write(rowOf{kind: "enrollment", id: e.SourcedID}, []string{e.ClassID, e.UserID, role})
 	if err != nil || !ok {
 		return err
 	}
@@ -453,7 +464,7 @@ func (s *stream) Demographics(d *roster.Demographics) error {
 		s.dels[fDemographics]++
 		return nil
 	}
-	if _, err := sf.write(fmt.Sprintf("demographics of %q", d.SourcedID), demographicsRow(d, func(why string) { sf.drop(why, 1) })); err != nil {
+	if _, err := sf.write(rowOf{kind: "demographics of", id: d.SourcedID}, demographicsRow(d, func(why string) { sf.drop(why, 1) })); err != nil {
 		return err
 	}
 	if d.PublicSchoolResidenceStatus != "" {
@@ -481,7 +492,7 @@ func (s *stream) End(func(roster.Kind) int) error {
 			s.dels[fSessions]++
 			continue
 		}
-		if _, err := sf.write(fmt.Sprintf("academic session %q", v.SourcedID), sessionRow(yearEnds, v)); err != nil {
+		if _, err := sf.write(rowOf{kind: "academic session", id: v.SourcedID}, sessionRow(yearEnds, v)); err != nil {
 			return err
 		}
 		if v.ParentID != "" {
@@ -565,7 +576,7 @@ func (s *stream) relationships() error {
 					sf.drop(fmt.Sprintf("contacts of role %q written with relationshipRole other", cRole), 1)
 				}
 			}
-			if _, err := sf.write(fmt.Sprintf("user %q's contact %q", sID, cID), []string{sID, cID, role}); err != nil {
+			if _, err := sf.write(rowOf{id: sID, contact: cID}, []string{sID, cID, role}); err != nil {
 				return err
 			}
 		}

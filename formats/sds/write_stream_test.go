@@ -47,16 +47,19 @@ func TestWriteStreamMatchesWrite(t *testing.T) {
 			{SourcedID: "t2", Status: "tobedeleted", Title: "Old", Type: "term"},
 			{SourcedID: "y1", Title: "Year", Type: "schoolYear", StartDate: "2026-08-01", EndDate: "2027-06-30"},
 			{SourcedID: "t3", Title: "Odd", Type: "gradingPeriod", EndDate: "bad"},
+			{SourcedID: "t4", Title: "Two\nlines", Type: "term", StartDate: "2026-08-01", EndDate: "2026-12-20"},
 		},
 		Courses: []roster.Course{
 			{SourcedID: "c1", OrgID: "s1", Title: "Math", Grades: []string{"09", "10"}, Subjects: []string{"math", "sci"}},
 			{SourcedID: "c2", OrgID: "s1", Title: "Old", Status: "tobedeleted"},
+			{SourcedID: "c3", OrgID: "s1", Title: "Art\r"},
 		},
 		Classes: []roster.Class{
 			{SourcedID: "k1", SchoolID: "s1", Title: "Math 1", CourseID: "c1", TermIDs: []string{"t1", "t3"}, ClassCode: "M1", Periods: []string{"1"}, Location: "R1"},
 			{SourcedID: "k2", Title: "No school"},
 			{SourcedID: "k3", SchoolID: "s1", Title: "Gone", Status: "tobedeleted"},
 			{SourcedID: "k4", SchoolID: "s1", Title: "Lab", ClassType: "homeroom", Grades: []string{"09"}},
+			{SourcedID: "k5", SchoolID: "s1", Title: "Two\nlines"},
 		},
 		Users: []roster.User{
 			{SourcedID: "u1", Username: "ada@school.org", Role: "student", OrgIDs: []string{"s1", "s2"}, PrimaryOrgID: "s2", GivenName: "Ada", FamilyName: "L",
@@ -80,6 +83,7 @@ func TestWriteStreamMatchesWrite(t *testing.T) {
 			{SourcedID: "u1", Sex: "Female", BirthDate: "2011-02-03", White: "true", Asian: "TRUE", HispanicOrLatinoEthnicity: "true", PublicSchoolResidenceStatus: "x"},
 			{SourcedID: "u2", Sex: "unspecified"},
 			{SourcedID: "u3", Status: "tobedeleted"},
+			{SourcedID: "u11", BirthDate: "2011-02-03\n"},
 		},
 		Enrollments: []roster.Enrollment{
 			{SourcedID: "e1", ClassID: "k1", UserID: "u1", Role: "student", Primary: "false"},
