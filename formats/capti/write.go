@@ -3,7 +3,6 @@ package capti
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -251,7 +250,7 @@ type stream struct {
 	rows *userRows
 	f    io.WriteCloser
 	bw   *bufio.Writer
-	cw   *csv.Writer
+	cw   *csvio.Writer
 	ids  []byte   // the sourcedIds of the users written, end to end
 	ends []uint32 // where each ends in ids
 	n    int
@@ -273,7 +272,7 @@ func (s *stream) open() error {
 	}
 	s.f = f
 	s.bw = bufio.NewWriterSize(f, 256<<10)
-	s.cw = csv.NewWriter(s.bw)
+	s.cw = csvio.NewWriter(s.bw)
 	return s.write(s.rows.cols)
 }
 

@@ -3,11 +3,11 @@ package clever
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -56,7 +56,7 @@ func writeTables(ctx context.Context, dst format.Dest, steps []tableStep, staff 
 			return fmt.Errorf("clever: create %s: %w", st.name, err)
 		}
 		bw := bufio.NewWriterSize(out, 256<<10)
-		t := &table{cw: csv.NewWriter(bw)}
+		t := &table{cw: csvio.NewWriter(bw)}
 		err = st.fn(t)
 		if err == nil {
 			t.cw.Flush()
@@ -76,7 +76,7 @@ func writeTables(ctx context.Context, dst format.Dest, steps []tableStep, staff 
 
 // table writes the rows of one file.
 type table struct {
-	cw  *csv.Writer
+	cw  *csvio.Writer
 	rec []string
 }
 

@@ -2,12 +2,12 @@ package sds
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 	"github.com/rostersync/rostersync/pkg/value"
@@ -50,7 +50,7 @@ func (w *writer) file(name string, header []string, rows func(write func(what st
 	if err != nil {
 		return fmt.Errorf("sds: create %s: %w", name, err)
 	}
-	cw := csv.NewWriter(out)
+	cw := csvio.NewWriter(out)
 	cw.UseCRLF = true // as Microsoft's samples
 	werr := cw.Write(header)
 	n := 0

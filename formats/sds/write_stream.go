@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -93,7 +93,7 @@ type streamFile struct {
 	header []string
 	f      *os.File
 	bw     *bufio.Writer
-	cw     *csv.Writer
+	cw     *csvio.Writer
 	fails  []roster.Problem
 	lossy  map[string]int
 	order  []string // lossy reasons in the order first met
@@ -108,7 +108,7 @@ func (sf *streamFile) open() error {
 		return fmt.Errorf("sds: create %s: %w", sf.name, err)
 	}
 	sf.f, sf.bw = f, bufio.NewWriterSize(f, 256<<10)
-	sf.cw = csv.NewWriter(sf.bw)
+	sf.cw = csvio.NewWriter(sf.bw)
 	sf.cw.UseCRLF = true // as Microsoft's samples
 	if err := sf.cw.Write(sf.header); err != nil {
 		return fmt.Errorf("sds: write %s: %w", sf.name, err)

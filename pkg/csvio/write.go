@@ -2,7 +2,6 @@ package csvio
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 )
@@ -22,7 +21,7 @@ func WriteFile(dst Creator, name string, header []string, rows func(write func([
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
-	cw := csv.NewWriter(bw)
+	cw := NewWriter(bw)
 	var werr error
 	write := func(rec []string) error {
 		if err := cw.Write(rec); err != nil {
