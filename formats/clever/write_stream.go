@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/idset"
 	"github.com/rostersync/rostersync/pkg/roster"
@@ -26,7 +25,7 @@ import (
 func (f Format) WriteStream(ctx context.Context, dst format.Dest, scratch string, _ format.Options, rep roster.Reporter) (format.Stream, error) {
 	s := &stream{ctx: ctx, dst: dst, scratch: scratch, rep: rep,
 		w:     &writer{rep: rep, lossy: map[string]map[string]int{}},
-		users: idset.New(1 << 10), demoAt: idset.New(1 << 10), enrolled: idset.New(1 << 10),
+		users: idset.New(1 << 10), demoAt: idset.New(1 << 10), enrolled: idset.New(1 << 10), refused: idset.New(0), pairs: idset.NewBag(1 << 16),
 		session: map[string]*roster.AcademicSession{}, course: map[string]*roster.Course{}, teachersOf: map[string][]string{},
 		meta: map[string]*metaKeys{}}
 	for _, f := range [...]string{SchoolsFile, TeachersFile, StudentsFile, StaffFile, SectionsFile} {
@@ -69,6 +68,12 @@ type stream struct {
 	sexes      []string
 	teachersOf map[string][]string // class -> teacher user IDs, the primary first
 	enrolled   *idset.Map          // classes with a student enrollment
+	refused    *idset.Map          // users refused at End (few): the hashes of their sourcedIds
+	// pairs holds each spooled student enrollment of a student, by the hash of its class and
+	// user, with its place among the spooled enrollments: at End the few pairs met twice are
+	// found a part at a time, in cache, and only the first is written, without a table of
+	// every pair probed per row.
+	pairs      *idset.Bag
 	staffCount int
 
 	classes, teachers, students, staff, enrollments *spool.Spool
@@ -250,6 +255,7 @@ func (s *stream) Demographics(d *roster.Demographics) error {
 // Write's index does, and spools the enrollment for enrollments.csv.
 func (s *stream) Enrollment(e *roster.Enrollment) error {
 	s.enrolling = true
+	flags := byte(0) // 1: a teacher's; 2: its sourcedId is not class/user; 4: the user has its role
 	if err := s.tick(); err != nil {
 		return err
 	}
@@ -259,6 +265,7 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 		return nil
 	case e.Role == "teacher":
 		if role, _ := s.users.Get(idset.Hash(e.UserID)); role == rTeacher {
+			flags |= 4
 			t := s.teachersOf[e.ClassID]
 			if e.Primary == "true" {
 				t = slices.Insert(t, 0, strings.Clone(e.UserID))
@@ -269,13 +276,14 @@ func (s *stream) Enrollment(e *roster.Enrollment) error {
 		}
 	case e.Role == "student":
 		if role, _ := s.users.Get(idset.Hash(e.UserID)); role == rStudent {
+			flags |= 4
 			s.enrolled.Set(idset.Hash(e.ClassID), 1)
+			s.pairs.Add(pairHash(e.ClassID, e.UserID), int32(s.enrollments.Len()))
 		}
 	default:
 		s.w.drop(EnrollmentsFile, fmt.Sprintf("enrollment with role %q not written: Clever enrolls students, and teachers through sections.csv", e.Role))
 		return nil
 	}
-	flags := byte(0)
 	if e.Role == "teacher" {
 		flags |= 1
 	}
@@ -335,6 +343,7 @@ func (s *stream) refuse(id string) {
 	if code, ok := s.users.Get(h); ok {
 		s.users.Set(h, code|rRefused)
 	}
+	s.refused.Set(h, 1)
 }
 
 // spooledUser unpacks a user spooled by User into u (its strings are rec's bytes).
@@ -508,43 +517,49 @@ func (s *stream) sections(t *table, written *idset.Map, schools *[]string) error
 	})
 }
 
-// enrollmentRows writes enrollments.csv as Write's enrollments does, from the spool.
+// enrollmentRows writes enrollments.csv as Write's enrollments does, from the spool: whether
+// the user had the enrollment's role was noted as it came (users come first), so only the few
+// users refused at End are looked up.
 func (s *stream) enrollmentRows(t *table, classes *idset.Map, schools []string) error {
 	w := s.w
 	if err := t.header([]string{cSchoolID, cSectionID, cStudentID}); err != nil {
 		return err
 	}
-	written := idset.New(max(1<<10, s.enrollments.Len()))
-	var kb []byte
+	repeated := s.pairs.Repeated() // the student enrollments met twice, each with its first place
+	s.pairs = nil
+	at := int32(-1)
 	return s.enrollments.Each(func(rec []byte) error {
+		at++
 		if err := s.tick(); err != nil {
 			return err
 		}
 		flags := rec[0]
 		classID, rest := spool.NextString(rec[1:])
 		userID, _ := spool.NextString(rest)
-		at, ok := classes.Get(idset.Hash(classID))
+		school, ok := classes.Get(idset.Hash(classID))
+		ok = ok && flags&4 != 0 && (s.refused.Len() == 0 || !s.refused.Has(idset.Hash(userID)))
 		if flags&1 != 0 {
-			if !ok || s.role(userID) != rTeacher {
+			if !ok {
 				w.drop(EnrollmentsFile, "teacher enrollment not written: its class or teacher is not written")
 			} else if flags&2 != 0 {
 				w.drop(EnrollmentsFile, enrollmentIDLost)
 			}
 			return nil // in sections.csv
 		}
-		if !ok || s.role(userID) != rStudent {
+		if !ok {
 			w.drop(EnrollmentsFile, "student enrollment not written: its class or student is not written")
 			return nil
 		}
-		kb = append(append(append(kb[:0], classID...), 0), userID...)
-		if _, dup := written.Add(xxhash.Sum64(kb), 1); dup {
-			w.drop(EnrollmentsFile, "student enrollment in a section it is already in not written: Clever has one row per section and student (no dates)")
-			return nil
+		if repeated.Len() > 0 {
+			if first, dup := repeated.Get(pairHash(classID, userID)); dup && first != at {
+				w.drop(EnrollmentsFile, "student enrollment in a section it is already in not written: Clever has one row per section and student (no dates)")
+				return nil
+			}
 		}
 		if flags&2 != 0 {
 			w.drop(EnrollmentsFile, enrollmentIDLost)
 		}
-		return t.row(schools[at], classID, userID)
+		return t.row(schools[school], classID, userID)
 	})
 }
 
