@@ -80,7 +80,7 @@ never written as an active record.
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading|format.Writing) // it reads, then writes
 	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")

@@ -117,7 +117,7 @@ and birth dates always masked.
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading|format.Matching) // it reads, then pairs up users
 	f.Lookup("format").Usage = "format of both inputs: " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.OldFormat, "old-format", "", "format of OLD (overrides --format)")
 	f.StringVar(&opts.NewFormat, "new-format", "", "format of NEW (overrides --format)")

@@ -73,7 +73,7 @@ without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique pr
 	f := cmd.Flags()
 	f.StringVar(&opts.StateDir, "state-dir", "", "state folder (default $XDG_STATE_HOME/rostersync)")
 	f.Bool("diff", false, "compare a run's snapshot with a file: history DEST --diff RUN FILE")
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading)
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	cmd.ValidArgsFunction = func(c *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 		if len(args) == 0 {

@@ -76,7 +76,7 @@ the data, except a held run's); an overlapping run to the same destination exits
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading)
 	opts.Conn.AddFlags(f)
 	f.StringVar(&opts.As, "as", "", "remote file name for a single PATH (required for - unless the --to URL names the file)")
 	f.BoolVar(&opts.AllowShrink, "allow-shrink", false, "publish even if the shrink guard refuses (this run only)")

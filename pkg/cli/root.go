@@ -158,9 +158,7 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 		Version:           deps.versionString(),
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError(err, fmt.Sprintf("see 'rostersync %s --help'", strings.TrimPrefix(c.CommandPath(), "rostersync ")))
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("rostersync {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.ConfigPath, "config", "", "config file (default ./rostersync.yaml, then the user config dir)")
