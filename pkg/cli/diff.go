@@ -139,6 +139,7 @@ and birth dates always masked.
 	_ = cmd.RegisterFlagCompletionFunc("entity", fixedCompletion(kinds...))
 	_ = cmd.RegisterFlagCompletionFunc("key", fixedCompletion("sourcedId", "email", "identifier", "username"))
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
+	outputs(cmd, allStyles...)
 	return cmd
 }
 

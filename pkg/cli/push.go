@@ -82,6 +82,7 @@ the data, except a held run's); an overlapping run to the same destination exits
 	f.BoolVar(&opts.AllowShrink, "allow-shrink", false, "publish even if the shrink guard refuses (this run only)")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "check and guard, print what would be sent, send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
+	outputs(cmd, "text", "json") // the run's report: lines on stderr, or JSON on stdout
 	return cmd
 }
 

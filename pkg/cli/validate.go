@@ -77,6 +77,7 @@ per file and per code, and every group of problems in a table with a filter.
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("ignore", problemCodeCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
+	outputs(cmd, allStyles...)
 	return cmd
 }
 
