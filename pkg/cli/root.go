@@ -48,8 +48,8 @@ type GlobalOptions struct {
 	Output     string
 	Quiet      bool
 
-	// styles are the output styles of the command run (outputs), its default on a terminal
-	// first; outputGiven says -o was given on the command line (not ROSTERSYNC_OUTPUT).
+	// styles are the output styles of the command run (outputs); outputGiven says -o was
+	// given on the command line (not ROSTERSYNC_OUTPUT).
 	styles      []string
 	outputGiven bool
 }
