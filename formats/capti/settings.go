@@ -4,8 +4,6 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/spf13/pflag"
-
 	"github.com/rostersync/rostersync/pkg/format"
 )
 
@@ -25,10 +23,11 @@ var (
 // NewSettings returns the defaults.
 func (Format) NewSettings() format.Settings { return &Settings{} }
 
-// AddFlags registers --capti-id and --capti-domain.
-func (s *Settings) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&s.ID, "capti-id", s.ID, "capti: which column is the Capti ID, email or username (default email)")
-	fs.StringVar(&s.Domain, "capti-domain", s.Domain, "capti: the domain Capti appends to usernames")
+// AddFlags declares --capti-id and --capti-domain: both change how a Capti roster is read
+// and checked, and what is written.
+func (s *Settings) AddFlags(fs *format.FlagSet) {
+	fs.StringVar(&s.ID, "capti-id", format.Reading|format.Writing, "capti: which column is the Capti ID, email or username (default email)")
+	fs.StringVar(&s.Domain, "capti-domain", format.Reading|format.Writing, "capti: the domain Capti appends to usernames")
 }
 
 // idChoice is --capti-id and a profile's capti.id.

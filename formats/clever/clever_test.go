@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -590,4 +591,51 @@ func TestWriteCountsEveryEnrollmentIDLost(t *testing.T) {
 	if !found {
 		t.Errorf("no %q among %v", want, probs)
 	}
+}
+
+// A bad DOB is told in plain words for what is wrong with it (year first, a missing leading
+// zero, no such day, anything else), never showing the date, and with an example that is a
+// real MM/DD/YYYY date whose day cannot be taken for a month (03/14/2012), so the order reads
+// at a glance. The term dates, not personal data, show their value.
+func TestDateMessages(t *testing.T) {
+	exampleDate := regexp.MustCompile(`\b\d{1,2}/\d{1,2}/\d{4}\b`)
+	for _, tc := range []struct {
+		dob  string
+		says []string
+	}{
+		{"2010-13-45", []string{"year first", "month first, MM/DD/YYYY"}},
+		{"13/45/2010", []string{"no such date", "month first", "01 to 12"}},
+		{"02/30/2011", []string{"no such date", "month first"}},
+		{"1/2/2010", []string{"leading zero", "--clever-lenient-dates"}},
+		{"March 4 2010", []string{"not a date written MM/DD/YYYY, month first"}},
+	} {
+		m := example(t)
+		f := m[StudentsFile]
+		f.Data = bytes.ReplaceAll(f.Data, []byte(",03/14/2021,"), []byte(","+tc.dob+","))
+		_, _, probs := formattest.Read(t, Format{}, m, format.Options{})
+		// Lines 2 and 3 are one student (a second contact), both with the date.
+		formattest.CheckProblems(t, probs, []want{{"error bad-date 2 DOB", "DOB"}, {"error bad-date 3 DOB", "DOB"}})
+		msg := probs[0].Message
+		for _, s := range tc.says {
+			if !strings.Contains(msg, s) {
+				t.Errorf("DOB %s: the message does not say %q: %s", tc.dob, s, msg)
+			}
+		}
+		if strings.Contains(msg, tc.dob) || strings.Contains(msg, "2010") || strings.Contains(msg, "2011") {
+			t.Errorf("DOB %s: the message shows the birth date: %s", tc.dob, msg)
+		}
+		ex := exampleDate.FindAllString(msg, -1)
+		if len(ex) == 0 {
+			t.Errorf("DOB %s: no example date in: %s", tc.dob, msg)
+		}
+		for _, e := range ex {
+			if mo, d, _, _ := splitDate(e, false); !validDate(e, false) || d <= 12 || mo > 12 {
+				t.Errorf("DOB %s: the example %s is not a real MM/DD/YYYY date whose day reads as a day: %s", tc.dob, e, msg)
+			}
+		}
+	}
+	m := example(t)
+	edit(t, m, SectionsFile, "Year,08/15/2026", "Year,2026-08-15")
+	_, _, probs := formattest.Read(t, Format{}, m, format.Options{})
+	formattest.CheckProblems(t, probs, []want{{"error bad-date 2 Term_start", `Term_start "2026-08-15" is written year first`}})
 }

@@ -1,8 +1,6 @@
 package clever
 
 import (
-	"github.com/spf13/pflag"
-
 	"github.com/rostersync/rostersync/pkg/format"
 )
 
@@ -21,9 +19,10 @@ var (
 // NewSettings returns the defaults.
 func (Format) NewSettings() format.Settings { return &Settings{} }
 
-// AddFlags registers --clever-lenient-dates.
-func (s *Settings) AddFlags(fs *pflag.FlagSet) {
-	fs.BoolVar(&s.LenientDates, "clever-lenient-dates", s.LenientDates, "clever: accept M/D/YYYY dates besides MM/DD/YYYY")
+// AddFlags declares --clever-lenient-dates, which changes how an upload is read (the writer
+// always writes MM/DD/YYYY).
+func (s *Settings) AddFlags(fs *format.FlagSet) {
+	fs.BoolVar(&s.LenientDates, "clever-lenient-dates", format.Reading, "clever: accept M/D/YYYY dates besides MM/DD/YYYY")
 }
 
 // Configured has nothing to check.

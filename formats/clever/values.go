@@ -2,6 +2,7 @@ package clever
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -143,6 +144,29 @@ func splitDate(v string, lenient bool) (m, d, y int, ok bool) {
 	return n[0], n[1], n[2], true
 }
 
+// yearFirst matches a date written year first: 2012-03-14, 2012/3/14.
+var yearFirst = regexp.MustCompile(`^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$`)
+
+// dateMessage says in plain words what is wrong with v, a value of the date column name that
+// validDate refused, with an example whose day cannot be taken for a month. A DOB's value is
+// never shown: a birth date is personal data.
+func dateMessage(name, v string) string {
+	const example = "03/14/2012 is March 14, 2012"
+	what := fmt.Sprintf("%s %q", name, v)
+	if name == "DOB" {
+		what = "DOB (value not shown: a birth date is personal data)"
+	}
+	switch _, _, _, digits := splitDate(v, true); {
+	case yearFirst.MatchString(v):
+		return fmt.Sprintf("%s is written year first: Clever reads dates month first, MM/DD/YYYY (%s)", what, example)
+	case digits && validDate(v, true):
+		return fmt.Sprintf("%s is missing a leading zero: Clever reads dates as MM/DD/YYYY, two digits for the month and the day (%s); or give --clever-lenient-dates to accept M/D/YYYY", what, example)
+	case digits:
+		return fmt.Sprintf("%s is no such date: Clever reads dates month first, MM/DD/YYYY, so the month is 01 to 12 and the day one that month has (%s); an export that writes the day first must be set to month first", what, example)
+	}
+	return fmt.Sprintf("%s is not a date written MM/DD/YYYY, month first, as Clever requires (%s)", what, example)
+}
+
 // toISO turns a valid MM/DD/YYYY date into the model's YYYY-MM-DD.
 func toISO(v string) string {
 	m, d, y, ok := splitDate(v, true)
@@ -208,11 +232,7 @@ func checkValue(c *column, v string, lenient bool) (problem, bool) {
 		}
 	case kDate:
 		if !validDate(v, lenient) {
-			msg := fmt.Sprintf("%s %q is not a date written MM/DD/YYYY (08/01/2012), as Clever requires", c.name, v)
-			if c.name == "DOB" {
-				msg = "DOB is not a date written MM/DD/YYYY (08/01/2012), as Clever requires (the value is not shown: a birth date is personal data)"
-			}
-			return bad(roster.CodeBadDate, msg)
+			return bad(roster.CodeBadDate, dateMessage(c.name, v))
 		}
 	case kGrade, kGradeRange:
 		g := v

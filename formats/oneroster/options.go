@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/rostersync/rostersync/pkg/format"
 )
 
@@ -29,9 +27,10 @@ var (
 // NewSettings returns the defaults.
 func (Format) NewSettings() format.Settings { return &Settings{} }
 
-// AddFlags registers --oneroster-version.
-func (s *Settings) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&s.Version, "oneroster-version", s.Version, "oneroster: the version convert writes, 1.1 or 1.2 (default 1.1)")
+// AddFlags declares --oneroster-version, which changes only what is written (the reader
+// takes the version a package's manifest says).
+func (s *Settings) AddFlags(fs *format.FlagSet) {
+	fs.StringVar(&s.Version, "oneroster-version", format.Writing, "oneroster: the version convert writes, 1.1 or 1.2 (default 1.1)")
 }
 
 // FlagValues lists the values --oneroster-version takes, for shell completion.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/value"
 )
@@ -26,9 +24,9 @@ var (
 // NewSettings returns the defaults: no domain.
 func (Format) NewSettings() format.Settings { return &Settings{} }
 
-// AddFlags registers --sds-domain.
-func (s *Settings) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&s.Domain, "sds-domain", s.Domain, "sds: the domain written after a username without one, when the user has no e-mail")
+// AddFlags declares --sds-domain, which changes only what is written.
+func (s *Settings) AddFlags(fs *format.FlagSet) {
+	fs.StringVar(&s.Domain, "sds-domain", format.Writing, "sds: the domain written after a username without one, when the user has no e-mail")
 }
 
 // Configured checks a profile's sds: section.

@@ -269,8 +269,7 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 			}
 			role := sdsRole(u.Role)
 			if role == "" {
-				w.drop(fileRoles, "users without a role written without a roles.csv row", 1)
-				continue
+				continue // no role to write: nothing dropped (convert and sync refuse such users first)
 			}
 			if role != u.Role {
 				w.drop(fileRoles, fmt.Sprintf("role %q written as SDS's %q", u.Role, role), 1)

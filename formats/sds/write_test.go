@@ -258,3 +258,31 @@ func TestFirstPrimaryRowWins(t *testing.T) {
 		}
 	}
 }
+
+// A user the roster gives no role is written without a roles.csv row, and that is not counted
+// as lossy: no role was dropped, there was none to write (convert and sync refuse such users
+// before writing; the output's check warns of a user without a roles.csv row). A user whose
+// role has no row because it has no org does lose its role, and that is counted.
+func TestWriteNoRoleIsNotLossy(t *testing.T) {
+	r := smallRoster()
+	r.Users[0].Role = ""
+	r.Users[1].OrgIDs = nil
+	dst, probs := writeRoster(t, New(), r)
+	if !strings.Contains(dst["users.csv"].String(), "u1,ada@school.org,") {
+		t.Fatalf("the user without a role was not written:\n%s", dst["users.csv"])
+	}
+	if strings.Contains(dst["roles.csv"].String(), "u1,") {
+		t.Errorf("a roles.csv row was written for a user without a role:\n%s", dst["roles.csv"])
+	}
+	orgless := false
+	for _, p := range probs {
+		if p.Code == roster.CodeLossy && strings.Contains(p.Message, "users without a role written") {
+			t.Errorf("a user without a role counted as data dropped: %v", p)
+		}
+		orgless = orgless || p.Code == roster.CodeLossy && p.File == "roles.csv" && p.Message == "1 users without an org written without a roles.csv row (SDS links users to orgs there)"
+	}
+	if !orgless {
+		t.Errorf("the role of the user without an org is not counted as lossy: %v", probs)
+	}
+	formattest.StreamMatchesWrite(t, New(), "no role", r, format.Options{})
+}

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/spf13/pflag"
-
 	"github.com/rostersync/rostersync/pkg/format"
 )
 
@@ -36,12 +34,16 @@ var (
 // NewSettings returns the defaults.
 func (Format) NewSettings() format.Settings { return &Settings{} }
 
-// AddFlags registers the students.csv flags.
-func (s *Settings) AddFlags(fs *pflag.FlagSet) {
-	fs.BoolVar(&s.GoogleSSO, "google-sso", s.GoogleSSO, "students: students sign in with Google (EMAIL required, PASSWORD not)")
-	fs.BoolVar(&s.PasswordsAreDates, "passwords-are-dates", s.PasswordsAreDates, "students: PASSWORD is a date, written M/D/YYYY")
-	fs.StringVar(&s.SiteMap, "site-map", s.SiteMap, "students: .csv or .xlsx with SITE_ID,SITE_NAME; every SITE_ID must be in it")
-	fs.StringVar(&s.StudentID, "student-id", s.StudentID, "students: what STUDENT_ID holds from OneRoster, identifier or sourcedId")
+// AddFlags declares the students.csv flags. --google-sso, --passwords-are-dates and
+// --site-map change how a file is checked and what is written; --student-id changes what
+// STUDENT_ID is written from and so which field diff pairs users on (the reader always reads
+// STUDENT_ID as the student number).
+func (s *Settings) AddFlags(fs *format.FlagSet) {
+	both := format.Reading | format.Writing
+	fs.BoolVar(&s.GoogleSSO, "google-sso", both, "students: students sign in with Google (EMAIL required, PASSWORD not)")
+	fs.BoolVar(&s.PasswordsAreDates, "passwords-are-dates", both, "students: PASSWORD is a date, written M/D/YYYY")
+	fs.StringVar(&s.SiteMap, "site-map", both, "students: .csv or .xlsx with SITE_ID,SITE_NAME; every SITE_ID must be in it")
+	fs.StringVar(&s.StudentID, "student-id", format.Writing|format.Matching, "students: what STUDENT_ID holds from OneRoster, identifier or sourcedId")
 }
 
 // idChoice is --student-id and a profile's students.student_id.

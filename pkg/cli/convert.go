@@ -80,7 +80,7 @@ never written as an active record.
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading|format.Writing) // it reads, then writes
 	f.StringVar(&opts.To, "to", "", "output format: "+strings.Join(deps.Formats.Names(), ", "))
 	f.StringVar(&opts.Org, "org", "", "school name to write when the input has no orgs (Capti, students.csv)")
 	f.StringVar(&opts.Role, "role", "", "role of users read from a format without roles (default student)")
@@ -91,6 +91,7 @@ never written as an active record.
 	_ = cmd.RegisterFlagCompletionFunc("to", fixedCompletion(deps.Formats.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("from", fixedCompletion(deps.Formats.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
+	outputs(cmd, "text", "json") // the report of what was dropped
 	return cmd
 }
 
@@ -114,6 +115,10 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 	}
 	if opts.To == "" {
 		return usageError(errors.New("--to is required"), "add --to "+strings.Join(deps.Formats.Names(), "|"))
+	}
+	if style == "json" && opts.Global.outputGiven && (opts.Dest == "" || opts.Dest == "-") {
+		return usageError(errors.New("convert -o json writes its report on stdout, which DEST - would share"),
+			"give DEST a file name, or leave out -o json (the report then goes to stderr as text)")
 	}
 	to, err := deps.Formats.Lookup(opts.To)
 	if err != nil {

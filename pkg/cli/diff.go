@@ -117,7 +117,7 @@ and birth dates always masked.
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading|format.Matching) // it reads, then pairs up users
 	f.Lookup("format").Usage = "format of both inputs: " + strings.Join(deps.Formats.Names(), ", ") + " (default: detected)"
 	f.StringVar(&opts.OldFormat, "old-format", "", "format of OLD (overrides --format)")
 	f.StringVar(&opts.NewFormat, "new-format", "", "format of NEW (overrides --format)")
@@ -139,6 +139,7 @@ and birth dates always masked.
 	_ = cmd.RegisterFlagCompletionFunc("entity", fixedCompletion(kinds...))
 	_ = cmd.RegisterFlagCompletionFunc("key", fixedCompletion("sourcedId", "email", "identifier", "username"))
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
+	outputs(cmd, allStyles...)
 	return cmd
 }
 

@@ -19,6 +19,9 @@ import (
 	"github.com/rostersync/rostersync/pkg/transport"
 )
 
+// diffStyles are the output styles of history --diff: its counts as text or JSON.
+var diffStyles = []string{"text", "json"}
+
 // HistoryOptions are the parsed flags and arguments of history.
 type HistoryOptions struct {
 	Global   *GlobalOptions
@@ -41,7 +44,8 @@ folder): when, the result, each file's rows, size and SHA-256, and the shrink gu
 Without an argument, every destination with its last run. The state folder keeps counts, hashes
 and hashed IDs, never a copy of the students' data, so "what did we send on Tuesday?" is answered
 without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique prefix of it, or
-"last" for the last run that pushed) with a file: added, removed and changed entities per kind.
+"last" for the last run that pushed) with a file: added, removed and changed entities per kind
+(-o text or json).
 ` + exitStatusHelp,
 		Example: `  rostersync history
   rostersync history capti-nightly
@@ -61,6 +65,9 @@ without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique pr
 				return usageError(errors.New("history takes one PROFILE or URL"))
 			}
 			if opts.Diff != nil {
+				if err := g.checkStyle("history --diff", diffStyles); err != nil {
+					return err
+				}
 				fopts, _, err := opts.Format.resolve(cmd, deps, g)
 				if err != nil {
 					return err
@@ -73,7 +80,7 @@ without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique pr
 	f := cmd.Flags()
 	f.StringVar(&opts.StateDir, "state-dir", "", "state folder (default $XDG_STATE_HOME/rostersync)")
 	f.Bool("diff", false, "compare a run's snapshot with a file: history DEST --diff RUN FILE")
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading)
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	cmd.ValidArgsFunction = func(c *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 		if len(args) == 0 {
@@ -81,6 +88,7 @@ without PII; --diff RUN FILE compares the snapshot of a run (its ID, a unique pr
 		}
 		return nil, cobra.ShellCompDirectiveDefault
 	}
+	outputs(cmd, allStyles...) // the list of runs; --diff: text and json (diffStyles)
 	return cmd
 }
 

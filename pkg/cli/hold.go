@@ -79,6 +79,9 @@ it, and needs no other flag than the --config and --state-dir it was held under.
 	for _, c := range []*cobra.Command{show, approve, discard} {
 		c.ValidArgsFunction = holdCompletion(deps, opts)
 	}
+	outputs(list, allStyles...)
+	outputs(show, "text", "json")
+	outputs(approve, "text", "json")
 	cmd.AddCommand(list, show, approve, discard)
 	return cmd
 }

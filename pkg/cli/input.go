@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -48,9 +49,10 @@ type formatFlags struct {
 	Layout        string
 }
 
-// AddFlags registers the format options on cmd: the shared ones, then each format's own, with
-// their shell completions.
-func (f *formatFlags) AddFlags(cmd *cobra.Command, reg *format.Registry) {
+// AddFlags registers the format options on cmd: the shared ones, then each format's own whose
+// use is among what cmd does (format.Use), with their shell completions. The formats' flags
+// left out are noted on cmd (notFor), for the error of a user who gives one.
+func (f *formatFlags) AddFlags(cmd *cobra.Command, reg *format.Registry, does format.Use) {
 	fs := cmd.Flags()
 	var vendors, about []string
 	for _, v := range vendorsOf(reg) {
@@ -65,10 +67,16 @@ func (f *formatFlags) AddFlags(cmd *cobra.Command, reg *format.Registry) {
 			continue
 		}
 		s := c.NewSettings()
-		s.AddFlags(fs)
+		ffs := format.NewFlagSet(fs, does)
+		s.AddFlags(ffs)
+		for name, use := range ffs.Skipped() {
+			notFor(cmd, name, use)
+		}
 		if fv, ok := s.(format.FlagValuer); ok {
 			for name, values := range fv.FlagValues() {
-				_ = cmd.RegisterFlagCompletionFunc(name, fixedCompletion(values...))
+				if fs.Lookup(name) != nil {
+					_ = cmd.RegisterFlagCompletionFunc(name, fixedCompletion(values...))
+				}
 			}
 		}
 	}
@@ -128,7 +136,7 @@ func formatSettings(reg *format.Registry, flags *pflag.FlagSet, p *config.Profil
 		}
 		if flags != nil {
 			own := pflag.NewFlagSet(ft.Name(), pflag.ContinueOnError)
-			s.AddFlags(own) // bound to s, the profile's values as defaults
+			s.AddFlags(format.NewFlagSet(own, format.AllUses)) // bound to s, the profile's values as defaults
 			var err error
 			own.VisitAll(func(fl *pflag.Flag) {
 				if given := flags.Lookup(fl.Name); given != nil && given.Changed && err == nil {
@@ -307,4 +315,28 @@ func readInput(ctx context.Context, f format.Format, in *input, fopts format.Opt
 		return info, fmt.Errorf("read %s: %w", in.Path, err)
 	}
 	return info, nil
+}
+
+// notForKey is the annotation of a command naming a format flag it leaves out, with its use.
+const notForKey = "rostersync.not-for:"
+
+// notFor notes on cmd that the format flag name, of use, is not one of its flags.
+func notFor(cmd *cobra.Command, name string, use format.Use) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[notForKey+name] = use.String()
+}
+
+// flagError is the usage error (exit 2) of a bad flag on c: for a format flag c leaves out
+// (notFor), what the flag is for instead of cobra's "unknown flag".
+func flagError(c *cobra.Command, err error) error {
+	cmdName := strings.TrimPrefix(c.CommandPath(), "rostersync ")
+	see := fmt.Sprintf("see 'rostersync %s --help'", cmdName)
+	if ne, ok := errors.AsType[*pflag.NotExistError](err); ok {
+		if what, ok := c.Annotations[notForKey+ne.GetSpecifiedName()]; ok {
+			return usageError(fmt.Errorf("%s does not take --%s: it changes only %s", cmdName, ne.GetSpecifiedName(), what), see)
+		}
+	}
+	return usageError(err, see)
 }

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/pflag"
-
 	"github.com/rostersync/rostersync/formats"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/iostreams"
@@ -41,8 +39,8 @@ func (tally) OrgUse() format.OrgUse { return format.OrgsRequired }
 
 func (tally) NewSettings() format.Settings { return &tallySettings{} }
 
-func (s *tallySettings) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&s.Domain, "tally-domain", s.Domain, "tally: the domain of the email addresses written")
+func (s *tallySettings) AddFlags(fs *format.FlagSet) {
+	fs.StringVar(&s.Domain, "tally-domain", format.Reading|format.Writing, "tally: the domain of the email addresses written")
 }
 
 func (s *tallySettings) Configured(func(string) string) error {

@@ -76,12 +76,13 @@ the data, except a held run's); an overlapping run to the same destination exits
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading)
 	opts.Conn.AddFlags(f)
 	f.StringVar(&opts.As, "as", "", "remote file name for a single PATH (required for - unless the --to URL names the file)")
 	f.BoolVar(&opts.AllowShrink, "allow-shrink", false, "publish even if the shrink guard refuses (this run only)")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "check and guard, print what would be sent, send nothing")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
+	outputs(cmd, "text", "json") // the run's report: lines on stderr, or JSON on stdout
 	return cmd
 }
 

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -46,6 +47,11 @@ type GlobalOptions struct {
 	Profile    string
 	Output     string
 	Quiet      bool
+
+	// styles are the output styles of the command run (outputs); outputGiven says -o was
+	// given on the command line (not ROSTERSYNC_OUTPUT).
+	styles      []string
+	outputGiven bool
 }
 
 // Main runs rostersync with args (without the program name) and the formats of reg, and
@@ -158,19 +164,22 @@ snapshots, and uploads over SFTP atomically, refusing a file that would wipe out
 		Version:           deps.versionString(),
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError(err, fmt.Sprintf("see 'rostersync %s --help'", strings.TrimPrefix(c.CommandPath(), "rostersync ")))
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("rostersync {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.ConfigPath, "config", "", "config file (default ./rostersync.yaml, then the user config dir)")
 	pf.StringVarP(&g.Profile, "profile", "p", "", "profile of the config file to use")
-	pf.StringVarP(&g.Output, "output", "o", "", "output style: table, text, json or csv (default table on a terminal, text otherwise)")
+	pf.StringVarP(&g.Output, "output", "o", "", "output style, of those the command lists under OUTPUT STYLES: table, text, json or csv (default table on a terminal, text otherwise)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing unless something is wrong (for cron)")
-	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion("table", "text", "json", "csv"))
+	_ = root.RegisterFlagCompletionFunc("output", func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		return stylesOf(c), cobra.ShellCompDirectiveNoFileComp
+	})
 	_ = root.RegisterFlagCompletionFunc("profile", profileCompletion(deps, g))
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		return bindEnv(deps, cmd.Flags())
+		if err := bindEnv(deps, cmd.Flags()); err != nil {
+			return err
+		}
+		return g.takeOutput(cmd)
 	}
 
 	root.AddCommand(
@@ -221,20 +230,101 @@ func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([
 	}
 }
 
-// outputStyle resolves -o against the terminal default.
+// allStyles are the output styles (-o) there are.
+var allStyles = []string{"table", "text", "json", "csv"}
+
+// outputKey is the annotation of a command listing its output styles (outputs).
+const outputKey = "rostersync.output"
+
+// outputs declares the output styles (-o) cmd has, and lists them in its help before EXIT
+// STATUS: -o with another is a usage error. A command declaring none takes no -o.
+func outputs(cmd *cobra.Command, styles ...string) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[outputKey] = strings.Join(styles, ",")
+	def := "text"
+	if slices.Contains(styles, "table") {
+		def = "table on a terminal, text otherwise"
+	}
+	section := fmt.Sprintf("\nOUTPUT STYLES\n  -o %s (default %s)\n", strings.Join(styles, "|"), def)
+	if strings.Contains(cmd.Long, exitStatusHelp) {
+		cmd.Long = strings.Replace(cmd.Long, exitStatusHelp, section+exitStatusHelp, 1)
+	} else {
+		long := cmd.Long
+		if long == "" {
+			long = cmd.Short + "."
+		}
+		cmd.Long = strings.TrimRight(long, "\n") + "\n" + section
+	}
+}
+
+// stylesOf returns the output styles cmd declared (outputs); none when it declared none.
+func stylesOf(cmd *cobra.Command) []string {
+	if s := cmd.Annotations[outputKey]; s != "" {
+		return strings.Split(s, ",")
+	}
+	return nil
+}
+
+// styleList is styles for a message: "text and json", "table, text, json and csv".
+func styleList(styles []string) string {
+	if len(styles) < 2 {
+		return strings.Join(styles, "")
+	}
+	return strings.Join(styles[:len(styles)-1], ", ") + " and " + styles[len(styles)-1]
+}
+
+// takeOutput notes the output styles of cmd, and refuses a -o given on the command line that
+// is not one of them (exit 2). help and the shell's completion requests take any.
+func (g *GlobalOptions) takeOutput(cmd *cobra.Command) error {
+	g.styles = stylesOf(cmd)
+	g.outputGiven = cmd.Flags().Changed("output")
+	if !g.outputGiven || cmd.Name() == "help" || strings.HasPrefix(cmd.Name(), "__complete") {
+		return nil
+	}
+	name := strings.TrimPrefix(cmd.CommandPath(), "rostersync ")
+	if len(g.styles) == 0 {
+		hint := fmt.Sprintf("see 'rostersync %s --help'", name)
+		if name == "sync" {
+			hint = "sync writes its step records on stderr: --log-format text or json"
+		}
+		return usageError(fmt.Errorf("%s takes no -o: its output has one style", name), hint)
+	}
+	return g.checkStyle(name, g.styles)
+}
+
+// checkStyle refuses a -o given on the command line that is not one of styles, what the
+// command called name has (history --diff has fewer styles than history).
+func (g *GlobalOptions) checkStyle(name string, styles []string) error {
+	if !g.outputGiven || slices.Contains(styles, g.Output) {
+		return nil
+	}
+	if !slices.Contains(allStyles, g.Output) {
+		return usageError(fmt.Errorf("unknown output style %q", g.Output), fmt.Sprintf("%s's output styles (-o) are %s", name, styleList(styles)))
+	}
+	return usageError(fmt.Errorf("%s has no -o %s output", name, g.Output), fmt.Sprintf("%s's output styles (-o) are %s", name, styleList(styles)))
+}
+
+// outputStyle resolves -o against the command's styles and the terminal default: table on a
+// terminal when the command has it, else text. ROSTERSYNC_OUTPUT, a default for every command,
+// naming a style the command does not have gives the command's default.
 func (g *GlobalOptions) outputStyle(deps *Deps) (string, error) {
 	o := g.Output
 	if o == "" {
 		o = deps.Getenv("ROSTERSYNC_OUTPUT")
 	}
-	switch o {
-	case "":
-		if deps.IO.IsStdoutTTY {
+	if o != "" && !slices.Contains(allStyles, o) {
+		return "", usageError(fmt.Errorf("unknown output style %q", o), "use -o table, text, json or csv")
+	}
+	if o != "" && g.styles != nil && !slices.Contains(g.styles, o) && !g.outputGiven {
+		o = "" // from the environment: the command's default
+	}
+	if o == "" {
+		if deps.IO.IsStdoutTTY && (g.styles == nil || slices.Contains(g.styles, "table")) {
 			return "table", nil
 		}
 		return "text", nil
-	case "table", "text", "json", "csv":
-		return o, nil
 	}
-	return "", usageError(fmt.Errorf("unknown output style %q", o), "use -o table, text, json or csv")
+	return o, nil
 }

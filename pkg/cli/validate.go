@@ -67,7 +67,7 @@ per file and per code, and every group of problems in a table with a filter.
 		},
 	}
 	f := cmd.Flags()
-	opts.Format.AddFlags(cmd, deps.Formats)
+	opts.Format.AddFlags(cmd, deps.Formats, format.Reading)
 	f.BoolVar(&opts.Strict, "strict", false, "warnings count as errors for the exit code")
 	f.StringSliceVar(&opts.Ignore, "ignore", nil, "drop problems with this code (repeatable, or comma-separated)")
 	f.IntVar(&opts.MaxProblems, "max-problems", 1000, "list at most N problems (text, table: rows) per PATH (counts are never capped; 0: no cap)")
@@ -77,6 +77,7 @@ per file and per code, and every group of problems in a table with a filter.
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(deps.Formats.Names()...))
 	_ = cmd.RegisterFlagCompletionFunc("ignore", problemCodeCompletion)
 	_ = cmd.RegisterFlagCompletionFunc("input-encoding", fixedCompletion("windows-1252", "latin1"))
+	outputs(cmd, allStyles...)
 	return cmd
 }
 

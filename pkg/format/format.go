@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/rostersync/rostersync/pkg/errclass"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -174,9 +172,9 @@ type Configurable interface {
 // tags are the keys of the format's config-file section. Flags given on the command line win
 // over the profile's section, which wins over the defaults.
 type Settings interface {
-	// AddFlags registers the format's flags on fs, bound to the settings; each flag's default
-	// is its current value.
-	AddFlags(fs *pflag.FlagSet)
+	// AddFlags declares the format's flags on fs, bound to the settings, each with what it
+	// changes (Use); each flag's default is its current value.
+	AddFlags(fs *FlagSet)
 	// Configured is called once the profile's section was decoded into the settings: it
 	// resolves paths with resolve (from the config file's folder, ~ expanded), normalizes
 	// values and checks them. Its error names the key (capti.id).
