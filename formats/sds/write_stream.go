@@ -95,8 +95,9 @@ type streamFile struct {
 	bw     *bufio.Writer
 	cw     *csvio.Writer
 	fails  []roster.Problem
-	lossy  map[string]int
-	order  []string // lossy reasons in the order first met
+	lossy  map[string]int // lossy reason -> its index in order
+	order  []string       // lossy reasons in the order first met
+	counts []int          // the count of each
 }
 
 func (sf *streamFile) open() error {
@@ -120,13 +121,25 @@ func (sf *streamFile) drop(reason string, n int) {
 	if n <= 0 {
 		return
 	}
+	// Most rows drop what the row before dropped (an enrollment's sourcedId, its dates): the
+	// counts are kept in order, and the last few reasons are compared before the map is hashed.
+	for i := len(sf.order) - 1; i >= max(0, len(sf.order)-4); i-- {
+		if sf.order[i] == reason {
+			sf.counts[i] += n
+			return
+		}
+	}
 	if sf.lossy == nil {
 		sf.lossy = map[string]int{}
 	}
-	if _, ok := sf.lossy[reason]; !ok {
+	i, ok := sf.lossy[reason]
+	if !ok {
+		i = len(sf.order)
+		sf.lossy[reason] = i
 		sf.order = append(sf.order, reason)
+		sf.counts = append(sf.counts, 0)
 	}
-	sf.lossy[reason] += n
+	sf.counts[i] += n
 }
 
 func (sf *streamFile) fail(code, column, msg string) {
@@ -514,8 +527,8 @@ func (s *stream) End(func(roster.Kind) int) error {
 		}
 	}
 	for _, sf := range s.files {
-		for _, reason := range sf.order {
-			s.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: sf.name, Message: fmt.Sprintf("%d %s", sf.lossy[reason], reason)})
+		for i, reason := range sf.order {
+			s.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: sf.name, Message: fmt.Sprintf("%d %s", sf.counts[i], reason)})
 		}
 	}
 	if s.demographics > 0 {
