@@ -7,9 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/rostersync/rostersync/pkg/csvio"
 	"github.com/rostersync/rostersync/pkg/format"
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -305,7 +304,7 @@ func (k *kindFile[T]) add(v *T) error {
 			return fmt.Errorf("create %s: %w", k.spec.name, err)
 		}
 		k.f = f
-		k.buf = appendRecord(k.buf, k.header)
+		k.buf = csvio.AppendRecord(k.buf, k.header)
 		k.skip = len(k.buf)
 		k.widths = append(k.widths, widthFrom{0, k.base})
 	}
@@ -340,7 +339,7 @@ func (k *kindFile[T]) add(v *T) error {
 		line[k.byKey[kv.Key]] = kv.Value
 	}
 	at := len(k.buf)
-	k.buf = appendRecord(k.buf, line)
+	k.buf = csvio.AppendRecord(k.buf, line)
 	clear(line) // the record's strings are the reader's: hold none
 	k.lens = append(k.lens, uint32(len(k.buf)-at))
 	k.n++
@@ -405,7 +404,7 @@ func (k *kindFile[T]) copyPadded(w io.Writer) error {
 	if _, err := br.Discard(k.skip); err != nil {
 		return err
 	}
-	if _, err := bw.Write(appendRecord(nil, k.header)); err != nil {
+	if _, err := bw.Write(csvio.AppendRecord(nil, k.header)); err != nil {
 		return err
 	}
 	final := len(k.header)
@@ -434,60 +433,6 @@ func (k *kindFile[T]) copyPadded(w io.Writer) error {
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
-}
-
-// appendRecord appends rec to buf as encoding/csv's Writer writes it (comma separated, RFC
-// 4180 quoting, LF line ending), byte for byte.
-func appendRecord(buf []byte, rec []string) []byte {
-	for n, field := range rec {
-		if n > 0 {
-			buf = append(buf, ',')
-		}
-		if !fieldNeedsQuotes(field) {
-			buf = append(buf, field...)
-			continue
-		}
-		buf = append(buf, '"')
-		for len(field) > 0 {
-			i := strings.IndexAny(field, "\"\r\n")
-			if i < 0 {
-				i = len(field)
-			}
-			buf = append(buf, field[:i]...)
-			field = field[i:]
-			if len(field) > 0 {
-				if field[0] == '"' {
-					buf = append(buf, '"', '"')
-				} else {
-					buf = append(buf, field[0]) // \r or \n, as they are (no CRLF)
-				}
-				field = field[1:]
-			}
-		}
-		buf = append(buf, '"')
-	}
-	return append(buf, '\n')
-}
-
-// fieldNeedsQuotes is encoding/csv's rule for a comma-separated field: a comma, a quote, a
-// CR or LF anywhere, `\.`, or a leading space (unicode.IsSpace).
-func fieldNeedsQuotes(field string) bool {
-	if field == "" {
-		return false
-	}
-	if field == `\.` {
-		return true
-	}
-	for i := 0; i < len(field); i++ {
-		if quoted[field[i]] {
-			return true
-		}
-	}
-	if c := field[0]; c < utf8.RuneSelf {
-		return c == ' ' || c == '\t' || c == '\v' || c == '\f'
-	}
-	r1, _ := utf8.DecodeRuneInString(field)
-	return unicode.IsSpace(r1)
 }
 
 // quoted marks the bytes that make a field quoted wherever they are.

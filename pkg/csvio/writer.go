@@ -34,7 +34,19 @@ func (w *Writer) Write(rec []string) error {
 	if w.err != nil {
 		return w.err
 	}
-	b := w.buf
+	w.buf = appendRecord(w.buf, rec, w.UseCRLF)
+	if len(w.buf) >= writerFlushAt {
+		return w.flush()
+	}
+	return nil
+}
+
+// AppendRecord appends rec to buf as encoding/csv's Writer writes it (comma separated, RFC
+// 4180 quoting, LF line ending), byte for byte.
+func AppendRecord(buf []byte, rec []string) []byte { return appendRecord(buf, rec, false) }
+
+// appendRecord appends rec to b as encoding/csv's Writer writes it, with UseCRLF crlf.
+func appendRecord(b []byte, rec []string, crlf bool) []byte {
 	for n, f := range rec {
 		if n > 0 {
 			b = append(b, ',')
@@ -43,34 +55,28 @@ func (w *Writer) Write(rec []string) error {
 			b = append(b, f...)
 			continue
 		}
-		b = w.appendQuoted(b, f)
+		b = appendQuoted(b, f, crlf)
 	}
-	if w.UseCRLF {
-		b = append(b, '\r', '\n')
-	} else {
-		b = append(b, '\n')
+	if crlf {
+		return append(b, '\r', '\n')
 	}
-	w.buf = b
-	if len(b) >= writerFlushAt {
-		return w.flush()
-	}
-	return nil
+	return append(b, '\n')
 }
 
-// appendQuoted appends f quoted, as encoding/csv quotes it: quotes doubled, and with UseCRLF a
+// appendQuoted appends f quoted, as encoding/csv quotes it: quotes doubled, and with crlf a
 // line break written \r\n (a CR alone dropped).
-func (w *Writer) appendQuoted(b []byte, f string) []byte {
+func appendQuoted(b []byte, f string, crlf bool) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(f); i++ {
 		switch c := f[i]; c {
 		case '"':
 			b = append(b, '"', '"')
 		case '\r':
-			if !w.UseCRLF {
+			if !crlf {
 				b = append(b, '\r')
 			}
 		case '\n':
-			if w.UseCRLF {
+			if crlf {
 				b = append(b, '\r', '\n')
 			} else {
 				b = append(b, '\n')

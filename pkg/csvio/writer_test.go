@@ -55,8 +55,19 @@ func TestWriterMatchesEncodingCSV(t *testing.T) {
 			}
 			recs = append(recs, rec)
 		}
-		recs = append(recs, []string{`\.`}, []string{`\.`, "x"}, []string{""}, []string{}, []string{strings.Repeat("x,", 70000)})
+		recs = append(recs, []string{`\.`}, []string{`\.`, "x"}, []string{""}, []string{}, []string{strings.Repeat("x,", 70000)},
+			[]string{"", "plain", "a,b", `say "hi"`, "line\nbreak", "cr\rhere", "crlf\r\nend", " lead", "\tlead", "\u00a0nbsp",
+				"trail ", `\.`, `\.x`, "ünï", "\xff\xfe", `"`, ",", "\n", "\u2028sep", "\vv", "\ff", "\u0085nel", "\u3000ideo", "x\ty", "\x00nul", "é"})
 		got, want := writeBoth(t, recs, crlf)
+		if !crlf {
+			var appended []byte
+			for _, r := range recs {
+				appended = AppendRecord(appended, r)
+			}
+			if string(appended) != want {
+				t.Error("AppendRecord's records differ from encoding/csv's")
+			}
+		}
 		if got != want {
 			gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
 			for i := range min(len(gl), len(wl)) {
