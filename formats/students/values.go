@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/rostersync/rostersync/pkg/value"
 )
 
 // parseDate reads a date written YYYY-MM-DD or M/D/YYYY (one or two digits for month and day)
@@ -127,8 +125,6 @@ func hasE(s string) bool {
 	return false
 }
 
-// validEmail is a plain check of an e-mail address: one @, a local part, a dotted domain, no
-// spaces and no empty labels.
 // emailForbidden is 1 for the bytes an address may not contain: spaces and <>(),;:"[]\.
 var emailForbidden = func() (t [256]uint8) {
 	for _, c := range []byte(" \t\r\n<>(),;:\"[]\\") {
@@ -137,34 +133,37 @@ var emailForbidden = func() (t [256]uint8) {
 	return t
 }()
 
+// validEmail is a plain check of an e-mail address: one @, a local part, a dotted domain, no
+// spaces and no empty labels.
 func validEmail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || strings.IndexByte(s[at+1:], '@') >= 0 {
-		return false
-	}
-	local, domain := s[:at], s[at+1:]
+	// One pass, deciding at each dot, @ and hyphen from the byte before it (prev: '@' before
+	// the first byte, so that a leading dot or @ fails as an empty part).
+	ats, dots := 0, 0 // dots: those after the @
 	bad := uint8(0)
-	for i := 0; i < len(s); i++ { // one pass over the bytes, no branch per byte
-		bad |= emailForbidden[s[i]]
-	}
-	if bad != 0 || value.MisplacedDot(local) {
-		return false
-	}
-	if strings.IndexByte(domain, '.') < 0 {
-		return false // one label
-	}
-	for rest := domain; ; { // each dot-separated label, with no slice per address
-		i := strings.IndexByte(rest, '.')
-		l := rest
-		if i >= 0 {
-			l = rest[:i]
+	prev := byte('@')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		bad |= emailForbidden[c]
+		switch c {
+		case '@':
+			ats++
+			if prev == '.' || prev == '@' { // a local part that ends with a dot, or none
+				return false
+			}
+		case '.':
+			if prev == '.' || prev == '@' || (ats > 0 && prev == '-') { // an empty label or part, a label ending with -
+				return false
+			}
+			if ats > 0 {
+				dots++
+			}
+		case '-':
+			if ats > 0 && (prev == '.' || prev == '@') { // a domain label starting with -
+				return false
+			}
 		}
-		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		if i < 0 {
-			return true
-		}
-		rest = rest[i+1:]
+		prev = c
 	}
+	// One @, a domain of two labels at least, not ending with a dot or a hyphen.
+	return bad == 0 && ats == 1 && dots > 0 && prev != '.' && prev != '-'
 }
