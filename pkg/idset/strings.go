@@ -22,11 +22,11 @@ func NewStrings[V any](hint int) *Strings[V] {
 // Len returns the number of keys.
 func (s *Strings[V]) Len() int { return len(s.keys) + len(s.spill) }
 
-// Set stores v for k, replacing any value.
+// Set stores v for k, replacing any value: one probe of the table.
 func (s *Strings[V]) Set(k string, v V) {
-	h := s.hash(k)
-	if i, ok := s.at.Get(h); ok {
-		if s.keys[i] == k {
+	h, slot := s.at.find(s.hash(k))
+	if s.at.keys[slot] == h {
+		if i := s.at.vals[slot]; s.keys[i] == k {
 			s.vals[i] = v
 			return
 		}
@@ -36,7 +36,7 @@ func (s *Strings[V]) Set(k string, v V) {
 		s.spill[k] = v
 		return
 	}
-	s.at.Set(h, int32(len(s.keys)))
+	s.at.insert(slot, h, int32(len(s.keys)))
 	s.keys = append(s.keys, k)
 	s.vals = append(s.vals, v)
 }
