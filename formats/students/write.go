@@ -207,6 +207,9 @@ type writer struct {
 	siteByName  map[string][]string    // lower-case SITE_NAME -> SITE_IDs
 	seen        *idset.Strings[string] // STUDENT_ID -> sourcedId of the student written with it
 	cloneSeen   bool                   // the users' strings are valid only during user: seen keeps copies
+	// repeated, when set, holds the hashes of the STUDENT_IDs more than one student has: only
+	// those can collide, so only those go through seen (nil: every one does).
+	repeated *idset.Map
 	idx         map[string]int         // column name -> index of its first column in cols
 	first       []int                  // per column of cols, idx of its name
 	at          columnsAt              // idx of the columns a row is built from (-1: not in the layout)
@@ -284,9 +287,12 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 		w.fail(roster.CodeMissingRequired, ColStudentID, fmt.Sprintf("a student has neither identifier nor sourcedId for STUDENT_ID (name %q %q): not written", u.GivenName, u.FamilyName))
 		return nil, false
 	}
-	if prev, dup := w.seen.Get(id); dup {
-		w.fail(roster.CodeIDCollision, ColStudentID, fmt.Sprintf("%s and student %q would both be STUDENT_ID %q: %s not written", who(prev), u.SourcedID, id, who(u.SourcedID)))
-		return nil, false
+	check := w.repeated == nil || w.repeated.Has(idset.Hash(id))
+	if check {
+		if prev, dup := w.seen.Get(id); dup {
+			w.fail(roster.CodeIDCollision, ColStudentID, fmt.Sprintf("%s and student %q would both be STUDENT_ID %q: %s not written", who(prev), u.SourcedID, id, who(u.SourcedID)))
+			return nil, false
+		}
 	}
 	put(w.at.id, id)
 
@@ -343,6 +349,9 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 	}
 	if missing {
 		return nil, false
+	}
+	if !check {
+		return v, true
 	}
 	src := u.SourcedID
 	if w.cloneSeen {

@@ -23,7 +23,7 @@ func (Format) WriteStream(ctx context.Context, dst format.Dest, scratch string, 
 	if err != nil {
 		return nil, err
 	}
-	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10), students: store{scratch: scratch}}, nil
+	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10), keys: idset.NewBag(1 << 16), students: store{scratch: scratch}}, nil
 }
 
 // stream is the state of one WriteStream.
@@ -37,6 +37,7 @@ type stream struct {
 	// birth date: a demographics record's is kept only for a student, and found at End
 	// by place, not looked up.
 	index  *idset.Strings[int32]
+	keys   *idset.Bag // each student's STUDENT_ID hash: the few repeated are found at End
 	births []string
 	other  *idset.Strings[string] // birth dates of users not (yet) met as students
 	rec    []byte
@@ -84,6 +85,13 @@ func (s *stream) User(u *roster.User) error {
 		id, _ = spool.NextString(kept) // the sourcedId, packed first: the key is its copy there
 	}
 	s.index.Set(id, int32(len(s.births)))
+	field := "identifier"
+	if s.b.w.bySourcedID {
+		field = "sourcedId"
+	}
+	if key := roster.UserKey(u, field); key != "" {
+		s.keys.Add(idset.Hash(key), int32(len(s.births)))
+	}
 	s.births = append(s.births, "")
 	return nil
 }
@@ -115,6 +123,7 @@ func (s *stream) End(count func(roster.Kind) int) error {
 	defer rows.close()
 	var u roster.User
 	n := 0
+	s.b.w.repeated, s.keys = s.keys.Repeated(), nil // only these STUDENT_IDs can be written twice
 	err := s.students.each(func(rec []byte, stable bool) error {
 		s.b.w.cloneSeen = !stable // a spooled record's bytes are reused after the call
 		if n++; n%4096 == 0 {
