@@ -210,10 +210,10 @@ type writer struct {
 	// repeated, when set, holds the hashes of the STUDENT_IDs more than one student has: only
 	// those can collide, so only those go through seen (nil: every one does).
 	repeated *idset.Map
-	idx         map[string]int         // column name -> index of its first column in cols
-	first       []int                  // per column of cols, idx of its name
-	at          columnsAt              // idx of the columns a row is built from (-1: not in the layout)
-	set         []bool                 // the columns of the row being built that have a value (blank or not)
+	idx      map[string]int // column name -> index of its first column in cols
+	first    []int          // per column of cols, idx of its name
+	at       columnsAt      // idx of the columns a row is built from (-1: not in the layout)
+	set      []bool         // the columns of the row being built that have a value (blank or not)
 
 	multiSchool, multiGrade, birthsUsed int
 
