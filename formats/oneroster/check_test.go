@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/rostersync/rostersync/pkg/randtext"
 )
 
 // excelNumberSpec is excelNumber written the plain way: the first E or e, a signed exponent of
@@ -38,11 +40,7 @@ func TestExcelNumber(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	const alphabet = "0123456789.-+eEa"
 	for range 200_000 {
-		b := make([]byte, r.IntN(9))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-		if s := string(b); excelNumber(s) != excelNumberSpec(s) {
+		if s := randtext.Bytes(r, alphabet, 9); excelNumber(s) != excelNumberSpec(s) {
 			t.Fatalf("excelNumber(%q) = %v, the plain version says %v", s, excelNumber(s), excelNumberSpec(s))
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/rostersync/rostersync/pkg/randtext"
 )
 
 // plainEmail is the plain reading of validEmail's rule, which validEmail (one pass over the
@@ -50,11 +52,7 @@ func TestValidEmailRandom(t *testing.T) {
 	alphabet := []string{"a", "b", ".", "@", "-", " ", ";", "é", "x.y", "@c.d"}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 200_000 {
-		var b strings.Builder
-		for range rng.IntN(9) {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
-		}
-		if s := b.String(); validEmail(s) != plainEmail(s) {
+		if s := randtext.String(rng, alphabet, 9); validEmail(s) != plainEmail(s) {
 			t.Fatalf("validEmail(%q) = %v, the plain reading %v", s, validEmail(s), plainEmail(s))
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/rostersync/rostersync/pkg/randtext"
 )
 
 // outcomes reads all of data with encoding/csv (LazyQuotes off, any number of fields), one line
@@ -102,11 +104,7 @@ func TestSplitCommas(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	const alphabet = ",,a-.\x2d\x2c\xac\x01\xff"
 	for range 100_000 {
-		b := make([]byte, r.IntN(40))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-		s := string(b)
+		s := randtext.Bytes(r, alphabet, 40)
 		got, want := splitCommas(nil, s), strings.Split(s, ",")
 		if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
 			t.Fatalf("splitCommas(%q) = %q, want %q", s, got, want)

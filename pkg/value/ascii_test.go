@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rostersync/rostersync/pkg/randtext"
 )
 
 // The word-at-a-time checks agree with the byte loops whatever byte stands where, and
@@ -91,11 +93,7 @@ func TestEmailProblemAsBefore(t *testing.T) {
 	pieces := []string{"a", "Z", "@", ".", ".", " ", "\t", "\x7f", "\x01", "é", "\u00a0", "\u200b", "\u2028", "-", "9"}
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 200_000 {
-		var b strings.Builder
-		for range r.IntN(24) {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-		}
-		if s := b.String(); EmailProblem(s) != emailProblemBefore(s) {
+		if s := randtext.String(r, pieces, 24); EmailProblem(s) != emailProblemBefore(s) {
 			t.Fatalf("EmailProblem(%q) = %q, before %q", s, EmailProblem(s), emailProblemBefore(s))
 		}
 	}
