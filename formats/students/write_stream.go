@@ -32,7 +32,7 @@ type stream struct {
 	dst      format.Dest
 	b        *build
 	students store  // each student packed (pack)
-	strs     blocks // the strings kept of the orgs and birth dates
+	strs     blocks // the strings kept of the orgs, the birth dates and the spooled students' sourcedIds
 	// index is each student's place among students, by sourcedId, and births each one's
 	// birth date: a demographics record's is kept only for a student, and found at End
 	// by place, not looked up.
@@ -79,9 +79,11 @@ func (s *stream) User(u *roster.User) error {
 	if err != nil {
 		return err
 	}
-	id := s.strs.str(u.SourcedID)
+	var id string
 	if kept != nil {
 		id, _ = spool.NextString(kept) // the sourcedId, packed first: the key is its copy there
+	} else {
+		id = s.strs.str(u.SourcedID) // spooled: the spool's bytes are not kept
 	}
 	s.index.Set(id, int32(len(s.births)))
 	s.births = append(s.births, "")

@@ -147,3 +147,41 @@ func TestWriteStreamTwoStudentsOneSourcedID(t *testing.T) {
 		t.Errorf("the second student with sourcedId u1: %v, want format.ErrStreamOrder", err)
 	}
 }
+
+// A student kept in memory is kept once: its sourcedId, the index's key, is the copy packed
+// with the rest of the student, not a second copy among the orgs' strings and birth dates
+// (which would grow with every student for nothing). A spooled student's key is a copy, as the
+// spool's bytes are not kept.
+func TestWriteStreamKeepsAStudentOnce(t *testing.T) {
+	for _, mem := range []int{storeMemory, 0} {
+		func() {
+			defer func(was int) { storeMemory = was }(storeMemory)
+			storeMemory = mem
+			ws, err := New().WriteStream(t.Context(), nil, t.TempDir(), format.Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := ws.(*stream)
+			defer s.students.close()
+			const n = 1000
+			for i := range n {
+				u := roster.User{SourcedID: fmt.Sprintf("student-%04d", i), Identifier: fmt.Sprint(i), Role: "student", GivenName: "A", FamilyName: "B"}
+				if err := s.User(&u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			kept := 0
+			for _, b := range s.strs.list {
+				kept += len(b)
+			}
+			if want := map[bool]int{true: 0, false: n * len("student-0000")}[mem > 0]; kept != want {
+				t.Errorf("%d bytes in memory: %d bytes of strings kept besides the students, want %d", mem, kept, want)
+			}
+			for i := range n {
+				if at, ok := s.index.Get(fmt.Sprintf("student-%04d", i)); !ok || at != int32(i) {
+					t.Fatalf("%d bytes in memory: student %d found at %d, %v", mem, i, at, ok)
+				}
+			}
+		}()
+	}
+}
