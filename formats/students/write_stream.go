@@ -23,7 +23,7 @@ func (Format) WriteStream(ctx context.Context, dst format.Dest, scratch string, 
 	if err != nil {
 		return nil, err
 	}
-	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10), students: store{scratch: scratch}}, nil
+	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10), students: store{scratch: scratch, budget: storeMemory}}, nil
 }
 
 // stream is the state of one WriteStream.
@@ -112,7 +112,9 @@ func (s *stream) Enrollment(*roster.Enrollment) error           { return nil }
 
 // End builds each student's row, in the order they came, and writes students.csv.
 func (s *stream) End(count func(roster.Kind) int) error {
-	rows := store{scratch: s.students.scratch}
+	// The rows share the budget with the students they are built from, who stay in memory
+	// until the last row is built.
+	rows := store{scratch: s.students.scratch, budget: storeMemory - s.students.size}
 	defer s.students.close()
 	defer rows.close()
 	var u roster.User
@@ -156,22 +158,24 @@ func (s *stream) End(count func(roster.Kind) int) error {
 	})
 }
 
-// store keeps records in blocks in memory up to storeMemory bytes, and the rest in a spool
-// file in scratch: the memory a conversion takes grows with its students, not with the length
-// of their rows.
+// store keeps records in blocks in memory up to budget bytes, and the rest in a spool file in
+// scratch: the memory a conversion takes grows with its students, not with the length of their
+// rows.
 type store struct {
 	mem     blocks
 	size    int
+	budget  int
 	scratch string
 	sp      *spool.Spool
 }
 
-// storeMemory is the most bytes of records a store keeps in memory (a variable for tests).
+// storeMemory is the most bytes of records the stream keeps in memory, the students' and, at
+// End, their rows' together (a variable for tests).
 var storeMemory = 256 << 20
 
 // add keeps a copy of rec, and returns it when it is kept in memory (nil when spooled).
 func (st *store) add(rec []byte) ([]byte, error) {
-	if st.sp == nil && st.size+len(rec) <= storeMemory {
+	if st.sp == nil && st.size+len(rec) <= st.budget {
 		st.size += len(rec)
 		return st.mem.add(rec), nil
 	}
