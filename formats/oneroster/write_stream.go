@@ -434,6 +434,3 @@ func (k *kindFile[T]) copyPadded(w io.Writer) error {
 	}
 	return bw.Flush()
 }
-
-// quoted marks the bytes that make a field quoted wherever they are.
-var quoted = [256]bool{'\n': true, '\r': true, '"': true, ',': true}

@@ -23,7 +23,7 @@ func (Format) WriteStream(ctx context.Context, dst format.Dest, scratch string, 
 	if err != nil {
 		return nil, err
 	}
-	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10), keys: idset.NewBag(1 << 16), students: store{scratch: scratch}}, nil
+	return &stream{ctx: ctx, dst: dst, b: b, index: idset.NewStrings[int32](1 << 10), keys: idset.NewBag(1 << 16), students: store{scratch: scratch, budget: storeMemory}}, nil
 }
 
 // stream is the state of one WriteStream.
@@ -32,7 +32,7 @@ type stream struct {
 	dst      format.Dest
 	b        *build
 	students store  // each student packed (pack)
-	strs     blocks // the strings kept of the orgs and birth dates
+	strs     blocks // the strings kept of the orgs, the birth dates and the spooled students' sourcedIds
 	// index is each student's place among students, by sourcedId, and births each one's
 	// birth date: a demographics record's is kept only for a student, and found at End
 	// by place, not looked up.
@@ -80,9 +80,11 @@ func (s *stream) User(u *roster.User) error {
 	if err != nil {
 		return err
 	}
-	id := s.strs.str(u.SourcedID)
+	var id string
 	if kept != nil {
 		id, _ = spool.NextString(kept) // the sourcedId, packed first: the key is its copy there
+	} else {
+		id = s.strs.str(u.SourcedID) // spooled: the spool's bytes are not kept
 	}
 	s.index.Set(id, int32(len(s.births)))
 	field := "identifier"
@@ -118,7 +120,9 @@ func (s *stream) Enrollment(*roster.Enrollment) error           { return nil }
 
 // End builds each student's row, in the order they came, and writes students.csv.
 func (s *stream) End(count func(roster.Kind) int) error {
-	rows := store{scratch: s.students.scratch}
+	// The rows share the budget with the students they are built from, who stay in memory
+	// until the last row is built.
+	rows := store{scratch: s.students.scratch, budget: storeMemory - s.students.size}
 	defer s.students.close()
 	defer rows.close()
 	var u roster.User
@@ -163,22 +167,24 @@ func (s *stream) End(count func(roster.Kind) int) error {
 	})
 }
 
-// store keeps records in blocks in memory up to storeMemory bytes, and the rest in a spool
-// file in scratch: the memory a conversion takes grows with its students, not with the length
-// of their rows.
+// store keeps records in blocks in memory up to budget bytes, and the rest in a spool file in
+// scratch: the memory a conversion takes grows with its students, not with the length of their
+// rows.
 type store struct {
 	mem     blocks
 	size    int
+	budget  int
 	scratch string
 	sp      *spool.Spool
 }
 
-// storeMemory is the most bytes of records a store keeps in memory (a variable for tests).
+// storeMemory is the most bytes of records the stream keeps in memory, the students' and, at
+// End, their rows' together (a variable for tests).
 var storeMemory = 256 << 20
 
 // add keeps a copy of rec, and returns it when it is kept in memory (nil when spooled).
 func (st *store) add(rec []byte) ([]byte, error) {
-	if st.sp == nil && st.size+len(rec) <= storeMemory {
+	if st.sp == nil && st.size+len(rec) <= st.budget {
 		st.size += len(rec)
 		return st.mem.add(rec), nil
 	}

@@ -3,6 +3,8 @@ package students
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -145,5 +147,97 @@ func TestWriteStreamTwoStudentsOneSourcedID(t *testing.T) {
 	}
 	if err := s.User(&u[1]); !errors.Is(err, format.ErrStreamOrder) {
 		t.Errorf("the second student with sourcedId u1: %v, want format.ErrStreamOrder", err)
+	}
+}
+
+// A student kept in memory is kept once: its sourcedId, the index's key, is the copy packed
+// with the rest of the student, not a second copy among the orgs' strings and birth dates
+// (which would grow with every student for nothing). A spooled student's key is a copy, as the
+// spool's bytes are not kept.
+func TestWriteStreamKeepsAStudentOnce(t *testing.T) {
+	for _, mem := range []int{storeMemory, 0} {
+		func() {
+			defer func(was int) { storeMemory = was }(storeMemory)
+			storeMemory = mem
+			ws, err := New().WriteStream(t.Context(), nil, t.TempDir(), format.Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := ws.(*stream)
+			defer s.students.close()
+			const n = 1000
+			for i := range n {
+				u := roster.User{SourcedID: fmt.Sprintf("student-%04d", i), Identifier: fmt.Sprint(i), Role: "student", GivenName: "A", FamilyName: "B"}
+				if err := s.User(&u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			kept := 0
+			for _, b := range s.strs.list {
+				kept += len(b)
+			}
+			if want := map[bool]int{true: 0, false: n * len("student-0000")}[mem > 0]; kept != want {
+				t.Errorf("%d bytes in memory: %d bytes of strings kept besides the students, want %d", mem, kept, want)
+			}
+			for i := range n {
+				if at, ok := s.index.Get(fmt.Sprintf("student-%04d", i)); !ok || at != int32(i) {
+					t.Fatalf("%d bytes in memory: student %d found at %d, %v", mem, i, at, ok)
+				}
+			}
+		}()
+	}
+}
+
+// scratchWatch is a Dest whose file notes, at each write, whether the scratch folder holds a
+// file (a spool) at that moment.
+type scratchWatch struct {
+	scratch string
+	writes  int
+	spooled bool
+	out     strings.Builder
+}
+
+func (d *scratchWatch) Create(string) (io.WriteCloser, error) { return d, nil }
+func (d *scratchWatch) Close() error                          { return nil }
+func (d *scratchWatch) Write(p []byte) (int, error) {
+	d.writes++
+	if ents, err := os.ReadDir(d.scratch); err == nil && len(ents) > 0 {
+		d.spooled = true
+	}
+	return d.out.Write(p)
+}
+
+// The students kept in memory and the rows built from them at End share one budget
+// (storeMemory): the rows past what the students left of it go to the scratch file as well,
+// so that End holds at most the budget of both, not twice it. 400 students of 1 KB fit the
+// budget; they and their rows do not, and students.csv is written in several pieces while the
+// rows are read back from the spool.
+func TestWriteStreamRowsShareTheBudget(t *testing.T) {
+	r := &roster.Roster{Orgs: []roster.Org{{SourcedID: "s1", Name: "Lincoln", Type: "school", Identifier: "LIN"}}}
+	for i := range 400 {
+		r.Users = append(r.Users, roster.User{SourcedID: fmt.Sprintf("u%d", i), Identifier: fmt.Sprint(1000 + i), Role: "student",
+			GivenName: strings.Repeat("n", 1000), FamilyName: "F", Password: "pw", OrgIDs: []string{"s1"}, Grades: []string{"09"}})
+	}
+	defer func(was int) { storeMemory = was }(storeMemory)
+	storeMemory = 600 << 10
+	d := &scratchWatch{scratch: t.TempDir()}
+	ws, err := New().WriteStream(t.Context(), d, d.scratch, format.Options{}, roster.ReporterFunc(func(p roster.Problem) { t.Errorf("problem %v", p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Emit(ws); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.End(r.Count); err != nil {
+		t.Fatal(err)
+	}
+	if s := ws.(*stream); s.students.sp != nil {
+		t.Fatal("the students did not fit the budget: the test needs them in memory")
+	}
+	if d.writes < 2 || !d.spooled {
+		t.Errorf("students.csv written in %d pieces, the rows spooled: %v; want the rows past the budget spooled", d.writes, d.spooled)
+	}
+	if got := strings.Count(d.out.String(), "\n"); got != 401 {
+		t.Errorf("students.csv has %d lines, want 401", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime/debug"
 	"sync"
+	"unsafe"
 
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -19,7 +20,7 @@ type batch struct {
 	ok           []bool
 	checked      bool     // pre runs on the records as they are parsed (else before fn has each)
 	blocks       []*block // the blocks the records' strings point into, counted once each
-	bytes        int      // the size of those blocks
+	bytes        int      // the size of those blocks, and of the records' cells (a string header each)
 }
 
 func (b *batch) len() int { return len(b.lines) }
@@ -58,6 +59,7 @@ func (b *batch) add(r *Reader) error {
 		b.blocks = append(b.blocks, cur)
 		b.bytes += len(cur.buf)
 	}
+	b.bytes += (len(fields) - n0) * cellSize
 	b.starts = append(b.starts, n0)
 	b.ends = append(b.ends, len(fields))
 	b.lines = append(b.lines, line)
@@ -78,14 +80,17 @@ func (b *batch) check(pre Pre, i int) {
 	b.starts[i] = len(b.fields)
 	b.fields = append(b.fields, out...)
 	b.ends[i] = len(b.fields)
+	b.bytes += len(out) * cellSize
 }
 
-// A batch ends at batchRows records, or sooner once the blocks its records point into take
-// batchBytes: roster rows are a few hundred bytes, but a record may take a megabyte, and the
-// batches in flight must not hold thousands of those.
+// A batch ends at batchRows records, or sooner once the blocks its records point into and
+// their cells take batchBytes: roster rows are a few hundred bytes, but a record may take a
+// megabyte, or hold 10,000 cells (a string header of 16 bytes each for a byte of the file, a
+// comma), and the batches in flight must not hold thousands of those.
 const (
 	batchRows  = 1024
 	batchBytes = 8 << 20
+	cellSize   = int(unsafe.Sizeof(""))
 )
 
 // Pre checks one record without state shared with other records. It may change the record and

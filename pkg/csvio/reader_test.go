@@ -746,3 +746,39 @@ func TestRowsHintLongFirstRow(t *testing.T) {
 		t.Errorf("RowsHint = %d for %d rows of %d KiB, want 1-%d", got, rows, size>>10, 16*rows)
 	}
 }
+
+// A batch read ahead is bounded by the memory its records take, not only by the blocks they
+// point into: a row of 10,000 empty cells is 10 KB of file but 160 KB of string headers, so a
+// batch that counted only its blocks (8 MiB) held about 130 MB of cells, and the batches in
+// flight half a gigabyte, for a file of a few megabytes. flush runs after each batch, so the
+// cells fn gets between two flushes are one batch's.
+func TestEachBoundsManyCells(t *testing.T) {
+	const rows, cells = 300, MaxFields
+	data := "h\n" + strings.Repeat(strings.Repeat(",", cells-1)+"\n", rows)
+	rd, err := NewReader(strings.NewReader(data), "f.csv", Options{}, roster.ReporterFunc(func(p roster.Problem) { t.Errorf("problem %v", p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, inBatch, most := 0, 0, 0
+	err = EachPreBatch(context.Background(), rd, nil, func(rec []string, line int, _ bool) error {
+		if len(rec) != cells {
+			return fmt.Errorf("line %d: %d cells, want %d", line, len(rec), cells)
+		}
+		n++
+		inBatch += len(rec)
+		return nil
+	}, func() error {
+		most, inBatch = max(most, inBatch), 0
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != rows {
+		t.Fatalf("%d records, want %d", n, rows)
+	}
+	// At most the budget, and the one record that crossed it.
+	if held, limit := most*16, batchBytes+cells*16; held > limit {
+		t.Errorf("a batch held %d cells (%d MiB of string headers), want at most %d MiB", most, held>>20, limit>>20)
+	}
+}
