@@ -395,11 +395,11 @@ func TestWriteFromOneRoster(t *testing.T) {
 		{"info lossy 0 ", "1 user with role administrator dropped"},
 		{"info lossy 0 ", "1 user with role guardian dropped"},
 		{"info lossy 0 ", "1 user with role teacher dropped"},
-		{"info lossy 0 ", "1 classes dropped"},
+		{"info lossy 0 ", "1 class dropped"},
 		{"info lossy 0 ", "2 enrollments dropped"},
-		{"info lossy 0 ", "demographics of 1 users dropped"},
-		{"info lossy 0 ", "1 students belong to more than one school"},
-		{"info lossy 0 ", "1 students have more than one grade"},
+		{"info lossy 0 ", "demographics of 1 user dropped"},
+		{"info lossy 0 ", "1 student belongs to more than one school"},
+		{"info lossy 0 ", "1 student has more than one grade"},
 	})
 	// PASSWORD stays in its place, blank: the order is fixed.
 	if want := lines(header+",MIDDLE_NAME,BIRTHDATE", "00123,Ana,López,9,0101,ana@x.org,,M,2010-02-05"); out != want {
@@ -410,7 +410,7 @@ func TestWriteFromOneRoster(t *testing.T) {
 	checkProblems(t, probs, []want{
 		{"error missing-required 0 PASSWORD", `student "u1" has no value for PASSWORD (use --passwords-are-dates to take birth dates, or --google-sso)`},
 		{"info lossy 0 ", "administrator"}, {"info lossy 0 ", "guardian"}, {"info lossy 0 ", "teacher"},
-		{"info lossy 0 ", "classes"}, {"info lossy 0 ", "enrollments"}, {"info lossy 0 ", "demographics"},
+		{"info lossy 0 ", "1 class dropped"}, {"info lossy 0 ", "enrollments"}, {"info lossy 0 ", "demographics"},
 		{"info lossy 0 ", "more than one school"}, {"info lossy 0 ", "more than one grade"},
 	})
 	wantOut := lines(header+",BIRTHDATE",

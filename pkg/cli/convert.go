@@ -95,7 +95,8 @@ never written as an active record.
 	return cmd
 }
 
-// ConvertResult is what convert reports: the dropped data counted by reason.
+// ConvertResult is what convert reports: the dropped data counted by reason, and notes about
+// what was written (that it holds birth dates), which drop nothing.
 type ConvertResult struct {
 	Source  string           `json:"source"`
 	From    string           `json:"from"`
@@ -103,6 +104,7 @@ type ConvertResult struct {
 	Dest    string           `json:"dest"`
 	Counts  map[string]int   `json:"counts"`
 	Dropped []roster.Problem `json:"dropped"`
+	Notes   []roster.Problem `json:"notes"`
 	// Input counts what the read of the source found (warnings and infos: a source with
 	// errors is refused), by severity and by code, as validate's summary does.
 	Input Summary `json:"input"`
@@ -198,9 +200,13 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
-		Counts: counts, Dropped: dropped.List(), Input: summaryOf(input)}
-	if res.Dropped == nil {
-		res.Dropped = []roster.Problem{}
+		Counts: counts, Dropped: []roster.Problem{}, Notes: []roster.Problem{}, Input: summaryOf(input)}
+	for _, p := range dropped.List() {
+		if p.Code == roster.CodeLossy {
+			res.Dropped = append(res.Dropped, p)
+		} else {
+			res.Notes = append(res.Notes, p)
+		}
 	}
 	if style == "json" && opts.Dest != "-" {
 		enc := json.NewEncoder(deps.IO.Out)
@@ -210,7 +216,7 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 	if opts.Global.Quiet {
 		return nil
 	}
-	for _, p := range res.Dropped {
+	for _, p := range dropped.List() {
 		fmt.Fprintf(deps.IO.ErrOut, "%s: %s\n", p.Severity, p.Message)
 	}
 	for _, line := range inputWarnings(opts.Src, input) {
