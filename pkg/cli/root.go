@@ -315,6 +315,12 @@ func (g *GlobalOptions) outputStyle(deps *Deps) (string, error) {
 		o = deps.Getenv("ROSTERSYNC_OUTPUT")
 	}
 	if o != "" && !slices.Contains(allStyles, o) {
+		if !g.outputGiven {
+			// No -o on the command line: the value is the environment's, so name where it
+			// comes from.
+			return "", usageError(fmt.Errorf("unknown output style %q in ROSTERSYNC_OUTPUT", o),
+				"ROSTERSYNC_OUTPUT takes table, text, json or csv (a command without that style uses its own default): correct it, unset it, or give -o")
+		}
 		return "", usageError(fmt.Errorf("unknown output style %q", o), "use -o table, text, json or csv")
 	}
 	if o != "" && g.styles != nil && !slices.Contains(g.styles, o) && !g.outputGiven {
