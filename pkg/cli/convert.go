@@ -119,7 +119,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return usageError(errors.New("--to is required"), "add --to "+strings.Join(deps.Formats.Names(), "|"))
 	}
 	if style == "json" && opts.Global.outputGiven && (opts.Dest == "" || opts.Dest == "-") {
-		return usageError(errors.New("convert -o json writes its report on stdout, which DEST - would share"),
+		return usageError(errors.New("convert -o json writes its report on stdout, where the output goes when DEST is absent or -"),
 			"give DEST a file name, or leave out -o json (the report then goes to stderr as text)")
 	}
 	to, err := deps.Formats.Lookup(opts.To)
