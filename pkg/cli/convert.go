@@ -43,7 +43,7 @@ func newConvertCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --to FORMAT [--from FORMAT] [--base OLD] SRC [DEST]",
 		Short: "Turn one roster format into another",
-		Long: `Read SRC (a file, a directory, a .zip, or - with --from), check it, map it through the
+		Long: `Read SRC (a file, a directory, a .zip, or - for stdin; its format detected, or named with --from), check it, map it through the
 canonical roster model and write it in the --to format. Input with errors is refused and nothing
 is written. DEST is a file, a directory, a .zip (for a format whose roster is a set of files),
 or stdout when absent or -; it appears only when the whole output is written (temporary name,

@@ -156,8 +156,9 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		Use:   "rostersync",
 		Short: "Validate, convert, diff and safely upload student roster files",
 		Long: `rostersync checks a roster export exactly as the vendor will, converts between
-OneRoster CSV, Capti and uppercase students.csv, tells what changed between two nightly
-snapshots, and uploads over SFTP atomically, refusing a file that would wipe out students.
+OneRoster CSV, the Capti roster, uppercase students.csv, Clever's SFTP CSV and
+Microsoft School Data Sync v2.1, tells what changed between two nightly snapshots, and
+uploads over SFTP atomically, refusing a file that would wipe out students.
 ` + exitStatusHelp,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
