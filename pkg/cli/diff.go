@@ -410,7 +410,7 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 		}
 		return nil
 	}
-	carried := [2]map[roster.Kind][]string{carries(of), carries(nf)}
+	carried := [2]map[roster.Kind][]string{carries(of, opts.Options), carries(nf, opts.Options)}
 	fields := map[roster.Kind][]string{}
 	for _, k := range roster.Kinds {
 		a, okA := carried[0][k]
@@ -519,9 +519,12 @@ func acrossOrgsAndRoles(of, nf format.Format, kinds []roster.Kind, dopts *diff.O
 	}
 }
 
-// carries returns the fields a format carries per kind; a format without a Carrier carries
-// every field of every kind.
-func carries(f format.Format) map[roster.Kind][]string {
+// carries returns the fields a format carries per kind, with opts; a format without a Carrier
+// carries every field of every kind.
+func carries(f format.Format, opts format.Options) map[roster.Kind][]string {
+	if c, ok := f.(format.OptionsCarrier); ok {
+		return c.CarriesWith(opts)
+	}
 	if c, ok := f.(format.Carrier); ok {
 		return c.Carries()
 	}
