@@ -54,10 +54,10 @@ func newDiffCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 		Short: "Tell what changed between two roster snapshots",
 		Long: `Compare two snapshots entity by entity (orgs, academicSessions, courses, classes, users,
 demographics, enrollments), keyed by sourcedId (enrollments without one by class/user; users
-by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for stdin (with
---format); they may be in different formats. Reports, per kind, how many entities were added,
-removed (with the percentage of the old ones), changed and unchanged; then notes that explain
-likely causes; then the changes, field by field.
+by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for stdin
+(its format detected, or named with --format); they may be in different formats. Reports, per
+kind, how many entities were added, removed (with the percentage of the old ones), changed and
+unchanged; then notes that explain likely causes; then the changes, field by field.
 
 Notes never change the counts: an excel-damage note is a removed and an added entity whose new
 ID is the old one as a spreadsheet rewrote it (leading zeros lost, scientific notation); a rekey
