@@ -184,8 +184,12 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 		grades := false
 		fixer, _ := to.(format.Fixer)
 		for _, p := range dropped.List() {
-			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
 			grades = grades || fixer != nil && fixer.Fixes(p)
+		}
+		// Grouped as validate's text output: one student's problem repeated for every student
+		// is one line with the count and the first.
+		for _, l := range groupedLines(dropped, 0, func(roster.Problem) bool { return true }) {
+			fmt.Fprintln(deps.IO.ErrOut, l)
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %v\n", err)
 		if grades && !opts.Fix {
