@@ -216,6 +216,8 @@ type writer struct {
 	set      []bool         // the columns of the row being built that have a value (blank or not)
 
 	multiSchool, multiGrade, birthsUsed int
+	// unheld counts the students written whose sourcedId or middle name no column holds.
+	unheld struct{ sourcedIDs, middle int }
 
 	// missing holds, per column in layout order, the students without a needed value: reported
 	// one by one, or once when no student has one (the source format lacks the field).
@@ -350,6 +352,7 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 	if missing {
 		return nil, false
 	}
+	w.countUnheld(u, id)
 	if !check {
 		return v, true
 	}
@@ -359,6 +362,18 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 	}
 	w.seen.Set(id, src)
 	return v, true
+}
+
+// countUnheld counts what a written student u (STUDENT_ID id) carries that no column of the
+// row holds: its sourcedId (when STUDENT_ID is another value) and middle name (when the layout
+// has no MIDDLE_NAME).
+func (w *writer) countUnheld(u *roster.User, id string) {
+	if u.SourcedID != "" && u.SourcedID != id {
+		w.unheld.sourcedIDs++
+	}
+	if u.MiddleName != "" && w.at.middle < 0 {
+		w.unheld.middle++
+	}
 }
 
 // columnsAt holds, for each column a row is built from, the index of its first column in the
@@ -465,6 +480,12 @@ func (w *writer) lossy(b *build, count func(roster.Kind) int, names []string) {
 	}
 	if w.multiGrade > 0 {
 		info(fmt.Sprintf("%s more than one grade: only the first is written as GRADE", plural(w.multiGrade, "student has", "students have")))
+	}
+	if n := w.unheld.sourcedIDs; n > 0 {
+		info(fmt.Sprintf("the sourcedIds of %s not written: STUDENT_ID holds the identifier (--student-id sourcedId writes the sourcedId instead)", plural(n, "student", "students")))
+	}
+	if n := w.unheld.middle; n > 0 {
+		info(fmt.Sprintf("the middle names of %s not written: the layout has no %s column", plural(n, "student", "students"), ColMiddleName))
 	}
 }
 
