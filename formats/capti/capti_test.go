@@ -560,3 +560,21 @@ func TestEmailProblem(t *testing.T) {
 		}
 	}
 }
+
+// What a written user carries that Capti's file has no column for is counted as lossy too:
+// userIds, phone numbers, and a disabled account (written as an active one). A value the row
+// holds is not counted: a user without any of them adds nothing.
+func TestWriteCountsUnheldUserFields(t *testing.T) {
+	s1, s2, s3 := student("1", "u1@x.org", "u1@x.org"), student("2", "u2@x.org", "u2@x.org"), student("3", "u3@x.org", "u3@x.org")
+	s1.UserIDs, s1.Phone, s1.EnabledUser = []string{"{SSID:n1}"}, "5035550100", "false"
+	s2.UserIDs, s2.SMS, s2.EnabledUser = []string{"{SIS:77}", "{SSID:n2}"}, "5035550101", "true"
+	out, probs := write(t, &roster.Roster{Users: []roster.User{s1, s2, s3}}, format.Options{})
+	if n := strings.Count(out, "\n"); n != 4 {
+		t.Fatalf("%d lines written, want the header and 3 users:\n%s", n, out)
+	}
+	checkProblems(t, probs, []want{
+		{"info lossy 0 ", "the userIds of 2 users not written: Capti's file has no userIds column"},
+		{"info lossy 0 ", "the phone numbers of 2 users not written: Capti's file has no phone column"},
+		{"info lossy 0 ", "1 user with enabledUser false written as an active user: Capti's file has no such column"},
+	})
+}

@@ -122,6 +122,9 @@ type userRows struct {
 	dropped          map[string]int
 	unwritten        map[string]int // the non-ID column's values left out
 	grades, middle   int            // users written without their grades, middle names
+	// users written without their userIds, phone numbers (phone or sms), and disabled users
+	// written as active ones
+	userIDs, phones, disabled int
 }
 
 // newUserRows returns the rows of a roster of about n users; firstID returns the sourcedId of
@@ -173,6 +176,15 @@ func (w *userRows) add(u *roster.User, at int32, write func([]string) error) err
 	if u.MiddleName != "" {
 		w.middle++
 	}
+	if len(u.UserIDs) > 0 {
+		w.userIDs++
+	}
+	if u.Phone != "" || u.SMS != "" {
+		w.phones++
+	}
+	if strings.EqualFold(u.EnabledUser, "false") {
+		w.disabled++
+	}
 	err := write(rec)
 	clear(rec)
 	return err
@@ -212,6 +224,19 @@ func (w *userRows) report(count func(roster.Kind) int) {
 	}
 	if w.middle > 0 {
 		lossy(fmt.Sprintf("the middle names of %s not written: Capti's file has no middle name column", plural(w.middle, "user", "users")))
+	}
+	if w.userIDs > 0 {
+		lossy(fmt.Sprintf("the userIds of %s not written: Capti's file has no userIds column", plural(w.userIDs, "user", "users")))
+	}
+	if w.phones > 0 {
+		lossy(fmt.Sprintf("the phone numbers of %s not written: Capti's file has no phone column", plural(w.phones, "user", "users")))
+	}
+	if w.disabled > 0 {
+		as := "active users"
+		if w.disabled == 1 {
+			as = "an active user"
+		}
+		lossy(fmt.Sprintf("%s with enabledUser false written as %s: Capti's file has no such column", plural(w.disabled, "user", "users"), as))
 	}
 	var other []string
 	for _, k := range []struct {

@@ -600,14 +600,18 @@ func TestWriteCountsEveryEnrollmentIDLost(t *testing.T) {
 func TestDateMessages(t *testing.T) {
 	exampleDate := regexp.MustCompile(`\b\d{1,2}/\d{1,2}/\d{4}\b`)
 	for _, tc := range []struct {
-		dob  string
-		says []string
+		dob       string
+		says, not []string
 	}{
-		{"2010-13-45", []string{"year first", "month first, MM/DD/YYYY"}},
-		{"13/45/2010", []string{"no such date", "month first", "01 to 12"}},
-		{"02/30/2011", []string{"no such date", "month first"}},
-		{"1/2/2010", []string{"leading zero", "--clever-lenient-dates"}},
-		{"March 4 2010", []string{"not a date written MM/DD/YYYY, month first"}},
+		// Year first and no such day either way: rewriting it month first does not make it a date.
+		{"2010-13-45", []string{"year first", "month first, MM/DD/YYYY", "no such date"}, nil},
+		{"2010-03-14", []string{"year first", "month first, MM/DD/YYYY"}, []string{"no such date"}},
+		// The day-first advice only where the value is a real date read day first.
+		{"13/45/2010", []string{"no such date", "month first", "01 to 12"}, []string{"day first"}},
+		{"02/30/2011", []string{"no such date", "month first"}, []string{"day first"}},
+		{"14/03/2012", []string{"no such date", "month first", "day first"}, nil},
+		{"1/2/2010", []string{"leading zero", "--clever-lenient-dates"}, nil},
+		{"March 4 2010", []string{"not a date written MM/DD/YYYY, month first"}, nil},
 	} {
 		m := example(t)
 		f := m[StudentsFile]
@@ -621,7 +625,12 @@ func TestDateMessages(t *testing.T) {
 				t.Errorf("DOB %s: the message does not say %q: %s", tc.dob, s, msg)
 			}
 		}
-		if strings.Contains(msg, tc.dob) || strings.Contains(msg, "2010") || strings.Contains(msg, "2011") {
+		for _, s := range tc.not {
+			if strings.Contains(msg, s) {
+				t.Errorf("DOB %s: the message says %q: %s", tc.dob, s, msg)
+			}
+		}
+		if strings.Contains(msg, tc.dob) || strings.Contains(msg, "2010") || strings.Contains(msg, "2011") || strings.Contains(msg, "14/03") {
 			t.Errorf("DOB %s: the message shows the birth date: %s", tc.dob, msg)
 		}
 		ex := exampleDate.FindAllString(msg, -1)

@@ -113,9 +113,11 @@ func raceFlags(d *roster.Demographics) [6]raceFlag {
 // validDate reports whether v is MM/DD/YYYY (M/D/YYYY too when lenient) naming a real day.
 func validDate(v string, lenient bool) bool {
 	m, d, y, ok := splitDate(v, lenient)
-	if !ok {
-		return false
-	}
+	return ok && realDay(m, d, y)
+}
+
+// realDay reports whether month m, day d of year y is a day of the calendar.
+func realDay(m, d, y int) bool {
 	days := [...]int{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 	if m < 1 || m > 12 || d < 1 || d > days[m-1] {
 		return false
@@ -145,7 +147,7 @@ func splitDate(v string, lenient bool) (m, d, y int, ok bool) {
 }
 
 // yearFirst matches a date written year first: 2012-03-14, 2012/3/14.
-var yearFirst = regexp.MustCompile(`^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$`)
+var yearFirst = regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$`)
 
 // dateMessage says in plain words what is wrong with v, a value of the date column name that
 // validDate refused, with an example whose day cannot be taken for a month. A DOB's value is
@@ -156,13 +158,24 @@ func dateMessage(name, v string) string {
 	if name == "DOB" {
 		what = "DOB (value not shown: a birth date is personal data)"
 	}
-	switch _, _, _, digits := splitDate(v, true); {
-	case yearFirst.MatchString(v):
+	const noSuchDate = "Clever reads dates month first, MM/DD/YYYY, so the month is 01 to 12 and the day one that month has"
+	m, d, y, digits := splitDate(v, true)
+	if ymd := yearFirst.FindStringSubmatch(v); ymd != nil {
+		y, m, d := atoi(ymd[1]), atoi(ymd[2]), atoi(ymd[3])
+		if !realDay(m, d, y) {
+			// Rewritten month first it would still be refused: say so now, not on the next upload.
+			return fmt.Sprintf("%s is written year first and is no such date: %s (%s)", what, noSuchDate, example)
+		}
 		return fmt.Sprintf("%s is written year first: Clever reads dates month first, MM/DD/YYYY (%s)", what, example)
+	}
+	switch {
 	case digits && validDate(v, true):
 		return fmt.Sprintf("%s is missing a leading zero: Clever reads dates as MM/DD/YYYY, two digits for the month and the day (%s); or give --clever-lenient-dates to accept M/D/YYYY", what, example)
+	case digits && realDay(d, m, y):
+		// Read day first it is a date: the export writes the day first.
+		return fmt.Sprintf("%s is no such date: %s (%s); read day first it is one: an export that writes the day first must be set to month first", what, noSuchDate, example)
 	case digits:
-		return fmt.Sprintf("%s is no such date: Clever reads dates month first, MM/DD/YYYY, so the month is 01 to 12 and the day one that month has (%s); an export that writes the day first must be set to month first", what, example)
+		return fmt.Sprintf("%s is no such date: %s (%s)", what, noSuchDate, example)
 	}
 	return fmt.Sprintf("%s is not a date written MM/DD/YYYY, month first, as Clever requires (%s)", what, example)
 }
@@ -298,4 +311,13 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// atoi is the value of s, ASCII digits only (yearFirst matched them).
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }

@@ -60,7 +60,7 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 	}
 	fill.report()
 	if len(r.Demographics) > 0 {
-		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "demographics.csv",
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodePersonalData, File: "demographics.csv",
 			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when the vendor needs them", len(r.Demographics))})
 	}
 	return writeManifest(dst, version, modes)

@@ -220,7 +220,7 @@ func (s *stream) End(func(roster.Kind) int) error {
 	}
 	s.fill.report()
 	if s.demographics > 0 {
-		s.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: "demographics.csv",
+		s.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodePersonalData, File: "demographics.csv",
 			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when the vendor needs them", s.demographics)})
 	}
 	return writeManifest(s.dst, s.version, modes)

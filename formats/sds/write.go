@@ -405,7 +405,7 @@ func (f Format) Write(ctx context.Context, dst format.Dest, r *roster.Roster, op
 		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: file, Message: fmt.Sprintf("%d %s", w.lossy[file][reason], reason)})
 	}
 	if len(r.Demographics) > 0 {
-		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: fileDemographics,
+		rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodePersonalData, File: fileDemographics,
 			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when SDS needs them", len(r.Demographics))})
 	}
 	return nil

@@ -532,7 +532,7 @@ func (s *stream) End(func(roster.Kind) int) error {
 		}
 	}
 	if s.demographics > 0 {
-		s.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodeLossy, File: fileDemographics,
+		s.rep.Report(roster.Problem{Severity: roster.Info, Code: roster.CodePersonalData, File: fileDemographics,
 			Message: fmt.Sprintf("%d demographics records written: they hold birth dates, share them only when SDS needs them", s.demographics)})
 	}
 	return nil

@@ -137,6 +137,16 @@ func (Format) Carries() map[roster.Kind][]string {
 	}
 }
 
+// CarriesWith is Carries with opts: with --student-id sourcedId, STUDENT_ID holds the
+// sourcedId (the user key), so the file carries no identifier to compare.
+func (f Format) CarriesWith(opts format.Options) map[roster.Kind][]string {
+	c := f.Carries()
+	if strings.EqualFold(settingsOf(opts).StudentID, "sourcedId") {
+		c[roster.UserKind] = slices.DeleteFunc(c[roster.UserKind], func(s string) bool { return s == "identifier" })
+	}
+	return c
+}
+
 // UserKey returns "identifier": STUDENT_ID is the student number, OneRoster's identifier
 // (sourcedId with --student-id sourcedId), and SITE_ID a school's identifier.
 func (Format) UserKey(opts format.Options) (user, org string) {

@@ -395,11 +395,12 @@ func TestWriteFromOneRoster(t *testing.T) {
 		{"info lossy 0 ", "1 user with role administrator dropped"},
 		{"info lossy 0 ", "1 user with role guardian dropped"},
 		{"info lossy 0 ", "1 user with role teacher dropped"},
-		{"info lossy 0 ", "1 classes dropped"},
+		{"info lossy 0 ", "1 class dropped"},
 		{"info lossy 0 ", "2 enrollments dropped"},
-		{"info lossy 0 ", "demographics of 1 users dropped"},
-		{"info lossy 0 ", "1 students belong to more than one school"},
-		{"info lossy 0 ", "1 students have more than one grade"},
+		{"info lossy 0 ", "demographics of 1 user dropped"},
+		{"info lossy 0 ", "1 student belongs to more than one school"},
+		{"info lossy 0 ", "1 student has more than one grade"},
+		{"info lossy 0 ", "the sourcedIds of 1 student not written: STUDENT_ID holds the identifier"},
 	})
 	// PASSWORD stays in its place, blank: the order is fixed.
 	if want := lines(header+",MIDDLE_NAME,BIRTHDATE", "00123,Ana,López,9,0101,ana@x.org,,M,2010-02-05"); out != want {
@@ -410,8 +411,9 @@ func TestWriteFromOneRoster(t *testing.T) {
 	checkProblems(t, probs, []want{
 		{"error missing-required 0 PASSWORD", `student "u1" has no value for PASSWORD (use --passwords-are-dates to take birth dates, or --google-sso)`},
 		{"info lossy 0 ", "administrator"}, {"info lossy 0 ", "guardian"}, {"info lossy 0 ", "teacher"},
-		{"info lossy 0 ", "classes"}, {"info lossy 0 ", "enrollments"}, {"info lossy 0 ", "demographics"},
+		{"info lossy 0 ", "1 class dropped"}, {"info lossy 0 ", "enrollments"}, {"info lossy 0 ", "demographics"},
 		{"info lossy 0 ", "more than one school"}, {"info lossy 0 ", "more than one grade"},
+		{"info lossy 0 ", "the sourcedIds of 1 student not written"},
 	})
 	wantOut := lines(header+",BIRTHDATE",
 		"u2,Ben,Okafor,K,sch2,,1997-02-05,",
@@ -531,7 +533,8 @@ func TestWriteIDCollision(t *testing.T) {
 		},
 	}
 	out, probs := write(t, r, format.Options{})
-	checkProblems(t, probs, []want{{"error id-collision 0 STUDENT_ID", `student "u1" and student "u2" would both be STUDENT_ID "7"`}})
+	checkProblems(t, probs, []want{{"error id-collision 0 STUDENT_ID", `student "u1" and student "u2" would both be STUDENT_ID "7"`},
+		{"info lossy 0 ", "the sourcedIds of 1 student not written"}})
 	if want := lines(header, "7,A,B,1,s,,p"); out != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}
@@ -593,4 +596,22 @@ func FuzzRead(f *testing.F) {
 			t.Errorf("Read: %v", err)
 		}
 	})
+}
+
+// A middle name the written file has no MIDDLE_NAME column for is counted as lossy; with the
+// column, it is written and not counted.
+func TestWriteCountsMiddleNames(t *testing.T) {
+	r := &roster.Roster{
+		Orgs: []roster.Org{{SourcedID: "s", Type: "school"}},
+		Users: []roster.User{
+			{SourcedID: "7", Identifier: "7", Role: "student", GivenName: "A", MiddleName: "Q", FamilyName: "B", Grades: []string{"01"}, Password: "p", OrgIDs: []string{"s"}},
+		},
+	}
+	l := &format.Layout{Name: "nomiddle", Format: Name, Columns: []format.Column{
+		{Name: ColStudentID, Required: true}, {Name: ColFirstName}, {Name: ColLastName}, {Name: ColGrade}, {Name: ColSiteID}, {Name: ColEmail}, {Name: ColPassword}}}
+	out, probs := write(t, r, format.Options{Layout: l})
+	checkProblems(t, probs, []want{{"info lossy 0 ", "the middle names of 1 student not written: the layout has no MIDDLE_NAME column"}})
+	if want := lines(header, "7,A,B,1,s,,p"); out != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
+	}
 }

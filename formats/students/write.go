@@ -216,6 +216,8 @@ type writer struct {
 	set      []bool         // the columns of the row being built that have a value (blank or not)
 
 	multiSchool, multiGrade, birthsUsed int
+	// unheld counts the students written whose sourcedId or middle name no column holds.
+	unheld struct{ sourcedIDs, middle int }
 
 	// missing holds, per column in layout order, the students without a needed value: reported
 	// one by one, or once when no student has one (the source format lacks the field).
@@ -350,6 +352,7 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 	if missing {
 		return nil, false
 	}
+	w.countUnheld(u, id)
 	if !check {
 		return v, true
 	}
@@ -359,6 +362,18 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 	}
 	w.seen.Set(id, src)
 	return v, true
+}
+
+// countUnheld counts what a written student u (STUDENT_ID id) carries that no column of the
+// row holds: its sourcedId (when STUDENT_ID is another value) and middle name (when the layout
+// has no MIDDLE_NAME).
+func (w *writer) countUnheld(u *roster.User, id string) {
+	if u.SourcedID != "" && u.SourcedID != id {
+		w.unheld.sourcedIDs++
+	}
+	if u.MiddleName != "" && w.at.middle < 0 {
+		w.unheld.middle++
+	}
 }
 
 // columnsAt holds, for each column a row is built from, the index of its first column in the
@@ -430,16 +445,16 @@ func (w *writer) lossy(b *build, count func(roster.Kind) int, names []string) {
 		info(fmt.Sprintf("%s with role %s dropped: students.csv holds students only", plural(roles[k], "user", "users"), role))
 	}
 	for _, d := range []struct {
-		n    int
-		what string
+		n         int
+		one, many string
 	}{
-		{count(roster.AcademicSessionKind), "academic sessions"},
-		{count(roster.CourseKind), "courses"},
-		{count(roster.ClassKind), "classes"},
-		{count(roster.EnrollmentKind), "enrollments"},
+		{count(roster.AcademicSessionKind), "academic session", "academic sessions"},
+		{count(roster.CourseKind), "course", "courses"},
+		{count(roster.ClassKind), "class", "classes"},
+		{count(roster.EnrollmentKind), "enrollment", "enrollments"},
 	} {
 		if d.n > 0 {
-			info(fmt.Sprintf("%d %s dropped: students.csv has none", d.n, d.what))
+			info(fmt.Sprintf("%s dropped: students.csv has none", plural(d.n, d.one, d.many)))
 		}
 	}
 	other, births := b.demoOther, 0
@@ -447,20 +462,30 @@ func (w *writer) lossy(b *build, count func(roster.Kind) int, names []string) {
 		births = b.births
 	}
 	if other > 0 {
-		info(fmt.Sprintf("demographics of %d users dropped (sex, race, ethnicity, place of birth): students.csv has no such columns", other))
+		info(fmt.Sprintf("demographics of %s dropped (sex, race, ethnicity, place of birth): students.csv has no such columns", plural(other, "user", "users")))
 	}
 	if births > 0 {
-		msg := fmt.Sprintf("%d birth dates dropped: the layout has no %s column", births, ColBirthdate)
+		msg := fmt.Sprintf("%s dropped: the layout has no %s column", plural(births, "birth date", "birth dates"), ColBirthdate)
 		if w.birthsUsed > 0 {
-			msg += fmt.Sprintf(" (%d were used as passwords)", w.birthsUsed)
+			used := fmt.Sprintf(" (%d were used as passwords)", w.birthsUsed)
+			if w.birthsUsed == 1 {
+				used = " (1 was used as a password)"
+			}
+			msg += used
 		}
 		info(msg)
 	}
 	if w.multiSchool > 0 {
-		info(fmt.Sprintf("%d students belong to more than one school: only the first is written as SITE_ID", w.multiSchool))
+		info(fmt.Sprintf("%s to more than one school: only the first is written as SITE_ID", plural(w.multiSchool, "student belongs", "students belong")))
 	}
 	if w.multiGrade > 0 {
-		info(fmt.Sprintf("%d students have more than one grade: only the first is written as GRADE", w.multiGrade))
+		info(fmt.Sprintf("%s more than one grade: only the first is written as GRADE", plural(w.multiGrade, "student has", "students have")))
+	}
+	if n := w.unheld.sourcedIDs; n > 0 {
+		info(fmt.Sprintf("the sourcedIds of %s not written: STUDENT_ID holds the identifier (--student-id sourcedId writes the sourcedId instead)", plural(n, "student", "students")))
+	}
+	if n := w.unheld.middle; n > 0 {
+		info(fmt.Sprintf("the middle names of %s not written: the layout has no %s column", plural(n, "student", "students"), ColMiddleName))
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -97,8 +98,16 @@ func (f *formatFlags) resolve(cmd *cobra.Command, deps *Deps, g *GlobalOptions) 
 			for n := range cfg.Layouts {
 				known = append(known, n)
 			}
-			return o, nil, usageError(fmt.Errorf("--layout %q: no such layout in the config file", f.Layout),
-				"layouts: "+strings.Join(known, ", "))
+			slices.Sort(known)
+			hint := fmt.Sprintf("the layouts of %s are %s", cfg.File, strings.Join(known, ", "))
+			switch {
+			case cfg.File == "":
+				hint = fmt.Sprintf("no config file was found (looked for %s): define the layout under layouts: in one (see examples/rostersync.yaml), or give --config FILE",
+					strings.Join(cfg.Searched, ", "))
+			case len(known) == 0:
+				hint = fmt.Sprintf("%s defines no layouts: add one under layouts: (see examples/rostersync.yaml)", cfg.File)
+			}
+			return o, nil, usageError(fmt.Errorf("--layout %q: no such layout in the config file", f.Layout), hint)
 		}
 		o.Layout = &l
 	}

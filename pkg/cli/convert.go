@@ -43,7 +43,7 @@ func newConvertCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "convert --to FORMAT [--from FORMAT] [--base OLD] SRC [DEST]",
 		Short: "Turn one roster format into another",
-		Long: `Read SRC (a file, a directory, a .zip, or - with --from), check it, map it through the
+		Long: `Read SRC (a file, a directory, a .zip, or - for stdin; its format detected, or named with --from), check it, map it through the
 canonical roster model and write it in the --to format. Input with errors is refused and nothing
 is written. DEST is a file, a directory, a .zip (for a format whose roster is a set of files),
 or stdout when absent or -; it appears only when the whole output is written (temporary name,
@@ -95,7 +95,8 @@ never written as an active record.
 	return cmd
 }
 
-// ConvertResult is what convert reports: the dropped data counted by reason.
+// ConvertResult is what convert reports: the dropped data counted by reason, and notes about
+// what was written (that it holds birth dates), which drop nothing.
 type ConvertResult struct {
 	Source  string           `json:"source"`
 	From    string           `json:"from"`
@@ -103,6 +104,7 @@ type ConvertResult struct {
 	Dest    string           `json:"dest"`
 	Counts  map[string]int   `json:"counts"`
 	Dropped []roster.Problem `json:"dropped"`
+	Notes   []roster.Problem `json:"notes"`
 	// Input counts what the read of the source found (warnings and infos: a source with
 	// errors is refused), by severity and by code, as validate's summary does.
 	Input Summary `json:"input"`
@@ -117,7 +119,7 @@ func runConvert(ctx context.Context, deps *Deps, opts *ConvertOptions) error {
 		return usageError(errors.New("--to is required"), "add --to "+strings.Join(deps.Formats.Names(), "|"))
 	}
 	if style == "json" && opts.Global.outputGiven && (opts.Dest == "" || opts.Dest == "-") {
-		return usageError(errors.New("convert -o json writes its report on stdout, which DEST - would share"),
+		return usageError(errors.New("convert -o json writes its report on stdout, where the output goes when DEST is absent or -"),
 			"give DEST a file name, or leave out -o json (the report then goes to stderr as text)")
 	}
 	to, err := deps.Formats.Lookup(opts.To)
@@ -182,8 +184,12 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 		grades := false
 		fixer, _ := to.(format.Fixer)
 		for _, p := range dropped.List() {
-			fmt.Fprintln(deps.IO.ErrOut, problemLine(p))
 			grades = grades || fixer != nil && fixer.Fixes(p)
+		}
+		// Grouped as validate's text output: one student's problem repeated for every student
+		// is one line with the count and the first.
+		for _, l := range groupedLines(dropped, 0, func(roster.Problem) bool { return true }) {
+			fmt.Fprintln(deps.IO.ErrOut, l)
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "rostersync: refused: %v\n", err)
 		if grades && !opts.Fix {
@@ -198,9 +204,13 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 		return fmt.Errorf("write %s: %w", opts.Dest, err)
 	}
 	res := &ConvertResult{Source: opts.Src, From: from.Name(), To: to.Name(), Dest: opts.Dest,
-		Counts: counts, Dropped: dropped.List(), Input: summaryOf(input)}
-	if res.Dropped == nil {
-		res.Dropped = []roster.Problem{}
+		Counts: counts, Dropped: []roster.Problem{}, Notes: []roster.Problem{}, Input: summaryOf(input)}
+	for _, p := range dropped.List() {
+		if p.Code == roster.CodeLossy {
+			res.Dropped = append(res.Dropped, p)
+		} else {
+			res.Notes = append(res.Notes, p)
+		}
 	}
 	if style == "json" && opts.Dest != "-" {
 		enc := json.NewEncoder(deps.IO.Out)
@@ -210,7 +220,7 @@ func convertWritten(deps *Deps, opts *ConvertOptions, style string, from, to for
 	if opts.Global.Quiet {
 		return nil
 	}
-	for _, p := range res.Dropped {
+	for _, p := range dropped.List() {
 		fmt.Fprintf(deps.IO.ErrOut, "%s: %s\n", p.Severity, p.Message)
 	}
 	for _, line := range inputWarnings(opts.Src, input) {

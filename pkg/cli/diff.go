@@ -54,10 +54,10 @@ func newDiffCmd(deps *Deps, g *GlobalOptions) *cobra.Command {
 		Short: "Tell what changed between two roster snapshots",
 		Long: `Compare two snapshots entity by entity (orgs, academicSessions, courses, classes, users,
 demographics, enrollments), keyed by sourcedId (enrollments without one by class/user; users
-by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for stdin (with
---format); they may be in different formats. Reports, per kind, how many entities were added,
-removed (with the percentage of the old ones), changed and unchanged; then notes that explain
-likely causes; then the changes, field by field.
+by --key when given). OLD and NEW are each a file, a directory, a .zip, or - for stdin
+(its format detected, or named with --format); they may be in different formats. Reports, per
+kind, how many entities were added, removed (with the percentage of the old ones), changed and
+unchanged; then notes that explain likely causes; then the changes, field by field.
 
 Notes never change the counts: an excel-damage note is a removed and an added entity whose new
 ID is the old one as a spreadsheet rewrote it (leading zeros lost, scientific notation); a rekey
@@ -410,7 +410,7 @@ func crossFormat(ctx context.Context, sides [2]*diffSide, old, new diff.Source, 
 		}
 		return nil
 	}
-	carried := [2]map[roster.Kind][]string{carries(of), carries(nf)}
+	carried := [2]map[roster.Kind][]string{carries(of, opts.Options), carries(nf, opts.Options)}
 	fields := map[roster.Kind][]string{}
 	for _, k := range roster.Kinds {
 		a, okA := carried[0][k]
@@ -519,9 +519,12 @@ func acrossOrgsAndRoles(of, nf format.Format, kinds []roster.Kind, dopts *diff.O
 	}
 }
 
-// carries returns the fields a format carries per kind; a format without a Carrier carries
-// every field of every kind.
-func carries(f format.Format) map[roster.Kind][]string {
+// carries returns the fields a format carries per kind, with opts; a format without a Carrier
+// carries every field of every kind.
+func carries(f format.Format, opts format.Options) map[roster.Kind][]string {
+	if c, ok := f.(format.OptionsCarrier); ok {
+		return c.CarriesWith(opts)
+	}
 	if c, ok := f.(format.Carrier); ok {
 		return c.Carries()
 	}

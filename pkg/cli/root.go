@@ -156,8 +156,9 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		Use:   "rostersync",
 		Short: "Validate, convert, diff and safely upload student roster files",
 		Long: `rostersync checks a roster export exactly as the vendor will, converts between
-OneRoster CSV, Capti and uppercase students.csv, tells what changed between two nightly
-snapshots, and uploads over SFTP atomically, refusing a file that would wipe out students.
+OneRoster CSV, the Capti roster, uppercase students.csv, Clever's SFTP CSV and
+Microsoft School Data Sync v2.1, tells what changed between two nightly snapshots, and
+uploads over SFTP atomically, refusing a file that would wipe out students.
 ` + exitStatusHelp,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
@@ -315,6 +316,12 @@ func (g *GlobalOptions) outputStyle(deps *Deps) (string, error) {
 		o = deps.Getenv("ROSTERSYNC_OUTPUT")
 	}
 	if o != "" && !slices.Contains(allStyles, o) {
+		if !g.outputGiven {
+			// No -o on the command line: the value is the environment's, so name where it
+			// comes from.
+			return "", usageError(fmt.Errorf("unknown output style %q in ROSTERSYNC_OUTPUT", o),
+				"ROSTERSYNC_OUTPUT takes table, text, json or csv (a command without that style uses its own default): correct it, unset it, or give -o")
+		}
 		return "", usageError(fmt.Errorf("unknown output style %q", o), "use -o table, text, json or csv")
 	}
 	if o != "" && g.styles != nil && !slices.Contains(g.styles, o) && !g.outputGiven {

@@ -300,6 +300,13 @@ type Carrier interface {
 	Carries() map[roster.Kind][]string
 }
 
+// OptionsCarrier is an optional ability of a Carrier whose fields depend on its options: a
+// students.csv whose STUDENT_ID holds the sourcedId (--student-id sourcedId) carries no
+// identifier. A cross-format diff asks it before Carries.
+type OptionsCarrier interface {
+	CarriesWith(opts Options) map[roster.Kind][]string
+}
+
 // OrgTyper is an optional ability of a Format: the org types (OneRoster's school, district …)
 // its files hold. A cross-format diff compares only orgs of a type both formats hold, and leaves
 // users' references to orgs of other types out on both sides. A format without it holds every

@@ -41,6 +41,7 @@ const (
 	CodeIDCollision     = "id-collision"
 	CodeGuard           = "guard"
 	CodeRepaired        = "repaired"
+	CodePersonalData    = "personal-data"
 )
 
 // Codes lists every problem code with its meaning, for help text and completion.
@@ -69,6 +70,7 @@ var Codes = []struct{ Code, Meaning string }{
 	{CodeIDCollision, "two rows map to one target identity"},
 	{CodeGuard, "push or sync refused by the shrink guard"},
 	{CodeRepaired, "a --fix repair"},
+	{CodePersonalData, "a conversion writes personal data (birth dates): share it only as needed"},
 }
 
 // Problem is one finding about the input, with its position.
