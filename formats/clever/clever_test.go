@@ -648,3 +648,33 @@ func TestDateMessages(t *testing.T) {
 	_, _, probs := formattest.Read(t, Format{}, m, format.Options{})
 	formattest.CheckProblems(t, probs, []want{{"error bad-date 2 Term_start", `Term_start "2026-08-15" is written year first`}})
 }
+
+// A student of several races is written with Race M: which races they were is lost, and
+// counted as such (a student marked two-or-more alone loses nothing).
+func TestWriteCountsRacesLost(t *testing.T) {
+	r := &roster.Roster{
+		Orgs: []roster.Org{{SourcedID: "s1", Name: "Lincoln", Type: "school"}},
+		Users: []roster.User{
+			{SourcedID: "u1", Role: "student", GivenName: "A", FamilyName: "B", OrgIDs: []string{"s1"}},
+			{SourcedID: "u2", Role: "student", GivenName: "C", FamilyName: "D", OrgIDs: []string{"s1"}},
+			{SourcedID: "u3", Role: "student", GivenName: "E", FamilyName: "F", OrgIDs: []string{"s1"}},
+		},
+		Demographics: []roster.Demographics{
+			{SourcedID: "u1", White: "true", Asian: "true"},
+			{SourcedID: "u2", DemographicRaceTwoOrMoreRaces: "true"},
+			{SourcedID: "u3", White: "true", DemographicRaceTwoOrMoreRaces: "true"},
+		},
+	}
+	dst, probs := write(t, r)
+	if got := strings.Count(string(dst[StudentsFile].Data), ",M,"); got != 3 {
+		t.Errorf("%d students written with Race M, want 3:\n%s", got, dst[StudentsFile].Data)
+	}
+	want := "2 × " + raceLost
+	found := false
+	for _, p := range probs {
+		found = found || p.Message == want
+	}
+	if !found {
+		t.Errorf("no %q among %v", want, probs)
+	}
+}

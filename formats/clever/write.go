@@ -428,7 +428,10 @@ func (w *writer) students(t *table) error {
 					w.drop(StudentsFile, "birth date not written: not a YYYY-MM-DD date")
 				}
 			}
-			race = raceCode(d)
+			var lost bool
+			if race, lost = raceCode(d); lost {
+				w.drop(StudentsFile, raceLost)
+			}
 			hisp = map[string]string{"true": "Y", "false": "N"}[d.HispanicOrLatinoEthnicity]
 		}
 		if err := t.row(studentRow(u, schools[0], grade, gender, dob, race, hisp, extra)...); err != nil {
@@ -465,20 +468,25 @@ func studentRow(u *roster.User, school, grade, gender, dob, race, hisp string, e
 }
 
 // raceCode is Clever's one-letter race: the one flag set, M for two or more.
-func raceCode(d *roster.Demographics) string {
-	if d.DemographicRaceTwoOrMoreRaces == "true" {
-		return "M"
-	}
+// raceLost is the loss of a student's races when several are written as Race M.
+const raceLost = "races of a student of several not written: Clever's Race holds one code, M for two or more"
+
+// raceCode returns the student's Race, and whether races were lost: more than one flagged
+// (besides two-or-more), written as M.
+func raceCode(d *roster.Demographics) (string, bool) {
 	code, n := "", 0
 	for _, x := range raceFlags(d) {
 		if x.code != "M" && *x.flag == "true" {
 			code, n = x.code, n+1
 		}
 	}
-	if n > 1 {
-		return "M"
+	if d.DemographicRaceTwoOrMoreRaces == "true" {
+		return "M", n > 0
 	}
-	return code
+	if n > 1 {
+		return "M", true
+	}
+	return code, false
 }
 
 func (w *writer) sections(t *table) error {

@@ -117,13 +117,14 @@ func (m *metaKeys) cols(spec *fileSpec, skip []string) []string {
 
 // demo is what students.csv takes of a demographics record.
 type demo struct {
-	deleted bool
-	sex     int32 // index in sexes
-	gender  string
-	dob     string
-	badDOB  bool
-	race    string
-	hisp    string
+	deleted  bool
+	sex      int32 // index in sexes
+	gender   string
+	dob      string
+	badDOB   bool
+	race     string
+	raceLost bool // several races, written as M
+	hisp     string
 }
 
 // tick checks for an interrupt every 4,096 rows.
@@ -243,7 +244,7 @@ func (s *stream) Demographics(d *roster.Demographics) error {
 				v.badDOB = true
 			}
 		}
-		v.race = raceCode(d)
+		v.race, v.raceLost = raceCode(d)
 		v.hisp = map[string]string{"true": "Y", "false": "N"}[d.HispanicOrLatinoEthnicity]
 	}
 	s.demoAt.Set(idset.Hash(d.SourcedID), int32(len(s.demos)))
@@ -445,6 +446,9 @@ func (s *stream) studentRows(t *table) error {
 			}
 			if d.badDOB {
 				w.drop(StudentsFile, "birth date not written: not a YYYY-MM-DD date")
+			}
+			if d.raceLost {
+				w.drop(StudentsFile, raceLost)
 			}
 		}
 		return t.row(studentRow(&u, schools[0], grade, gender, dob, race, hisp, extra)...)
