@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime/debug"
 	"sync"
+	"unsafe"
 
 	"github.com/rostersync/rostersync/pkg/roster"
 )
@@ -23,6 +24,13 @@ type batch struct {
 }
 
 func (b *batch) len() int { return len(b.lines) }
+
+// full tells whether b has taken its share of memory: batchRows records, or batchBytes counting
+// both the blocks its records point into and its cells' string headers (16 bytes each, which
+// a row of empty cells takes 16 times its size on disk).
+func (b *batch) full() bool {
+	return b.len() >= batchRows || b.bytes+len(b.fields)*int(unsafe.Sizeof("")) >= batchBytes
+}
 
 // record returns record i, with no spare capacity: a pre that appends to it gets a new slice
 // instead of writing over the next record.
@@ -80,8 +88,8 @@ func (b *batch) check(pre Pre, i int) {
 	b.ends[i] = len(b.fields)
 }
 
-// A batch ends at batchRows records, or sooner once the blocks its records point into take
-// batchBytes: roster rows are a few hundred bytes, but a record may take a megabyte, and the
+// A batch ends at batchRows records, or sooner once the blocks its records point into and its
+// cells take batchBytes: roster rows are a few hundred bytes, but a record may take a megabyte, and the
 // batches in flight must not hold thousands of those.
 const (
 	batchRows  = 1024
@@ -150,7 +158,7 @@ func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string,
 			// is parsed, while its bytes are still in this core's cache.
 			b.checked = pre == nil || len(full) > 0
 			end := false
-			for b.len() < batchRows && b.bytes < batchBytes {
+			for !b.full() {
 				if err := b.add(r); err != nil {
 					if err != io.EOF {
 						readErr = err

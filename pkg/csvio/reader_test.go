@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -744,5 +745,44 @@ func TestRowsHintLongFirstRow(t *testing.T) {
 	// the row's length over what was read, not of the row's length over 64 bytes (3 million).
 	if got := rd.RowsHint(total); got < 1 || got > 16*rows {
 		t.Errorf("RowsHint = %d for %d rows of %d KiB, want 1-%d", got, rows, size>>10, 16*rows)
+	}
+}
+
+// A record of many empty cells is a few bytes on disk but 16 bytes a cell in memory (a string
+// header each): the records read ahead are bounded by what they take in memory, not only by
+// the bytes of the blocks they point into. Rows of 9,998 empty cells (10 KB each, under both
+// record limits) took more than 500 MiB of heap when only the blocks were counted.
+func TestEachBoundsManyEmptyCells(t *testing.T) {
+	const rows, cells = 3000, 9998
+	row := strings.Repeat(",", cells-1) + "\n"
+	rd, err := NewReader(strings.NewReader(strings.Repeat(row, rows)), "f.csv", Options{}, roster.ReporterFunc(func(p roster.Problem) { t.Errorf("problem %v", p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapInuse, ms.HeapInuse
+	n := 0
+	err = EachPre(context.Background(), rd, func(rec []string, _ int) ([]string, bool) { return rec, true }, func(rec []string, line int, _ bool) error {
+		if n%200 == 0 {
+			time.Sleep(20 * time.Millisecond) // let the parser run ahead as far as it may
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+		if len(rec) != cells {
+			return fmt.Errorf("line %d: %d cells, want %d", line, len(rec), cells)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != rows-1 {
+		t.Fatalf("%d records, want %d", n, rows-1)
+	}
+	if grew := (peak - base) >> 20; grew > 128 {
+		t.Errorf("reading %d MiB of rows of %d empty cells took %d MiB of heap, want at most 128", rows*len(row)>>20, cells, grew)
 	}
 }
