@@ -130,6 +130,14 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 			Message: "the file holds NUL bytes throughout: it is binary, not a CSV text file; give the roster's CSV export"})
 		return nil, fmt.Errorf("%s: %w: binary", file, ErrEncoding)
 	}
+	const crMessage = "bare CR line ending (old Mac style): lines would merge, so the rest of the file is not read; save it with LF or CRLF line endings"
+	if i := bytes.IndexByte(head, '\r'); i >= 0 && i+1 < len(head) && head[i+1] != '\n' && bytes.IndexByte(head[:i], '\n') < 0 {
+		// The header line ends in a bare CR: the file is not read at all. Told here, before the
+		// scanner, which would find no line break in a file of more than 1 MiB and report one
+		// record too long.
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: 1, Message: crMessage})
+		return nil, fmt.Errorf("%s: %w: bare CR line endings", file, ErrEncoding)
+	}
 	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3) //nolint:errcheck // the bytes were just peeked
 	}
@@ -153,8 +161,7 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 	rd := &Reader{file: file, rep: rep, sc: sc, opts: opts}
 	sc.onCR = func(line int) {
 		rd.lost = true
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
-			Message: "bare CR line ending (old Mac style): lines would merge, so the rest of the file is not read; save it with LF or CRLF line endings"})
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line, Message: crMessage})
 	}
 	hdr, _, err := rd.read(nil)
 	if err == io.EOF && rd.lost {

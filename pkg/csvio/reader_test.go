@@ -810,3 +810,17 @@ func TestRowsHintShortLines(t *testing.T) {
 		t.Errorf("RowsHint = %d for %d rows, want %d-%d", got, want, want, want*9/8)
 	}
 }
+
+// An old Mac file of more than 1 MiB is one line longer than a record may be: it is told by its
+// bare CR as a small one is, not as a record too long and then an empty file (what a 150 MB
+// one was told before).
+func TestReaderBareCRPastRecordLimit(t *testing.T) {
+	data := "a,b\r" + strings.Repeat("1,2\r", 1_000_000)
+	_, _, probs, err := readAll(t, data, Options{}, 0)
+	if !errors.Is(err, ErrEncoding) {
+		t.Errorf("err = %v, want ErrEncoding", err)
+	}
+	if len(probs) != 1 || probs[0].Code != roster.CodeEncoding || probs[0].Line != 1 || !strings.Contains(probs[0].Message, "bare CR") {
+		t.Errorf("problems %v, want one bare CR encoding problem on line 1", probs)
+	}
+}
