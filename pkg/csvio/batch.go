@@ -25,6 +25,11 @@ type batch struct {
 
 func (b *batch) len() int { return len(b.lines) }
 
+// full tells whether b has taken its share of memory: batchRows records, or batchBytes counting
+// both the blocks its records point into and its cells' string headers (16 bytes each, which
+// a row of empty cells takes 16 times its size on disk).
+func (b *batch) full() bool { return b.len() >= batchRows || b.bytes >= batchBytes }
+
 // record returns record i, with no spare capacity: a pre that appends to it gets a new slice
 // instead of writing over the next record.
 func (b *batch) record(i int) []string { return b.fields[b.starts[i]:b.ends[i]:b.ends[i]] }
@@ -155,7 +160,7 @@ func EachPreBatch(ctx context.Context, r *Reader, pre Pre, fn func(rec []string,
 			// is parsed, while its bytes are still in this core's cache.
 			b.checked = pre == nil || len(full) > 0
 			end := false
-			for b.len() < batchRows && b.bytes < batchBytes {
+			for !b.full() {
 				if err := b.add(r); err != nil {
 					if err != io.EOF {
 						readErr = err

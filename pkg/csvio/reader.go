@@ -130,6 +130,14 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 			Message: "the file holds NUL bytes throughout: it is binary, not a CSV text file; give the roster's CSV export"})
 		return nil, fmt.Errorf("%s: %w: binary", file, ErrEncoding)
 	}
+	const crMessage = "bare CR line ending (old Mac style): lines would merge, so the rest of the file is not read; save it with LF or CRLF line endings"
+	if i := bytes.IndexByte(head, '\r'); i >= 0 && i+1 < len(head) && head[i+1] != '\n' && bytes.IndexByte(head[:i], '\n') < 0 {
+		// The header line ends in a bare CR: the file is not read at all. Told here, before the
+		// scanner, which would find no line break in a file of more than 1 MiB and report one
+		// record too long.
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: 1, Message: crMessage})
+		return nil, fmt.Errorf("%s: %w: bare CR line endings", file, ErrEncoding)
+	}
 	if bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3) //nolint:errcheck // the bytes were just peeked
 	}
@@ -153,8 +161,7 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 	rd := &Reader{file: file, rep: rep, sc: sc, opts: opts}
 	sc.onCR = func(line int) {
 		rd.lost = true
-		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
-			Message: "bare CR line ending (old Mac style): lines would merge, so the rest of the file is not read; save it with LF or CRLF line endings"})
+		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line, Message: crMessage})
 	}
 	hdr, _, err := rd.read(nil)
 	if err == io.EOF && rd.lost {
@@ -197,19 +204,44 @@ func (r *Reader) RowsHint(size int64) int {
 		return 0
 	}
 	buf := sc.s[sc.pos:]
-	lines := strings.Count(buf, "\n")
 	if sc.eof && sc.k == sc.n {
-		if !strings.HasSuffix(buf, "\n") {
-			lines++ // the last line has no line break
-		}
-		return lines // the rest of the file is all here
+		_, rows := rowLines(buf, len(r.header)-1)
+		return rows // the rest of the file is all here
 	}
+	lines, rows := rowLines(buf[:strings.LastIndexByte(buf, '\n')+1], len(r.header)-1) // whole lines
 	if lines == 0 {
 		return 0
 	}
+	if rows == 0 {
+		// No line read is long enough to be a row (a ragged row is never read into a table):
+		// the tables start small and grow if rows come.
+		return 1
+	}
+	lines = rows
 	// A sixteenth more: rows further on may be shorter (tables grow if they are, at a cost).
 	est := size * int64(lines) / int64(len(buf))
 	return int(min(est+est/16, 1<<26))
+}
+
+// rowLines counts the lines of buf (the last one even without a line break) and, of those, the
+// ones with at least commas commas: a line with fewer is too short for a row of the header's
+// cells, a ragged row that is not read (unless a quoted field spans lines, which the hint,
+// an estimate, may miss).
+func rowLines(buf string, commas int) (lines, rows int) {
+	for len(buf) > 0 {
+		end := strings.IndexByte(buf, '\n')
+		line := buf
+		if end >= 0 {
+			line, buf = buf[:end], buf[end+1:]
+		} else {
+			buf = ""
+		}
+		lines++
+		if commas <= 0 || strings.Count(line, ",") >= commas {
+			rows++
+		}
+	}
+	return lines, rows
 }
 
 // Rows returns the number of data records read so far.

@@ -782,3 +782,41 @@ func TestEachBoundsManyCells(t *testing.T) {
 		t.Errorf("a batch held %d cells (%d MiB of string headers), want at most %d MiB", most, held>>20, limit>>20)
 	}
 }
+
+// Lines too short to be a row of the header's cells (a file of "a\n" under a six-column
+// header) are ragged rows, never read into an ID table: they do not count towards the hint,
+// which sized two ID tables of 1 GiB each for a 1 GB file of them (2.5 GB peak to validate).
+func TestRowsHintShortLines(t *testing.T) {
+	data := "email,password,first_name,last_name,person_number,unique_id\n" + strings.Repeat("a\n", 200_000)
+	rd, err := NewReader(strings.NewReader(data), "f.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(1 << 30) // as if the file went on so for 1 GiB
+	if got := rd.RowsHint(size); got < 1 || got > 1024 {
+		t.Errorf("RowsHint = %d for a file of \"a\" lines under a six-column header, want 1-1024", got)
+	}
+	// Lines of as many cells as the header are counted as before.
+	data = "a,b,c\n" + strings.Repeat("x,y,z\n", 200_000)
+	rd, err = NewReader(strings.NewReader(data), "f.csv", Options{}, roster.ReporterFunc(func(roster.Problem) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rd.RowsHint(int64(len(data))), 200_000; got < want || got > want*9/8 {
+		t.Errorf("RowsHint = %d for %d rows, want %d-%d", got, want, want, want*9/8)
+	}
+}
+
+// An old Mac file of more than 1 MiB is one line longer than a record may be: it is told by its
+// bare CR as a small one is, not as a record too long and then an empty file (what a 150 MB
+// one was told before).
+func TestReaderBareCRPastRecordLimit(t *testing.T) {
+	data := "a,b\r" + strings.Repeat("1,2\r", 1_000_000)
+	_, _, probs, err := readAll(t, data, Options{}, 0)
+	if !errors.Is(err, ErrEncoding) {
+		t.Errorf("err = %v, want ErrEncoding", err)
+	}
+	if len(probs) != 1 || probs[0].Code != roster.CodeEncoding || probs[0].Line != 1 || !strings.Contains(probs[0].Message, "bare CR") {
+		t.Errorf("problems %v, want one bare CR encoding problem on line 1", probs)
+	}
+}

@@ -2,7 +2,10 @@ package roster
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
 // Severity says how serious a Problem is.
@@ -127,6 +130,9 @@ func (ps *Problems) Report(p Problem) {
 		ps.ByCode = map[string]int{}
 	}
 	ps.ByCode[p.Code]++
+	if len(p.Message) > maxMessage {
+		p.Message = shortenQuoted(p.Message)
+	}
 	ps.seq++
 	f := found{p, ps.seq}
 	ps.group(f)
@@ -145,6 +151,76 @@ func (ps *Problems) Report(p Problem) {
 			ps.keepFirst() // amortized: the first Max in sorted order are all that can be listed
 		}
 	}
+}
+
+// maxMessage is the longest message kept as it is: a longer one quotes a value of up to a
+// megabyte (a record may be that long), which is shortened to its start and its length.
+const maxMessage = 1024
+
+// quoteKeep is how many bytes of a long quoted value a shortened message keeps.
+const quoteKeep = 64
+
+// shortenQuoted cuts each quoted value of msg longer than quoteKeep bytes to its first
+// quoteKeep bytes (on a character boundary), an ellipsis and its length in bytes, and the
+// result to maxMessage bytes: the listing keeps a few hundred bytes a problem, whatever the
+// values it quotes.
+func shortenQuoted(msg string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			b.WriteString(msg)
+			break
+		}
+		b.WriteString(msg[:i+1])
+		msg = msg[i+1:]
+		end := closingQuote(msg)
+		if end < 0 {
+			end = len(msg) // no closing quote: the rest is the value
+		}
+		if v := msg[:end]; len(v) > quoteKeep {
+			k := quoteKeep
+			for k > 0 && !utf8.RuneStart(v[k]) {
+				k--
+			}
+			for k > 0 && v[k-1] == '\\' {
+				k-- // not half an escape
+			}
+			fmt.Fprintf(&b, "%s…\" (%d bytes)", v[:k], len(v))
+		} else {
+			b.WriteString(v)
+			if end < len(msg) {
+				b.WriteByte('"')
+			}
+		}
+		if end >= len(msg) {
+			break
+		}
+		msg = msg[end+1:]
+	}
+	out := b.String()
+	if len(out) > maxMessage {
+		k := maxMessage
+		for k > 0 && !utf8.RuneStart(out[k]) {
+			k--
+		}
+		out = out[:k] + "…"
+	}
+	return out
+}
+
+// closingQuote returns the index in s of the quote that ends a value %q wrote (backslash
+// escapes skipped), or -1.
+func closingQuote(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
 }
 
 // keepFirst cuts the list to the first Max problems in List's order.
