@@ -1,6 +1,7 @@
 package clever
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"slices"
@@ -54,13 +55,14 @@ func writeTables(ctx context.Context, dst format.Dest, steps []tableStep, staff 
 		if err != nil {
 			return fmt.Errorf("clever: create %s: %w", st.name, err)
 		}
-		// The file's system calls are made on a goroutine of their own while the next rows
-		// are built: the stream writes every file at its end, with a core to spare.
-		t := &table{cw: csvio.NewAsyncWriter(out)}
+		bw := bufio.NewWriterSize(out, 256<<10)
+		t := &table{cw: csvio.NewWriter(bw)}
 		err = st.fn(t)
-		t.cw.Flush() // on every path: it ends the writing goroutine
 		if err == nil {
-			err = t.cw.Error()
+			t.cw.Flush()
+			if err = t.cw.Error(); err == nil {
+				err = bw.Flush()
+			}
 		}
 		if cerr := out.Close(); err == nil {
 			err = cerr

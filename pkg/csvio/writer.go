@@ -15,35 +15,17 @@ import (
 type Writer struct {
 	UseCRLF bool // end lines with \r\n (and write a \n in a quoted field as \r\n), as encoding/csv
 
-	w       io.Writer
-	buf     []byte
-	flushAt int
-	err     error
-
-	// An async Writer's full buffers go to a goroutine that writes them (NewAsyncWriter).
-	async      bool
-	full, free chan []byte
-	done       chan error
+	w   io.Writer
+	buf []byte
+	err error
 }
 
-// writerFlushAt is the size the buffer is written out at; asyncFlushAt an async Writer's.
-const (
-	writerFlushAt = 64 << 10
-	asyncFlushAt  = 256 << 10
-)
+// writerFlushAt is the size the buffer is written out at.
+const writerFlushAt = 64 << 10
 
 // NewWriter returns a Writer to w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: w, buf: make([]byte, 0, writerFlushAt+4<<10), flushAt: writerFlushAt}
-}
-
-// NewAsyncWriter returns a Writer to w whose full buffers are written to w by a goroutine of its
-// own, while the next records are encoded into a second buffer: for a writer whose core would
-// otherwise wait on its file's system calls. A failed write is seen by Flush (and Error after
-// it), not by the Write that filled the buffer. Flush must be called on every path, an error's
-// included: it ends the goroutine (a later Write starts another).
-func NewAsyncWriter(w io.Writer) *Writer {
-	return &Writer{w: w, buf: make([]byte, 0, asyncFlushAt+4<<10), flushAt: asyncFlushAt, async: true}
+	return &Writer{w: w, buf: make([]byte, 0, writerFlushAt+4<<10)}
 }
 
 // Write writes one record. Records are buffered: Flush writes what is left, and Error tells
@@ -53,7 +35,7 @@ func (w *Writer) Write(rec []string) error {
 		return w.err
 	}
 	w.buf = appendRecord(w.buf, rec, w.UseCRLF)
-	if len(w.buf) >= w.flushAt {
+	if len(w.buf) >= writerFlushAt {
 		return w.flush()
 	}
 	return nil
@@ -107,14 +89,6 @@ func appendQuoted(b []byte, f string, crlf bool) []byte {
 }
 
 func (w *Writer) flush() error {
-	if w.async && w.err == nil && len(w.buf) > 0 {
-		if w.full == nil {
-			w.start()
-		}
-		w.full <- w.buf
-		w.buf = <-w.free
-		return nil
-	}
 	if w.err == nil && len(w.buf) > 0 {
 		_, w.err = w.w.Write(w.buf)
 	}
@@ -122,35 +96,8 @@ func (w *Writer) flush() error {
 	return w.err
 }
 
-// start starts an async Writer's goroutine, with a second buffer to fill while it writes one.
-func (w *Writer) start() {
-	w.full, w.free, w.done = make(chan []byte, 1), make(chan []byte, 2), make(chan error, 1)
-	w.free <- make([]byte, 0, cap(w.buf))
-	go func(dst io.Writer, full <-chan []byte, free chan<- []byte, done chan<- error) {
-		var err error
-		for b := range full {
-			if err == nil {
-				_, err = dst.Write(b)
-			}
-			free <- b[:0]
-		}
-		done <- err
-	}(w.w, w.full, w.free, w.done)
-}
-
-// Flush writes the buffered records to the underlying writer (an async Writer's: and waits for
-// its goroutine to write every buffer, and ends it).
-func (w *Writer) Flush() {
-	_ = w.flush()
-	if w.full == nil {
-		return
-	}
-	close(w.full)
-	if err := <-w.done; err != nil && w.err == nil {
-		w.err = err
-	}
-	w.full, w.free, w.done = nil, nil, nil
-}
+// Flush writes the buffered records to the underlying writer.
+func (w *Writer) Flush() { _ = w.flush() }
 
 // Error returns the error of a write to the underlying writer, if one failed.
 func (w *Writer) Error() error { return w.err }

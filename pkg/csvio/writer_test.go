@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -141,57 +140,4 @@ func FuzzWriter(f *testing.F) {
 			}
 		}
 	})
-}
-
-// An async Writer writes what encoding/csv writes, over many buffers and across a Flush that
-// ends its goroutine and a Write that starts another.
-func TestAsyncWriterMatchesEncodingCSV(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	var recs [][]string
-	for i := range 60000 {
-		recs = append(recs, []string{strings.Repeat("x", rng.IntN(30)), "a,b", fmt.Sprint(i), " lead"})
-	}
-	var got, want bytes.Buffer
-	w, ref := NewAsyncWriter(&got), csv.NewWriter(&want)
-	w.UseCRLF, ref.UseCRLF = true, true
-	for i, r := range recs {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-		if err := ref.Write(r); err != nil {
-			t.Fatal(err)
-		}
-		if i == len(recs)/2 {
-			w.Flush() // the goroutine ends; the next buffer starts another
-			if w.Error() != nil {
-				t.Fatal(w.Error())
-			}
-		}
-	}
-	w.Flush()
-	ref.Flush()
-	if w.Error() != nil {
-		t.Fatal(w.Error())
-	}
-	if got.String() != want.String() {
-		t.Fatalf("%d bytes, encoding/csv wrote %d", got.Len(), want.Len())
-	}
-}
-
-// An async Writer's failed write is returned by Error after Flush, and Write fails from then on.
-func TestAsyncWriterError(t *testing.T) {
-	w := NewAsyncWriter(&failWriter{})
-	long := strings.Repeat("x", asyncFlushAt)
-	for range 4 {
-		if err := w.Write([]string{long}); err != nil {
-			t.Fatalf("write: %v", err) // the failure is seen by Flush
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err == nil || err.Error() != "disk full" {
-		t.Fatalf("Error() = %v after a failed write", err)
-	}
-	if err := w.Write([]string{"a"}); err == nil {
-		t.Fatal("a write after the failure succeeded")
-	}
 }
