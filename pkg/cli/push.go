@@ -113,13 +113,21 @@ func runPush(ctx context.Context, deps *Deps, opts *PushOptions) error {
 		}
 		inputs = append(inputs, publish.Input{Path: path, Shown: path, As: opts.As, Stdin: deps.IO.In})
 	}
+	checkAs := opts.Format.Format
+	if checkAs == "" && p != nil && p.To != "" {
+		// The profile's target format: push sends files as they are (sync converts to it).
+		if err := profileFormat(deps, p, opts.Paths); err != nil {
+			return err
+		}
+		checkAs = p.To // stdin too
+	}
 	pub, err := publisher(deps, &opts.Conn, p)
 	if err != nil {
 		return err
 	}
 	var checked []report.Validation
 	req := publish.Request{Target: opts.Conn.To, Inputs: inputs, Policy: policy, AllowShrink: opts.AllowShrink, DryRun: opts.DryRun,
-		Check: checker(deps, opts.Format.Format, fopts, quiet, true, &checked), Conn: opts.Conn.held(),
+		Check: checker(deps, checkAs, fopts, quiet, true, &checked), Conn: opts.Conn.held(),
 		Progress: func(total int64) (func(int64), func()) { return progressFor(deps, quiet, total, "uploading") }}
 	if p != nil {
 		req.Profile = p.Name
@@ -147,4 +155,28 @@ func namesFile(to string) bool {
 	}
 	u, err := transport.ParseURL(to)
 	return err == nil && !u.IsDir()
+}
+
+// profileFormat refuses a PATH whose format is not the one the profile's `to:` names: push
+// sends files as they are, and a profile that converts (sync) sends files of its target format.
+// A PATH that cannot be opened or told is left to the check, which reports it.
+func profileFormat(deps *Deps, p *config.Profile, paths []string) error {
+	for _, path := range paths {
+		if source.IsStream(path) {
+			continue // checked as the profile's format
+		}
+		in, err := source.OpenLocal(path, path)
+		if err != nil {
+			continue
+		}
+		f, err := pickFormat(deps, "", in)
+		in.Close()
+		if err != nil || f.Name() == p.To {
+			continue
+		}
+		return refusal(fmt.Errorf("%s is %s, and the profile %s sends %s files: push sends files as they are; nothing was sent",
+			path, format.Title(f), p.Name, p.To),
+			fmt.Sprintf("to convert it and send it, run 'rostersync sync %s' (its source: %s), or 'rostersync convert --to %s %s OUT' and push OUT", p.Name, p.Source, p.To, path))
+	}
+	return nil
 }
