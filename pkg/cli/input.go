@@ -281,8 +281,8 @@ func undetectedWhy(in *input) string {
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(rc, head)
 	switch what, line := csvio.NotText(head[:n]); what {
-	case "UTF-16":
-		return "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""
+	case "UTF-16", "UTF-32":
+		return fmt.Sprintf("the file is %s, not UTF-8: save it as \"CSV UTF-8\"", what)
 	case "binary":
 		return "the file holds NUL bytes throughout: it is binary, not a CSV text file"
 	case "NUL":

@@ -63,11 +63,14 @@ func ValidEncoding(name string) bool {
 	return false
 }
 
-// NotText tells from the start of a file whether it is not UTF-8 text: "UTF-16" (a byte-order
-// mark, or a NUL at every other byte: UTF-16 without a mark), "binary" (NULs throughout: not a
+// NotText tells from the start of a file whether it is not UTF-8 text: "UTF-32" or "UTF-16" (a
+// byte-order mark, or NULs where ASCII text in that encoding has them), "binary" (NULs throughout: not a
 // text file) or "NUL" (a stray NUL byte in text, which the reader reports at its line and
 // character and reads past), with the line of the first NUL; "" for text.
 func NotText(head []byte) (what string, line int) {
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0, 0}) || bytes.HasPrefix(head, []byte{0, 0, 0xFE, 0xFF}) || unmarkedUTF32(head) {
+		return "UTF-32", 1 // before UTF-16: its little-endian mark starts as UTF-16's does
+	}
 	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || unmarkedUTF16(head) {
 		return "UTF-16", 1
 	}
@@ -80,6 +83,27 @@ func NotText(head []byte) (what string, line int) {
 		return "binary", line
 	}
 	return "NUL", line
+}
+
+// unmarkedUTF32 reports whether head looks like UTF-32 text without a byte-order mark: in at
+// least 4 of its first four-byte units (up to 128) and three quarters of them, the three high
+// bytes of the unit are NUL and the low one is not, as for every ASCII character in UTF-32.
+func unmarkedUTF32(head []byte) bool {
+	units := min(len(head)/4, 128)
+	if units < 4 {
+		return false
+	}
+	var le, be int
+	for i := range units {
+		u := head[4*i : 4*i+4]
+		if u[0] != 0 && u[1] == 0 && u[2] == 0 && u[3] == 0 {
+			le++
+		}
+		if u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3] != 0 {
+			be++
+		}
+	}
+	return 4*max(le, be) >= 3*units
 }
 
 // unmarkedUTF16 reports whether head looks like UTF-16 text without a byte-order mark: in at
@@ -121,10 +145,10 @@ func NewReader(r io.Reader, file string, opts Options, rep roster.Reporter) (*Re
 		transcode = true
 	}
 	switch what, line := NotText(head); what {
-	case "UTF-16":
+	case "UTF-16", "UTF-32":
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
-			Message: "the file is UTF-16, not UTF-8: save it as \"CSV UTF-8\""})
-		return nil, fmt.Errorf("%s: %w: UTF-16", file, ErrEncoding)
+			Message: fmt.Sprintf("the file is %s, not UTF-8: save it as \"CSV UTF-8\"", what)})
+		return nil, fmt.Errorf("%s: %w: %s", file, ErrEncoding, what)
 	case "binary":
 		rep.Report(roster.Problem{Severity: roster.Error, Code: roster.CodeEncoding, File: file, Line: line,
 			Message: "the file holds NUL bytes throughout: it is binary, not a CSV text file; give the roster's CSV export"})

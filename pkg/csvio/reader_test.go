@@ -141,7 +141,7 @@ func TestReader(t *testing.T) {
 }
 
 // A stray NUL in UTF-8 text is a problem at its line and character, with a hint to remove
-// it; UTF-16, with or without a byte-order mark, is named as UTF-16 and not read.
+// it; UTF-16 and UTF-32, with or without a byte-order mark, are named as they are and not read.
 func TestReaderTellsUTF16FromAStrayNUL(t *testing.T) {
 	tests := []struct {
 		name, data string
@@ -154,6 +154,9 @@ func TestReaderTellsUTF16FromAStrayNUL(t *testing.T) {
 		{"UTF-16 LE with a BOM", "\xff\xfei\x00d\x00\n\x00", true, 1, []string{"UTF-16"}},
 		{"UTF-16 LE without a BOM", "i\x00d\x00,\x00n\x00\n\x001\x00,\x002\x00\n\x00", true, 1, []string{"UTF-16"}},
 		{"UTF-16 BE without a BOM", "\x00i\x00d\x00,\x00n\x00\n\x001\x00,\x002\x00\n", true, 1, []string{"UTF-16"}},
+		{"UTF-32 LE with a BOM", "\xff\xfe\x00\x00i\x00\x00\x00d\x00\x00\x00\n\x00\x00\x00", true, 1, []string{"UTF-32", "CSV UTF-8"}},
+		{"UTF-32 BE with a BOM", "\x00\x00\xfe\xff\x00\x00\x00i\x00\x00\x00d\x00\x00\x00\n", true, 1, []string{"UTF-32", "CSV UTF-8"}},
+		{"UTF-32 LE without a BOM", "i\x00\x00\x00d\x00\x00\x00,\x00\x00\x00n\x00\x00\x00\n\x00\x00\x001\x00\x00\x00", true, 1, []string{"UTF-32"}},
 		{"binary (NULs throughout, at both bytes of a pair)", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 			true, 1, []string{"binary", "not a CSV text file"}},
 	}
@@ -172,8 +175,8 @@ func TestReaderTellsUTF16FromAStrayNUL(t *testing.T) {
 						t.Errorf("message %q lacks %q", probs[0].Message, w)
 					}
 				}
-				binary := strings.HasPrefix(tt.name, "binary")
-				if strings.Contains(probs[0].Message, "UTF-16") != (tt.fatal && !binary) {
+				binary, utf32 := strings.HasPrefix(tt.name, "binary"), strings.HasPrefix(tt.name, "UTF-32")
+				if strings.Contains(probs[0].Message, "UTF-16") != (tt.fatal && !binary && !utf32) {
 					t.Errorf("message %q: UTF-16 named for a stray NUL, or not for UTF-16", probs[0].Message)
 				}
 			})
