@@ -129,6 +129,9 @@ func OpenLocal(path, shown string) (*Input, error) {
 		zr, err := zip.NewReader(f, st.Size())
 		if err != nil {
 			f.Close()
+			if errors.Is(err, zip.ErrFormat) {
+				return nil, fmt.Errorf("read zip %s: it is not a zip that can be read: the directory a zip ends with is missing or damaged (a download or copy cut short, or a file renamed .zip?); export it again (%w)", shown, err)
+			}
 			return nil, fmt.Errorf("read zip %s: %w", shown, err)
 		}
 		in := &Input{Path: shown, close: f.Close}

@@ -3,6 +3,8 @@ package source
 import (
 	"archive/zip"
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,6 +115,36 @@ func TestTopFolderWarningNamesNoFormat(t *testing.T) {
 			if strings.Contains(p.Message, name) {
 				t.Errorf("%q names the format %s", p.Message, name)
 			}
+		}
+	}
+}
+
+// A .zip that is not one a reader can open (a download cut short: no central directory at its
+// end) is refused with what that means and what to do, not Go's bare "zip: not a valid zip file".
+func TestOpenLocalDamagedZip(t *testing.T) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.Create("users.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(strings.Repeat("sourcedId,status\n", 1000))); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "export.zip")
+	if err := os.WriteFile(path, b.Bytes()[:b.Len()/2], 0o600); err != nil { // cut short
+		t.Fatal(err)
+	}
+	_, err = OpenLocal(path, "export.zip")
+	if err == nil {
+		t.Fatal("a zip cut short was opened")
+	}
+	for _, want := range []string{"export.zip", "cut short", "export it again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
 }
