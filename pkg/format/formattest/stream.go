@@ -56,58 +56,31 @@ func StreamMatchesWrite(t *testing.T, f format.Format, name string, r *roster.Ro
 type lent struct {
 	s format.Stream
 	a roster.Arena
-
-	org     roster.Org
-	session roster.AcademicSession
-	course  roster.Course
-	class   roster.Class
-	user    roster.User
-	demo    roster.Demographics
-	enr     roster.Enrollment
 }
 
-// lend calls pass with the copy *c of an entity, then frees the copy.
-func lend[T any](l *lent, c *T, pass func(*T) error) error {
-	err := pass(c)
+// lend calls pass with a copy of the entity v (made by copyOf, into the Arena), then clears
+// the copy and frees the Arena.
+func lend[T any](l *lent, v *T, copyOf func(*T) T, pass func(*T) error) error {
+	c := copyOf(v)
+	err := pass(&c)
 	var zero T
-	*c = zero
+	c = zero
 	l.a.Reset()
 	return err
 }
 
 func (l *lent) BorrowsStrings() bool { return true }
 
-func (l *lent) Org(v *roster.Org) error {
-	l.org = l.a.Org(v)
-	return lend(l, &l.org, l.s.Org)
-}
-
+func (l *lent) Org(v *roster.Org) error { return lend(l, v, l.a.Org, l.s.Org) }
 func (l *lent) AcademicSession(v *roster.AcademicSession) error {
-	l.session = l.a.AcademicSession(v)
-	return lend(l, &l.session, l.s.AcademicSession)
+	return lend(l, v, l.a.AcademicSession, l.s.AcademicSession)
 }
-
-func (l *lent) Course(v *roster.Course) error {
-	l.course = l.a.Course(v)
-	return lend(l, &l.course, l.s.Course)
-}
-
-func (l *lent) Class(v *roster.Class) error {
-	l.class = l.a.Class(v)
-	return lend(l, &l.class, l.s.Class)
-}
-
-func (l *lent) User(v *roster.User) error {
-	l.user = l.a.User(v)
-	return lend(l, &l.user, l.s.User)
-}
-
+func (l *lent) Course(v *roster.Course) error { return lend(l, v, l.a.Course, l.s.Course) }
+func (l *lent) Class(v *roster.Class) error   { return lend(l, v, l.a.Class, l.s.Class) }
+func (l *lent) User(v *roster.User) error     { return lend(l, v, l.a.User, l.s.User) }
 func (l *lent) Demographics(v *roster.Demographics) error {
-	l.demo = l.a.Demographics(v)
-	return lend(l, &l.demo, l.s.Demographics)
+	return lend(l, v, l.a.Demographics, l.s.Demographics)
 }
-
 func (l *lent) Enrollment(v *roster.Enrollment) error {
-	l.enr = l.a.Enrollment(v)
-	return lend(l, &l.enr, l.s.Enrollment)
+	return lend(l, v, l.a.Enrollment, l.s.Enrollment)
 }
