@@ -280,11 +280,7 @@ func (w *writer) user(u *roster.User, birth string) (outRow, bool) {
 			v[i], w.set[i] = val, true
 		}
 	}
-	field := "identifier"
-	if w.bySourcedID {
-		field = "sourcedId"
-	}
-	id := roster.UserKey(u, field)
+	id := w.studentID(u)
 	if id == "" {
 		w.fail(roster.CodeMissingRequired, ColStudentID, fmt.Sprintf("a student has neither identifier nor sourcedId for STUDENT_ID (name %q %q): not written", u.GivenName, u.FamilyName))
 		return nil, false
@@ -495,4 +491,13 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// studentID returns u's STUDENT_ID: its identifier, or its sourcedId with --student-id
+// sourcedId ("" for none).
+func (w *writer) studentID(u *roster.User) string {
+	if w.bySourcedID {
+		return roster.UserKey(u, "sourcedId")
+	}
+	return roster.UserKey(u, "identifier")
 }

@@ -87,11 +87,7 @@ func (s *stream) User(u *roster.User) error {
 		id = s.strs.str(u.SourcedID) // spooled: the spool's bytes are not kept
 	}
 	s.index.Set(id, int32(len(s.births)))
-	field := "identifier"
-	if s.b.w.bySourcedID {
-		field = "sourcedId"
-	}
-	if key := roster.UserKey(u, field); key != "" {
+	if key := s.b.w.studentID(u); key != "" {
 		s.keys.Add(idset.Hash(key), int32(len(s.births)))
 	}
 	s.births = append(s.births, "")
