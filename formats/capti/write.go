@@ -1,7 +1,6 @@
 package capti
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -274,7 +273,6 @@ type stream struct {
 	dst  format.Dest
 	rows *userRows
 	f    io.WriteCloser
-	bw   *bufio.Writer
 	cw   *csvio.Writer
 	ids  []byte   // the sourcedIds of the users written, end to end
 	ends []uint32 // where each ends in ids
@@ -296,8 +294,7 @@ func (s *stream) open() error {
 		return fmt.Errorf("capti: create %s: %w", OutputFile, err)
 	}
 	s.f = f
-	s.bw = bufio.NewWriterSize(f, 256<<10)
-	s.cw = csvio.NewWriter(s.bw)
+	s.cw = csvio.NewWriter(f)
 	return s.write(s.rows.cols)
 }
 
@@ -335,9 +332,6 @@ func (s *stream) End(count func(roster.Kind) int) error {
 	}
 	s.cw.Flush()
 	err := s.cw.Error()
-	if err == nil {
-		err = s.bw.Flush()
-	}
 	if cerr := s.f.Close(); err == nil {
 		err = cerr
 	}

@@ -1,7 +1,6 @@
 package clever
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"slices"
@@ -55,14 +54,11 @@ func writeTables(ctx context.Context, dst format.Dest, steps []tableStep, staff 
 		if err != nil {
 			return fmt.Errorf("clever: create %s: %w", st.name, err)
 		}
-		bw := bufio.NewWriterSize(out, 256<<10)
-		t := &table{cw: csvio.NewWriter(bw)}
+		t := &table{cw: csvio.NewWriter(out)}
 		err = st.fn(t)
 		if err == nil {
 			t.cw.Flush()
-			if err = t.cw.Error(); err == nil {
-				err = bw.Flush()
-			}
+			err = t.cw.Error()
 		}
 		if cerr := out.Close(); err == nil {
 			err = cerr

@@ -1,7 +1,6 @@
 package sds
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -92,7 +91,6 @@ type streamFile struct {
 	name   string
 	header []string
 	f      *os.File
-	bw     *bufio.Writer
 	cw     *csvio.Writer
 	fails  []roster.Problem
 	lossy  map[string]int // lossy reason -> its index in order
@@ -108,8 +106,8 @@ func (sf *streamFile) open() error {
 	if err != nil {
 		return fmt.Errorf("sds: create %s: %w", sf.name, err)
 	}
-	sf.f, sf.bw = f, bufio.NewWriterSize(f, 256<<10)
-	sf.cw = csvio.NewWriter(sf.bw)
+	sf.f = f
+	sf.cw = csvio.NewWriter(f)
 	sf.cw.UseCRLF = true // as Microsoft's samples
 	if err := sf.cw.Write(sf.header); err != nil {
 		return fmt.Errorf("sds: write %s: %w", sf.name, err)
@@ -197,9 +195,6 @@ func (sf *streamFile) finish() error {
 	defer sf.discard()
 	sf.cw.Flush()
 	err := sf.cw.Error()
-	if err == nil {
-		err = sf.bw.Flush()
-	}
 	if err != nil {
 		return fmt.Errorf("sds: write %s: %w", sf.name, err)
 	}

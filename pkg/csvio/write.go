@@ -1,7 +1,6 @@
 package csvio
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 )
@@ -20,8 +19,7 @@ func WriteFile(dst Creator, name string, header []string, rows func(write func([
 	if err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
-	bw := bufio.NewWriterSize(w, 256<<10)
-	cw := NewWriter(bw)
+	cw := NewWriter(w)
 	var werr error
 	write := func(rec []string) error {
 		if err := cw.Write(rec); err != nil {
@@ -41,9 +39,6 @@ func WriteFile(dst Creator, name string, header []string, rows func(write func([
 	cw.Flush()
 	if werr == nil {
 		werr = cw.Error()
-	}
-	if werr == nil {
-		werr = bw.Flush()
 	}
 	if cerr := w.Close(); werr == nil {
 		werr = cerr

@@ -21,7 +21,7 @@ type Writer struct {
 }
 
 // writerFlushAt is the size the buffer is written out at.
-const writerFlushAt = 64 << 10
+const writerFlushAt = 256 << 10
 
 // NewWriter returns a Writer to w.
 func NewWriter(w io.Writer) *Writer {
